@@ -1,0 +1,22 @@
+/** The Multi-Agent Particle Environments: core, scenarios, the three env faces, state I/O, rendering. */
+export { World, DIM_P } from "./world.js";
+export type { Layout, AgentField, LandmarkField, ScenarioField } from "./world.js";
+export { stepWorld, softplus } from "./physics.js";
+export type { NormalSource } from "./physics.js";
+export { ObsWriter, dist, dist2, isCollision, bound } from "./scenario.js";
+export type { Scenario, ScenarioName, BenchmarkValue, ScenarioRequirements } from "./scenario.js";
+export { SCENARIOS, SCENARIO_NAMES, getScenario, supportsContinuous, UnknownScenarioError } from "./scenarios/index.js";
+export { ActionError, actionSpace, actionLength, MOVE_CHOICES } from "./spaces.js";
+export type { ActionSpace, ActionMode, BoxSpace, DiscreteSpace, MultiDiscreteSpace, TupleSpace } from "./spaces.js";
+export { EnvBatch, describeSpace } from "./batch.js";
+export type { EnvOptions, AgentInfo } from "./batch.js";
+export { MultiAgentEnv, makeEnv } from "./env.js";
+export type { StepResult } from "./env.js";
+export { VecEnv } from "./vec.js";
+export type { VecStepResult } from "./vec.js";
+export { ParallelEnv } from "./parallel.js";
+export type { ParallelEnvOptions, ParallelResetResult, ParallelStepResult } from "./parallel.js";
+export { StateError, LayoutMismatchError, saveStateOf, loadStateInto, worldFromState, layoutMismatch } from "./state.js";
+export type * from "./state-format.js";
+export { renderSvg, animationHtml } from "./render.js";
+export type { RenderOptions } from "./render.js";

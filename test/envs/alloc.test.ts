@@ -1,0 +1,20 @@
+// The env step and reset allocate nothing. Measured in a child process with --expose-gc (heap bytes
+// per call after warm-up); one boxed double or array per step would show as >= 16 bytes per step.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { REPO } from "../helpers/golden.js";
+
+describe("allocation-free stepping", () => {
+  it("steps and resets every scenario (single and vectorised) without allocating", () => {
+    const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", path.join(REPO, "test/helpers/alloc-probe.ts")], { cwd: REPO, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as Record<string, { step: number; reset: number }>;
+    assert.equal(Object.keys(result).length, 10);
+    for (const [name, { step, reset }] of Object.entries(result)) {
+      assert.ok(step < 1, `${name}: ${step.toFixed(2)} bytes allocated per step`);
+      assert.ok(reset < 1, `${name}: ${reset.toFixed(2)} bytes allocated per reset`);
+    }
+  });
+});
