@@ -154,6 +154,18 @@ export class ObsWriter {
   }
 }
 
+/** A state check: every agent has a goal_a reference. */
+export function missingGoalA(L: Layout, w: World, e: number): string | null {
+  for (let a = 0; a < L.nAgents; a++) if (w.goalA[w.agt(e, a)] < 0) return `agent ${a} needs goal_a`;
+  return null;
+}
+
+/** A state check: at least one agent is not an adversary (the rewards take a minimum over them). */
+export function missingGoodAgent(L: Layout): string | null {
+  for (let a = 0; a < L.nAgents; a++) if (!L.adversary[a]) return null;
+  return "needs at least one good agent";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Geometry shared by rewards and observations (numpy order of operations: sqrt(dx*dx + dy*dy)).
 

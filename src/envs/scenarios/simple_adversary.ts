@@ -1,5 +1,5 @@
 /** simple_adversary (physical deception): good agents cover the goal, the adversary must guess it (mpe-spec §4.2). */
-import { Scenario, agentJson, dist, dist2, landmarkJson, roleNames, unsetRefs, worldJson } from "../scenario.js";
+import { Scenario, agentJson, dist, dist2, landmarkJson, missingGoalA, missingGoodAgent, roleNames, unsetRefs, worldJson } from "../scenario.js";
 import type { World } from "../world.js";
 
 const ADVERSARY_COLOR = [0.85, 0.35, 0.35];
@@ -33,11 +33,7 @@ export const simpleAdversary: Scenario = {
     agentFields: ["adversary"],
     landmarkFields: [],
     scenarioFields: ["goal_a", "num_agents"],
-    check(L, w, e) {
-      for (let a = 0; a < L.nAgents; a++) if (w.goalA[w.agt(e, a)] < 0) return `agent ${a} needs goal_a`;
-      if (!L.adversary.some((x, a) => !x && a < L.nAgents)) return "needs at least one good agent";
-      return null;
-    },
+    check: (L, w, e) => missingGoalA(L, w, e) ?? missingGoodAgent(L),
   },
 
   makeWorld() {

@@ -1,5 +1,5 @@
 /** simple_push (keep-away): the good agent reaches the goal landmark, the adversary pushes it away (mpe-spec §4.4). */
-import { Scenario, agentJson, dist, landmarkJson, roleNames, unsetRefs, worldJson } from "../scenario.js";
+import { Scenario, agentJson, dist, landmarkJson, missingGoalA, missingGoodAgent, roleNames, unsetRefs, worldJson } from "../scenario.js";
 import type { World } from "../world.js";
 
 const LANDMARK_BASE = [0.1, 0.1, 0.1];
@@ -30,11 +30,7 @@ export const simplePush: Scenario = {
     agentFields: ["adversary"],
     landmarkFields: ["index"],
     scenarioFields: ["goal_a"],
-    check(L, w, e) {
-      for (let a = 0; a < L.nAgents; a++) if (w.goalA[w.agt(e, a)] < 0) return `agent ${a} needs goal_a`;
-      if (!L.adversary.some((x, a) => !x && a < L.nAgents)) return "needs at least one good agent";
-      return null;
-    },
+    check: (L, w, e) => missingGoalA(L, w, e) ?? missingGoodAgent(L),
   },
 
   makeWorld() {

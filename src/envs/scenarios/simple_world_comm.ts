@@ -2,7 +2,7 @@
  * simple_world_comm: predators with a speaking leader hunt prey that can hide in forests and eat
  * food (mpe-spec §4.9).
  */
-import { ObsWriter, Scenario, agentJson, bound, dist, isCollision, landmarkJson, worldJson } from "../scenario.js";
+import { ObsWriter, Scenario, agentJson, bound, dist, isCollision, landmarkJson, missingGoodAgent, worldJson } from "../scenario.js";
 import { DIM_P, World } from "../world.js";
 import { collisionsWith, teamCollisions } from "./simple_tag.js";
 
@@ -72,9 +72,7 @@ export const simpleWorldComm: Scenario = {
     check(L) {
       if (L.forests.length < 2) return "needs at least 2 forests (observations read forests 0 and 1)";
       if (L.food.length < 1) return "needs at least one food";
-      if (!L.adversary.some((x, a) => !x && a < L.nAgents)) return "needs at least one good agent";
-      if (L.nAgents < 1) return "needs agent 0, whose comm everybody hears";
-      return null;
+      return missingGoodAgent(L);
     },
   },
 
