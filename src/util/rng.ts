@@ -129,6 +129,15 @@ export class Rng {
     }
   }
 
+  /** {@link fillUniform} for float32 storage (weight initialisation). */
+  fillUniform32(out: Float32Array, off: number, n: number, low: number, high: number): void {
+    for (let i = 0; i < n; i++) {
+      const a = this.next27();
+      const b = this.next27() >>> 1;
+      out[off + i] = low + (high - low) * ((a * TWO_POW_26 + b) / TWO_POW_53);
+    }
+  }
+
   /** A standard normal deviate (Box-Muller; one value per call, so the state is only the 4 words). */
   normal(): number {
     const u1 = 1 - this.uniform(); // (0, 1]

@@ -1,0 +1,129 @@
+/**
+ * The TensorFlow.js backend, chosen once per process: `@tensorflow/tfjs-node` when it can be
+ * loaded (an optional dependency whose installer needs a download, so usually absent), otherwise
+ * the WebAssembly backend (SIMD, loads offline from node_modules), otherwise the plain-JS cpu
+ * backend. `LEMOL_BACKEND=node|wasm|cpu` or the `backend` option forces one; the choice is
+ * reported (and recorded in every run manifest).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { createRequire } from "node:module";
+
+export { tf };
+
+/** The backends lemol knows how to choose between, in order of preference. */
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+/** What was chosen and why. */
+export interface BackendInfo {
+  /** tfjs's name for the active backend: `tensorflow` (tfjs-node), `wasm` or `cpu`. */
+  name: BackendName;
+  /** Versions of the tfjs packages in use. */
+  tfjsVersion: string;
+  /** WebAssembly features, when the wasm backend is active. */
+  wasmSimd?: boolean;
+  wasmThreads?: boolean;
+  /** Backends tried before this one, with the reason each was skipped. */
+  skipped: { name: BackendName; reason: string }[];
+  /** `auto`, or where a forced choice came from (`option` or `LEMOL_BACKEND`). */
+  requested: string;
+}
+
+const ALIASES: Record<string, BackendName> = { node: "tensorflow", tensorflow: "tensorflow", "tfjs-node": "tensorflow", wasm: "wasm", cpu: "cpu" };
+
+let chosen: BackendInfo | null = null;
+let pending: Promise<BackendInfo> | null = null;
+
+/** Thrown when a forced backend cannot be used. */
+export class BackendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BackendError";
+  }
+}
+
+function loadTfjsNode(): string | null {
+  try {
+    // tfjs-node registers the "tensorflow" backend when required; absent or without its binary, this throws
+    createRequire(import.meta.url)("@tensorflow/tfjs-node");
+    return null;
+  } catch (err) {
+    return (err as Error).message.split("\n")[0];
+  }
+}
+
+async function tryBackend(name: BackendName): Promise<string | null> {
+  if (name === "tensorflow") {
+    const problem = loadTfjsNode();
+    if (problem) return `@tensorflow/tfjs-node is not loadable (${problem})`;
+  }
+  try {
+    const ok = await tf.setBackend(name);
+    return ok ? null : `tf.setBackend("${name}") failed`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * Chooses and initialises the backend (once; later calls return the same choice). `preferred`
+ * (or `LEMOL_BACKEND`) forces one and makes failure an error instead of a fallback.
+ */
+export function initBackend(preferred?: string): Promise<BackendInfo> {
+  if (chosen) {
+    const want = preferred ?? process.env.LEMOL_BACKEND;
+    if (want && ALIASES[want] && ALIASES[want] !== chosen.name) {
+      return Promise.reject(new BackendError(`backend already initialised as "${chosen.name}"; cannot switch to "${want}" in the same process`));
+    }
+    return Promise.resolve(chosen);
+  }
+  if (!pending) pending = choose(preferred);
+  return pending;
+}
+
+async function choose(preferred?: string): Promise<BackendInfo> {
+  tf.env().set("PROD", true); // no debug checks, no "install tfjs-node" banner
+  const fromOption = preferred !== undefined;
+  const request = preferred ?? process.env.LEMOL_BACKEND ?? "auto";
+  const skipped: BackendInfo["skipped"] = [];
+  let order: BackendName[];
+  if (request === "auto" || request === "") order = ["tensorflow", "wasm", "cpu"];
+  else {
+    const name = ALIASES[request];
+    if (!name) {
+      pending = null;
+      throw new BackendError(`unknown backend "${request}" (${fromOption ? "option" : "LEMOL_BACKEND"}); expected node, wasm or cpu`);
+    }
+    order = [name];
+  }
+  for (const name of order) {
+    const problem = await tryBackend(name);
+    if (problem === null) {
+      chosen = {
+        name,
+        tfjsVersion: tf.version_core,
+        ...(name === "wasm"
+          ? { wasmSimd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), wasmThreads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") }
+          : {}),
+        skipped,
+        requested: request === "auto" || request === "" ? "auto" : fromOption ? `option:${request}` : `LEMOL_BACKEND=${request}`,
+      };
+      return chosen;
+    }
+    skipped.push({ name, reason: problem });
+  }
+  pending = null;
+  throw new BackendError(`no usable tfjs backend: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`);
+}
+
+/** The backend chosen so far, or null before {@link initBackend} has finished. */
+export function backendInfo(): BackendInfo | null {
+  return chosen;
+}
+
+/** Throws unless {@link initBackend} has completed (tensor work before it would use an arbitrary backend). */
+export function requireBackend(): BackendInfo {
+  if (!chosen) throw new BackendError("call `await initBackend()` before creating networks or training");
+  return chosen;
+}

@@ -1,0 +1,250 @@
+/**
+ * An LSTM layer with Keras `LSTMCell` semantics, as the original's opponent model uses
+ * (lemol-spec §4.4): gates in the order input, forget, candidate, output;
+ * `z = x·K + h·R + b`, `i, f, o = σ(z)`, `c̃ = tanh(z)`, `c' = f·c + i·c̃`, `h' = o·tanh(c')`.
+ * σ is hard-sigmoid (`clip(0.2x + 0.5, 0, 1)`, TF1's CPU default) unless `sigmoid` is chosen
+ * (CuDNN's). Kernel Glorot-uniform, recurrent kernel orthogonal, bias zero except the forget
+ * gate's, which is 1 (`unit_forget_bias`).
+ *
+ * Sequences are run step by step with an explicit backward pass through time (BPTT), so that a
+ * truncated-BPTT trainer can hand the final state of one chunk to the next as plain numbers.
+ */
+import type { Rng } from "../util/rng.js";
+import { requireBackend, tf } from "./backend.js";
+import { glorotUniform, orthogonal } from "./init.js";
+import { uniqueSuffix } from "./mlp.js";
+
+export type RecurrentActivation = "hard_sigmoid" | "sigmoid";
+
+export interface LSTMOptions {
+  recurrentActivation?: RecurrentActivation;
+  name?: string;
+}
+
+/** Per-step values the backward pass needs. */
+interface StepCache {
+  x: tf.Tensor2D;
+  hPrev: tf.Tensor2D;
+  cPrev: tf.Tensor2D;
+  zi: tf.Tensor2D;
+  zf: tf.Tensor2D;
+  zo: tf.Tensor2D;
+  i: tf.Tensor2D;
+  f: tf.Tensor2D;
+  g: tf.Tensor2D;
+  o: tf.Tensor2D;
+  c: tf.Tensor2D;
+  tanhC: tf.Tensor2D;
+}
+
+export interface LSTMSequence {
+  /** Hidden outputs per step, [B, T, H]. */
+  readonly hs: tf.Tensor3D;
+  /** Final state. */
+  readonly h: tf.Tensor2D;
+  readonly c: tf.Tensor2D;
+  /** Opaque per-step cache for {@link LSTM.backward}. */
+  readonly steps: readonly StepCache[];
+}
+
+export interface LSTMGrads {
+  /** d/dK, d/dR, d/db (same order as `params`). */
+  readonly params: [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  readonly h0: tf.Tensor2D;
+  readonly c0: tf.Tensor2D;
+  /** d/dx per step, [B, T, in]. */
+  readonly xs: tf.Tensor3D;
+}
+
+function hardSigmoid(z: tf.Tensor2D): tf.Tensor2D {
+  return tf.clipByValue(tf.add(tf.mul(z, 0.2), 0.5), 0, 1) as tf.Tensor2D;
+}
+
+/** Derivative of the recurrent activation at pre-activation z, given its output s. */
+function recurrentDerivative(kind: RecurrentActivation, z: tf.Tensor2D, s: tf.Tensor2D): tf.Tensor2D {
+  if (kind === "sigmoid") return tf.mul(s, tf.sub(1, s)) as tf.Tensor2D;
+  // 0.2 inside the linear region, 0 where clipped
+  return tf.mul(tf.cast(tf.logicalAnd(tf.greater(z, -2.5), tf.less(z, 2.5)), "float32"), 0.2) as tf.Tensor2D;
+}
+
+export class LSTM {
+  readonly inputSize: number;
+  readonly units: number;
+  readonly recurrentActivation: RecurrentActivation;
+  /** Kernel [in, 4H], recurrent kernel [H, 4H], bias [4H]. */
+  readonly params: [tf.Variable, tf.Variable, tf.Variable];
+  readonly name: string;
+
+  constructor(inputSize: number, units: number, rng: Rng, options: LSTMOptions = {}) {
+    requireBackend();
+    this.inputSize = inputSize;
+    this.units = units;
+    this.recurrentActivation = options.recurrentActivation ?? "hard_sigmoid";
+    this.name = options.name ?? "lstm";
+    const [K, R, b] = LSTM.initialValues(inputSize, units, rng);
+    const id = uniqueSuffix();
+    this.params = [
+      tf.variable(tf.tensor2d(K, [inputSize, 4 * units]), true, `${this.name}/kernel#${id}`),
+      tf.variable(tf.tensor2d(R, [units, 4 * units]), true, `${this.name}/recurrent_kernel#${id}`),
+      tf.variable(tf.tensor1d(b), true, `${this.name}/bias#${id}`),
+    ];
+  }
+
+  private static initialValues(inputSize: number, units: number, rng: Rng): [Float32Array, Float32Array, Float32Array] {
+    const K = glorotUniform(inputSize, 4 * units, rng);
+    const R = orthogonal(units, 4 * units, rng);
+    const b = new Float32Array(4 * units);
+    b.fill(1, units, 2 * units); // forget gate
+    return [K, R, b];
+  }
+
+  /** New random weights in place. */
+  reinitialise(rng: Rng): void {
+    const [K, R, b] = LSTM.initialValues(this.inputSize, this.units, rng);
+    tf.tidy(() => {
+      this.params[0].assign(tf.tensor2d(K, [this.inputSize, 4 * this.units]));
+      this.params[1].assign(tf.tensor2d(R, [this.units, 4 * this.units]));
+      this.params[2].assign(tf.tensor1d(b));
+    });
+  }
+
+  private act(z: tf.Tensor2D): tf.Tensor2D {
+    return this.recurrentActivation === "sigmoid" ? (tf.sigmoid(z) as tf.Tensor2D) : hardSigmoid(z);
+  }
+
+  /** Runs the sequence xs [B, T, in] from (h0, c0); call inside `tf.tidy`. */
+  forward(xs: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D): LSTMSequence {
+    const [B, T, D] = xs.shape;
+    const H = this.units;
+    const [K, R, b] = this.params;
+    // input projections for every step at once: [B*T, 4H] -> T slices of [B, 4H]
+    const zx = tf.reshape(tf.add(tf.matMul(tf.reshape(xs, [B * T, D]), K), b), [B, T, 4 * H]);
+    const xsSteps = tf.unstack(xs, 1) as tf.Tensor2D[];
+    const zxSteps = tf.unstack(zx, 1) as tf.Tensor2D[];
+    const steps: StepCache[] = [];
+    const outs: tf.Tensor2D[] = [];
+    let h = h0;
+    let c = c0;
+    for (let t = 0; t < T; t++) {
+      const z = tf.add(zxSteps[t], tf.matMul(h, R)) as tf.Tensor2D;
+      const [zi, zf, zg, zo] = tf.split(z, 4, 1) as tf.Tensor2D[];
+      const i = this.act(zi);
+      const f = this.act(zf);
+      const g = tf.tanh(zg) as tf.Tensor2D;
+      const o = this.act(zo);
+      const cNew = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D;
+      const tanhC = tf.tanh(cNew) as tf.Tensor2D;
+      const hNew = tf.mul(o, tanhC) as tf.Tensor2D;
+      steps.push({ x: xsSteps[t], hPrev: h, cPrev: c, zi, zf, zo, i, f, g, o, c: cNew, tanhC });
+      outs.push(hNew);
+      h = hNew;
+      c = cNew;
+    }
+    return { hs: tf.stack(outs, 1) as tf.Tensor3D, h, c, steps };
+  }
+
+  /**
+   * Backward pass through time from d(loss)/d(hs) [B, T, H] (and optionally d/d of the final
+   * state); returns parameter, initial-state and input gradients. Call inside `tf.tidy`.
+   */
+  backward(seq: LSTMSequence, dHs: tf.Tensor3D, dhFinal?: tf.Tensor2D, dcFinal?: tf.Tensor2D): LSTMGrads {
+    const [K, R] = this.params;
+    const H = this.units;
+    const T = seq.steps.length;
+    const B = dHs.shape[0];
+    const dHsSteps = tf.unstack(dHs, 1) as tf.Tensor2D[];
+    const RT = tf.transpose(R);
+    const KT = tf.transpose(K);
+    let dh: tf.Tensor2D = dhFinal ?? tf.zeros([B, H]);
+    let dc: tf.Tensor2D = dcFinal ?? tf.zeros([B, H]);
+    const dzSteps: tf.Tensor2D[] = new Array(T);
+    const kind = this.recurrentActivation;
+    for (let t = T - 1; t >= 0; t--) {
+      const s = seq.steps[t];
+      dh = tf.add(dh, dHsSteps[t]) as tf.Tensor2D;
+      const dO = tf.mul(dh, s.tanhC);
+      dc = tf.add(dc, tf.mul(tf.mul(dh, s.o), tf.sub(1, tf.square(s.tanhC)))) as tf.Tensor2D;
+      const dI = tf.mul(dc, s.g);
+      const dF = tf.mul(dc, s.cPrev);
+      const dG = tf.mul(dc, s.i);
+      const dz = tf.concat(
+        [
+          tf.mul(dI, recurrentDerivative(kind, s.zi, s.i)),
+          tf.mul(dF, recurrentDerivative(kind, s.zf, s.f)),
+          tf.mul(dG, tf.sub(1, tf.square(s.g))),
+          tf.mul(dO, recurrentDerivative(kind, s.zo, s.o)),
+        ] as tf.Tensor2D[],
+        1,
+      );
+      dzSteps[t] = dz;
+      dh = tf.matMul(dz, RT);
+      dc = tf.mul(dc, s.f) as tf.Tensor2D;
+    }
+    // parameter gradients summed over steps, as single matMuls over [B*T] rows
+    const dzAll = tf.reshape(tf.stack(dzSteps, 1), [B * T, 4 * H]) as tf.Tensor2D;
+    const xAll = tf.reshape(tf.stack(seq.steps.map((s) => s.x), 1), [B * T, this.inputSize]) as tf.Tensor2D;
+    const hPrevAll = tf.reshape(tf.stack(seq.steps.map((s) => s.hPrev), 1), [B * T, H]) as tf.Tensor2D;
+    const dK: tf.Tensor2D = tf.matMul(tf.transpose(xAll), dzAll);
+    const dR: tf.Tensor2D = tf.matMul(tf.transpose(hPrevAll), dzAll);
+    const db = tf.reshape(tf.matMul(tf.ones([1, B * T]), dzAll), [4 * H]) as tf.Tensor1D;
+    const dxs = tf.reshape(tf.matMul(dzAll, KT), [B, T, this.inputSize]) as tf.Tensor3D;
+    return { params: [dK, dR, db], h0: dh, c0: dc, xs: dxs };
+  }
+
+  /** The current weights as plain arrays, for {@link PlainLSTM}. */
+  toPlain(plain?: PlainLSTM): PlainLSTM {
+    const p = plain ?? new PlainLSTM(this.inputSize, this.units, this.recurrentActivation);
+    p.kernel.set(this.params[0].dataSync() as Float32Array);
+    p.recurrent.set(this.params[1].dataSync() as Float32Array);
+    p.bias.set(this.params[2].dataSync() as Float32Array);
+    return p;
+  }
+
+  dispose(): void {
+    for (const p of this.params) p.dispose();
+  }
+}
+
+/** One LSTM step in plain TypeScript (batch 1), for advancing a state during play. */
+export class PlainLSTM {
+  readonly kernel: Float32Array;
+  readonly recurrent: Float32Array;
+  readonly bias: Float32Array;
+  private readonly z: Float64Array;
+
+  constructor(readonly inputSize: number, readonly units: number, readonly recurrentActivation: RecurrentActivation) {
+    this.kernel = new Float32Array(inputSize * 4 * units);
+    this.recurrent = new Float32Array(units * 4 * units);
+    this.bias = new Float32Array(4 * units);
+    this.z = new Float64Array(4 * units);
+  }
+
+  /** Advances (h, c) in place by one input `x[xOff .. xOff + inputSize)`. */
+  step(x: ArrayLike<number>, xOff: number, h: Float64Array, c: Float64Array): void {
+    const H = this.units;
+    const G = 4 * H;
+    const z = this.z;
+    for (let j = 0; j < G; j++) z[j] = this.bias[j];
+    for (let k = 0; k < this.inputSize; k++) {
+      const v = x[xOff + k];
+      if (v === 0) continue;
+      const row = k * G;
+      for (let j = 0; j < G; j++) z[j] += v * this.kernel[row + j];
+    }
+    for (let k = 0; k < H; k++) {
+      const v = h[k];
+      if (v === 0) continue;
+      const row = k * G;
+      for (let j = 0; j < G; j++) z[j] += v * this.recurrent[row + j];
+    }
+    const hard = this.recurrentActivation === "hard_sigmoid";
+    for (let k = 0; k < H; k++) {
+      const i = hard ? Math.min(1, Math.max(0, 0.2 * z[k] + 0.5)) : 1 / (1 + Math.exp(-z[k]));
+      const f = hard ? Math.min(1, Math.max(0, 0.2 * z[H + k] + 0.5)) : 1 / (1 + Math.exp(-z[H + k]));
+      const g = Math.tanh(z[2 * H + k]);
+      const o = hard ? Math.min(1, Math.max(0, 0.2 * z[3 * H + k] + 0.5)) : 1 / (1 + Math.exp(-z[3 * H + k]));
+      c[k] = f * c[k] + i * g;
+      h[k] = o * Math.tanh(c[k]);
+    }
+  }
+}

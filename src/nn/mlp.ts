@@ -1,0 +1,238 @@
+/**
+ * The multi-layer perceptron every actor, critic and opponent-model predictor uses (lemol-spec
+ * §3.1): Dense(num_units, ReLU) x 2 then a linear head; Glorot-uniform kernels, zero biases.
+ *
+ * Training is written with explicit backward passes (tfjs-core's Node build ships no gradient
+ * definitions, and explicit passes let us pick the fast matMul layouts). The forward and backward
+ * computations go through {@link MLPKernels}, which a native kernel can replace (see
+ * `native.ts`); the default is composite tf ops that work on every backend. Acting uses a
+ * plain-TypeScript forward pass over weights mirrored from the variables ({@link PlainMLP}).
+ */
+import type { Rng } from "../util/rng.js";
+import { requireBackend, tf } from "./backend.js";
+import { glorotUniform } from "./init.js";
+
+/** What the forward pass keeps for the backward pass. */
+export interface MLPCache {
+  /** The input, then each hidden layer's output (after ReLU). */
+  readonly activations: tf.Tensor2D[];
+  /** The linear output. */
+  readonly out: tf.Tensor2D;
+}
+
+/** Gradients of the parameters (same order as `params`), and of the input when asked for. */
+export interface MLPGrads {
+  readonly params: tf.Tensor[];
+  readonly input: tf.Tensor2D | null;
+}
+
+/** How an MLP's forward and backward passes are computed. */
+export interface MLPKernels {
+  readonly name: string;
+  forward(x: tf.Tensor2D, params: readonly tf.Tensor[]): MLPCache;
+  /** `dOut` is d(loss)/d(out). Set `inputGrad` to also get d(loss)/d(x). */
+  backward(cache: MLPCache, dOut: tf.Tensor2D, params: readonly tf.Tensor[], inputGrad: boolean): MLPGrads;
+  /** d(loss)/d(x) only (no parameter gradients), e.g. a critic's gradient with respect to actions. */
+  inputGrad(cache: MLPCache, dOut: tf.Tensor2D, params: readonly tf.Tensor[]): tf.Tensor2D;
+}
+
+// --- composite kernels: standard tf ops, laid out to avoid tfjs-wasm's slow transposed matMul ---
+
+/** xᵀ·d for batch-major x [B, n] and d [B, m], as an explicit transpose then a plain matMul. */
+function matMulTA(x: tf.Tensor2D, d: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(tf.transpose(x), d);
+}
+
+/** Sum over the batch axis as a matMul with a row of ones (a fast path on every backend). */
+function sumRows(d: tf.Tensor2D): tf.Tensor1D {
+  return tf.reshape(tf.matMul(tf.ones([1, d.shape[0]]), d), [d.shape[1]]);
+}
+
+function denseGrads(inp: tf.Tensor2D, dz: tf.Tensor2D): [tf.Tensor2D, tf.Tensor1D] {
+  return [matMulTA(inp, dz), sumRows(dz)];
+}
+
+function backprop(cache: MLPCache, dOut: tf.Tensor2D, params: readonly tf.Tensor[], wantParams: boolean, wantInput: boolean): MLPGrads {
+  const layers = params.length / 2;
+  const grads: tf.Tensor[] = new Array(params.length);
+  let dz = dOut;
+  let dInput: tf.Tensor2D | null = null;
+  for (let l = layers - 1; l >= 0; l--) {
+    const inp = cache.activations[l];
+    if (wantParams) [grads[2 * l], grads[2 * l + 1]] = denseGrads(inp, dz);
+    if (l > 0 || wantInput) {
+      const dInp: tf.Tensor2D = tf.matMul(dz, tf.transpose(params[2 * l] as tf.Tensor2D));
+      if (l > 0) dz = tf.mul(dInp, tf.step(inp)) as tf.Tensor2D; // ReLU'(h) from the ReLU output h
+      else dInput = dInp;
+    }
+  }
+  return { params: wantParams ? grads : [], input: dInput };
+}
+
+export const compositeKernels: MLPKernels = {
+  name: "composite",
+  forward(x, params) {
+    const layers = params.length / 2;
+    const activations: tf.Tensor2D[] = [x];
+    let h = x;
+    for (let l = 0; l < layers; l++) {
+      const last = l === layers - 1;
+      h = tf.fused.matMul({ a: h, b: params[2 * l] as tf.Tensor2D, bias: params[2 * l + 1], activation: last ? "linear" : "relu" }) as tf.Tensor2D;
+      if (!last) activations.push(h);
+    }
+    return { activations, out: h };
+  },
+  backward: (cache, dOut, params, inputGrad) => backprop(cache, dOut, params, true, inputGrad),
+  inputGrad: (cache, dOut, params) => backprop(cache, dOut, params, false, true).input!,
+};
+
+let activeKernels: MLPKernels = compositeKernels;
+
+/** The kernels MLPs use now. */
+export function mlpKernels(): MLPKernels {
+  return activeKernels;
+}
+
+/** Replaces the MLP kernels (e.g. with native ones); returns the previous ones. */
+export function setMLPKernels(k: MLPKernels): MLPKernels {
+  const prev = activeKernels;
+  activeKernels = k;
+  return prev;
+}
+
+// --- the network ---
+
+let variableCounter = 0;
+
+/** tfjs requires globally unique variable names; networks may share a readable name. */
+export function uniqueSuffix(): number {
+  return variableCounter++;
+}
+
+/** Layer sizes of the standard MLP: [input, units, units, output]. */
+export function mlpSizes(input: number, output: number, units = 64): number[] {
+  return [input, units, units, output];
+}
+
+export class MLP {
+  /** [input, hidden..., output]. */
+  readonly sizes: readonly number[];
+  /** Kernel then bias per layer: W0 [in, h1], b0 [h1], W1, b1, W2, b2. */
+  readonly params: tf.Variable[];
+  readonly name: string;
+
+  constructor(sizes: readonly number[], rng: Rng, name = "mlp") {
+    requireBackend();
+    if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new RangeError(`${name}: bad layer sizes [${sizes}]`);
+    this.sizes = [...sizes];
+    this.name = name;
+    this.params = [];
+    const id = uniqueSuffix();
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      this.params.push(tf.variable(tf.tensor2d(glorotUniform(sizes[l], sizes[l + 1], rng), [sizes[l], sizes[l + 1]]), true, `${name}/W${l}#${id}`));
+      this.params.push(tf.variable(tf.zeros([sizes[l + 1]]), true, `${name}/b${l}#${id}`));
+    }
+  }
+
+  /** New random weights (Glorot kernels, zero biases), in place. */
+  reinitialise(rng: Rng): void {
+    tf.tidy(() => {
+      for (let l = 0; l + 1 < this.sizes.length; l++) {
+        this.params[2 * l].assign(tf.tensor2d(glorotUniform(this.sizes[l], this.sizes[l + 1], rng), [this.sizes[l], this.sizes[l + 1]]));
+        this.params[2 * l + 1].assign(tf.zeros([this.sizes[l + 1]]));
+      }
+    });
+  }
+
+  /** The output for a batch (call inside `tf.tidy`). */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return activeKernels.forward(x, this.params).out;
+  }
+
+  /** The forward pass keeping what the backward pass needs. */
+  forward(x: tf.Tensor2D): MLPCache {
+    return activeKernels.forward(x, this.params);
+  }
+
+  backward(cache: MLPCache, dOut: tf.Tensor2D, inputGrad = false): MLPGrads {
+    return activeKernels.backward(cache, dOut, this.params, inputGrad);
+  }
+
+  inputGrad(cache: MLPCache, dOut: tf.Tensor2D): tf.Tensor2D {
+    return activeKernels.inputGrad(cache, dOut, this.params);
+  }
+
+  /** Number of trainable numbers. */
+  get size(): number {
+    let n = 0;
+    for (let l = 0; l + 1 < this.sizes.length; l++) n += this.sizes[l] * this.sizes[l + 1] + this.sizes[l + 1];
+    return n;
+  }
+
+  /** Copies the current weights into `plain` (allocating one if not given). */
+  toPlain(plain?: PlainMLP): PlainMLP {
+    const p = plain ?? new PlainMLP(this.sizes);
+    for (let i = 0; i < this.params.length; i++) p.params[i].set(this.params[i].dataSync() as Float32Array);
+    return p;
+  }
+
+  /** Sets the weights from flat arrays (same order and sizes as `params`). */
+  setWeights(values: readonly Float32Array[]): void {
+    if (values.length !== this.params.length) throw new RangeError(`${this.name}: expected ${this.params.length} arrays, got ${values.length}`);
+    tf.tidy(() => this.params.forEach((p, i) => {
+      if (values[i].length !== p.size) throw new RangeError(`${this.name}: array ${i} has ${values[i].length} numbers, expected ${p.size}`);
+      p.assign(tf.tensor(values[i], p.shape));
+    }));
+  }
+
+  dispose(): void {
+    for (const p of this.params) p.dispose();
+  }
+}
+
+/**
+ * An MLP's weights as plain Float32Arrays with an allocation-free forward pass for one input:
+ * what acting uses (a tfjs call per step costs tens of microseconds; this costs a few).
+ */
+export class PlainMLP {
+  readonly sizes: readonly number[];
+  readonly params: Float32Array[];
+  private readonly hidden: Float64Array[];
+
+  constructor(sizes: readonly number[]) {
+    this.sizes = [...sizes];
+    this.params = [];
+    this.hidden = [];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      this.params.push(new Float32Array(sizes[l] * sizes[l + 1]), new Float32Array(sizes[l + 1]));
+      if (l + 2 < sizes.length) this.hidden.push(new Float64Array(sizes[l + 1]));
+    }
+  }
+
+  /** Writes the output for the input `x[xOff .. xOff + sizes[0])` into `out[outOff ..]`. */
+  forward(x: ArrayLike<number>, xOff: number, out: Float64Array, outOff = 0): void {
+    const sizes = this.sizes;
+    const layers = sizes.length - 1;
+    let src: ArrayLike<number> = x;
+    let srcOff = xOff;
+    for (let l = 0; l < layers; l++) {
+      const nIn = sizes[l];
+      const nOut = sizes[l + 1];
+      const W = this.params[2 * l];
+      const b = this.params[2 * l + 1];
+      const last = l === layers - 1;
+      const dst = last ? out : this.hidden[l];
+      const dOff = last ? outOff : 0;
+      for (let j = 0; j < nOut; j++) dst[dOff + j] = b[j];
+      for (let i = 0; i < nIn; i++) {
+        const v = src[srcOff + i];
+        if (v === 0) continue; // ReLU zeros are common
+        const row = i * nOut;
+        for (let j = 0; j < nOut; j++) dst[dOff + j] += v * W[row + j];
+      }
+      if (!last) for (let j = 0; j < nOut; j++) if (dst[j] < 0) dst[j] = 0;
+      src = dst;
+      srcOff = dOff;
+    }
+  }
+}
