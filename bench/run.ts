@@ -1,7 +1,8 @@
 /** `npm run bench [-- suite ...]`: runs benchmark suites and writes bench/results/<suite>.json. */
 import { benchEnv } from "./env.js";
+import { benchTrain } from "./train.js";
 
-const SUITES: Record<string, () => Promise<string>> = { env: benchEnv };
+const SUITES: Record<string, () => Promise<string>> = { env: benchEnv, train: benchTrain };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {

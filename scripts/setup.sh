@@ -12,6 +12,9 @@ if [ "$node_major" -lt "$need_node_major" ]; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== installing npm packages"
+  echo "== installing npm packages (and building the native kernels)"
   npm ci --no-audit --no-fund --loglevel=error
+elif [ ! -f build/Release/lemol_native.node ] && [ "${LEMOL_NATIVE:-1}" != "0" ]; then
+  echo "== building the native kernels"
+  node scripts/build-native.mjs
 fi

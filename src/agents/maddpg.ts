@@ -18,6 +18,7 @@ import { tf } from "../nn/backend.js";
 import { ActionDistribution, distributionFor } from "../nn/distributions.js";
 import { MLP, PlainMLP, mlpSizes } from "../nn/mlp.js";
 import { Adam, polyakUpdate } from "../nn/optim.js";
+import { concatColumns, sliceColumns } from "../nn/ops.js";
 import { ReplayBatch, ReplayBuffer } from "../train/replay.js";
 import { Rng } from "../util/rng.js";
 
@@ -252,7 +253,7 @@ export class MADDPGAgentTrainer {
       const criticAtSample = this.critic.forward(this.criticInput(obs, actIn));
       const pLoss = tf.add(tf.neg(tf.mean(criticAtSample.out)), tf.mul(tf.mean(tf.square(logits)), ACTOR_REGULARISATION));
       const dInput = this.critic.inputGrad(criticAtSample, tf.fill([B, 1], -1 / B) as tf.Tensor2D);
-      const dSample = tf.slice(dInput, [0, this.actionColumn(i)], [B, this.pd.actionSize]) as tf.Tensor2D;
+      const dSample = sliceColumns(dInput, this.actionColumn(i), this.pd.actionSize);
       const dLogits = tf.add(
         this.pd.sampleBackward(logits, noise, sample, dSample),
         tf.mul(logits, (2 * ACTOR_REGULARISATION) / (B * this.pd.paramSize)),
@@ -276,7 +277,7 @@ export class MADDPGAgentTrainer {
   /** The critic's input: all observations then all actions in agent order, or own obs and action for DDPG. */
   private criticInput(obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[]): tf.Tensor2D {
     const i = this.agentIndex;
-    return this.localQ ? tf.concat([obs[i], act[i]], 1) : tf.concat([...obs, ...act], 1);
+    return this.localQ ? concatColumns([obs[i], act[i]]) : concatColumns([...obs, ...act]);
   }
 
   /** First column of agent j's action within the critic input. */
@@ -342,7 +343,7 @@ export function worstCaseActions(
   const grad = critic.inputGrad(cache, tf.fill([B, 1], -1 / B) as tf.Tensor2D);
   return act.map((a, j) => {
     if (j === self) return a;
-    const g = tf.slice(grad, [0, column(j)], [B, a.shape[1]]);
+    const g = sliceColumns(grad, column(j), a.shape[1]);
     const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(g), 1, true), L2_NORMALIZE_EPS));
     return tf.add(a, tf.mul(tf.div(g, norm), rate(j))) as tf.Tensor2D;
   });

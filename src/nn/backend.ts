@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
+import { activateNative, nativeStatus } from "./native.js";
 
 export { tf };
 
@@ -28,6 +29,10 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: string }[];
   /** `auto`, or where a forced choice came from (`option` or `LEMOL_BACKEND`). */
   requested: string;
+  /** lemol's kernels for the hot paths: `native` (with its instruction set) or tfjs `composite`. */
+  kernels: string;
+  /** Why the native kernels are not in use, when they are not. */
+  nativeReason?: string;
 }
 
 const ALIASES: Record<string, BackendName> = { node: "tensorflow", tensorflow: "tensorflow", "tfjs-node": "tensorflow", wasm: "wasm", cpu: "cpu" };
@@ -53,6 +58,16 @@ function loadTfjsNode(): string | null {
   }
 }
 
+/**
+ * tfjs-backend-wasm's Emscripten runtime installs process handlers that rethrow every uncaught
+ * exception from inside its minified source, so Node prints ~30 KB of it with any error. They
+ * do nothing else; remove them so errors read normally.
+ */
+function removeEmscriptenHandlers(): void {
+  for (const l of process.listeners("uncaughtException")) if (String(l).includes("ExitStatus")) process.removeListener("uncaughtException", l);
+  for (const l of process.listeners("unhandledRejection")) if (/throw\s+reason/.test(String(l))) process.removeListener("unhandledRejection", l);
+}
+
 async function tryBackend(name: BackendName): Promise<string | null> {
   if (name === "tensorflow") {
     const problem = loadTfjsNode();
@@ -60,6 +75,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
   }
   try {
     const ok = await tf.setBackend(name);
+    if (name === "wasm") removeEmscriptenHandlers();
     return ok ? null : `tf.setBackend("${name}") failed`;
   } catch (err) {
     return (err as Error).message;
@@ -100,6 +116,8 @@ async function choose(preferred?: string): Promise<BackendInfo> {
   for (const name of order) {
     const problem = await tryBackend(name);
     if (problem === null) {
+      activateNative();
+      const native = nativeStatus();
       chosen = {
         name,
         tfjsVersion: tf.version_core,
@@ -108,6 +126,8 @@ async function choose(preferred?: string): Promise<BackendInfo> {
           : {}),
         skipped,
         requested: request === "auto" || request === "" ? "auto" : fromOption ? `option:${request}` : `LEMOL_BACKEND=${request}`,
+        kernels: native.active ? `native (${native.isa})` : "composite",
+        ...(native.active ? {} : { nativeReason: native.reason }),
       };
       return chosen;
     }

@@ -13,6 +13,8 @@
 import type { ActionSpace } from "../envs/spaces.js";
 import type { Rng } from "../util/rng.js";
 import { tf } from "./backend.js";
+import { nativeFillGumbel } from "./native.js";
+import { softmaxRows } from "./ops.js";
 
 const U_MIN = 1e-20;
 
@@ -42,6 +44,12 @@ export interface ActionDistribution {
   samplePlain(p: Float64Array, pOff: number, rng: Rng, out: Float64Array, outOff: number): void;
 }
 
+/** `n` Gumbel numbers into `out` (natively when available: same draws, ~2x faster). */
+function fillGumbel(rng: Rng, out: Float32Array, n: number): void {
+  if (nativeFillGumbel(rng, out, n)) return;
+  for (let i = 0; i < n; i++) out[i] = gumbel(rng);
+}
+
 /** softmax backward: ds → dz = s ⊙ (ds − Σ(ds ⊙ s)) row-wise. */
 function softmaxBackward(s: tf.Tensor2D, ds: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(s, tf.sub(ds, tf.sum(tf.mul(ds, s), 1, true))) as tf.Tensor2D;
@@ -69,10 +77,10 @@ export class SoftCategorical implements ActionDistribution {
     this.paramSize = this.actionSize = this.noiseSize = n;
   }
   fillNoise(rng: Rng, out: Float32Array, rows: number): void {
-    for (let i = 0; i < rows * this.n; i++) out[i] = gumbel(rng);
+    fillGumbel(rng, out, rows * this.n);
   }
   sample(logits: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor2D {
-    return tf.softmax(tf.add(logits, noise)) as tf.Tensor2D;
+    return softmaxRows(logits, noise);
   }
   sampleBackward(_logits: tf.Tensor2D, _noise: tf.Tensor2D, sample: tf.Tensor2D, dSample: tf.Tensor2D): tf.Tensor2D {
     return softmaxBackward(sample, dSample);
@@ -94,7 +102,7 @@ export class SoftMultiCategorical implements ActionDistribution {
     this.paramSize = this.actionSize = this.noiseSize = nvec.reduce((a, b) => a + b, 0);
   }
   fillNoise(rng: Rng, out: Float32Array, rows: number): void {
-    for (let i = 0; i < rows * this.paramSize; i++) out[i] = gumbel(rng);
+    fillGumbel(rng, out, rows * this.paramSize);
   }
   private blocks<T extends tf.Tensor2D>(x: T): tf.Tensor2D[] {
     return tf.split(x, [...this.nvec], 1) as tf.Tensor2D[];

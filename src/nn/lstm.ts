@@ -83,11 +83,11 @@ export class LSTM {
     this.name = options.name ?? "lstm";
     const [K, R, b] = LSTM.initialValues(inputSize, units, rng);
     const id = uniqueSuffix();
-    this.params = [
+    this.params = tf.tidy(() => [
       tf.variable(tf.tensor2d(K, [inputSize, 4 * units]), true, `${this.name}/kernel#${id}`),
       tf.variable(tf.tensor2d(R, [units, 4 * units]), true, `${this.name}/recurrent_kernel#${id}`),
       tf.variable(tf.tensor1d(b), true, `${this.name}/bias#${id}`),
-    ];
+    ]) as [tf.Variable, tf.Variable, tf.Variable];
   }
 
   private static initialValues(inputSize: number, units: number, rng: Rng): [Float32Array, Float32Array, Float32Array] {

@@ -11,6 +11,7 @@
 import type { Rng } from "../util/rng.js";
 import { requireBackend, tf } from "./backend.js";
 import { glorotUniform } from "./init.js";
+import { nativeActive, nativeMLPKernels } from "./native.js";
 
 /** What the forward pass keeps for the backward pass. */
 export interface MLPCache {
@@ -86,17 +87,17 @@ export const compositeKernels: MLPKernels = {
   inputGrad: (cache, dOut, params) => backprop(cache, dOut, params, false, true).input!,
 };
 
-let activeKernels: MLPKernels = compositeKernels;
+let override: MLPKernels | null = null;
 
-/** The kernels MLPs use now. */
+/** The kernels MLPs use now: an explicit choice, else native when active, else composite. */
 export function mlpKernels(): MLPKernels {
-  return activeKernels;
+  return override ?? (nativeActive() ? nativeMLPKernels : compositeKernels);
 }
 
-/** Replaces the MLP kernels (e.g. with native ones); returns the previous ones. */
-export function setMLPKernels(k: MLPKernels): MLPKernels {
-  const prev = activeKernels;
-  activeKernels = k;
+/** Forces particular MLP kernels (null: back to automatic); returns the previous override. */
+export function setMLPKernels(k: MLPKernels | null): MLPKernels | null {
+  const prev = override;
+  override = k;
   return prev;
 }
 
@@ -128,10 +129,13 @@ export class MLP {
     this.name = name;
     this.params = [];
     const id = uniqueSuffix();
-    for (let l = 0; l + 1 < sizes.length; l++) {
-      this.params.push(tf.variable(tf.tensor2d(glorotUniform(sizes[l], sizes[l + 1], rng), [sizes[l], sizes[l + 1]]), true, `${name}/W${l}#${id}`));
-      this.params.push(tf.variable(tf.zeros([sizes[l + 1]]), true, `${name}/b${l}#${id}`));
-    }
+    // inside tidy: a variable shares its initial tensor's data, which must not outlive it
+    tf.tidy(() => {
+      for (let l = 0; l + 1 < sizes.length; l++) {
+        this.params.push(tf.variable(tf.tensor2d(glorotUniform(sizes[l], sizes[l + 1], rng), [sizes[l], sizes[l + 1]]), true, `${name}/W${l}#${id}`));
+        this.params.push(tf.variable(tf.zeros([sizes[l + 1]]), true, `${name}/b${l}#${id}`));
+      }
+    });
   }
 
   /** New random weights (Glorot kernels, zero biases), in place. */
@@ -146,20 +150,20 @@ export class MLP {
 
   /** The output for a batch (call inside `tf.tidy`). */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return activeKernels.forward(x, this.params).out;
+    return mlpKernels().forward(x, this.params).out;
   }
 
   /** The forward pass keeping what the backward pass needs. */
   forward(x: tf.Tensor2D): MLPCache {
-    return activeKernels.forward(x, this.params);
+    return mlpKernels().forward(x, this.params);
   }
 
   backward(cache: MLPCache, dOut: tf.Tensor2D, inputGrad = false): MLPGrads {
-    return activeKernels.backward(cache, dOut, this.params, inputGrad);
+    return mlpKernels().backward(cache, dOut, this.params, inputGrad);
   }
 
   inputGrad(cache: MLPCache, dOut: tf.Tensor2D): tf.Tensor2D {
-    return activeKernels.inputGrad(cache, dOut, this.params);
+    return mlpKernels().inputGrad(cache, dOut, this.params);
   }
 
   /** Number of trainable numbers. */

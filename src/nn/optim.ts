@@ -4,6 +4,7 @@
  * `clip_by_norm` on each gradient tensor, not a global norm), and polyak target updates.
  */
 import { tf } from "./backend.js";
+import { nativeActive, nativeAdam, nativePolyak } from "./native.js";
 
 export interface AdamConfig {
   learningRate: number;
@@ -50,8 +51,8 @@ export class Adam {
     if (config.clipNorm !== null && !(config.clipNorm > 0)) throw new RangeError(`clipNorm must be > 0 or null, got ${config.clipNorm}`);
     this.vars = vars;
     this.config = { beta1: 0.9, beta2: 0.999, ...config };
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
+    this.v = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
   }
 
   /** Number of updates applied so far. */
@@ -65,6 +66,10 @@ export class Adam {
     const { learningRate: lr, beta1: b1, beta2: b2, epsilon, clipNorm } = this.config;
     this.t++;
     const lrT = (lr * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t);
+    if (nativeActive()) {
+      for (let i = 0; i < this.vars.length; i++) nativeAdam(this.vars[i], this.m[i], this.v[i], grads[i], lrT, b1, b2, epsilon, clipNorm ?? 0);
+      return;
+    }
     tf.tidy(() => {
       for (let i = 0; i < this.vars.length; i++) {
         const g = clipNorm === null ? grads[i] : clipByNorm(grads[i], clipNorm);
@@ -100,6 +105,10 @@ export class Adam {
 /** Polyak averaging `θ' ← (1 − τ)·θ' + τ·θ` of each target variable towards its online variable. */
 export function polyakUpdate(target: readonly tf.Variable[], online: readonly tf.Variable[], tau: number): void {
   if (target.length !== online.length) throw new RangeError("polyak: target and online variable lists differ in length");
+  if (nativeActive()) {
+    for (let i = 0; i < target.length; i++) nativePolyak(target[i], online[i], tau);
+    return;
+  }
   tf.tidy(() => {
     for (let i = 0; i < target.length; i++) target[i].assign(tf.add(tf.mul(target[i], 1 - tau), tf.mul(online[i], tau)));
   });

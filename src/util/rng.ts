@@ -158,6 +158,22 @@ export class Rng {
     }
   }
 
+  /** Writes the state into `out` (no allocation; for native code that continues the stream). */
+  stateInto(out: Uint32Array): void {
+    out[0] = this.s0;
+    out[1] = this.s1;
+    out[2] = this.s2;
+    out[3] = this.s3;
+  }
+
+  /** Takes the state back from `src` after native code advanced it. */
+  stateFrom(src: Uint32Array): void {
+    this.s0 = src[0];
+    this.s1 = src[1];
+    this.s2 = src[2];
+    this.s3 = src[3];
+  }
+
   /** A copy of the current state, to restore later with {@link setState}. */
   getState(): RngState {
     return [this.s0, this.s1, this.s2, this.s3];

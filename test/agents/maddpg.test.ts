@@ -6,6 +6,7 @@ import { MADDPGAgentTrainer, worstCaseActions } from "../../src/agents/maddpg.js
 import { createTrainers, UnknownPolicyError } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { MLP } from "../../src/nn/mlp.js";
+import { activateNative, deactivateNative } from "../../src/nn/native.js";
 import { TrainingRunner } from "../../src/train/runner.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, ready, tf, values } from "../helpers/tf.js";
@@ -162,6 +163,23 @@ describe("MADDPG trainers", () => {
     assert.ok(base > 0);
     assert.equal(tf.memory().numTensors, base);
     trainers.forEach((x) => x.dispose());
+  });
+
+  it("learn the same way with the native and the composite kernels (losses agree closely)", () => {
+    const losses = (native: boolean) => {
+      if (native) activateNative();
+      else deactivateNative();
+      const { env, trainers } = pushTrainers("maddpg", "mmmaddpg", 7);
+      const run = new TrainingRunner(env, trainers);
+      const out: number[] = [];
+      while (out.length < 10 * 2) for (const u of run.step().updates) if (u) out.push(u.qLoss, u.pLoss);
+      trainers.forEach((t) => t.dispose());
+      activateNative();
+      return out;
+    };
+    const composite = losses(false);
+    const native = losses(true);
+    assertClose(native, composite, 1e-3, "losses", 1);
   });
 
   it("reject unknown policy names, listing the known ones", () => {

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "lemol_native",
+      "sources": ["src/nn/native/lemol_native.cc"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions"],
+      "cflags": ["-O3"]
+    }
+  ]
+}

@@ -1,0 +1,600 @@
+// lemol's native kernels: the hot arithmetic of training small MLPs at batch ~1024, on float32
+// arrays handed over from JavaScript (views into the tfjs wasm heap). Built by node-gyp at install;
+// when it is absent the TypeScript composite kernels do the same work through tfjs ops.
+//
+// Exports (all synchronous, no allocation after warm-up):
+//   isa()                                    "avx512" | "avx2" | "generic": the GEMM variant in use
+//   gemm(A, B, C, M, K, N, transA, acc)      C = A·B or Aᵀ·B (+C), row-major
+//   mlpForward(x, B, params[], outs[])       h_l = relu(h_{l-1}·W_l + b_l), last layer linear
+//   mlpBackward(x, B, acts[], dOut, params[], grads[] | null, dx | null)
+//   adam(param, m, v, grad, lrT, beta1, beta2, eps, clip)   TF1 Adam with clip_by_norm, in place
+//   polyak(target, online, tau)              target = (1 - tau)·target + tau·online, in place
+//   concatColumns(inputs[], B, out)          [B, n1] ‖ [B, n2] ‖ ... → [B, Σn]
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// GEMM micro-kernels, templated on the vector type and the register tile (R rows x Q vectors).
+
+template <int W>
+struct Vec {
+  typedef float type __attribute__((vector_size(W * 4), aligned(4)));
+};
+
+template <class V, int W>
+static inline __attribute__((always_inline)) V load(const float* p) {
+  V v;
+  std::memcpy(&v, p, W * 4);
+  return v;
+}
+template <class V, int W>
+static inline __attribute__((always_inline)) void store(float* p, V v) {
+  std::memcpy(p, &v, W * 4);
+}
+template <class V, int W>
+static inline __attribute__((always_inline)) V splat(float x) {
+  return V{} + x;  // GCC broadcasts a scalar operand: one broadcast instruction
+}
+
+// C[M,N] (+)= A[M,K]·B[K,N]
+template <class V, int W, int R, int Q>
+static inline __attribute__((always_inline)) void gemm_nn_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  const int TW = W * Q;
+  int i = 0;
+  for (; i + R <= M; i += R) {
+    int j = 0;
+    for (; j + TW <= N; j += TW) {
+      V c[R][Q];
+      for (int r = 0; r < R; r++)
+        for (int q = 0; q < Q; q++) c[r][q] = acc ? load<V, W>(C + (size_t)(i + r) * ldc + j + W * q) : splat<V, W>(0.f);
+      for (int k = 0; k < K; k++) {
+        const float* b = B + (size_t)k * ldb + j;
+        V bv[Q];
+        for (int q = 0; q < Q; q++) bv[q] = load<V, W>(b + W * q);
+        for (int r = 0; r < R; r++) {
+          V a = splat<V, W>(A[(size_t)(i + r) * lda + k]);
+          for (int q = 0; q < Q; q++) c[r][q] += a * bv[q];
+        }
+      }
+      for (int r = 0; r < R; r++)
+        for (int q = 0; q < Q; q++) store<V, W>(C + (size_t)(i + r) * ldc + j + W * q, c[r][q]);
+    }
+    for (; j + W <= N; j += W) {
+      V c[R];
+      for (int r = 0; r < R; r++) c[r] = acc ? load<V, W>(C + (size_t)(i + r) * ldc + j) : splat<V, W>(0.f);
+      for (int k = 0; k < K; k++) {
+        V b = load<V, W>(B + (size_t)k * ldb + j);
+        for (int r = 0; r < R; r++) c[r] += splat<V, W>(A[(size_t)(i + r) * lda + k]) * b;
+      }
+      for (int r = 0; r < R; r++) store<V, W>(C + (size_t)(i + r) * ldc + j, c[r]);
+    }
+    for (; j < N; j++)
+      for (int r = 0; r < R; r++) {
+        float s = acc ? C[(size_t)(i + r) * ldc + j] : 0.f;
+        for (int k = 0; k < K; k++) s += A[(size_t)(i + r) * lda + k] * B[(size_t)k * ldb + j];
+        C[(size_t)(i + r) * ldc + j] = s;
+      }
+  }
+  for (; i < M; i++)
+    for (int j = 0; j < N; j++) {
+      float s = acc ? C[(size_t)i * ldc + j] : 0.f;
+      for (int k = 0; k < K; k++) s += A[(size_t)i * lda + k] * B[(size_t)k * ldb + j];
+      C[(size_t)i * ldc + j] = s;
+    }
+}
+
+// C[K,N] (+)= A[M,K]ᵀ·B[M,N] (contraction over the rows: weight gradients)
+template <class V, int W, int R, int Q>
+static inline __attribute__((always_inline)) void gemm_tn_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  const int TW = W * Q;
+  int k = 0;
+  for (; k + R <= K; k += R) {
+    int j = 0;
+    for (; j + TW <= N; j += TW) {
+      V c[R][Q];
+      for (int r = 0; r < R; r++)
+        for (int q = 0; q < Q; q++) c[r][q] = acc ? load<V, W>(C + (size_t)(k + r) * ldc + j + W * q) : splat<V, W>(0.f);
+      for (int i = 0; i < M; i++) {
+        const float* b = B + (size_t)i * ldb + j;
+        const float* a = A + (size_t)i * lda + k;
+        V bv[Q];
+        for (int q = 0; q < Q; q++) bv[q] = load<V, W>(b + W * q);
+        for (int r = 0; r < R; r++) {
+          V av = splat<V, W>(a[r]);
+          for (int q = 0; q < Q; q++) c[r][q] += av * bv[q];
+        }
+      }
+      for (int r = 0; r < R; r++)
+        for (int q = 0; q < Q; q++) store<V, W>(C + (size_t)(k + r) * ldc + j + W * q, c[r][q]);
+    }
+    for (; j + W <= N; j += W) {
+      V c[R];
+      for (int r = 0; r < R; r++) c[r] = acc ? load<V, W>(C + (size_t)(k + r) * ldc + j) : splat<V, W>(0.f);
+      for (int i = 0; i < M; i++) {
+        V b = load<V, W>(B + (size_t)i * ldb + j);
+        const float* a = A + (size_t)i * lda + k;
+        for (int r = 0; r < R; r++) c[r] += splat<V, W>(a[r]) * b;
+      }
+      for (int r = 0; r < R; r++) store<V, W>(C + (size_t)(k + r) * ldc + j, c[r]);
+    }
+    for (; j < N; j++)
+      for (int r = 0; r < R; r++) {
+        float s = acc ? C[(size_t)(k + r) * ldc + j] : 0.f;
+        for (int i = 0; i < M; i++) s += A[(size_t)i * lda + k + r] * B[(size_t)i * ldb + j];
+        C[(size_t)(k + r) * ldc + j] = s;
+      }
+  }
+  // leftover rows of C (K not a multiple of R): vectorised over the columns
+  for (; k < K; k++) {
+    int j = 0;
+    for (; j + W <= N; j += W) {
+      V c = acc ? load<V, W>(C + (size_t)k * ldc + j) : splat<V, W>(0.f);
+      for (int i = 0; i < M; i++) c += splat<V, W>(A[(size_t)i * lda + k]) * load<V, W>(B + (size_t)i * ldb + j);
+      store<V, W>(C + (size_t)k * ldc + j, c);
+    }
+    for (; j < N; j++) {
+      float s = acc ? C[(size_t)k * ldc + j] : 0.f;
+      for (int i = 0; i < M; i++) s += A[(size_t)i * lda + k] * B[(size_t)i * ldb + j];
+      C[(size_t)k * ldc + j] = s;
+    }
+  }
+}
+
+typedef void (*GemmFn)(const float*, int, const float*, int, float*, int, int, int, int, bool);
+
+__attribute__((target("avx512f"))) void gemm_nn_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  gemm_nn_impl<Vec<16>::type, 16, 4, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+}
+__attribute__((target("avx512f"))) void gemm_tn_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  gemm_tn_impl<Vec<16>::type, 16, 4, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+}
+__attribute__((target("avx2,fma"))) void gemm_nn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  gemm_nn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+}
+__attribute__((target("avx2,fma"))) void gemm_tn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  gemm_tn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+}
+void gemm_nn_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  gemm_nn_impl<Vec<4>::type, 4, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+}
+void gemm_tn_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  gemm_tn_impl<Vec<4>::type, 4, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+}
+
+GemmFn gemm_nn_kernel = gemm_nn_generic;
+GemmFn gemm_tn_kernel = gemm_tn_generic;
+const char* isa_name = "generic";
+
+// Column counts that are not a multiple of 16 (37 inputs, 5 actions, 1 Q-value) would run in the
+// kernels' scalar tails; instead they are zero-padded to a multiple of 16 in scratch buffers.
+const int PAD = 16;
+std::vector<float> padB, padC;
+
+float* growv(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+void gemm_nn(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  if (N % PAD == 0 || M < PAD) return gemm_nn_kernel(A, lda, B, ldb, C, ldc, M, K, N, acc);
+  const int Np = (N + PAD - 1) / PAD * PAD;
+  float* Bp = growv(padB, (size_t)K * Np);
+  float* Cp = growv(padC, (size_t)M * Np);
+  for (int k = 0; k < K; k++) {
+    std::memcpy(Bp + (size_t)k * Np, B + (size_t)k * ldb, N * 4);
+    std::memset(Bp + (size_t)k * Np + N, 0, (Np - N) * 4);
+  }
+  if (acc)
+    for (int i = 0; i < M; i++) std::memcpy(Cp + (size_t)i * Np, C + (size_t)i * ldc, N * 4);
+  gemm_nn_kernel(A, lda, Bp, Np, Cp, Np, M, K, Np, acc);
+  for (int i = 0; i < M; i++) std::memcpy(C + (size_t)i * ldc, Cp + (size_t)i * Np, N * 4);
+}
+
+void gemm_tn(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  if (N % PAD == 0 || M < PAD) return gemm_tn_kernel(A, lda, B, ldb, C, ldc, M, K, N, acc);
+  const int Np = (N + PAD - 1) / PAD * PAD;
+  float* Bp = growv(padB, (size_t)M * Np);
+  float* Cp = growv(padC, (size_t)K * Np);
+  for (int i = 0; i < M; i++) {
+    std::memcpy(Bp + (size_t)i * Np, B + (size_t)i * ldb, N * 4);
+    std::memset(Bp + (size_t)i * Np + N, 0, (Np - N) * 4);
+  }
+  if (acc)
+    for (int k = 0; k < K; k++) std::memcpy(Cp + (size_t)k * Np, C + (size_t)k * ldc, N * 4);
+  gemm_tn_kernel(A, lda, Bp, Np, Cp, Np, M, K, Np, acc);
+  for (int k = 0; k < K; k++) std::memcpy(C + (size_t)k * ldc, Cp + (size_t)k * Np, N * 4);
+}
+
+void choose_isa() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) {
+    gemm_nn_kernel = gemm_nn_avx512;
+    gemm_tn_kernel = gemm_tn_avx512;
+    isa_name = "avx512";
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    gemm_nn_kernel = gemm_nn_avx2;
+    gemm_tn_kernel = gemm_tn_avx2;
+    isa_name = "avx2";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// N-API helpers
+
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+bool fail(napi_env env, const std::string& message) {
+  napi_throw_error(env, "LEMOL_NATIVE", message.c_str());
+  return false;
+}
+
+bool getF32(napi_env env, napi_value v, F32* out, const char* what) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  if (!is) return fail(env, std::string(what) + ": expected a Float32Array");
+  napi_typedarray_type type;
+  void* data;
+  napi_value ab;
+  size_t off;
+  napi_get_typedarray_info(env, v, &type, &out->length, &data, &ab, &off);
+  if (type != napi_float32_array) return fail(env, std::string(what) + ": expected a Float32Array");
+  out->data = static_cast<float*>(data);
+  return true;
+}
+
+bool isNull(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  return t == napi_null || t == napi_undefined;
+}
+
+bool getInt(napi_env env, napi_value v, int* out, const char* what) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) return fail(env, std::string(what) + ": expected an integer");
+  return true;
+}
+
+bool getDouble(napi_env env, napi_value v, double* out, const char* what) {
+  if (napi_get_value_double(env, v, out) != napi_ok) return fail(env, std::string(what) + ": expected a number");
+  return true;
+}
+
+bool getF32List(napi_env env, napi_value v, std::vector<F32>* out, const char* what) {
+  bool is = false;
+  napi_is_array(env, v, &is);
+  if (!is) return fail(env, std::string(what) + ": expected an array of Float32Arrays");
+  uint32_t n;
+  napi_get_array_length(env, v, &n);
+  out->resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    napi_get_element(env, v, i, &e);
+    if (!getF32(env, e, &(*out)[i], what)) return false;
+  }
+  return true;
+}
+
+template <size_t N>
+bool args(napi_env env, napi_callback_info info, napi_value (&a)[N], size_t need) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc < need) return fail(env, "too few arguments");
+  return true;
+}
+
+// Layer sizes from biases (b_l has n_{l+1} entries) and the first kernel (W_0 has n_0·n_1).
+bool layerSizes(napi_env env, const std::vector<F32>& params, std::vector<int>* sizes) {
+  if (params.size() < 2 || params.size() % 2) return fail(env, "params: expected kernel, bias pairs");
+  size_t L = params.size() / 2;
+  sizes->assign(L + 1, 0);
+  for (size_t l = 0; l < L; l++) (*sizes)[l + 1] = (int)params[2 * l + 1].length;
+  if ((*sizes)[1] == 0 || params[0].length % (*sizes)[1]) return fail(env, "params: kernel 0 does not match bias 0");
+  (*sizes)[0] = (int)(params[0].length / (*sizes)[1]);
+  for (size_t l = 0; l < L; l++)
+    if (params[2 * l].length != (size_t)(*sizes)[l] * (*sizes)[l + 1]) return fail(env, "params: kernel " + std::to_string(l) + " has the wrong size");
+  return true;
+}
+
+// db[j] = Σ_b dz[b, j]
+void columnSums(const float* __restrict dz, int B, int n, float* __restrict db) {
+  std::memset(db, 0, n * 4);
+  for (int b = 0; b < B; b++) {
+    const float* __restrict row = dz + (size_t)b * n;
+    for (int j = 0; j < n; j++) db[j] += row[j];
+  }
+}
+
+// d[k] = 0 where h[k] <= 0 (the ReLU derivative, from the ReLU output)
+void reluMask(const float* __restrict h, float* __restrict d, size_t n) {
+  for (size_t k = 0; k < n; k++) d[k] = h[k] > 0.f ? d[k] : 0.f;
+}
+
+// Scratch reused across calls (single-threaded JS).
+std::vector<float> scratchA, scratchB, scratchT;
+float* grow(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+napi_value Isa(napi_env env, napi_callback_info) {
+  napi_value s;
+  napi_create_string_utf8(env, isa_name, NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  napi_value a[8];
+  if (!args(env, info, a, 8)) return nullptr;
+  F32 A, B, C;
+  int M, K, N;
+  bool transA, acc;
+  if (!getF32(env, a[0], &A, "A") || !getF32(env, a[1], &B, "B") || !getF32(env, a[2], &C, "C")) return nullptr;
+  if (!getInt(env, a[3], &M, "M") || !getInt(env, a[4], &K, "K") || !getInt(env, a[5], &N, "N")) return nullptr;
+  napi_get_value_bool(env, a[6], &transA);
+  napi_get_value_bool(env, a[7], &acc);
+  if (A.length < (size_t)M * K || B.length < (size_t)(transA ? M : K) * N || C.length < (size_t)(transA ? K : M) * N) {
+    fail(env, "gemm: array too short for the given shapes");
+    return nullptr;
+  }
+  if (transA) gemm_tn(A.data, K, B.data, N, C.data, N, M, K, N, acc);
+  else gemm_nn(A.data, K, B.data, N, C.data, N, M, K, N, acc);
+  return nullptr;
+}
+
+// mlpForward(x, B, params[], outs[]): outs = [h_1, ..., h_{L-1}, out]
+napi_value MlpForward(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  if (!args(env, info, a, 4)) return nullptr;
+  F32 x;
+  int B;
+  std::vector<F32> params, outs;
+  std::vector<int> n;
+  if (!getF32(env, a[0], &x, "x") || !getInt(env, a[1], &B, "B") || !getF32List(env, a[2], &params, "params") || !getF32List(env, a[3], &outs, "outs")) return nullptr;
+  if (!layerSizes(env, params, &n)) return nullptr;
+  size_t L = n.size() - 1;
+  if (outs.size() != L) return fail(env, "outs: one array per layer expected"), nullptr;
+  if (x.length != (size_t)B * n[0]) return fail(env, "x: wrong size"), nullptr;
+  const float* in = x.data;
+  for (size_t l = 0; l < L; l++) {
+    if (outs[l].length != (size_t)B * n[l + 1]) return fail(env, "outs: wrong size"), nullptr;
+    float* o = outs[l].data;
+    const float* bias = params[2 * l + 1].data;
+    const int m = n[l + 1];
+    for (int b = 0; b < B; b++) std::memcpy(o + (size_t)b * m, bias, m * 4);
+    gemm_nn(in, n[l], params[2 * l].data, m, o, m, B, n[l], m, true);
+    if (l + 1 < L)
+      for (size_t k = 0; k < (size_t)B * m; k++) o[k] = o[k] > 0.f ? o[k] : 0.f;
+    in = o;
+  }
+  return nullptr;
+}
+
+// mlpBackward(x, B, acts[], dOut, params[], grads[] | null, dx | null)
+// acts = [h_1, ..., h_{L-1}] (ReLU outputs); grads = [dW_0, db_0, ...]
+napi_value MlpBackward(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  if (!args(env, info, a, 7)) return nullptr;
+  F32 x, dOut, dx;
+  int B;
+  std::vector<F32> acts, params, grads;
+  std::vector<int> n;
+  if (!getF32(env, a[0], &x, "x") || !getInt(env, a[1], &B, "B") || !getF32List(env, a[2], &acts, "acts") || !getF32(env, a[3], &dOut, "dOut") || !getF32List(env, a[4], &params, "params")) return nullptr;
+  bool wantGrads = !isNull(env, a[5]);
+  bool wantDx = !isNull(env, a[6]);
+  if (wantGrads && !getF32List(env, a[5], &grads, "grads")) return nullptr;
+  if (wantDx && !getF32(env, a[6], &dx, "dx")) return nullptr;
+  if (!layerSizes(env, params, &n)) return nullptr;
+  size_t L = n.size() - 1;
+  if (acts.size() != L - 1) return fail(env, "acts: one array per hidden layer expected"), nullptr;
+  if (wantGrads && grads.size() != params.size()) return fail(env, "grads: one array per parameter expected"), nullptr;
+  if (dOut.length != (size_t)B * n[L]) return fail(env, "dOut: wrong size"), nullptr;
+  if (wantDx && dx.length != (size_t)B * n[0]) return fail(env, "dx: wrong size"), nullptr;
+  int maxWidth = 0;
+  for (int s : n) maxWidth = s > maxWidth ? s : maxWidth;
+  // dz ping-pongs between two scratch buffers: each layer writes dIn into the one dz is not in
+  float* bufs[2] = {grow(scratchA, (size_t)B * maxWidth), grow(scratchB, (size_t)B * maxWidth)};
+  int next = 0;
+  const float* dz = dOut.data;
+  for (size_t li = L; li-- > 0;) {
+    const int nin = n[li], nout = n[li + 1];
+    const float* in = li == 0 ? x.data : acts[li - 1].data;
+    if (wantGrads) {
+      gemm_tn(in, nin, dz, nout, grads[2 * li].data, nout, B, nin, nout, false);
+      columnSums(dz, B, nout, grads[2 * li + 1].data);
+    }
+    if (li > 0 || wantDx) {
+      // dIn = dz·Wᵀ, through an explicit transpose of the (small) kernel
+      const float* W = params[2 * li].data;
+      float* WT = grow(scratchT, (size_t)nin * nout);
+      for (int r = 0; r < nin; r++)
+        for (int c = 0; c < nout; c++) WT[(size_t)c * nin + r] = W[(size_t)r * nout + c];
+      float* dIn = li == 0 ? dx.data : bufs[next];
+      gemm_nn(dz, nout, WT, nin, dIn, nin, B, nout, nin, false);
+      if (li > 0) {
+        reluMask(acts[li - 1].data, dIn, (size_t)B * nin);  // ReLU'(h)
+        dz = dIn;
+        next ^= 1;
+      }
+    }
+  }
+  return nullptr;
+}
+
+// adam(param, m, v, grad, lrT, beta1, beta2, eps, clip): clip <= 0 means no clipping
+napi_value Adam(napi_env env, napi_callback_info info) {
+  napi_value a[9];
+  if (!args(env, info, a, 9)) return nullptr;
+  F32 p, m, v, g;
+  double lrT, b1, b2, eps, clip;
+  if (!getF32(env, a[0], &p, "param") || !getF32(env, a[1], &m, "m") || !getF32(env, a[2], &v, "v") || !getF32(env, a[3], &g, "grad")) return nullptr;
+  if (!getDouble(env, a[4], &lrT, "lrT") || !getDouble(env, a[5], &b1, "beta1") || !getDouble(env, a[6], &b2, "beta2") || !getDouble(env, a[7], &eps, "eps") || !getDouble(env, a[8], &clip, "clip")) return nullptr;
+  size_t n = p.length;
+  if (m.length != n || v.length != n || g.length != n) return fail(env, "adam: arrays differ in length"), nullptr;
+  float scale = 1.f;
+  if (clip > 0) {
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) ss += (double)g.data[i] * g.data[i];
+    double norm = std::sqrt(ss);
+    scale = (float)(clip / (norm > clip ? norm : clip));  // TF's clip_by_norm
+  }
+  const float fb1 = (float)b1, fb2 = (float)b2, fl = (float)lrT, fe = (float)eps;
+  for (size_t i = 0; i < n; i++) {
+    const float gi = g.data[i] * scale;
+    const float mi = fb1 * m.data[i] + (1.f - fb1) * gi;
+    const float vi = fb2 * v.data[i] + (1.f - fb2) * gi * gi;
+    m.data[i] = mi;
+    v.data[i] = vi;
+    p.data[i] -= fl * mi / (std::sqrt(vi) + fe);
+  }
+  return nullptr;
+}
+
+napi_value Polyak(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  if (!args(env, info, a, 3)) return nullptr;
+  F32 t, o;
+  double tau;
+  if (!getF32(env, a[0], &t, "target") || !getF32(env, a[1], &o, "online") || !getDouble(env, a[2], &tau, "tau")) return nullptr;
+  if (t.length != o.length) return fail(env, "polyak: arrays differ in length"), nullptr;
+  const float keep = (float)(1.0 - tau), mix = (float)tau;
+  for (size_t i = 0; i < t.length; i++) t.data[i] = t.data[i] * keep + o.data[i] * mix;
+  return nullptr;
+}
+
+napi_value ConcatColumns(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  if (!args(env, info, a, 3)) return nullptr;
+  std::vector<F32> ins;
+  int B;
+  F32 out;
+  if (!getF32List(env, a[0], &ins, "inputs") || !getInt(env, a[1], &B, "B") || !getF32(env, a[2], &out, "out")) return nullptr;
+  size_t total = 0;
+  for (auto& x : ins) {
+    if (B <= 0 || x.length % B) return fail(env, "concatColumns: input size is not a multiple of B"), nullptr;
+    total += x.length / B;
+  }
+  if (out.length != total * B) return fail(env, "concatColumns: output has the wrong size"), nullptr;
+  for (int b = 0; b < B; b++) {
+    float* o = out.data + (size_t)b * total;
+    for (auto& x : ins) {
+      size_t w = x.length / B;
+      std::memcpy(o, x.data + (size_t)b * w, w * 4);
+      o += w;
+    }
+  }
+  return nullptr;
+}
+
+// softmaxRows(x, noise | null, B, out): out = softmax(x + noise) row by row (max-shifted)
+napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  if (!args(env, info, a, 4)) return nullptr;
+  F32 x, noise, out;
+  int B;
+  if (!getF32(env, a[0], &x, "x") || !getInt(env, a[2], &B, "B") || !getF32(env, a[3], &out, "out")) return nullptr;
+  bool hasNoise = !isNull(env, a[1]);
+  if (hasNoise && !getF32(env, a[1], &noise, "noise")) return nullptr;
+  if (B <= 0 || x.length % B || out.length != x.length || (hasNoise && noise.length != x.length)) return fail(env, "softmaxRows: shapes differ"), nullptr;
+  const size_t n = x.length / B;
+  for (int b = 0; b < B; b++) {
+    const float* xr = x.data + (size_t)b * n;
+    float* o = out.data + (size_t)b * n;
+    float mx = -INFINITY;
+    for (size_t k = 0; k < n; k++) {
+      o[k] = hasNoise ? xr[k] + noise.data[(size_t)b * n + k] : xr[k];
+      mx = o[k] > mx ? o[k] : mx;
+    }
+    float sum = 0.f;
+    for (size_t k = 0; k < n; k++) sum += (o[k] = std::exp(o[k] - mx));
+    for (size_t k = 0; k < n; k++) o[k] /= sum;
+  }
+  return nullptr;
+}
+
+// sliceColumns(x, B, start, out): out[b, :] = x[b, start : start + width]
+napi_value SliceColumns(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  if (!args(env, info, a, 4)) return nullptr;
+  F32 x, out;
+  int B, start;
+  if (!getF32(env, a[0], &x, "x") || !getInt(env, a[1], &B, "B") || !getInt(env, a[2], &start, "start") || !getF32(env, a[3], &out, "out")) return nullptr;
+  if (B <= 0 || x.length % B || out.length % B) return fail(env, "sliceColumns: sizes are not multiples of B"), nullptr;
+  const size_t n = x.length / B, w = out.length / B;
+  if (start < 0 || start + w > n) return fail(env, "sliceColumns: columns out of range"), nullptr;
+  for (int b = 0; b < B; b++) std::memcpy(out.data + (size_t)b * w, x.data + (size_t)b * n + start, w * 4);
+  return nullptr;
+}
+
+// fillGumbel(state: Uint32Array(4), out: Float32Array, n): n Gumbel(0, 1) numbers -log(-log u) from
+// lemol's xoshiro128** stream, advancing `state` exactly as Rng.uniform() would (two 27-bit draws
+// per 53-bit uniform, u clamped to >= 1e-20).
+static inline uint32_t next27(uint32_t* s) {
+  const uint32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+  const uint32_t m = s1 * 5u;
+  const uint32_t result = ((m << 7) | (m >> 25)) * 9u;
+  const uint32_t t = s1 << 9;
+  const uint32_t n2 = s2 ^ s0;
+  const uint32_t n3 = s3 ^ s1;
+  s[1] = s1 ^ n2;
+  s[0] = s0 ^ n3;
+  s[2] = n2 ^ t;
+  s[3] = (n3 << 11) | (n3 >> 21);
+  return result >> 5;
+}
+
+napi_value FillGumbel(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  if (!args(env, info, a, 3)) return nullptr;
+  bool is = false;
+  napi_is_typedarray(env, a[0], &is);
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  napi_value ab;
+  size_t off;
+  if (is) napi_get_typedarray_info(env, a[0], &type, &len, &data, &ab, &off);
+  if (!is || type != napi_uint32_array || len != 4) return fail(env, "fillGumbel: state must be a Uint32Array of 4"), nullptr;
+  uint32_t* st = static_cast<uint32_t*>(data);
+  F32 out;
+  int n;
+  if (!getF32(env, a[1], &out, "out") || !getInt(env, a[2], &n, "n")) return nullptr;
+  if ((size_t)n > out.length) return fail(env, "fillGumbel: n exceeds the output length"), nullptr;
+  for (int i = 0; i < n; i++) {
+    const double hi = next27(st);
+    const double lo = next27(st) >> 1;
+    double u = (hi * 67108864.0 + lo) / 9007199254740992.0;
+    if (u < 1e-20) u = 1e-20;
+    out.data[i] = (float)(-std::log(-std::log(u)));
+  }
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  choose_isa();
+  struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}};
+  for (auto& f : fns) {
+    napi_value v;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
+    napi_set_named_property(env, exports, f.name, v);
+  }
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
