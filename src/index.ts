@@ -24,7 +24,7 @@ export type { ActionDistribution } from "./nn/distributions.js";
 export { Adam, clipByNorm, polyakUpdate } from "./nn/optim.js";
 export type { AdamConfig, AdamState } from "./nn/optim.js";
 export { glorotUniform, orthogonal } from "./nn/init.js";
-export { MADDPGAgentTrainer, MADDPG_DEFAULTS, worstCaseActions } from "./agents/maddpg.js";
+export { MADDPGAgentTrainer, MADDPG_DEFAULTS, worstCaseActions, actAll } from "./agents/maddpg.js";
 export type { MADDPGConfig, MADDPGVariant, MADDPGTrainerOptions, UpdateStats } from "./agents/maddpg.js";
 export { createTrainers, checkPolicy, POLICY_NAMES, UnknownPolicyError } from "./agents/policies.js";
 export type { PolicyName, TrainerSetup } from "./agents/policies.js";

@@ -325,6 +325,15 @@ export class MADDPGAgentTrainer {
 }
 
 /**
+ * Every agent's action for one environment step, in one call and without tensors: each actor is
+ * a plain forward pass over weights mirrored from its variables (a tfjs call per agent and step
+ * would cost several times more).
+ */
+export function actAll(trainers: readonly MADDPGAgentTrainer[], obs: readonly ArrayLike<number>[], out: readonly Float64Array[]): void {
+  for (let a = 0; a < trainers.length; a++) trainers[a].act(obs[a], out[a]);
+}
+
+/**
  * M3DDPG's one-step worst case (lemol-spec §4.2): every other agent's action moves by
  * `rate(j) · normalize(∇_{a_j} (−mean Q))`, normalised per sample as `tf.nn.l2_normalize` does,
  * with the gradient taken through `critic` at `input` (whose columns from `column(j)` hold agent

@@ -40,6 +40,12 @@ export interface ActionDistribution {
   sampleBackward(params: tf.Tensor2D, noise: tf.Tensor2D, sample: tf.Tensor2D, dSample: tf.Tensor2D): tf.Tensor2D;
   /** The most likely action (softmax probabilities / the mean). */
   mode(params: tf.Tensor2D): tf.Tensor2D;
+  /** Log-likelihood of actions x [B, actionSize] per row ([B]): the original's `logp`. */
+  logp(params: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D;
+  /** Entropy per row ([B]). */
+  entropy(params: tf.Tensor2D): tf.Tensor1D;
+  /** KL(this ‖ other) per row ([B]), both given by their parameters. */
+  kl(params: tf.Tensor2D, other: tf.Tensor2D): tf.Tensor1D;
   /** Samples one action from flat parameters `p[pOff ..]` into `out[outOff ..]` (plain TS, for acting). */
   samplePlain(p: Float64Array, pOff: number, rng: Rng, out: Float64Array, outOff: number): void;
 }
@@ -53,6 +59,20 @@ function fillGumbel(rng: Rng, out: Float32Array, n: number): void {
 /** softmax backward: ds → dz = s ⊙ (ds − Σ(ds ⊙ s)) row-wise. */
 function softmaxBackward(s: tf.Tensor2D, ds: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(s, tf.sub(ds, tf.sum(tf.mul(ds, s), 1, true))) as tf.Tensor2D;
+}
+
+/** Categorical maths over logits, with the max shift the original uses. */
+function categoricalLogp(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+  // -softmax_cross_entropy(labels = x, logits): x may be soft (a Gumbel sample) or one-hot
+  return tf.sum(tf.mul(x, tf.logSoftmax(logits)), 1) as tf.Tensor1D;
+}
+function categoricalEntropy(logits: tf.Tensor2D): tf.Tensor1D {
+  const logp = tf.logSoftmax(logits);
+  return tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D;
+}
+function categoricalKl(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
+  const la = tf.logSoftmax(a);
+  return tf.sum(tf.mul(tf.exp(la), tf.sub(la, tf.logSoftmax(b))), 1) as tf.Tensor1D;
 }
 
 /** Softmax of `p[off .. off+n) + noise` into out, numerically stable; returns nothing. */
@@ -88,6 +108,15 @@ export class SoftCategorical implements ActionDistribution {
   mode(logits: tf.Tensor2D): tf.Tensor2D {
     return tf.softmax(logits) as tf.Tensor2D;
   }
+  logp(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+    return categoricalLogp(logits, x);
+  }
+  entropy(logits: tf.Tensor2D): tf.Tensor1D {
+    return categoricalEntropy(logits);
+  }
+  kl(logits: tf.Tensor2D, other: tf.Tensor2D): tf.Tensor1D {
+    return categoricalKl(logits, other);
+  }
   samplePlain(p: Float64Array, pOff: number, rng: Rng, out: Float64Array, outOff: number): void {
     gumbelSoftmaxPlain(p, pOff, this.n, rng, out, outOff);
   }
@@ -118,6 +147,18 @@ export class SoftMultiCategorical implements ActionDistribution {
   }
   mode(logits: tf.Tensor2D): tf.Tensor2D {
     return tf.concat(this.blocks(logits).map((b) => tf.softmax(b) as tf.Tensor2D), 1);
+  }
+  /** Sums over the blocks (independent sub-actions). */
+  logp(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+    const xs = this.blocks(x);
+    return tf.addN(this.blocks(logits).map((b, i) => categoricalLogp(b, xs[i]))) as tf.Tensor1D;
+  }
+  entropy(logits: tf.Tensor2D): tf.Tensor1D {
+    return tf.addN(this.blocks(logits).map((b) => categoricalEntropy(b))) as tf.Tensor1D;
+  }
+  kl(logits: tf.Tensor2D, other: tf.Tensor2D): tf.Tensor1D {
+    const o = this.blocks(other);
+    return tf.addN(this.blocks(logits).map((b, i) => categoricalKl(b, o[i]))) as tf.Tensor1D;
   }
   samplePlain(p: Float64Array, pOff: number, rng: Rng, out: Float64Array, outOff: number): void {
     let k = 0;
@@ -150,6 +191,22 @@ export class DiagGaussian implements ActionDistribution {
   }
   mode(params: tf.Tensor2D): tf.Tensor2D {
     return tf.slice(params, [0, 0], [-1, this.d]);
+  }
+  logp(params: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+    const [mean, logstd] = tf.split(params, 2, 1) as tf.Tensor2D[];
+    const z = tf.div(tf.sub(x, mean), tf.exp(logstd));
+    return tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), tf.add(tf.sum(logstd, 1), 0.5 * Math.log(2 * Math.PI) * this.d)) as tf.Tensor1D;
+  }
+  entropy(params: tf.Tensor2D): tf.Tensor1D {
+    const logstd = tf.slice(params, [0, this.d], [-1, this.d]);
+    return tf.add(tf.sum(logstd, 1), 0.5 * Math.log(2 * Math.PI * Math.E) * this.d) as tf.Tensor1D;
+  }
+  kl(params: tf.Tensor2D, other: tf.Tensor2D): tf.Tensor1D {
+    const [m1, s1] = tf.split(params, 2, 1) as tf.Tensor2D[];
+    const [m2, s2] = tf.split(other, 2, 1) as tf.Tensor2D[];
+    // Σ log(σ2/σ1) + (σ1² + (μ1 − μ2)²) / (2σ2²) − 1/2
+    const ratio = tf.div(tf.add(tf.exp(tf.mul(s1, 2)), tf.square(tf.sub(m1, m2))), tf.mul(tf.exp(tf.mul(s2, 2)), 2));
+    return tf.sum(tf.sub(tf.add(tf.sub(s2, s1), ratio), 0.5), 1) as tf.Tensor1D;
   }
   samplePlain(p: Float64Array, pOff: number, rng: Rng, out: Float64Array, outOff: number): void {
     for (let k = 0; k < this.d; k++) out[outOff + k] = p[pOff + k] + Math.exp(p[pOff + this.d + k]) * rng.normal();

@@ -5,7 +5,7 @@
  * per step apart from the updates themselves. The full experiment (cycles, trajectories, the
  * opponent model, metrics files) builds on this.
  */
-import type { MADDPGAgentTrainer, UpdateStats } from "../agents/maddpg.js";
+import { actAll, MADDPGAgentTrainer, UpdateStats } from "../agents/maddpg.js";
 import type { MultiAgentEnv } from "../envs/env.js";
 import { MOVE_CHOICES } from "../envs/spaces.js";
 
@@ -61,7 +61,7 @@ export class TrainingRunner {
   /** One environment step with every agent, then (when learning) every agent's update. */
   step(): StepOutcome {
     const { env, trainers } = this;
-    for (let a = 0; a < trainers.length; a++) trainers[a].act(this.obs[a], this.actions[a]);
+    actAll(trainers, this.obs, this.actions);
     const r = env.step(this.actions);
     this.episodeStep++;
     let allDone = true;

@@ -1,7 +1,7 @@
 // Child-process probe for test/envs/alloc.test.ts: prints heap bytes allocated per env step and per
 // reset for every scenario (and a vectorised env), measured after every scenario has been warmed
 // up in this same process (so V8's call sites are in their final, shared state). Needs --expose-gc.
-import { MultiAgentEnv, Rng, SCENARIO_NAMES, VecEnv, randomAction } from "../../src/index.js";
+import { MultiAgentEnv, Rng, SCENARIO_NAMES, VecEnv, actAll, createTrainers, initBackend, randomAction } from "../../src/index.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
@@ -19,6 +19,10 @@ const envs = SCENARIO_NAMES.map((name) => {
   return { name, env, pool };
 });
 const vec = new VecEnv("simple_spread", 128, { seed: 1 });
+await initBackend();
+const actEnv = new MultiAgentEnv("simple_push", { seed: 1 });
+const actors = createTrainers(actEnv, { badPolicy: "maddpg", goodPolicy: "maddpg", seed: 1 });
+const actOut = actEnv.actionSizes.map((n) => new Float64Array(n));
 const vecActs = new Float64Array(128 * vec.actionTotal).fill(0.2);
 
 type Probe = (typeof envs)[number];
@@ -30,6 +34,10 @@ function runSteps(p: Probe, n: number): void {
 }
 function runResets(p: Probe, n: number): void {
   for (let t = 0; t < n; t++) p.env.reset();
+}
+function runActing(n: number): void {
+  const obs = actEnv.observations();
+  for (let t = 0; t < n; t++) actAll(actors, obs, actOut);
 }
 function runVec(n: number): void {
   for (let t = 0; t < n; t++) vec.step(vecActs);
@@ -59,6 +67,8 @@ for (let round = 0; round < 3; round++) {
   }
   runVec(100);
   bytesPer(() => runVec(10), 10);
+  runActing(20_000);
+  bytesPer(() => runActing(100), 100);
 }
 
 const STEPS = 50_000;
@@ -67,4 +77,5 @@ for (const p of envs) {
   result[p.name] = { step: bytesPer(() => runSteps(p, STEPS), STEPS), reset: bytesPer(() => runResets(p, 5_000), 5_000) };
 }
 result["vectorised simple_spread x128"] = { step: bytesPer(() => runVec(400), 400 * 128), reset: 0 };
+result["MADDPG acting, both agents of simple_push"] = { step: bytesPer(() => runActing(STEPS), STEPS), reset: 0 };
 process.stdout.write(JSON.stringify(result));

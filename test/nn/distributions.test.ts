@@ -70,6 +70,37 @@ describe("action distributions", () => {
     });
   }
 
+  it("give log-likelihoods, entropies and KL divergences as hand-computed", () => {
+    const logits = [1, 2, 0.5];
+    const z = logits.map(Math.exp).reduce((a, b) => a + b);
+    const p = logits.map((l) => Math.exp(l) / z);
+    const x = [0.2, 0.5, 0.3];
+    const other = [0, -1, 2];
+    const zo = other.map(Math.exp).reduce((a, b) => a + b);
+    const q = other.map((l) => Math.exp(l) / zo);
+    const sc = new SoftCategorical(3);
+    const [lp, h, kl] = tf.tidy(() => {
+      const L = tf.tensor2d([logits]);
+      return [values(sc.logp(L, tf.tensor2d([x]))), values(sc.entropy(L)), values(sc.kl(L, tf.tensor2d([other])))];
+    });
+    assertClose(lp, [x.reduce((a, xi, k) => a + xi * Math.log(p[k]), 0)], 1e-6, "categorical logp");
+    assertClose(h, [-p.reduce((a, pk) => a + pk * Math.log(pk), 0)], 1e-6, "categorical entropy");
+    assertClose(kl, [p.reduce((a, pk, k) => a + pk * Math.log(pk / q[k]), 0)], 1e-6, "categorical KL");
+    const multi = new SoftMultiCategorical([3, 3]);
+    const ml = tf.tidy(() => values(multi.entropy(tf.tensor2d([[...logits, ...logits]]))));
+    assertClose(ml, [2 * h[0]], 1e-6, "multi-categorical entropy sums the blocks");
+    const g = new DiagGaussian(2);
+    const [glp, gh, gkl] = tf.tidy(() => {
+      const P = tf.tensor2d([[0.5, -1, Math.log(2), 0]]); // means 0.5, -1; stds 2, 1
+      return [values(g.logp(P, tf.tensor2d([[1.5, 0]]))), values(g.entropy(P)), values(g.kl(P, tf.tensor2d([[0, 0, 0, 0]])))];
+    });
+    const normLogpdf = (v: number, m: number, sd: number) => -0.5 * ((v - m) / sd) ** 2 - Math.log(sd) - 0.5 * Math.log(2 * Math.PI);
+    assertClose(glp, [normLogpdf(1.5, 0.5, 2) + normLogpdf(0, -1, 1)], 1e-5, "gaussian logp");
+    assertClose(gh, [Math.log(2) + 0.5 * Math.log(2 * Math.PI * Math.E) * 2], 1e-5, "gaussian entropy");
+    const klN = (m: number, s: number) => Math.log(1 / s) + (s * s + m * m) / 2 - 0.5;
+    assertClose(gkl, [klN(0.5, 2) + klN(-1, 1)], 1e-5, "gaussian KL to N(0, 1)");
+  });
+
   it("maps env action spaces as make_pdtype does", () => {
     assert.equal(distributionFor({ kind: "discrete", n: 5 }).kind, "soft_categorical");
     assert.equal(distributionFor({ kind: "multi_discrete", nvec: [5, 4] }).paramSize, 9);
