@@ -4,7 +4,8 @@
  * others the good one. Names are `{policy}-{bad|good}_agent_{i}`.
  */
 import type { MultiAgentEnv } from "../envs/env.js";
-import { MADDPGAgentTrainer, MADDPGConfig, MADDPGVariant } from "./maddpg.js";
+import type { MADDPGConfig } from "./actor-critic.js";
+import { MADDPGAgentTrainer, MADDPGVariant } from "./maddpg.js";
 
 /** The policies available now; `lemol` and `ppo` arrive with their issues. */
 export const POLICY_NAMES = ["maddpg", "ddpg", "mmmaddpg"] as const;

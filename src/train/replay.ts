@@ -16,14 +16,17 @@ export interface ReplayBatch {
   rew: Float32Array;
   obsNext: Float32Array;
   done: Float32Array;
+  /** The per-transition extra numbers (e.g. LeMOL's opponent prediction), [B, extraSize]. */
+  extra: Float32Array;
 }
 
 export class ReplayBuffer {
   readonly obsSize: number;
   readonly actSize: number;
   readonly capacity: number;
+  readonly extraSize: number;
   /**
-   * One row per transition, [obs | act | rew | obsNext | done]: a random row is then one to three
+   * One row per transition, [obs | act | rew | obsNext | done | extra]: a random row is then one to three
    * adjacent cache lines instead of five scattered ones (sampling is memory-latency bound).
    */
   private data = new Float32Array(0);
@@ -32,11 +35,12 @@ export class ReplayBuffer {
   private readonly rewOff: number;
   private readonly nextOff: number;
   private readonly doneOff: number;
+  private readonly extraOff: number;
   private allocated = 0;
   private size = 0;
   private next = 0;
 
-  constructor(obsSize: number, actSize: number, capacity = 1_000_000, initial = 4096) {
+  constructor(obsSize: number, actSize: number, capacity = 1_000_000, initial = 4096, extraSize = 0) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`replay capacity must be a positive integer, got ${capacity}`);
     this.obsSize = obsSize;
     this.actSize = actSize;
@@ -45,7 +49,9 @@ export class ReplayBuffer {
     this.rewOff = obsSize + actSize;
     this.nextOff = obsSize + actSize + 1;
     this.doneOff = 2 * obsSize + actSize + 1;
-    this.stride = 2 * obsSize + actSize + 2;
+    this.extraOff = 2 * obsSize + actSize + 2;
+    this.extraSize = extraSize;
+    this.stride = 2 * obsSize + actSize + 2 + extraSize;
     this.grow(Math.min(capacity, initial));
   }
 
@@ -62,7 +68,8 @@ export class ReplayBuffer {
   }
 
   /** Stores one transition (copying the values; `done` is stored as 0 or 1). */
-  add(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean): void {
+  add(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean, extra?: ArrayLike<number>): void {
+    if (this.extraSize > 0 && (!extra || extra.length !== this.extraSize)) throw new RangeError(`replay: extra length ${extra?.length ?? 0}, expected ${this.extraSize}`);
     if (obs.length !== this.obsSize || obsNext.length !== this.obsSize) throw new RangeError(`replay: observation length ${obs.length}/${obsNext.length}, expected ${this.obsSize}`);
     if (act.length !== this.actSize) throw new RangeError(`replay: action length ${act.length}, expected ${this.actSize}`);
     const i = this.next;
@@ -76,6 +83,7 @@ export class ReplayBuffer {
     for (let k = 0; k < this.actSize; k++) d[r + this.actOff + k] = act[k];
     d[r + this.rewOff] = rew;
     d[r + this.doneOff] = done ? 1 : 0;
+    for (let k = 0; k < this.extraSize; k++) d[r + this.extraOff + k] = extra![k];
     if (this.size < this.capacity) this.size++;
     this.next = (i + 1) % this.capacity;
   }
@@ -101,6 +109,7 @@ export class ReplayBuffer {
       rew: new Float32Array(batchSize),
       obsNext: new Float32Array(batchSize * this.obsSize),
       done: new Float32Array(batchSize),
+      extra: new Float32Array(batchSize * this.extraSize),
     };
   }
 
@@ -112,7 +121,8 @@ export class ReplayBuffer {
     const stride = this.stride;
     const d = this.data;
     const actOff = this.actOff, nextOff = this.nextOff;
-    const oObs = out.obs, oObsNext = out.obsNext, oAct = out.act, oRew = out.rew, oDone = out.done;
+    const oObs = out.obs, oObsNext = out.obsNext, oAct = out.act, oRew = out.rew, oDone = out.done, oExtra = out.extra;
+    const es = this.extraSize, extraOff = this.extraOff;
     for (let b = 0; b < index.length; b++) {
       const i = index[b];
       if (i < 0 || i >= size) throw new RangeError(`replay: index ${i} out of range [0, ${size})`);
@@ -126,6 +136,7 @@ export class ReplayBuffer {
       for (let k = 0; k < as; k++) oAct[adst + k] = d[r + actOff + k];
       oRew[b] = d[r + this.rewOff];
       oDone[b] = d[r + this.doneOff];
+      for (let k = 0; k < es; k++) oExtra[b * es + k] = d[r + extraOff + k];
     }
   }
 }

@@ -1,0 +1,274 @@
+/**
+ * What MADDPG-family trainers share: an actor and a critic with independently initialised target
+ * copies, their Adam optimisers, the replay buffer, the random streams, and the update plumbing
+ * (sampling aligned batches from every agent's buffer, building critic inputs, noise tensors,
+ * reading back statistics). The algorithms themselves live in `maddpg.ts` and `lemol/agent.ts`.
+ */
+import type { ActionSpace } from "../envs/spaces.js";
+import { tf } from "../nn/backend.js";
+import { ActionDistribution, distributionFor } from "../nn/distributions.js";
+import { MLP, PlainMLP, mlpSizes } from "../nn/mlp.js";
+import { concatColumns } from "../nn/ops.js";
+import { Adam } from "../nn/optim.js";
+import { ReplayBatch, ReplayBuffer } from "../train/replay.js";
+import { Rng } from "../util/rng.js";
+
+/** Hyperparameters, named after the original's command-line flags. */
+export interface MADDPGConfig {
+  /** Actor and critic learning rate (`--lr`). */
+  lr: number;
+  /** Discount (`--gamma`). */
+  gamma: number;
+  /** Minibatch size (`--batch_size`); exploration lasts `batchSize × maxEpisodeLen` steps. */
+  batchSize: number;
+  /** Units per hidden layer (`--num_units`). */
+  numUnits: number;
+  /** Target update step (`--polyak`): θ' ← (1 − polyak)θ' + polyak·θ. */
+  polyak: number;
+  /** Per-variable gradient-norm clip for actor and critic. */
+  gradClip: number;
+  /** Episode length (`--max_episode_len`). */
+  maxEpisodeLen: number;
+  /** Update every this many steps (`--agent_update_freq`; 1 at INIT, 25 at HEAD). */
+  agentUpdateFreq: number;
+  /** Replay capacity (`--replay_buffer_capacity`). */
+  replayBufferCapacity: number;
+  /** M3DDPG: perturbation size for competitors (`--adv_eps`). */
+  advEps: number;
+  /** M3DDPG: perturbation size for collaborators (`--adv_eps_s`; used only by the paper-style actor). */
+  advEpsS: number;
+  /** Agents 0..numAdversaries-1 are adversaries (`--num_adversaries`; decides M3DDPG's sides). */
+  numAdversaries: number;
+  /** M3DDPG: also perturb the actor's critic input, as the paper intends (the original computes it but never uses it). */
+  adversarialActor: boolean;
+}
+
+export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
+  lr: 1e-2,
+  gamma: 0.95,
+  batchSize: 1024,
+  numUnits: 64,
+  polyak: 1e-4,
+  gradClip: 0.5,
+  maxEpisodeLen: 25,
+  agentUpdateFreq: 1,
+  replayBufferCapacity: 1_000_000,
+  advEps: 1e-3,
+  advEpsS: 1e-5,
+  numAdversaries: 1,
+  adversarialActor: false,
+};
+
+/** Weight of the actor's logit regulariser, `1e-3 · mean(logits²)`. */
+export const ACTOR_REGULARISATION = 1e-3;
+
+/** What one update returns (the original's list, named): means over the sampled batch. */
+export interface UpdateStats {
+  qLoss: number;
+  pLoss: number;
+  /** mean Q(o, a) before the critic step. */
+  qValue: number;
+  /** mean TD target y. */
+  targetQ: number;
+  /** mean reward of the sampled batch (not an episode reward). */
+  reward: number;
+  /** mean Q'(o', a'). */
+  targetQNext: number;
+  /** std of y. */
+  targetQStd: number;
+}
+
+export interface TrainerOptions {
+  /** e.g. `maddpg-bad_agent_0`. */
+  name: string;
+  agentIndex: number;
+  /** Observation length of every agent of the game. */
+  obsSizes: readonly number[];
+  /** Action sample length of every agent of the game (what the critic sees). */
+  actionSizes: readonly number[];
+  /** This agent's action space. */
+  actionSpace: ActionSpace;
+  config?: Partial<MADDPGConfig>;
+  /** Seed of this agent's random streams (initialisation, acting, training noise, replay sampling). */
+  seed: number;
+  /**
+   * Names this agent's streams (default: `name`). Keyed by the agent's slot (e.g. `bad_agent_0`),
+   * two runs that differ only in the algorithm start from identical weights and noise.
+   */
+  streamKey?: string;
+}
+
+/** The trainer interface the training loop drives (lemol-spec §4: act, experience, preupdate, update). */
+export abstract class ActorCriticTrainer {
+  readonly name: string;
+  readonly agentIndex: number;
+  readonly config: Readonly<MADDPGConfig>;
+  readonly obsSize: number;
+  readonly obsSizes: readonly number[];
+  readonly actionSizes: readonly number[];
+  readonly pd: ActionDistribution;
+  readonly actor: MLP;
+  readonly critic: MLP;
+  readonly targetActor: MLP;
+  readonly targetCritic: MLP;
+  readonly actorOptimiser: Adam;
+  readonly criticOptimiser: Adam;
+  readonly replay: ReplayBuffer;
+  /** Set by the first update (the original's `initial_exploration_done`). */
+  initialExplorationDone = false;
+  /** Random streams: weights, acting noise, training noise, replay indices. */
+  readonly rngs: { init: Rng; act: Rng; noise: Rng; replay: Rng };
+  /** Whether the target action needs the opponent's target action first (LeMOL). */
+  readonly targetNeedsOpponent: boolean = false;
+
+  protected readonly plainActor: PlainMLP;
+  protected readonly logits: Float64Array;
+  protected readonly index: Int32Array;
+  private readonly batches = new Map<ActorCriticTrainer, ReplayBatch>();
+  private readonly noiseBuffers = new Map<string, Float32Array>();
+
+  /**
+   * @param actorExtra inputs the actor takes after the observation (LeMOL's opponent prediction)
+   * @param criticIn the critic's input size
+   * @param replayExtra numbers stored per transition after the standard ones
+   */
+  constructor(opts: TrainerOptions, actorExtra: number, criticIn: number, replayExtra: number) {
+    const cfg: MADDPGConfig = { ...MADDPG_DEFAULTS, ...opts.config };
+    this.config = cfg;
+    this.name = opts.name;
+    this.agentIndex = opts.agentIndex;
+    this.obsSizes = [...opts.obsSizes];
+    this.actionSizes = [...opts.actionSizes];
+    const i = opts.agentIndex;
+    this.obsSize = opts.obsSizes[i];
+    this.pd = distributionFor(opts.actionSpace);
+    if (this.pd.actionSize !== opts.actionSizes[i]) throw new RangeError(`${this.name}: action size ${opts.actionSizes[i]} does not match its space (${this.pd.actionSize})`);
+    const key = opts.streamKey ?? opts.name;
+    this.rngs = {
+      init: Rng.stream(opts.seed, `${key}/init`),
+      act: Rng.stream(opts.seed, `${key}/act`),
+      noise: Rng.stream(opts.seed, `${key}/noise`),
+      replay: Rng.stream(opts.seed, `${key}/replay`),
+    };
+    const actorSizes = mlpSizes(this.obsSize + actorExtra, this.pd.paramSize, cfg.numUnits);
+    const criticSizes = mlpSizes(criticIn, 1, cfg.numUnits);
+    // four independently initialised networks: the targets are never copied from the online nets
+    this.actor = new MLP(actorSizes, this.rngs.init, `${opts.name}/p_func`);
+    this.critic = new MLP(criticSizes, this.rngs.init, `${opts.name}/q_func`);
+    this.targetActor = new MLP(actorSizes, this.rngs.init, `${opts.name}/target_p_func`);
+    this.targetCritic = new MLP(criticSizes, this.rngs.init, `${opts.name}/target_q_func`);
+    const adam = { learningRate: cfg.lr, epsilon: 1e-8, clipNorm: cfg.gradClip };
+    this.actorOptimiser = new Adam(this.actor.params, adam);
+    this.criticOptimiser = new Adam(this.critic.params, adam);
+    this.replay = new ReplayBuffer(this.obsSize, this.pd.actionSize, cfg.replayBufferCapacity, 4096, replayExtra);
+    this.plainActor = this.actor.toPlain();
+    this.logits = new Float64Array(this.pd.paramSize);
+    this.index = new Int32Array(cfg.batchSize);
+  }
+
+  /** Whether the buffer has passed exploration (`batch_size × max_episode_len` transitions). */
+  protected explored(): boolean {
+    return this.replay.length >= this.config.batchSize * this.config.maxEpisodeLen;
+  }
+
+  /** The original's `preupdate` (clears a cached index; nothing to do here). */
+  preupdate(): void {}
+
+  /** One update if due (lemol-spec §2.4 cadence), else null. `agents` is the whole game in agent order. */
+  abstract update(agents: readonly ActorCriticTrainer[], t: number): UpdateStats | null;
+
+  /** A Gumbel (or Gaussian) sample of this agent's target actor for next observations. */
+  abstract targetAction(obsNext: tf.Tensor2D, noise: tf.Tensor2D, opponentTarget: tf.Tensor2D | null): tf.Tensor2D;
+
+  /** New random weights for all four networks and an empty buffer; the Adam state is kept. */
+  resetLearner(): void {
+    this.actor.reinitialise(this.rngs.init);
+    this.critic.reinitialise(this.rngs.init);
+    this.targetActor.reinitialise(this.rngs.init);
+    this.targetCritic.reinitialise(this.rngs.init);
+    this.replay.clear();
+    this.actor.toPlain(this.plainActor);
+  }
+
+  // --- update plumbing ---
+
+  /** Draws this agent's index and gathers every agent's buffer at it (aligned transitions). */
+  protected sampleBatches(agents: readonly ActorCriticTrainer[]): ReplayBatch[] {
+    this.replay.makeIndex(this.rngs.replay, this.index);
+    return agents.map((a) => {
+      let b = this.batches.get(a);
+      if (!b) this.batches.set(a, (b = a.replay.newBatch(this.config.batchSize)));
+      a.replay.gather(this.index, b);
+      return b;
+    });
+  }
+
+  /**
+   * Every agent's target action for the next observations: agents that need their opponent's
+   * target action (LeMOL) are computed after the others (lemol-spec §4.1 step 1).
+   */
+  protected targetActions(agents: readonly ActorCriticTrainer[], obsNext: readonly tf.Tensor2D[]): tf.Tensor2D[] {
+    const B = obsNext[0].shape[0];
+    const out: tf.Tensor2D[] = new Array(agents.length);
+    const order = agents.map((_, j) => j).sort((a, b) => Number(agents[a].targetNeedsOpponent) - Number(agents[b].targetNeedsOpponent));
+    for (const j of order) {
+      const a = agents[j];
+      const opponent = a.targetNeedsOpponent ? out[1 - j] : null;
+      out[j] = a.targetAction(obsNext[j], this.noise(a.pd, B, `target${j}`), opponent);
+    }
+    return out;
+  }
+
+  /** The centralised critic's input: all observations then all actions, in agent order. */
+  protected criticInput(obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[]): tf.Tensor2D {
+    return concatColumns([...obs, ...act]);
+  }
+
+  /** First column of agent j's action within the centralised critic input. */
+  protected actionColumn(j: number): number {
+    let c = 0;
+    for (const n of this.obsSizes) c += n;
+    for (let k = 0; k < j; k++) c += this.actionSizes[k];
+    return c;
+  }
+
+  /**
+   * A tensor of fresh noise for `rows` samples of `pd`, from this agent's training stream. Each
+   * use (`slot`) has its own buffer: some backends (cpu) keep a reference to the array rather
+   * than copying it, so one buffer must not back two live tensors.
+   */
+  protected noise(pd: ActionDistribution, rows: number, slot: string): tf.Tensor2D {
+    let buf = this.noiseBuffers.get(slot);
+    if (!buf || buf.length !== rows * pd.noiseSize) this.noiseBuffers.set(slot, (buf = new Float32Array(rows * pd.noiseSize)));
+    pd.fillNoise(this.rngs.noise, buf, rows);
+    return tf.tensor2d(buf, [rows, pd.noiseSize]);
+  }
+
+  /** The statistics tensor every update returns: [qLoss, pLoss, mean Q, mean y, mean r, mean Q', std y]. */
+  protected stats(qLoss: tf.Scalar, pLoss: tf.Tensor, q: tf.Tensor2D, y: tf.Tensor2D, rew: tf.Tensor2D, qNext: tf.Tensor2D): tf.Tensor1D {
+    const yMean = tf.mean(y);
+    const yStd = tf.sqrt(tf.mean(tf.square(tf.sub(y, yMean))));
+    return tf.stack([qLoss, pLoss, tf.mean(q), yMean, tf.mean(rew), tf.mean(qNext), yStd]) as tf.Tensor1D;
+  }
+
+  /** Reads the statistics back and refreshes the mirrored acting weights. */
+  protected finishUpdate(stats: tf.Tensor1D): UpdateStats {
+    const v = stats.dataSync();
+    stats.dispose();
+    this.actor.toPlain(this.plainActor);
+    return { qLoss: v[0], pLoss: v[1], qValue: v[2], targetQ: v[3], reward: v[4], targetQNext: v[5], targetQStd: v[6] };
+  }
+
+  /** Frees every tensor this trainer owns. */
+  dispose(): void {
+    for (const m of [this.actor, this.critic, this.targetActor, this.targetCritic]) m.dispose();
+    this.actorOptimiser.dispose();
+    this.criticOptimiser.dispose();
+  }
+}
+
+export function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}
