@@ -174,8 +174,33 @@ export abstract class ActorCriticTrainer {
   /** The original's `preupdate` (clears a cached index; nothing to do here). */
   preupdate(): void {}
 
-  /** One update if due (lemol-spec §2.4 cadence), else null. `agents` is the whole game in agent order. */
-  abstract update(agents: readonly ActorCriticTrainer[], t: number): UpdateStats | null;
+  private learnHook: ((agents: readonly ActorCriticTrainer[], t: number) => UpdateStats) | null = null;
+
+  /**
+   * One update if due, else null (lemol-spec §2.4): the buffer must hold `batch_size ×
+   * max_episode_len` transitions and `t % agent_update_freq` must be 0. The first one sets
+   * `initialExplorationDone`. `agents` is the whole game in agent order.
+   */
+  update(agents: readonly ActorCriticTrainer[], t: number): UpdateStats | null {
+    if (!this.explored() || t % this.config.agentUpdateFreq !== 0) return null;
+    if (!this.initialExplorationDone) this.onFirstUpdate();
+    this.initialExplorationDone = true;
+    return this.learnHook ? this.learnHook(agents, t) : this.learn(agents);
+  }
+
+  /**
+   * Replaces the learning step (not the cadence or the bookkeeping around it) with `hook`, or
+   * restores it with null: for dry runs that check a schedule at full size without the arithmetic.
+   */
+  setLearnHook(hook: ((agents: readonly ActorCriticTrainer[], t: number) => UpdateStats) | null): void {
+    this.learnHook = hook;
+  }
+
+  /** The algorithm's learning step on a sampled batch (the update proper). */
+  protected abstract learn(agents: readonly ActorCriticTrainer[]): UpdateStats;
+
+  /** Called at the first update of a trajectory. */
+  protected onFirstUpdate(): void {}
 
   /** A Gumbel (or Gaussian) sample of this agent's target actor for next observations. */
   abstract targetAction(obsNext: tf.Tensor2D, noise: tf.Tensor2D, opponentTarget: tf.Tensor2D | null): tf.Tensor2D;

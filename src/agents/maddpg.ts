@@ -62,15 +62,12 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
   }
 
   /**
-   * One update (lemol-spec §4.1) if the buffer is past exploration and `t` is on the update
-   * cadence; otherwise null. `agents` is the whole game in agent order (their buffers are read at
-   * this agent's sampled index, their target actors give the next actions).
+   * The update of lemol-spec §4.1 (called on the cadence by `update`). `agents` is the whole game
+   * in agent order: their buffers are read at this agent's sampled index, their target actors give
+   * the next actions.
    */
-  update(agents: readonly ActorCriticTrainer[], t: number): UpdateStats | null {
+  protected learn(agents: readonly ActorCriticTrainer[]): UpdateStats {
     const cfg = this.config;
-    if (!this.explored() || t % cfg.agentUpdateFreq !== 0) return null;
-    this.initialExplorationDone = true;
-
     const B = cfg.batchSize;
     const i = this.agentIndex;
     const batches = this.sampleBatches(agents);

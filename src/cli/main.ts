@@ -4,10 +4,12 @@ import { createRequire } from "node:module";
 import { UsageError } from "./args.js";
 import { conformance } from "./conformance.js";
 import { demo } from "./demo.js";
+import { train } from "./train.js";
 
-type Command = (argv: readonly string[], out: (line: string) => void) => number;
+type Command = (argv: readonly string[], out: (line: string) => void) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  train: { run: train, help: "run a LeMOL experiment (the original train.py; --help lists every option)" },
   demo: { run: demo, help: "run one random-policy episode of a scenario and print its rewards" },
   conformance: { run: conformance, help: "check golden trajectory files against our MPE (N passed, M failed)" },
 };
@@ -25,7 +27,7 @@ function usage(): string {
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 a check failed, 2 bad usage or input). */
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(line + "\n");
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -39,13 +41,13 @@ function main(argv: readonly string[]): number {
   const command = COMMANDS[name];
   try {
     if (!command) throw new UsageError(`unknown command "${name}"; commands are ${Object.keys(COMMANDS).join(", ")}`);
-    return command.run(rest, out);
+    return await command.run(rest, out);
   } catch (err) {
     const e = err as Error;
-    const known = e instanceof UsageError || ["StateError", "ActionError", "UnknownScenarioError", "RangeError", "LayoutMismatchError"].includes(e.name);
+    const known = e instanceof UsageError || ["StateError", "ActionError", "UnknownScenarioError", "RangeError", "LayoutMismatchError", "ConfigError", "BackendError", "NpzError"].includes(e.name);
     process.stderr.write(`lemol ${name ?? ""}: ${known ? e.message : (e.stack ?? e.message)}\n`);
     return known ? 2 : 1;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,312 @@
+/**
+ * The LeMOL agent (lemol-spec §4.3): a MADDPG agent whose actor and target actor take
+ * `[own obs ‖ m]`, where m is its opponent model's prediction of the opponent's current action.
+ *
+ *   act(o, m)        Gumbel-softmax sample of π_L([o ‖ m])
+ *   predict          m for this step (§4.3 "How m is produced"): the oracle's truth, the true action
+ *                    during exploration (init), or softmax(OM([o ‖ LF])) after advancing the slow
+ *                    LSTM on the last F events every F post-exploration steps
+ *   update           every F steps after exploration, as MADDPG except:
+ *     1. a'_opp = π'_opp(o'_opp) first, then a'_L = π'_L([o'_L ‖ a'_opp]) (true target, not the OM)
+ *     2. y = r + γ(1 − d)·Q'(o', a'_L, a'_opp); critic step on the stored actions
+ *     3. actor: −mean Q(o, π_L([o_L ‖ m_stored]), a_opp stored) + 1e-3·mean(logits²)
+ *     4. polyak; the first update of a trajectory turns in-play tracking on
+ *
+ * The opponent model persists across trajectories (that is the meta-learning); `resetLearner`
+ * re-randomises only the actor, the critic and their targets.
+ */
+import { tf } from "../../nn/backend.js";
+import type { RecurrentActivation } from "../../nn/lstm.js";
+import { concatColumns, sliceColumns } from "../../nn/ops.js";
+import { polyakUpdate } from "../../nn/optim.js";
+import { Rng } from "../../util/rng.js";
+import { ACTOR_REGULARISATION, ActorCriticTrainer, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
+import { OpponentModel, Revision } from "./opponent-model.js";
+
+export interface LeMOLOptions {
+  /** Slow LSTM units (`--lstm_hidden_dim`). */
+  lstmHiddenDim: number;
+  /** OM learning rate (`--omlr`). */
+  omlr: number;
+  revision: Revision;
+  /** Gate activation of the OM's LSTM (hard-sigmoid: TF1 CPU, the default; sigmoid: CuDNN). */
+  recurrentActivation: RecurrentActivation;
+  /** `--discrete_actions`: the env plays one-hot actions, and m is the one-hot of the prediction. */
+  discreteActions: boolean;
+  /** `--feed_lemol_true_action` and its options: the oracle baseline. */
+  oracle: { enabled: boolean; proportion: number; before: number; after: number };
+}
+
+export interface LeMOLTrainerOptions extends TrainerOptions {
+  lemol: LeMOLOptions;
+}
+
+/** One in-play tracking window (lemol-spec §5.1, §5.2). */
+export interface InPlayWindow {
+  /** Mean of 1[argmax a_opp = argmax m]. */
+  accuracy: number;
+  /** Mean proper cross-entropy −Σ a_opp·log m. */
+  crossEntropy: number;
+  /** Mean of the original's "xent" (per revision; kept for comparison with the original's curves). */
+  xentOriginal: number;
+  count: number;
+}
+
+const LOG_FLOOR = 1e-10;
+
+export class LeMOLAgentTrainer extends ActorCriticTrainer {
+  override readonly targetNeedsOpponent = true;
+  readonly options: LeMOLOptions;
+  readonly om: OpponentModel;
+  readonly opponentIndex: number;
+  readonly oppActionSize: number;
+  /** The slow LSTM's state in play, and whether the learned initial state is still in use. */
+  readonly h: Float64Array;
+  readonly c: Float64Array;
+  useInitialState = true;
+  /** Whether in-play accuracy is being tracked (on from the first update of a trajectory). */
+  tracking = false;
+
+  private readonly events: Float64Array;
+  private readonly actorIn: Float64Array;
+  private readonly oracleRng: Rng;
+  private accSum = 0;
+  private ceSum = 0;
+  private xentSum = 0;
+  private tracked = 0;
+
+  constructor(opts: LeMOLTrainerOptions) {
+    const opp = 1 - opts.agentIndex;
+    if (opts.obsSizes.length !== 2) throw new RangeError(`LeMOL needs a two-player game; this one has ${opts.obsSizes.length} agents`);
+    super(opts, opts.actionSizes[opp], sum(opts.obsSizes) + sum(opts.actionSizes), opts.actionSizes[opp]);
+    this.options = opts.lemol;
+    this.opponentIndex = opp;
+    this.oppActionSize = opts.actionSizes[opp];
+    const key = opts.streamKey ?? opts.name;
+    this.om = new OpponentModel({
+      obsSize: this.obsSize,
+      actionSize: this.pd.actionSize,
+      oppActionSize: this.oppActionSize,
+      hidden: opts.lemol.lstmHiddenDim,
+      numUnits: this.config.numUnits,
+      omlr: opts.lemol.omlr,
+      recurrentActivation: opts.lemol.recurrentActivation,
+      rng: Rng.stream(opts.seed, `${key}/om-init`),
+      name: `${opts.name}/om`,
+    });
+    this.oracleRng = Rng.stream(opts.seed, `${key}/oracle`);
+    this.h = new Float64Array(opts.lemol.lstmHiddenDim);
+    this.c = new Float64Array(opts.lemol.lstmHiddenDim);
+    this.events = new Float64Array(this.config.agentUpdateFreq * this.om.eventSize);
+    this.actorIn = new Float64Array(this.obsSize + this.oppActionSize);
+    this.resetPlayState();
+  }
+
+  /** Samples LeMOL's action from its own observation and the opponent prediction m. */
+  act(obs: ArrayLike<number>, m: ArrayLike<number>, out: Float64Array): void {
+    const x = this.actorIn;
+    for (let k = 0; k < this.obsSize; k++) x[k] = obs[k];
+    for (let k = 0; k < this.oppActionSize; k++) x[this.obsSize + k] = m[k];
+    this.plainActor.forward(x, 0, this.logits);
+    this.pd.samplePlain(this.logits, 0, this.rngs.act, out, 0);
+  }
+
+  /**
+   * m for this step (the original's `get_lemol_om_pred`). `oppAction` is the opponent's action
+   * just chosen (it acts first); `updateLearningFeature` says the slow LSTM should consume the
+   * last F events now; `episodeStep` counts steps within the episode from 0.
+   */
+  predict(obs: ArrayLike<number>, oppAction: ArrayLike<number>, updateLearningFeature: boolean, episodeStep: number, m: Float64Array): void {
+    const o = this.options;
+    const P = this.oppActionSize;
+    if (o.oracle.enabled) {
+      const window = episodeStep < o.oracle.before || episodeStep > o.oracle.after;
+      if (window && this.oracleRng.uniform() < o.oracle.proportion) this.copyAction(oppAction, m);
+      else this.randomPrediction(m);
+      return;
+    }
+    const exploring = this.replay.length <= this.config.batchSize * this.config.maxEpisodeLen;
+    if (o.revision === "init" && exploring) {
+      // INIT feeds the true opponent action during exploration (lemol-spec §8 item 5)
+      this.copyAction(oppAction, m);
+      return;
+    }
+    if (updateLearningFeature && !exploring) {
+      this.om.advance(this.events, this.config.agentUpdateFreq, this.h, this.c, this.useInitialState);
+      this.useInitialState = false;
+    }
+    this.om.predict(obs, this.h, this.useInitialState, m);
+    if (o.discreteActions) oneHotInPlace(m, P);
+  }
+
+  /**
+   * Stores the event of this step in slot `slot` (= post-exploration steps mod F):
+   * `[a_opp ‖ o_L ‖ a_L ‖ r_L ‖ done]` with the actions as executed (one-hot in discrete mode).
+   */
+  recordEvent(slot: number, oppAction: ArrayLike<number>, obs: ArrayLike<number>, action: ArrayLike<number>, reward: number, done: boolean): void {
+    let k = slot * this.om.eventSize;
+    const e = this.events;
+    for (let j = 0; j < this.oppActionSize; j++) e[k++] = oppAction[j];
+    for (let j = 0; j < this.obsSize; j++) e[k++] = obs[j];
+    for (let j = 0; j < this.pd.actionSize; j++) e[k++] = action[j];
+    e[k++] = reward;
+    e[k++] = done ? 1 : 0;
+  }
+
+  /**
+   * Stores one transition with the m LeMOL acted on; while tracking, scores m against the
+   * opponent's executed action (lemol-spec §5.1).
+   */
+  experience(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean, m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
+    this.replay.add(obs, act, rew, obsNext, done, m);
+    if (!this.tracking) return;
+    const P = this.oppActionSize;
+    this.accSum += argmax(oppAction, P) === argmax(m, P) ? 1 : 0;
+    let ce = 0;
+    for (let k = 0; k < P; k++) ce -= oppAction[k] * Math.log(Math.max(m[k], LOG_FLOOR));
+    this.ceSum += ce;
+    this.xentSum += this.options.revision === "init" ? xentInit(oppAction, m, P) : xentHead(oppAction, m, P);
+    this.tracked++;
+  }
+
+  /** The tracking window since the last call (null if empty), then a fresh window. */
+  takeInPlayWindow(): InPlayWindow | null {
+    if (this.tracked === 0) return null;
+    const n = this.tracked;
+    const w = { accuracy: this.accSum / n, crossEntropy: this.ceSum / n, xentOriginal: this.xentSum / n, count: n };
+    this.accSum = this.ceSum = this.xentSum = 0;
+    this.tracked = 0;
+    return w;
+  }
+
+  targetAction(obsNext: tf.Tensor2D, noise: tf.Tensor2D, opponentTarget: tf.Tensor2D | null): tf.Tensor2D {
+    if (!opponentTarget) throw new Error(`${this.name}: the target action needs the opponent's target action`);
+    return this.pd.sample(this.targetActor.apply(concatColumns([obsNext, opponentTarget])), noise);
+  }
+
+  /** In-play tracking starts at the first update of a trajectory (lemol-spec §5.1). */
+  protected override onFirstUpdate(): void {
+    this.tracking = true;
+  }
+
+  protected learn(agents: readonly ActorCriticTrainer[]): UpdateStats {
+    const cfg = this.config;
+    const B = cfg.batchSize;
+    const i = this.agentIndex;
+    const batches = this.sampleBatches(agents);
+    const stats = tf.tidy(() => {
+      const obs = agents.map((a, j) => tf.tensor2d(batches[j].obs, [B, a.obsSize]));
+      const act = agents.map((a, j) => tf.tensor2d(batches[j].act, [B, a.pd.actionSize]));
+      const obsNext = agents.map((a, j) => tf.tensor2d(batches[j].obsNext, [B, a.obsSize]));
+      const rew = tf.tensor2d(batches[i].rew, [B, 1]);
+      const done = tf.tensor2d(batches[i].done, [B, 1]);
+      const m = tf.tensor2d(batches[i].extra, [B, this.oppActionSize]);
+
+      // 1-2. the opponent's target action, then LeMOL's conditioned on it; TD target
+      const actNext = this.targetActions(agents, obsNext);
+      const qNext = this.targetCritic.apply(this.criticInput(obsNext, actNext));
+      const y = tf.add(rew, tf.mul(tf.mul(tf.sub(1, done), cfg.gamma), qNext)) as tf.Tensor2D;
+
+      // critic on the stored (true) actions
+      const critic = this.critic.forward(this.criticInput(obs, act));
+      const q = critic.out;
+      const tdError = tf.sub(q, y) as tf.Tensor2D;
+      const qLoss = tf.mean(tf.square(tdError)) as tf.Scalar;
+      this.criticOptimiser.apply(this.critic.backward(critic, tf.mul(tdError, 2 / B) as tf.Tensor2D).params);
+
+      // 3. actor on [o_L ‖ m as stored], against the stored opponent action
+      const actor = this.actor.forward(concatColumns([obs[i], m]));
+      const logits = actor.out;
+      const noise = this.noise(this.pd, B, "actor");
+      const sample = this.pd.sample(logits, noise);
+      const criticAtSample = this.critic.forward(this.criticInput(obs, act.map((a, j) => (j === i ? sample : a))));
+      const pLoss = tf.add(tf.neg(tf.mean(criticAtSample.out)), tf.mul(tf.mean(tf.square(logits)), ACTOR_REGULARISATION));
+      const dInput = this.critic.inputGrad(criticAtSample, tf.fill([B, 1], -1 / B) as tf.Tensor2D);
+      const dSample = sliceColumns(dInput, this.actionColumn(i), this.pd.actionSize);
+      const dLogits = tf.add(
+        this.pd.sampleBackward(logits, noise, sample, dSample),
+        tf.mul(logits, (2 * ACTOR_REGULARISATION) / (B * this.pd.paramSize)),
+      ) as tf.Tensor2D;
+      this.actorOptimiser.apply(this.actor.backward(actor, dLogits).params);
+
+      // 4. targets
+      polyakUpdate(this.targetActor.params, this.actor.params, cfg.polyak);
+      polyakUpdate(this.targetCritic.params, this.critic.params, cfg.polyak);
+      return this.stats(qLoss, pLoss, q, y, rew, qNext);
+    });
+    return this.finishUpdate(stats);
+  }
+
+  /** New learner for a new trajectory; the opponent model is kept, the in-play state restarts. */
+  override resetLearner(): void {
+    super.resetLearner();
+    this.initialExplorationDone = false;
+    this.tracking = false;
+    this.resetPlayState();
+    this.takeInPlayWindow(); // the original keeps stale values here (a misspelt clear); we start clean
+  }
+
+  /** Back to the learned initial state for play (a new trajectory, or after OM training). */
+  resetPlayState(): void {
+    this.om.initialState(this.h, this.c);
+    this.useInitialState = true;
+    this.events.fill(0);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.om.dispose();
+  }
+
+  private copyAction(src: ArrayLike<number>, m: Float64Array): void {
+    for (let k = 0; k < this.oppActionSize; k++) m[k] = src[k];
+    if (this.options.discreteActions) oneHotInPlace(m, this.oppActionSize);
+  }
+
+  /** The oracle's noise: a random one-hot (discrete) or a Dirichlet(1, ..., 1) sample. */
+  private randomPrediction(m: Float64Array): void {
+    const P = this.oppActionSize;
+    if (this.options.discreteActions) {
+      m.fill(0);
+      m[this.oracleRng.int(P)] = 1;
+      return;
+    }
+    let s = 0;
+    for (let k = 0; k < P; k++) s += m[k] = -Math.log(1 - this.oracleRng.uniform());
+    for (let k = 0; k < P; k++) m[k] /= s;
+  }
+}
+
+/** First index of the maximum (numpy's argmax). */
+export function argmax(x: ArrayLike<number>, n: number): number {
+  let best = 0;
+  for (let k = 1; k < n; k++) if (x[k] > x[best]) best = k;
+  return best;
+}
+
+function oneHotInPlace(m: Float64Array, n: number): void {
+  const b = argmax(m, n);
+  for (let k = 0; k < n; k++) m[k] = k === b ? 1 : 0;
+}
+
+/** The original's HEAD "xent": Σ a·log(softmax(m) + 1e-10), softmax applied to probabilities again. */
+export function xentHead(a: ArrayLike<number>, m: ArrayLike<number>, n: number): number {
+  let max = -Infinity;
+  for (let k = 0; k < n; k++) if (m[k] > max) max = m[k];
+  let z = 0;
+  for (let k = 0; k < n; k++) z += Math.exp(m[k] - max);
+  let x = 0;
+  for (let k = 0; k < n; k++) x += a[k] * Math.log(Math.exp(m[k] - max) / z + LOG_FLOOR);
+  return x;
+}
+
+/** The original's INIT "xent", with its broken softmax `(x − max) / Σ(x − max)` (lemol-spec §5.2). */
+export function xentInit(a: ArrayLike<number>, m: ArrayLike<number>, n: number): number {
+  let max = -Infinity;
+  for (let k = 0; k < n; k++) if (m[k] > max) max = m[k];
+  let z = 0;
+  for (let k = 0; k < n; k++) z += m[k] - max;
+  let x = 0;
+  for (let k = 0; k < n; k++) x += a[k] * Math.log((m[k] - max) / z + LOG_FLOOR);
+  return x;
+}

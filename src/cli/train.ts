@@ -1,0 +1,93 @@
+/**
+ * `lemol train`: the original `experiments/train.py` as a command. Its options are generated from
+ * the configuration schema (src/train/config.ts), so `--help`, defaults and validation are the
+ * notebook API's. Prints the original's lines on stdout and a progress bar on stderr (when it is a
+ * terminal); Ctrl-C stops at the next step, leaving the run directory consistent.
+ */
+import { ExperimentStopped, Experiment } from "../train/experiment.js";
+import { OPTIONS, OptionDef } from "../train/config.js";
+import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
+
+function specFor(def: OptionDef): OptionSpec {
+  const note = def.implemented ? "" : " [not implemented yet]";
+  return {
+    type: def.type,
+    ...(def.default === null ? {} : { default: def.default }),
+    help: def.help + note,
+    ...(def.choices ? { choices: def.choices } : {}),
+  };
+}
+
+export const TRAIN_SPECS: Record<string, OptionSpec> = {
+  ...Object.fromEntries(OPTIONS.map((d) => [d.name, specFor(d)])),
+  backend: { type: "string", help: "tfjs backend: node, wasm or cpu (default: automatic; or LEMOL_BACKEND)", choices: ["node", "wasm", "cpu"] },
+  quiet: { type: "boolean", default: false, help: "no progress bar" },
+  help: { type: "boolean", default: false, help: "show this help" },
+};
+
+function duration(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(Math.floor(s % 60)).padStart(2, "0")}s`;
+}
+
+export async function train(argv: readonly string[], out: (line: string) => void): Promise<number> {
+  const { options } = parseArgs(argv, TRAIN_SPECS, 0);
+  if (options.help) {
+    out(formatHelp("lemol train [options]", "Runs a LeMOL experiment (the original train.py): cycles of trajectories against learning opponents, with opponent-model training between cycles.", TRAIN_SPECS));
+    return 0;
+  }
+  const { backend, quiet, help: _help, ...rest } = options;
+  const given: Record<string, unknown> = {};
+  for (const arg of argv) {
+    const m = /^--([^=]+)/.exec(arg);
+    if (m && m[1] in rest) given[m[1]] = rest[m[1]];
+  }
+  const exp = await Experiment.create({ ...given, ...(typeof backend === "string" ? { backend } : {}) }, { print: out });
+  out(`run directory: ${exp.runDir.root}`);
+  out(`backend: ${exp.backend.name}, kernels: ${exp.backend.kernels}`);
+  const bar = !quiet && process.stderr.isTTY;
+  if (bar) {
+    const episodes = exp.config.num_episodes;
+    exp.on("progress", (p) => {
+      const done = p.trajectoriesDone * episodes + p.episode;
+      const total = p.trajectoriesTotal * episodes;
+      const width = 24;
+      const filled = Math.round((width * p.episode) / episodes);
+      const remainingSteps = (total - done) * exp.config.max_episode_len;
+      process.stderr.write(
+        `\r[trajectory ${p.trajectory + 1}/${p.trajectoriesTotal}] ${"#".repeat(filled)}${".".repeat(width - filled)} episode ${p.episode}/${episodes}  ${p.stepsPerSecond.toFixed(0)} steps/s  ETA ${duration(remainingSteps / p.stepsPerSecond)}   `,
+      );
+    });
+    exp.on("om_chunk", (c) => {
+      if (c.chunk % 50 === 0 || c.chunk === c.chunks - 1) process.stderr.write(`\r[OM training, cycle ${c.cycle}, pass ${c.pass + 1}] chunk ${c.chunk + 1}/${c.chunks}  loss ${c.loss.toFixed(3)}  accuracy ${c.accuracy.toFixed(3)}          `);
+    });
+    exp.on("trajectory_end", () => process.stderr.write("\n"));
+  }
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write("\nstopping at the next step (Ctrl-C again to quit at once)\n");
+    exp.requestStop();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    await exp.run();
+    out(`finished: ${exp.runDir.root}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ExperimentStopped) {
+      exp.close("stopped");
+      out(`stopped: ${exp.runDir.root} (metrics and the last checkpoint are kept)`);
+      return 130;
+    }
+    exp.close("failed");
+    throw err;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+export { UsageError };

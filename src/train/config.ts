@@ -1,0 +1,242 @@
+/**
+ * The experiment configuration: one typed schema with the names and defaults of the original
+ * `train.py` flags (lemol-spec §7, the initial release's README column), from which the CLI's
+ * parser, `lemol train --help` and the notebook API's option checking are all generated, so they
+ * cannot disagree. Options of the later release that are not implemented yet are recognised and
+ * refused with a clear error, never silently ignored.
+ */
+
+export type OptionType = "string" | "int" | "number" | "boolean";
+
+export interface OptionDef {
+  name: string;
+  type: OptionType;
+  default: string | number | boolean | null;
+  help: string;
+  /** Inclusive bounds for numbers; `exclusiveMin` for strictly positive reals. */
+  min?: number;
+  max?: number;
+  exclusiveMin?: number;
+  choices?: readonly string[];
+  /** False: recognised (the original has it) but not available yet; using it is an error. */
+  implemented: boolean;
+  /** Why it is not implemented, or where it will come from. */
+  note?: string;
+}
+
+const opt = (name: string, type: OptionType, def: OptionDef["default"], help: string, extra: Partial<OptionDef> = {}): OptionDef => ({
+  name,
+  type,
+  default: def,
+  help,
+  implemented: true,
+  ...extra,
+});
+
+const later = (name: string, type: OptionType, def: OptionDef["default"], help: string): OptionDef => ({
+  name,
+  type,
+  default: def,
+  help,
+  implemented: false,
+  note: "a later-release option, not implemented yet",
+});
+
+/** Every option, in `--help` order. */
+export const OPTIONS: readonly OptionDef[] = [
+  // environment
+  opt("scenario", "string", "simple_push", "MPE scenario (LeMOL needs a two-player one)"),
+  opt("max_episode_len", "int", 25, "steps per episode", { min: 1 }),
+  opt("num_episodes", "int", 10000, "episodes per trajectory (one full learning run of the opponent)", { min: 1 }),
+  opt("num_adversaries", "int", 1, "number of adversaries (used for M3DDPG's sides)", { min: 0 }),
+  opt("good_policy", "string", "maddpg", "policy of the good agent; '_'-separated list to vary the opponent"),
+  opt("bad_policy", "string", "lemol", "policy of the adversary; '_'-separated list to vary the opponent"),
+  opt("discrete_actions", "boolean", false, "play one-hot actions (the env takes the arg-max); implies --train_lemol_om_on_oh"),
+  // training
+  opt("lr", "number", 1e-2, "learning rate of actors and critics", { exclusiveMin: 0 }),
+  opt("gamma", "number", 0.95, "discount factor", { min: 0, max: 1 }),
+  opt("batch_size", "int", 1024, "minibatch size; exploration lasts batch_size x max_episode_len steps", { min: 1 }),
+  opt("num_units", "int", 64, "units per hidden layer of every MLP", { min: 1 }),
+  opt("adv_eps", "number", 1e-3, "M3DDPG perturbation size for competitors", { min: 0 }),
+  opt("adv_eps_s", "number", 1e-5, "M3DDPG perturbation size for collaborators", { min: 0 }),
+  opt("agent_update_freq", "int", 1, "update every this many steps; also LeMOL's period F for the slow LSTM", { min: 1 }),
+  opt("polyak", "number", 1e-4, "target network update step", { min: 0, max: 1 }),
+  opt("replay_buffer_capacity", "int", 1_000_000, "replay buffer capacity", { min: 1 }),
+  opt("m3ddpg_adversarial_actor", "boolean", false, "M3DDPG: also perturb the actor's critic input, as the paper intends (the original's code does not)"),
+  // LeMOL
+  opt("omlr", "number", 1e-3, "opponent-model learning rate", { exclusiveMin: 0 }),
+  opt("lstm_hidden_dim", "int", 64, "units of the opponent model's slow LSTM", { min: 1 }),
+  opt("lstm_gate_activation", "string", "hard_sigmoid", "gate activation of the OM's LSTM: hard_sigmoid (TF1 CPU) or sigmoid (CuDNN)", { choices: ["hard_sigmoid", "sigmoid"] }),
+  opt("lemol_save_path", "string", null, "directory for experience files (default: <run_dir>/experience)"),
+  opt("chunk_length", "int", 64, "truncated-BPTT chunk length of OM training (steps)", { min: 1 }),
+  opt("num_traj_to_train", "int", 8, "experience files sampled (with replacement) per OM training pass", { min: 1 }),
+  opt("traj_per_iter", "int", 3, "trajectories per opponent per OM cycle", { min: 1 }),
+  opt("om_training_iters", "int", 5, "OM training passes after each cycle", { min: 0 }),
+  opt("n_opp_cycles", "int", 10, "OM cycles (play, then train the OM)", { min: 1 }),
+  opt("lemol_in_play_perf_log_freq", "int", 100, "log in-play OM accuracy every this many steps", { min: 1 }),
+  opt("train_lemol_om_on_oh", "boolean", false, "train the OM on one-hot targets"),
+  opt("feed_lemol_true_action", "boolean", false, "oracle: feed LeMOL the opponent's true action instead of the OM's prediction"),
+  opt("lemol_true_action_feed_proportion", "number", 1.0, "oracle: probability of feeding the truth", { min: 0, max: 1 }),
+  opt("feed_lemol_true_action_before", "int", 25, "oracle: feed the truth at episode steps before this"),
+  opt("feed_lemol_true_action_after", "int", -1, "oracle: ... or after this"),
+  opt("revision", "string", "init", "which release's OM alignment to follow: init (the seed) or head (the later release)", { choices: ["init", "head"] }),
+  // run, output, checkpoints
+  opt("seed", "int", 71, "master seed of every random stream (the original fixes 71)", { min: 0 }),
+  opt("run_dir", "string", null, "run directory (default: runs/<exp_name>-<time>)"),
+  opt("exp_name", "string", "M3DDPG_Experiment", "experiment name"),
+  opt("save_dir", "string", null, "checkpoint directory (default: <run_dir>/checkpoints)"),
+  opt("save_rate", "int", 1000, "print a summary and checkpoint every this many episodes", { min: 1 }),
+  // later release, recognised
+  later("block_processing", "boolean", false, "LeMOL-EP: bidirectional-LSTM episode summaries"),
+  later("episode_embedding_dim", "int", 128, "LeMOL-EP episode embedding size"),
+  later("recurrent_om_prediction", "boolean", false, "in-episode LSTM for the OM prediction"),
+  later("in_ep_lstm_dim", "int", 32, "in-episode LSTM units"),
+  later("decentralise_lemol_obs", "boolean", false, "LeMOL critic on its own observation"),
+  later("fully_decentralise_lemol", "boolean", false, "LeMOL without centralised information"),
+  later("use_triplet_representation_loss", "boolean", false, "triplet representation loss"),
+  later("rep_loss_pos_dist", "int", 3, "triplet loss positive distance"),
+  later("rep_loss_neg_dist", "int", 40, "triplet loss negative distance"),
+  later("representation_loss_weight", "number", 0.1, "triplet loss weight"),
+  later("representation_loss_decay_base", "number", 15, "triplet loss decay base"),
+  later("ablate_lemol_lstm", "boolean", false, "ablated LeMOL-EP"),
+  later("lemol_oracle_baseline_acc", "number", 0.55, "oracle baseline accuracy (HEAD)"),
+  later("skip_to_om_training", "boolean", false, "skip play and train the OM on existing files"),
+  later("skip_to_om_training_first_cycle", "boolean", false, "skip play in cycle 0 only"),
+  later("log_om_influence", "boolean", false, "log the OM's influence on the policy"),
+  later("log_om_influence_freq", "int", 5, "OM influence logging frequency"),
+  later("learning_feature_dim", "int", 64, "custom LSTM cell feature size"),
+  later("use_alternative_lstm", "boolean", false, "custom LSTM cell"),
+  later("ppo_lambda", "number", 0.97, "PPO GAE lambda"),
+  later("ppo_pi_lr", "number", 3e-4, "PPO policy learning rate"),
+  later("ppo_vf_lr", "number", 1e-3, "PPO value learning rate"),
+  later("ppo_target_kl", "number", 0.01, "PPO early-stopping KL"),
+  later("ppo_clip_ratio", "number", 0.2, "PPO clip ratio"),
+  later("ppo_train_cycles", "int", 80, "PPO training iterations"),
+  later("ppo_history_length", "int", 250, "PPO buffer length"),
+  later("verbose_ppo", "boolean", false, "PPO messages"),
+  later("uav_grid_height", "int", 3, "UAV grid height"),
+  later("uav_grid_width", "int", 3, "UAV grid width"),
+  later("uav_seeker_noise", "number", 0.3, "UAV seeker noise"),
+  later("uav_target_noise", "number", 0.45, "UAV target noise"),
+  later("uav_listen_imp", "number", 0.1, "UAV listening improvement"),
+  later("uav_reward_scale", "number", 1.0, "UAV reward scale"),
+  later("restore", "boolean", false, "resume a run (reproducibility issue)"),
+  later("test", "boolean", false, "evaluate loaded policies"),
+  later("display", "boolean", false, "display loaded policies"),
+  later("benchmark", "boolean", false, "benchmark loaded policies"),
+  later("benchmark_iters", "int", 100000, "benchmark steps"),
+  later("load_name", "string", "", "checkpoint to load"),
+  later("load_good", "string", "", "good agents' checkpoint"),
+  later("load_bad", "string", "", "bad agents' checkpoint"),
+];
+
+export const OPTION_BY_NAME: ReadonlyMap<string, OptionDef> = new Map(OPTIONS.map((o) => [o.name, o]));
+
+/** The experiment configuration, keys as the original's flags. */
+export interface ExperimentConfig {
+  scenario: string;
+  max_episode_len: number;
+  num_episodes: number;
+  num_adversaries: number;
+  good_policy: string;
+  bad_policy: string;
+  discrete_actions: boolean;
+  lr: number;
+  gamma: number;
+  batch_size: number;
+  num_units: number;
+  adv_eps: number;
+  adv_eps_s: number;
+  agent_update_freq: number;
+  polyak: number;
+  replay_buffer_capacity: number;
+  m3ddpg_adversarial_actor: boolean;
+  omlr: number;
+  lstm_hidden_dim: number;
+  lstm_gate_activation: "hard_sigmoid" | "sigmoid";
+  lemol_save_path: string | null;
+  chunk_length: number;
+  num_traj_to_train: number;
+  traj_per_iter: number;
+  om_training_iters: number;
+  n_opp_cycles: number;
+  lemol_in_play_perf_log_freq: number;
+  train_lemol_om_on_oh: boolean;
+  feed_lemol_true_action: boolean;
+  lemol_true_action_feed_proportion: number;
+  feed_lemol_true_action_before: number;
+  feed_lemol_true_action_after: number;
+  revision: "init" | "head";
+  seed: number;
+  run_dir: string | null;
+  exp_name: string;
+  save_dir: string | null;
+  save_rate: number;
+}
+
+/** A bad option value or combination: one line naming the option and what is expected. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Checks one value against its option definition; returns it converted, or throws a ConfigError. */
+export function checkOptionValue(def: OptionDef, value: unknown, flag = `--${def.name}`): string | number | boolean | null {
+  if (value === null && def.default === null) return null;
+  switch (def.type) {
+    case "boolean":
+      if (typeof value !== "boolean") throw new ConfigError(`${flag}: expected true or false, got ${JSON.stringify(value)}`);
+      return value;
+    case "string":
+      if (typeof value !== "string") throw new ConfigError(`${flag}: expected a string, got ${JSON.stringify(value)}`);
+      if (def.choices && !def.choices.includes(value)) throw new ConfigError(`${flag}: "${value}" is not one of ${def.choices.join(", ")}`);
+      return value;
+    case "int":
+    case "number": {
+      if (typeof value !== "number" || !Number.isFinite(value)) throw new ConfigError(`${flag}: expected a number, got ${JSON.stringify(value)}`);
+      if (def.type === "int" && !Number.isInteger(value)) throw new ConfigError(`${flag}: expected an integer, got ${value}`);
+      if (def.min !== undefined && value < def.min) throw new ConfigError(`${flag}: must be >= ${def.min}, got ${value}`);
+      if (def.max !== undefined && value > def.max) throw new ConfigError(`${flag}: must be <= ${def.max}, got ${value}`);
+      if (def.exclusiveMin !== undefined && value <= def.exclusiveMin) throw new ConfigError(`${flag}: must be > ${def.exclusiveMin}, got ${value}`);
+      return value;
+    }
+  }
+}
+
+/** The full configuration with defaults, from partial options (notebook API or parsed CLI flags). */
+export function resolveConfig(partial: Record<string, unknown> = {}): ExperimentConfig {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    const def = OPTION_BY_NAME.get(name);
+    if (!def) throw new ConfigError(`unknown option "${name}"`);
+    if (!def.implemented) {
+      if (value === def.default) continue; // an explicit default changes nothing
+      throw new ConfigError(`--${name}: ${def.note ?? "not implemented yet"}`);
+    }
+    out[name] = checkOptionValue(def, value);
+  }
+  for (const def of OPTIONS) if (def.implemented && !(def.name in out)) out[def.name] = def.default;
+  const cfg = out as unknown as ExperimentConfig;
+  if (cfg.discrete_actions) cfg.train_lemol_om_on_oh = true; // as the original's __main__ does
+  return cfg;
+}
+
+/** The `_`-separated policy lists and which side varies (lemol-spec §2.1 item 4). */
+export function policyLists(cfg: ExperimentConfig): { bad: string[]; good: string[]; varying: "good" | "bad" | null } {
+  const bad = cfg.bad_policy.split("_").filter((s) => s.length > 0);
+  const good = cfg.good_policy.split("_").filter((s) => s.length > 0);
+  if (bad.length === 0) throw new ConfigError("--bad_policy: empty");
+  if (good.length === 0) throw new ConfigError("--good_policy: empty");
+  if (good.length > 1 && bad.length > 1) throw new ConfigError("only one side may list several policies (--good_policy or --bad_policy, not both)");
+  for (const side of [bad, good]) {
+    const seen = new Set<string>();
+    for (const p of side) {
+      if (seen.has(p)) throw new ConfigError(`policy "${p}" is listed twice on one side`);
+      seen.add(p);
+    }
+  }
+  return { bad, good, varying: good.length > 1 ? "good" : bad.length > 1 ? "bad" : null };
+}

@@ -1,0 +1,741 @@
+/**
+ * The LeMOL experiment (lemol-spec §2) as a state machine over (cycle, repeat, opponent, episode,
+ * step), so that a notebook can call `step()`, `runEpisode()`, `runTrajectory()`,
+ * `trainOpponentModel()`, `runCycle()` or `run()` in any composition and get the same numbers as
+ * `lemol train` with the same seed.
+ *
+ *   for cycle in n_opp_cycles (1 without LeMOL):
+ *     for k in traj_per_iter: for each opponent j:
+ *       one trajectory: fresh learners (new weights, empty buffers, Adam state and OM kept),
+ *       num_episodes episodes of max_episode_len steps, the per-step order of §2.4
+ *     OM training: om_training_iters passes over the saved experience (not in oracle mode)
+ *
+ * It knows nothing of the CLI or notebooks: it writes the run directory (manifest, metrics.csv,
+ * experience files, checkpoints) and emits events that front ends subscribe to.
+ */
+import type { ActorCriticTrainer, MADDPGConfig, UpdateStats } from "../agents/actor-critic.js";
+import { LeMOLAgentTrainer } from "../agents/lemol/agent.js";
+import { trainOpponentModelPass, TrajectoryData, chunkPlan } from "../agents/lemol/om-training.js";
+import { MADDPGAgentTrainer, MADDPGVariant } from "../agents/maddpg.js";
+import { MultiAgentEnv } from "../envs/env.js";
+import { getScenario } from "../envs/scenarios/index.js";
+import { MOVE_CHOICES } from "../envs/spaces.js";
+import { BackendInfo, initBackend, tf } from "../nn/backend.js";
+import { Rng } from "../util/rng.js";
+import { saveCheckpoint } from "./checkpoint.js";
+import { ConfigError, ExperimentConfig, policyLists, resolveConfig } from "./config.js";
+import { ExperienceRecorder } from "./experience.js";
+import { MetricRow, MetricsLog } from "./metrics.js";
+import { saveNpz } from "./npz.js";
+import { gitCommit, hostInfo, libraryVersion, Manifest, RunDir } from "./run-dir.js";
+
+/** Policies the experiment can build now. */
+export const EXPERIMENT_POLICIES = ["lemol", "maddpg", "ddpg", "mmmaddpg"] as const;
+
+/** Where the schedule stands. */
+export type Phase = "play" | "om_training" | "done";
+
+export interface TrajectoryInfo {
+  cycle: number;
+  repeat: number;
+  opponent: number;
+  /** Global trajectory id (0, 1, 2, ... in order of play). */
+  trajectory: number;
+  /** The pairing's trainer names, in agent order. */
+  agents: string[];
+  /** `<bad>_vs_<good>` as the original names its directories. */
+  pair: string;
+}
+
+/** What the experiment emits. */
+export interface ExperimentEventMap {
+  trajectory_start: TrajectoryInfo;
+  episode_end: TrajectoryInfo & { episode: number; trainStep: number; rewards: number[]; length: number };
+  om_window: TrajectoryInfo & { trainStep: number; accuracy: number; crossEntropy: number; xentOriginal: number; count: number };
+  om_chunk: { cycle: number; pass: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number };
+  trajectory_end: TrajectoryInfo & { episodes: number; steps: number; experienceFile: string | null };
+  cycle_end: { cycle: number; omTrained: boolean };
+  checkpoint: { path: string; episode: number };
+  summary: { lines: string[] };
+  progress: TrajectoryInfo & { episode: number; episodes: number; trainStep: number; stepsPerSecond: number; trajectoriesDone: number; trajectoriesTotal: number };
+}
+export type ExperimentEvent = keyof ExperimentEventMap;
+
+export interface ExperimentHooks {
+  /** Where the original's printed lines go (default: console.log; null: nowhere). */
+  print?: ((line: string) => void) | null;
+}
+
+export interface ExperimentOptions extends Partial<ExperimentConfig> {
+  /** tfjs backend to force (`node`, `wasm`, `cpu`); default: automatic. */
+  backend?: string;
+}
+
+/** One LeMOL step's buffers (allocated once). */
+interface StepBuffers {
+  obs: Float64Array[];
+  act: Float64Array[];
+  stored: Float64Array[];
+  policy: Float64Array[];
+  m: Float64Array;
+}
+
+export class Experiment {
+  readonly config: Readonly<ExperimentConfig>;
+  readonly runDir: RunDir;
+  readonly env: MultiAgentEnv;
+  readonly backend: BackendInfo;
+  readonly metrics: MetricsLog;
+  /** trainers[side][policy] is the trainer list for that policy, one per agent of that side. */
+  readonly policies: { bad: string[]; good: string[]; varying: "good" | "bad" | null };
+  readonly lemolPresent: boolean;
+  readonly cycles: number;
+  readonly opponents: number;
+  readonly explorationSteps: number;
+
+  // schedule
+  private phase_: Phase = "play";
+  cycle = 0;
+  repeat = 0;
+  opponent = 0;
+  /** Trajectories started so far (the id of the next one). */
+  trajectoriesStarted = 0;
+  private inTrajectory = false;
+
+  // the current trajectory
+  trainStep = 0;
+  episodeStep = 0;
+  postExplorationSteps = 0;
+  episodesCompleted = 0;
+  private agents: ActorCriticTrainer[] = [];
+  private lemolIndex = -1;
+  private info: TrajectoryInfo | null = null;
+  private episodeRewards: number[][] = [];
+  private currentRewards: Float64Array;
+  private updateSums: Float64Array[] = [];
+  private lastSummaryTime = Date.now();
+  private readonly recorder: ExperienceRecorder | null;
+  private readonly buffers: StepBuffers;
+
+  private readonly trainers = new Map<string, ActorCriticTrainer>();
+  private readonly listeners = new Map<ExperimentEvent, Set<(e: never) => void>>();
+  private readonly print: (line: string) => void;
+  private readonly omRng: Rng;
+  private readonly omCache = new Map<string, TrajectoryData>();
+  private readonly started = new Date().toISOString();
+  private stopRequested = false;
+  private rateSteps = 0;
+  private rateTime = Date.now();
+  private stepsPerSecond = 0;
+
+  /** Builds an experiment: checks the options, chooses the backend, creates the run directory. */
+  static async create(options: ExperimentOptions = {}, hooks: ExperimentHooks = {}): Promise<Experiment> {
+    const { backend, ...rest } = options;
+    const config = resolveConfig(rest);
+    const info = await initBackend(backend);
+    return new Experiment(config, info, hooks);
+  }
+
+  private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks) {
+    this.config = Object.freeze({ ...config });
+    this.backend = backend;
+    this.print = hooks.print === null ? () => {} : (hooks.print ?? ((l) => console.log(l)));
+    const cfg = this.config;
+    const scenario = getScenario(cfg.scenario);
+    this.policies = policyLists(cfg);
+    for (const p of [...this.policies.bad, ...this.policies.good]) {
+      if (!(EXPERIMENT_POLICIES as readonly string[]).includes(p)) {
+        throw new ConfigError(p === "ppo" ? "policy ppo: not implemented yet (a later-release baseline)" : `unknown policy "${p}"; expected one of: ${EXPERIMENT_POLICIES.join(", ")}`);
+      }
+    }
+    this.env = new MultiAgentEnv(scenario, { seed: Rng.stream(cfg.seed, "env").int(2 ** 31), forceDiscreteAction: cfg.discrete_actions });
+    const L = this.env.world.layout;
+    this.lemolPresent = [...this.policies.bad, ...this.policies.good].includes("lemol");
+    if (this.lemolPresent) {
+      if (this.env.n !== 2) throw new ConfigError(`LeMOL needs a two-player scenario; ${cfg.scenario} has ${this.env.n} agents`);
+      if (this.policies.bad.includes("lemol") && this.policies.good.includes("lemol")) throw new ConfigError("LeMOL can play only one side");
+    }
+    this.explorationSteps = cfg.batch_size * cfg.max_episode_len;
+    const trajectorySteps = cfg.num_episodes * cfg.max_episode_len;
+    if (this.lemolPresent && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0) {
+      const plan = chunkPlan(trajectorySteps, this.explorationSteps, cfg.chunk_length, cfg.revision);
+      if (plan.chunks === 0) {
+        throw new ConfigError(
+          `--chunk_length ${cfg.chunk_length} is larger than what a trajectory leaves for OM training (${trajectorySteps} steps - ${this.explorationSteps} exploration = ${Math.max(0, plan.length)}); raise --num_episodes or lower --batch_size/--chunk_length`,
+        );
+      }
+    }
+    this.cycles = this.lemolPresent ? cfg.n_opp_cycles : 1;
+    this.opponents = Math.max(this.policies.bad.length, this.policies.good.length);
+    this.omRng = Rng.stream(cfg.seed, "om-files");
+
+    // all trainers are built once (lemol-spec §2.1): per policy of each side, one per agent of that side
+    const maddpg: Partial<MADDPGConfig> = {
+      lr: cfg.lr,
+      gamma: cfg.gamma,
+      batchSize: cfg.batch_size,
+      numUnits: cfg.num_units,
+      polyak: cfg.polyak,
+      maxEpisodeLen: cfg.max_episode_len,
+      agentUpdateFreq: cfg.agent_update_freq,
+      replayBufferCapacity: cfg.replay_buffer_capacity,
+      advEps: cfg.adv_eps,
+      advEpsS: cfg.adv_eps_s,
+      numAdversaries: cfg.num_adversaries,
+      adversarialActor: cfg.m3ddpg_adversarial_actor,
+    };
+    for (let i = 0; i < this.env.n; i++) {
+      const side = L.adversary[i] ? "bad" : "good";
+      for (const policy of this.policies[side]) {
+        const name = `${policy}-${side}_agent_${i}`;
+        const common = {
+          name,
+          agentIndex: i,
+          obsSizes: this.env.obsSizes,
+          actionSizes: this.env.actionSizes,
+          actionSpace: this.env.actionSpaces[i],
+          config: maddpg,
+          seed: cfg.seed,
+          streamKey: `${side}_agent_${i}${this.policies.varying === side ? `/${policy}` : ""}`,
+        };
+        const trainer =
+          policy === "lemol"
+            ? new LeMOLAgentTrainer({
+                ...common,
+                lemol: {
+                  lstmHiddenDim: cfg.lstm_hidden_dim,
+                  omlr: cfg.omlr,
+                  revision: cfg.revision,
+                  recurrentActivation: cfg.lstm_gate_activation,
+                  discreteActions: cfg.discrete_actions,
+                  oracle: {
+                    enabled: cfg.feed_lemol_true_action,
+                    proportion: cfg.lemol_true_action_feed_proportion,
+                    before: cfg.feed_lemol_true_action_before,
+                    after: cfg.feed_lemol_true_action_after,
+                  },
+                },
+              })
+            : new MADDPGAgentTrainer({ ...common, variant: policy as MADDPGVariant });
+        this.trainers.set(`${policy}/${i}`, trainer);
+      }
+    }
+
+    const n = this.env.n;
+    this.currentRewards = new Float64Array(n);
+    // LeMOL plays one fixed slot (its side's agent) whatever the opponent
+    const lemolSlot = this.lemolPresent ? (this.policies.bad.includes("lemol") ? [...L.adversary].indexOf(1) : [...L.adversary].indexOf(0)) : -1;
+    this.buffers = {
+      obs: this.env.obsSizes.map((s) => new Float64Array(s)),
+      act: this.env.actionSizes.map((s) => new Float64Array(s)),
+      stored: this.env.actionSizes.map((s) => new Float64Array(s)),
+      policy: this.env.actionSizes.map((s) => new Float64Array(s)),
+      m: new Float64Array(lemolSlot >= 0 ? this.env.actionSizes[1 - lemolSlot] : 1),
+    };
+    this.recorder = lemolSlot >= 0 ? new ExperienceRecorder(this.env.obsSizes[lemolSlot], this.env.actionSizes[lemolSlot], this.env.actionSizes[1 - lemolSlot]) : null;
+
+    this.runDir = new RunDir(cfg);
+    this.metrics = new MetricsLog(this.runDir.metricsFile);
+    this.writeManifest("running");
+    this.print(`${cfg.exp_name} (${this.started})`);
+    for (const [k, v] of Object.entries(cfg).sort(([a], [b]) => a.localeCompare(b))) this.print(`  ${k}: ${v}`);
+    const nBad = [...L.adversary].filter((x) => x).length;
+    this.print(`${nBad} bad agents`);
+    this.print(`${n - nBad} good agents`);
+    if (this.policies.varying) this.print(`Training with varied ${this.policies.varying} agents ...`);
+  }
+
+  // --- schedule ---
+
+  get phase(): Phase {
+    return this.phase_;
+  }
+
+  /** Trajectories in the whole run. */
+  get totalTrajectories(): number {
+    return this.cycles * this.config.traj_per_iter * this.opponents;
+  }
+
+  /** The trainer for an agent under pairing j. */
+  private trainerFor(agent: number, j: number): ActorCriticTrainer {
+    const side = this.env.world.layout.adversary[agent] ? "bad" : "good";
+    const list = this.policies[side];
+    return this.trainers.get(`${list.length > 1 ? list[j] : list[0]}/${agent}`)!;
+  }
+
+  /** The trainers of the current pairing, in agent order. */
+  get pairing(): readonly ActorCriticTrainer[] {
+    return Array.from({ length: this.env.n }, (_, i) => this.trainerFor(i, this.opponent));
+  }
+
+  /** The LeMOL agent of the current pairing, if any. */
+  get lemol(): LeMOLAgentTrainer | null {
+    const p = this.pairing.find((t) => t instanceof LeMOLAgentTrainer);
+    return (p as LeMOLAgentTrainer | undefined) ?? null;
+  }
+
+  /** Every trainer of the experiment (all policies of both sides). */
+  get allTrainers(): readonly ActorCriticTrainer[] {
+    return [...this.trainers.values()];
+  }
+
+  /** Whether a trajectory is under way. */
+  get trajectoryInProgress(): boolean {
+    return this.inTrajectory;
+  }
+
+  /** The current (or last) trajectory. */
+  get trajectory(): TrajectoryInfo | null {
+    return this.info;
+  }
+
+  private pairName(j: number): string {
+    const { bad, good } = this.policies;
+    const cfg = this.config;
+    const badName = bad.length > 1 ? bad[j] : bad[0];
+    const goodName = good.length > 1 ? good[j] : good[0];
+    // the original: the whole list for LeMOL's side, the current opponent for the other
+    if (bad.includes("lemol")) return `${cfg.bad_policy}_vs_${goodName}`;
+    if (good.includes("lemol")) return `${badName}_vs_${cfg.good_policy}`;
+    return `${badName}_vs_${goodName}`;
+  }
+
+  private beginTrajectory(): void {
+    if (this.phase_ !== "play") throw new Error(this.phase_ === "done" ? "the experiment is finished" : "this cycle's trajectories are done: call trainOpponentModel() or runCycle()");
+    const cfg = this.config;
+    this.agents = [...this.pairing];
+    this.lemolIndex = this.agents.findIndex((t) => t instanceof LeMOLAgentTrainer);
+    for (const a of this.agents) a.resetLearner();
+    this.info = {
+      cycle: this.cycle,
+      repeat: this.repeat,
+      opponent: this.opponent,
+      trajectory: this.trajectoriesStarted,
+      agents: this.agents.map((a) => a.name),
+      pair: this.pairName(this.opponent),
+    };
+    this.trajectoriesStarted++;
+    this.trainStep = 0;
+    this.episodeStep = 0;
+    this.postExplorationSteps = 0;
+    this.episodesCompleted = 0;
+    this.episodeRewards = [];
+    this.currentRewards.fill(0);
+    this.updateSums = this.agents.map(() => new Float64Array(4)); // q_loss, p_loss, q_value sums, count
+    this.recorder?.clear();
+    const obs = this.env.reset();
+    for (let a = 0; a < obs.length; a++) this.buffers.obs[a].set(obs[a]);
+    this.inTrajectory = true;
+    this.lastSummaryTime = Date.now();
+    const names = this.agents.map((a) => a.name);
+    this.print(`Using good policy ${names[names.length - 1]} and bad policy ${names[0]} with ${cfg.num_adversaries} adversaries`);
+    this.print("Starting iterations...");
+    this.emit("trajectory_start", this.info);
+  }
+
+  /** One environment step with every agent, then every agent's update (lemol-spec §2.4). */
+  step(): void {
+    if (!this.inTrajectory) this.beginTrajectory();
+    const cfg = this.config;
+    const { obs, act, stored, policy, m } = this.buffers;
+    const agents = this.agents;
+    const n = agents.length;
+    const F = cfg.agent_update_freq;
+    const L = this.lemolIndex;
+
+    // 1) actions: the opponent first, then LeMOL on its observation and its prediction m
+    if (L >= 0) {
+      const lemol = agents[L] as LeMOLAgentTrainer;
+      const opp = 1 - L;
+      (agents[opp] as MADDPGAgentTrainer).act(obs[opp], act[opp]);
+      const updateLF = this.postExplorationSteps >= F && this.postExplorationSteps % F === 0;
+      lemol.predict(obs[L], act[opp], updateLF, this.episodeStep, m);
+      lemol.act(obs[L], m, act[L]);
+    } else {
+      for (let a = 0; a < n; a++) (agents[a] as MADDPGAgentTrainer).act(obs[a], act[a]);
+    }
+    for (let a = 0; a < n; a++) policy[a].set(act[a]);
+    const r = this.env.step(act);
+    // with --discrete_actions the original env one-hots the movement in place: that is what is stored
+    for (let a = 0; a < n; a++) {
+      if (cfg.discrete_actions && this.env.world.layout.movable[a]) oneHotMovement(act[a], stored[a]);
+      else stored[a].set(act[a]);
+    }
+    this.episodeStep++;
+    let allDone = true;
+    for (let a = 0; a < n; a++) allDone = allDone && r.dones[a];
+    const terminal = this.episodeStep >= cfg.max_episode_len;
+    const finished = allDone || terminal;
+
+    // 2) LeMOL's event for the slow LSTM, and its experience file row
+    if (L >= 0) {
+      const lemol = agents[L] as LeMOLAgentTrainer;
+      const opp = 1 - L;
+      lemol.recordEvent(this.postExplorationSteps % F, stored[opp], obs[L], stored[L], r.rewards[L], finished);
+      this.recorder!.add(obs[L], stored[L], r.rewards[L], finished, stored[opp], m, policy[L], policy[opp]);
+    }
+
+    // 3) transitions (the time limit counts as terminal)
+    for (let a = 0; a < n; a++) {
+      if (a === L) (agents[a] as LeMOLAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished, m, stored[1 - a]);
+      else (agents[a] as MADDPGAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished);
+      this.currentRewards[a] += r.rewards[a];
+    }
+    if (finished) {
+      this.endEpisode();
+      const next = this.env.reset();
+      for (let a = 0; a < n; a++) obs[a].set(next[a]);
+      this.episodeStep = 0;
+    } else {
+      for (let a = 0; a < n; a++) obs[a].set(r.obs[a]);
+    }
+
+    // 4) learning, in agent order (adversary first)
+    for (const a of agents) a.preupdate();
+    let allUpdated = true;
+    for (let a = 0; a < n; a++) {
+      const u = agents[a].update(agents, this.trainStep);
+      if (u) this.addUpdate(a, u);
+      else allUpdated = false;
+    }
+    if (allUpdated && L >= 0 && this.trainStep % cfg.lemol_in_play_perf_log_freq === 0) this.logInPlay();
+
+    this.trainStep++;
+    const lemol = L >= 0 ? agents[L] : null;
+    const explorationOver = cfg.revision === "init" && lemol ? lemol.initialExplorationDone : agents.every((a) => a.initialExplorationDone);
+    if (explorationOver) this.postExplorationSteps++;
+    this.rateSteps++;
+    if (this.episodesCompleted >= cfg.num_episodes) this.endTrajectory();
+  }
+
+  private addUpdate(a: number, u: UpdateStats): void {
+    const s = this.updateSums[a];
+    s[0] += u.qLoss;
+    s[1] += u.pLoss;
+    s[2] += u.qValue;
+    s[3] += 1;
+  }
+
+  private row(partial: Partial<MetricRow> & { metric: string; value: number }): void {
+    const t = this.info;
+    this.metrics.add({
+      cycle: t?.cycle ?? null,
+      trajectory: t?.trajectory ?? null,
+      opponent: t ? this.opponentName() : null,
+      episode: null,
+      train_step: null,
+      om_iter: null,
+      agent: null,
+      ...partial,
+    });
+  }
+
+  /** The name of the opponent policy of the current pairing (the varying side's, or the non-LeMOL side's). */
+  private opponentName(): string {
+    const { bad, good, varying } = this.policies;
+    if (varying === "good") return good[this.opponent];
+    if (varying === "bad") return bad[this.opponent];
+    return bad[0] === "lemol" ? good[0] : bad[0];
+  }
+
+  private logInPlay(): void {
+    const lemol = this.agents[this.lemolIndex] as LeMOLAgentTrainer;
+    if (!lemol.tracking) return;
+    const w = lemol.takeInPlayWindow();
+    if (!w) return;
+    const base = { train_step: this.trainStep, episode: this.episodesCompleted, agent: lemol.name };
+    this.row({ ...base, metric: "om_accuracy_in_play", value: w.accuracy });
+    this.row({ ...base, metric: "om_cross_entropy_in_play", value: w.crossEntropy });
+    this.row({ ...base, metric: "om_xent_original", value: w.xentOriginal });
+    this.emit("om_window", { ...this.info!, trainStep: this.trainStep, ...w });
+  }
+
+  private endEpisode(): void {
+    const cfg = this.config;
+    const rewards = Array.from(this.currentRewards);
+    this.episodeRewards.push(rewards);
+    this.currentRewards.fill(0);
+    const episode = this.episodesCompleted++;
+    this.agents.forEach((a, i) => {
+      this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "episode_reward", value: rewards[i] });
+      const s = this.updateSums[i];
+      if (s[3] > 0) {
+        this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "q_loss", value: s[0] / s[3] });
+        this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "p_loss", value: s[1] / s[3] });
+        this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "q_value", value: s[2] / s[3] });
+        s.fill(0);
+      }
+    });
+    this.emit("episode_end", { ...this.info!, episode, trainStep: this.trainStep, rewards, length: this.episodeStep });
+    this.updateRate();
+    this.emit("progress", {
+      ...this.info!,
+      episode: this.episodesCompleted,
+      episodes: cfg.num_episodes,
+      trainStep: this.trainStep,
+      stepsPerSecond: this.stepsPerSecond,
+      trajectoriesDone: this.info!.trajectory,
+      trajectoriesTotal: this.totalTrajectories,
+    });
+    if (this.episodesCompleted % cfg.save_rate === 0) this.saveRateReport();
+  }
+
+  private updateRate(): void {
+    const now = Date.now();
+    if (now - this.rateTime >= 1000) {
+      this.stepsPerSecond = (this.rateSteps * 1000) / (now - this.rateTime);
+      this.rateSteps = 0;
+      this.rateTime = now;
+    }
+  }
+
+  /** Every save_rate episodes: the original's summary lines, averaged rewards and a checkpoint. */
+  private saveRateReport(): void {
+    const cfg = this.config;
+    const last = this.episodeRewards.slice(-cfg.save_rate);
+    const perAgent = this.agents.map((_, i) => last.reduce((s, r) => s + r[i], 0) / last.length);
+    const mean = perAgent.reduce((a, b) => a + b, 0);
+    const now = Date.now();
+    const elapsed = ((now - this.lastSummaryTime) / 1000).toFixed(3);
+    this.lastSummaryTime = now;
+    this.agents.forEach((a, i) => this.row({ episode: this.episodesCompleted - 1, train_step: this.trainStep, agent: a.name, metric: "averaged_reward", value: perAgent[i] }));
+    const names = this.agents.map((a) => a.name);
+    const lines = [
+      `${names[0]} vs ${names[names.length - 1]} steps: ${this.trainStep}, episodes: ${this.episodesCompleted}, mean episode reward: ${mean.toFixed(3)}, agent episode reward: [${perAgent.map((v) => v.toFixed(3)).join(", ")}], mean episode length: ${cfg.max_episode_len}, time: ${elapsed}`,
+      `agent advance score (good_rew - bad_rew): ${(perAgent[perAgent.length - 1] - perAgent[0]).toFixed(3)}`,
+    ];
+    for (const l of lines) this.print(l);
+    this.emit("summary", { lines });
+    this.metrics.flush();
+    this.checkpoint();
+  }
+
+  /** Writes the `latest` checkpoint: every network and optimiser state, and the counters. */
+  checkpoint(label = "latest"): string {
+    const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
+    for (const [key, t] of this.trainers) {
+      const nets = { actor: t.actor, critic: t.critic, target_actor: t.targetActor, target_critic: t.targetCritic };
+      for (const [net, mlp] of Object.entries(nets)) mlp.params.forEach((p, k) => tensors.push({ name: `${key}/${net}/${k}`, shape: p.shape, data: p.dataSync() as Float32Array }));
+      for (const [opt, adam] of Object.entries({ actor_adam: t.actorOptimiser, critic_adam: t.criticOptimiser })) {
+        const s = adam.getState();
+        s.m.forEach((d, k) => tensors.push({ name: `${key}/${opt}/m${k}`, shape: [d.length], data: d }));
+        s.v.forEach((d, k) => tensors.push({ name: `${key}/${opt}/v${k}`, shape: [d.length], data: d }));
+      }
+      if (t instanceof LeMOLAgentTrainer) {
+        const om = t.om;
+        om.lstm.params.forEach((p, k) => tensors.push({ name: `${key}/om/lstm/${k}`, shape: p.shape, data: p.dataSync() as Float32Array }));
+        tensors.push({ name: `${key}/om/initial_h`, shape: om.initialH.shape, data: om.initialH.dataSync() as Float32Array });
+        om.predictor.params.forEach((p, k) => tensors.push({ name: `${key}/om/predictor/${k}`, shape: p.shape, data: p.dataSync() as Float32Array }));
+      }
+    }
+    const counters = {
+      cycle: this.cycle,
+      repeat: this.repeat,
+      opponent: this.opponent,
+      trajectory: this.info?.trajectory ?? null,
+      episode: this.episodesCompleted,
+      train_step: this.trainStep,
+      om_iterations: this.lemol?.om.iterations ?? null,
+      adam_steps: Object.fromEntries([...this.trainers].map(([k, t]) => [k, { actor: t.actorOptimiser.step, critic: t.criticOptimiser.step }])),
+    };
+    const where = saveCheckpoint(this.runDir.checkpointsDir, label, { lemol_version: libraryVersion(), config: this.config, counters }, tensors);
+    this.emit("checkpoint", { path: where, episode: this.episodesCompleted });
+    return where;
+  }
+
+  private endTrajectory(): void {
+    const info = this.info!;
+    let file: string | null = null;
+    if (this.recorder && this.recorder.rows > 0) {
+      file = this.runDir.experienceFile(info.pair, info.cycle, info.repeat);
+      saveNpz(file, this.recorder.arrays());
+      this.print(`${file} saved`);
+    }
+    this.print(`...Finished total of ${this.episodesCompleted} episodes.`);
+    this.inTrajectory = false;
+    this.metrics.flush();
+    this.emit("trajectory_end", { ...info, episodes: this.episodesCompleted, steps: this.trainStep, experienceFile: file });
+    // advance: next opponent, next repeat, then the cycle's OM training
+    this.opponent++;
+    if (this.opponent >= this.opponents) {
+      this.opponent = 0;
+      this.repeat++;
+      if (this.repeat >= this.config.traj_per_iter) {
+        this.repeat = 0;
+        if (this.omTrainingDue()) this.phase_ = "om_training";
+        else this.finishCycle(false);
+      }
+    }
+    this.writeManifest("running");
+  }
+
+  private omTrainingDue(): boolean {
+    return this.lemolPresent && !this.config.feed_lemol_true_action && this.config.om_training_iters > 0;
+  }
+
+  private finishCycle(omTrained: boolean): void {
+    this.emit("cycle_end", { cycle: this.cycle, omTrained });
+    this.cycle++;
+    this.phase_ = this.cycle >= this.cycles ? "done" : "play";
+  }
+
+  // --- the calls a notebook makes ---
+
+  /** Steps until the current episode ends (starting a trajectory if none is under way). */
+  async runEpisode(): Promise<number[]> {
+    if (!this.inTrajectory) this.beginTrajectory();
+    const before = this.episodesCompleted;
+    await this.pump(() => this.episodesCompleted > before);
+    return this.episodeRewards[this.episodeRewards.length - 1];
+  }
+
+  /** Plays the next trajectory of the schedule to its end (or finishes the one under way). */
+  async runTrajectory(): Promise<TrajectoryInfo> {
+    if (!this.inTrajectory) this.beginTrajectory();
+    const info = this.info!;
+    await this.pump(() => !this.inTrajectory);
+    return info;
+  }
+
+  /**
+   * The cycle's opponent-model training: `om_training_iters` passes over all experience files
+   * saved so far in this run, then the next cycle. Only when the cycle's trajectories are done.
+   */
+  async trainOpponentModel(): Promise<{ chunks: number; loss: number; accuracy: number }[]> {
+    if (this.phase_ !== "om_training") {
+      throw new Error(
+        this.phase_ === "done" ? "the experiment is finished" : !this.lemolPresent ? "there is no LeMOL agent, so no opponent model to train" : this.config.feed_lemol_true_action ? "oracle mode (--feed_lemol_true_action) trains no opponent model" : "the cycle still has trajectories to play (runTrajectory or runCycle first)",
+      );
+    }
+    const cfg = this.config;
+    const lemolTrainers = this.allTrainers.filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
+    const files = this.runDir.experienceFiles();
+    this.print("Starting LeMOL Opponent Model Training");
+    const passes: { chunks: number; loss: number; accuracy: number }[] = [];
+    for (const lemol of lemolTrainers) {
+      for (let pass = 0; pass < cfg.om_training_iters; pass++) {
+        let loss = 0;
+        let acc = 0;
+        const r = await trainOpponentModelPass(
+          lemol.om,
+          files,
+          { numTrajToTrain: cfg.num_traj_to_train, chunkLength: cfg.chunk_length, revision: cfg.revision, explorationSteps: this.explorationSteps, trainOnOneHot: cfg.train_lemol_om_on_oh, rng: this.omRng },
+          (iteration, res, chunk, chunks) => {
+            loss += res.loss;
+            acc += res.accuracy;
+            this.metrics.add({ cycle: this.cycle, trajectory: null, opponent: null, episode: null, train_step: null, om_iter: iteration, agent: lemol.name, metric: "om_training_accuracy", value: res.accuracy });
+            this.metrics.add({ cycle: this.cycle, trajectory: null, opponent: null, episode: null, train_step: null, om_iter: iteration, agent: lemol.name, metric: "om_training_loss", value: res.loss });
+            this.emit("om_chunk", { cycle: this.cycle, pass, iteration, chunk, chunks, loss: res.loss, accuracy: res.accuracy });
+          },
+          () => yieldToEventLoop(),
+          this.omCache,
+        );
+        passes.push({ chunks: r.chunks, loss: loss / r.chunks, accuracy: acc / r.chunks });
+        this.metrics.flush();
+      }
+      lemol.resetPlayState();
+    }
+    this.omCache.clear();
+    this.print("LeMOL Opponent Model Training Complete");
+    this.finishCycle(true);
+    this.writeManifest("running");
+    return passes;
+  }
+
+  /** The rest of the current cycle: its remaining trajectories, then its OM training. */
+  async runCycle(): Promise<void> {
+    const cycle = this.cycle;
+    while (this.phase_ === "play" && this.cycle === cycle) await this.runTrajectory();
+    if (this.phase_ === "om_training" && this.cycle === cycle) await this.trainOpponentModel();
+  }
+
+  /** Everything that remains; then the manifest says `finished`. */
+  async run(): Promise<void> {
+    while (this.phase_ !== "done") await this.runCycle();
+    this.close();
+  }
+
+  /** Flushes metrics and records the end in the manifest. */
+  close(status: Manifest["status"] = this.phase_ === "done" ? "finished" : "stopped"): void {
+    this.metrics.flush();
+    this.writeManifest(status);
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends ExperimentEvent>(event: E, fn: (e: ExperimentEventMap[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn as (e: never) => void);
+    return () => set!.delete(fn as (e: never) => void);
+  }
+
+  private emit<E extends ExperimentEvent>(event: E, payload: ExperimentEventMap[E]): void {
+    const set = this.listeners.get(event);
+    if (set) for (const fn of set) (fn as (e: ExperimentEventMap[E]) => void)(payload);
+  }
+
+  /**
+   * Asks a running `run*()` call to stop at the next step boundary: it then rejects with
+   * {@link ExperimentStopped}, leaving the experiment consistent (a later call continues).
+   */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Steps until `done()` holds, yielding to the event loop regularly (so an interrupt can land). */
+  private async pump(done: () => boolean): Promise<void> {
+    let last = Date.now();
+    while (!done()) {
+      if (this.stopRequested) {
+        this.stopRequested = false;
+        this.metrics.flush();
+        throw new ExperimentStopped();
+      }
+      this.step();
+      if (Date.now() - last > 50) {
+        await yieldToEventLoop();
+        last = Date.now();
+      }
+    }
+  }
+
+  private writeManifest(status: Manifest["status"]): void {
+    this.runDir.writeManifest({
+      lemol_version: libraryVersion(),
+      git_commit: gitCommit(),
+      node: process.version,
+      host: hostInfo(),
+      backend: this.backend,
+      seed: this.config.seed,
+      config: this.config as ExperimentConfig,
+      started: this.started,
+      ended: status === "running" ? null : new Date().toISOString(),
+      status,
+      progress: { cycle: this.cycle, trajectories_started: this.trajectoriesStarted, tensors: tf.memory().numTensors },
+    });
+  }
+
+  /** Frees every tensor of the experiment's trainers. */
+  dispose(): void {
+    for (const t of this.trainers.values()) t.dispose();
+  }
+}
+
+/** A run call ended early because {@link Experiment.requestStop} was called. */
+export class ExperimentStopped extends Error {
+  constructor() {
+    super("stopped on request");
+    this.name = "ExperimentStopped";
+  }
+}
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function oneHotMovement(src: Float64Array, out: Float64Array): void {
+  out.set(src);
+  let best = 0;
+  for (let k = 1; k < MOVE_CHOICES; k++) if (src[k] > src[best]) best = k;
+  for (let k = 0; k < MOVE_CHOICES; k++) out[k] = k === best ? 1 : 0;
+}

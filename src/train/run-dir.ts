@@ -1,0 +1,100 @@
+/**
+ * The run directory (design.md): everything a run makes, each file written to a temporary name
+ * and renamed into place.
+ *
+ *   <run_dir>/manifest.json                      config, seed, versions, git commit, backend, times
+ *   <run_dir>/metrics.csv                        the long-format metrics table
+ *   <run_dir>/experience/<bad>_vs_<good>/OM<cycle>/<k>.npz
+ *   <run_dir>/checkpoints/<label>/               header.json + weights.bin
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BackendInfo } from "../nn/backend.js";
+import { writeFileAtomic } from "../util/fs.js";
+import type { ExperimentConfig } from "./config.js";
+
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** lemol's version (package.json). */
+export function libraryVersion(): string {
+  return (createRequire(import.meta.url)(path.join(PACKAGE_ROOT, "package.json")) as { version: string }).version;
+}
+
+/** The git commit of the lemol checkout, if it is one (null otherwise). */
+export function gitCommit(): string | null {
+  if (!fs.existsSync(path.join(PACKAGE_ROOT, ".git"))) return null;
+  const r = spawnSync("git", ["rev-parse", "HEAD"], { cwd: PACKAGE_ROOT, encoding: "utf8" });
+  if (r.status !== 0) return null;
+  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: PACKAGE_ROOT, encoding: "utf8" }).stdout.trim().length > 0;
+  return r.stdout.trim() + (dirty ? "-dirty" : "");
+}
+
+export interface Manifest {
+  lemol_version: string;
+  git_commit: string | null;
+  node: string;
+  host: { platform: string; cpus: number; cpu: string };
+  backend: BackendInfo;
+  seed: number;
+  config: ExperimentConfig;
+  started: string;
+  ended: string | null;
+  status: "running" | "finished" | "stopped" | "failed";
+  /** Counters at the last update of the manifest. */
+  progress?: Record<string, number>;
+}
+
+export class RunDir {
+  readonly root: string;
+  readonly experienceDir: string;
+  readonly checkpointsDir: string;
+  readonly metricsFile: string;
+  readonly manifestFile: string;
+
+  constructor(cfg: ExperimentConfig) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    this.root = path.resolve(cfg.run_dir ?? path.join("runs", `${cfg.exp_name}-${stamp}`));
+    this.experienceDir = path.resolve(cfg.lemol_save_path ?? path.join(this.root, "experience"));
+    this.checkpointsDir = path.resolve(cfg.save_dir ?? path.join(this.root, "checkpoints"));
+    this.metricsFile = path.join(this.root, "metrics.csv");
+    this.manifestFile = path.join(this.root, "manifest.json");
+    if (fs.existsSync(this.metricsFile)) {
+      throw new Error(`run directory ${this.root} already holds a run (metrics.csv exists); choose another --run_dir`);
+    }
+    fs.mkdirSync(this.root, { recursive: true });
+    fs.mkdirSync(this.experienceDir, { recursive: true });
+  }
+
+  writeManifest(m: Manifest): void {
+    writeFileAtomic(this.manifestFile, JSON.stringify(m, null, 2) + "\n");
+  }
+
+  /** The experience file of a trajectory (the original's layout). */
+  experienceFile(pair: string, cycle: number, k: number): string {
+    return path.join(this.experienceDir, pair, `OM${cycle}`, `${k}.npz`);
+  }
+
+  /** Every experience file under the run's experience directory (pair / OM cycle / k.npz), sorted. */
+  experienceFiles(): string[] {
+    const out: string[] = [];
+    if (!fs.existsSync(this.experienceDir)) return out;
+    for (const pair of fs.readdirSync(this.experienceDir).sort()) {
+      const p = path.join(this.experienceDir, pair);
+      if (!fs.statSync(p).isDirectory()) continue;
+      for (const cycle of fs.readdirSync(p).sort()) {
+        const c = path.join(p, cycle);
+        if (!fs.statSync(c).isDirectory()) continue;
+        for (const f of fs.readdirSync(c).sort()) if (f.endsWith(".npz")) out.push(path.join(c, f));
+      }
+    }
+    return out;
+  }
+}
+
+export function hostInfo(): Manifest["host"] {
+  return { platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown" };
+}

@@ -1,0 +1,51 @@
+// `lemol train`, spawned as a user runs it: help, bad input, and a small run.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { OPTIONS } from "../../src/train/config.js";
+import { runCli } from "../helpers/cli.js";
+
+describe("lemol train", () => {
+  it("lists every option with its default in --help", () => {
+    const r = runCli(["train", "--help"]);
+    assert.equal(r.code, 0);
+    for (const o of OPTIONS) assert.match(r.stdout, new RegExp(`--${o.name}\\s`), o.name);
+    assert.match(r.stdout, /--num_episodes\s+episodes per trajectory .*\(default: 10000\)/);
+    assert.match(r.stdout, /--block_processing\s.*\[not implemented yet\]/);
+  });
+
+  it("rejects bad input with one clear line and exit code 2, leaving nothing on disk", () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-cli-")), "run");
+    for (const [args, msg] of [
+      [["--num_episodes", "-3"], /--num_episodes: must be >= 1, got -3/],
+      [["--gamma", "1.2"], /--gamma: must be <= 1, got 1.2/],
+      [["--lr", "0"], /--lr: must be > 0, got 0/],
+      [["--bad_policy", "lemool"], /unknown policy "lemool"/],
+      [["--scenario", "simple_tag"], /LeMOL needs a two-player scenario; simple_tag has 4 agents/],
+      [["--scenario", "simple_soccer"], /unknown scenario "simple_soccer"/],
+      [["--block_processing"], /--block_processing: a later-release option, not implemented yet/],
+      [["--num_episods", "3"], /unknown option --num_episods/],
+      [["--batch_size", "many"], /--batch_size: expected a number, got "many"/],
+    ] as const) {
+      const r = runCli(["train", ...args, "--run_dir", dir]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+      assert.equal(r.stderr.trim().split("\n").length, 1);
+    }
+    assert.ok(!fs.existsSync(dir), "no run directory for an invalid configuration");
+  });
+
+  it("runs the seed's experiment at a small size, printing the original's lines", () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-cli-")), "run");
+    const r = runCli(["train", "--bad_policy", "lemol", "--good_policy", "maddpg", "--run_dir", dir, "--num_episodes", "50", "--batch_size", "16", "--agent_update_freq", "5", "--n_opp_cycles", "2", "--traj_per_iter", "1", "--save_rate", "25", "--om_training_iters", "1", "--chunk_length", "8", "--num_units", "16", "--lstm_hidden_dim", "8"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /lemol-bad_agent_0 vs maddpg-good_agent_1 steps: \d+, episodes: 25, mean episode reward: -?[\d.]+, agent episode reward: \[-?[\d.]+, -?[\d.]+\], mean episode length: 25, time: [\d.]+/);
+    assert.match(r.stdout, /agent advance score \(good_rew - bad_rew\): -?[\d.]+/);
+    assert.match(r.stdout, /experience\/lemol_vs_maddpg\/OM1\/0\.npz saved/);
+    assert.match(r.stdout, /Starting LeMOL Opponent Model Training\nLeMOL Opponent Model Training Complete/);
+    for (const f of ["manifest.json", "metrics.csv", "experience/lemol_vs_maddpg/OM0/0.npz", "checkpoints/latest/header.json"]) assert.ok(fs.existsSync(path.join(dir, f)), f);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).status, "finished");
+  });
+});

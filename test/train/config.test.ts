@@ -1,0 +1,49 @@
+// The configuration schema: README-I defaults, validation, the varying side.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, OPTIONS, policyLists, resolveConfig } from "../../src/train/config.js";
+
+describe("experiment configuration", () => {
+  it("has the seed README's defaults, with scenario simple_push and one adversary", () => {
+    const c = resolveConfig();
+    assert.equal(c.scenario, "simple_push");
+    assert.equal(c.num_adversaries, 1);
+    assert.deepEqual(
+      [c.max_episode_len, c.num_episodes, c.good_policy, c.bad_policy, c.lr, c.gamma, c.batch_size, c.num_units, c.agent_update_freq, c.polyak, c.omlr, c.lstm_hidden_dim, c.chunk_length, c.num_traj_to_train, c.traj_per_iter, c.om_training_iters, c.n_opp_cycles],
+      [25, 10000, "maddpg", "lemol", 1e-2, 0.95, 1024, 64, 1, 1e-4, 1e-3, 64, 64, 8, 3, 5, 10],
+    );
+    assert.equal(c.revision, "init");
+    assert.equal(c.replay_buffer_capacity, 1_000_000);
+  });
+
+  it("turns on one-hot OM targets with discrete actions, as the original's main does", () => {
+    assert.equal(resolveConfig({ discrete_actions: true }).train_lemol_om_on_oh, true);
+  });
+
+  it("rejects bad values with one line naming the option", () => {
+    for (const [opts, msg] of [
+      [{ num_episodes: 0 }, /--num_episodes: must be >= 1, got 0/],
+      [{ lr: -1 }, /--lr: must be > 0, got -1/],
+      [{ gamma: 1.5 }, /--gamma: must be <= 1, got 1.5/],
+      [{ batch_size: 2.5 }, /--batch_size: expected an integer, got 2.5/],
+      [{ revision: "tip" }, /--revision: "tip" is not one of init, head/],
+      [{ scenario: 3 }, /--scenario: expected a string, got 3/],
+      [{ block_processing: true }, /--block_processing: a later-release option, not implemented yet/],
+      [{ frobnicate: 1 }, /unknown option "frobnicate"/],
+    ] as const) {
+      assert.throws(() => resolveConfig(opts as Record<string, unknown>), (e: Error) => e instanceof ConfigError && msg.test(e.message));
+    }
+    assert.equal(resolveConfig({ block_processing: false }).scenario, "simple_push", "an explicit default of a later option is harmless");
+  });
+
+  it("splits '_'-separated policy lists and allows only one varying side", () => {
+    assert.deepEqual(policyLists(resolveConfig({ good_policy: "maddpg_mmmaddpg" })), { bad: ["lemol"], good: ["maddpg", "mmmaddpg"], varying: "good" });
+    assert.throws(() => policyLists(resolveConfig({ good_policy: "maddpg_ddpg", bad_policy: "lemol_maddpg" })), /only one side may list several policies/);
+    assert.throws(() => policyLists(resolveConfig({ good_policy: "maddpg_maddpg" })), /listed twice/);
+  });
+
+  it("marks every later-release option as recognised but not implemented", () => {
+    const later = OPTIONS.filter((o) => !o.implemented).map((o) => o.name);
+    for (const name of ["block_processing", "recurrent_om_prediction", "ablate_lemol_lstm", "uav_grid_height", "ppo_lambda", "restore"]) assert.ok(later.includes(name), name);
+  });
+});
