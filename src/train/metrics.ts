@@ -45,10 +45,60 @@ export function csvLine(r: MetricRow): string {
   return METRIC_COLUMNS.map((c) => cell(r[c])).join(",") + "\n";
 }
 
+/** A growable typed column. */
+class IntColumn {
+  data = new Int32Array(1024);
+  put(i: number, v: number | null): void {
+    if (i >= this.data.length) {
+      const d = new Int32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[i] = v === null ? -1 : v;
+  }
+  get(i: number): number | null {
+    const v = this.data[i];
+    return v === -1 ? null : v;
+  }
+}
+
+/** Strings stored as indices into a small dictionary (agents, opponents and metric names repeat). */
+class StringColumn {
+  readonly ids = new IntColumn();
+  readonly dict: string[] = [];
+  private readonly index = new Map<string, number>();
+  put(i: number, v: string | null): void {
+    if (v === null) return this.ids.put(i, null);
+    let id = this.index.get(v);
+    if (id === undefined) {
+      id = this.dict.length;
+      this.dict.push(v);
+      this.index.set(v, id);
+    }
+    this.ids.put(i, id);
+  }
+  get(i: number): string | null {
+    const id = this.ids.get(i);
+    return id === null ? null : this.dict[id];
+  }
+}
+
+/**
+ * The metrics of a run, stored by column (about 33 bytes a row: a full-size run has millions of
+ * rows), appended to `metrics.csv` as whole lines.
+ */
 export class MetricsLog {
-  /** Every row so far, in order. */
-  readonly rows: MetricRow[] = [];
   readonly file: string | null;
+  private n = 0;
+  private readonly cycle = new IntColumn();
+  private readonly trajectory = new IntColumn();
+  private readonly opponent = new StringColumn();
+  private readonly episode = new IntColumn();
+  private readonly trainStep = new IntColumn();
+  private readonly omIter = new IntColumn();
+  private readonly agent = new StringColumn();
+  private readonly metric = new StringColumn();
+  private value = new Float64Array(1024);
   private pending = "";
 
   /** With `file`, rows are appended to that CSV (created with its header). */
@@ -57,9 +107,55 @@ export class MetricsLog {
     if (file) fs.writeFileSync(file, METRIC_COLUMNS.join(",") + "\n");
   }
 
+  /** Number of rows. */
+  get length(): number {
+    return this.n;
+  }
+
   add(row: MetricRow): void {
-    this.rows.push(row);
+    const i = this.n++;
+    this.cycle.put(i, row.cycle);
+    this.trajectory.put(i, row.trajectory);
+    this.opponent.put(i, row.opponent);
+    this.episode.put(i, row.episode);
+    this.trainStep.put(i, row.train_step);
+    this.omIter.put(i, row.om_iter);
+    this.agent.put(i, row.agent);
+    this.metric.put(i, row.metric);
+    if (i >= this.value.length) {
+      const d = new Float64Array(this.value.length * 2);
+      d.set(this.value);
+      this.value = d;
+    }
+    this.value[i] = row.value;
     if (this.file) this.pending += csvLine(row);
+  }
+
+  /** Row i as an object. */
+  row(i: number): MetricRow {
+    return {
+      cycle: this.cycle.get(i),
+      trajectory: this.trajectory.get(i),
+      opponent: this.opponent.get(i),
+      episode: this.episode.get(i),
+      train_step: this.trainStep.get(i),
+      om_iter: this.omIter.get(i),
+      agent: this.agent.get(i),
+      metric: this.metric.get(i)!,
+      value: this.value[i],
+    };
+  }
+
+  /** Every row as objects (a copy; for large runs prefer {@link table} or {@link select}). */
+  get rows(): MetricRow[] {
+    return Array.from({ length: this.n }, (_, i) => this.row(i));
+  }
+
+  /** The rows of one metric (optionally of one agent), in order. */
+  select(metric: string, agent?: string): MetricRow[] {
+    const out: MetricRow[] = [];
+    for (let i = 0; i < this.n; i++) if (this.metric.get(i) === metric && (agent === undefined || this.agent.get(i) === agent)) out.push(this.row(i));
+    return out;
   }
 
   /** Appends pending rows to the CSV (whole lines only). */
@@ -69,9 +165,22 @@ export class MetricsLog {
     this.pending = "";
   }
 
-  /** The rows as an arquero table (columns as in the CSV). */
+  /** The rows as an arquero table (columns as in the CSV; null where a field does not apply). */
   table(): aq.ColumnTable {
-    return toTable(this.rows);
+    const n = this.n;
+    const ints = (c: IntColumn) => Array.from({ length: n }, (_, i) => c.get(i));
+    const strs = (c: StringColumn) => Array.from({ length: n }, (_, i) => c.get(i));
+    return aq.table({
+      cycle: ints(this.cycle),
+      trajectory: ints(this.trajectory),
+      opponent: strs(this.opponent),
+      episode: ints(this.episode),
+      train_step: ints(this.trainStep),
+      om_iter: ints(this.omIter),
+      agent: strs(this.agent),
+      metric: strs(this.metric),
+      value: Array.from(this.value.subarray(0, n)),
+    });
   }
 }
 
