@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# The whole test suite: install, type-check (strict), build, then every test under test/.
-# Ends with the test runner's summary ("ℹ tests N", "ℹ pass N", "ℹ fail N").
+# The whole test suite: install (npm packages and the Debian packages the tests use: Jupyter,
+# Chromium, numpy, jupyter_kernel_test), type-check (strict), build, run every test under test/,
+# then execute every notebook headless and check its HTML export in Chromium (notebooks:test).
+# Ends with the test runner's summary ("ℹ tests N", "ℹ pass N", "ℹ fail N") and the notebooks'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 echo "== type-checking"
 npx tsc -p tsconfig.json --noEmit
 echo "== building"
 npm run --silent build
-echo "== testing"
-node scripts/run-tests.mjs "$@"
+echo "== unit and integration tests"
+status=0
+node scripts/run-tests.mjs "$@" || status=1
+if [ $# -eq 0 ]; then
+  echo "== notebooks"
+  bash scripts/notebooks-test.sh || status=1
+fi
+exit $status

@@ -4,6 +4,7 @@
  * agent), and an episode is an HTML snippet that plays its frames with play/pause and a slider.
  */
 import { DIM_P, World } from "./world.js";
+import { escapeHtml, scriptSafe } from "../util/html.js";
 
 export interface RenderOptions {
   /** Width and height in pixels. Default 400. */
@@ -20,10 +21,6 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? String(Math.round(x * 100) / 100) : "0";
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
 }
 
 function rgb(w: World, k: number): string {
@@ -50,7 +47,7 @@ export function renderSvg(w: World, e: number, options: RenderOptions = {}): str
   const circle = (i: number, opacity: number) => {
     const k = w.ent(e, i);
     const p = k * DIM_P;
-    const name = escapeXml(L.names[i] ?? `entity ${i}`);
+    const name = escapeHtml(L.names[i] ?? `entity ${i}`);
     parts.push(
       `<circle cx="${fmt(px(w.pos[p]))}" cy="${fmt(py(w.pos[p + 1]))}" r="${fmt(Math.max(1, w.size[k] * scale))}" fill="${rgb(w, k)}" fill-opacity="${opacity}" stroke="#333" stroke-opacity="0.4"><title>${name}</title></circle>`,
     );
@@ -72,7 +69,7 @@ export function renderSvg(w: World, e: number, options: RenderOptions = {}): str
       );
     }
   }
-  if (options.caption) parts.push(`<text x="6" y="16" font-family="sans-serif" font-size="12" fill="#444">${escapeXml(options.caption)}</text>`);
+  if (options.caption) parts.push(`<text x="6" y="16" font-family="sans-serif" font-size="12" fill="#444">${escapeHtml(options.caption)}</text>`);
   parts.push("</svg>");
   return parts.join("");
 }
@@ -88,7 +85,7 @@ export function animationHtml(frames: readonly string[], options: { fps?: number
   const fps = options.fps ?? 10;
   if (!(fps > 0)) throw new RangeError(`fps must be positive, got ${fps}`);
   const id = `lemol-anim-${Date.now().toString(36)}-${animationCounter++}`;
-  const data = JSON.stringify(frames).replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
+  const data = scriptSafe(JSON.stringify(frames));
   return `<div id="${id}" class="lemol-animation">
 <div class="frame">${frames[0]}</div>
 <div class="controls" style="font-family:sans-serif;font-size:12px">

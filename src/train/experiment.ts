@@ -10,12 +10,14 @@
  *       num_episodes episodes of max_episode_len steps, the per-step order of §2.4
  *     OM training: om_training_iters passes over the saved experience (not in oracle mode)
  *
- * It knows nothing of the CLI or notebooks: it writes the run directory (manifest, metrics.csv,
- * experience files, checkpoints) and emits events that front ends subscribe to.
+ * It writes the run directory (manifest, metrics.csv, experience files, checkpoints) and emits
+ * events that front ends subscribe to. Progress displays and interrupts come through hooks; inside
+ * a notebook kernel the defaults are the notebook's live progress and the kernel's interrupt.
  */
+import { inspect } from "node:util";
 import type { ActorCriticTrainer, MADDPGConfig, UpdateStats } from "../agents/actor-critic.js";
-import { LeMOLAgentTrainer } from "../agents/lemol/agent.js";
-import { trainOpponentModelPass, TrajectoryData, chunkPlan } from "../agents/lemol/om-training.js";
+import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
+import { OMTrainingPass, TrajectoryData, chunkPlan } from "../agents/lemol/om-training.js";
 import { MADDPGAgentTrainer, MADDPGVariant } from "../agents/maddpg.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import { getScenario } from "../envs/scenarios/index.js";
@@ -27,6 +29,9 @@ import { ConfigError, ExperimentConfig, policyLists, resolveConfig } from "./con
 import { ExperienceRecorder } from "./experience.js";
 import { MetricRow, MetricsLog } from "./metrics.js";
 import { saveNpz } from "./npz.js";
+import { inNotebook } from "../notebook/display.js";
+import { onKernelInterrupt } from "../notebook/interrupt.js";
+import { LiveProgress } from "../notebook/progress.js";
 import { gitCommit, hostInfo, libraryVersion, Manifest, RunDir } from "./run-dir.js";
 
 /** Policies the experiment can build now. */
@@ -52,7 +57,7 @@ export interface ExperimentEventMap {
   trajectory_start: TrajectoryInfo;
   episode_end: TrajectoryInfo & { episode: number; trainStep: number; rewards: number[]; length: number };
   om_window: TrajectoryInfo & { trainStep: number; accuracy: number; crossEntropy: number; xentOriginal: number; count: number };
-  om_chunk: { cycle: number; pass: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number };
+  om_chunk: { cycle: number; pass: number; passes: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number };
   trajectory_end: TrajectoryInfo & { episodes: number; steps: number; experienceFile: string | null };
   cycle_end: { cycle: number; omTrained: boolean };
   checkpoint: { path: string; episode: number };
@@ -61,9 +66,34 @@ export interface ExperimentEventMap {
 }
 export type ExperimentEvent = keyof ExperimentEventMap;
 
+/** The public calls that run the schedule. */
+export type RunCall = "runEpisode" | "runTrajectory" | "trainOpponentModel" | "runCycle" | "run";
+
+/** One opponent-model training pass: chunks trained, mean loss and accuracy over them. */
+export interface OMPassSummary {
+  chunks: number;
+  loss: number;
+  accuracy: number;
+}
+
+/** Shows the progress of run calls (the notebook's live display, for instance). */
+export interface ProgressReporter {
+  /** A run call starts (calls are never nested or concurrent). */
+  begin(exp: Experiment, call: { call: RunCall; plannedEpisodes: number }): void;
+  /** It ended: completed, stopped on request (interrupt), or failed with an error. */
+  end(outcome: "done" | "stopped" | "failed", message?: string): void;
+}
+
+/** Subscribes to interrupts (e.g. the kernel's); returns the unsubscribe function. */
+export type InterruptSource = (onInterrupt: () => void) => () => void;
+
 export interface ExperimentHooks {
   /** Where the original's printed lines go (default: console.log; null: nowhere). */
   print?: ((line: string) => void) | null;
+  /** Progress display for run calls (default: a live display inside a notebook kernel, else none). */
+  progress?: ProgressReporter | null;
+  /** Interrupts that stop run calls cleanly (default: the notebook kernel's interrupt, else none). */
+  interrupts?: InterruptSource | null;
 }
 
 export interface ExperimentOptions extends Partial<ExperimentConfig> {
@@ -124,6 +154,12 @@ export class Experiment {
   private readonly omCache = new Map<string, TrajectoryData>();
   private readonly started = new Date().toISOString();
   private stopRequested = false;
+  /** The run call under way (or the last one queued), null when idle. */
+  private active: Promise<unknown> | null = null;
+  private readonly reporter: ProgressReporter | null;
+  private readonly interrupts: InterruptSource | null;
+  /** Where the cycle's OM training stands while it is under way (it can be interrupted). */
+  private omTraining: { trainer: number; pass: number; current: OMTrainingPass | null; sums: [number, number]; summaries: OMPassSummary[] } | null = null;
   private rateSteps = 0;
   private rateTime = Date.now();
   private stepsPerSecond = 0;
@@ -140,6 +176,8 @@ export class Experiment {
     this.config = Object.freeze({ ...config });
     this.backend = backend;
     this.print = hooks.print === null ? () => {} : (hooks.print ?? ((l) => console.log(l)));
+    this.reporter = hooks.progress !== undefined ? hooks.progress : inNotebook() ? new LiveProgress() : null;
+    this.interrupts = hooks.interrupts !== undefined ? hooks.interrupts : inNotebook() ? onKernelInterrupt : null;
     const cfg = this.config;
     const scenario = getScenario(cfg.scenario);
     this.policies = policyLists(cfg);
@@ -279,6 +317,35 @@ export class Experiment {
     return [...this.trainers.values()];
   }
 
+  /**
+   * The opponent model's prediction at the last step and the opponent's actual action (as the
+   * environment played it); null without a LeMOL agent or before the first step.
+   */
+  get omPrediction(): { predicted: number[]; opponentAction: number[]; correct: boolean } | null {
+    const L = this.lemolIndex;
+    if (L < 0 || this.info === null || (this.trainStep === 0 && this.episodesCompleted === 0)) return null;
+    const predicted = Array.from(this.buffers.m);
+    const opponentAction = Array.from(this.buffers.stored[1 - L]);
+    return { predicted, opponentAction, correct: argmax(predicted, predicted.length) === argmax(opponentAction, opponentAction.length) };
+  }
+
+  /** One line on where the experiment stands (what a notebook prints for `exp`). */
+  describe(): string {
+    const c = this.config;
+    const where =
+      this.phase_ === "done"
+        ? "finished"
+        : this.phase_ === "om_training"
+          ? `cycle ${this.cycle + 1}/${this.cycles}: opponent-model training due`
+          : `cycle ${this.cycle + 1}/${this.cycles}, trajectory ${this.trajectoriesStarted}/${this.totalTrajectories}` +
+            (this.inTrajectory ? ` (${this.info!.pair}), episode ${this.episodesCompleted}/${c.num_episodes}, step ${this.trainStep}` : " (next not started)");
+    return `<Experiment ${c.exp_name}: ${c.scenario}, ${c.bad_policy} (bad) vs ${c.good_policy} (good), seed ${c.seed}; ${where}; ${this.metrics.length} metric rows in ${this.runDir.root}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.describe();
+  }
+
   /** Whether a trajectory is under way. */
   get trajectoryInProgress(): boolean {
     return this.inTrajectory;
@@ -334,7 +401,7 @@ export class Experiment {
   }
 
   /** One environment step with every agent, then every agent's update (lemol-spec §2.4). */
-  step(): void {
+  private advance(): void {
     if (!this.inTrajectory) this.beginTrajectory();
     const cfg = this.config;
     const { obs, act, stored, policy, m } = this.buffers;
@@ -580,28 +647,110 @@ export class Experiment {
   }
 
   // --- the calls a notebook makes ---
+  //
+  // Each public run call is queued behind the previous one (so an un-awaited call, or one still
+  // winding down after an interrupt, never interleaves with the next), reports progress, and
+  // listens for the kernel's interrupt. The work itself is in the private *_ methods, which call
+  // each other freely.
+
+  /** One environment step with every agent, then every agent's update (lemol-spec §2.4). */
+  step(): void {
+    if (this.active) throw new Error("a run call (runEpisode/runTrajectory/...) is still under way on this experiment; await it first");
+    this.advance();
+  }
 
   /** Steps until the current episode ends (starting a trajectory if none is under way). */
-  async runEpisode(): Promise<number[]> {
+  runEpisode(): Promise<number[]> {
+    return this.call("runEpisode", () => this.runEpisode_());
+  }
+
+  /** Plays the next trajectory of the schedule to its end (or finishes the one under way). */
+  runTrajectory(): Promise<TrajectoryInfo> {
+    return this.call("runTrajectory", () => this.runTrajectory_());
+  }
+
+  /**
+   * The cycle's opponent-model training: `om_training_iters` passes over all experience files
+   * saved so far in this run, then the next cycle. Only when the cycle's trajectories are done.
+   * An interrupted call leaves the pass where it stopped; the next call continues it.
+   */
+  trainOpponentModel(): Promise<OMPassSummary[]> {
+    return this.call("trainOpponentModel", () => this.trainOpponentModel_());
+  }
+
+  /** The rest of the current cycle: its remaining trajectories, then its OM training. */
+  runCycle(): Promise<void> {
+    return this.call("runCycle", () => this.runCycle_());
+  }
+
+  /** Everything that remains; then the manifest says `finished`. */
+  run(): Promise<void> {
+    return this.call("run", async () => {
+      while (this.phase_ !== "done") await this.runCycle_();
+      this.close();
+    });
+  }
+
+  /** Episodes a call would play from here (for progress and ETA). */
+  private plannedEpisodes(call: RunCall): number {
+    const E = this.config.num_episodes;
+    const leftInTrajectory = this.inTrajectory ? E - this.episodesCompleted : E;
+    if (this.phase_ !== "play") return 0;
+    if (call === "runEpisode") return 1;
+    if (call === "runTrajectory") return leftInTrajectory;
+    const perCycle = this.config.traj_per_iter * this.opponents;
+    const doneInCycle = this.repeat * this.opponents + this.opponent + (this.inTrajectory ? 1 : 0);
+    const restOfCycle = (perCycle - doneInCycle) * E + (this.inTrajectory ? leftInTrajectory : 0);
+    if (call === "runCycle") return restOfCycle;
+    return restOfCycle + (this.cycles - this.cycle - 1) * perCycle * E;
+  }
+
+  private call<T>(name: RunCall, body: () => Promise<T>): Promise<T> {
+    const previous = this.active;
+    let self: Promise<T> | null = null;
+    const promise: Promise<T> = (async () => {
+      // always await, even with nothing queued: the rest then runs after `self` is set below
+      await previous?.catch(() => {});
+      this.stopRequested = false;
+      this.reporter?.begin(this, { call: name, plannedEpisodes: this.plannedEpisodes(name) });
+      // An interrupted notebook cell stops awaiting this promise; the rejection that follows the
+      // stop is then expected, so it is marked handled rather than reported as unhandled.
+      const unsubscribe = this.interrupts?.(() => {
+        self?.catch(() => {});
+        this.requestStop();
+      });
+      try {
+        const result = await body();
+        this.reporter?.end("done");
+        return result;
+      } catch (e) {
+        this.reporter?.end(e instanceof ExperimentStopped ? "stopped" : "failed", e instanceof Error ? e.message : String(e));
+        throw e;
+      } finally {
+        unsubscribe?.();
+        if (this.active === self) this.active = null;
+      }
+    })();
+    self = promise;
+    this.active = promise;
+    return promise;
+  }
+
+  private async runEpisode_(): Promise<number[]> {
     if (!this.inTrajectory) this.beginTrajectory();
     const before = this.episodesCompleted;
     await this.pump(() => this.episodesCompleted > before);
     return this.episodeRewards[this.episodeRewards.length - 1];
   }
 
-  /** Plays the next trajectory of the schedule to its end (or finishes the one under way). */
-  async runTrajectory(): Promise<TrajectoryInfo> {
+  private async runTrajectory_(): Promise<TrajectoryInfo> {
     if (!this.inTrajectory) this.beginTrajectory();
     const info = this.info!;
     await this.pump(() => !this.inTrajectory);
     return info;
   }
 
-  /**
-   * The cycle's opponent-model training: `om_training_iters` passes over all experience files
-   * saved so far in this run, then the next cycle. Only when the cycle's trajectories are done.
-   */
-  async trainOpponentModel(): Promise<{ chunks: number; loss: number; accuracy: number }[]> {
+  private async trainOpponentModel_(): Promise<OMPassSummary[]> {
     if (this.phase_ !== "om_training") {
       throw new Error(
         this.phase_ === "done" ? "the experiment is finished" : !this.lemolPresent ? "there is no LeMOL agent, so no opponent model to train" : this.config.feed_lemol_true_action ? "oracle mode (--feed_lemol_true_action) trains no opponent model" : "the cycle still has trajectories to play (runTrajectory or runCycle first)",
@@ -609,50 +758,57 @@ export class Experiment {
     }
     const cfg = this.config;
     const lemolTrainers = this.allTrainers.filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
-    const files = this.runDir.experienceFiles();
-    this.print("Starting LeMOL Opponent Model Training");
-    const passes: { chunks: number; loss: number; accuracy: number }[] = [];
-    for (const lemol of lemolTrainers) {
-      for (let pass = 0; pass < cfg.om_training_iters; pass++) {
-        let loss = 0;
-        let acc = 0;
-        const r = await trainOpponentModelPass(
-          lemol.om,
-          files,
-          { numTrajToTrain: cfg.num_traj_to_train, chunkLength: cfg.chunk_length, revision: cfg.revision, explorationSteps: this.explorationSteps, trainOnOneHot: cfg.train_lemol_om_on_oh, rng: this.omRng },
-          (iteration, res, chunk, chunks) => {
-            loss += res.loss;
-            acc += res.accuracy;
-            this.metrics.add({ cycle: this.cycle, trajectory: null, opponent: null, episode: null, train_step: null, om_iter: iteration, agent: lemol.name, metric: "om_training_accuracy", value: res.accuracy });
-            this.metrics.add({ cycle: this.cycle, trajectory: null, opponent: null, episode: null, train_step: null, om_iter: iteration, agent: lemol.name, metric: "om_training_loss", value: res.loss });
-            this.emit("om_chunk", { cycle: this.cycle, pass, iteration, chunk, chunks, loss: res.loss, accuracy: res.accuracy });
-          },
-          () => yieldToEventLoop(),
-          this.omCache,
-        );
-        passes.push({ chunks: r.chunks, loss: loss / r.chunks, accuracy: acc / r.chunks });
+    if (!this.omTraining) {
+      this.print("Starting LeMOL Opponent Model Training");
+      this.omTraining = { trainer: 0, pass: 0, current: null, sums: [0, 0], summaries: [] };
+    }
+    const st = this.omTraining;
+    let last = Date.now();
+    await yieldToEventLoop();
+    for (; st.trainer < lemolTrainers.length; st.trainer++, st.pass = 0) {
+      const lemol = lemolTrainers[st.trainer];
+      for (; st.pass < cfg.om_training_iters; st.pass++) {
+        if (!st.current) {
+          const opts = { numTrajToTrain: cfg.num_traj_to_train, chunkLength: cfg.chunk_length, revision: cfg.revision, explorationSteps: this.explorationSteps, trainOnOneHot: cfg.train_lemol_om_on_oh, rng: this.omRng };
+          st.current = new OMTrainingPass(lemol.om, this.runDir.experienceFiles(), opts, this.omCache);
+          st.sums = [0, 0];
+        }
+        const pass = st.current;
+        while (!pass.done) {
+          this.checkStop();
+          const chunk = pass.next;
+          const res = pass.trainNext();
+          st.sums[0] += res.loss;
+          st.sums[1] += res.accuracy;
+          const iteration = lemol.om.iterations;
+          const base = { cycle: this.cycle, trajectory: null, opponent: null, episode: null, train_step: null, om_iter: iteration, agent: lemol.name };
+          this.metrics.add({ ...base, metric: "om_training_accuracy", value: res.accuracy });
+          this.metrics.add({ ...base, metric: "om_training_loss", value: res.loss });
+          this.emit("om_chunk", { cycle: this.cycle, pass: st.pass, passes: cfg.om_training_iters, iteration, chunk, chunks: pass.chunks, loss: res.loss, accuracy: res.accuracy });
+          if (Date.now() - last > YIELD_MS) {
+            await yieldToEventLoop();
+            last = Date.now();
+          }
+        }
+        st.summaries.push({ chunks: pass.chunks, loss: st.sums[0] / pass.chunks, accuracy: st.sums[1] / pass.chunks });
+        st.current = null;
         this.metrics.flush();
       }
       lemol.resetPlayState();
     }
+    const summaries = st.summaries;
+    this.omTraining = null;
     this.omCache.clear();
     this.print("LeMOL Opponent Model Training Complete");
     this.finishCycle(true);
     this.writeManifest("running");
-    return passes;
+    return summaries;
   }
 
-  /** The rest of the current cycle: its remaining trajectories, then its OM training. */
-  async runCycle(): Promise<void> {
+  private async runCycle_(): Promise<void> {
     const cycle = this.cycle;
-    while (this.phase_ === "play" && this.cycle === cycle) await this.runTrajectory();
-    if (this.phase_ === "om_training" && this.cycle === cycle) await this.trainOpponentModel();
-  }
-
-  /** Everything that remains; then the manifest says `finished`. */
-  async run(): Promise<void> {
-    while (this.phase_ !== "done") await this.runCycle();
-    this.close();
+    while (this.phase_ === "play" && this.cycle === cycle) await this.runTrajectory_();
+    if (this.phase_ === "om_training" && this.cycle === cycle) await this.trainOpponentModel_();
   }
 
   /** Flushes metrics and records the end in the manifest. */
@@ -675,24 +831,38 @@ export class Experiment {
   }
 
   /**
-   * Asks a running `run*()` call to stop at the next step boundary: it then rejects with
-   * {@link ExperimentStopped}, leaving the experiment consistent (a later call continues).
+   * Asks the run call under way to stop at the next step (or OM chunk) boundary: it then rejects
+   * with {@link ExperimentStopped}, leaving the experiment consistent (a later call continues).
+   * Does nothing when no call is under way.
    */
   requestStop(): void {
-    this.stopRequested = true;
+    if (this.active) this.stopRequested = true;
   }
 
-  /** Steps until `done()` holds, yielding to the event loop regularly (so an interrupt can land). */
+  /** Whether a run call is under way (or queued). */
+  get busy(): boolean {
+    return this.active !== null;
+  }
+
+  private checkStop(): void {
+    if (!this.stopRequested) return;
+    this.stopRequested = false;
+    this.metrics.flush();
+    throw new ExperimentStopped();
+  }
+
+  /**
+   * Steps until `done()` holds. It yields to the event loop before the first step (so no step runs
+   * inside the notebook cell's synchronous part, where an interrupt would abort it midway) and
+   * then every YIELD_MS, so that interrupts and progress displays are served.
+   */
   private async pump(done: () => boolean): Promise<void> {
+    await yieldToEventLoop();
     let last = Date.now();
     while (!done()) {
-      if (this.stopRequested) {
-        this.stopRequested = false;
-        this.metrics.flush();
-        throw new ExperimentStopped();
-      }
-      this.step();
-      if (Date.now() - last > 50) {
+      this.checkStop();
+      this.advance();
+      if (Date.now() - last > YIELD_MS) {
         await yieldToEventLoop();
         last = Date.now();
       }
@@ -728,6 +898,9 @@ export class ExperimentStopped extends Error {
     this.name = "ExperimentStopped";
   }
 }
+
+/** How often long calls give the event loop a turn (interrupts, progress displays). */
+const YIELD_MS = 50;
 
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

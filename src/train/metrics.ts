@@ -4,6 +4,7 @@
  * x-axis the way the original's tensorboard logs do (lemol-spec §8 item 14).
  */
 import * as fs from "node:fs";
+import { inspect } from "node:util";
 import * as aq from "arquero";
 
 export const METRIC_COLUMNS = ["cycle", "trajectory", "opponent", "episode", "train_step", "om_iter", "agent", "metric", "value"] as const;
@@ -105,6 +106,30 @@ export class MetricsLog {
   constructor(file: string | null = null) {
     this.file = file;
     if (file) fs.writeFileSync(file, METRIC_COLUMNS.join(",") + "\n");
+  }
+
+  /** A log (not writing anywhere) holding `rows`. */
+  static fromRows(rows: Iterable<MetricRow>): MetricsLog {
+    const log = new MetricsLog(null);
+    for (const r of rows) log.add(r);
+    return log;
+  }
+
+  /** Reads a `metrics.csv` written by a run (to plot or summarise it). */
+  static load(file: string): MetricsLog {
+    return MetricsLog.fromRows(parseMetricsCsv(fs.readFileSync(file, "utf8"), file));
+  }
+
+  /** The metric names present, in order of first appearance. */
+  get metricNames(): string[] {
+    const seen = new Set<string>();
+    for (let i = 0; i < this.n; i++) seen.add(this.metric.get(i)!);
+    return [...seen];
+  }
+
+  // a notebook prints a log as one line, not as its columns
+  [inspect.custom](): string {
+    return `<MetricsLog ${this.n} rows${this.n ? `: ${this.metricNames.join(", ")}` : ""}${this.file ? `; ${this.file}` : ""}>`;
   }
 
   /** Number of rows. */

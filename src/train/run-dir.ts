@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { BackendInfo } from "../nn/backend.js";
 import { writeFileAtomic } from "../util/fs.js";
 import type { ExperimentConfig } from "./config.js";
+import { MetricsLog } from "./metrics.js";
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -57,7 +58,7 @@ export class RunDir {
 
   constructor(cfg: ExperimentConfig) {
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    this.root = path.resolve(cfg.run_dir ?? path.join("runs", `${cfg.exp_name}-${stamp}`));
+    this.root = path.resolve(cfg.run_dir ?? uniqueDir(path.join("runs", `${cfg.exp_name}-${stamp}`)));
     this.experienceDir = path.resolve(cfg.lemol_save_path ?? path.join(this.root, "experience"));
     this.checkpointsDir = path.resolve(cfg.save_dir ?? path.join(this.root, "checkpoints"));
     this.metricsFile = path.join(this.root, "metrics.csv");
@@ -80,19 +81,53 @@ export class RunDir {
 
   /** Every experience file under the run's experience directory (pair / OM cycle / k.npz), sorted. */
   experienceFiles(): string[] {
-    const out: string[] = [];
-    if (!fs.existsSync(this.experienceDir)) return out;
-    for (const pair of fs.readdirSync(this.experienceDir).sort()) {
-      const p = path.join(this.experienceDir, pair);
-      if (!fs.statSync(p).isDirectory()) continue;
-      for (const cycle of fs.readdirSync(p).sort()) {
-        const c = path.join(p, cycle);
-        if (!fs.statSync(c).isDirectory()) continue;
-        for (const f of fs.readdirSync(c).sort()) if (f.endsWith(".npz")) out.push(path.join(c, f));
-      }
-    }
-    return out;
+    return listExperienceFiles(this.experienceDir);
   }
+}
+
+/** `base`, or `base-2`, `base-3`, ... if taken (two runs created in the same millisecond). */
+function uniqueDir(base: string): string {
+  let dir = base;
+  for (let n = 2; fs.existsSync(dir); n++) dir = `${base}-${n}`;
+  return dir;
+}
+
+/** Every `<pair>/OM<cycle>/<k>.npz` under an experience directory, sorted. */
+export function listExperienceFiles(experienceDir: string): string[] {
+  const out: string[] = [];
+  if (!fs.existsSync(experienceDir)) return out;
+  for (const pair of fs.readdirSync(experienceDir).sort()) {
+    const p = path.join(experienceDir, pair);
+    if (!fs.statSync(p).isDirectory()) continue;
+    for (const cycle of fs.readdirSync(p).sort()) {
+      const c = path.join(p, cycle);
+      if (!fs.statSync(c).isDirectory()) continue;
+      for (const f of fs.readdirSync(c).sort()) if (f.endsWith(".npz")) out.push(path.join(c, f));
+    }
+  }
+  return out;
+}
+
+/** A finished (or stopped) run read back from its directory. */
+export interface RunRecord {
+  root: string;
+  manifest: Manifest;
+  metrics: MetricsLog;
+  /** The experience files (absolute paths), sorted. */
+  experienceFiles: string[];
+}
+
+/** Reads a run directory written by lemol (`lemol train`, an Experiment, or `data/`). */
+export function loadRun(dir: string): RunRecord {
+  const root = path.resolve(dir);
+  const manifestFile = path.join(root, "manifest.json");
+  const metricsFile = path.join(root, "metrics.csv");
+  if (!fs.existsSync(manifestFile) || !fs.existsSync(metricsFile)) {
+    throw new Error(`${root} is not a lemol run directory (it needs manifest.json and metrics.csv)`);
+  }
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest;
+  const experienceDir = manifest.config?.lemol_save_path ? path.resolve(root, manifest.config.lemol_save_path) : path.join(root, "experience");
+  return { root, manifest, metrics: MetricsLog.load(metricsFile), experienceFiles: listExperienceFiles(fs.existsSync(experienceDir) ? experienceDir : path.join(root, "experience")) };
 }
 
 export function hostInfo(): Manifest["host"] {

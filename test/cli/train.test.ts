@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { OPTIONS } from "../../src/train/config.js";
+import { Experiment } from "../../src/train/experiment.js";
 import { runCli } from "../helpers/cli.js";
 
 describe("lemol train", () => {
@@ -47,5 +48,27 @@ describe("lemol train", () => {
     assert.match(r.stdout, /Starting LeMOL Opponent Model Training\nLeMOL Opponent Model Training Complete/);
     for (const f of ["manifest.json", "metrics.csv", "experience/lemol_vs_maddpg/OM0/0.npz", "checkpoints/latest/header.json"]) assert.ok(fs.existsSync(path.join(dir, f)), f);
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).status, "finished");
+  });
+
+  it("gives the metrics of a notebook that ran 3 trajectories by hand, then a cycle, then the rest (same seed)", async () => {
+    const base = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-cli-")), "");
+    const flags: Record<string, string | number> = { bad_policy: "lemol", good_policy: "maddpg", seed: 13, num_episodes: 40, batch_size: 16, agent_update_freq: 5, n_opp_cycles: 3, traj_per_iter: 3, save_rate: 20, om_training_iters: 1, chunk_length: 8, num_units: 16, lstm_hidden_dim: 8 };
+    const cliDir = path.join(base, "cli");
+    const r = runCli(["train", ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]), "--run_dir", cliDir, "--quiet"]);
+    assert.equal(r.code, 0, r.stderr);
+
+    const exp = await Experiment.create({ ...flags, run_dir: path.join(base, "cells") }, { print: null });
+    for (let i = 0; i < 3; i++) await exp.runTrajectory(); // cycle 0's three trajectories, by hand
+    assert.equal(exp.phase, "om_training");
+    await exp.runCycle(); // its OM training
+    await exp.runCycle(); // cycle 1
+    await exp.run();
+    exp.dispose();
+    const cli = fs.readFileSync(path.join(cliDir, "metrics.csv"), "utf8");
+    assert.ok(cli.split("\n").length > 500, "a real run");
+    assert.equal(fs.readFileSync(exp.runDir.metricsFile, "utf8"), cli);
+    for (const f of exp.runDir.experienceFiles()) {
+      assert.deepEqual(fs.readFileSync(f), fs.readFileSync(path.join(cliDir, path.relative(exp.runDir.root, f))), f);
+    }
   });
 });

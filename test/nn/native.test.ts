@@ -1,6 +1,7 @@
 // The native kernels compute what the composite tfjs kernels compute (odd shapes included), and
 // are the ones in use on the wasm backend when built.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { before, describe, it } from "node:test";
 import { backendInfo } from "../../src/nn/backend.js";
 import { gumbel, SoftCategorical } from "../../src/nn/distributions.js";
@@ -127,5 +128,26 @@ describe("native kernels", { skip }, () => {
     assert.equal(mlpKernels(), compositeKernels);
     activateNative();
     assert.equal(mlpKernels().name, backendInfo()!.name === "wasm" ? "native" : "composite");
+  });
+});
+
+describe("native GEMM variants", { skip }, () => {
+  it("AVX-512 and AVX2 give identical training numbers (runs reproduce across these CPUs)", (t) => {
+    const run = (isa?: string) => {
+      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/isa-probe.ts"], { encoding: "utf8", env: { ...process.env, ...(isa ? { LEMOL_NATIVE_ISA: isa } : {}) } });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split("\n").pop()!) as { isa: string; hash: string; rows: number };
+    };
+    const widest = run();
+    if (widest.isa !== "avx512") {
+      t.skip(`this CPU's widest GEMM is ${widest.isa}; nothing to compare`);
+      return;
+    }
+    const avx2 = run("avx2");
+    assert.equal(avx2.isa, "avx2");
+    assert.ok(widest.rows > 300);
+    assert.equal(avx2.hash, widest.hash);
+    // the probe is sensitive: the generic variant (no FMA) rounds differently
+    assert.notEqual(run("generic").hash, widest.hash);
   });
 });

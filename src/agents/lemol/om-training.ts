@@ -82,9 +82,86 @@ export function chunkPlan(rows: number, explorationSteps: number, chunkLength: n
 }
 
 /**
- * One `train_opponent_model` pass. `onChunk` is called after every chunk (with the global chunk
- * counter); `yieldEvery` lets an async caller stay responsive. Throws if there are no files or the
- * trajectories are too short to fill a chunk.
+ * One `train_opponent_model` pass, chunk by chunk. The files are drawn and read when the pass is
+ * built; {@link trainNext} trains the next chunk. A pass can be left between chunks and continued
+ * later (an interrupted notebook call) with exactly the same result as an uninterrupted one.
+ */
+export class OMTrainingPass {
+  /** The files drawn for this pass (with replacement). */
+  readonly files: string[];
+  /** Chunks in the pass. */
+  readonly chunks: number;
+  /** The next chunk to train (== chunks when the pass is done). */
+  next = 0;
+  private readonly om: OpponentModel;
+  private readonly opts: OMTrainingOptions;
+  private readonly data: TrajectoryData[];
+  private readonly length: number;
+  private readonly state: ChunkState;
+  private readonly inputs: Float32Array;
+  private readonly obs: Float32Array;
+  private readonly targets: Float32Array;
+
+  /** Throws if there are no files or the trajectories are too short to fill a chunk. */
+  constructor(om: OpponentModel, files: readonly string[], opts: OMTrainingOptions, cache: Map<string, TrajectoryData> = new Map()) {
+    if (files.length === 0) throw new Error("opponent-model training: no experience files yet (play at least one trajectory first)");
+    this.om = om;
+    this.opts = opts;
+    this.files = Array.from({ length: opts.numTrajToTrain }, () => files[opts.rng.int(files.length)]);
+    this.data = this.files.map((f) => {
+      let d = cache.get(f);
+      if (!d) cache.set(f, (d = readTrajectory(f, om, opts.trainOnOneHot)));
+      return d;
+    });
+    const rows = Math.min(...this.data.map((d) => d.rows));
+    const { length, chunks } = chunkPlan(rows, opts.explorationSteps, opts.chunkLength, opts.revision);
+    if (chunks === 0) {
+      throw new Error(`opponent-model training: trajectories of ${rows} steps leave ${length} after ${opts.explorationSteps} exploration steps, less than one chunk of ${opts.chunkLength}`);
+    }
+    this.length = length;
+    this.chunks = chunks;
+    const B = this.data.length;
+    this.state = { h: new Float32Array(B * om.hidden), c: new Float32Array(B * om.hidden), useInit: true };
+    this.inputs = new Float32Array(B * opts.chunkLength * om.eventSize);
+    this.obs = new Float32Array(B * opts.chunkLength * om.obsSize);
+    this.targets = new Float32Array(B * opts.chunkLength * om.oppActionSize);
+  }
+
+  get done(): boolean {
+    return this.next >= this.chunks;
+  }
+
+  /** Trains the next chunk (the LSTM state is handed on from the previous one). */
+  trainNext(): ChunkResult {
+    if (this.done) throw new Error("this opponent-model training pass is already complete");
+    const om = this.om;
+    const E = om.eventSize, O = om.obsSize, P = om.oppActionSize;
+    const B = this.data.length;
+    const X = this.opts.explorationSteps;
+    const shift = this.opts.revision === "init" ? 1 : 0; // init predicts the next opponent action
+    const C0 = this.opts.chunkLength;
+    const start = this.next * C0;
+    const C = Math.min(C0, this.length - start);
+    for (let b = 0; b < B; b++) {
+      const d = this.data[b];
+      for (let k = 0; k < C; k++) {
+        const row = X + start + k;
+        this.inputs.set(d.events.subarray(row * E, (row + 1) * E), (b * C + k) * E);
+        this.obs.set(d.obs.subarray(row * O, (row + 1) * O), (b * C + k) * O);
+        this.targets.set(d.targets.subarray((row + shift) * P, (row + shift + 1) * P), (b * C + k) * P);
+      }
+    }
+    const n = B * C;
+    const r = om.trainChunk(this.inputs.subarray(0, n * E), this.obs.subarray(0, n * O), this.targets.subarray(0, n * P), B, C, this.state, this.opts.revision);
+    this.next++;
+    if (this.done) om.syncPlain();
+    return r;
+  }
+}
+
+/**
+ * One whole pass (see {@link OMTrainingPass}). `onChunk` is called after every chunk (with the
+ * OM's global iteration counter); `yieldNow` lets an async caller stay responsive.
  */
 export async function trainOpponentModelPass(
   om: OpponentModel,
@@ -94,44 +171,12 @@ export async function trainOpponentModelPass(
   yieldNow: () => Promise<void> = async () => {},
   cache: Map<string, TrajectoryData> = new Map(),
 ): Promise<{ chunks: number; files: string[] }> {
-  if (files.length === 0) throw new Error("opponent-model training: no experience files yet (play at least one trajectory first)");
-  const picked = Array.from({ length: opts.numTrajToTrain }, () => files[opts.rng.int(files.length)]);
-  const data = picked.map((f) => {
-    let d = cache.get(f);
-    if (!d) cache.set(f, (d = readTrajectory(f, om, opts.trainOnOneHot)));
-    return d;
-  });
-  const rows = Math.min(...data.map((d) => d.rows));
-  const { length, chunks } = chunkPlan(rows, opts.explorationSteps, opts.chunkLength, opts.revision);
-  if (chunks === 0) {
-    throw new Error(`opponent-model training: trajectories of ${rows} steps leave ${length} after ${opts.explorationSteps} exploration steps, less than one chunk of ${opts.chunkLength}`);
-  }
-  const B = data.length;
-  const E = om.eventSize, O = om.obsSize, P = om.oppActionSize, H = om.hidden;
-  const X = opts.explorationSteps;
-  const shift = opts.revision === "init" ? 1 : 0; // init predicts the next opponent action
-  const state: ChunkState = { h: new Float32Array(B * H), c: new Float32Array(B * H), useInit: true };
-  const C0 = opts.chunkLength;
-  const inputs = new Float32Array(B * C0 * E);
-  const obs = new Float32Array(B * C0 * O);
-  const targets = new Float32Array(B * C0 * P);
-  for (let i = 0; i < chunks; i++) {
-    const start = i * C0;
-    const C = Math.min(C0, length - start);
-    for (let b = 0; b < B; b++) {
-      const d = data[b];
-      for (let k = 0; k < C; k++) {
-        const row = X + start + k;
-        inputs.set(d.events.subarray(row * E, (row + 1) * E), (b * C + k) * E);
-        obs.set(d.obs.subarray(row * O, (row + 1) * O), (b * C + k) * O);
-        targets.set(d.targets.subarray((row + shift) * P, (row + shift + 1) * P), (b * C + k) * P);
-      }
-    }
-    const n = B * C;
-    const r = om.trainChunk(inputs.subarray(0, n * E), obs.subarray(0, n * O), targets.subarray(0, n * P), B, C, state, opts.revision);
-    onChunk(om.iterations, r, i, chunks);
+  const pass = new OMTrainingPass(om, files, opts, cache);
+  while (!pass.done) {
+    const chunk = pass.next;
+    const r = pass.trainNext();
+    onChunk(om.iterations, r, chunk, pass.chunks);
     await yieldNow();
   }
-  om.syncPlain();
-  return { chunks, files: picked };
+  return { chunks: pass.chunks, files: pass.files };
 }

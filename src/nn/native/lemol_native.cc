@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -212,9 +213,15 @@ void gemm_tn(const float* A, int lda, const float* B, int ldb, float* C, int ldc
   for (int k = 0; k < K; k++) std::memcpy(C + (size_t)k * ldc, Cp + (size_t)k * Np, N * 4);
 }
 
+// The widest GEMM the CPU has, or a narrower one named by $LEMOL_NATIVE_ISA (avx2, generic) for
+// tests. The AVX-512 and AVX2 variants accumulate each element in the same order with FMA, so they
+// give identical numbers; the generic one has no FMA and differs in the last bits.
 void choose_isa() {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) {
+  const char* want = std::getenv("LEMOL_NATIVE_ISA");
+  const std::string w = want ? want : "";
+  if (w == "generic") return;
+  if (w != "avx2" && __builtin_cpu_supports("avx512f")) {
     gemm_nn_kernel = gemm_nn_avx512;
     gemm_tn_kernel = gemm_tn_avx512;
     isa_name = "avx512";

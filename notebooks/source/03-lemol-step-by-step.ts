@@ -1,0 +1,138 @@
+// %% [markdown]
+// # 03 · LeMOL, step by step
+//
+// **LeMOL** ("Learning to Model Opponent Learning", Davies et al., 2020) is a MADDPG agent with an
+// opponent model that watches the opponent *learn*. Its slow LSTM reads, every
+// `agent_update_freq` steps, the recent events `e = [opponent action ‖ own observation ‖ own
+// action ‖ reward ‖ done]`; its state is a summary of where the opponent is in its learning, and
+// a small network turns it (with LeMOL's observation) into `m`, a prediction of the opponent's
+// next action. `m` is an input to LeMOL's actor and critic.
+//
+// The experiment runs in **cycles**: LeMOL plays `traj_per_iter` trajectories, each a whole
+// learning run of a fresh opponent (new weights, empty buffers); every trajectory's experience is
+// saved; then the opponent model trains on those files with truncated back-propagation through
+// time. Across cycles the model should predict better and better — *in play*, on new opponents.
+//
+// This notebook first looks at a recorded run shipped in `data/`, then runs the same kind of
+// experiment cell by cell.
+//
+// **Size:** `LEMOL_NOTEBOOK_SIZE` = `small` (seconds, for CI), `medium` (the recorded run's
+// settings: about a minute and a half) or `full` (the original's defaults: 10 cycles of 3
+// trajectories of 10,000 episodes, an overnight run).
+
+// %%
+import { sizedOptions } from "lemol";
+const { size: SIZE, options: sized } = sizedOptions({
+  small: { num_episodes: 60, batch_size: 32, agent_update_freq: 5, num_units: 32, lstm_hidden_dim: 16, n_opp_cycles: 2, traj_per_iter: 2, om_training_iters: 2, chunk_length: 16, save_rate: 30 },
+  medium: { num_episodes: 300, batch_size: 64, agent_update_freq: 1, polyak: 0.01, lstm_hidden_dim: 64, n_opp_cycles: 3, traj_per_iter: 2, om_training_iters: 3, num_traj_to_train: 4, chunk_length: 32, save_rate: 100 },
+  full: {},
+});
+console.log(`size ${SIZE}:`, sized);
+
+// %%
+import { Experiment, loadRun, loadNpz, plot, summarise, show, EXPERIENCE_KEYS } from "lemol";
+
+// %% [markdown]
+// ## A recorded run: LeMOL vs MADDPG
+//
+// `data/example-run` was made by lemol itself (`npm run data:example`, seed 71): 3 cycles of 2
+// trajectories of 300 episodes on `simple_push`, LeMOL as the adversary. `loadRun` reads its
+// manifest, metrics and experience files.
+
+// %%
+const example = loadRun("../data/example-run");
+console.log(example.manifest.config.exp_name, "recorded", example.manifest.started, "on", example.manifest.backend.name, "·", example.experienceFiles.length, "experience files shipped");
+summarise(example);
+
+// %% [markdown]
+// **Opponent-model accuracy in play**: how often the arg-max of `m` is the opponent's actual
+// action, averaged per trajectory (bars: spread over the trajectory's logging windows). Cycle 0
+// plays with an untrained model; each later cycle follows an opponent-model training. The dashed
+// line is chance (one in five movement choices).
+
+// %%
+plot.omAccuracy(example);
+
+// %%
+plot.omTraining(example);
+plot.learningCurves(example);
+
+// %% [markdown]
+// ## The same experiment, cell by cell
+//
+// Every call below can be made in any order the schedule allows, and the numbers are the same as
+// `lemol train` with the same options and seed (notebook 05 checks this).
+
+// %%
+const exp = await Experiment.create({ exp_name: "lemol-step-by-step", bad_policy: "lemol", good_policy: "maddpg", seed: 71, ...sized }, { print: null });
+exp
+
+// %% [markdown]
+// A few single steps. During the exploration phase (the first `batch_size × max_episode_len`
+// steps) the seed's LeMOL feeds the opponent's true action as `m`, so the "prediction" is right.
+
+// %%
+for (let i = 0; i < 3; i++) exp.step();
+exp.omPrediction
+
+// %%
+await exp.runEpisode();
+// %% {"timeout": 3600}
+const first = await exp.runTrajectory();
+console.log(`trajectory ${first.trajectory} (${first.pair}) done`);
+exp
+
+// %% [markdown]
+// ## The saved experience
+//
+// Each trajectory leaves an `.npz` file in the original's layout (`numpy.load` reads it): per step,
+// LeMOL's observation, action and reward, the opponent's action, the model's prediction `m`, and
+// both policies' raw outputs.
+
+// %%
+const files = exp.runDir.experienceFiles();
+const experience = loadNpz(files[0]);
+show(EXPERIENCE_KEYS.map((key) => ({ key, shape: experience[key].shape.join(" × ") })), { title: files[0].split("/").slice(-3).join("/") });
+
+// %%
+const steps = experience.opponent_actions.shape[0];
+const argmax = (a, row, width) => {
+  let best = 0;
+  for (let k = 1; k < width; k++) if (a.data[row * width + k] > a.data[row * width + best]) best = k;
+  return best;
+};
+const P = experience.opponent_actions.shape[1];
+const last = Array.from({ length: 8 }, (_, i) => steps - 8 + i).map((row) => ({
+  step: row,
+  opponent_action: argmax(experience.opponent_actions, row, P),
+  predicted: argmax(experience.om_predictions, row, P),
+  reward: +experience.rewards.data[row].toFixed(3),
+}));
+show(last, { title: "the trajectory's last steps: opponent's action vs the model's prediction (before any OM training)" });
+
+// %% [markdown]
+// ## The rest of cycle 0, then opponent-model training
+
+// %% {"timeout": 7200}
+while (exp.phase === "play") await exp.runTrajectory();
+exp
+
+// %% {"timeout": 7200}
+const passes = await exp.trainOpponentModel();
+show(passes.map((p, i) => ({ pass: i + 1, ...p })), { title: "opponent-model training passes" });
+plot.omTraining(exp);
+
+// %% [markdown]
+// ## The next cycles: does the trained model predict new opponents better?
+
+// %% {"timeout": 36000}
+await exp.run();
+exp
+
+// %%
+plot.omAccuracy(exp);
+plot.omAccuracy(exp, { by: "step", title: "accuracy within each trajectory" });
+
+// %%
+summarise(exp);
+plot.learningCurves(exp);

@@ -1,0 +1,75 @@
+// %% [markdown]
+// # 04 · LeMOL against different opponents
+//
+// Does modelling the opponent's learning help, and against whom? This notebook pits two
+// adversaries against the same two kinds of good agent on `simple_push`:
+//
+// - **LeMOL** (MADDPG + the learning-aware opponent model), and
+// - plain **MADDPG** as the baseline adversary,
+//
+// each facing **MADDPG** and **M3DDPG** opponents (`mmmaddpg`: MADDPG trained against worst-case
+// perturbations of the other agents' actions, Li et al. 2019). A `_`-separated policy list makes
+// the experiment alternate opponents, as the original `train.py` does.
+//
+// Results first from the recorded run in `data/` (LeMOL vs MADDPG), then fresh runs.
+//
+// **Size:** `LEMOL_NOTEBOOK_SIZE` = `small` (seconds, for CI), `medium` (a few minutes) or `full`
+// (the original's defaults: many hours).
+
+// %%
+import { sizedOptions } from "lemol";
+const { size: SIZE, options: sized } = sizedOptions({
+  small: { num_episodes: 60, batch_size: 32, agent_update_freq: 5, num_units: 32, lstm_hidden_dim: 16, n_opp_cycles: 2, traj_per_iter: 1, om_training_iters: 2, chunk_length: 16, save_rate: 30 },
+  medium: { num_episodes: 300, batch_size: 64, agent_update_freq: 1, polyak: 0.01, lstm_hidden_dim: 64, n_opp_cycles: 2, traj_per_iter: 1, om_training_iters: 3, num_traj_to_train: 4, chunk_length: 32, save_rate: 100 },
+  full: {},
+});
+console.log(`size ${SIZE}:`, sized);
+
+// %%
+import { Experiment, loadRun, plot, summarise, show } from "lemol";
+
+// %% [markdown]
+// ## The recorded run (LeMOL vs MADDPG)
+
+// %%
+const example = loadRun("../data/example-run");
+summarise(example);
+
+// %% [markdown]
+// ## LeMOL and MADDPG adversaries against MADDPG and M3DDPG opponents
+
+// %% {"timeout": 36000}
+const opponents = "maddpg_mmmaddpg";
+const lemolRun = await Experiment.create({ exp_name: "lemol-vs-opponents", bad_policy: "lemol", good_policy: opponents, seed: 4, ...sized }, { print: null });
+await lemolRun.run();
+lemolRun
+
+// %% {"timeout": 36000}
+const baselineRun = await Experiment.create({ exp_name: "maddpg-vs-opponents", bad_policy: "maddpg", good_policy: opponents, seed: 4, ...sized }, { print: null });
+await baselineRun.run();
+baselineRun
+
+// %% [markdown]
+// ## Comparison
+//
+// Final rewards: per adversary and opponent, the mean episode reward over the last 100 episodes of
+// each trajectory (averaged over trajectories). Higher is better for the adversary.
+
+// %%
+const runs = { "LeMOL adversary": lemolRun, "MADDPG adversary": baselineRun };
+const comparison = Object.entries(runs).flatMap(([label, run]) =>
+  (summarise(run, { show: false }).rewards.objects() as Record<string, any>[])
+    .filter((r) => String(r.agent).includes("bad"))
+    .map((r) => ({ adversary: label, opponent: r.opponent, trajectories: r.trajectories, final_reward: r.final_reward, mean_reward: r.mean_reward })),
+);
+show(comparison, { title: "adversary rewards by opponent" });
+
+// %%
+plot.compare(runs, { agent: "bad", title: "adversary's episode reward (rolling mean)" });
+
+// %% [markdown]
+// The opponent model's accuracy in play, per opponent type: is one kind of learner easier to read?
+
+// %%
+plot.omAccuracy(lemolRun, { groupBy: "opponent" });
+summarise(lemolRun);

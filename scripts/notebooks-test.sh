@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Executes every notebook headless at the small size and checks the results for real:
+#   1. notebooks/*.ipynb are up to date with notebooks/source/*.ts
+#   2. each notebook runs to the end with the tslab kernel (per-cell timeouts, never --allow-errors);
+#      the executed notebooks and their HTML exports go to build/notebooks/
+#   3. each HTML export, opened offline in headless Chromium, shows every plot and animation, with
+#      no console errors and no network requests; a PNG screenshot is saved next to it
+#   4. the kernel smoke test (jupyter_kernel_test) and the interrupt test against a live kernel
+# LEMOL_NOTEBOOK_SIZE overrides the size (default small). Exit status 1 on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --tests
+source scripts/jupyter-env.sh
+export LEMOL_NOTEBOOK_SIZE="${LEMOL_NOTEBOOK_SIZE:-small}"
+
+echo "== notebooks are up to date with their sources"
+node scripts/notebooks.mjs check
+
+echo "== executing notebooks (size $LEMOL_NOTEBOOK_SIZE)"
+rm -rf build/notebooks
+status=0
+"$PYTHON" scripts/run_notebooks.py --timeout 600 --out build/notebooks notebooks/[0-9]*.ipynb || status=1
+
+echo "== HTML exports in headless Chromium (offline)"
+shopt -s nullglob
+html=(build/notebooks/*.html)
+if [ ${#html[@]} -gt 0 ]; then node scripts/check-html.mjs "${html[@]}" || status=1; else status=1; fi
+
+echo "== kernel smoke test and interrupt test"
+"$PYTHON" -m unittest discover -s test/kernel -p "test_*.py" 2>&1 | tail -n 25 || status=1
+
+if [ "$status" -ne 0 ]; then echo "notebooks:test FAILED"; exit 1; fi
+echo "notebooks:test passed"

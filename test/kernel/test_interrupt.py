@@ -1,0 +1,111 @@
+"""The kernel's interrupt (the notebook's stop button) during a long lemol call, for real.
+
+tslab answers SIGINT by abandoning the cell's await; lemol's run calls listen too and stop at the
+next step boundary, so the experiment stays consistent: it is no longer busy, the trajectory is
+part-way, the live progress output says it was interrupted, nothing is reported as an unhandled
+rejection, and continuing gives exactly the metrics of an uninterrupted run with the same seed.
+"""
+import os
+import time
+import unittest
+
+from jupyter_client.manager import start_new_kernel
+
+NOTEBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "notebooks")
+
+SETUP = """
+import { Experiment } from "lemol";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+const opts = { bad_policy: "lemol", good_policy: "maddpg", seed: 3, num_episodes: 800, batch_size: 16, agent_update_freq: 5,
+  num_units: 16, lstm_hidden_dim: 8, n_opp_cycles: 1, traj_per_iter: 1, om_training_iters: 1, chunk_length: 8, save_rate: 500 };
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-interrupt-"));
+const exp = await Experiment.create({ ...opts, run_dir: path.join(tmp, "interrupted") }, { print: null });
+"""
+
+
+class InterruptTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = start_new_kernel(kernel_name="tslab", cwd=NOTEBOOKS, startup_timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kc.stop_channels()
+        cls.km.shutdown_kernel(now=True)
+
+    def run_cell(self, code, timeout=120, interrupt_after=None):
+        """Executes code; returns (status, stdout, stderr, display texts) of this cell."""
+        msg_id = self.kc.execute(code)
+        if interrupt_after is not None:
+            time.sleep(interrupt_after)
+            self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=timeout)
+        while reply["parent_header"].get("msg_id") != msg_id:  # e.g. start-up kernel_info replies
+            reply = self.kc.get_shell_msg(timeout=timeout)
+        out = {"stdout": "", "stderr": "", "displays": []}
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            msg = self.kc.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            t = msg["msg_type"]
+            if t == "stream":
+                out[msg["content"]["name"]] += msg["content"]["text"]
+            elif t in ("display_data", "update_display_data"):
+                out["displays"].append(msg["content"]["data"].get("text/plain", ""))
+            elif t == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        return reply["content"]["status"], out
+
+    def collect_late_updates(self, seconds):
+        """Display updates the interrupted cell's progress output still receives."""
+        texts = []
+        end = time.time() + seconds
+        while time.time() < end:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.2)
+            except Exception:
+                continue
+            if msg["msg_type"] in ("display_data", "update_display_data"):
+                texts.append(msg["content"]["data"].get("text/plain", ""))
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stderr":
+                texts.append("STDERR " + msg["content"]["text"])
+        return texts
+
+    def test_interrupt_stops_cleanly_and_the_run_continues_identically(self):
+        status, out = self.run_cell(SETUP)
+        self.assertEqual(status, "ok", out["stderr"])
+
+        status, out = self.run_cell("await exp.runTrajectory();", interrupt_after=1.5)
+        self.assertEqual(status, "error", "the interrupted cell ends with an error")
+        self.assertIn("Interrupted", out["stderr"])
+        late = self.collect_late_updates(1.0)
+        progress = out["displays"] + late
+        self.assertTrue(any(t.startswith("runTrajectory ") and "steps/s" in t for t in progress), progress[:3])
+        self.assertTrue(any("interrupted after" in t and "call again to continue" in t for t in progress), progress[-3:])
+
+        status, out = self.run_cell("console.log(JSON.stringify({ busy: exp.busy, inTrajectory: exp.trajectoryInProgress, episodes: exp.episodesCompleted }));")
+        self.assertEqual(status, "ok", out["stderr"])
+        import json
+        state = json.loads(out["stdout"].strip().splitlines()[-1])
+        self.assertFalse(state["busy"])
+        self.assertTrue(state["inTrajectory"])
+        self.assertGreater(state["episodes"], 0)
+        self.assertLess(state["episodes"], 800)
+
+        status, out = self.run_cell(
+            """await exp.run();
+const reference = await Experiment.create({ ...opts, run_dir: path.join(tmp, "reference") }, { print: null });
+await reference.run();
+console.log("IDENTICAL", fs.readFileSync(exp.runDir.metricsFile, "utf8") === fs.readFileSync(reference.runDir.metricsFile, "utf8"), exp.metrics.length);""",
+            timeout=300,
+        )
+        self.assertEqual(status, "ok", out["stderr"])
+        self.assertRegex(out["stdout"], r"IDENTICAL true \d+")
+        self.assertNotIn("UnhandledPromiseRejection", out["stderr"] + "".join(late))
+
+
+if __name__ == "__main__":
+    unittest.main()

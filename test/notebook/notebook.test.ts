@@ -1,0 +1,282 @@
+/**
+ * The notebook layer in plain Node: what each helper displays (captured through the display sink)
+ * and the numbers behind the plots and summaries. The real kernel, HTML export and browser checks
+ * are in scripts/notebooks-test.sh (npm run notebooks:test).
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { inspect } from "node:util";
+import * as aq from "arquero";
+import { MetricRow, MetricsLog } from "../../src/train/metrics.js";
+import { makeEnv } from "../../src/envs/env.js";
+import { DisplaySink, MimeBundle, setDisplaySink, DisplayHandle } from "../../src/notebook/display.js";
+import { chromiumPath, Figure, resetPlotlyInit } from "../../src/notebook/plotly.js";
+import { plot } from "../../src/notebook/plots.js";
+import { show, summarise } from "../../src/notebook/tables.js";
+import { animate, recordEpisode } from "../../src/notebook/animate.js";
+import { formatDuration, LiveProgress } from "../../src/notebook/progress.js";
+import { metricsOf, quantile, rollingMean } from "../../src/notebook/source.js";
+import { sizedOptions } from "../../src/notebook/size.js";
+import { Experiment } from "../../src/train/experiment.js";
+import { REDUCED, tmpRun } from "../helpers/experiment.js";
+
+interface Shown {
+  bundle: MimeBundle;
+  id: string | null;
+  update: boolean;
+}
+let shown: Shown[] = [];
+let previous: DisplaySink | null = null;
+before(() => {
+  previous = setDisplaySink((bundle, id, update) => shown.push({ bundle, id, update }));
+});
+after(() => setDisplaySink(previous));
+
+const base = { cycle: 0, opponent: "maddpg", om_iter: null, train_step: null } as const;
+/** Two trajectories of 4 episodes, two agents; rewards t*10+e for agent A, negated for B. */
+function syntheticRuns(): MetricsLog {
+  const rows: MetricRow[] = [];
+  for (let t = 0; t < 2; t++) {
+    for (let e = 0; e < 4; e++) {
+      rows.push({ ...base, cycle: t, trajectory: t, episode: e, agent: "lemol-bad_agent_0", metric: "episode_reward", value: t * 10 + e });
+      rows.push({ ...base, cycle: t, trajectory: t, episode: e, agent: "maddpg-good_agent_1", metric: "episode_reward", value: -(t * 10 + e) });
+    }
+    for (const [k, v] of [0.1, 0.3, 0.5].entries()) {
+      rows.push({ ...base, cycle: t, trajectory: t, episode: 2 + k, train_step: 100 * k, agent: "lemol-bad_agent_0", metric: "om_accuracy_in_play", value: v + t * 0.1 });
+    }
+  }
+  for (let i = 0; i < 6; i++) {
+    rows.push({ ...base, trajectory: null, episode: null, om_iter: i + 1, agent: "lemol-bad_agent_0", metric: "om_training_accuracy", value: 0.2 + i * 0.1 });
+    rows.push({ ...base, trajectory: null, episode: null, om_iter: i + 1, agent: "lemol-bad_agent_0", metric: "om_training_loss", value: 2 - i * 0.2 });
+  }
+  return MetricsLog.fromRows(rows);
+}
+
+describe("figures", () => {
+  it("embed the plotly bundle once, then show one output with plotly JSON, drawing HTML and text", () => {
+    shown = [];
+    resetPlotlyInit();
+    const fig = new Figure([{ type: "scatter", x: [1, 2], y: [3, 4], name: "line" }], { title: { text: "t" } });
+    fig.show();
+    fig.show();
+    assert.equal(shown.length, 3, "bundle + two figures");
+    assert.match(shown[0].bundle["text/html"] as string, /^<script type="text\/javascript">/);
+    assert.ok((shown[0].bundle["text/html"] as string).length > 1_000_000, "the basic plotly bundle is inlined (offline)");
+    assert.doesNotMatch(shown[0].bundle["text/html"] as string, /<\/script>[\s\S]*<\/script>/, "no early </script> inside the inlined bundle");
+    for (const s of shown.slice(1)) {
+      assert.deepEqual(Object.keys(s.bundle).sort(), ["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
+      assert.deepEqual((s.bundle["application/vnd.plotly.v1+json"] as { data: unknown[] }).data, fig.data);
+      assert.match(s.bundle["text/html"] as string, /Plotly\.newPlot/);
+      assert.equal(s.bundle["text/plain"], '<Figure "t": 1 trace(s) [line]>');
+    }
+    const ids = shown.slice(1).map((s) => /id="([^"]+)"/.exec(s.bundle["text/html"] as string)![1]);
+    assert.notEqual(ids[0], ids[1], "each output draws into its own element");
+    assert.equal(inspect(fig), '<Figure "t": 1 trace(s) [line]>');
+  });
+
+  it("escape figure JSON that contains a closing script tag", () => {
+    const fig = new Figure([{ type: "scatter", x: [1], y: [1], name: "</script><b>x</b>" }]);
+    const html = fig.bundle()["text/html"] as string;
+    assert.equal(html.match(/<\/script>/g)!.length, 1, "only the real end tag");
+  });
+
+  it("can carry a static PNG (rendered in headless Chromium) for viewers that run no scripts", { skip: chromiumPath() ? false : "no Chromium installed" }, async () => {
+    shown = [];
+    const fig = new Figure([{ type: "bar", x: ["a", "b"], y: [1, 3] }], { title: { text: "static" }, height: 300 });
+    await fig.showWithImage({ width: 400 });
+    const out = shown[shown.length - 1].bundle;
+    const png = Buffer.from(out["image/png"] as string, "base64");
+    assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "a PNG file");
+    assert.equal(png.readUInt32BE(16), 400, "rendered at the requested width");
+    assert.equal(png.readUInt32BE(20), 300);
+    assert.match(out["text/html"] as string, /<div id="[^"]+-static"><img alt="plot" src="data:image\/png;base64,/);
+  });
+
+  it("standalone HTML inlines the bundle", () => {
+    const page = new Figure([{ type: "bar", x: ["a"], y: [1] }]).toHTML();
+    assert.match(page, /^<!doctype html>/);
+    assert.ok(page.length > 1_000_000);
+  });
+});
+
+describe("plots", () => {
+  it("learning curves: run-wide episodes, per-trajectory rolling means, a break between trajectories", () => {
+    const fig = plot.learningCurves(syntheticRuns(), { window: 2, show: false });
+    const smooth = fig.data.filter((t) => !String(t.name).endsWith("(raw)"));
+    assert.deepEqual(smooth.map((t) => t.name), ["lemol-bad_agent_0 (mean of 2)", "maddpg-good_agent_1 (mean of 2)"]);
+    assert.deepEqual(smooth[0].x, [0, 1, 2, 3, null, 4, 5, 6, 7]);
+    // trajectory 0: 0,1,2,3 -> 0,.5,1.5,2.5 ; trajectory 1 restarts: 10,11,12,13 -> 10,10.5,11.5,12.5
+    assert.deepEqual(smooth[0].y, [0, 0.5, 1.5, 2.5, null, 10, 10.5, 11.5, 12.5]);
+    assert.equal((fig.layout.shapes as unknown[]).length, 1, "one separator: before trajectory 1");
+  });
+
+  it("opponent-model accuracy: one point per trajectory (mean of its windows) and the chance line", () => {
+    const fig = plot.omAccuracy(syntheticRuns(), { show: false });
+    const [c0, c1, chance] = fig.data;
+    assert.equal(c0.name, "cycle 0");
+    assert.deepEqual(c0.x, [0]);
+    assert.ok(Math.abs((c0.y as number[])[0] - 0.3) < 1e-12);
+    assert.ok(Math.abs((c1.y as number[])[0] - 0.4) < 1e-12);
+    assert.equal(chance.name, "chance (0.20)");
+    assert.deepEqual(chance.y, [0.2, 0.2]);
+    // bars: the middle half of the windows (0.1, 0.3, 0.5 -> quartiles 0.2 and 0.4 around 0.3)
+    const bars = c0.error_y as { array: number[]; arrayminus: number[] };
+    assert.ok(Math.abs(bars.array[0] - 0.1) < 1e-12 && Math.abs(bars.arrayminus[0] - 0.1) < 1e-12);
+    const within = plot.omAccuracy(syntheticRuns(), { show: false, by: "step", chance: null });
+    assert.deepEqual(within.data.map((t) => t.x), [[0, 100, 200], [0, 100, 200]]);
+  });
+
+  it("opponent-model training: accuracy and loss per cycle on two axes", () => {
+    const fig = plot.omTraining(syntheticRuns(), { show: false, window: 1 });
+    assert.deepEqual(fig.data.map((t) => t.name), ["accuracy, cycle 0", "loss, cycle 0"]);
+    assert.equal(fig.data[1].yaxis, "y2");
+    assert.deepEqual(fig.data[0].x, [1, 2, 3, 4, 5, 6]);
+  });
+
+  it("say clearly when a run has nothing to plot", () => {
+    const empty = MetricsLog.fromRows([]);
+    assert.throws(() => plot.omAccuracy(empty, { show: false }), /no opponent-model accuracy in this run/);
+    assert.throws(() => plot.omTraining(empty, { show: false }), /no opponent model training|no opponent-model training/);
+    assert.throws(() => plot.learningCurves(empty, { show: false }), /no "episode_reward" rows/);
+    assert.throws(() => metricsOf("/no/such/run"), /no such run directory/);
+  });
+
+  it("accept arquero tables and row arrays as well as logs", () => {
+    const log = syntheticRuns();
+    const a = plot.learningCurves(log, { show: false, window: 3 });
+    const b = plot.learningCurves(log.table(), { show: false, window: 3 });
+    const c = plot.learningCurves(log.rows, { show: false, window: 3 });
+    assert.deepEqual(b.data, a.data);
+    assert.deepEqual(c.data, a.data);
+  });
+
+  it("are shown and not returned by default, returned and not shown with show: false", () => {
+    shown = [];
+    assert.equal(plot.learningCurves(syntheticRuns()), undefined);
+    assert.equal(shown.filter((s) => "application/vnd.plotly.v1+json" in s.bundle).length, 1);
+    shown = [];
+    assert.ok(plot.omTraining(syntheticRuns(), { show: false }) instanceof Figure);
+    assert.equal(shown.length, 0);
+  });
+
+  it("quantiles interpolate between order statistics (numpy's default)", () => {
+    assert.equal(quantile([4, 1, 3, 2], 0.25), 1.75);
+    assert.equal(quantile([1, 2, 3], 0.5), 2);
+    assert.ok(Number.isNaN(quantile([], 0.5)));
+  });
+
+  it("rolling mean is a trailing mean, shorter at the start", () => {
+    assert.deepEqual(rollingMean([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5]);
+    assert.deepEqual(rollingMean([5], 10), [5]);
+  });
+});
+
+describe("tables", () => {
+  it("show() renders HTML (no script) and text, saying how many rows are hidden", () => {
+    shown = [];
+    show(aq.table({ a: [1, 2, 3], b: ["x", "<y>", "z"] }), { limit: 2, title: "T" });
+    assert.equal(shown.length, 1);
+    const html = shown[0].bundle["text/html"] as string;
+    assert.match(html, /<table class="lemol-table"><caption[^>]*>T<\/caption>/);
+    assert.match(html, /&lt;y&gt;/);
+    assert.doesNotMatch(html, /<script/);
+    assert.match(html, /1 more rows \(3 in all\)/);
+    assert.equal(shown[0].bundle["text/plain"], "T\na  b\n-  ---\n1  x\n2  <y>\n… 1 more rows (3 in all)");
+  });
+
+  it("summarise(): final rewards over the last episodes of each trajectory, accuracy per cycle", () => {
+    shown = [];
+    assert.equal(summarise(syntheticRuns(), { window: 2 }), undefined, "shown, not returned (a cell would print it again)");
+    assert.equal(shown.length, 2, "two tables shown");
+    shown = [];
+    const s = summarise(syntheticRuns(), { window: 2, show: false });
+    assert.equal(shown.length, 0);
+    const rewards = s.rewards.objects() as Record<string, number | string>[];
+    // agent A: trajectory 0 last two: 2,3 -> 2.5; trajectory 1: 12,13 -> 12.5; mean 7.5
+    assert.equal(rewards[0].agent, "lemol-bad_agent_0");
+    assert.equal(rewards[0].final_reward, 7.5);
+    assert.equal(rewards[0].episodes, 8);
+    assert.equal(rewards[1].final_reward, -7.5);
+    const acc = s.accuracy.objects() as Record<string, unknown>[];
+    assert.equal(acc.length, 2);
+    assert.ok(Math.abs((acc[1].accuracy as number) - 0.4) < 1e-12);
+    assert.equal(acc[0].om_trained_before, false);
+    assert.equal(acc[1].om_trained_before, true, "cycle 0's OM training precedes cycle 1");
+    assert.match(inspect(s), /final rewards/);
+  });
+});
+
+describe("animations", () => {
+  it("record an episode's frames and show them with play/pause", () => {
+    shown = [];
+    const env = makeEnv("simple_push", { seed: 3 });
+    const ep = recordEpisode(env, undefined, { steps: 5, seed: 1 });
+    assert.equal(ep.frames.length, 6);
+    assert.equal(ep.rewards.length, 5);
+    assert.ok(ep.totals.every((v, a) => Math.abs(v - ep.rewards.reduce((s, r) => s + r[a], 0)) < 1e-12));
+    const again = recordEpisode(makeEnv("simple_push", { seed: 3 }), undefined, { steps: 5, seed: 1 });
+    assert.deepEqual(again.rewards, ep.rewards, "same seeds, same episode");
+    animate(ep, { fps: 5 });
+    const html = shown[0].bundle["text/html"] as string;
+    assert.match(html, /class="play"/);
+    assert.match(html, /<svg/);
+    assert.match(shown[0].bundle["text/plain"] as string, /^<Episode simple_push: 5 steps/);
+    assert.throws(() => recordEpisode(env, undefined, { steps: 0 }), /steps must be a positive integer/);
+  });
+});
+
+describe("live progress", () => {
+  it("updates one output in place during a run call and ends with how it went", async () => {
+    shown = [];
+    const exp = await Experiment.create({ ...REDUCED, num_episodes: 40, n_opp_cycles: 1, traj_per_iter: 1, run_dir: tmpRun() }, { print: null, progress: new LiveProgress({ intervalMs: 0 }), interrupts: null });
+    await exp.runTrajectory();
+    assert.ok(shown.length >= 40, `one update per episode at least (got ${shown.length})`);
+    const ids = new Set(shown.map((s) => s.id));
+    assert.equal(ids.size, 1, "always the same output");
+    assert.equal(shown[0].update, false);
+    assert.ok(shown.slice(1).every((s) => s.update));
+    const middle = shown[Math.floor(shown.length / 2)].bundle["text/plain"] as string;
+    assert.match(middle, /^runTrajectory \d+% · cycle 1\/1 · trajectory 1\/1 \(lemol_vs_maddpg\) · episode \d+\/40 · [\d,]+ steps\/s · ETA /);
+    const last = shown[shown.length - 1].bundle;
+    assert.match(last["text/plain"] as string, /^runTrajectory: done in /);
+    assert.match(last["text/html"] as string, /width:100%/);
+    shown = [];
+    await exp.trainOpponentModel();
+    assert.match(shown[shown.length - 1].bundle["text/plain"] as string, /^trainOpponentModel: done in .* opponent-model training, cycle 1\/1 · pass 2\/2/);
+    exp.dispose();
+  });
+
+  it("formats durations", () => {
+    assert.equal(formatDuration(3.21), "3.2 s");
+    assert.equal(formatDuration(187), "3m 07s");
+    assert.equal(formatDuration(7322), "2h 02m");
+    assert.equal(formatDuration(NaN), "?");
+  });
+
+  it("display handles keep their id across updates", () => {
+    shown = [];
+    const h = new DisplayHandle();
+    h.update({ "text/plain": "a" });
+    h.update({ "text/plain": "b" });
+    assert.deepEqual(shown.map((s) => [s.id, s.update]), [[h.id, false], [h.id, true]]);
+  });
+});
+
+describe("notebook sizes", () => {
+  it("come from LEMOL_NOTEBOOK_SIZE, else the notebook's default, and unknown sizes are refused", () => {
+    const saved = process.env.LEMOL_NOTEBOOK_SIZE;
+    try {
+      const sizes = { small: 1, medium: 2, full: 3 };
+      delete process.env.LEMOL_NOTEBOOK_SIZE;
+      assert.deepEqual(sizedOptions(sizes), { size: "medium", options: 2 });
+      assert.deepEqual(sizedOptions(sizes, "full"), { size: "full", options: 3 });
+      process.env.LEMOL_NOTEBOOK_SIZE = "small";
+      assert.deepEqual(sizedOptions(sizes), { size: "small", options: 1 });
+      process.env.LEMOL_NOTEBOOK_SIZE = "huge";
+      assert.throws(() => sizedOptions(sizes), /LEMOL_NOTEBOOK_SIZE must be one of small, medium, full \(got "huge"\)/);
+    } finally {
+      if (saved === undefined) delete process.env.LEMOL_NOTEBOOK_SIZE;
+      else process.env.LEMOL_NOTEBOOK_SIZE = saved;
+    }
+  });
+});
