@@ -49,7 +49,7 @@ if [ "$mode" = execute ]; then
     ls notebooks/*.ipynb | sed 's#notebooks/#  #; s#\.ipynb$##' >&2
     exit 2
   fi
-  echo "== executing $file (size ${LEMOL_NOTEBOOK_SIZE:-the notebook's default})"
+  echo "== executing $file (size ${LEMOL_NOTEBOOK_SIZE:-the notebook default})"
   "$PYTHON" scripts/run_notebooks.py --timeout "$timeout" --out build/notebooks "$file"
   echo "executed notebook: build/notebooks/$name.ipynb"
   echo "HTML (self-contained, opens offline): build/notebooks/$name.html"
@@ -60,4 +60,6 @@ allow_root=()
 [ "$(id -u)" -eq 0 ] && allow_root=(--allow-root)
 echo "== starting Jupyter on notebooks/ (kernel: TypeScript, tslab); stop with Ctrl-C"
 echo "   open the http://$ip:$port/?token=... URL printed below; start with 03-lemol-step-by-step.ipynb"
-exec "$JUPYTER" notebook --no-browser --ip="$ip" --port="$port" --notebook-dir="$PWD/notebooks" "${allow_root[@]}"
+# node_modules/ (the link that lets notebooks import "lemol") is hidden from the file browser
+exec "$JUPYTER" notebook --no-browser --ip="$ip" --port="$port" --notebook-dir="$PWD/notebooks" \
+  --ContentsManager.hide_globs="['__pycache__', '*.pyc', '*.pyo', '.DS_Store', '*~', 'node_modules']" "${allow_root[@]}"
