@@ -100,9 +100,9 @@ show(
 // %% [markdown]
 // ## Exact state: save, restore, continue identically
 //
-// `saveState()` exports the whole world (positions, velocities, communication, goals, colours and
-// the random stream) in the conformance-vector format; `loadState()` puts it back, so an episode
-// continues exactly as it would have.
+// `saveState()` exports the whole world (positions, velocities, communication, goals, colours) in
+// the conformance-vector format; `loadState()` puts it back, so an episode continues exactly as it
+// would have. (Resets draw from the env's random stream, saved separately: `env.rng.getState()`.)
 
 // %%
 const noop = env.actionSizes.map((n) => Float64Array.from({ length: n }, (_, k) => (k === 1 ? 1 : 0)));

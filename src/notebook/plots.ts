@@ -228,7 +228,7 @@ export function omAccuracy(source: MetricsSource, opts: AccuracyOptions = {}): F
   return finish(
     new Figure(traces, {
       title: { text: titled("Opponent-model accuracy in play", opts, source) },
-      xaxis: { title: { text: xTitle } },
+      xaxis: { title: { text: xTitle }, zeroline: false },
       yaxis: { title: { text: "accuracy (argmax prediction = opponent's action)" }, range: [0, 1] },
       ...(opts.height ? { height: opts.height } : {}),
     }),
