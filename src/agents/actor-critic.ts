@@ -11,6 +11,7 @@ import { MLP, PlainMLP, mlpSizes } from "../nn/mlp.js";
 import { concatColumns } from "../nn/ops.js";
 import { Adam } from "../nn/optim.js";
 import { ReplayBatch, ReplayBuffer } from "../train/replay.js";
+import type { CheckpointReader, CheckpointWriter } from "../train/checkpoint.js";
 import { Rng } from "../util/rng.js";
 
 /** Hyperparameters, named after the original's command-line flags. */
@@ -213,6 +214,38 @@ export abstract class ActorCriticTrainer {
     this.targetCritic.reinitialise(this.rngs.init);
     this.replay.clear();
     this.actor.toPlain(this.plainActor);
+  }
+
+  // --- checkpoints ---
+
+  /** Writes the trainer's state under `prefix`: networks, optimisers, random streams, flags, and the replay buffer when `replay`. */
+  saveTo(w: CheckpointWriter, prefix: string, options: { replay: boolean }): void {
+    w.variables(`${prefix}/actor`, this.actor.params);
+    w.variables(`${prefix}/critic`, this.critic.params);
+    w.variables(`${prefix}/target_actor`, this.targetActor.params);
+    w.variables(`${prefix}/target_critic`, this.targetCritic.params);
+    w.adam(`${prefix}/actor_adam`, this.actorOptimiser);
+    w.adam(`${prefix}/critic_adam`, this.criticOptimiser);
+    for (const [k, rng] of Object.entries(this.rngs)) w.rng(`${prefix}/rng/${k}`, rng);
+    w.value(`${prefix}/initial_exploration_done`, this.initialExplorationDone);
+    if (options.replay) this.replay.saveTo(w, `${prefix}/replay`);
+  }
+
+  /** Reads what {@link saveTo} wrote; without saved transitions the buffer is left empty. Returns whether it had them. */
+  loadFrom(r: CheckpointReader, prefix: string): { replay: boolean } {
+    r.variables(`${prefix}/actor`, this.actor.params);
+    r.variables(`${prefix}/critic`, this.critic.params);
+    r.variables(`${prefix}/target_actor`, this.targetActor.params);
+    r.variables(`${prefix}/target_critic`, this.targetCritic.params);
+    r.adam(`${prefix}/actor_adam`, this.actorOptimiser);
+    r.adam(`${prefix}/critic_adam`, this.criticOptimiser);
+    for (const [k, rng] of Object.entries(this.rngs)) r.rng(`${prefix}/rng/${k}`, rng);
+    this.initialExplorationDone = r.value<boolean>(`${prefix}/initial_exploration_done`);
+    this.actor.toPlain(this.plainActor);
+    const replay = r.has(`${prefix}/replay/meta`);
+    if (replay) this.replay.loadFrom(r, `${prefix}/replay`);
+    else this.replay.clear();
+    return { replay };
   }
 
   // --- update plumbing ---

@@ -44,7 +44,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return await command.run(rest, out);
   } catch (err) {
     const e = err as Error;
-    const known = e instanceof UsageError || ["StateError", "ActionError", "UnknownScenarioError", "RangeError", "LayoutMismatchError", "ConfigError", "BackendError", "NpzError"].includes(e.name);
+    const known = e instanceof UsageError || ["StateError", "ActionError", "UnknownScenarioError", "RangeError", "LayoutMismatchError", "ConfigError", "BackendError", "NpzError", "CheckpointError"].includes(e.name);
     process.stderr.write(`lemol ${name ?? ""}: ${known ? e.message : (e.stack ?? e.message)}\n`);
     return known ? 2 : 1;
   }

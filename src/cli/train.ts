@@ -2,7 +2,8 @@
  * `lemol train`: the original `experiments/train.py` as a command. Its options are generated from
  * the configuration schema (src/train/config.ts), so `--help`, defaults and validation are the
  * notebook API's. Prints the original's lines on stdout and a progress bar on stderr (when it is a
- * terminal); Ctrl-C stops at the next step, leaving the run directory consistent.
+ * terminal); Ctrl-C stops at the next step and checkpoints, leaving the run directory consistent;
+ * `--restore <run_dir>` continues a run from its checkpoint.
  */
 import { ExperimentStopped, Experiment } from "../train/experiment.js";
 import { OPTIONS, OptionDef } from "../train/config.js";
@@ -21,6 +22,8 @@ function specFor(def: OptionDef): OptionSpec {
 export const TRAIN_SPECS: Record<string, OptionSpec> = {
   ...Object.fromEntries(OPTIONS.map((d) => [d.name, specFor(d)])),
   backend: { type: "string", help: "tfjs backend: node, wasm or cpu (default: automatic; or LEMOL_BACKEND)", choices: ["node", "wasm", "cpu"] },
+  restore: { type: "string", help: "continue the run in this run directory from its checkpoint (its own options are used)" },
+  checkpoint: { type: "string", help: "with --restore: which checkpoint (default: latest)" },
   quiet: { type: "boolean", default: false, help: "no progress bar" },
   help: { type: "boolean", default: false, help: "show this help" },
 };
@@ -38,13 +41,22 @@ export async function train(argv: readonly string[], out: (line: string) => void
     out(formatHelp("lemol train [options]", "Runs a LeMOL experiment (the original train.py): cycles of trajectories against learning opponents, with opponent-model training between cycles.", TRAIN_SPECS));
     return 0;
   }
-  const { backend, quiet, help: _help, ...rest } = options;
+  const { backend, quiet, help: _help, restore, checkpoint, ...rest } = options;
   const given: Record<string, unknown> = {};
   for (const arg of argv) {
     const m = /^--([^=]+)/.exec(arg);
     if (m && m[1] in rest) given[m[1]] = rest[m[1]];
   }
-  const exp = await Experiment.create({ ...given, ...(typeof backend === "string" ? { backend } : {}) }, { print: out });
+  if (typeof checkpoint === "string" && typeof restore !== "string") throw new UsageError("--checkpoint needs --restore <run_dir>");
+  const forced = typeof backend === "string" ? { backend } : {};
+  let exp: Experiment;
+  if (typeof restore === "string") {
+    const extra = Object.keys(given);
+    if (extra.length > 0) throw new UsageError(`--restore continues the run with the options it was started with; drop --${extra[0]}`);
+    exp = await Experiment.restore(restore, { ...(typeof checkpoint === "string" ? { checkpoint } : {}), ...forced }, { print: out });
+  } else {
+    exp = await Experiment.create({ ...given, ...forced }, { print: out });
+  }
   out(`run directory: ${exp.runDir.root}`);
   out(`backend: ${exp.backend.name}, kernels: ${exp.backend.kernels}`);
   const bar = !quiet && process.stderr.isTTY;
@@ -79,8 +91,9 @@ export async function train(argv: readonly string[], out: (line: string) => void
     return 0;
   } catch (err) {
     if (err instanceof ExperimentStopped) {
+      const where = exp.checkpoint();
       exp.close("stopped");
-      out(`stopped: ${exp.runDir.root} (metrics and the last checkpoint are kept)`);
+      out(`stopped: ${exp.runDir.root} (checkpoint ${where}; continue with: lemol train --restore ${exp.runDir.root})`);
       return 130;
     }
     exp.close("failed");

@@ -11,6 +11,7 @@
  */
 import type { Rng } from "../util/rng.js";
 import { requireBackend, tf } from "./backend.js";
+import { matMulWeights } from "./ops.js";
 import { glorotUniform, orthogonal } from "./init.js";
 import { uniqueSuffix } from "./mlp.js";
 
@@ -118,7 +119,7 @@ export class LSTM {
     const H = this.units;
     const [K, R, b] = this.params;
     // input projections for every step at once: [B*T, 4H] -> T slices of [B, 4H]
-    const zx = tf.reshape(tf.add(tf.matMul(tf.reshape(xs, [B * T, D]), K), b), [B, T, 4 * H]);
+    const zx = tf.reshape(tf.add(matMulWeights(tf.reshape(xs, [B * T, D]) as tf.Tensor2D, K as tf.Tensor2D), b), [B, T, 4 * H]);
     const xsSteps = tf.unstack(xs, 1) as tf.Tensor2D[];
     const zxSteps = tf.unstack(zx, 1) as tf.Tensor2D[];
     const steps: StepCache[] = [];
@@ -126,7 +127,7 @@ export class LSTM {
     let h = h0;
     let c = c0;
     for (let t = 0; t < T; t++) {
-      const z = tf.add(zxSteps[t], tf.matMul(h, R)) as tf.Tensor2D;
+      const z = tf.add(zxSteps[t], matMulWeights(h, R as tf.Tensor2D)) as tf.Tensor2D;
       const [zi, zf, zg, zo] = tf.split(z, 4, 1) as tf.Tensor2D[];
       const i = this.act(zi);
       const f = this.act(zf);

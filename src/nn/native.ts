@@ -102,6 +102,7 @@ const BACKWARD = "LemolMLPBackward";
 const CONCAT = "LemolConcatColumns";
 const SOFTMAX = "LemolSoftmaxRows";
 const SLICE = "LemolSliceColumns";
+const MATMUL = "LemolMatMul";
 
 function registerKernels(a: Addon): void {
   tf.registerKernel({
@@ -166,6 +167,21 @@ function registerSmallKernels(a: Addon): void {
     },
   });
   tf.registerKernel({
+    kernelName: MATMUL,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend }) => {
+      const be = backend as unknown as WasmBackend;
+      const x = inputs.x as tf.TensorInfo;
+      const w = inputs.w as tf.TensorInfo;
+      const [M, K] = x.shape;
+      const N = w.shape[1];
+      if (w.shape[0] !== K) throw new Error(`matMul: inner sizes differ ([${x.shape}] · [${w.shape}])`);
+      const out = be.makeOutput([M, N], "float32");
+      a.gemm(be.typedArrayFromHeap(x), be.typedArrayFromHeap(w), be.typedArrayFromHeap(out), M, K, N, false, false);
+      return out;
+    },
+  });
+  tf.registerKernel({
     kernelName: SLICE,
     backendName: "wasm",
     kernelFunc: ({ inputs, backend, attrs }) => {
@@ -177,6 +193,11 @@ function registerSmallKernels(a: Addon): void {
       return out;
     },
   });
+}
+
+/** a [M, K] · b [K, N], as one native kernel (reads b's memory on every call; see ops.matMul). */
+export function nativeMatMul(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return tf.engine().runKernel(MATMUL, { x, w }, {}) as tf.Tensor2D;
 }
 
 /** softmax(x + noise) per row (noise optional), as one native kernel. */

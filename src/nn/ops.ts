@@ -1,6 +1,6 @@
 /** Small tensor operations with a native fast path. */
 import { tf } from "./backend.js";
-import { nativeActive, nativeConcatColumns, nativeSliceColumns, nativeSoftmaxRows } from "./native.js";
+import { nativeActive, nativeConcatColumns, nativeMatMul, nativeSliceColumns, nativeSoftmaxRows } from "./native.js";
 
 /** Concatenates [B, n_k] tensors along columns (tfjs-wasm's concat runs in JavaScript, ~2 ms at 1024 x 37). */
 export function concatColumns(ts: readonly tf.Tensor2D[]): tf.Tensor2D {
@@ -17,4 +17,14 @@ export function sliceColumns(x: tf.Tensor2D, start: number, width: number): tf.T
 export function softmaxRows(x: tf.Tensor2D, noise?: tf.Tensor2D): tf.Tensor2D {
   if (nativeActive()) return nativeSoftmaxRows(x, noise);
   return tf.softmax(noise ? tf.add(x, noise) : x) as tf.Tensor2D;
+}
+
+/**
+ * x [M, K] · w [K, N] where w is a trained weight. With the native kernels active, weights are
+ * updated in place (same tensor id), and tfjs-wasm's matMul caches an XNNPACK operator holding a
+ * packed copy of its second operand per tensor id, so it would keep multiplying by the weights
+ * of its first call; the native kernel reads the current memory every time.
+ */
+export function matMulWeights(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return nativeActive() ? nativeMatMul(x, w) : tf.matMul(x, w);
 }

@@ -86,6 +86,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("exp_name", "string", "M3DDPG_Experiment", "experiment name"),
   opt("save_dir", "string", null, "checkpoint directory (default: <run_dir>/checkpoints)"),
   opt("save_rate", "int", 1000, "print a summary and checkpoint every this many episodes", { min: 1 }),
+  opt("checkpoint_replay", "boolean", false, "include the replay buffers in checkpoints (large; needed to resume mid-trajectory with exactly the numbers of an uninterrupted run)"),
   // later release, recognised
   later("block_processing", "boolean", false, "LeMOL-EP: bidirectional-LSTM episode summaries"),
   later("episode_embedding_dim", "int", 128, "LeMOL-EP episode embedding size"),
@@ -120,7 +121,6 @@ export const OPTIONS: readonly OptionDef[] = [
   later("uav_target_noise", "number", 0.45, "UAV target noise"),
   later("uav_listen_imp", "number", 0.1, "UAV listening improvement"),
   later("uav_reward_scale", "number", 1.0, "UAV reward scale"),
-  later("restore", "boolean", false, "resume a run (reproducibility issue)"),
   later("test", "boolean", false, "evaluate loaded policies"),
   later("display", "boolean", false, "display loaded policies"),
   later("benchmark", "boolean", false, "benchmark loaded policies"),
@@ -172,6 +172,7 @@ export interface ExperimentConfig {
   exp_name: string;
   save_dir: string | null;
   save_rate: number;
+  checkpoint_replay: boolean;
 }
 
 /** A bad option value or combination: one line naming the option and what is expected. */

@@ -5,6 +5,7 @@
  * episode lengths (the original writes only when exactly `num_episodes × max_episode_len` rows
  * exist, so early-terminating environments never produced files).
  */
+import type { CheckpointReader, CheckpointWriter } from "./checkpoint.js";
 import type { NdArray } from "./npz.js";
 
 /** Keys and widths of an experience file, in the original's order. */
@@ -80,5 +81,24 @@ export class ExperienceRecorder {
 
   clear(): void {
     this.n = 0;
+  }
+
+  /** Writes the rows so far under `prefix` (a trajectory in progress). */
+  saveTo(w: CheckpointWriter, prefix: string): void {
+    w.value(`${prefix}/rows`, this.n);
+    for (const k of EXPERIENCE_KEYS) w.array(`${prefix}/${k}`, this.columns[k].data.subarray(0, this.n * this.columns[k].width));
+  }
+
+  /** Reads what {@link saveTo} wrote. */
+  loadFrom(r: CheckpointReader, prefix: string): void {
+    const n = r.value<number>(`${prefix}/rows`);
+    this.n = 0;
+    for (const k of EXPERIENCE_KEYS) {
+      const col = this.columns[k];
+      const data = r.f64(`${prefix}/${k}`, n * col.width);
+      if (n > 0) col.put(n - 1, data.subarray((n - 1) * col.width)); // grows the column to n rows
+      col.data.set(data);
+    }
+    this.n = n;
   }
 }

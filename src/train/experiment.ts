@@ -14,18 +14,20 @@
  * events that front ends subscribe to. Progress displays and interrupts come through hooks; inside
  * a notebook kernel the defaults are the notebook's live progress and the kernel's interrupt.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { inspect } from "node:util";
 import type { ActorCriticTrainer, MADDPGConfig, UpdateStats } from "../agents/actor-critic.js";
 import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
-import { OMTrainingPass, TrajectoryData, chunkPlan } from "../agents/lemol/om-training.js";
+import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData, chunkPlan } from "../agents/lemol/om-training.js";
 import { MADDPGAgentTrainer, MADDPGVariant } from "../agents/maddpg.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import { getScenario } from "../envs/scenarios/index.js";
 import { MOVE_CHOICES } from "../envs/spaces.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
 import { Rng } from "../util/rng.js";
-import { saveCheckpoint } from "./checkpoint.js";
-import { ConfigError, ExperimentConfig, policyLists, resolveConfig } from "./config.js";
+import { CheckpointError, CheckpointReader, CheckpointWriter, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { ConfigError, ExperimentConfig, OPTIONS, policyLists, resolveConfig } from "./config.js";
 import { ExperienceRecorder } from "./experience.js";
 import { MetricRow, MetricsLog } from "./metrics.js";
 import { saveNpz } from "./npz.js";
@@ -152,7 +154,12 @@ export class Experiment {
   private readonly print: (line: string) => void;
   private readonly omRng: Rng;
   private readonly omCache = new Map<string, TrajectoryData>();
-  private readonly started = new Date().toISOString();
+  private started = new Date().toISOString();
+  /** Resumptions of this run (from the manifest), this one last. */
+  private resumed: NonNullable<Manifest["resumed"]> = [];
+  /** A save_rate checkpoint waits for the end of the step (checkpoints are taken between steps). */
+  private checkpointDue = false;
+  private inStep = false;
   private stopRequested = false;
   /** The run call under way (or the last one queued), null when idle. */
   private active: Promise<unknown> | null = null;
@@ -172,8 +179,42 @@ export class Experiment {
     return new Experiment(config, info, hooks);
   }
 
-  private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks) {
-    this.config = Object.freeze({ ...config });
+  /**
+   * Continues a run from one of its checkpoints (default `latest`), in this process or a new one:
+   * same config, the state of every network, optimiser, random stream, buffer and counter as it
+   * was, the metrics cut back to that point. With the replay buffers in the checkpoint
+   * (`checkpoint_replay`) the continued run gives exactly the metrics of an uninterrupted one.
+   */
+  static async restore(runDir: string, options: RestoreOptions = {}, hooks: ExperimentHooks = {}): Promise<Experiment> {
+    const root = path.resolve(runDir);
+    const manifestFile = path.join(root, "manifest.json");
+    if (!fs.existsSync(manifestFile)) throw new CheckpointError(`${root} is not a lemol run directory (no manifest.json)`);
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+    } catch (err) {
+      throw new CheckpointError(`${manifestFile}: unreadable (${(err as Error).message})`);
+    }
+    if (typeof manifest?.config !== "object" || manifest.config === null) throw new CheckpointError(`${manifestFile}: no config`);
+    const config = resolveConfig({ ...(manifest.config as unknown as Record<string, unknown>), run_dir: root });
+    const label = options.checkpoint ?? "latest";
+    const dir = path.join(config.save_dir ?? path.join(root, "checkpoints"), label);
+    const reader = loadCheckpoint(dir);
+    const saved = reader.header.config as Record<string, unknown> | undefined;
+    if (!saved) throw new CheckpointError(`${dir}: the checkpoint records no config`);
+    for (const def of OPTIONS) {
+      if (def.name === "run_dir") continue;
+      const a = saved[def.name] ?? null;
+      const b = (config as unknown as Record<string, unknown>)[def.name] ?? null;
+      if (a !== b) throw new CheckpointError(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`);
+    }
+    const info = await initBackend(options.backend);
+    const exp = new Experiment(config, info, hooks, { reader, manifest, label });
+    return exp;
+  }
+
+  private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks, resume?: { reader: CheckpointReader; manifest: Manifest; label: string }) {
+    this.config = Object.freeze(absolutePaths(config));
     this.backend = backend;
     this.print = hooks.print === null ? () => {} : (hooks.print ?? ((l) => console.log(l)));
     this.reporter = hooks.progress !== undefined ? hooks.progress : inNotebook() ? new LiveProgress() : null;
@@ -272,7 +313,17 @@ export class Experiment {
     };
     this.recorder = lemolSlot >= 0 ? new ExperienceRecorder(this.env.obsSizes[lemolSlot], this.env.actionSizes[lemolSlot], this.env.actionSizes[1 - lemolSlot]) : null;
 
-    this.runDir = new RunDir(cfg);
+    this.runDir = new RunDir(cfg, { resume: resume !== undefined });
+    if (resume) {
+      const at = resume.reader.value<ExperimentState>("experiment");
+      this.metrics = MetricsLog.resume(this.runDir.metricsFile, at.metricsBytes);
+      this.started = resume.manifest.started ?? this.started;
+      this.resumed = [...(resume.manifest.resumed ?? [])];
+      this.loadState(resume.reader, resume.label);
+      this.writeManifest("running");
+      this.print(`${cfg.exp_name} resumed from checkpoint ${resume.label} (cycle ${this.cycle}, trajectory ${this.trajectoriesStarted}, episode ${this.episodesCompleted})`);
+      return;
+    }
     this.metrics = new MetricsLog(this.runDir.metricsFile);
     this.writeManifest("running");
     this.print(`${cfg.exp_name} (${this.started})`);
@@ -402,6 +453,19 @@ export class Experiment {
 
   /** One environment step with every agent, then every agent's update (lemol-spec §2.4). */
   private advance(): void {
+    this.inStep = true;
+    try {
+      this.advanceStep();
+    } finally {
+      this.inStep = false;
+    }
+    if (this.checkpointDue) {
+      this.checkpointDue = false;
+      this.checkpoint();
+    }
+  }
+
+  private advanceStep(): void {
     if (!this.inTrajectory) this.beginTrajectory();
     const cfg = this.config;
     const { obs, act, stored, policy, m } = this.buffers;
@@ -574,40 +638,123 @@ export class Experiment {
     for (const l of lines) this.print(l);
     this.emit("summary", { lines });
     this.metrics.flush();
-    this.checkpoint();
+    this.checkpointDue = true;
   }
 
-  /** Writes the `latest` checkpoint: every network and optimiser state, and the counters. */
-  checkpoint(label = "latest"): string {
-    const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
-    for (const [key, t] of this.trainers) {
-      const nets = { actor: t.actor, critic: t.critic, target_actor: t.targetActor, target_critic: t.targetCritic };
-      for (const [net, mlp] of Object.entries(nets)) mlp.params.forEach((p, k) => tensors.push({ name: `${key}/${net}/${k}`, shape: p.shape, data: p.dataSync() as Float32Array }));
-      for (const [opt, adam] of Object.entries({ actor_adam: t.actorOptimiser, critic_adam: t.criticOptimiser })) {
-        const s = adam.getState();
-        s.m.forEach((d, k) => tensors.push({ name: `${key}/${opt}/m${k}`, shape: [d.length], data: d }));
-        s.v.forEach((d, k) => tensors.push({ name: `${key}/${opt}/v${k}`, shape: [d.length], data: d }));
-      }
-      if (t instanceof LeMOLAgentTrainer) {
-        const om = t.om;
-        om.lstm.params.forEach((p, k) => tensors.push({ name: `${key}/om/lstm/${k}`, shape: p.shape, data: p.dataSync() as Float32Array }));
-        tensors.push({ name: `${key}/om/initial_h`, shape: om.initialH.shape, data: om.initialH.dataSync() as Float32Array });
-        om.predictor.params.forEach((p, k) => tensors.push({ name: `${key}/om/predictor/${k}`, shape: p.shape, data: p.dataSync() as Float32Array }));
-      }
-    }
-    const counters = {
+  /**
+   * Writes a checkpoint (`<save_dir>/<label>`, default `latest`) holding everything needed to
+   * continue: networks, optimisers, random streams, counters, the trajectory's experience so far,
+   * the OM's play state, where OM training stands, and the replay buffers when `checkpoint_replay`
+   * (or `options.replay`) is set. Taken between steps; `save_rate` takes one every that many
+   * episodes. Returns its path.
+   */
+  checkpoint(label = "latest", options: { replay?: boolean } = {}): string {
+    if (this.inStep) throw new Error("checkpoint() was called in the middle of a step (from an event handler?); call it between steps");
+    const replay = options.replay ?? this.config.checkpoint_replay;
+    this.metrics.flush();
+    const w = new CheckpointWriter();
+    const n = this.env.n;
+    const state: ExperimentState = {
+      phase: this.phase_,
       cycle: this.cycle,
       repeat: this.repeat,
       opponent: this.opponent,
-      trajectory: this.info?.trajectory ?? null,
-      episode: this.episodesCompleted,
-      train_step: this.trainStep,
-      om_iterations: this.lemol?.om.iterations ?? null,
-      adam_steps: Object.fromEntries([...this.trainers].map(([k, t]) => [k, { actor: t.actorOptimiser.step, critic: t.criticOptimiser.step }])),
+      trajectoriesStarted: this.trajectoriesStarted,
+      inTrajectory: this.inTrajectory,
+      info: this.info,
+      trainStep: this.trainStep,
+      episodeStep: this.episodeStep,
+      postExplorationSteps: this.postExplorationSteps,
+      episodesCompleted: this.episodesCompleted,
+      metricsRows: this.metrics.length,
+      metricsBytes: this.metrics.file ? fs.statSync(this.metrics.file).size : 0,
+      experienceFiles: this.runDir.experienceFiles().map((f) => path.relative(this.runDir.experienceDir, f)),
+      replay,
     };
-    const where = saveCheckpoint(this.runDir.checkpointsDir, label, { lemol_version: libraryVersion(), config: this.config, counters }, tensors);
+    w.value("experiment", state);
+    w.array("experiment/episode_rewards", Float64Array.from(this.episodeRewards.flat()), [this.episodeRewards.length, n]);
+    w.array("experiment/current_rewards", Float64Array.from(this.currentRewards));
+    w.array("experiment/update_sums", Float64Array.from(this.updateSums.flatMap((u) => Array.from(u))), [this.updateSums.length, 4]);
+    for (let a = 0; a < n; a++) {
+      w.array(`experiment/obs/${a}`, Float64Array.from(this.buffers.obs[a]));
+      w.array(`experiment/stored/${a}`, Float64Array.from(this.buffers.stored[a]));
+    }
+    w.array("experiment/m", Float64Array.from(this.buffers.m));
+    w.value("env/state", this.env.saveState());
+    w.rng("env/rng", this.env.rng);
+    w.rng("experiment/om_files_rng", this.omRng);
+    if (this.recorder) this.recorder.saveTo(w, "experience");
+    if (this.omTraining) {
+      const st = this.omTraining;
+      const p = st.current?.progress(this.runDir.experienceDir);
+      w.value("om_training", { trainer: st.trainer, pass: st.pass, sums: st.sums, summaries: st.summaries, current: p ? { files: p.files, next: p.next, useInit: p.useInit } : null });
+      if (p) {
+        w.array("om_training/h", p.h);
+        w.array("om_training/c", p.c);
+      }
+    }
+    for (const [key, t] of this.trainers) t.saveTo(w, `trainer/${key}`, { replay });
+    const where = saveCheckpoint(this.runDir.checkpointsDir, label, { lemol_version: libraryVersion(), config: this.config }, w);
     this.emit("checkpoint", { path: where, episode: this.episodesCompleted });
     return where;
+  }
+
+  /** Puts back what {@link checkpoint} wrote (called while restoring, on a freshly built experiment). */
+  private loadState(r: CheckpointReader, label: string): void {
+    const s = r.value<ExperimentState>("experiment");
+    const n = this.env.n;
+    this.phase_ = s.phase;
+    this.cycle = s.cycle;
+    this.repeat = s.repeat;
+    this.opponent = s.opponent;
+    this.trajectoriesStarted = s.trajectoriesStarted;
+    this.inTrajectory = s.inTrajectory;
+    this.info = s.info;
+    this.trainStep = s.trainStep;
+    this.episodeStep = s.episodeStep;
+    this.postExplorationSteps = s.postExplorationSteps;
+    this.episodesCompleted = s.episodesCompleted;
+    if (this.metrics.length !== s.metricsRows) throw new CheckpointError(`${r.where}: metrics.csv holds ${this.metrics.length} rows at the checkpoint's offset, the checkpoint says ${s.metricsRows}`);
+    const rewards = r.f64("experiment/episode_rewards");
+    this.episodeRewards = Array.from({ length: rewards.length / n }, (_, e) => Array.from(rewards.subarray(e * n, (e + 1) * n)));
+    this.currentRewards.set(r.f64("experiment/current_rewards", n));
+    for (let a = 0; a < n; a++) {
+      this.buffers.obs[a].set(r.f64(`experiment/obs/${a}`, this.buffers.obs[a].length));
+      this.buffers.stored[a].set(r.f64(`experiment/stored/${a}`, this.buffers.stored[a].length));
+    }
+    this.buffers.m.set(r.f64("experiment/m", this.buffers.m.length));
+    this.env.loadState(r.value("env/state"));
+    r.rng("env/rng", this.env.rng);
+    r.rng("experiment/om_files_rng", this.omRng);
+    let replayRestored = true;
+    for (const [key, t] of this.trainers) replayRestored = t.loadFrom(r, `trainer/${key}`).replay && replayRestored;
+    if (this.inTrajectory) {
+      this.agents = [...this.pairing];
+      this.lemolIndex = this.agents.findIndex((t) => t instanceof LeMOLAgentTrainer);
+      const sums = r.f64("experiment/update_sums", this.agents.length * 4);
+      this.updateSums = this.agents.map((_, i) => Float64Array.from(sums.subarray(i * 4, i * 4 + 4)));
+      if (this.recorder) this.recorder.loadFrom(r, "experience");
+    }
+    const om = r.has("om_training") ? r.value<{ trainer: number; pass: number; sums: [number, number]; summaries: OMPassSummary[]; current: Omit<OMPassProgress, "h" | "c"> | null }>("om_training") : null;
+    if (om) {
+      const lemolTrainers = this.allTrainers.filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
+      const current = om.current
+        ? OMTrainingPass.resume(lemolTrainers[om.trainer].om, { ...om.current, h: r.f32("om_training/h"), c: r.f32("om_training/c") }, this.omOptions(), this.runDir.experienceDir, this.omCache)
+        : null;
+      this.omTraining = { trainer: om.trainer, pass: om.pass, sums: om.sums, summaries: om.summaries, current };
+    }
+    // experience files written after the checkpoint belong to steps that will be played again
+    const keep = new Set(s.experienceFiles);
+    for (const f of this.runDir.experienceFiles()) if (!keep.has(path.relative(this.runDir.experienceDir, f))) fs.rmSync(f);
+    const midTrajectory = this.inTrajectory && this.trainStep > 0;
+    this.resumed.push({
+      at: new Date().toISOString(),
+      checkpoint: label,
+      replay: replayRestored,
+      ...(midTrajectory && !replayRestored
+        ? { note: `trajectory ${this.info!.trajectory} continued from episode ${this.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's` }
+        : {}),
+    });
   }
 
   private endTrajectory(): void {
@@ -737,6 +884,7 @@ export class Experiment {
   }
 
   private async runEpisode_(): Promise<number[]> {
+    this.checkStop(); // a stop between trajectories does not start the next one
     if (!this.inTrajectory) this.beginTrajectory();
     const before = this.episodesCompleted;
     await this.pump(() => this.episodesCompleted > before);
@@ -744,6 +892,7 @@ export class Experiment {
   }
 
   private async runTrajectory_(): Promise<TrajectoryInfo> {
+    this.checkStop();
     if (!this.inTrajectory) this.beginTrajectory();
     const info = this.info!;
     await this.pump(() => !this.inTrajectory);
@@ -769,8 +918,7 @@ export class Experiment {
       const lemol = lemolTrainers[st.trainer];
       for (; st.pass < cfg.om_training_iters; st.pass++) {
         if (!st.current) {
-          const opts = { numTrajToTrain: cfg.num_traj_to_train, chunkLength: cfg.chunk_length, revision: cfg.revision, explorationSteps: this.explorationSteps, trainOnOneHot: cfg.train_lemol_om_on_oh, rng: this.omRng };
-          st.current = new OMTrainingPass(lemol.om, this.runDir.experienceFiles(), opts, this.omCache);
+          st.current = new OMTrainingPass(lemol.om, this.runDir.experienceFiles(), this.omOptions(), this.omCache);
           st.sums = [0, 0];
         }
         const pass = st.current;
@@ -803,6 +951,11 @@ export class Experiment {
     this.finishCycle(true);
     this.writeManifest("running");
     return summaries;
+  }
+
+  private omOptions(): OMTrainingOptions {
+    const cfg = this.config;
+    return { numTrajToTrain: cfg.num_traj_to_train, chunkLength: cfg.chunk_length, revision: cfg.revision, explorationSteps: this.explorationSteps, trainOnOneHot: cfg.train_lemol_om_on_oh, rng: this.omRng };
   }
 
   private async runCycle_(): Promise<void> {
@@ -882,6 +1035,7 @@ export class Experiment {
       ended: status === "running" ? null : new Date().toISOString(),
       status,
       progress: { cycle: this.cycle, trajectories_started: this.trajectoriesStarted, tensors: tf.memory().numTensors },
+      ...(this.resumed.length ? { resumed: this.resumed } : {}),
     });
   }
 
@@ -889,6 +1043,39 @@ export class Experiment {
   dispose(): void {
     for (const t of this.trainers.values()) t.dispose();
   }
+}
+
+/** Options of {@link Experiment.restore}. */
+export interface RestoreOptions {
+  /** Which checkpoint (default `latest`). */
+  checkpoint?: string;
+  /** tfjs backend to force; default automatic. Resume on the backend the run used for identical numbers. */
+  backend?: string;
+}
+
+/** The experiment's counters and schedule as a checkpoint stores them. */
+interface ExperimentState {
+  phase: Phase;
+  cycle: number;
+  repeat: number;
+  opponent: number;
+  trajectoriesStarted: number;
+  inTrajectory: boolean;
+  info: TrajectoryInfo | null;
+  trainStep: number;
+  episodeStep: number;
+  postExplorationSteps: number;
+  episodesCompleted: number;
+  metricsRows: number;
+  metricsBytes: number;
+  experienceFiles: string[];
+  replay: boolean;
+}
+
+/** Paths in the config made absolute, so a run can be resumed from any working directory. */
+function absolutePaths(cfg: ExperimentConfig): ExperimentConfig {
+  const abs = (p: string | null) => (p === null ? null : path.resolve(p));
+  return { ...cfg, run_dir: abs(cfg.run_dir), lemol_save_path: abs(cfg.lemol_save_path), save_dir: abs(cfg.save_dir) };
 }
 
 /** A run call ended early because {@link Experiment.requestStop} was called. */

@@ -108,6 +108,21 @@ export class MetricsLog {
     if (file) fs.writeFileSync(file, METRIC_COLUMNS.join(",") + "\n");
   }
 
+  /**
+   * Continues the log in `file` from its first `bytes` bytes (where a checkpoint left it): the file
+   * is cut there (dropping rows written after the checkpoint) and those rows are read back.
+   */
+  static resume(file: string, bytes: number): MetricsLog {
+    const size = fs.statSync(file).size;
+    if (size < bytes) throw new Error(`${file}: ${size} bytes, shorter than the ${bytes} the checkpoint recorded (the file was replaced or truncated)`);
+    fs.truncateSync(file, bytes);
+    const rows = parseMetricsCsv(fs.readFileSync(file, "utf8"), file);
+    const log = new MetricsLog(null);
+    for (const r of rows) log.add(r);
+    (log as { file: string | null }).file = file;
+    return log;
+  }
+
   /** A log (not writing anywhere) holding `rows`. */
   static fromRows(rows: Iterable<MetricRow>): MetricsLog {
     const log = new MetricsLog(null);
@@ -115,9 +130,14 @@ export class MetricsLog {
     return log;
   }
 
-  /** Reads a `metrics.csv` written by a run (to plot or summarise it). */
+  /**
+   * Reads a `metrics.csv` written by a run (to plot or summarise it). A last line without its
+   * newline is a write cut short by a crash and is left out: lemol writes whole lines only.
+   */
   static load(file: string): MetricsLog {
-    return MetricsLog.fromRows(parseMetricsCsv(fs.readFileSync(file, "utf8"), file));
+    const text = fs.readFileSync(file, "utf8");
+    const complete = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
+    return MetricsLog.fromRows(parseMetricsCsv(complete, file));
   }
 
   /** The metric names present, in order of first appearance. */

@@ -8,6 +8,7 @@
  * trajectory's 275,600 steps), so an unused capacity costs no memory. Float32, as training uses.
  */
 import type { Rng } from "../util/rng.js";
+import { CheckpointError, CheckpointReader, CheckpointWriter } from "./checkpoint.js";
 
 /** A gathered batch, laid out row-major: obs [B, obsSize], act [B, actSize], ... */
 export interface ReplayBatch {
@@ -86,6 +87,25 @@ export class ReplayBuffer {
     for (let k = 0; k < this.extraSize; k++) d[r + this.extraOff + k] = extra![k];
     if (this.size < this.capacity) this.size++;
     this.next = (i + 1) % this.capacity;
+  }
+
+  /** Writes the stored transitions and the write position under `prefix`. */
+  saveTo(w: CheckpointWriter, prefix: string): void {
+    w.value(`${prefix}/meta`, { size: this.size, next: this.next, stride: this.stride, capacity: this.capacity });
+    w.array(`${prefix}/rows`, this.data.subarray(0, this.size * this.stride), [this.size, this.stride]);
+  }
+
+  /** Reads what {@link saveTo} wrote (the layout must match). */
+  loadFrom(r: CheckpointReader, prefix: string): void {
+    const meta = r.value<{ size: number; next: number; stride: number; capacity: number }>(`${prefix}/meta`);
+    if (meta.stride !== this.stride || meta.capacity !== this.capacity) {
+      throw new CheckpointError(`${r.where}: replay buffer "${prefix}" has rows of ${meta.stride} numbers and capacity ${meta.capacity}; this run's has ${this.stride} and ${this.capacity}`);
+    }
+    const rows = r.f32(`${prefix}/rows`, meta.size * this.stride);
+    if (meta.size > this.allocated) this.grow(Math.min(this.capacity, Math.max(meta.size, 2 * this.allocated)));
+    this.data.set(rows);
+    this.size = meta.size;
+    this.next = meta.next;
   }
 
   /** Forgets every transition (storage is kept). */

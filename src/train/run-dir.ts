@@ -47,6 +47,8 @@ export interface Manifest {
   status: "running" | "finished" | "stopped" | "failed";
   /** Counters at the last update of the manifest. */
   progress?: Record<string, number>;
+  /** Each time the run was continued from a checkpoint: when, which, whether the replay buffers were in it, and a note when numbers will differ from an uninterrupted run. */
+  resumed?: { at: string; checkpoint: string; replay: boolean; note?: string }[];
 }
 
 export class RunDir {
@@ -56,14 +58,17 @@ export class RunDir {
   readonly metricsFile: string;
   readonly manifestFile: string;
 
-  constructor(cfg: ExperimentConfig) {
+  /** Creates the run directory; with `resume`, opens an existing one to continue it. */
+  constructor(cfg: ExperimentConfig, options: { resume?: boolean } = {}) {
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     this.root = path.resolve(cfg.run_dir ?? uniqueDir(path.join("runs", `${cfg.exp_name}-${stamp}`)));
     this.experienceDir = path.resolve(cfg.lemol_save_path ?? path.join(this.root, "experience"));
     this.checkpointsDir = path.resolve(cfg.save_dir ?? path.join(this.root, "checkpoints"));
     this.metricsFile = path.join(this.root, "metrics.csv");
     this.manifestFile = path.join(this.root, "manifest.json");
-    if (fs.existsSync(this.metricsFile)) {
+    if (options.resume) {
+      if (!fs.existsSync(this.metricsFile)) throw new Error(`${this.root}: no metrics.csv to continue`);
+    } else if (fs.existsSync(this.metricsFile)) {
       throw new Error(`run directory ${this.root} already holds a run (metrics.csv exists); choose another --run_dir`);
     }
     fs.mkdirSync(this.root, { recursive: true });

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { LSTM, RecurrentActivation } from "../../src/nn/lstm.js";
+import { Adam } from "../../src/nn/optim.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, numericDerivative, ready, tf, values } from "../helpers/tf.js";
 
@@ -106,5 +107,25 @@ describe("LSTM", () => {
     });
     assertClose(halves, whole, 1e-6, "chunked vs whole");
     l.dispose();
+  });
+
+  it("sees weights updated in place by the optimiser (no stale cached copy in the forward pass)", () => {
+    const rng = new Rng(8);
+    const l = new LSTM(6, 4, rng);
+    const adam = new Adam([...l.params], { learningRate: 0.1, epsilon: 1e-8, clipNorm: null });
+    const xs = Float32Array.from({ length: 3 * 5 * 6 }, () => rng.normal());
+    const run = (m: LSTM) => tf.tidy(() => values(m.forward(tf.tensor3d(xs, [3, 5, 6]), tf.zeros([3, 4]), tf.zeros([3, 4])).hs));
+    const before = run(l);
+    // one update (in place on the wasm backend with the native kernels)
+    tf.tidy(() => adam.apply(l.params.map((p) => tf.onesLike(p))));
+    const after = run(l);
+    // a fresh LSTM holding the updated weights computes the reference
+    const fresh = new LSTM(6, 4, new Rng(1));
+    tf.tidy(() => fresh.params.forEach((p, k) => p.assign(tf.tensor(l.params[k].dataSync() as Float32Array, l.params[k].shape))));
+    assertClose(after, run(fresh), 1e-6, "forward after the update");
+    assert.ok(before.some((v, i) => Math.abs(v - after[i]) > 1e-3), "the update changed the output");
+    l.dispose();
+    fresh.dispose();
+    adam.dispose();
   });
 });

@@ -21,6 +21,7 @@ import { concatColumns, sliceColumns } from "../../nn/ops.js";
 import { polyakUpdate } from "../../nn/optim.js";
 import { Rng } from "../../util/rng.js";
 import { ACTOR_REGULARISATION, ActorCriticTrainer, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
+import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.js";
 import { OpponentModel, Revision } from "./opponent-model.js";
 
 export interface LeMOLOptions {
@@ -244,6 +245,33 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.tracking = false;
     this.resetPlayState();
     this.takeInPlayWindow(); // the original keeps stale values here (a misspelt clear); we start clean
+  }
+
+  override saveTo(w: CheckpointWriter, prefix: string, options: { replay: boolean }): void {
+    super.saveTo(w, prefix, options);
+    this.om.saveTo(w, `${prefix}/om`);
+    w.array(`${prefix}/play/h`, Float64Array.from(this.h));
+    w.array(`${prefix}/play/c`, Float64Array.from(this.c));
+    w.array(`${prefix}/play/events`, Float64Array.from(this.events));
+    w.value(`${prefix}/play/flags`, { useInitialState: this.useInitialState, tracking: this.tracking, accSum: this.accSum, ceSum: this.ceSum, xentSum: this.xentSum, tracked: this.tracked });
+    w.rng(`${prefix}/rng/oracle`, this.oracleRng);
+  }
+
+  override loadFrom(r: CheckpointReader, prefix: string): { replay: boolean } {
+    const out = super.loadFrom(r, prefix);
+    this.om.loadFrom(r, `${prefix}/om`);
+    this.h.set(r.f64(`${prefix}/play/h`, this.h.length));
+    this.c.set(r.f64(`${prefix}/play/c`, this.c.length));
+    this.events.set(r.f64(`${prefix}/play/events`, this.events.length));
+    const f = r.value<{ useInitialState: boolean; tracking: boolean; accSum: number; ceSum: number; xentSum: number; tracked: number }>(`${prefix}/play/flags`);
+    this.useInitialState = f.useInitialState;
+    this.tracking = f.tracking;
+    this.accSum = f.accSum;
+    this.ceSum = f.ceSum;
+    this.xentSum = f.xentSum;
+    this.tracked = f.tracked;
+    r.rng(`${prefix}/rng/oracle`, this.oracleRng);
+    return out;
   }
 
   /** Back to the learned initial state for play (a new trajectory, or after OM training). */

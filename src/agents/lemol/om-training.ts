@@ -9,6 +9,7 @@
  *   head  events/obs/targets rows X..T-1; the remainder that does not fill a chunk is dropped
  * with X = `batch_size × max_episode_len`. Files of different lengths use the shortest.
  */
+import * as path from "node:path";
 import { loadNpz, NdArray, NpzError } from "../../train/npz.js";
 import type { Rng } from "../../util/rng.js";
 import { ChunkResult, ChunkState, OpponentModel, Revision } from "./opponent-model.js";
@@ -25,6 +26,15 @@ export interface OMTrainingOptions {
   trainOnOneHot: boolean;
   /** The stream that picks files. */
   rng: Rng;
+}
+
+/** Where an {@link OMTrainingPass} stands: its files, the next chunk, the LSTM state handed on. */
+export interface OMPassProgress {
+  files: string[];
+  next: number;
+  useInit: boolean;
+  h: Float32Array;
+  c: Float32Array;
 }
 
 /** One file's sequences, float32, ready to slice into chunks. */
@@ -102,12 +112,15 @@ export class OMTrainingPass {
   private readonly obs: Float32Array;
   private readonly targets: Float32Array;
 
-  /** Throws if there are no files or the trajectories are too short to fill a chunk. */
-  constructor(om: OpponentModel, files: readonly string[], opts: OMTrainingOptions, cache: Map<string, TrajectoryData> = new Map()) {
-    if (files.length === 0) throw new Error("opponent-model training: no experience files yet (play at least one trajectory first)");
+  /**
+   * Draws `num_traj_to_train` of `files` (with replacement) and reads them. Throws if there are no
+   * files or the trajectories are too short to fill a chunk. `picked` skips the draw (resuming).
+   */
+  constructor(om: OpponentModel, files: readonly string[], opts: OMTrainingOptions, cache: Map<string, TrajectoryData> = new Map(), picked?: readonly string[]) {
+    if (files.length === 0 && !picked) throw new Error("opponent-model training: no experience files yet (play at least one trajectory first)");
     this.om = om;
     this.opts = opts;
-    this.files = Array.from({ length: opts.numTrajToTrain }, () => files[opts.rng.int(files.length)]);
+    this.files = picked ? [...picked] : Array.from({ length: opts.numTrajToTrain }, () => files[opts.rng.int(files.length)]);
     this.data = this.files.map((f) => {
       let d = cache.get(f);
       if (!d) cache.set(f, (d = readTrajectory(f, om, opts.trainOnOneHot)));
@@ -125,6 +138,30 @@ export class OMTrainingPass {
     this.inputs = new Float32Array(B * opts.chunkLength * om.eventSize);
     this.obs = new Float32Array(B * opts.chunkLength * om.obsSize);
     this.targets = new Float32Array(B * opts.chunkLength * om.oppActionSize);
+  }
+
+  /** Where the pass stands (files relative to `baseDir` when given), for a checkpoint. */
+  progress(baseDir?: string): OMPassProgress {
+    return {
+      files: baseDir ? this.files.map((f) => path.relative(baseDir, f)) : [...this.files],
+      next: this.next,
+      useInit: this.state.useInit,
+      h: Float32Array.from(this.state.h),
+      c: Float32Array.from(this.state.c),
+    };
+  }
+
+  /** A pass continued from {@link progress} (files relative to `baseDir`). */
+  static resume(om: OpponentModel, p: OMPassProgress, opts: OMTrainingOptions, baseDir: string, cache: Map<string, TrajectoryData> = new Map()): OMTrainingPass {
+    const pass = new OMTrainingPass(om, [], opts, cache, p.files.map((f) => path.resolve(baseDir, f)));
+    if (p.next > pass.chunks || p.h.length !== pass.state.h.length || p.c.length !== pass.state.c.length) {
+      throw new Error(`opponent-model training: saved progress (chunk ${p.next}, state ${p.h.length}) does not fit this pass (${pass.chunks} chunks, state ${pass.state.h.length})`);
+    }
+    pass.next = p.next;
+    pass.state.useInit = p.useInit;
+    pass.state.h.set(p.h);
+    pass.state.c.set(p.c);
+    return pass;
   }
 
   get done(): boolean {

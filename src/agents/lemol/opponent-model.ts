@@ -18,6 +18,7 @@ import { tf } from "../../nn/backend.js";
 import { LSTM, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
 import { MLP, PlainMLP, mlpSizes, uniqueSuffix } from "../../nn/mlp.js";
 import { Adam } from "../../nn/optim.js";
+import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.js";
 import { concatColumns, sliceColumns, softmaxRows } from "../../nn/ops.js";
 import type { Rng } from "../../util/rng.js";
 
@@ -91,6 +92,25 @@ export class OpponentModel {
     this.plainInitialH = new Float64Array(o.hidden);
     this.predIn = new Float64Array(o.obsSize + o.hidden);
     this.logits = new Float64Array(o.oppActionSize);
+  }
+
+  /** Writes weights, optimiser state and the iteration count under `prefix`. */
+  saveTo(w: CheckpointWriter, prefix: string): void {
+    w.variables(`${prefix}/lstm`, this.lstm.params);
+    w.variables(`${prefix}/initial_h`, [this.initialH]);
+    w.variables(`${prefix}/predictor`, this.predictor.params);
+    w.adam(`${prefix}/adam`, this.optimiser);
+    w.value(`${prefix}/iterations`, this.iterations);
+  }
+
+  /** Reads what {@link saveTo} wrote and refreshes the plain copies. */
+  loadFrom(r: CheckpointReader, prefix: string): void {
+    r.variables(`${prefix}/lstm`, this.lstm.params);
+    r.variables(`${prefix}/initial_h`, [this.initialH]);
+    r.variables(`${prefix}/predictor`, this.predictor.params);
+    r.adam(`${prefix}/adam`, this.optimiser);
+    this.iterations = r.value<number>(`${prefix}/iterations`);
+    this.syncPlain();
   }
 
   /** Refreshes the plain-TypeScript copies used in play (after training or loading). */

@@ -1,0 +1,86 @@
+/**
+ * Crash safety: `lemol train` killed with SIGKILL at random moments leaves metrics.csv a valid
+ * prefix of the uninterrupted run's and its last checkpoint loadable; `lemol train --restore`
+ * then finishes the run with exactly the uninterrupted run's metrics and experience files.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadCheckpoint } from "../../src/train/checkpoint.js";
+import { listExperienceFiles } from "../../src/train/run-dir.js";
+import { Rng } from "../../src/util/rng.js";
+import { REPO } from "../helpers/golden.js";
+import { runCli } from "../helpers/cli.js";
+
+const FLAGS = ["--seed", "5", "--num_episodes", "40", "--batch_size", "16", "--agent_update_freq", "5", "--n_opp_cycles", "2", "--traj_per_iter", "2", "--save_rate", "4", "--om_training_iters", "1", "--chunk_length", "8", "--num_units", "16", "--lstm_hidden_dim", "8", "--checkpoint_replay", "--quiet"];
+
+/** Starts `lemol train` and kills it with SIGKILL after `ms`; resolves when it is gone. */
+function runAndKill(runDir: string, ms: number): Promise<{ killed: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "train", ...FLAGS, "--run_dir", runDir], { cwd: REPO, stdio: "ignore" });
+    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+    child.on("exit", (_code, signal) => {
+      clearTimeout(timer);
+      resolve({ killed: signal === "SIGKILL" });
+    });
+  });
+}
+
+function experience(runDir: string): Map<string, Buffer> {
+  const dir = path.join(runDir, "experience");
+  return new Map(listExperienceFiles(dir).map((f) => [path.relative(dir, f), fs.readFileSync(f)]));
+}
+
+describe("lemol train killed with SIGKILL", () => {
+  it("leaves a valid metrics prefix and a loadable checkpoint, and --restore finishes the run identically", async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-crash-"));
+    const refDir = path.join(base, "reference");
+    const t0 = Date.now();
+    const ref = runCli(["train", ...FLAGS, "--run_dir", refDir]);
+    const wall = Date.now() - t0;
+    assert.equal(ref.code, 0, ref.stderr);
+    const refMetrics = fs.readFileSync(path.join(refDir, "metrics.csv"), "utf8");
+    const refFiles = experience(refDir);
+
+    const rng = new Rng(2024);
+    let killedMidRun = 0;
+    for (let round = 0; round < 3; round++) {
+      const runDir = path.join(base, `killed-${round}`);
+      const at = Math.round(wall * (0.45 + 0.45 * rng.uniform()));
+      const { killed } = await runAndKill(runDir, at);
+      if (killed) killedMidRun++;
+      const text = fs.readFileSync(path.join(runDir, "metrics.csv"), "utf8");
+      const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+      assert.ok(refMetrics.startsWith(complete), `round ${round} (killed at ${at} ms): metrics.csv is not a prefix of the uninterrupted run's`);
+      const checkpoint = loadCheckpoint(path.join(runDir, "checkpoints", "latest")); // throws if unreadable
+      assert.ok(checkpoint.header.sha256.length === 64);
+
+      const resumed = runCli(["train", "--restore", runDir, "--quiet"], { timeoutMs: 240_000 });
+      assert.equal(resumed.code, 0, `round ${round}: ${resumed.stderr}`);
+      assert.match(resumed.stdout, /resumed from checkpoint latest/);
+      assert.equal(fs.readFileSync(path.join(runDir, "metrics.csv"), "utf8"), refMetrics, `round ${round}: the resumed run's metrics differ`);
+      const files = experience(runDir);
+      assert.deepEqual([...files.keys()], [...refFiles.keys()]);
+      for (const [k, v] of files) assert.ok(v.equals(refFiles.get(k)!), `round ${round}: ${k} differs`);
+      const manifest = JSON.parse(fs.readFileSync(path.join(runDir, "manifest.json"), "utf8"));
+      assert.equal(manifest.status, "finished");
+      assert.equal(manifest.resumed.length, 1);
+    }
+    assert.ok(killedMidRun >= 2, "the kills landed during the runs");
+  });
+
+  it("--restore refuses other options and unknown run directories with one line", () => {
+    const r1 = runCli(["train", "--restore", "/nonexistent/run", "--quiet"]);
+    assert.equal(r1.code, 2);
+    assert.match(r1.stderr, /is not a lemol run directory/);
+    const r2 = runCli(["train", "--restore", "/tmp", "--num_episodes", "3"]);
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /--restore continues the run with the options it was started with; drop --num_episodes/);
+    const r3 = runCli(["train", "--checkpoint", "latest"]);
+    assert.equal(r3.code, 2);
+    assert.match(r3.stderr, /--checkpoint needs --restore/);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Checkpoints and resume (the reproducibility issue): a run continued from a checkpoint — taken
+ * mid-trajectory or mid-OM-training, with later rows and files already written after it — gives
+ * exactly the metrics and experience files of the uninterrupted run; bad checkpoints are refused
+ * with a message naming the problem.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
+import { CheckpointError } from "../../src/train/checkpoint.js";
+import { REDUCED, tmpRun } from "../helpers/experiment.js";
+
+const OPTS: ExperimentOptions = { ...REDUCED, n_opp_cycles: 2, traj_per_iter: 2, num_episodes: 40, save_rate: 10, seed: 21, checkpoint_replay: true };
+
+function make(options: ExperimentOptions = {}): Promise<Experiment> {
+  return Experiment.create({ ...OPTS, run_dir: tmpRun(), ...options }, { print: null });
+}
+
+function restore(exp: Experiment, checkpoint: string): Promise<Experiment> {
+  return Experiment.restore(exp.runDir.root, { checkpoint }, { print: null });
+}
+
+const read = (f: string) => fs.readFileSync(f);
+function sameRun(a: Experiment, b: Experiment): void {
+  const la = read(a.runDir.metricsFile).toString().split("\n");
+  const lb = read(b.runDir.metricsFile).toString().split("\n");
+  const k = la.findIndex((l, i) => l !== lb[i]);
+  assert.ok(k < 0 && la.length === lb.length, `metrics.csv differs at line ${k + 1}: expected ${JSON.stringify(la[k])}, got ${JSON.stringify(lb[k])}`);
+  const fa = a.runDir.experienceFiles().map((f) => path.relative(a.runDir.experienceDir, f));
+  const fb = b.runDir.experienceFiles().map((f) => path.relative(b.runDir.experienceDir, f));
+  assert.deepEqual(fb, fa);
+  for (const f of fa) assert.ok(read(path.join(a.runDir.experienceDir, f)).equals(read(path.join(b.runDir.experienceDir, f))), f);
+}
+
+/** Runs `exp` until `when` says stop (checked at events), as a crash would find it. */
+async function runUntil(exp: Experiment, event: "episode_end" | "om_chunk", when: (n: number) => boolean): Promise<void> {
+  let n = 0;
+  const off = exp.on(event, () => {
+    if (when(++n)) exp.requestStop();
+  });
+  await assert.rejects(() => exp.run(), (e: Error) => e instanceof ExperimentStopped);
+  off();
+}
+
+describe("checkpoints and resume", () => {
+  it("continue mid-trajectory and mid-OM-training exactly as the uninterrupted run (rows and files written after the checkpoint are dropped)", async () => {
+    const whole = await make();
+    await whole.run();
+
+    const a = await make({ run_dir: tmpRun() });
+    await runUntil(a, "episode_end", (n) => n === 53); // trajectory 1, episode 13
+    const mid = a.checkpoint("mid");
+    assert.ok(fs.existsSync(path.join(mid, "arrays.bin")));
+    // the run goes on past the checkpoint (rows, an experience file, then OM training) before it "crashes"
+    await runUntil(a, "om_chunk", (n) => n === 3);
+    a.checkpoint("in-om-training");
+    await runUntil(a, "episode_end", (n) => n === 5);
+    const rowsBeforeCrash = a.metrics.length;
+    a.dispose();
+
+    const b = await restore(a, "mid");
+    assert.equal(b.trajectory?.trajectory, 1);
+    assert.equal(b.episodesCompleted, 13);
+    assert.ok(b.metrics.length < rowsBeforeCrash);
+    await b.run();
+    sameRun(whole, b);
+    const manifest = JSON.parse(fs.readFileSync(b.runDir.manifestFile, "utf8"));
+    assert.equal(manifest.status, "finished");
+    assert.deepEqual(manifest.resumed.map((r: { checkpoint: string; replay: boolean; note?: string }) => [r.checkpoint, r.replay, r.note]), [["mid", true, undefined]]);
+    b.dispose();
+
+    const c = await restore(a, "in-om-training");
+    assert.equal(c.phase, "om_training");
+    await c.run();
+    sameRun(whole, c);
+    c.dispose();
+    whole.dispose();
+  });
+
+  it("without replay buffers, resume between trajectories exactly, and say so when resuming mid-trajectory", async () => {
+    const whole = await make({ checkpoint_replay: false });
+    await whole.run();
+    const a = await make({ checkpoint_replay: false });
+    await runUntil(a, "episode_end", (n) => n === 40); // the end of trajectory 0
+    a.checkpoint("between");
+    await runUntil(a, "episode_end", (n) => n === 12);
+    a.checkpoint("mid");
+    a.dispose();
+
+    const b = await restore(a, "between");
+    assert.equal(b.trajectoryInProgress, false);
+    await b.run();
+    sameRun(whole, b);
+    b.dispose();
+
+    const c = await restore(a, "mid");
+    const resumed = JSON.parse(fs.readFileSync(c.runDir.manifestFile, "utf8")).resumed;
+    assert.equal(resumed.length, 2, "both resumptions are recorded");
+    assert.match(resumed[1].note, /trajectory 1 continued from episode 12 with empty replay buffers/);
+    c.dispose();
+    whole.dispose();
+  });
+
+  it("refuses what cannot be resumed, naming the problem", async () => {
+    const exp = await make();
+    await exp.runEpisode();
+    const dir = exp.checkpoint("ok");
+    exp.dispose();
+    await assert.rejects(() => Experiment.restore(path.dirname(exp.runDir.root), {}, { print: null }), /is not a lemol run directory \(no manifest\.json\)/);
+    await assert.rejects(() => restore(exp, "nope"), (e: Error) => e instanceof CheckpointError && /nope: no such checkpoint/.test(e.message));
+
+    const bin = path.join(dir, "arrays.bin");
+    const bytes = read(bin);
+    bytes[100] ^= 0xff;
+    fs.writeFileSync(bin, bytes);
+    await assert.rejects(() => restore(exp, "ok"), /arrays\.bin: corrupted or truncated/);
+    bytes[100] ^= 0xff;
+    fs.writeFileSync(bin, bytes.subarray(0, bytes.length - 7));
+    await assert.rejects(() => restore(exp, "ok"), /corrupted or truncated/);
+    fs.writeFileSync(bin, bytes);
+
+    const hfile = path.join(dir, "header.json");
+    const header = JSON.parse(fs.readFileSync(hfile, "utf8"));
+    fs.writeFileSync(hfile, JSON.stringify({ ...header, config: { ...header.config, num_units: 64 } }));
+    await assert.rejects(() => restore(exp, "ok"), /made with --num_units 64, but the run's manifest says 32/);
+    fs.writeFileSync(hfile, "{ not json");
+    await assert.rejects(() => restore(exp, "ok"), /header\.json: unreadable/);
+    fs.writeFileSync(hfile, JSON.stringify(header));
+    fs.truncateSync(exp.runDir.metricsFile, 10);
+    await assert.rejects(() => restore(exp, "ok"), /metrics\.csv: 10 bytes, shorter than the \d+ the checkpoint recorded/);
+  });
+});
