@@ -1,8 +1,9 @@
 /** `npm run bench [-- suite ...]`: runs benchmark suites and writes bench/results/<suite>.json. */
 import { benchEnv } from "./env.js";
+import { benchSoak } from "./soak.js";
 import { benchTrain } from "./train.js";
 
-const SUITES: Record<string, () => Promise<string>> = { env: benchEnv, train: benchTrain };
+const SUITES: Record<string, () => Promise<string>> = { env: benchEnv, train: benchTrain, soak: benchSoak };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
@@ -11,7 +12,8 @@ for (const name of wanted) {
     process.exit(2);
   }
 }
-for (const name of wanted.length ? wanted : Object.keys(SUITES)) {
+// the soak run takes minutes: only when asked for by name
+for (const name of wanted.length ? wanted : Object.keys(SUITES).filter((s) => s !== "soak")) {
   console.log(`# ${name}`);
   const file = await SUITES[name]();
   console.log(`wrote ${file}`);

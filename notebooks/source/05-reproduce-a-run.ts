@@ -5,12 +5,13 @@
 // source (environment resets, exploration noise, replay sampling, weight initialisation, the files
 // the opponent model trains on) is a stream derived from one `seed`, and the schedule is a state
 // machine: however the calls are split across cells, the same options and seed give the same
-// metrics, byte for byte, on the same machine type. This notebook checks it four ways:
+// metrics, byte for byte, on the same machine type. This notebook checks it five ways:
 //
 // 1. the same run twice;
 // 2. the run split into cells (three trajectories by hand, then a cycle, then the rest);
 // 3. the same options through the command line, `lemol train`;
-// 4. a run stopped in the middle (as the ■ interrupt button does) and continued.
+// 4. a run stopped in the middle (as the ■ interrupt button does) and continued;
+// 5. a run saved to a checkpoint mid-trajectory, restored from disk and continued.
 //
 // It then reads the saved run back from disk and shows what its manifest records.
 //
@@ -97,6 +98,26 @@ off();
 await stopped.run();
 record("stopped half-way through a trajectory, then continued", metricsOf(reference), metricsOf(stopped));
 
+// %% [markdown]
+// ## 5 · Saved, restored from disk, continued
+//
+// `checkpoint()` writes everything needed to continue (networks, optimiser moments, every random
+// stream, counters, the trajectory's experience so far, the opponent model's state and, with
+// `replay: true` or the `checkpoint_replay` option, the replay buffers). `Experiment.restore(dir)`
+// rebuilds the experiment from it — in this kernel, after a restart, or on a colleague's machine —
+// and `lemol train --restore <dir>` does the same from the command line.
+
+// %% {"timeout": 7200}
+const saving = await Experiment.create(options, { print: null });
+await saving.runCycle();
+await saving.runEpisode();
+const checkpointDir = saving.checkpoint("notebook", { replay: true });
+saving.dispose();
+const restored = await Experiment.restore(saving.runDir.root, { checkpoint: "notebook" }, { print: null });
+console.log(`restored from ${checkpointDir}: ${restored.describe()}`);
+await restored.run();
+record("saved mid-trajectory, restored from disk, continued", metricsOf(reference), metricsOf(restored));
+
 // %%
 show(results, { title: "reproducibility checks" });
 
@@ -115,7 +136,3 @@ show(Object.entries(manifest).map(([key, value]) => ({ key, value: typeof value 
 console.log(`${saved.metrics.length} metric rows, ${saved.experienceFiles.length} experience files; checkpoint:`, reference.checkpoint("notebook"));
 plot.omAccuracy(saved);
 
-// %% [markdown]
-// Restoring a run's trainers from a checkpoint in a *new* process (`--restore`) belongs to the
-// reproducibility work that follows; within a session, the experiment object itself is the state
-// to continue from, as section 4 shows.

@@ -231,6 +231,15 @@ export abstract class ActorCriticTrainer {
     if (options.replay) this.replay.saveTo(w, `${prefix}/replay`);
   }
 
+  /** Only the four networks' weights from a checkpoint (to evaluate a trained policy). */
+  loadWeightsFrom(r: CheckpointReader, prefix: string): void {
+    r.variables(`${prefix}/actor`, this.actor.params);
+    r.variables(`${prefix}/critic`, this.critic.params);
+    r.variables(`${prefix}/target_actor`, this.targetActor.params);
+    r.variables(`${prefix}/target_critic`, this.targetCritic.params);
+    this.actor.toPlain(this.plainActor);
+  }
+
   /** Reads what {@link saveTo} wrote; without saved transitions the buffer is left empty. Returns whether it had them. */
   loadFrom(r: CheckpointReader, prefix: string): { replay: boolean } {
     r.variables(`${prefix}/actor`, this.actor.params);

@@ -86,6 +86,14 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("exp_name", "string", "M3DDPG_Experiment", "experiment name"),
   opt("save_dir", "string", null, "checkpoint directory (default: <run_dir>/checkpoints)"),
   opt("save_rate", "int", 1000, "print a summary and checkpoint every this many episodes", { min: 1 }),
+  // evaluating loaded policies (the original's loading is undone by re-initialisation; here it is not)
+  opt("test", "boolean", false, "evaluate loaded policies: play the schedule's trajectories once, without learning"),
+  opt("display", "boolean", false, "as --test, and write an HTML animation of each trajectory's first episode to <run_dir>/display/"),
+  opt("benchmark", "boolean", false, "as --test, and record the scenario's benchmark data for --benchmark_iters steps to <run_dir>/benchmark.json"),
+  opt("benchmark_iters", "int", 100000, "steps recorded by --benchmark", { min: 1 }),
+  opt("load_name", "string", null, "with --test/--display/--benchmark: a run directory or checkpoint to load every agent from"),
+  opt("load_good", "string", null, "... to load the good agents from (the others keep their fresh weights unless --load_name)"),
+  opt("load_bad", "string", null, "... to load the bad agents from"),
   opt("checkpoint_replay", "boolean", false, "include the replay buffers in checkpoints (large; needed to resume mid-trajectory with exactly the numbers of an uninterrupted run)"),
   // later release, recognised
   later("block_processing", "boolean", false, "LeMOL-EP: bidirectional-LSTM episode summaries"),
@@ -121,13 +129,6 @@ export const OPTIONS: readonly OptionDef[] = [
   later("uav_target_noise", "number", 0.45, "UAV target noise"),
   later("uav_listen_imp", "number", 0.1, "UAV listening improvement"),
   later("uav_reward_scale", "number", 1.0, "UAV reward scale"),
-  later("test", "boolean", false, "evaluate loaded policies"),
-  later("display", "boolean", false, "display loaded policies"),
-  later("benchmark", "boolean", false, "benchmark loaded policies"),
-  later("benchmark_iters", "int", 100000, "benchmark steps"),
-  later("load_name", "string", "", "checkpoint to load"),
-  later("load_good", "string", "", "good agents' checkpoint"),
-  later("load_bad", "string", "", "bad agents' checkpoint"),
 ];
 
 export const OPTION_BY_NAME: ReadonlyMap<string, OptionDef> = new Map(OPTIONS.map((o) => [o.name, o]));
@@ -173,6 +174,13 @@ export interface ExperimentConfig {
   save_dir: string | null;
   save_rate: number;
   checkpoint_replay: boolean;
+  test: boolean;
+  display: boolean;
+  benchmark: boolean;
+  benchmark_iters: number;
+  load_name: string | null;
+  load_good: string | null;
+  load_bad: string | null;
 }
 
 /** A bad option value or combination: one line naming the option and what is expected. */

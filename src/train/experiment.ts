@@ -17,6 +17,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { inspect } from "node:util";
+import { animationHtml } from "../envs/render.js";
+import { writeFileAtomic } from "../util/fs.js";
 import type { ActorCriticTrainer, MADDPGConfig, UpdateStats } from "../agents/actor-critic.js";
 import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
 import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData, chunkPlan } from "../agents/lemol/om-training.js";
@@ -124,6 +126,8 @@ export class Experiment {
   readonly cycles: number;
   readonly opponents: number;
   readonly explorationSteps: number;
+  /** Evaluating loaded policies (`test`, `display`, `benchmark`): no learning, no OM training. */
+  readonly evaluating: boolean;
 
   // schedule
   private phase_: Phase = "play";
@@ -159,6 +163,10 @@ export class Experiment {
   private resumed: NonNullable<Manifest["resumed"]> = [];
   /** A save_rate checkpoint waits for the end of the step (checkpoints are taken between steps). */
   private checkpointDue = false;
+  /** --display: SVG frames of the current trajectory's first episode. */
+  private displayFrames: string[] | null = null;
+  /** --benchmark: per step, each agent's benchmark data. */
+  private benchmarkData: unknown[][] = [];
   private inStep = false;
   private stopRequested = false;
   /** The run call under way (or the last one queued), null when idle. */
@@ -227,7 +235,16 @@ export class Experiment {
         throw new ConfigError(p === "ppo" ? "policy ppo: not implemented yet (a later-release baseline)" : `unknown policy "${p}"; expected one of: ${EXPERIMENT_POLICIES.join(", ")}`);
       }
     }
-    this.env = new MultiAgentEnv(scenario, { seed: Rng.stream(cfg.seed, "env").int(2 ** 31), forceDiscreteAction: cfg.discrete_actions });
+    this.evaluating = cfg.test || cfg.display || cfg.benchmark;
+    const loads = cfg.load_name !== null || cfg.load_good !== null || cfg.load_bad !== null;
+    if (loads && !this.evaluating) throw new ConfigError("--load_name/--load_good/--load_bad evaluate trained policies with --test, --display or --benchmark; to continue a run use --restore <run_dir>");
+    if (this.evaluating && !loads) throw new ConfigError("--test/--display/--benchmark evaluate loaded policies: give --load_name <run_dir or checkpoint> (or --load_good / --load_bad)");
+    try {
+      this.env = new MultiAgentEnv(scenario, { seed: Rng.stream(cfg.seed, "env").int(2 ** 31), forceDiscreteAction: cfg.discrete_actions, benchmark: cfg.benchmark });
+    } catch (err) {
+      if (cfg.benchmark) throw new ConfigError(`--benchmark: ${(err as Error).message}`);
+      throw err;
+    }
     const L = this.env.world.layout;
     this.lemolPresent = [...this.policies.bad, ...this.policies.good].includes("lemol");
     if (this.lemolPresent) {
@@ -236,7 +253,7 @@ export class Experiment {
     }
     this.explorationSteps = cfg.batch_size * cfg.max_episode_len;
     const trajectorySteps = cfg.num_episodes * cfg.max_episode_len;
-    if (this.lemolPresent && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0) {
+    if (this.lemolPresent && !this.evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0) {
       const plan = chunkPlan(trajectorySteps, this.explorationSteps, cfg.chunk_length, cfg.revision);
       if (plan.chunks === 0) {
         throw new ConfigError(
@@ -244,7 +261,8 @@ export class Experiment {
         );
       }
     }
-    this.cycles = this.lemolPresent ? cfg.n_opp_cycles : 1;
+    // evaluation plays each pairing's trajectories once, without OM training in between
+    this.cycles = this.lemolPresent && !this.evaluating ? cfg.n_opp_cycles : 1;
     this.opponents = Math.max(this.policies.bad.length, this.policies.good.length);
     this.omRng = Rng.stream(cfg.seed, "om-files");
 
@@ -312,6 +330,8 @@ export class Experiment {
       m: new Float64Array(lemolSlot >= 0 ? this.env.actionSizes[1 - lemolSlot] : 1),
     };
     this.recorder = lemolSlot >= 0 ? new ExperienceRecorder(this.env.obsSizes[lemolSlot], this.env.actionSizes[lemolSlot], this.env.actionSizes[1 - lemolSlot]) : null;
+
+    if (this.evaluating) this.loadPolicies();
 
     this.runDir = new RunDir(cfg, { resume: resume !== undefined });
     if (resume) {
@@ -423,7 +443,19 @@ export class Experiment {
     const cfg = this.config;
     this.agents = [...this.pairing];
     this.lemolIndex = this.agents.findIndex((t) => t instanceof LeMOLAgentTrainer);
-    for (const a of this.agents) a.resetLearner();
+    if (this.evaluating) {
+      // the loaded weights are kept (the original re-initialised them here); acting starts at once
+      for (const a of this.agents) {
+        a.initialExplorationDone = true;
+        if (a instanceof LeMOLAgentTrainer) {
+          a.evaluating = true;
+          a.tracking = true;
+          a.resetPlayState();
+        }
+      }
+    } else {
+      for (const a of this.agents) a.resetLearner();
+    }
     this.info = {
       cycle: this.cycle,
       repeat: this.repeat,
@@ -443,6 +475,7 @@ export class Experiment {
     this.recorder?.clear();
     const obs = this.env.reset();
     for (let a = 0; a < obs.length; a++) this.buffers.obs[a].set(obs[a]);
+    if (cfg.display) this.displayFrames = [this.env.render({ caption: `${this.pairName(this.opponent)} · episode 1 · step 0` })];
     this.inTrajectory = true;
     this.lastSummaryTime = Date.now();
     const names = this.agents.map((a) => a.name);
@@ -506,12 +539,16 @@ export class Experiment {
       this.recorder!.add(obs[L], stored[L], r.rewards[L], finished, stored[opp], m, policy[L], policy[opp]);
     }
 
-    // 3) transitions (the time limit counts as terminal)
+    // 3) transitions (the time limit counts as terminal); evaluation stores none
     for (let a = 0; a < n; a++) {
-      if (a === L) (agents[a] as LeMOLAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished, m, stored[1 - a]);
+      if (this.evaluating) {
+        if (a === L) (agents[a] as LeMOLAgentTrainer).score(m, stored[1 - a]);
+      } else if (a === L) (agents[a] as LeMOLAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished, m, stored[1 - a]);
       else (agents[a] as MADDPGAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished);
       this.currentRewards[a] += r.rewards[a];
     }
+    if (this.displayFrames) this.displayFrames.push(this.env.render({ caption: `${this.info!.pair} · episode ${this.episodesCompleted + 1} · step ${this.episodeStep}` }));
+    if (cfg.benchmark) this.benchmarkData.push(r.infos.map((i) => i.benchmark ?? null));
     if (finished) {
       this.endEpisode();
       const next = this.env.reset();
@@ -521,13 +558,16 @@ export class Experiment {
       for (let a = 0; a < n; a++) obs[a].set(r.obs[a]);
     }
 
-    // 4) learning, in agent order (adversary first)
-    for (const a of agents) a.preupdate();
-    let allUpdated = true;
-    for (let a = 0; a < n; a++) {
-      const u = agents[a].update(agents, this.trainStep);
-      if (u) this.addUpdate(a, u);
-      else allUpdated = false;
+    // 4) learning, in agent order (adversary first); none when evaluating
+    let allUpdated = this.evaluating;
+    if (!this.evaluating) {
+      for (const a of agents) a.preupdate();
+      allUpdated = true;
+      for (let a = 0; a < n; a++) {
+        const u = agents[a].update(agents, this.trainStep);
+        if (u) this.addUpdate(a, u);
+        else allUpdated = false;
+      }
     }
     if (allUpdated && L >= 0 && this.trainStep % cfg.lemol_in_play_perf_log_freq === 0) this.logInPlay();
 
@@ -536,7 +576,40 @@ export class Experiment {
     const explorationOver = cfg.revision === "init" && lemol ? lemol.initialExplorationDone : agents.every((a) => a.initialExplorationDone);
     if (explorationOver) this.postExplorationSteps++;
     this.rateSteps++;
-    if (this.episodesCompleted >= cfg.num_episodes) this.endTrajectory();
+    if (cfg.benchmark && this.benchmarkData.length >= cfg.benchmark_iters) this.finishBenchmark();
+    else if (this.episodesCompleted >= cfg.num_episodes) this.endTrajectory();
+  }
+
+  /** --benchmark: writes the recorded benchmark data and ends the run (as the original's benchmark mode). */
+  private finishBenchmark(): void {
+    writeFileAtomic(path.join(this.runDir.root, "benchmark.json"), JSON.stringify({ scenario: this.config.scenario, agents: this.agents.map((a) => a.name), steps: this.benchmarkData.length, data: this.benchmarkData }) + "\n");
+    this.print(`benchmark data for ${this.benchmarkData.length} steps saved to ${path.join(this.runDir.root, "benchmark.json")}`);
+    this.benchmarkData = [];
+    this.endTrajectory();
+    this.phase_ = "done";
+  }
+
+  /** Loads the policies to evaluate (`load_name` for every agent, `load_bad` / `load_good` per side). */
+  private loadPolicies(): void {
+    const cfg = this.config;
+    const readers = new Map<string, CheckpointReader>();
+    const reader = (where: string) => {
+      let r = readers.get(where);
+      if (!r) readers.set(where, (r = loadCheckpoint(checkpointDirOf(where))));
+      return r;
+    };
+    const L = this.env.world.layout;
+    for (const [key, t] of this.trainers) {
+      const side = L.adversary[t.agentIndex] ? "bad" : "good";
+      const from = (side === "bad" ? cfg.load_bad : cfg.load_good) ?? cfg.load_name;
+      if (from === null) continue;
+      const r = reader(from);
+      if (!r.has(`trainer/${key}/actor/0`)) {
+        const made = r.header.config as Record<string, unknown> | undefined;
+        throw new CheckpointError(`${r.where} has no trainer "${key}" (it was made with --bad_policy ${made?.bad_policy} --good_policy ${made?.good_policy})`);
+      }
+      t.loadWeightsFrom(r, `trainer/${key}`);
+    }
   }
 
   private addUpdate(a: number, u: UpdateStats): void {
@@ -583,6 +656,12 @@ export class Experiment {
 
   private endEpisode(): void {
     const cfg = this.config;
+    if (this.displayFrames) {
+      const file = path.join(this.runDir.root, "display", `${this.info!.trajectory}-${this.info!.pair}.html`);
+      writeFileAtomic(file, `<!doctype html><meta charset="utf-8"><title>${this.info!.pair}</title>${animationHtml(this.displayFrames)}`);
+      this.print(`display: ${file}`);
+      this.displayFrames = null;
+    }
     const rewards = Array.from(this.currentRewards);
     this.episodeRewards.push(rewards);
     this.currentRewards.fill(0);
@@ -784,7 +863,7 @@ export class Experiment {
   }
 
   private omTrainingDue(): boolean {
-    return this.lemolPresent && !this.config.feed_lemol_true_action && this.config.om_training_iters > 0;
+    return this.lemolPresent && !this.evaluating && !this.config.feed_lemol_true_action && this.config.om_training_iters > 0;
   }
 
   private finishCycle(omTrained: boolean): void {
@@ -1072,10 +1151,27 @@ interface ExperimentState {
   replay: boolean;
 }
 
+/** A checkpoint directory, or a run directory's latest checkpoint. */
+function checkpointDirOf(where: string): string {
+  const dir = path.resolve(where);
+  if (fs.existsSync(path.join(dir, "header.json"))) return dir;
+  const manifestFile = path.join(dir, "manifest.json");
+  if (fs.existsSync(manifestFile)) {
+    let saveDir: string | null = null;
+    try {
+      saveDir = (JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest).config?.save_dir ?? null;
+    } catch {
+      // an unreadable manifest: fall back to the default layout
+    }
+    return path.join(saveDir ?? path.join(dir, "checkpoints"), "latest");
+  }
+  return dir; // loadCheckpoint says what is wrong with it
+}
+
 /** Paths in the config made absolute, so a run can be resumed from any working directory. */
 function absolutePaths(cfg: ExperimentConfig): ExperimentConfig {
   const abs = (p: string | null) => (p === null ? null : path.resolve(p));
-  return { ...cfg, run_dir: abs(cfg.run_dir), lemol_save_path: abs(cfg.lemol_save_path), save_dir: abs(cfg.save_dir) };
+  return { ...cfg, run_dir: abs(cfg.run_dir), lemol_save_path: abs(cfg.lemol_save_path), save_dir: abs(cfg.save_dir), load_name: abs(cfg.load_name), load_good: abs(cfg.load_good), load_bad: abs(cfg.load_bad) };
 }
 
 /** A run call ended early because {@link Experiment.requestStop} was called. */

@@ -7,7 +7,7 @@ import { ExperimentStopped } from "../../src/train/experiment.js";
 import { parseMetricsCsv } from "../../src/train/metrics.js";
 import { loadNpz } from "../../src/train/npz.js";
 import { experiment } from "../helpers/experiment.js";
-import { ready } from "../helpers/tf.js";
+import { ready, tf } from "../helpers/tf.js";
 
 describe("the experiment loop", () => {
   before(ready);
@@ -87,6 +87,31 @@ describe("the experiment loop", () => {
     assert.equal(fs.readFileSync(cells.runDir.metricsFile, "utf8"), fs.readFileSync(whole.runDir.metricsFile, "utf8"));
     whole.dispose();
     cells.dispose();
+  });
+
+  it("keeps tf.memory().numTensors flat across trajectories, OM trainings and checkpoints", async () => {
+    const exp = await experiment({ n_opp_cycles: 3, traj_per_iter: 2, num_episodes: 40, save_rate: 10, checkpoint_replay: true });
+    const counts: number[] = [];
+    exp.on("trajectory_end", () => counts.push(tf.memory().numTensors));
+    exp.on("cycle_end", () => counts.push(tf.memory().numTensors));
+    await exp.run();
+    exp.checkpoint("extra");
+    counts.push(tf.memory().numTensors);
+    assert.equal(counts.length, 6 + 3 + 1);
+    assert.deepEqual(counts, counts.map(() => counts[0]), `tensor counts: ${counts.join(", ")}`);
+    exp.dispose();
+  });
+
+  it("gives the same numbers for the same seed and different ones for another seed", async () => {
+    const runs = [];
+    for (const seed of [4, 4, 5]) {
+      const exp = await experiment({ n_opp_cycles: 1, traj_per_iter: 1, num_episodes: 40, seed });
+      await exp.run();
+      runs.push(fs.readFileSync(exp.runDir.metricsFile, "utf8"));
+      exp.dispose();
+    }
+    assert.equal(runs[1], runs[0]);
+    assert.notEqual(runs[2], runs[0]);
   });
 
   it("runs one cycle and no opponent model without a LeMOL agent", async () => {

@@ -67,6 +67,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   useInitialState = true;
   /** Whether in-play accuracy is being tracked (on from the first update of a trajectory). */
   tracking = false;
+  /** Evaluating loaded policies: the OM predicts from the first step, and accuracy is tracked throughout. */
+  evaluating = false;
 
   private readonly events: Float64Array;
   private readonly actorIn: Float64Array;
@@ -126,7 +128,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       else this.randomPrediction(m);
       return;
     }
-    const exploring = this.replay.length <= this.config.batchSize * this.config.maxEpisodeLen;
+    const exploring = !this.evaluating && this.replay.length <= this.config.batchSize * this.config.maxEpisodeLen;
     if (o.revision === "init" && exploring) {
       // INIT feeds the true opponent action during exploration (lemol-spec §8 item 5)
       this.copyAction(oppAction, m);
@@ -160,6 +162,11 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
    */
   experience(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean, m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
     this.replay.add(obs, act, rew, obsNext, done, m);
+    this.score(m, oppAction);
+  }
+
+  /** While tracking, scores the prediction m against the opponent's executed action. */
+  score(m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
     if (!this.tracking) return;
     const P = this.oppActionSize;
     this.accSum += argmax(oppAction, P) === argmax(m, P) ? 1 : 0;
@@ -255,6 +262,11 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     w.array(`${prefix}/play/events`, Float64Array.from(this.events));
     w.value(`${prefix}/play/flags`, { useInitialState: this.useInitialState, tracking: this.tracking, accSum: this.accSum, ceSum: this.ceSum, xentSum: this.xentSum, tracked: this.tracked });
     w.rng(`${prefix}/rng/oracle`, this.oracleRng);
+  }
+
+  override loadWeightsFrom(r: CheckpointReader, prefix: string): void {
+    super.loadWeightsFrom(r, prefix);
+    this.om.loadFrom(r, `${prefix}/om`);
   }
 
   override loadFrom(r: CheckpointReader, prefix: string): { replay: boolean } {
