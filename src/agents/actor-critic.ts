@@ -220,10 +220,7 @@ export abstract class ActorCriticTrainer {
 
   /** Writes the trainer's state under `prefix`: networks, optimisers, random streams, flags, and the replay buffer when `replay`. */
   saveTo(w: CheckpointWriter, prefix: string, options: { replay: boolean }): void {
-    w.variables(`${prefix}/actor`, this.actor.params);
-    w.variables(`${prefix}/critic`, this.critic.params);
-    w.variables(`${prefix}/target_actor`, this.targetActor.params);
-    w.variables(`${prefix}/target_critic`, this.targetCritic.params);
+    this.saveWeightsTo(w, prefix);
     w.adam(`${prefix}/actor_adam`, this.actorOptimiser);
     w.adam(`${prefix}/critic_adam`, this.criticOptimiser);
     for (const [k, rng] of Object.entries(this.rngs)) w.rng(`${prefix}/rng/${k}`, rng);
@@ -231,7 +228,15 @@ export abstract class ActorCriticTrainer {
     if (options.replay) this.replay.saveTo(w, `${prefix}/replay`);
   }
 
-  /** Only the four networks' weights from a checkpoint (to evaluate a trained policy). */
+  /** The networks' weights (what evaluating a trained policy needs). */
+  saveWeightsTo(w: CheckpointWriter, prefix: string): void {
+    w.variables(`${prefix}/actor`, this.actor.params);
+    w.variables(`${prefix}/critic`, this.critic.params);
+    w.variables(`${prefix}/target_actor`, this.targetActor.params);
+    w.variables(`${prefix}/target_critic`, this.targetCritic.params);
+  }
+
+  /** Only the networks' weights from a checkpoint (to evaluate a trained policy). */
   loadWeightsFrom(r: CheckpointReader, prefix: string): void {
     r.variables(`${prefix}/actor`, this.actor.params);
     r.variables(`${prefix}/critic`, this.critic.params);
@@ -242,15 +247,11 @@ export abstract class ActorCriticTrainer {
 
   /** Reads what {@link saveTo} wrote; without saved transitions the buffer is left empty. Returns whether it had them. */
   loadFrom(r: CheckpointReader, prefix: string): { replay: boolean } {
-    r.variables(`${prefix}/actor`, this.actor.params);
-    r.variables(`${prefix}/critic`, this.critic.params);
-    r.variables(`${prefix}/target_actor`, this.targetActor.params);
-    r.variables(`${prefix}/target_critic`, this.targetCritic.params);
+    this.loadWeightsFrom(r, prefix);
     r.adam(`${prefix}/actor_adam`, this.actorOptimiser);
     r.adam(`${prefix}/critic_adam`, this.criticOptimiser);
     for (const [k, rng] of Object.entries(this.rngs)) r.rng(`${prefix}/rng/${k}`, rng);
     this.initialExplorationDone = r.value<boolean>(`${prefix}/initial_exploration_done`);
-    this.actor.toPlain(this.plainActor);
     const replay = r.has(`${prefix}/replay/meta`);
     if (replay) this.replay.loadFrom(r, `${prefix}/replay`);
     else this.replay.clear();

@@ -254,9 +254,13 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.takeInPlayWindow(); // the original keeps stale values here (a misspelt clear); we start clean
   }
 
+  override saveWeightsTo(w: CheckpointWriter, prefix: string): void {
+    super.saveWeightsTo(w, prefix);
+    this.om.saveTo(w, `${prefix}/om`);
+  }
+
   override saveTo(w: CheckpointWriter, prefix: string, options: { replay: boolean }): void {
     super.saveTo(w, prefix, options);
-    this.om.saveTo(w, `${prefix}/om`);
     w.array(`${prefix}/play/h`, Float64Array.from(this.h));
     w.array(`${prefix}/play/c`, Float64Array.from(this.c));
     w.array(`${prefix}/play/events`, Float64Array.from(this.events));
@@ -270,8 +274,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   }
 
   override loadFrom(r: CheckpointReader, prefix: string): { replay: boolean } {
-    const out = super.loadFrom(r, prefix);
-    this.om.loadFrom(r, `${prefix}/om`);
+    const out = super.loadFrom(r, prefix); // the OM comes with the weights
     this.h.set(r.f64(`${prefix}/play/h`, this.h.length));
     this.c.set(r.f64(`${prefix}/play/c`, this.c.length));
     this.events.set(r.f64(`${prefix}/play/events`, this.events.length));
