@@ -7,9 +7,9 @@
 import type { ActionSpace } from "../envs/spaces.js";
 import { tf } from "../nn/backend.js";
 import { ActionDistribution, distributionFor } from "../nn/distributions.js";
-import { MLP, PlainMLP, mlpSizes } from "../nn/mlp.js";
-import { concatColumns } from "../nn/ops.js";
-import { Adam } from "../nn/optim.js";
+import { MLP, MLPCache, PlainMLP, mlpSizes } from "../nn/mlp.js";
+import { concatColumns, sliceColumns } from "../nn/ops.js";
+import { Adam, polyakUpdate } from "../nn/optim.js";
 import { ReplayBatch, ReplayBuffer } from "../train/replay.js";
 import type { CheckpointReader, CheckpointWriter } from "../train/checkpoint.js";
 import { Rng } from "../util/rng.js";
@@ -285,6 +285,63 @@ export abstract class ActorCriticTrainer {
       out[j] = a.targetAction(obsNext[j], this.noise(a.pd, B, `target${j}`), opponent);
     }
     return out;
+  }
+
+  /** A sampled batch as tensors (call inside `tf.tidy`): every agent's obs, act, obs'; this agent's r and done. */
+  protected batchTensors(agents: readonly ActorCriticTrainer[], batches: readonly ReplayBatch[]) {
+    const B = this.config.batchSize;
+    const i = this.agentIndex;
+    return {
+      obs: agents.map((a, j) => tf.tensor2d(batches[j].obs, [B, a.obsSize])),
+      act: agents.map((a, j) => tf.tensor2d(batches[j].act, [B, a.pd.actionSize])),
+      obsNext: agents.map((a, j) => tf.tensor2d(batches[j].obsNext, [B, a.obsSize])),
+      rew: tf.tensor2d(batches[i].rew, [B, 1]),
+      done: tf.tensor2d(batches[i].done, [B, 1]),
+    };
+  }
+
+  /** The TD target r + γ(1 − done)Q' (the time limit counts as done). */
+  protected tdTarget(rew: tf.Tensor2D, done: tf.Tensor2D, qNext: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(rew, tf.mul(tf.mul(tf.sub(1, done), this.config.gamma), qNext)) as tf.Tensor2D;
+  }
+
+  /** One critic step on the mean squared TD error; returns Q and the loss. */
+  protected criticStep(obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[], y: tf.Tensor2D): { q: tf.Tensor2D; qLoss: tf.Scalar } {
+    const B = this.config.batchSize;
+    const critic = this.critic.forward(this.criticInput(obs, act));
+    const q = critic.out;
+    const tdError = tf.sub(q, y) as tf.Tensor2D;
+    const qLoss = tf.mean(tf.square(tdError)) as tf.Scalar;
+    this.criticOptimiser.apply(this.critic.backward(critic, tf.mul(tdError, 2 / B) as tf.Tensor2D).params);
+    return { q, qLoss };
+  }
+
+  /**
+   * One actor step: −mean Q of a fresh sample of this agent's action (the others' stored actions,
+   * optionally perturbed by `perturb`) through the updated critic, plus 1e-3·mean(logits²).
+   * `actor` is the actor's forward pass on its input. Returns the loss.
+   */
+  protected actorStep(actor: MLPCache, obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[], perturb?: (actIn: tf.Tensor2D[]) => tf.Tensor2D[]): tf.Tensor {
+    const B = this.config.batchSize;
+    const i = this.agentIndex;
+    const logits = actor.out;
+    const noise = this.noise(this.pd, B, "actor");
+    const sample = this.pd.sample(logits, noise);
+    let actIn = act.map((a, j) => (j === i ? sample : a));
+    if (perturb) actIn = perturb(actIn);
+    const criticAtSample = this.critic.forward(this.criticInput(obs, actIn));
+    const pLoss = tf.add(tf.neg(tf.mean(criticAtSample.out)), tf.mul(tf.mean(tf.square(logits)), ACTOR_REGULARISATION));
+    const dInput = this.critic.inputGrad(criticAtSample, tf.fill([B, 1], -1 / B) as tf.Tensor2D);
+    const dSample = sliceColumns(dInput, this.actionColumn(i), this.pd.actionSize);
+    const dLogits = tf.add(this.pd.sampleBackward(logits, noise, sample, dSample), tf.mul(logits, (2 * ACTOR_REGULARISATION) / (B * this.pd.paramSize))) as tf.Tensor2D;
+    this.actorOptimiser.apply(this.actor.backward(actor, dLogits).params);
+    return pLoss;
+  }
+
+  /** The target networks follow the online ones slowly (polyak). */
+  protected followTargets(): void {
+    polyakUpdate(this.targetActor.params, this.actor.params, this.config.polyak);
+    polyakUpdate(this.targetCritic.params, this.critic.params, this.config.polyak);
   }
 
   /** The centralised critic's input: all observations then all actions, in agent order. */

@@ -17,8 +17,7 @@
 import { tf } from "../nn/backend.js";
 import type { MLP } from "../nn/mlp.js";
 import { concatColumns, sliceColumns } from "../nn/ops.js";
-import { polyakUpdate } from "../nn/optim.js";
-import { ACTOR_REGULARISATION, ActorCriticTrainer, TrainerOptions, UpdateStats, sum } from "./actor-critic.js";
+import { ActorCriticTrainer, TrainerOptions, UpdateStats, sum } from "./actor-critic.js";
 
 export { MADDPG_DEFAULTS, type MADDPGConfig, type UpdateStats } from "./actor-critic.js";
 
@@ -68,16 +67,11 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
    */
   protected learn(agents: readonly ActorCriticTrainer[]): UpdateStats {
     const cfg = this.config;
-    const B = cfg.batchSize;
     const i = this.agentIndex;
     const batches = this.sampleBatches(agents);
 
     const stats = tf.tidy(() => {
-      const obs = agents.map((a, j) => tf.tensor2d(batches[j].obs, [B, a.obsSize]));
-      const act = agents.map((a, j) => tf.tensor2d(batches[j].act, [B, a.pd.actionSize]));
-      const obsNext = agents.map((a, j) => tf.tensor2d(batches[j].obsNext, [B, a.obsSize]));
-      const rew = tf.tensor2d(batches[i].rew, [B, 1]);
-      const done = tf.tensor2d(batches[i].done, [B, 1]);
+      const { obs, act, obsNext, rew, done } = this.batchTensors(agents, batches);
 
       // 1. target next actions: a sample from each agent's target actor
       const actNext = this.targetActions(agents, obsNext);
@@ -85,36 +79,18 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
       // 2. TD target; M3DDPG replaces the others' target actions by their one-step worst case
       const actNextQ = this.adversarial ? this.worstCase(this.targetCritic, obsNext, actNext, () => cfg.advEps) : actNext;
       const qNext = this.targetCritic.apply(this.criticInput(obsNext, actNextQ));
-      const y = tf.add(rew, tf.mul(tf.mul(tf.sub(1, done), cfg.gamma), qNext)) as tf.Tensor2D;
+      const y = this.tdTarget(rew, done, qNext);
 
       // 3. critic: mean squared TD error
-      const critic = this.critic.forward(this.criticInput(obs, act));
-      const q = critic.out;
-      const tdError = tf.sub(q, y) as tf.Tensor2D;
-      const qLoss = tf.mean(tf.square(tdError)) as tf.Scalar;
-      this.criticOptimiser.apply(this.critic.backward(critic, tf.mul(tdError, 2 / B) as tf.Tensor2D).params);
+      const { q, qLoss } = this.criticStep(obs, act, y);
 
-      // 4. actor: −mean Q of a fresh sample of its own action (others' stored actions), through the updated critic
-      const actor = this.actor.forward(obs[i]);
-      const logits = actor.out;
-      const noise = this.noise(this.pd, B, "actor");
-      const sample = this.pd.sample(logits, noise);
-      let actIn = act.map((a, j) => (j === i ? sample : a));
-      if (this.adversarial && cfg.adversarialActor) actIn = this.worstCase(this.critic, obs, actIn, (j) => this.advRate(j));
-      const criticAtSample = this.critic.forward(this.criticInput(obs, actIn));
-      const pLoss = tf.add(tf.neg(tf.mean(criticAtSample.out)), tf.mul(tf.mean(tf.square(logits)), ACTOR_REGULARISATION));
-      const dInput = this.critic.inputGrad(criticAtSample, tf.fill([B, 1], -1 / B) as tf.Tensor2D);
-      const dSample = sliceColumns(dInput, this.actionColumn(i), this.pd.actionSize);
-      const dLogits = tf.add(
-        this.pd.sampleBackward(logits, noise, sample, dSample),
-        tf.mul(logits, (2 * ACTOR_REGULARISATION) / (B * this.pd.paramSize)),
-      ) as tf.Tensor2D;
-      this.actorOptimiser.apply(this.actor.backward(actor, dLogits).params);
+      // 4. actor: −mean Q of a fresh sample of its own action (others' stored actions), through the
+      //    updated critic; the paper-style M3DDPG also perturbs the others' actions here
+      const perturb = this.adversarial && cfg.adversarialActor ? (actIn: tf.Tensor2D[]) => this.worstCase(this.critic, obs, actIn, (j) => this.advRate(j)) : undefined;
+      const pLoss = this.actorStep(this.actor.forward(obs[i]), obs, act, perturb);
 
       // 5. targets follow slowly
-      polyakUpdate(this.targetActor.params, this.actor.params, cfg.polyak);
-      polyakUpdate(this.targetCritic.params, this.critic.params, cfg.polyak);
-
+      this.followTargets();
       return this.stats(qLoss, pLoss, q, y, rew, qNext);
     });
     return this.finishUpdate(stats);

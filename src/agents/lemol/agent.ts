@@ -17,10 +17,9 @@
  */
 import { tf } from "../../nn/backend.js";
 import type { RecurrentActivation } from "../../nn/lstm.js";
-import { concatColumns, sliceColumns } from "../../nn/ops.js";
-import { polyakUpdate } from "../../nn/optim.js";
+import { concatColumns } from "../../nn/ops.js";
 import { Rng } from "../../util/rng.js";
-import { ACTOR_REGULARISATION, ActorCriticTrainer, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
+import { ActorCriticTrainer, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
 import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.js";
 import { OpponentModel, Revision } from "./opponent-model.js";
 
@@ -203,43 +202,22 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     const i = this.agentIndex;
     const batches = this.sampleBatches(agents);
     const stats = tf.tidy(() => {
-      const obs = agents.map((a, j) => tf.tensor2d(batches[j].obs, [B, a.obsSize]));
-      const act = agents.map((a, j) => tf.tensor2d(batches[j].act, [B, a.pd.actionSize]));
-      const obsNext = agents.map((a, j) => tf.tensor2d(batches[j].obsNext, [B, a.obsSize]));
-      const rew = tf.tensor2d(batches[i].rew, [B, 1]);
-      const done = tf.tensor2d(batches[i].done, [B, 1]);
+      const { obs, act, obsNext, rew, done } = this.batchTensors(agents, batches);
       const m = tf.tensor2d(batches[i].extra, [B, this.oppActionSize]);
 
       // 1-2. the opponent's target action, then LeMOL's conditioned on it; TD target
       const actNext = this.targetActions(agents, obsNext);
       const qNext = this.targetCritic.apply(this.criticInput(obsNext, actNext));
-      const y = tf.add(rew, tf.mul(tf.mul(tf.sub(1, done), cfg.gamma), qNext)) as tf.Tensor2D;
+      const y = this.tdTarget(rew, done, qNext);
 
       // critic on the stored (true) actions
-      const critic = this.critic.forward(this.criticInput(obs, act));
-      const q = critic.out;
-      const tdError = tf.sub(q, y) as tf.Tensor2D;
-      const qLoss = tf.mean(tf.square(tdError)) as tf.Scalar;
-      this.criticOptimiser.apply(this.critic.backward(critic, tf.mul(tdError, 2 / B) as tf.Tensor2D).params);
+      const { q, qLoss } = this.criticStep(obs, act, y);
 
       // 3. actor on [o_L ‖ m as stored], against the stored opponent action
-      const actor = this.actor.forward(concatColumns([obs[i], m]));
-      const logits = actor.out;
-      const noise = this.noise(this.pd, B, "actor");
-      const sample = this.pd.sample(logits, noise);
-      const criticAtSample = this.critic.forward(this.criticInput(obs, act.map((a, j) => (j === i ? sample : a))));
-      const pLoss = tf.add(tf.neg(tf.mean(criticAtSample.out)), tf.mul(tf.mean(tf.square(logits)), ACTOR_REGULARISATION));
-      const dInput = this.critic.inputGrad(criticAtSample, tf.fill([B, 1], -1 / B) as tf.Tensor2D);
-      const dSample = sliceColumns(dInput, this.actionColumn(i), this.pd.actionSize);
-      const dLogits = tf.add(
-        this.pd.sampleBackward(logits, noise, sample, dSample),
-        tf.mul(logits, (2 * ACTOR_REGULARISATION) / (B * this.pd.paramSize)),
-      ) as tf.Tensor2D;
-      this.actorOptimiser.apply(this.actor.backward(actor, dLogits).params);
+      const pLoss = this.actorStep(this.actor.forward(concatColumns([obs[i], m])), obs, act);
 
       // 4. targets
-      polyakUpdate(this.targetActor.params, this.actor.params, cfg.polyak);
-      polyakUpdate(this.targetCritic.params, this.critic.params, cfg.polyak);
+      this.followTargets();
       return this.stats(qLoss, pLoss, q, y, rew, qNext);
     });
     return this.finishUpdate(stats);
