@@ -104,98 +104,73 @@ const SOFTMAX = "LemolSoftmaxRows";
 const SLICE = "LemolSliceColumns";
 const MATMUL = "LemolMatMul";
 
+/** Registers a wasm-backend kernel whose body gets the backend as {@link WasmBackend}. */
+function wasmKernel(name: string, body: (inputs: tf.NamedTensorInfoMap, be: WasmBackend, attrs: tf.NamedAttrMap) => tf.TensorInfo | tf.TensorInfo[]): void {
+  tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: ({ inputs, backend, attrs }) => body(inputs, backend as unknown as WasmBackend, attrs ?? {}) });
+}
+
 function registerKernels(a: Addon): void {
-  tf.registerKernel({
-    kernelName: FORWARD,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as WasmBackend;
-      const L = (attrs as { layers: number }).layers;
-      const x = inputs.x as tf.TensorInfo;
-      const params = Array.from({ length: 2 * L }, (_, k) => inputs[`p${k}`] as tf.TensorInfo);
-      const B = x.shape[0];
-      // allocate first: allocation may grow the wasm memory and detach earlier views
-      const outs = params.filter((_, k) => k % 2 === 1).map((b) => be.makeOutput([B, b.shape[0]], "float32"));
-      a.mlpForward(be.typedArrayFromHeap(x), B, params.map((p) => be.typedArrayFromHeap(p)), outs.map((o) => be.typedArrayFromHeap(o)));
-      return outs;
-    },
+  wasmKernel(FORWARD, (inputs, be, attrs) => {
+    const L = (attrs as { layers: number }).layers;
+    const x = inputs.x as tf.TensorInfo;
+    const params = Array.from({ length: 2 * L }, (_, k) => inputs[`p${k}`] as tf.TensorInfo);
+    const B = x.shape[0];
+    // allocate first: allocation may grow the wasm memory and detach earlier views
+    const outs = params.filter((_, k) => k % 2 === 1).map((b) => be.makeOutput([B, b.shape[0]], "float32"));
+    a.mlpForward(be.typedArrayFromHeap(x), B, params.map((p) => be.typedArrayFromHeap(p)), outs.map((o) => be.typedArrayFromHeap(o)));
+    return outs;
   });
-  tf.registerKernel({
-    kernelName: BACKWARD,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as WasmBackend;
-      const { layers: L, grads: wantGrads, dx: wantDx } = attrs as { layers: number; grads: boolean; dx: boolean };
-      const x = inputs.x as tf.TensorInfo;
-      const dOut = inputs.dOut as tf.TensorInfo;
-      const acts = Array.from({ length: L - 1 }, (_, k) => inputs[`a${k}`] as tf.TensorInfo);
-      const params = Array.from({ length: 2 * L }, (_, k) => inputs[`p${k}`] as tf.TensorInfo);
-      const B = x.shape[0];
-      const grads = wantGrads ? params.map((p) => be.makeOutput([...p.shape], "float32")) : [];
-      const dx = wantDx ? be.makeOutput([B, x.shape[1]], "float32") : null;
-      const view = (t: tf.TensorInfo) => be.typedArrayFromHeap(t);
-      a.mlpBackward(view(x), B, acts.map(view), view(dOut), params.map(view), wantGrads ? grads.map(view) : null, dx ? view(dx) : null);
-      return dx ? [...grads, dx] : grads;
-    },
+  wasmKernel(BACKWARD, (inputs, be, attrs) => {
+    const { layers: L, grads: wantGrads, dx: wantDx } = attrs as { layers: number; grads: boolean; dx: boolean };
+    const x = inputs.x as tf.TensorInfo;
+    const dOut = inputs.dOut as tf.TensorInfo;
+    const acts = Array.from({ length: L - 1 }, (_, k) => inputs[`a${k}`] as tf.TensorInfo);
+    const params = Array.from({ length: 2 * L }, (_, k) => inputs[`p${k}`] as tf.TensorInfo);
+    const B = x.shape[0];
+    const grads = wantGrads ? params.map((p) => be.makeOutput([...p.shape], "float32")) : [];
+    const dx = wantDx ? be.makeOutput([B, x.shape[1]], "float32") : null;
+    const view = (t: tf.TensorInfo) => be.typedArrayFromHeap(t);
+    a.mlpBackward(view(x), B, acts.map(view), view(dOut), params.map(view), wantGrads ? grads.map(view) : null, dx ? view(dx) : null);
+    return dx ? [...grads, dx] : grads;
   });
-  tf.registerKernel({
-    kernelName: CONCAT,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as WasmBackend;
-      const n = (attrs as { n: number }).n;
-      const ins = Array.from({ length: n }, (_, k) => inputs[`t${k}`] as tf.TensorInfo);
-      const B = ins[0].shape[0];
-      const out = be.makeOutput([B, ins.reduce((s, t) => s + t.shape[1], 0)], "float32");
-      a.concatColumns(ins.map((t) => be.typedArrayFromHeap(t)), B, be.typedArrayFromHeap(out));
-      return out;
-    },
+  wasmKernel(CONCAT, (inputs, be, attrs) => {
+    const n = (attrs as { n: number }).n;
+    const ins = Array.from({ length: n }, (_, k) => inputs[`t${k}`] as tf.TensorInfo);
+    const B = ins[0].shape[0];
+    const out = be.makeOutput([B, ins.reduce((s, t) => s + t.shape[1], 0)], "float32");
+    a.concatColumns(ins.map((t) => be.typedArrayFromHeap(t)), B, be.typedArrayFromHeap(out));
+    return out;
   });
 }
 
 function registerSmallKernels(a: Addon): void {
-  tf.registerKernel({
-    kernelName: SOFTMAX,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend }) => {
-      const be = backend as unknown as WasmBackend;
-      const x = inputs.x as tf.TensorInfo;
-      const noise = (inputs.noise as tf.TensorInfo | undefined) ?? null;
-      const out = be.makeOutput([...x.shape], "float32");
-      a.softmaxRows(be.typedArrayFromHeap(x), noise ? be.typedArrayFromHeap(noise) : null, x.shape[0], be.typedArrayFromHeap(out));
-      return out;
-    },
+  wasmKernel(SOFTMAX, (inputs, be) => {
+    const x = inputs.x as tf.TensorInfo;
+    const noise = (inputs.noise as tf.TensorInfo | undefined) ?? null;
+    const out = be.makeOutput([...x.shape], "float32");
+    a.softmaxRows(be.typedArrayFromHeap(x), noise ? be.typedArrayFromHeap(noise) : null, x.shape[0], be.typedArrayFromHeap(out));
+    return out;
   });
-  tf.registerKernel({
-    kernelName: MATMUL,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend }) => {
-      const be = backend as unknown as WasmBackend;
-      const x = inputs.x as tf.TensorInfo;
-      const w = inputs.w as tf.TensorInfo;
-      const [M, K] = x.shape;
-      const N = w.shape[1];
-      if (w.shape[0] !== K) throw new Error(`matMul: inner sizes differ ([${x.shape}] · [${w.shape}])`);
-      const out = be.makeOutput([M, N], "float32");
-      a.gemm(be.typedArrayFromHeap(x), be.typedArrayFromHeap(w), be.typedArrayFromHeap(out), M, K, N, false, false);
-      return out;
-    },
+  wasmKernel(MATMUL, (inputs, be) => {
+    const x = inputs.x as tf.TensorInfo;
+    const w = inputs.w as tf.TensorInfo;
+    const [M, K] = x.shape;
+    const N = w.shape[1];
+    if (w.shape[0] !== K) throw new Error(`matMul: inner sizes differ ([${x.shape}] · [${w.shape}])`);
+    const out = be.makeOutput([M, N], "float32");
+    a.gemm(be.typedArrayFromHeap(x), be.typedArrayFromHeap(w), be.typedArrayFromHeap(out), M, K, N, false, false);
+    return out;
   });
-  tf.registerKernel({
-    kernelName: SLICE,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as WasmBackend;
-      const { start, width } = attrs as { start: number; width: number };
-      const x = inputs.x as tf.TensorInfo;
-      const out = be.makeOutput([x.shape[0], width], "float32");
-      a.sliceColumns(be.typedArrayFromHeap(x), x.shape[0], start, be.typedArrayFromHeap(out));
-      return out;
-    },
+  wasmKernel(SLICE, (inputs, be, attrs) => {
+    const { start, width } = attrs as { start: number; width: number };
+    const x = inputs.x as tf.TensorInfo;
+    const out = be.makeOutput([x.shape[0], width], "float32");
+    a.sliceColumns(be.typedArrayFromHeap(x), x.shape[0], start, be.typedArrayFromHeap(out));
+    return out;
   });
 }
 
-/** a [M, K] · b [K, N], as one native kernel (reads b's memory on every call; see ops.matMul). */
+/** a [M, K] · b [K, N], as one native kernel (reads w's memory on every call; see ops.matMulWeights). */
 export function nativeMatMul(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   return tf.engine().runKernel(MATMUL, { x, w }, {}) as tf.Tensor2D;
 }
