@@ -23,15 +23,19 @@ let displayCounter = 0;
  * tslab's writer for the cell now executing (tslab swaps it per execute request). Found through the
  * module cache because tslab exports no multi-mime display; null when not inside a tslab kernel.
  */
+let tslabJupyter: { lastWriteDisplayData?: unknown } | null = null;
+
 function kernelWriter(): KernelWriter | null {
   if ((globalThis as { __tslab__?: unknown }).__tslab__ === undefined) return null;
-  const cache = nodeRequire.cache as Record<string, { exports?: { lastWriteDisplayData?: unknown } } | undefined>;
-  for (const key of Object.keys(cache)) {
-    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(key)) continue;
-    const w = cache[key]?.exports?.lastWriteDisplayData;
-    if (typeof w === "function") return w as KernelWriter;
+  if (!tslabJupyter) {
+    // found once; the writer itself is read on every call because tslab replaces it per cell
+    const cache = nodeRequire.cache as Record<string, { exports?: { lastWriteDisplayData?: unknown } } | undefined>;
+    const key = Object.keys(cache).find((k) => /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(k) && cache[k]?.exports);
+    if (!key) return null;
+    tslabJupyter = cache[key]!.exports!;
   }
-  return null;
+  const w = tslabJupyter.lastWriteDisplayData;
+  return typeof w === "function" ? (w as KernelWriter) : null;
 }
 
 /** True inside a tslab (Jupyter) kernel that can take rich output. */

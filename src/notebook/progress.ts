@@ -49,7 +49,6 @@ export class LiveProgress implements ProgressReporter {
     this.handle = new DisplayHandle();
     const st: State = { call: call.call, planned: call.plannedEpisodes, episodesDone: 0, steps: 0, started: Date.now(), line: "starting…", om: null, accuracy: null, fraction: 0 };
     this.state = st;
-    const cfg = exp.config;
     this.unsubscribe = [
       exp.on("episode_end", (e) => {
         st.steps += e.length;
@@ -72,7 +71,7 @@ export class LiveProgress implements ProgressReporter {
       exp.on("om_chunk", (c) => {
         const done = c.pass * c.chunks + c.chunk + 1;
         st.fraction = st.call === "trainOpponentModel" ? done / (c.passes * c.chunks) : st.fraction;
-        st.om = `opponent-model training, cycle ${c.cycle + 1}/${cfg.n_opp_cycles} · pass ${c.pass + 1}/${c.passes} · chunk ${c.chunk + 1}/${c.chunks} · loss ${c.loss.toFixed(3)} · accuracy ${c.accuracy.toFixed(3)}`;
+        st.om = `opponent-model training, cycle ${c.cycle + 1}/${exp.cycles} · pass ${c.pass + 1}/${c.passes} · chunk ${c.chunk + 1}/${c.chunks} · loss ${c.loss.toFixed(3)} · accuracy ${c.accuracy.toFixed(3)}`;
         this.draw(false);
       }),
     ];
