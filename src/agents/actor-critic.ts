@@ -99,6 +99,20 @@ export interface TrainerOptions {
   streamKey?: string;
 }
 
+/**
+ * A learner that is not of this family (PPO) as a partner in a centralised update: its replay
+ * buffer is read at the sampled indices, and it gives a target action for next observations.
+ */
+export interface PolicyPartner {
+  readonly replay: ReplayBuffer;
+  readonly targetNeedsOpponent: boolean;
+  /** Target actions for a batch of next observations (call inside `tf.tidy`). */
+  targetActionTensor(obsNext: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** Any agent of the game an update reads from. */
+export type Partner = ActorCriticTrainer | PolicyPartner;
+
 /** The trainer interface the training loop drives (lemol-spec §4: act, experience, preupdate, update). */
 export abstract class ActorCriticTrainer {
   readonly name: string;
@@ -125,7 +139,7 @@ export abstract class ActorCriticTrainer {
   protected readonly plainActor: PlainMLP;
   protected readonly logits: Float64Array;
   protected readonly index: Int32Array;
-  private readonly batches = new Map<ActorCriticTrainer, ReplayBatch>();
+  private readonly batches = new Map<Partner, ReplayBatch>();
   private readonly noiseBuffers = new Map<string, Float32Array>();
 
   /**
@@ -175,14 +189,14 @@ export abstract class ActorCriticTrainer {
   /** The original's `preupdate` (clears a cached index; nothing to do here). */
   preupdate(): void {}
 
-  private learnHook: ((agents: readonly ActorCriticTrainer[], t: number) => UpdateStats) | null = null;
+  private learnHook: ((agents: readonly Partner[], t: number) => UpdateStats) | null = null;
 
   /**
    * One update if due, else null (lemol-spec §2.4): the buffer must hold `batch_size ×
    * max_episode_len` transitions and `t % agent_update_freq` must be 0. The first one sets
    * `initialExplorationDone`. `agents` is the whole game in agent order.
    */
-  update(agents: readonly ActorCriticTrainer[], t: number): UpdateStats | null {
+  update(agents: readonly Partner[], t: number): UpdateStats | null {
     if (!this.explored() || t % this.config.agentUpdateFreq !== 0) return null;
     if (!this.initialExplorationDone) this.onFirstUpdate();
     this.initialExplorationDone = true;
@@ -193,12 +207,12 @@ export abstract class ActorCriticTrainer {
    * Replaces the learning step (not the cadence or the bookkeeping around it) with `hook`, or
    * restores it with null: for dry runs that check a schedule at full size without the arithmetic.
    */
-  setLearnHook(hook: ((agents: readonly ActorCriticTrainer[], t: number) => UpdateStats) | null): void {
+  setLearnHook(hook: ((agents: readonly Partner[], t: number) => UpdateStats) | null): void {
     this.learnHook = hook;
   }
 
   /** The algorithm's learning step on a sampled batch (the update proper). */
-  protected abstract learn(agents: readonly ActorCriticTrainer[]): UpdateStats;
+  protected abstract learn(agents: readonly Partner[]): UpdateStats;
 
   /** Called at the first update of a trajectory. */
   protected onFirstUpdate(): void {}
@@ -261,7 +275,7 @@ export abstract class ActorCriticTrainer {
   // --- update plumbing ---
 
   /** Draws this agent's index and gathers every agent's buffer at it (aligned transitions). */
-  protected sampleBatches(agents: readonly ActorCriticTrainer[]): ReplayBatch[] {
+  protected sampleBatches(agents: readonly Partner[]): ReplayBatch[] {
     this.replay.makeIndex(this.rngs.replay, this.index);
     return agents.map((a) => {
       let b = this.batches.get(a);
@@ -275,12 +289,16 @@ export abstract class ActorCriticTrainer {
    * Every agent's target action for the next observations: agents that need their opponent's
    * target action (LeMOL) are computed after the others (lemol-spec §4.1 step 1).
    */
-  protected targetActions(agents: readonly ActorCriticTrainer[], obsNext: readonly tf.Tensor2D[]): tf.Tensor2D[] {
+  protected targetActions(agents: readonly Partner[], obsNext: readonly tf.Tensor2D[]): tf.Tensor2D[] {
     const B = obsNext[0].shape[0];
     const out: tf.Tensor2D[] = new Array(agents.length);
     const order = agents.map((_, j) => j).sort((a, b) => Number(agents[a].targetNeedsOpponent) - Number(agents[b].targetNeedsOpponent));
     for (const j of order) {
       const a = agents[j];
+      if (!(a instanceof ActorCriticTrainer)) {
+        out[j] = a.targetActionTensor(obsNext[j]);
+        continue;
+      }
       const opponent = a.targetNeedsOpponent ? out[1 - j] : null;
       out[j] = a.targetAction(obsNext[j], this.noise(a.pd, B, `target${j}`), opponent);
     }
@@ -288,13 +306,13 @@ export abstract class ActorCriticTrainer {
   }
 
   /** A sampled batch as tensors (call inside `tf.tidy`): every agent's obs, act, obs'; this agent's r and done. */
-  protected batchTensors(agents: readonly ActorCriticTrainer[], batches: readonly ReplayBatch[]) {
+  protected batchTensors(agents: readonly Partner[], batches: readonly ReplayBatch[]) {
     const B = this.config.batchSize;
     const i = this.agentIndex;
     return {
-      obs: agents.map((a, j) => tf.tensor2d(batches[j].obs, [B, a.obsSize])),
-      act: agents.map((a, j) => tf.tensor2d(batches[j].act, [B, a.pd.actionSize])),
-      obsNext: agents.map((a, j) => tf.tensor2d(batches[j].obsNext, [B, a.obsSize])),
+      obs: agents.map((_, j) => tf.tensor2d(batches[j].obs, [B, this.obsSizes[j]])),
+      act: agents.map((_, j) => tf.tensor2d(batches[j].act, [B, this.actionSizes[j]])),
+      obsNext: agents.map((_, j) => tf.tensor2d(batches[j].obsNext, [B, this.obsSizes[j]])),
       rew: tf.tensor2d(batches[i].rew, [B, 1]),
       done: tf.tensor2d(batches[i].done, [B, 1]),
     };

@@ -17,7 +17,7 @@
 import { tf } from "../nn/backend.js";
 import type { MLP } from "../nn/mlp.js";
 import { concatColumns, sliceColumns } from "../nn/ops.js";
-import { ActorCriticTrainer, TrainerOptions, UpdateStats, sum } from "./actor-critic.js";
+import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "./actor-critic.js";
 
 export { MADDPG_DEFAULTS, type MADDPGConfig, type UpdateStats } from "./actor-critic.js";
 
@@ -65,7 +65,7 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
    * in agent order: their buffers are read at this agent's sampled index, their target actors give
    * the next actions.
    */
-  protected learn(agents: readonly ActorCriticTrainer[]): UpdateStats {
+  protected learn(agents: readonly Partner[]): UpdateStats {
     const cfg = this.config;
     const i = this.agentIndex;
     const batches = this.sampleBatches(agents);

@@ -1,9 +1,10 @@
 /**
  * The experiment configuration: one typed schema with the names and defaults of the original
- * `train.py` flags (lemol-spec §7, the initial release's README column), from which the CLI's
+ * `train.py` flags (lemol-spec §7, the initial release's README column, with the later release's
+ * options added), from which the CLI's
  * parser, `lemol train --help` and the notebook API's option checking are all generated, so they
- * cannot disagree. Options of the later release that are not implemented yet are recognised and
- * refused with a clear error, never silently ignored.
+ * cannot disagree. An option marked not implemented (none at present) is recognised and refused
+ * with a clear error, never silently ignored.
  */
 
 export type OptionType = "string" | "int" | "number" | "boolean";
@@ -33,19 +34,10 @@ const opt = (name: string, type: OptionType, def: OptionDef["default"], help: st
   ...extra,
 });
 
-const later = (name: string, type: OptionType, def: OptionDef["default"], help: string): OptionDef => ({
-  name,
-  type,
-  default: def,
-  help,
-  implemented: false,
-  note: "a later-release option, not implemented yet",
-});
-
 /** Every option, in `--help` order. */
 export const OPTIONS: readonly OptionDef[] = [
   // environment
-  opt("scenario", "string", "simple_push", "MPE scenario (LeMOL needs a two-player one)"),
+  opt("scenario", "string", "simple_push", "MPE scenario (LeMOL needs a two-player one), or uav for the UAV grid world"),
   opt("max_episode_len", "int", 25, "steps per episode", { min: 1 }),
   opt("num_episodes", "int", 10000, "episodes per trajectory (one full learning run of the opponent)", { min: 1 }),
   opt("num_adversaries", "int", 1, "number of adversaries (used for M3DDPG's sides)", { min: 0 }),
@@ -79,6 +71,25 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("lemol_true_action_feed_proportion", "number", 1.0, "oracle: probability of feeding the truth", { min: 0, max: 1 }),
   opt("feed_lemol_true_action_before", "int", 25, "oracle: feed the truth at episode steps before this"),
   opt("feed_lemol_true_action_after", "int", -1, "oracle: ... or after this"),
+  opt("lemol_oracle_baseline_acc", "number", 0.55, "oracle (later release, --revision head): also feed the truth with this probability outside the window", { min: 0, max: 1 }),
+  opt("block_processing", "boolean", false, "LeMOL-EP: summarise each period of agent_update_freq steps with a bidirectional LSTM; the slow LSTM steps once per period; chunk_length counts periods"),
+  opt("episode_embedding_dim", "int", 128, "LeMOL-EP period summary size (even: half per direction)", { min: 2 }),
+  opt("recurrent_om_prediction", "boolean", false, "in-episode LSTM over LeMOL's observations for the OM prediction, reset each episode (needs --block_processing)"),
+  opt("in_ep_lstm_dim", "int", 32, "units of the in-episode LSTM", { min: 1 }),
+  opt("ablate_lemol_lstm", "boolean", false, "ablation: the OM predicts from the observation only (no learning feature; the slow LSTM is not trained)"),
+  opt("use_triplet_representation_loss", "boolean", false, "add the triplet representation loss on the slow LSTM's states to OM training"),
+  opt("rep_loss_pos_dist", "int", 3, "triplet loss: maximum distance of a positive", { min: 1 }),
+  opt("rep_loss_neg_dist", "int", 40, "triplet loss: distance of a negative (plus up to rep_loss_pos_dist)", { min: 1 }),
+  opt("representation_loss_weight", "number", 0.1, "triplet loss weight", { min: 0 }),
+  opt("representation_loss_decay_base", "number", 15, "triplet loss weight decay: weight x base / (base + chunk)", { exclusiveMin: 0 }),
+  opt("decentralise_lemol_obs", "boolean", false, "LeMOL's critic sees only its own observation (and both actions)"),
+  opt("fully_decentralise_lemol", "boolean", false, "LeMOL uses no centralised information: the OM's predictions replace the opponent's target action and stored action in its update (implies --decentralise_lemol_obs)"),
+  opt("use_alternative_lstm", "boolean", false, "the original's experimental slow-LSTM cell: an MLP on [opponent action ‖ h] feeds a learning feature into each step (per-step model only; the first release's --use_standard_lstm off)"),
+  opt("learning_feature_dim", "int", 64, "learning-feature size of the alternative cell", { min: 1 }),
+  opt("skip_to_om_training", "boolean", false, "skip play in every cycle and train the OM on the experience files already in --lemol_save_path"),
+  opt("skip_to_om_training_first_cycle", "boolean", false, "skip play in cycle 0 only"),
+  opt("log_om_influence", "boolean", false, "log the OM's influence on LeMOL's policy, mean((d logits / d m)^2)"),
+  opt("log_om_influence_freq", "int", 5, "... every this many steps", { min: 1 }),
   opt("revision", "string", "init", "which release's OM alignment to follow: init (the seed) or head (the later release)", { choices: ["init", "head"] }),
   // run, output, checkpoints
   opt("seed", "int", 71, "master seed of every random stream (the original fixes 71)", { min: 0 }),
@@ -95,43 +106,36 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("load_good", "string", null, "... to load the good agents from (the others keep their fresh weights unless --load_name)"),
   opt("load_bad", "string", null, "... to load the bad agents from"),
   opt("checkpoint_replay", "boolean", false, "include the replay buffers in checkpoints (large; needed to resume mid-trajectory with exactly the numbers of an uninterrupted run)"),
-  // later release, recognised
-  later("block_processing", "boolean", false, "LeMOL-EP: bidirectional-LSTM episode summaries"),
-  later("episode_embedding_dim", "int", 128, "LeMOL-EP episode embedding size"),
-  later("recurrent_om_prediction", "boolean", false, "in-episode LSTM for the OM prediction"),
-  later("in_ep_lstm_dim", "int", 32, "in-episode LSTM units"),
-  later("decentralise_lemol_obs", "boolean", false, "LeMOL critic on its own observation"),
-  later("fully_decentralise_lemol", "boolean", false, "LeMOL without centralised information"),
-  later("use_triplet_representation_loss", "boolean", false, "triplet representation loss"),
-  later("rep_loss_pos_dist", "int", 3, "triplet loss positive distance"),
-  later("rep_loss_neg_dist", "int", 40, "triplet loss negative distance"),
-  later("representation_loss_weight", "number", 0.1, "triplet loss weight"),
-  later("representation_loss_decay_base", "number", 15, "triplet loss decay base"),
-  later("ablate_lemol_lstm", "boolean", false, "ablated LeMOL-EP"),
-  later("lemol_oracle_baseline_acc", "number", 0.55, "oracle baseline accuracy (HEAD)"),
-  later("skip_to_om_training", "boolean", false, "skip play and train the OM on existing files"),
-  later("skip_to_om_training_first_cycle", "boolean", false, "skip play in cycle 0 only"),
-  later("log_om_influence", "boolean", false, "log the OM's influence on the policy"),
-  later("log_om_influence_freq", "int", 5, "OM influence logging frequency"),
-  later("learning_feature_dim", "int", 64, "custom LSTM cell feature size"),
-  later("use_alternative_lstm", "boolean", false, "custom LSTM cell"),
-  later("ppo_lambda", "number", 0.97, "PPO GAE lambda"),
-  later("ppo_pi_lr", "number", 3e-4, "PPO policy learning rate"),
-  later("ppo_vf_lr", "number", 1e-3, "PPO value learning rate"),
-  later("ppo_target_kl", "number", 0.01, "PPO early-stopping KL"),
-  later("ppo_clip_ratio", "number", 0.2, "PPO clip ratio"),
-  later("ppo_train_cycles", "int", 80, "PPO training iterations"),
-  later("ppo_history_length", "int", 250, "PPO buffer length"),
-  later("verbose_ppo", "boolean", false, "PPO messages"),
-  later("uav_grid_height", "int", 3, "UAV grid height"),
-  later("uav_grid_width", "int", 3, "UAV grid width"),
-  later("uav_seeker_noise", "number", 0.3, "UAV seeker noise"),
-  later("uav_target_noise", "number", 0.45, "UAV target noise"),
-  later("uav_listen_imp", "number", 0.1, "UAV listening improvement"),
-  later("uav_reward_scale", "number", 1.0, "UAV reward scale"),
+  // PPO (the later release's baseline; a correct PPO, see src/agents/ppo.ts)
+  opt("ppo_lambda", "number", 0.97, "PPO: GAE lambda", { min: 0, max: 1 }),
+  opt("ppo_pi_lr", "number", 3e-4, "PPO: policy learning rate", { exclusiveMin: 0 }),
+  opt("ppo_vf_lr", "number", 1e-3, "PPO: value learning rate", { exclusiveMin: 0 }),
+  opt("ppo_target_kl", "number", 0.01, "PPO: stop the policy steps of an update when the approximate KL exceeds 1.5 x this", { exclusiveMin: 0 }),
+  opt("ppo_clip_ratio", "number", 0.2, "PPO: clip ratio of the surrogate objective", { exclusiveMin: 0 }),
+  opt("ppo_train_cycles", "int", 80, "PPO: maximum policy steps, and value steps, per update", { min: 1 }),
+  opt("ppo_history_length", "int", 250, "PPO: steps collected per update", { min: 1 }),
+  opt("verbose_ppo", "boolean", false, "PPO: print early stops on the KL"),
+  // the UAV grid world (--scenario uav)
+  opt("uav_grid_height", "int", 3, "UAV grid rows (at least 2)", { min: 2 }),
+  opt("uav_grid_width", "int", 3, "UAV grid columns (at least 2)", { min: 2 }),
+  opt("uav_seeker_noise", "number", 0.3, "UAV: probability that the seeker's reading of the target is wrong", { min: 0, max: 1 }),
+  opt("uav_target_noise", "number", 0.45, "UAV: probability that the target's reading of the seeker is wrong", { min: 0, max: 1 }),
+  opt("uav_listen_imp", "number", 0.1, "UAV: how much staying put (listening) lowers the noise (the original ignored this option)"),
+  opt("uav_reward_scale", "number", 1.0, "UAV: reward for finding / escaping"),
 ];
 
 export const OPTION_BY_NAME: ReadonlyMap<string, OptionDef> = new Map(OPTIONS.map((o) => [o.name, o]));
+
+/**
+ * The README's option table (between `<!-- options:begin -->` and `<!-- options:end -->`),
+ * generated from the schema so that it cannot disagree with `--help` (a test compares them;
+ * `npm run docs:options` rewrites it).
+ */
+export function optionsMarkdownTable(): string {
+  const cell = (v: string) => v.replace(/\|/g, "\\|");
+  const rows = OPTIONS.map((o) => `| \`--${o.name}\` | ${o.default === null ? "—" : `\`${o.default}\``} | ${o.implemented ? "yes" : "not yet"} | ${cell(o.help)} |`);
+  return ["| option | default | supported | what it does |", "|---|---|---|---|", ...rows].join("\n");
+}
 
 /** The experiment configuration, keys as the original's flags. */
 export interface ExperimentConfig {
@@ -167,6 +171,39 @@ export interface ExperimentConfig {
   lemol_true_action_feed_proportion: number;
   feed_lemol_true_action_before: number;
   feed_lemol_true_action_after: number;
+  lemol_oracle_baseline_acc: number;
+  block_processing: boolean;
+  episode_embedding_dim: number;
+  recurrent_om_prediction: boolean;
+  in_ep_lstm_dim: number;
+  ablate_lemol_lstm: boolean;
+  use_triplet_representation_loss: boolean;
+  rep_loss_pos_dist: number;
+  rep_loss_neg_dist: number;
+  representation_loss_weight: number;
+  representation_loss_decay_base: number;
+  decentralise_lemol_obs: boolean;
+  fully_decentralise_lemol: boolean;
+  use_alternative_lstm: boolean;
+  learning_feature_dim: number;
+  skip_to_om_training: boolean;
+  skip_to_om_training_first_cycle: boolean;
+  log_om_influence: boolean;
+  log_om_influence_freq: number;
+  ppo_lambda: number;
+  ppo_pi_lr: number;
+  ppo_vf_lr: number;
+  ppo_target_kl: number;
+  ppo_clip_ratio: number;
+  ppo_train_cycles: number;
+  ppo_history_length: number;
+  verbose_ppo: boolean;
+  uav_grid_height: number;
+  uav_grid_width: number;
+  uav_seeker_noise: number;
+  uav_target_noise: number;
+  uav_listen_imp: number;
+  uav_reward_scale: number;
   revision: "init" | "head";
   seed: number;
   run_dir: string | null;
@@ -230,6 +267,19 @@ export function resolveConfig(partial: Record<string, unknown> = {}): Experiment
   for (const def of OPTIONS) if (def.implemented && !(def.name in out)) out[def.name] = def.default;
   const cfg = out as unknown as ExperimentConfig;
   if (cfg.discrete_actions) cfg.train_lemol_om_on_oh = true; // as the original's __main__ does
+  if (cfg.fully_decentralise_lemol) cfg.decentralise_lemol_obs = true; // as the later release's __main__ does
+  if (cfg.recurrent_om_prediction && !cfg.block_processing) {
+    throw new ConfigError("--recurrent_om_prediction needs --block_processing: the in-episode LSTM restarts every period, and only LeMOL-EP has periods");
+  }
+  if (cfg.use_alternative_lstm && cfg.block_processing) throw new ConfigError("--use_alternative_lstm is a cell of the per-step opponent model: it does not combine with --block_processing");
+  if (cfg.block_processing && cfg.episode_embedding_dim % 2 !== 0) {
+    throw new ConfigError(`--episode_embedding_dim: must be even (half for each direction of the bidirectional LSTM), got ${cfg.episode_embedding_dim}`);
+  }
+  if (cfg.use_triplet_representation_loss && cfg.chunk_length < cfg.rep_loss_neg_dist + cfg.rep_loss_pos_dist) {
+    throw new ConfigError(
+      `--use_triplet_representation_loss: a chunk of --chunk_length ${cfg.chunk_length} ${cfg.block_processing ? "periods" : "steps"} is too short for --rep_loss_neg_dist ${cfg.rep_loss_neg_dist} + --rep_loss_pos_dist ${cfg.rep_loss_pos_dist}`,
+    );
+  }
   return cfg;
 }
 

@@ -20,6 +20,8 @@ import { inspect } from "node:util";
 import { animationHtml } from "../envs/render.js";
 import { writeFileAtomic } from "../util/fs.js";
 import type { ActorCriticTrainer, MADDPGConfig, UpdateStats } from "../agents/actor-critic.js";
+import { PPOAgentTrainer, PPOStats } from "../agents/ppo.js";
+import { UAVEnv } from "../envs/uav.js";
 import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
 import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData, chunkPlan } from "../agents/lemol/om-training.js";
 import { MADDPGAgentTrainer, MADDPGVariant } from "../agents/maddpg.js";
@@ -39,7 +41,10 @@ import { LiveProgress } from "../notebook/progress.js";
 import { gitCommit, hostInfo, libraryVersion, Manifest, RunDir } from "./run-dir.js";
 
 /** Policies the experiment can build now. */
-export const EXPERIMENT_POLICIES = ["lemol", "maddpg", "ddpg", "mmmaddpg"] as const;
+export const EXPERIMENT_POLICIES = ["lemol", "maddpg", "ddpg", "mmmaddpg", "ppo"] as const;
+
+/** A learner of the experiment: the MADDPG family (LeMOL included) or PPO. */
+export type Trainer = ActorCriticTrainer | PPOAgentTrainer;
 
 /** Where the schedule stands. */
 export type Phase = "play" | "om_training" | "done";
@@ -117,7 +122,10 @@ interface StepBuffers {
 export class Experiment {
   readonly config: Readonly<ExperimentConfig>;
   readonly runDir: RunDir;
-  readonly env: MultiAgentEnv;
+  /** The MPE environment, or the UAV grid world (`--scenario uav`). */
+  readonly env: MultiAgentEnv | UAVEnv;
+  /** Per agent: whether it is an adversary ("bad"). */
+  readonly adversary: readonly boolean[];
   readonly backend: BackendInfo;
   readonly metrics: MetricsLog;
   /** trainers[side][policy] is the trainer list for that policy, one per agent of that side. */
@@ -143,7 +151,7 @@ export class Experiment {
   episodeStep = 0;
   postExplorationSteps = 0;
   episodesCompleted = 0;
-  private agents: ActorCriticTrainer[] = [];
+  private agents: Trainer[] = [];
   private lemolIndex = -1;
   private info: TrajectoryInfo | null = null;
   private episodeRewards: number[][] = [];
@@ -153,7 +161,7 @@ export class Experiment {
   private readonly recorder: ExperienceRecorder | null;
   private readonly buffers: StepBuffers;
 
-  private readonly trainers = new Map<string, ActorCriticTrainer>();
+  private readonly trainers = new Map<string, Trainer>();
   private readonly listeners = new Map<ExperimentEvent, Set<(e: never) => void>>();
   private readonly print: (line: string) => void;
   private readonly omRng: Rng;
@@ -211,8 +219,9 @@ export class Experiment {
     const saved = reader.header.config as Record<string, unknown> | undefined;
     if (!saved) throw new CheckpointError(`${dir}: the checkpoint records no config`);
     for (const def of OPTIONS) {
-      if (def.name === "run_dir") continue;
-      const a = saved[def.name] ?? null;
+      if (def.name === "run_dir" || !def.implemented) continue;
+      // an option added after the checkpoint was made had its default then
+      const a = def.name in saved ? (saved[def.name] ?? null) : def.default;
       const b = (config as unknown as Record<string, unknown>)[def.name] ?? null;
       if (a !== b) throw new CheckpointError(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`);
     }
@@ -228,24 +237,48 @@ export class Experiment {
     this.reporter = hooks.progress !== undefined ? hooks.progress : inNotebook() ? new LiveProgress() : null;
     this.interrupts = hooks.interrupts !== undefined ? hooks.interrupts : inNotebook() ? onKernelInterrupt : null;
     const cfg = this.config;
-    const scenario = getScenario(cfg.scenario);
+    const uav = cfg.scenario.startsWith("uav");
+    const scenario = uav ? null : getScenario(cfg.scenario);
     this.policies = policyLists(cfg);
     for (const p of [...this.policies.bad, ...this.policies.good]) {
       if (!(EXPERIMENT_POLICIES as readonly string[]).includes(p)) {
-        throw new ConfigError(p === "ppo" ? "policy ppo: not implemented yet (a later-release baseline)" : `unknown policy "${p}"; expected one of: ${EXPERIMENT_POLICIES.join(", ")}`);
+        throw new ConfigError(`unknown policy "${p}"; expected one of: ${EXPERIMENT_POLICIES.join(", ")}`);
       }
     }
     this.evaluating = cfg.test || cfg.display || cfg.benchmark;
     const loads = cfg.load_name !== null || cfg.load_good !== null || cfg.load_bad !== null;
     if (loads && !this.evaluating) throw new ConfigError("--load_name/--load_good/--load_bad evaluate trained policies with --test, --display or --benchmark; to continue a run use --restore <run_dir>");
     if (this.evaluating && !loads) throw new ConfigError("--test/--display/--benchmark evaluate loaded policies: give --load_name <run_dir or checkpoint> (or --load_good / --load_bad)");
-    try {
-      this.env = new MultiAgentEnv(scenario, { seed: Rng.stream(cfg.seed, "env").int(2 ** 31), forceDiscreteAction: cfg.discrete_actions, benchmark: cfg.benchmark });
-    } catch (err) {
-      if (cfg.benchmark) throw new ConfigError(`--benchmark: ${(err as Error).message}`);
-      throw err;
+    const envSeed = Rng.stream(cfg.seed, "env").int(2 ** 31);
+    if (uav) {
+      if (cfg.benchmark) throw new ConfigError("--benchmark: the UAV grid world records no benchmark data");
+      if (cfg.block_processing) throw new ConfigError("--block_processing on the UAV grid world: LeMOL-EP's periods would have to follow episodes of varying length, which is not supported yet (per-step LeMOL works)");
+      try {
+        this.env = new UAVEnv({
+          height: cfg.uav_grid_height,
+          width: cfg.uav_grid_width,
+          seekerNoise: cfg.uav_seeker_noise,
+          targetNoise: cfg.uav_target_noise,
+          listenImprovement: cfg.uav_listen_imp,
+          rewardScale: cfg.uav_reward_scale,
+          maxEpisodeLen: cfg.max_episode_len,
+          seed: envSeed,
+        });
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
+      this.adversary = this.env.adversary;
+    } else {
+      try {
+        this.env = new MultiAgentEnv(scenario!, { seed: envSeed, forceDiscreteAction: cfg.discrete_actions, benchmark: cfg.benchmark });
+      } catch (err) {
+        if (cfg.benchmark) throw new ConfigError(`--benchmark: ${(err as Error).message}`);
+        throw err;
+      }
+      this.adversary = Array.from(this.env.world.layout.adversary, (x) => x === 1);
     }
-    const L = this.env.world.layout;
+    // the UAV env plays the arg-max of each action vector: the original forces discrete actions there
+    const discrete = cfg.discrete_actions || uav;
     this.lemolPresent = [...this.policies.bad, ...this.policies.good].includes("lemol");
     if (this.lemolPresent) {
       if (this.env.n !== 2) throw new ConfigError(`LeMOL needs a two-player scenario; ${cfg.scenario} has ${this.env.n} agents`);
@@ -254,12 +287,17 @@ export class Experiment {
     this.explorationSteps = cfg.batch_size * cfg.max_episode_len;
     const trajectorySteps = cfg.num_episodes * cfg.max_episode_len;
     if (this.lemolPresent && !this.evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0) {
-      const plan = chunkPlan(trajectorySteps, this.explorationSteps, cfg.chunk_length, cfg.revision);
+      // LeMOL-EP counts chunks in periods and follows the later release's data handling
+      const chunkSteps = cfg.block_processing ? cfg.chunk_length * cfg.agent_update_freq : cfg.chunk_length;
+      const plan = chunkPlan(trajectorySteps, this.explorationSteps, chunkSteps, cfg.block_processing ? "head" : cfg.revision);
       if (plan.chunks === 0) {
         throw new ConfigError(
-          `--chunk_length ${cfg.chunk_length} is larger than what a trajectory leaves for OM training (${trajectorySteps} steps - ${this.explorationSteps} exploration = ${Math.max(0, plan.length)}); raise --num_episodes or lower --batch_size/--chunk_length`,
+          `--chunk_length ${cfg.chunk_length}${cfg.block_processing ? ` periods of ${cfg.agent_update_freq} steps` : ""} is larger than what a trajectory leaves for OM training (${trajectorySteps} steps - ${this.explorationSteps} exploration = ${Math.max(0, plan.length)}); raise --num_episodes or lower --batch_size/--chunk_length`,
         );
       }
+    }
+    if ((cfg.skip_to_om_training || cfg.skip_to_om_training_first_cycle) && (!this.lemolPresent || cfg.feed_lemol_true_action || cfg.om_training_iters === 0 || this.evaluating)) {
+      throw new ConfigError("--skip_to_om_training skips play to train the opponent model: it needs a LeMOL agent, --om_training_iters > 0, and neither oracle mode nor an evaluation mode");
     }
     // evaluation plays each pairing's trajectories once, without OM training in between
     this.cycles = this.lemolPresent && !this.evaluating ? cfg.n_opp_cycles : 1;
@@ -282,7 +320,7 @@ export class Experiment {
       adversarialActor: cfg.m3ddpg_adversarial_actor,
     };
     for (let i = 0; i < this.env.n; i++) {
-      const side = L.adversary[i] ? "bad" : "good";
+      const side = this.adversary[i] ? "bad" : "good";
       for (const policy of this.policies[side]) {
         const name = `${policy}-${side}_agent_${i}`;
         const common = {
@@ -304,16 +342,49 @@ export class Experiment {
                   omlr: cfg.omlr,
                   revision: cfg.revision,
                   recurrentActivation: cfg.lstm_gate_activation,
-                  discreteActions: cfg.discrete_actions,
+                  discreteActions: discrete,
                   oracle: {
                     enabled: cfg.feed_lemol_true_action,
                     proportion: cfg.lemol_true_action_feed_proportion,
                     before: cfg.feed_lemol_true_action_before,
                     after: cfg.feed_lemol_true_action_after,
+                    baselineAccuracy: cfg.lemol_oracle_baseline_acc,
                   },
+                  blockProcessing: cfg.block_processing ? { embeddingDim: cfg.episode_embedding_dim } : null,
+                  inEpisodeUnits: cfg.recurrent_om_prediction ? cfg.in_ep_lstm_dim : null,
+                  ablate: cfg.ablate_lemol_lstm,
+                  triplet: cfg.use_triplet_representation_loss
+                    ? { positiveDistance: cfg.rep_loss_pos_dist, negativeDistance: cfg.rep_loss_neg_dist, weight: cfg.representation_loss_weight, decayBase: cfg.representation_loss_decay_base }
+                    : null,
+                  decentralise: cfg.fully_decentralise_lemol ? "full" : cfg.decentralise_lemol_obs ? "obs" : "none",
+                  alternativeCell: cfg.use_alternative_lstm ? { learningFeatureDim: cfg.learning_feature_dim } : null,
                 },
               })
-            : new MADDPGAgentTrainer({ ...common, variant: policy as MADDPGVariant });
+            : policy === "ppo"
+              ? new PPOAgentTrainer({
+                  name,
+                  agentIndex: i,
+                  obsSize: this.env.obsSizes[i],
+                  actionSize: this.env.actionSizes[i],
+                  discrete,
+                  seed: cfg.seed,
+                  streamKey: common.streamKey,
+                  config: {
+                    gamma: cfg.gamma,
+                    lambda: cfg.ppo_lambda,
+                    piLr: cfg.ppo_pi_lr,
+                    vfLr: cfg.ppo_vf_lr,
+                    targetKl: cfg.ppo_target_kl,
+                    clipRatio: cfg.ppo_clip_ratio,
+                    trainCycles: cfg.ppo_train_cycles,
+                    historyLength: cfg.ppo_history_length,
+                    numUnits: cfg.num_units,
+                    maxEpisodeLen: cfg.max_episode_len,
+                    agentUpdateFreq: cfg.agent_update_freq,
+                    replayBufferCapacity: cfg.replay_buffer_capacity,
+                  },
+                })
+              : new MADDPGAgentTrainer({ ...common, variant: policy as MADDPGVariant });
         this.trainers.set(`${policy}/${i}`, trainer);
       }
     }
@@ -321,7 +392,7 @@ export class Experiment {
     const n = this.env.n;
     this.currentRewards = new Float64Array(n);
     // LeMOL plays one fixed slot (its side's agent) whatever the opponent
-    const lemolSlot = this.lemolPresent ? (this.policies.bad.includes("lemol") ? [...L.adversary].indexOf(1) : [...L.adversary].indexOf(0)) : -1;
+    const lemolSlot = this.lemolPresent ? this.adversary.indexOf(this.policies.bad.includes("lemol")) : -1;
     this.buffers = {
       obs: this.env.obsSizes.map((s) => new Float64Array(s)),
       act: this.env.actionSizes.map((s) => new Float64Array(s)),
@@ -345,10 +416,16 @@ export class Experiment {
       return;
     }
     this.metrics = new MetricsLog(this.runDir.metricsFile);
+    if (this.skipsPlay(0)) {
+      if (this.runDir.experienceFiles().length === 0) {
+        throw new ConfigError(`--skip_to_om_training: no experience files under ${this.runDir.experienceDir} to train on (give --lemol_save_path the experience directory of an earlier run)`);
+      }
+      this.phase_ = "om_training";
+    }
     this.writeManifest("running");
     this.print(`${cfg.exp_name} (${this.started})`);
     for (const [k, v] of Object.entries(cfg).sort(([a], [b]) => a.localeCompare(b))) this.print(`  ${k}: ${v}`);
-    const nBad = [...L.adversary].filter((x) => x).length;
+    const nBad = this.adversary.filter((x) => x).length;
     this.print(`${nBad} bad agents`);
     this.print(`${n - nBad} good agents`);
     if (this.policies.varying) this.print(`Training with varied ${this.policies.varying} agents ...`);
@@ -366,14 +443,14 @@ export class Experiment {
   }
 
   /** The trainer for an agent under pairing j. */
-  private trainerFor(agent: number, j: number): ActorCriticTrainer {
-    const side = this.env.world.layout.adversary[agent] ? "bad" : "good";
+  private trainerFor(agent: number, j: number): Trainer {
+    const side = this.adversary[agent] ? "bad" : "good";
     const list = this.policies[side];
     return this.trainers.get(`${list.length > 1 ? list[j] : list[0]}/${agent}`)!;
   }
 
   /** The trainers of the current pairing, in agent order. */
-  get pairing(): readonly ActorCriticTrainer[] {
+  get pairing(): readonly Trainer[] {
     return Array.from({ length: this.env.n }, (_, i) => this.trainerFor(i, this.opponent));
   }
 
@@ -384,7 +461,7 @@ export class Experiment {
   }
 
   /** Every trainer of the experiment (all policies of both sides). */
-  get allTrainers(): readonly ActorCriticTrainer[] {
+  get allTrainers(): readonly Trainer[] {
     return [...this.trainers.values()];
   }
 
@@ -446,6 +523,7 @@ export class Experiment {
     if (this.evaluating) {
       // the loaded weights are kept (the original re-initialised them here); acting starts at once
       for (const a of this.agents) {
+        if (a instanceof PPOAgentTrainer) continue;
         a.initialExplorationDone = true;
         if (a instanceof LeMOLAgentTrainer) {
           a.evaluating = true;
@@ -511,18 +589,21 @@ export class Experiment {
     if (L >= 0) {
       const lemol = agents[L] as LeMOLAgentTrainer;
       const opp = 1 - L;
-      (agents[opp] as MADDPGAgentTrainer).act(obs[opp], act[opp]);
+      (agents[opp] as MADDPGAgentTrainer | PPOAgentTrainer).act(obs[opp], act[opp]);
       const updateLF = this.postExplorationSteps >= F && this.postExplorationSteps % F === 0;
       lemol.predict(obs[L], act[opp], updateLF, this.episodeStep, m);
       lemol.act(obs[L], m, act[L]);
+      if (cfg.log_om_influence && this.trainStep % cfg.log_om_influence_freq === 0) {
+        this.row({ train_step: this.trainStep, episode: this.episodesCompleted, agent: lemol.name, metric: "om_influence", value: lemol.omInfluence(obs[L], m) });
+      }
     } else {
-      for (let a = 0; a < n; a++) (agents[a] as MADDPGAgentTrainer).act(obs[a], act[a]);
+      for (let a = 0; a < n; a++) (agents[a] as MADDPGAgentTrainer | PPOAgentTrainer).act(obs[a], act[a]);
     }
     for (let a = 0; a < n; a++) policy[a].set(act[a]);
     const r = this.env.step(act);
     // with --discrete_actions the original env one-hots the movement in place: that is what is stored
     for (let a = 0; a < n; a++) {
-      if (cfg.discrete_actions && this.env.world.layout.movable[a]) oneHotMovement(act[a], stored[a]);
+      if (cfg.discrete_actions && this.env instanceof MultiAgentEnv && this.env.world.layout.movable[a]) oneHotMovement(act[a], stored[a]);
       else stored[a].set(act[a]);
     }
     this.episodeStep++;
@@ -544,7 +625,12 @@ export class Experiment {
       if (this.evaluating) {
         if (a === L) (agents[a] as LeMOLAgentTrainer).score(m, stored[1 - a]);
       } else if (a === L) (agents[a] as LeMOLAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished, m, stored[1 - a]);
-      else (agents[a] as MADDPGAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished);
+      else {
+        const t = agents[a];
+        // PPO bootstraps differently at a true end and at the time limit
+        if (t instanceof PPOAgentTrainer) t.experience(obs[a], stored[a], r.rewards[a], r.obs[a], allDone, terminal);
+        else (t as MADDPGAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished);
+      }
       this.currentRewards[a] += r.rewards[a];
     }
     if (this.displayFrames) this.displayFrames.push(this.env.render({ caption: `${this.info!.pair} · episode ${this.episodesCompleted + 1} · step ${this.episodeStep}` }));
@@ -564,7 +650,14 @@ export class Experiment {
       for (const a of agents) a.preupdate();
       allUpdated = true;
       for (let a = 0; a < n; a++) {
-        const u = agents[a].update(agents, this.trainStep);
+        const t = agents[a];
+        if (t instanceof PPOAgentTrainer) {
+          // PPO learns on its own cadence (every ppo_history_length steps): it does not gate the logging
+          const u = t.update(this.trainStep);
+          if (u) this.addPPOUpdate(a, u);
+          continue;
+        }
+        const u = t.update(agents, this.trainStep);
         if (u) this.addUpdate(a, u);
         else allUpdated = false;
       }
@@ -573,7 +666,8 @@ export class Experiment {
 
     this.trainStep++;
     const lemol = L >= 0 ? agents[L] : null;
-    const explorationOver = cfg.revision === "init" && lemol ? lemol.initialExplorationDone : agents.every((a) => a.initialExplorationDone);
+    // PPO has no exploration phase of its own (it learns from its first full history)
+    const explorationOver = cfg.revision === "init" && lemol ? (lemol as ActorCriticTrainer).initialExplorationDone : agents.every((a) => a instanceof PPOAgentTrainer || a.initialExplorationDone);
     if (explorationOver) this.postExplorationSteps++;
     this.rateSteps++;
     if (cfg.benchmark && this.benchmarkData.length >= cfg.benchmark_iters) this.finishBenchmark();
@@ -598,18 +692,28 @@ export class Experiment {
       if (!r) readers.set(where, (r = loadCheckpoint(checkpointDirOf(where))));
       return r;
     };
-    const L = this.env.world.layout;
     for (const [key, t] of this.trainers) {
-      const side = L.adversary[t.agentIndex] ? "bad" : "good";
+      const side = this.adversary[t.agentIndex] ? "bad" : "good";
       const from = (side === "bad" ? cfg.load_bad : cfg.load_good) ?? cfg.load_name;
       if (from === null) continue;
       const r = reader(from);
-      if (!r.has(`trainer/${key}/actor/0`)) {
+      if (!r.has(`trainer/${key}/${t instanceof PPOAgentTrainer ? "policy" : "actor"}/0`)) {
         const made = r.header.config as Record<string, unknown> | undefined;
         throw new CheckpointError(`${r.where} has no trainer "${key}" (it was made with --bad_policy ${made?.bad_policy} --good_policy ${made?.good_policy})`);
       }
       t.loadWeightsFrom(r, `trainer/${key}`);
     }
+  }
+
+  /** PPO's statistics, logged per episode as p_loss, v_loss and kl (its verbose mode prints early stops). */
+  private addPPOUpdate(a: number, u: PPOStats): void {
+    const s = this.updateSums[a];
+    s[0] += u.vLoss;
+    s[1] += u.piLoss;
+    s[2] += u.kl;
+    s[3] += 1;
+    const ppo = this.agents[a] as PPOAgentTrainer;
+    if (this.config.verbose_ppo && u.policySteps < ppo.config.trainCycles) this.print(`${ppo.name}: early stopping at step ${u.policySteps} due to reaching max kl`);
   }
 
   private addUpdate(a: number, u: UpdateStats): void {
@@ -670,9 +774,8 @@ export class Experiment {
       this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "episode_reward", value: rewards[i] });
       const s = this.updateSums[i];
       if (s[3] > 0) {
-        this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "q_loss", value: s[0] / s[3] });
-        this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "p_loss", value: s[1] / s[3] });
-        this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "q_value", value: s[2] / s[3] });
+        const names = a instanceof PPOAgentTrainer ? ["v_loss", "p_loss", "kl"] : ["q_loss", "p_loss", "q_value"];
+        for (let k = 0; k < 3; k++) this.row({ episode, train_step: this.trainStep, agent: a.name, metric: names[k], value: s[k] / s[3] });
         s.fill(0);
       }
     });
@@ -869,7 +972,13 @@ export class Experiment {
   private finishCycle(omTrained: boolean): void {
     this.emit("cycle_end", { cycle: this.cycle, omTrained });
     this.cycle++;
-    this.phase_ = this.cycle >= this.cycles ? "done" : "play";
+    this.phase_ = this.cycle >= this.cycles ? "done" : this.skipsPlay(this.cycle) ? "om_training" : "play";
+  }
+
+  /** `--skip_to_om_training` (every cycle) and `--skip_to_om_training_first_cycle` (cycle 0): no play, OM training on the files there are. */
+  private skipsPlay(cycle: number): boolean {
+    const cfg = this.config;
+    return this.omTrainingDue() && (cfg.skip_to_om_training || (cfg.skip_to_om_training_first_cycle && cycle === 0));
   }
 
   // --- the calls a notebook makes ---

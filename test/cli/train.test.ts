@@ -14,7 +14,8 @@ describe("lemol train", () => {
     assert.equal(r.code, 0);
     for (const o of OPTIONS) assert.match(r.stdout, new RegExp(`--${o.name}\\s`), o.name);
     assert.match(r.stdout, /--num_episodes\s+episodes per trajectory .*\(default: 10000\)/);
-    assert.match(r.stdout, /--block_processing\s.*\[not implemented yet\]/);
+    assert.doesNotMatch(r.stdout, /not implemented yet/);
+    assert.match(r.stdout, /--ppo_history_length\s.*\(default: 250\)/);
   });
 
   it("rejects bad input with one clear line and exit code 2, leaving nothing on disk", () => {
@@ -26,7 +27,8 @@ describe("lemol train", () => {
       [["--bad_policy", "lemool"], /unknown policy "lemool"/],
       [["--scenario", "simple_tag"], /LeMOL needs a two-player scenario; simple_tag has 4 agents/],
       [["--scenario", "simple_soccer"], /unknown scenario "simple_soccer"/],
-      [["--block_processing"], /--block_processing: a later-release option, not implemented yet/],
+      [["--recurrent_om_prediction"], /--recurrent_om_prediction needs --block_processing/],
+      [["--scenario", "uav", "--uav_grid_width", "1"], /--uav_grid_width: must be >= 2, got 1/],
       [["--num_episods", "3"], /unknown option --num_episods/],
       [["--batch_size", "many"], /--batch_size: expected a number, got "many"/],
     ] as const) {

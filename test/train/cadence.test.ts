@@ -1,5 +1,6 @@
 // The schedule at full default sizes (spec §9.2 items 2-4), with the learning step replaced by a
 // counting no-op: the real loop, cadence checks, in-play opponent model and experience files run.
+import type { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
@@ -28,7 +29,7 @@ async function dryRun(revision: "init" | "head") {
   });
   const updates = exp.pairing.map(() => ({ count: 0, first: -1 }));
   exp.pairing.forEach((t, i) =>
-    t.setLearnHook((_agents, step) => {
+    (t as ActorCriticTrainer).setLearnHook((_agents, step) => {
       if (updates[i].first < 0) updates[i].first = step;
       updates[i].count++;
       return ZERO;
@@ -78,7 +79,7 @@ async function checkFile(exp: Awaited<ReturnType<typeof experiment>>, lemol: LeM
   lemol.om.trainChunk = () => {
     calls++;
     lemol.om.iterations++;
-    return { loss: 0, accuracy: 0 };
+    return { loss: 0, accuracy: 0, triplet: NaN };
   };
   const before = lemol.om.iterations;
   const r = await trainOpponentModelPass(lemol.om, [file], { numTrajToTrain: 8, chunkLength: 64, revision: exp.config.revision, explorationSteps: 25_600, trainOnOneHot: false, rng: new Rng(1) }, () => {});

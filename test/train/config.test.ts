@@ -1,7 +1,8 @@
 // The configuration schema: README-I defaults, validation, the varying side.
+import * as fs from "node:fs";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, OPTIONS, policyLists, resolveConfig } from "../../src/train/config.js";
+import { ConfigError, OPTIONS, optionsMarkdownTable, policyLists, resolveConfig } from "../../src/train/config.js";
 
 describe("experiment configuration", () => {
   it("has the seed README's defaults, with scenario simple_push and one adversary", () => {
@@ -28,12 +29,21 @@ describe("experiment configuration", () => {
       [{ batch_size: 2.5 }, /--batch_size: expected an integer, got 2.5/],
       [{ revision: "tip" }, /--revision: "tip" is not one of init, head/],
       [{ scenario: 3 }, /--scenario: expected a string, got 3/],
-      [{ block_processing: true }, /--block_processing: a later-release option, not implemented yet/],
+      [{ use_alternative_lstm: true, block_processing: true }, /--use_alternative_lstm is a cell of the per-step opponent model/],
       [{ frobnicate: 1 }, /unknown option "frobnicate"/],
     ] as const) {
       assert.throws(() => resolveConfig(opts as Record<string, unknown>), (e: Error) => e instanceof ConfigError && msg.test(e.message));
     }
-    assert.equal(resolveConfig({ block_processing: false }).scenario, "simple_push", "an explicit default of a later option is harmless");
+    // implications of the later release's __main__, and impossible combinations
+    assert.equal(resolveConfig({ fully_decentralise_lemol: true }).decentralise_lemol_obs, true);
+    assert.throws(() => resolveConfig({ recurrent_om_prediction: true }), /needs --block_processing/);
+  });
+
+  it("documents every option in the README's table, as the schema has it (npm run docs:options)", () => {
+    const readme = fs.readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const block = readme.slice(readme.indexOf("<!-- options:begin -->") + "<!-- options:begin -->".length, readme.indexOf("<!-- options:end -->")).trim();
+    assert.equal(block, optionsMarkdownTable(), "the README's option table is stale: run npm run docs:options");
+    for (const o of OPTIONS) assert.ok(block.includes(`| \`--${o.name}\` |`), o.name);
   });
 
   it("splits '_'-separated policy lists and allows only one varying side", () => {
@@ -42,10 +52,12 @@ describe("experiment configuration", () => {
     assert.throws(() => policyLists(resolveConfig({ good_policy: "maddpg_maddpg" })), /listed twice/);
   });
 
-  it("marks every later-release option as recognised but not implemented", () => {
-    const later = OPTIONS.filter((o) => !o.implemented).map((o) => o.name);
-    for (const name of ["block_processing", "recurrent_om_prediction", "ablate_lemol_lstm", "uav_grid_height", "ppo_lambda", "use_triplet_representation_loss", "skip_to_om_training"]) assert.ok(later.includes(name), name);
+  it("implements every option of the original's train.py, the later release's included", () => {
+    assert.deepEqual(OPTIONS.filter((o) => !o.implemented).map((o) => o.name), []);
+    for (const name of ["block_processing", "recurrent_om_prediction", "ablate_lemol_lstm", "use_triplet_representation_loss", "skip_to_om_training", "fully_decentralise_lemol", "log_om_influence", "use_alternative_lstm", "ppo_lambda", "uav_grid_height"]) {
+      assert.ok(OPTIONS.some((o) => o.name === name), name);
+    }
     // the evaluation modes and checkpoint options are built
-    for (const name of ["test", "display", "benchmark", "benchmark_iters", "load_name", "load_good", "load_bad", "checkpoint_replay"]) assert.ok(!later.includes(name) && OPTIONS.some((o) => o.name === name), name);
+    for (const name of ["test", "display", "benchmark", "benchmark_iters", "load_name", "load_good", "load_bad", "checkpoint_replay"]) assert.ok(OPTIONS.some((o) => o.name === name && o.implemented), name);
   });
 });

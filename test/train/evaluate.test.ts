@@ -3,6 +3,7 @@
  * are used and kept (the original re-initialised them right after loading), nothing learns, the
  * opponent model predicts from the first step, and the outputs land in the run directory.
  */
+import type { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -38,7 +39,7 @@ describe("evaluating loaded policies", () => {
     assert.ok(acc.length > 0 && acc[0].train_step === 0, "tracked from step 0");
     // the weights after the evaluation are the checkpoint's (not re-initialised)
     const r = loadCheckpoint(path.join(trainedRun, "checkpoints", "latest"));
-    const lemol = exp.allTrainers.find((t) => t.name.startsWith("lemol"))!;
+    const lemol = exp.allTrainers.find((t) => t.name.startsWith("lemol")) as LeMOLAgentTrainer;
     assert.deepEqual(Array.from(lemol.actor.params[0].dataSync()), Array.from(r.f32("trainer/lemol/0/actor/0")));
     // another seed's fresh policies play differently
     const fresh = await Experiment.create({ ...ARCH, num_episodes: 6, traj_per_iter: 1, run_dir: tmpRun(), test: true, load_good: trainedRun }, { print: null });

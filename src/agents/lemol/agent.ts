@@ -11,17 +11,22 @@
  *     2. y = r + γ(1 − d)·Q'(o', a'_L, a'_opp); critic step on the stored actions
  *     3. actor: −mean Q(o, π_L([o_L ‖ m_stored]), a_opp stored) + 1e-3·mean(logits²)
  *     4. polyak; the first update of a trajectory turns in-play tracking on
+ *   variants (later release): `decentralise: "obs"` gives the critic [o_L ‖ a_0 ‖ a_1]; `"full"`
+ *   also replaces the opponent's target action and the actor's m and a_opp by the OM's prediction
+ *   from LeMOL's current slow state (no centralised information at all). The OM's own variants
+ *   (LeMOL-EP, the in-episode LSTM, ablation, triplet loss) live in opponent-model.ts.
  *
  * The opponent model persists across trajectories (that is the meta-learning); `resetLearner`
  * re-randomises only the actor, the critic and their targets.
  */
 import { tf } from "../../nn/backend.js";
 import type { RecurrentActivation } from "../../nn/lstm.js";
-import { concatColumns } from "../../nn/ops.js";
+import { concatColumns, sliceColumns } from "../../nn/ops.js";
 import { Rng } from "../../util/rng.js";
-import { ActorCriticTrainer, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
+import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
 import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.js";
-import { OpponentModel, Revision } from "./opponent-model.js";
+import { InEpisodeState, OpponentModel, Revision } from "./opponent-model.js";
+import type { TripletOptions } from "./triplet.js";
 
 export interface LeMOLOptions {
   /** Slow LSTM units (`--lstm_hidden_dim`). */
@@ -33,8 +38,24 @@ export interface LeMOLOptions {
   recurrentActivation: RecurrentActivation;
   /** `--discrete_actions`: the env plays one-hot actions, and m is the one-hot of the prediction. */
   discreteActions: boolean;
-  /** `--feed_lemol_true_action` and its options: the oracle baseline. */
-  oracle: { enabled: boolean; proportion: number; before: number; after: number };
+  /**
+   * `--feed_lemol_true_action` and its options: the oracle baseline. `baselineAccuracy`
+   * (`--lemol_oracle_baseline_acc`, later release only) also feeds the truth with that probability
+   * outside the window.
+   */
+  oracle: { enabled: boolean; proportion: number; before: number; after: number; baselineAccuracy?: number };
+  /** LeMOL-EP (`--block_processing`) with its summary size (`--episode_embedding_dim`). */
+  blockProcessing?: { embeddingDim: number } | null;
+  /** `--recurrent_om_prediction`: the in-episode LSTM's units (`--in_ep_lstm_dim`). */
+  inEpisodeUnits?: number | null;
+  /** `--ablate_lemol_lstm`. */
+  ablate?: boolean;
+  /** `--use_triplet_representation_loss` with its options. */
+  triplet?: TripletOptions | null;
+  /** `--use_alternative_lstm` with `--learning_feature_dim`. */
+  alternativeCell?: { learningFeatureDim: number } | null;
+  /** `--decentralise_lemol_obs` ("obs"), `--fully_decentralise_lemol` ("full"). */
+  decentralise?: "none" | "obs" | "full";
 }
 
 export interface LeMOLTrainerOptions extends TrainerOptions {
@@ -69,8 +90,14 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   /** Evaluating loaded policies: the OM predicts from the first step, and accuracy is tracked throughout. */
   evaluating = false;
 
+  /** The in-episode LSTM's state in play (with `--recurrent_om_prediction`), and its value before this step. */
+  readonly inEpisode: InEpisodeState | null;
+  private readonly inEpisodePrev: InEpisodeState | null;
+  private readonly decentralise: "none" | "obs" | "full";
   private readonly events: Float64Array;
   private readonly actorIn: Float64Array;
+  private readonly extra: Float64Array;
+  private influenceIn: Float32Array | null = null;
   private readonly oracleRng: Rng;
   private accSum = 0;
   private ceSum = 0;
@@ -80,8 +107,15 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   constructor(opts: LeMOLTrainerOptions) {
     const opp = 1 - opts.agentIndex;
     if (opts.obsSizes.length !== 2) throw new RangeError(`LeMOL needs a two-player game; this one has ${opts.obsSizes.length} agents`);
-    super(opts, opts.actionSizes[opp], sum(opts.obsSizes) + sum(opts.actionSizes), opts.actionSizes[opp]);
+    const decentralise = opts.lemol.decentralise ?? "none";
+    const U = opts.lemol.inEpisodeUnits ?? 0;
+    // the critic sees every observation, or (decentralised) only LeMOL's own
+    const criticObs = decentralise === "none" ? sum(opts.obsSizes) : opts.obsSizes[opts.agentIndex];
+    // replay extras: m, and for the fully decentralised update with the in-episode LSTM its states before and after the step
+    const extra = opts.actionSizes[opp] + (decentralise === "full" ? 4 * U : 0);
+    super(opts, opts.actionSizes[opp], criticObs + sum(opts.actionSizes), extra);
     this.options = opts.lemol;
+    this.decentralise = decentralise;
     this.opponentIndex = opp;
     this.oppActionSize = opts.actionSizes[opp];
     const key = opts.streamKey ?? opts.name;
@@ -95,7 +129,16 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       recurrentActivation: opts.lemol.recurrentActivation,
       rng: Rng.stream(opts.seed, `${key}/om-init`),
       name: `${opts.name}/om`,
+      blockProcessing: opts.lemol.blockProcessing ? { period: this.config.agentUpdateFreq, embeddingDim: opts.lemol.blockProcessing.embeddingDim } : null,
+      inEpisodeUnits: U || null,
+      ablate: opts.lemol.ablate ?? false,
+      triplet: opts.lemol.triplet ?? null,
+      tripletRng: Rng.stream(opts.seed, `${key}/om-triplet`),
+      alternativeCell: opts.lemol.alternativeCell ?? null,
     });
+    this.inEpisode = U ? { h: new Float64Array(U), c: new Float64Array(U) } : null;
+    this.inEpisodePrev = U ? { h: new Float64Array(U), c: new Float64Array(U) } : null;
+    this.extra = new Float64Array(extra);
     this.oracleRng = Rng.stream(opts.seed, `${key}/oracle`);
     this.h = new Float64Array(opts.lemol.lstmHiddenDim);
     this.c = new Float64Array(opts.lemol.lstmHiddenDim);
@@ -123,7 +166,9 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     const P = this.oppActionSize;
     if (o.oracle.enabled) {
       const window = episodeStep < o.oracle.before || episodeStep > o.oracle.after;
-      if (window && this.oracleRng.uniform() < o.oracle.proportion) this.copyAction(oppAction, m);
+      // the later release adds `or U' < lemol_oracle_baseline_acc` (drawn only when needed, as Python's `or`)
+      const truth = (window && this.oracleRng.uniform() < o.oracle.proportion) || (o.revision === "head" && this.oracleRng.uniform() < (o.oracle.baselineAccuracy ?? 0));
+      if (truth) this.copyAction(oppAction, m);
       else this.randomPrediction(m);
       return;
     }
@@ -137,7 +182,13 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       this.om.advance(this.events, this.config.agentUpdateFreq, this.h, this.c, this.useInitialState);
       this.useInitialState = false;
     }
-    this.om.predict(obs, this.h, this.useInitialState, m);
+    if (this.inEpisode) {
+      // the in-episode LSTM restarts from its learned initial state at each episode's first step
+      if (episodeStep === 0) this.om.initialInEpisodeState(this.inEpisode);
+      this.inEpisodePrev!.h.set(this.inEpisode.h);
+      this.inEpisodePrev!.c.set(this.inEpisode.c);
+    }
+    this.om.predict(obs, this.h, this.useInitialState, m, 0, this.inEpisode ?? undefined);
     if (o.discreteActions) oneHotInPlace(m, P);
   }
 
@@ -160,8 +211,47 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
    * opponent's executed action (lemol-spec §5.1).
    */
   experience(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean, m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
-    this.replay.add(obs, act, rew, obsNext, done, m);
+    const x = this.extra;
+    for (let k = 0; k < this.oppActionSize; k++) x[k] = m[k];
+    if (this.decentralise === "full" && this.inEpisode) {
+      // the in-episode states before and after this step, for the OM's prediction at o and o'
+      const U = this.inEpisode.h.length;
+      let k = this.oppActionSize;
+      x.set(this.inEpisodePrev!.h, k);
+      x.set(this.inEpisodePrev!.c, (k += U));
+      x.set(this.inEpisode.h, (k += U));
+      x.set(this.inEpisode.c, (k += U));
+    }
+    this.replay.add(obs, act, rew, obsNext, done, x);
     this.score(m, oppAction);
+  }
+
+  /**
+   * The OM's influence on the policy (`--log_om_influence`): mean((∂ logits_π / ∂ m)²) at the
+   * actor input [obs ‖ m].
+   */
+  omInfluence(obs: ArrayLike<number>, m: ArrayLike<number>): number {
+    const n = this.obsSize + this.oppActionSize;
+    const L = this.pd.paramSize;
+    // one row per logit: the backward pass of the identity gives each logit's input gradient
+    const x = (this.influenceIn ??= new Float32Array(L * n));
+    for (let r = 0; r < L; r++) {
+      for (let k = 0; k < this.obsSize; k++) x[r * n + k] = obs[k];
+      for (let k = 0; k < this.oppActionSize; k++) x[r * n + this.obsSize + k] = m[k];
+    }
+    return tf.tidy(() => {
+      const cache = this.actor.forward(tf.tensor2d(x, [L, n]));
+      const jacobian = this.actor.inputGrad(cache, tf.eye(L) as tf.Tensor2D);
+      return tf.mean(tf.square(sliceColumns(jacobian, this.obsSize, this.oppActionSize))).dataSync()[0];
+    });
+  }
+
+  /** LeMOL's current learning feature (the slow state in play, or the learned initial one). */
+  private learningFeature(): Float64Array {
+    if (!this.useInitialState) return this.h;
+    const h = new Float64Array(this.h.length);
+    this.om.initialState(h, new Float64Array(this.c.length));
+    return h;
   }
 
   /** While tracking, scores the prediction m against the opponent's executed action. */
@@ -196,25 +286,46 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.tracking = true;
   }
 
-  protected learn(agents: readonly ActorCriticTrainer[]): UpdateStats {
+  protected learn(agents: readonly Partner[]): UpdateStats {
     const cfg = this.config;
     const B = cfg.batchSize;
     const i = this.agentIndex;
+    const opp = this.opponentIndex;
     const batches = this.sampleBatches(agents);
+    const full = this.decentralise === "full";
+    const lf = full ? this.learningFeature() : null;
     const stats = tf.tidy(() => {
       const { obs, act, obsNext, rew, done } = this.batchTensors(agents, batches);
-      const m = tf.tensor2d(batches[i].extra, [B, this.oppActionSize]);
+      const P = this.oppActionSize;
+      const extra = tf.tensor2d(batches[i].extra, [B, this.replay.extraSize]);
+      let m = extra.shape[1] === P ? (extra as tf.Tensor2D) : sliceColumns(extra, 0, P);
 
-      // 1-2. the opponent's target action, then LeMOL's conditioned on it; TD target
-      const actNext = this.targetActions(agents, obsNext);
+      // 1-2. the opponent's target action (its target actor, or fully decentralised the OM's
+      // prediction at o'), then LeMOL's conditioned on it; TD target
+      let actNext: tf.Tensor2D[];
+      let actActor = act;
+      if (full) {
+        const U = this.om.inEpisodeUnits;
+        const state = (k: number) => (U ? sliceColumns(extra, P + k * U, U) : null);
+        const before = U ? { h: state(0)!, c: state(1)! } : null;
+        const after = U ? { h: state(2)!, c: state(3)! } : null;
+        const oppNext = this.om.predictBatch(obsNext[i], lf!, after);
+        actNext = agents.map(() => oppNext);
+        actNext[i] = this.targetAction(obsNext[i], this.noise(this.pd, B, `target${i}`), oppNext);
+        // the actor's m and the opponent action its critic sees are the OM's fresh prediction at o
+        m = this.om.predictBatch(obs[i], lf!, before);
+        actActor = act.map((a, j) => (j === opp ? m : a));
+      } else {
+        actNext = this.targetActions(agents, obsNext);
+      }
       const qNext = this.targetCritic.apply(this.criticInput(obsNext, actNext));
       const y = this.tdTarget(rew, done, qNext);
 
       // critic on the stored (true) actions
       const { q, qLoss } = this.criticStep(obs, act, y);
 
-      // 3. actor on [o_L ‖ m as stored], against the stored opponent action
-      const pLoss = this.actorStep(this.actor.forward(concatColumns([obs[i], m])), obs, act);
+      // 3. actor on [o_L ‖ m as stored], against the stored opponent action (or both from the OM)
+      const pLoss = this.actorStep(this.actor.forward(concatColumns([obs[i], m])), obs, actActor);
 
       // 4. targets
       this.followTargets();
@@ -244,6 +355,9 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     w.array(`${prefix}/play/events`, Float64Array.from(this.events));
     w.value(`${prefix}/play/flags`, { useInitialState: this.useInitialState, tracking: this.tracking, accSum: this.accSum, ceSum: this.ceSum, xentSum: this.xentSum, tracked: this.tracked });
     w.rng(`${prefix}/rng/oracle`, this.oracleRng);
+    if (this.inEpisode) {
+      w.array(`${prefix}/play/in_episode`, Float64Array.from([...this.inEpisode.h, ...this.inEpisode.c, ...this.inEpisodePrev!.h, ...this.inEpisodePrev!.c]));
+    }
   }
 
   override loadWeightsFrom(r: CheckpointReader, prefix: string): void {
@@ -264,6 +378,14 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.xentSum = f.xentSum;
     this.tracked = f.tracked;
     r.rng(`${prefix}/rng/oracle`, this.oracleRng);
+    if (this.inEpisode) {
+      const U = this.inEpisode.h.length;
+      const v = r.f64(`${prefix}/play/in_episode`, 4 * U);
+      this.inEpisode.h.set(v.subarray(0, U));
+      this.inEpisode.c.set(v.subarray(U, 2 * U));
+      this.inEpisodePrev!.h.set(v.subarray(2 * U, 3 * U));
+      this.inEpisodePrev!.c.set(v.subarray(3 * U, 4 * U));
+    }
     return out;
   }
 
@@ -272,6 +394,19 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.om.initialState(this.h, this.c);
     this.useInitialState = true;
     this.events.fill(0);
+    if (this.inEpisode) this.om.initialInEpisodeState(this.inEpisode);
+  }
+
+  /** Decentralised (`--decentralise_lemol_obs`): LeMOL's own observation then all actions. */
+  protected override criticInput(obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[]): tf.Tensor2D {
+    return this.decentralise === "none" ? super.criticInput(obs, act) : concatColumns([obs[this.agentIndex], ...act]);
+  }
+
+  protected override actionColumn(j: number): number {
+    if (this.decentralise === "none") return super.actionColumn(j);
+    let c = this.obsSize;
+    for (let k = 0; k < j; k++) c += this.actionSizes[k];
+    return c;
   }
 
   override dispose(): void {

@@ -8,6 +8,9 @@
  *   init  events/obs rows X..T-2, targets X+1..T-1; the last partial chunk is kept
  *   head  events/obs/targets rows X..T-1; the remainder that does not fill a chunk is dropped
  * with X = `batch_size × max_episode_len`. Files of different lengths use the shortest.
+ * LeMOL-EP (§4.5) counts `chunk_length` in periods (a chunk is chunk_length × F steps) and always
+ * uses the later release's data handling (the first release's EP fails for F > 1 on the partial
+ * last chunk), so with F = episode length every chunk is a whole number of episodes.
  */
 import * as path from "node:path";
 import { loadNpz, NdArray, NpzError } from "../../train/npz.js";
@@ -17,7 +20,7 @@ import { ChunkResult, ChunkState, OpponentModel, Revision } from "./opponent-mod
 export interface OMTrainingOptions {
   /** Files drawn (with replacement) per pass (`--num_traj_to_train`). */
   numTrajToTrain: number;
-  /** Chunk length in steps (`--chunk_length`). */
+  /** Chunk length (`--chunk_length`): steps, or periods for LeMOL-EP. */
   chunkLength: number;
   revision: Revision;
   /** Exploration rows to drop at the start of each file. */
@@ -107,6 +110,10 @@ export class OMTrainingPass {
   private readonly opts: OMTrainingOptions;
   private readonly data: TrajectoryData[];
   private readonly length: number;
+  /** Steps per chunk (chunk_length, times F for LeMOL-EP). */
+  private readonly chunkSteps: number;
+  /** The data handling followed (LeMOL-EP always follows the later release's). */
+  private readonly revision: Revision;
   private readonly state: ChunkState;
   private readonly inputs: Float32Array;
   private readonly obs: Float32Array;
@@ -127,17 +134,19 @@ export class OMTrainingPass {
       return d;
     });
     const rows = Math.min(...this.data.map((d) => d.rows));
-    const { length, chunks } = chunkPlan(rows, opts.explorationSteps, opts.chunkLength, opts.revision);
+    this.revision = om.blockProcessing ? "head" : opts.revision;
+    this.chunkSteps = om.chunkSteps(opts.chunkLength);
+    const { length, chunks } = chunkPlan(rows, opts.explorationSteps, this.chunkSteps, this.revision);
     if (chunks === 0) {
-      throw new Error(`opponent-model training: trajectories of ${rows} steps leave ${length} after ${opts.explorationSteps} exploration steps, less than one chunk of ${opts.chunkLength}`);
+      throw new Error(`opponent-model training: trajectories of ${rows} steps leave ${length} after ${opts.explorationSteps} exploration steps, less than one chunk of ${this.chunkSteps}`);
     }
     this.length = length;
     this.chunks = chunks;
     const B = this.data.length;
     this.state = { h: new Float32Array(B * om.hidden), c: new Float32Array(B * om.hidden), useInit: true };
-    this.inputs = new Float32Array(B * opts.chunkLength * om.eventSize);
-    this.obs = new Float32Array(B * opts.chunkLength * om.obsSize);
-    this.targets = new Float32Array(B * opts.chunkLength * om.oppActionSize);
+    this.inputs = new Float32Array(B * this.chunkSteps * om.eventSize);
+    this.obs = new Float32Array(B * this.chunkSteps * om.obsSize);
+    this.targets = new Float32Array(B * this.chunkSteps * om.oppActionSize);
   }
 
   /** Where the pass stands (files relative to `baseDir` when given), for a checkpoint. */
@@ -175,8 +184,8 @@ export class OMTrainingPass {
     const E = om.eventSize, O = om.obsSize, P = om.oppActionSize;
     const B = this.data.length;
     const X = this.opts.explorationSteps;
-    const shift = this.opts.revision === "init" ? 1 : 0; // init predicts the next opponent action
-    const C0 = this.opts.chunkLength;
+    const shift = this.revision === "init" ? 1 : 0; // init predicts the next opponent action
+    const C0 = this.chunkSteps;
     const start = this.next * C0;
     const C = Math.min(C0, this.length - start);
     for (let b = 0; b < B; b++) {
@@ -189,7 +198,7 @@ export class OMTrainingPass {
       }
     }
     const n = B * C;
-    const r = om.trainChunk(this.inputs.subarray(0, n * E), this.obs.subarray(0, n * O), this.targets.subarray(0, n * P), B, C, this.state, this.opts.revision);
+    const r = om.trainChunk(this.inputs.subarray(0, n * E), this.obs.subarray(0, n * O), this.targets.subarray(0, n * P), B, C, this.state, this.revision, this.next);
     this.next++;
     if (this.done) om.syncPlain();
     return r;

@@ -1,26 +1,42 @@
 /**
- * LeMOL's opponent model, non-EP (lemol-spec §4.4): a slow LSTM over events
- * `e_t = [a_opp ‖ o_L ‖ a_L ‖ r_L ‖ done]` tracks how the opponent learns; its hidden state, the
- * "learning feature" LF, conditions a predictor `softmax(MLP([o_L ‖ LF]))` of the opponent's
- * action. The LSTM's initial state is learned (`initial_h`); as in the original's non-EP graph the
- * cell state starts from `initial_h` too (`c0 := h0`; the original's `initial_c` gets no gradient).
+ * LeMOL's opponent model (lemol-spec §4.4–4.7): a slow LSTM tracks how the opponent learns; its
+ * hidden state, the "learning feature" LF, conditions a predictor `softmax(MLP([x ‖ LF]))` of the
+ * opponent's action.
  *
- * In play the LSTM advances on the last `F` events every `F` steps and the predictor runs per step,
- * both in plain TypeScript on mirrored weights. Training is truncated BPTT over chunks of
- * `chunk_length` steps with the final state handed on as plain numbers, soft-label cross-entropy,
- * Adam at `omlr`, no clipping.
+ *   per-step (§4.4, default)  the slow LSTM runs over events e_t = [a_opp ‖ o_L ‖ a_L ‖ r_L ‖ done];
+ *                             its initial state is learned (`initial_h`), and as in the original's
+ *                             non-EP graph the cell state starts from `initial_h` too (c0 := h0)
+ *   LeMOL-EP (§4.5)           each period of F events is summarised by a bidirectional LSTM
+ *                             (episode-summariser.ts) and the slow LSTM takes one step per period,
+ *                             from learned `initial_h` and `initial_c`; every step of period k
+ *                             uses h_{k−1}, the representation before seeing period k
+ *   in-episode LSTM (§4.6)    x = u_t, an LSTM over the observations within each period (learned
+ *                             initial state, reset every period/episode); otherwise x = o_t
+ *   ablation (§4.3/§4.4)      the predictor sees x only; the slow LSTM is neither used nor trained
+ *   alternative cell (§4.8)   per-step only: an MLP on [a_opp of the event ‖ h] feeds the LSTM
+ *                             a learning feature next to the event (alternative-cell.ts)
+ *   triplet loss (§4.7)       + weight_i · L_trip on the slow states of the chunk (triplet.ts)
  *
- * Alignment of a training chunk (lemol-spec §4.4 table):
+ * In play the slow LSTM advances on the last F events every F steps and the predictor runs per
+ * step, in plain TypeScript on mirrored weights. Training is truncated BPTT over chunks with the
+ * final slow state handed on as plain numbers, soft-label cross-entropy, Adam at `omlr`, no
+ * clipping. Backward passes are written out (tfjs here has no automatic differentiation).
+ *
+ * Alignment of a per-step training chunk (lemol-spec §4.4 table):
  *   init  predictor at k sees (o_k, h after e_k) and predicts a_opp at k+1 (the caller shifts targets)
  *   head  predictor at k sees (o_k, h after e_{k-1}) (h0 at k = 0) and predicts a_opp at k
+ * LeMOL-EP is always lagged by one period (both releases), with the later release's data handling.
  */
 import { tf } from "../../nn/backend.js";
-import { LSTM, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
+import { LSTM, LSTMSequence, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
 import { MLP, PlainMLP, mlpSizes, uniqueSuffix } from "../../nn/mlp.js";
 import { Adam } from "../../nn/optim.js";
 import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.js";
 import { concatColumns, sliceColumns, softmaxRows } from "../../nn/ops.js";
-import type { Rng } from "../../util/rng.js";
+import { Rng } from "../../util/rng.js";
+import { AlternativeCell, AlternativeSequence } from "./alternative-cell.js";
+import { EpisodeSummariser, SummaryCache } from "./episode-summariser.js";
+import { TripletOptions, drawTripletIndices, tripletLoss, tripletMinStates, tripletWeight } from "./triplet.js";
 
 /** Which release's data alignment to follow. */
 export type Revision = "init" | "head";
@@ -41,6 +57,18 @@ export interface OpponentModelOptions {
   recurrentActivation?: RecurrentActivation;
   rng: Rng;
   name?: string;
+  /** LeMOL-EP (`--block_processing`): period length F and summary size (`--episode_embedding_dim`). */
+  blockProcessing?: { period: number; embeddingDim: number } | null;
+  /** `--recurrent_om_prediction`: in-episode LSTM units (`--in_ep_lstm_dim`); needs block processing. */
+  inEpisodeUnits?: number | null;
+  /** `--ablate_lemol_lstm`: the predictor without the learning feature. */
+  ablate?: boolean;
+  /** `--use_triplet_representation_loss` and its options. */
+  triplet?: TripletOptions | null;
+  /** The stream the triplet loss draws its indices from. */
+  tripletRng?: Rng;
+  /** `--use_alternative_lstm` with `--learning_feature_dim`: the experimental cell (per-step model only). */
+  alternativeCell?: { learningFeatureDim: number } | null;
 }
 
 /** The recurrent state handed from chunk to chunk during training, [B, H] each. */
@@ -52,8 +80,17 @@ export interface ChunkState {
 }
 
 export interface ChunkResult {
+  /** Cross-entropy plus the weighted triplet term. */
   loss: number;
   accuracy: number;
+  /** The unweighted triplet loss of the chunk (NaN when the triplet loss is off or the chunk too short). */
+  triplet: number;
+}
+
+/** The in-episode LSTM's state in play, reset at each episode's first step. */
+export interface InEpisodeState {
+  h: Float64Array;
+  c: Float64Array;
 }
 
 export class OpponentModel {
@@ -62,17 +99,33 @@ export class OpponentModel {
   readonly oppActionSize: number;
   readonly eventSize: number;
   readonly hidden: number;
+  /** Period length F of LeMOL-EP, or 0 for the per-step model. */
+  readonly period: number;
+  readonly ablate: boolean;
+  readonly triplet: TripletOptions | null;
+  /** The slow LSTM: over events (per step) or over period summaries (EP); with the alternative cell, the cell's LSTM. */
   readonly lstm: LSTM;
+  /** The experimental cell (`--use_alternative_lstm`), null for the standard LSTM. */
+  readonly cell: AlternativeCell | null;
   /** The learned initial state, [1, H], zero-initialised. */
   readonly initialH: tf.Variable;
+  /** EP only: the learned initial cell state (the per-step model uses c0 := h0). */
+  readonly initialC: tf.Variable | null;
+  readonly summariser: EpisodeSummariser | null;
+  /** The in-episode LSTM over observations and its learned initial state. */
+  readonly inEpisode: { lstm: LSTM; initialH: tf.Variable; initialC: tf.Variable } | null;
   readonly predictor: MLP;
   readonly optimiser: Adam;
   /** Training chunks so far (the original's `om_learning_iter`; never reset). */
   iterations = 0;
 
+  private readonly tripletRng: Rng | null;
   private readonly plainLstm: PlainLSTM;
   private readonly plainPredictor: PlainMLP;
   private readonly plainInitialH: Float64Array;
+  private readonly plainInitialC: Float64Array;
+  private readonly plainInEpisode: { lstm: PlainLSTM; h: Float64Array; c: Float64Array } | null;
+  private readonly summary: Float64Array;
   private readonly predIn: Float64Array;
   private readonly logits: Float64Array;
 
@@ -82,67 +135,161 @@ export class OpponentModel {
     this.oppActionSize = o.oppActionSize;
     this.eventSize = o.oppActionSize + o.obsSize + o.actionSize + 2;
     this.hidden = o.hidden;
+    this.ablate = o.ablate ?? false;
+    this.triplet = o.triplet ?? null;
+    const ep = o.blockProcessing ?? null;
+    if (o.inEpisodeUnits && !ep) throw new RangeError("the in-episode OM (--recurrent_om_prediction) needs periods: use it with --block_processing");
+    this.period = ep ? ep.period : 0;
     const name = o.name ?? "opponent_model";
-    this.lstm = new LSTM(this.eventSize, o.hidden, o.rng, { recurrentActivation: o.recurrentActivation, name: `${name}/lstm` });
-    this.initialH = tf.tidy(() => tf.variable(tf.zeros([1, o.hidden]), true, `${name}/initial_h#${uniqueSuffix()}`));
-    this.predictor = new MLP(mlpSizes(o.obsSize + o.hidden, o.oppActionSize, o.numUnits), o.rng, `${name}/predictor`);
-    this.optimiser = new Adam([...this.lstm.params, this.initialH, ...this.predictor.params], { learningRate: o.omlr, epsilon: 1e-8, clipNorm: null });
+    const act = o.recurrentActivation;
+    this.summariser = ep ? new EpisodeSummariser(this.eventSize, ep.embeddingDim, o.rng, act ?? "hard_sigmoid", `${name}/episode_summariser`) : null;
+    const slowIn = ep ? ep.embeddingDim : this.eventSize;
+    if (o.alternativeCell && ep) throw new RangeError("the alternative LSTM cell (--use_alternative_lstm) is the per-step model's: it does not combine with --block_processing");
+    this.cell = o.alternativeCell ? new AlternativeCell(slowIn, o.hidden, o.alternativeCell.learningFeatureDim, o.oppActionSize, o.rng, act, `${name}/alternative_cell`) : null;
+    this.lstm = this.cell ? this.cell.lstm : new LSTM(slowIn, o.hidden, o.rng, { recurrentActivation: act, name: `${name}/lstm` });
+    const zeros = (n: number, what: string) => tf.tidy(() => tf.variable(tf.zeros([1, n]), true, `${name}/${what}#${uniqueSuffix()}`));
+    this.initialH = zeros(o.hidden, "initial_h");
+    this.initialC = ep ? zeros(o.hidden, "initial_c") : null;
+    const U = o.inEpisodeUnits ?? 0;
+    this.inEpisode = U
+      ? { lstm: new LSTM(o.obsSize, U, o.rng, { recurrentActivation: act, name: `${name}/in_episode_lstm` }), initialH: zeros(U, "in_ep_initial_h"), initialC: zeros(U, "in_ep_initial_c") }
+      : null;
+    const x = U || o.obsSize;
+    this.predictor = new MLP(mlpSizes(this.ablate ? x : x + o.hidden, o.oppActionSize, o.numUnits), o.rng, `${name}/predictor`);
+    this.tripletRng = this.triplet ? (o.tripletRng ?? Rng.stream(0, `${name}/triplet`)) : null;
+    this.optimiser = new Adam(this.trainedVariables(), { learningRate: o.omlr, epsilon: 1e-8, clipNorm: null });
     this.plainLstm = this.lstm.toPlain();
     this.plainPredictor = this.predictor.toPlain();
     this.plainInitialH = new Float64Array(o.hidden);
-    this.predIn = new Float64Array(o.obsSize + o.hidden);
+    this.plainInitialC = new Float64Array(o.hidden);
+    this.plainInEpisode = this.inEpisode ? { lstm: this.inEpisode.lstm.toPlain(), h: new Float64Array(U), c: new Float64Array(U) } : null;
+    this.summary = new Float64Array(ep ? ep.embeddingDim : 0);
+    this.predIn = new Float64Array(this.predictor.sizes[0]);
     this.logits = new Float64Array(o.oppActionSize);
+  }
+
+  /** Whether this is LeMOL-EP (block processing). */
+  get blockProcessing(): boolean {
+    return this.period > 0;
+  }
+
+  /** Units of the in-episode LSTM (0 without it). */
+  get inEpisodeUnits(): number {
+    return this.inEpisode?.lstm.units ?? 0;
+  }
+
+  /**
+   * The variables OM training updates, in the optimiser's order: the slow LSTM and its initial
+   * state and the EP summariser (unless ablated), the in-episode LSTM and its initial state, the
+   * predictor. (The per-step model's order is [lstm, initial_h, predictor], as before EP existed.)
+   */
+  private trainedVariables(): tf.Variable[] {
+    const vars: tf.Variable[] = [];
+    if (!this.ablate) {
+      vars.push(...(this.cell ? this.cell.params : this.lstm.params), this.initialH);
+      if (this.initialC) vars.push(this.initialC);
+      if (this.summariser) vars.push(...this.summariser.params);
+    }
+    if (this.inEpisode) vars.push(...this.inEpisode.lstm.params, this.inEpisode.initialH, this.inEpisode.initialC);
+    vars.push(...this.predictor.params);
+    return vars;
   }
 
   /** Writes weights, optimiser state and the iteration count under `prefix`. */
   saveTo(w: CheckpointWriter, prefix: string): void {
     w.variables(`${prefix}/lstm`, this.lstm.params);
+    if (this.cell) w.variables(`${prefix}/learning_feature`, this.cell.mlp.params);
     w.variables(`${prefix}/initial_h`, [this.initialH]);
+    if (this.initialC) w.variables(`${prefix}/initial_c`, [this.initialC]);
+    this.summariser?.saveTo(w, `${prefix}/episode_summariser`);
+    if (this.inEpisode) {
+      w.variables(`${prefix}/in_episode_lstm`, this.inEpisode.lstm.params);
+      w.variables(`${prefix}/in_episode_initial`, [this.inEpisode.initialH, this.inEpisode.initialC]);
+    }
     w.variables(`${prefix}/predictor`, this.predictor.params);
     w.adam(`${prefix}/adam`, this.optimiser);
     w.value(`${prefix}/iterations`, this.iterations);
+    if (this.tripletRng) w.rng(`${prefix}/triplet_rng`, this.tripletRng);
   }
 
   /** Reads what {@link saveTo} wrote and refreshes the plain copies. */
   loadFrom(r: CheckpointReader, prefix: string): void {
     r.variables(`${prefix}/lstm`, this.lstm.params);
+    if (this.cell) r.variables(`${prefix}/learning_feature`, this.cell.mlp.params);
     r.variables(`${prefix}/initial_h`, [this.initialH]);
+    if (this.initialC) r.variables(`${prefix}/initial_c`, [this.initialC]);
+    this.summariser?.loadFrom(r, `${prefix}/episode_summariser`);
+    if (this.inEpisode) {
+      r.variables(`${prefix}/in_episode_lstm`, this.inEpisode.lstm.params);
+      r.variables(`${prefix}/in_episode_initial`, [this.inEpisode.initialH, this.inEpisode.initialC]);
+    }
     r.variables(`${prefix}/predictor`, this.predictor.params);
     r.adam(`${prefix}/adam`, this.optimiser);
     this.iterations = r.value<number>(`${prefix}/iterations`);
+    if (this.tripletRng) r.rng(`${prefix}/triplet_rng`, this.tripletRng);
     this.syncPlain();
   }
 
   /** Refreshes the plain-TypeScript copies used in play (after training or loading). */
   syncPlain(): void {
     this.lstm.toPlain(this.plainLstm);
+    this.cell?.syncPlain();
     this.predictor.toPlain(this.plainPredictor);
     this.plainInitialH.set(this.initialH.dataSync());
+    this.plainInitialC.set(this.initialC ? this.initialC.dataSync() : this.initialH.dataSync());
+    this.summariser?.syncPlain();
+    if (this.inEpisode && this.plainInEpisode) {
+      this.inEpisode.lstm.toPlain(this.plainInEpisode.lstm);
+      this.plainInEpisode.h.set(this.inEpisode.initialH.dataSync());
+      this.plainInEpisode.c.set(this.inEpisode.initialC.dataSync());
+    }
   }
 
   // --- play ---
 
-  /** Sets (h, c) to the learned initial state (`c0 := h0`). */
+  /** Sets (h, c) to the learned initial state (per-step model: `c0 := h0`). */
   initialState(h: Float64Array, c: Float64Array): void {
     h.set(this.plainInitialH);
-    c.set(this.plainInitialH);
+    c.set(this.plainInitialC);
   }
 
   /**
    * Advances (h, c) over `count` events stored back to back in `events`, starting from the learned
-   * initial state when `useInit` (the original's `OM.step`).
+   * initial state when `useInit` (the original's `OM.step`): one step per event, or (EP) one step
+   * on the period's summary. The ablated model does not use the slow LSTM and leaves (h, c) alone.
    */
   advance(events: Float64Array, count: number, h: Float64Array, c: Float64Array, useInit: boolean): void {
+    if (this.ablate) return;
     if (useInit) this.initialState(h, c);
-    for (let k = 0; k < count; k++) this.plainLstm.step(events, k * this.eventSize, h, c);
+    if (this.summariser) {
+      this.summariser.summarise(events, count, this.summary);
+      this.plainLstm.step(this.summary, 0, h, c);
+      return;
+    }
+    const slow = this.cell ?? this.plainLstm;
+    for (let k = 0; k < count; k++) slow.step(events, k * this.eventSize, h, c);
   }
 
-  /** The predicted opponent action distribution `softmax(MLP([obs ‖ LF]))` into `out` (the original's `OM.act`). */
-  predict(obs: ArrayLike<number>, h: Float64Array, useInit: boolean, out: Float64Array, outOff = 0): void {
+  /**
+   * The predicted opponent action distribution `softmax(MLP([x ‖ LF]))` into `out` (the original's
+   * `OM.act`). x is the observation, or with the in-episode LSTM its output after one step on the
+   * observation from `inEpisode` (reset to the learned initial state first when `resetInEpisode`).
+   */
+  predict(obs: ArrayLike<number>, h: Float64Array, useInit: boolean, out: Float64Array, outOff = 0, inEpisode?: InEpisodeState, resetInEpisode = false): void {
     const x = this.predIn;
-    for (let k = 0; k < this.obsSize; k++) x[k] = obs[k];
-    const lf = useInit ? this.plainInitialH : h;
-    for (let k = 0; k < this.hidden; k++) x[this.obsSize + k] = lf[k];
+    let n = 0;
+    if (this.plainInEpisode) {
+      if (!inEpisode) throw new Error("this opponent model has an in-episode LSTM: predict() needs its state");
+      if (resetInEpisode) this.initialInEpisodeState(inEpisode);
+      this.plainInEpisode.lstm.step(obs, 0, inEpisode.h, inEpisode.c);
+      for (; n < inEpisode.h.length; n++) x[n] = inEpisode.h[n];
+    } else {
+      for (; n < this.obsSize; n++) x[n] = obs[n];
+    }
+    if (!this.ablate) {
+      const lf = useInit ? this.plainInitialH : h;
+      for (let k = 0; k < this.hidden; k++) x[n + k] = lf[k];
+    }
     this.plainPredictor.forward(x, 0, this.logits);
     let max = -Infinity;
     for (let k = 0; k < this.oppActionSize; k++) if (this.logits[k] > max) max = this.logits[k];
@@ -151,78 +298,243 @@ export class OpponentModel {
     for (let k = 0; k < this.oppActionSize; k++) out[outOff + k] /= sum;
   }
 
+  /** Sets an in-episode state to the learned initial one. */
+  initialInEpisodeState(s: InEpisodeState): void {
+    if (!this.plainInEpisode) return;
+    s.h.set(this.plainInEpisode.h);
+    s.c.set(this.plainInEpisode.c);
+  }
+
+  /**
+   * Predicted opponent action probabilities [B, A] for a batch of observations with the slow state
+   * `lf` [H] for every row (the fully decentralised LeMOL's update, lemol-spec §4.3), and with the
+   * in-episode LSTM stepped from the given states [B, U]. Call inside `tf.tidy`.
+   */
+  predictBatch(obs: tf.Tensor2D, lf: Float64Array, inEpisode: { h: tf.Tensor2D; c: tf.Tensor2D } | null): tf.Tensor2D {
+    const B = obs.shape[0];
+    let x = obs;
+    if (this.inEpisode) {
+      if (!inEpisode) throw new Error("this opponent model has an in-episode LSTM: predictBatch() needs its states");
+      x = this.inEpisode.lstm.forward(tf.reshape(obs, [B, 1, this.obsSize]) as tf.Tensor3D, inEpisode.h, inEpisode.c).h;
+    }
+    const input = this.ablate ? x : concatColumns([x, tf.tile(tf.tensor2d(Float32Array.from(lf), [1, this.hidden]), [B, 1]) as tf.Tensor2D]);
+    return softmaxRows(this.predictor.apply(input));
+  }
+
   // --- training ---
+
+  /** Steps per chunk for a chunk length given in the original's unit (steps, or periods for EP). */
+  chunkSteps(chunkLength: number): number {
+    return this.blockProcessing ? chunkLength * this.period : chunkLength;
+  }
+
+  /** Whether a chunk of C steps is long enough for the triplet loss. */
+  private tripletFits(C: number): boolean {
+    if (!this.triplet || this.ablate) return false;
+    const states = (this.blockProcessing ? C / this.period : C) + 1;
+    return states >= tripletMinStates(this.triplet);
+  }
 
   /**
    * The forward pass of one chunk: returns what the backward pass needs. `inputs` [B·C·E] events,
-   * `obs` [B·C·O], in batch-major order.
+   * `obs` [B·C·O], in batch-major order; for EP, C is a whole number of periods.
    */
   private forwardChunk(inputs: Float32Array, obs: Float32Array, B: number, C: number, state: ChunkState, revision: Revision) {
     const H = this.hidden;
-    const h0 = state.useInit ? tf.tile(this.initialH, [B, 1]) : tf.tensor2d(state.h, [B, H]);
-    const c0 = state.useInit ? h0 : tf.tensor2d(state.c, [B, H]); // c0 := h0 (the original's non-EP graph)
-    const seq = this.lstm.forward(tf.tensor3d(inputs, [B, C, this.eventSize]), h0 as tf.Tensor2D, c0 as tf.Tensor2D);
-    // the learning feature at each position: after e_k (init) or after e_{k-1}, with h0 first (head)
-    const lf = revision === "init" ? seq.hs : (tf.concat([tf.reshape(h0, [B, 1, H]), tf.slice(seq.hs, [0, 0, 0], [B, C - 1, H])], 1) as tf.Tensor3D);
-    const predIn = concatColumns([tf.tensor2d(obs, [B * C, this.obsSize]), tf.reshape(lf, [B * C, H]) as tf.Tensor2D]);
+    const F = this.period;
+    const K = F ? C / F : C; // slow-LSTM steps in the chunk
+    if (F && !Number.isInteger(K)) throw new RangeError(`LeMOL-EP: a chunk of ${C} steps is not a whole number of ${F}-step periods`);
+
+    // x: the observation, or the in-episode LSTM's output over each period from its learned initial state
+    let x: tf.Tensor2D = tf.tensor2d(obs, [B * C, this.obsSize]);
+    let inEp: LSTMSequence | null = null;
+    if (this.inEpisode) {
+      const N = B * K;
+      const U = this.inEpisode.lstm.units;
+      inEp = this.inEpisode.lstm.forward(
+        tf.reshape(x, [N, F, this.obsSize]) as tf.Tensor3D,
+        tf.tile(this.inEpisode.initialH, [N, 1]) as tf.Tensor2D,
+        tf.tile(this.inEpisode.initialC, [N, 1]) as tf.Tensor2D,
+      );
+      x = tf.reshape(inEp.hs, [B * C, U]) as tf.Tensor2D;
+    }
+
+    // the slow LSTM and the learning feature at every step (not run when ablated)
+    let slow: { seq: LSTMSequence | AlternativeSequence; summary: SummaryCache | null; h0: tf.Tensor2D } | null = null;
+    let predIn = x;
+    if (!this.ablate) {
+      const h0 = (state.useInit ? tf.tile(this.initialH, [B, 1]) : tf.tensor2d(state.h, [B, H])) as tf.Tensor2D;
+      const c0 = (state.useInit ? (this.initialC ? tf.tile(this.initialC, [B, 1]) : h0) : tf.tensor2d(state.c, [B, H])) as tf.Tensor2D; // per-step: c0 := h0
+      const events = tf.tensor3d(inputs, [B, C, this.eventSize]);
+      let lf: tf.Tensor3D;
+      let summary: SummaryCache | null = null;
+      let seq: LSTMSequence | AlternativeSequence;
+      if (this.summariser) {
+        const s = this.summariser.forward(tf.reshape(events, [B * K, F, this.eventSize]) as tf.Tensor3D);
+        summary = s.cache;
+        seq = this.lstm.forward(tf.reshape(s.summaries, [B, K, this.summariser.embeddingDim]) as tf.Tensor3D, h0, c0);
+        // period k uses h_{k−1}: [h0, h_1 … h_{K−1}], each repeated F times
+        const lagged = tf.concat([tf.reshape(h0, [B, 1, H]), tf.slice(seq.hs, [0, 0, 0], [B, K - 1, H])], 1);
+        lf = tf.reshape(tf.tile(tf.reshape(lagged, [B, K, 1, H]), [1, 1, F, 1]), [B, C, H]) as tf.Tensor3D;
+      } else {
+        seq = this.cell ? this.cell.forward(events, h0, c0) : this.lstm.forward(events, h0, c0);
+        // after e_k (init) or after e_{k-1}, with h0 first (head)
+        lf = revision === "init" ? seq.hs : (tf.concat([tf.reshape(h0, [B, 1, H]), tf.slice(seq.hs, [0, 0, 0], [B, C - 1, H])], 1) as tf.Tensor3D);
+      }
+      slow = { seq, summary, h0 };
+      predIn = concatColumns([x, tf.reshape(lf, [B * C, H]) as tf.Tensor2D]);
+    }
     const cache = this.predictor.forward(predIn);
-    return { seq, cache, h0: h0 as tf.Tensor2D };
+    return { cache, slow, inEp, K, xWidth: x.shape[1] };
   }
 
-  /** Logits [B·C, A] of a chunk without training (for checks and analysis). */
+  /** Logits [B·C, A] of a chunk without training, and the final slow state (for checks and analysis). */
   chunkLogits(inputs: Float32Array, obs: Float32Array, B: number, C: number, state: ChunkState, revision: Revision): { logits: Float32Array; h: Float32Array; c: Float32Array } {
     return tf.tidy(() => {
-      const { seq, cache } = this.forwardChunk(inputs, obs, B, C, state, revision);
-      return { logits: cache.out.dataSync() as Float32Array, h: seq.h.dataSync() as Float32Array, c: seq.c.dataSync() as Float32Array };
+      const { cache, slow } = this.forwardChunk(inputs, obs, B, C, state, revision);
+      const n = B * this.hidden;
+      return {
+        logits: cache.out.dataSync() as Float32Array,
+        h: slow ? (slow.seq.h.dataSync() as Float32Array) : new Float32Array(n),
+        c: slow ? (slow.seq.c.dataSync() as Float32Array) : new Float32Array(n),
+      };
     });
   }
 
   /**
-   * One truncated-BPTT step on a chunk: soft-label cross-entropy against `targets` [B·C·A], one
-   * Adam step on the LSTM, the initial state and the predictor. Accuracy and loss are those of the
-   * forward pass before the step (lemol-spec §5.3). `state` is replaced by the chunk's final state.
+   * Loss and gradients of one chunk (call inside `tf.tidy`): soft-label cross-entropy against
+   * `targets` [B·C·A], plus `tripletScale` × the triplet loss. Gradients follow {@link trainedVariables}.
    */
-  trainChunk(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision): ChunkResult {
+  private chunkGradients(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, tripletScale: number) {
     const H = this.hidden;
     const A = this.oppActionSize;
     const N = B * C;
-    const result = tf.tidy(() => {
-      const { seq, cache, h0 } = this.forwardChunk(inputs, obs, B, C, state, revision);
-      const logits = cache.out;
-      const t = tf.tensor2d(targets, [N, A]);
-      const loss = tf.neg(tf.mean(tf.sum(tf.mul(t, tf.logSoftmax(logits)), 1)));
-      const hits = tf.mean(tf.cast(tf.equal(tf.argMax(t, 1), tf.argMax(logits, 1)), "float32"));
-      // d(mean CE)/d(logits) = (softmax · Σt − t) / N
-      const dLogits = tf.div(tf.sub(tf.mul(softmaxRows(logits), tf.sum(t, 1, true)), t), N) as tf.Tensor2D;
-      const pg = this.predictor.backward(cache, dLogits, true);
-      const dLf = tf.reshape(sliceColumns(pg.input!, this.obsSize, H), [B, C, H]) as tf.Tensor3D;
-      let dHs: tf.Tensor3D = dLf;
+    const { cache, slow, inEp, K, xWidth } = this.forwardChunk(inputs, obs, B, C, state, revision);
+    const logits = cache.out;
+    const t = tf.tensor2d(targets, [N, A]);
+    let loss = tf.neg(tf.mean(tf.sum(tf.mul(t, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+    const hits = tf.mean(tf.cast(tf.equal(tf.argMax(t, 1), tf.argMax(logits, 1)), "float32"));
+    // d(mean CE)/d(logits) = (softmax · Σt − t) / N
+    const dLogits = tf.div(tf.sub(tf.mul(softmaxRows(logits), tf.sum(t, 1, true)), t), N) as tf.Tensor2D;
+    const pg = this.predictor.backward(cache, dLogits, true);
+    const grads: tf.Tensor[] = [];
+    let triplet = NaN;
+
+    if (slow) {
+      const dLf = tf.reshape(sliceColumns(pg.input!, xWidth, H), [B, C, H]) as tf.Tensor3D;
+      // d/d(slow outputs h_1..h_K) and d/d(h0) through the learning feature
+      let dHs: tf.Tensor3D;
       let dStart: tf.Tensor2D | null = null;
-      if (revision === "head") {
+      if (this.summariser) {
+        const F = this.period;
+        const dLagged = tf.sum(tf.reshape(dLf, [B, K, F, H]), 2) as tf.Tensor3D; // the F repeats
+        dHs = tf.concat([tf.slice(dLagged, [0, 1, 0], [B, K - 1, H]), tf.zeros([B, 1, H])], 1) as tf.Tensor3D;
+        dStart = tf.reshape(tf.slice(dLagged, [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
+      } else if (revision === "head") {
         // LF_k = h after e_{k-1}: the gradient at k belongs to step k-1, and LF_0 is the start state
         dHs = tf.concat([tf.slice(dLf, [0, 1, 0], [B, C - 1, H]), tf.zeros([B, 1, H])], 1) as tf.Tensor3D;
         dStart = tf.reshape(tf.slice(dLf, [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
+      } else {
+        dHs = dLf;
       }
-      const lg = this.lstm.backward(seq, dHs);
-      // initial_h feeds h0 and c0 (and, at head, LF_0); zero gradient when not used (Adam momentum still moves it, as TF1 does)
-      const dInitial = state.useInit
-        ? tf.reshape(tf.sum(dStart ? tf.add(tf.add(lg.h0, lg.c0), dStart) : tf.add(lg.h0, lg.c0), 0), [1, H])
-        : tf.zeros([1, H]);
-      void h0;
-      this.optimiser.apply([...lg.params, dInitial, ...pg.params]);
-      return { stats: tf.stack([loss, hits]).dataSync(), h: seq.h.dataSync() as Float32Array, c: seq.c.dataSync() as Float32Array };
+      if (tripletScale > 0 && this.triplet && this.tripletFits(C)) {
+        // states A = [h0, h_1 … h_K]
+        const S = K + 1;
+        const states = tf.concat([tf.reshape(slow.h0, [B, 1, H]), slow.seq.hs], 1).dataSync() as Float32Array;
+        const dA = new Float32Array(B * S * H);
+        triplet = tripletLoss(states, B, S, H, drawTripletIndices(K, B, this.triplet, this.tripletRng!), dA, tripletScale);
+        loss = tf.add(loss, tripletScale * triplet) as tf.Scalar;
+        const dAt = tf.tensor3d(dA, [B, S, H]);
+        dHs = tf.add(dHs, tf.slice(dAt, [0, 1, 0], [B, K, H])) as tf.Tensor3D;
+        const d0 = tf.reshape(tf.slice(dAt, [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
+        dStart = dStart ? (tf.add(dStart, d0) as tf.Tensor2D) : d0;
+      }
+      const lg = this.cell ? this.cell.backward(slow.seq as AlternativeSequence, dHs) : this.lstm.backward(slow.seq as LSTMSequence, dHs);
+      grads.push(...lg.params);
+      // the initial state feeds h0 (and LF_0 / A_0) and c0: zero gradient when it was not used (Adam momentum still moves it, as TF1 does)
+      const sumRows = (g: tf.Tensor2D) => tf.reshape(tf.sum(g, 0), [1, H]);
+      if (this.initialC) {
+        grads.push(state.useInit ? sumRows((dStart ? tf.add(lg.h0, dStart) : lg.h0) as tf.Tensor2D) : tf.zeros([1, H]));
+        grads.push(state.useInit ? sumRows(lg.c0) : tf.zeros([1, H]));
+        grads.push(...this.summariser!.backward(slow.summary!, tf.reshape(lg.xs, [B * K, this.summariser!.embeddingDim]) as tf.Tensor2D));
+      } else {
+        // c0 := h0 (summed in the order of the first release of this code, so its numbers are unchanged)
+        const both = tf.add(lg.h0, lg.c0) as tf.Tensor2D;
+        grads.push(state.useInit ? sumRows((dStart ? tf.add(both, dStart) : both) as tf.Tensor2D) : tf.zeros([1, H]));
+      }
+    }
+    if (this.inEpisode && inEp) {
+      const U = this.inEpisode.lstm.units;
+      const NK = B * K;
+      const dU = tf.reshape(sliceColumns(pg.input!, 0, U), [NK, this.period, U]) as tf.Tensor3D;
+      const ig = this.inEpisode.lstm.backward(inEp, dU);
+      grads.push(...ig.params, tf.reshape(tf.sum(ig.h0, 0), [1, U]), tf.reshape(tf.sum(ig.c0, 0), [1, U]));
+    }
+    grads.push(...pg.params);
+    return { grads, loss, hits, triplet, h: slow?.seq.h ?? null, c: slow?.seq.c ?? null };
+  }
+
+  /**
+   * Gradients of one chunk's loss as plain arrays, without training (for gradient checks), in the
+   * order of the optimiser's variables.
+   */
+  gradients(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, tripletScale = 0): { loss: number; grads: Float32Array[] } {
+    return tf.tidy(() => {
+      const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, tripletScale);
+      return { loss: r.loss.dataSync()[0], grads: r.grads.map((g) => Float32Array.from(g.dataSync() as Float32Array)) };
     });
-    state.h = Float32Array.from(result.h);
-    state.c = Float32Array.from(result.c);
+  }
+
+  /** Names of the trained variables, in the optimiser's (and {@link gradients}') order. */
+  get trainedVariableNames(): string[] {
+    return this.trainedVariables().map((v) => v.name);
+  }
+
+  /** The trained variables themselves (for checks). */
+  get variables(): tf.Variable[] {
+    return this.trainedVariables();
+  }
+
+  /**
+   * One truncated-BPTT step on a chunk: soft-label cross-entropy against `targets` [B·C·A] (plus
+   * the weighted triplet loss of chunk `chunkIndex` of the pass), one Adam step. Accuracy and loss
+   * are those of the forward pass before the step (lemol-spec §5.3). `state` is replaced by the
+   * chunk's final slow state.
+   */
+  trainChunk(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, chunkIndex = 0): ChunkResult {
+    const scale = this.triplet ? tripletWeight(this.triplet, chunkIndex) : 0;
+    const result = tf.tidy(() => {
+      const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, scale);
+      this.optimiser.apply(r.grads);
+      return {
+        stats: tf.stack([r.loss, r.hits]).dataSync(),
+        triplet: r.triplet,
+        h: r.h ? (r.h.dataSync() as Float32Array) : new Float32Array(0),
+        c: r.c ? (r.c.dataSync() as Float32Array) : new Float32Array(0),
+      };
+    });
+    if (result.h.length > 0) {
+      state.h = Float32Array.from(result.h);
+      state.c = Float32Array.from(result.c);
+    }
     state.useInit = false;
     this.iterations++;
-    return { loss: result.stats[0], accuracy: result.stats[1] };
+    return { loss: result.stats[0], accuracy: result.stats[1], triplet: result.triplet };
   }
 
   dispose(): void {
-    this.lstm.dispose();
+    if (this.cell) this.cell.dispose();
+    else this.lstm.dispose();
     this.initialH.dispose();
+    this.initialC?.dispose();
+    this.summariser?.dispose();
+    if (this.inEpisode) {
+      this.inEpisode.lstm.dispose();
+      this.inEpisode.initialH.dispose();
+      this.inEpisode.initialC.dispose();
+    }
     this.predictor.dispose();
     this.optimiser.dispose();
   }
 }
+

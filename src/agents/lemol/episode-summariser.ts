@@ -1,0 +1,113 @@
+/**
+ * LeMOL-EP's episode summariser (lemol-spec §4.5): each period of F events goes through a
+ * bidirectional LSTM, forward and backward layers of `embeddingDim / 2` units each, from zero
+ * initial states (not learned, as in the original), and their final outputs are concatenated into
+ * the period's summary `e_k` (`embeddingDim`, 128 by default).
+ *
+ *   training  periods [N, F, E] → e [N, D]   (N = batch × periods in the chunk), with BPTT
+ *   play      one period of `count` events → e (plain TypeScript, on mirrored weights)
+ */
+import { tf } from "../../nn/backend.js";
+import { LSTM, LSTMSequence, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
+import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.js";
+import type { Rng } from "../../util/rng.js";
+
+/** What the summariser's forward pass keeps for its backward pass. */
+export interface SummaryCache {
+  readonly forward: LSTMSequence;
+  readonly backward: LSTMSequence;
+}
+
+export class EpisodeSummariser {
+  readonly eventSize: number;
+  /** Summary size D (`--episode_embedding_dim`); each direction has D/2 units. */
+  readonly embeddingDim: number;
+  readonly forwardLstm: LSTM;
+  readonly backwardLstm: LSTM;
+  private readonly plainForward: PlainLSTM;
+  private readonly plainBackward: PlainLSTM;
+  private readonly hf: Float64Array;
+  private readonly cf: Float64Array;
+  private readonly hb: Float64Array;
+  private readonly cb: Float64Array;
+
+  constructor(eventSize: number, embeddingDim: number, rng: Rng, recurrentActivation: RecurrentActivation, name: string) {
+    if (!Number.isInteger(embeddingDim) || embeddingDim < 2 || embeddingDim % 2 !== 0) {
+      throw new RangeError(`--episode_embedding_dim must be an even number >= 2 (half for each direction of the bidirectional LSTM), got ${embeddingDim}`);
+    }
+    this.eventSize = eventSize;
+    this.embeddingDim = embeddingDim;
+    const half = embeddingDim / 2;
+    this.forwardLstm = new LSTM(eventSize, half, rng, { recurrentActivation, name: `${name}/forward` });
+    this.backwardLstm = new LSTM(eventSize, half, rng, { recurrentActivation, name: `${name}/backward` });
+    this.plainForward = this.forwardLstm.toPlain();
+    this.plainBackward = this.backwardLstm.toPlain();
+    this.hf = new Float64Array(half);
+    this.cf = new Float64Array(half);
+    this.hb = new Float64Array(half);
+    this.cb = new Float64Array(half);
+  }
+
+  get params(): tf.Variable[] {
+    return [...this.forwardLstm.params, ...this.backwardLstm.params];
+  }
+
+  /** Summaries [N, D] of periods [N, F, E]; call inside `tf.tidy`. */
+  forward(periods: tf.Tensor3D): { summaries: tf.Tensor2D; cache: SummaryCache } {
+    const [N] = periods.shape;
+    const half = this.embeddingDim / 2;
+    const zeros = tf.zeros([N, half]) as tf.Tensor2D;
+    const forward = this.forwardLstm.forward(periods, zeros, zeros);
+    const backward = this.backwardLstm.forward(tf.reverse(periods, 1) as tf.Tensor3D, zeros, zeros);
+    return { summaries: tf.concat([forward.h, backward.h], 1) as tf.Tensor2D, cache: { forward, backward } };
+  }
+
+  /** Parameter gradients (in `params` order) from d(loss)/d(summaries) [N, D]; call inside `tf.tidy`. */
+  backward(cache: SummaryCache, dSummaries: tf.Tensor2D): tf.Tensor[] {
+    const [N] = dSummaries.shape;
+    const half = this.embeddingDim / 2;
+    const F = cache.forward.steps.length;
+    const none = tf.zeros([N, F, half]) as tf.Tensor3D; // only the final outputs are used
+    const f = this.forwardLstm.backward(cache.forward, none, tf.slice(dSummaries, [0, 0], [N, half]) as tf.Tensor2D);
+    const b = this.backwardLstm.backward(cache.backward, none, tf.slice(dSummaries, [0, half], [N, half]) as tf.Tensor2D);
+    return [...f.params, ...b.params];
+  }
+
+  /** The summary of `count` events stored back to back in `events`, into `out` (play). */
+  summarise(events: Float64Array, count: number, out: Float64Array): void {
+    const E = this.eventSize;
+    const half = this.embeddingDim / 2;
+    this.hf.fill(0);
+    this.cf.fill(0);
+    this.hb.fill(0);
+    this.cb.fill(0);
+    for (let k = 0; k < count; k++) this.plainForward.step(events, k * E, this.hf, this.cf);
+    for (let k = count - 1; k >= 0; k--) this.plainBackward.step(events, k * E, this.hb, this.cb);
+    for (let j = 0; j < half; j++) {
+      out[j] = this.hf[j];
+      out[half + j] = this.hb[j];
+    }
+  }
+
+  /** Refreshes the plain copies used in play. */
+  syncPlain(): void {
+    this.forwardLstm.toPlain(this.plainForward);
+    this.backwardLstm.toPlain(this.plainBackward);
+  }
+
+  saveTo(w: CheckpointWriter, prefix: string): void {
+    w.variables(`${prefix}/forward`, this.forwardLstm.params);
+    w.variables(`${prefix}/backward`, this.backwardLstm.params);
+  }
+
+  loadFrom(r: CheckpointReader, prefix: string): void {
+    r.variables(`${prefix}/forward`, this.forwardLstm.params);
+    r.variables(`${prefix}/backward`, this.backwardLstm.params);
+    this.syncPlain();
+  }
+
+  dispose(): void {
+    this.forwardLstm.dispose();
+    this.backwardLstm.dispose();
+  }
+}

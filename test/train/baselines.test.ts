@@ -1,0 +1,100 @@
+/**
+ * The later release's baselines in the experiment loop (lemol-spec §6): PPO as either side, next
+ * to MADDPG or LeMOL, and the UAV grid world, where episodes end early — LeMOL still writes one
+ * experience file per trajectory and trains its opponent model on it (§8 item 19).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { PPOAgentTrainer } from "../../src/agents/ppo.js";
+import { UAVEnv } from "../../src/envs/uav.js";
+import { ConfigError, resolveConfig } from "../../src/train/config.js";
+import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
+import { loadNpz } from "../../src/train/npz.js";
+import { tmpRun } from "../helpers/experiment.js";
+
+const TINY: ExperimentOptions = {
+  num_episodes: 40,
+  batch_size: 16,
+  agent_update_freq: 5,
+  n_opp_cycles: 2,
+  traj_per_iter: 1,
+  save_rate: 20,
+  om_training_iters: 1,
+  chunk_length: 16,
+  num_units: 16,
+  lstm_hidden_dim: 8,
+  lemol_in_play_perf_log_freq: 25,
+  ppo_history_length: 100,
+  ppo_train_cycles: 10,
+  seed: 3,
+};
+
+function make(options: ExperimentOptions = {}): Promise<Experiment> {
+  return Experiment.create({ ...TINY, run_dir: tmpRun(), ...options }, { print: null });
+}
+
+const metric = (exp: Experiment, name: string, agent?: string) => exp.metrics.rows.filter((r) => r.metric === name && (agent === undefined || r.agent === agent)).map((r) => r.value);
+
+describe("baselines in the experiment: PPO and the UAV grid world", () => {
+  it("PPO plays against LeMOL: both learn, PPO logs p_loss, v_loss and kl, and the OM trains", async () => {
+    const exp = await make({ good_policy: "ppo" });
+    const ppo = exp.pairing[1];
+    assert.ok(ppo instanceof PPOAgentTrainer);
+    await exp.run();
+    const name = ppo.name;
+    for (const m of ["p_loss", "v_loss", "kl"]) assert.ok(metric(exp, m, name).length > 0 && metric(exp, m, name).every(Number.isFinite), m);
+    assert.equal(metric(exp, "q_loss", name).length, 0, "no critic rows for PPO");
+    assert.ok(metric(exp, "q_loss", "lemol-bad_agent_0").length > 0, "LeMOL's critic learns with PPO's target actions");
+    assert.ok(metric(exp, "om_training_loss").length > 0 && metric(exp, "om_accuracy_in_play").length > 0);
+    exp.dispose();
+  });
+
+  it("PPO as the adversary against MADDPG (no LeMOL: one cycle), and resets between trajectories", async () => {
+    const exp = await make({ bad_policy: "ppo", good_policy: "maddpg", traj_per_iter: 2 });
+    assert.equal(exp.cycles, 1);
+    const ppo = exp.pairing[0] as PPOAgentTrainer;
+    await exp.runTrajectory();
+    const trained = Array.from(ppo.policy.params[0].dataSync());
+    await exp.runTrajectory();
+    assert.notDeepEqual(Array.from(ppo.policy.params[0].dataSync()), trained, "new weights each trajectory");
+    assert.ok(metric(exp, "q_loss", "maddpg-good_agent_1").length > 0);
+    assert.equal(exp.phase, "done");
+    exp.dispose();
+  });
+
+  it("the UAV grid world: episodes end early, LeMOL writes one file per trajectory and trains its OM", async () => {
+    const exp = await make({ scenario: "uav", num_episodes: 60, max_episode_len: 10, batch_size: 8, chunk_length: 12 });
+    assert.ok(exp.env instanceof UAVEnv);
+    const lengths: number[] = [];
+    exp.on("episode_end", (e) => lengths.push(e.length));
+    await exp.run();
+    assert.ok(lengths.some((l) => l < 10), "some episodes end when the UAV finds the target");
+    assert.ok(lengths.every((l) => l >= 1 && l <= 10));
+    const files = exp.runDir.experienceFiles();
+    assert.equal(files.length, 2, "one file per trajectory");
+    const z = loadNpz(files[0]);
+    const T = z.observations.shape[0];
+    assert.equal(T, lengths.slice(0, 60).reduce((a, b) => a + b, 0), "every step of the trajectory");
+    assert.equal(z.terminals.data.reduce((a, b) => a + b, 0), 60, "one terminal per episode");
+    assert.deepEqual(z.observations.shape, [T, 12]);
+    assert.deepEqual(z.opponent_actions.shape, [T, 5], "the seeker's 5 moves (LeMOL is the target)");
+    // the opponent model's m is one-hot: the UAV env plays arg-max actions (discrete, as the original forces)
+    const X = 8 * 10;
+    for (let t = X; t < T; t += 17) assert.deepEqual(Array.from(z.om_predictions.data.subarray(t * 5, t * 5 + 5)).sort(), [0, 0, 0, 0, 1]);
+    assert.ok(metric(exp, "om_training_loss").length > 0 && metric(exp, "om_accuracy_in_play").length > 0);
+    exp.dispose();
+  });
+
+  it("PPO on the UAV grid world (discrete actions: one-hot samples)", async () => {
+    const exp = await make({ scenario: "uav", bad_policy: "maddpg", good_policy: "ppo", max_episode_len: 10, batch_size: 8 });
+    await exp.run();
+    assert.ok(metric(exp, "p_loss", "ppo-good_agent_1").length > 0);
+    exp.dispose();
+  });
+
+  it("refuses UAV settings that cannot work, naming the option", async () => {
+    assert.throws(() => resolveConfig({ uav_grid_height: 1 }), (e: Error) => e instanceof ConfigError && /--uav_grid_height: must be >= 2/.test(e.message));
+    await assert.rejects(() => make({ scenario: "uav", block_processing: true }), /--block_processing on the UAV grid world/);
+    await assert.rejects(() => make({ scenario: "uav", benchmark: true, load_name: tmpRun() }), /--benchmark/);
+  });
+});
