@@ -148,6 +148,11 @@ export class Experiment {
 
   // the current trajectory
   trainStep = 0;
+  /** Episodes can end early (UAV): LeMOL's periods follow episodes. */
+  private readonly episodicPeriods: boolean;
+  /** With episodic periods: events recorded in the current episode, and whether recording has begun (after exploration). */
+  private periodEvents = 0;
+  private recordingPeriods = false;
   episodeStep = 0;
   postExplorationSteps = 0;
   episodesCompleted = 0;
@@ -252,7 +257,6 @@ export class Experiment {
     const envSeed = Rng.stream(cfg.seed, "env").int(2 ** 31);
     if (uav) {
       if (cfg.benchmark) throw new ConfigError("--benchmark: the UAV grid world records no benchmark data");
-      if (cfg.block_processing) throw new ConfigError("--block_processing on the UAV grid world: LeMOL-EP's periods would have to follow episodes of varying length, which is not supported yet (per-step LeMOL works)");
       try {
         this.env = new UAVEnv({
           height: cfg.uav_grid_height,
@@ -279,6 +283,7 @@ export class Experiment {
     }
     // the UAV env plays the arg-max of each action vector: the original forces discrete actions there
     const discrete = cfg.discrete_actions || uav;
+    this.episodicPeriods = uav;
     this.lemolPresent = [...this.policies.bad, ...this.policies.good].includes("lemol");
     if (this.lemolPresent) {
       if (this.env.n !== 2) throw new ConfigError(`LeMOL needs a two-player scenario; ${cfg.scenario} has ${this.env.n} agents`);
@@ -286,7 +291,8 @@ export class Experiment {
     }
     this.explorationSteps = cfg.batch_size * cfg.max_episode_len;
     const trajectorySteps = cfg.num_episodes * cfg.max_episode_len;
-    if (this.lemolPresent && !this.evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0) {
+    if (this.lemolPresent && !this.evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0 && !uav) {
+      // (with episodes of varying length the first OM training says if its files are too short)
       // LeMOL-EP counts chunks in periods and follows the later release's data handling
       const chunkSteps = cfg.block_processing ? cfg.chunk_length * cfg.agent_update_freq : cfg.chunk_length;
       const plan = chunkPlan(trajectorySteps, this.explorationSteps, chunkSteps, cfg.block_processing ? "head" : cfg.revision);
@@ -358,6 +364,7 @@ export class Experiment {
                     : null,
                   decentralise: cfg.fully_decentralise_lemol ? "full" : cfg.decentralise_lemol_obs ? "obs" : "none",
                   alternativeCell: cfg.use_alternative_lstm ? { learningFeatureDim: cfg.learning_feature_dim } : null,
+                  episodicPeriods: uav,
                 },
               })
             : policy === "ppo"
@@ -546,6 +553,8 @@ export class Experiment {
     this.trainStep = 0;
     this.episodeStep = 0;
     this.postExplorationSteps = 0;
+    this.periodEvents = 0;
+    this.recordingPeriods = false;
     this.episodesCompleted = 0;
     this.episodeRewards = [];
     this.currentRewards.fill(0);
@@ -590,8 +599,18 @@ export class Experiment {
       const lemol = agents[L] as LeMOLAgentTrainer;
       const opp = 1 - L;
       (agents[opp] as MADDPGAgentTrainer | PPOAgentTrainer).act(obs[opp], act[opp]);
-      const updateLF = this.postExplorationSteps >= F && this.postExplorationSteps % F === 0;
-      lemol.predict(obs[L], act[opp], updateLF, this.episodeStep, m);
+      if (this.episodicPeriods) {
+        // periods follow episodes: at an episode's start the slow LSTM takes the previous one
+        const count = this.episodeStep === 0 ? this.periodEvents : 0;
+        if (this.episodeStep === 0) {
+          this.periodEvents = 0;
+          if (this.evaluating || this.trainStep >= this.explorationSteps) this.recordingPeriods = true;
+        }
+        lemol.predict(obs[L], act[opp], count > 0, this.episodeStep, m, count);
+      } else {
+        const updateLF = this.postExplorationSteps >= F && this.postExplorationSteps % F === 0;
+        lemol.predict(obs[L], act[opp], updateLF, this.episodeStep, m);
+      }
       lemol.act(obs[L], m, act[L]);
       if (cfg.log_om_influence && this.trainStep % cfg.log_om_influence_freq === 0) {
         this.row({ train_step: this.trainStep, episode: this.episodesCompleted, agent: lemol.name, metric: "om_influence", value: lemol.omInfluence(obs[L], m) });
@@ -616,7 +635,8 @@ export class Experiment {
     if (L >= 0) {
       const lemol = agents[L] as LeMOLAgentTrainer;
       const opp = 1 - L;
-      lemol.recordEvent(this.postExplorationSteps % F, stored[opp], obs[L], stored[L], r.rewards[L], finished);
+      if (!this.episodicPeriods) lemol.recordEvent(this.postExplorationSteps % F, stored[opp], obs[L], stored[L], r.rewards[L], finished);
+      else if (this.recordingPeriods) lemol.recordEvent(this.periodEvents++, stored[opp], obs[L], stored[L], r.rewards[L], finished);
       this.recorder!.add(obs[L], stored[L], r.rewards[L], finished, stored[opp], m, policy[L], policy[opp]);
     }
 
@@ -847,6 +867,8 @@ export class Experiment {
       trainStep: this.trainStep,
       episodeStep: this.episodeStep,
       postExplorationSteps: this.postExplorationSteps,
+      periodEvents: this.periodEvents,
+      recordingPeriods: this.recordingPeriods,
       episodesCompleted: this.episodesCompleted,
       metricsRows: this.metrics.length,
       metricsBytes: this.metrics.file ? fs.statSync(this.metrics.file).size : 0,
@@ -895,6 +917,8 @@ export class Experiment {
     this.trainStep = s.trainStep;
     this.episodeStep = s.episodeStep;
     this.postExplorationSteps = s.postExplorationSteps;
+    this.periodEvents = s.periodEvents ?? 0;
+    this.recordingPeriods = s.recordingPeriods ?? false;
     this.episodesCompleted = s.episodesCompleted;
     if (this.metrics.length !== s.metricsRows) throw new CheckpointError(`${r.where}: metrics.csv holds ${this.metrics.length} rows at the checkpoint's offset, the checkpoint says ${s.metricsRows}`);
     const rewards = r.f64("experiment/episode_rewards");
@@ -1143,7 +1167,7 @@ export class Experiment {
 
   private omOptions(): OMTrainingOptions {
     const cfg = this.config;
-    return { numTrajToTrain: cfg.num_traj_to_train, chunkLength: cfg.chunk_length, revision: cfg.revision, explorationSteps: this.explorationSteps, trainOnOneHot: cfg.train_lemol_om_on_oh, rng: this.omRng };
+    return { numTrajToTrain: cfg.num_traj_to_train, chunkLength: cfg.chunk_length, revision: cfg.revision, explorationSteps: this.explorationSteps, trainOnOneHot: cfg.train_lemol_om_on_oh, rng: this.omRng, episodicPeriods: this.episodicPeriods };
   }
 
   private async runCycle_(): Promise<void> {
@@ -1253,6 +1277,9 @@ interface ExperimentState {
   trainStep: number;
   episodeStep: number;
   postExplorationSteps: number;
+  /** Episodic periods (absent in checkpoints of earlier versions). */
+  periodEvents?: number;
+  recordingPeriods?: boolean;
   episodesCompleted: number;
   metricsRows: number;
   metricsBytes: number;

@@ -218,6 +218,64 @@ describe("LeMOL variants", () => {
     }
   });
 
+  it("computes exact gradients for LeMOL-EP over episodes of different lengths (padded, left out of the loss)", () => {
+    const ep = { period: 4, embeddingDim: 4 };
+    const lengths = Int32Array.from([4, 2, 1, 3, 4, 2]); // B = 2 sequences x 3 periods
+    for (const extra of [{}, { inEpisodeUnits: 2 }]) {
+      const om = smallOM({ blockProcessing: ep, ...extra });
+      const B = 2, C = 12;
+      const { inputs, obs, targets } = chunkData(om, B, C, 31);
+      const loss = (inp: Float32Array) => om.gradients(inp, obs, targets, B, C, { h: new Float32Array(8), c: new Float32Array(8), useInit: true }, "head", 0, lengths);
+      // what lies in the padding changes nothing
+      const junk = Float32Array.from(inputs);
+      for (let n = 0; n < lengths.length; n++) for (let t = lengths[n]; t < 4; t++) for (let k = 0; k < om.eventSize; k++) junk[(n * 4 + t) * om.eventSize + k] += 5;
+      const a = loss(inputs), b = loss(junk);
+      assert.equal(a.loss, b.loss, "padding events do not change the loss");
+      a.grads.forEach((g, i) => assertClose(g, b.grads[i], 1e-6, `gradient ${i} with padding changed`));
+      // and the gradients are exact
+      const dir = new Rng(2);
+      om.variables.forEach((v, i) => {
+        const d = Float32Array.from({ length: v.size }, () => dir.normal());
+        const norm = Math.hypot(...d);
+        const analytic = a.grads[i].reduce((s, g, k) => s + (g * d[k]) / norm, 0);
+        const orig = v.dataSync().slice() as Float32Array;
+        const at = (eps: number) => {
+          v.assign(tf.tensor(orig.map((x, k) => x + (eps * d[k]) / norm), v.shape));
+          return loss(inputs).loss;
+        };
+        const ok = [1e-2, 3e-3, 1e-3].some((eps) => {
+          const numeric = (at(eps) - at(-eps)) / (2 * eps);
+          return Math.abs(numeric - analytic) <= 0.02 * Math.max(Math.abs(numeric), Math.abs(analytic)) + 3e-6 / eps;
+        });
+        v.assign(tf.tensor(orig, v.shape));
+        assert.ok(ok, `${om.trainedVariableNames[i]}: analytic ${analytic}`);
+      });
+    }
+  });
+
+  it("plays the function it trains over episodes of different lengths (the UAV grid world's periods)", () => {
+    const F = 4;
+    const om = smallOM({ blockProcessing: { period: F, embeddingDim: 6 }, inEpisodeUnits: 3, recurrentActivation: "hard_sigmoid" });
+    const lengths = Int32Array.from([3, 1, 4]);
+    const C = lengths.length * F;
+    const { inputs, obs } = chunkData(om, 1, C, 41);
+    const logits = om.chunkLogits(inputs, obs, 1, C, { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, "head", lengths).logits;
+    const h = new Float64Array(4), c = new Float64Array(4);
+    const inEp = { h: new Float64Array(3), c: new Float64Array(3) };
+    const p = new Float64Array(3);
+    for (let k = 0; k < lengths.length; k++) {
+      if (k > 0) om.advance(Float64Array.from(inputs.subarray((k - 1) * F * om.eventSize, ((k - 1) * F + lengths[k - 1]) * om.eventSize)), lengths[k - 1], h, c, k === 1);
+      for (let t = 0; t < lengths[k]; t++) {
+        const row = k * F + t;
+        om.predict(obs.subarray(row * 3, row * 3 + 3), h, k === 0, p, 0, inEp, t === 0);
+        const l = logits.subarray(row * 3, row * 3 + 3);
+        const m = Math.max(...l);
+        const z = l.reduce((s, v) => s + Math.exp(v - m), 0);
+        assertClose(p, Array.from(l, (v) => Math.exp(v - m) / z), 1e-5, `episode ${k} step ${t}`);
+      }
+    }
+  });
+
   it("defines the triplet loss on hand-computed numbers, and its gradient", () => {
     // B = 1, H = 1, states A = [0, 1, 3, 6]; P = 1, N = 2 → K = 3: early p ∈ {0}, late p ∈ {3}
     const o = { positiveDistance: 1, negativeDistance: 2, weight: 0.1, decayBase: 15 };

@@ -4,11 +4,13 @@
  * experience file per trajectory and trains its opponent model on it (§8 item 19).
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { describe, it } from "node:test";
 import { PPOAgentTrainer } from "../../src/agents/ppo.js";
 import { UAVEnv } from "../../src/envs/uav.js";
 import { ConfigError, resolveConfig } from "../../src/train/config.js";
-import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
+import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
+import { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import { loadNpz } from "../../src/train/npz.js";
 import { tmpRun } from "../helpers/experiment.js";
 
@@ -85,6 +87,40 @@ describe("baselines in the experiment: PPO and the UAV grid world", () => {
     exp.dispose();
   });
 
+  it("LeMOL-EP on the UAV grid world: periods are the episodes, however long; the run resumes exactly", async () => {
+    const opts: ExperimentOptions = { scenario: "uav", num_episodes: 60, max_episode_len: 10, batch_size: 8, chunk_length: 6, block_processing: true, recurrent_om_prediction: true, episode_embedding_dim: 8, in_ep_lstm_dim: 4, checkpoint_replay: true };
+    const whole = await make(opts);
+    const advances: number[] = [];
+    const lemol = whole.pairing[0] as LeMOLAgentTrainer;
+    const advance = lemol.om.advance.bind(lemol.om);
+    lemol.om.advance = (events, count, h, c, useInit) => {
+      advances.push(count);
+      advance(events, count, h, c, useInit);
+    };
+    const lengths: number[] = [];
+    whole.on("episode_end", (e) => e.trajectory === 0 && lengths.push(e.length));
+    await whole.run();
+    assert.ok(metric(whole, "om_training_loss").length > 0 && metric(whole, "om_accuracy_in_play").length > 0);
+    // in trajectory 0 the slow LSTM took one step per episode after exploration, on that episode's events
+    const firstAfter = lengths.findIndex((_, k) => lengths.slice(0, k).reduce((a, b) => a + b, 0) >= 80);
+    assert.deepEqual(advances.slice(0, lengths.length - firstAfter - 1), lengths.slice(firstAfter, lengths.length - 1));
+    // resumed mid-trajectory (in cycle 1): the same metrics
+    const a = await make(opts);
+    let n = 0;
+    const off = a.on("episode_end", () => {
+      if (++n === 83) a.requestStop();
+    });
+    await assert.rejects(() => a.run(), (e: Error) => e instanceof ExperimentStopped);
+    off();
+    a.checkpoint("mid");
+    a.dispose();
+    const b = await Experiment.restore(a.runDir.root, { checkpoint: "mid" }, { print: null });
+    await b.run();
+    assert.equal(fs.readFileSync(b.runDir.metricsFile, "utf8"), fs.readFileSync(whole.runDir.metricsFile, "utf8"));
+    whole.dispose();
+    b.dispose();
+  });
+
   it("PPO on the UAV grid world (discrete actions: one-hot samples)", async () => {
     const exp = await make({ scenario: "uav", bad_policy: "maddpg", good_policy: "ppo", max_episode_len: 10, batch_size: 8 });
     await exp.run();
@@ -94,7 +130,6 @@ describe("baselines in the experiment: PPO and the UAV grid world", () => {
 
   it("refuses UAV settings that cannot work, naming the option", async () => {
     assert.throws(() => resolveConfig({ uav_grid_height: 1 }), (e: Error) => e instanceof ConfigError && /--uav_grid_height: must be >= 2/.test(e.message));
-    await assert.rejects(() => make({ scenario: "uav", block_processing: true }), /--block_processing on the UAV grid world/);
     await assert.rejects(() => make({ scenario: "uav", benchmark: true, load_name: tmpRun() }), /--benchmark/);
   });
 });

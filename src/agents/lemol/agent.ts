@@ -52,6 +52,12 @@ export interface LeMOLOptions {
   ablate?: boolean;
   /** `--use_triplet_representation_loss` with its options. */
   triplet?: TripletOptions | null;
+  /**
+   * Periods follow episodes (episodes that end early: the UAV grid world): the slow LSTM advances
+   * at each episode's start over the previous episode's events, and LeMOL-EP's periods are
+   * episodes of up to `max_episode_len` steps. Otherwise periods are `agent_update_freq` steps.
+   */
+  episodicPeriods?: boolean;
   /** `--use_alternative_lstm` with `--learning_feature_dim`. */
   alternativeCell?: { learningFeatureDim: number } | null;
   /** `--decentralise_lemol_obs` ("obs"), `--fully_decentralise_lemol` ("full"). */
@@ -129,7 +135,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       recurrentActivation: opts.lemol.recurrentActivation,
       rng: Rng.stream(opts.seed, `${key}/om-init`),
       name: `${opts.name}/om`,
-      blockProcessing: opts.lemol.blockProcessing ? { period: this.config.agentUpdateFreq, embeddingDim: opts.lemol.blockProcessing.embeddingDim } : null,
+      blockProcessing: opts.lemol.blockProcessing ? { period: this.periodCapacity(opts.lemol), embeddingDim: opts.lemol.blockProcessing.embeddingDim } : null,
       inEpisodeUnits: U || null,
       ablate: opts.lemol.ablate ?? false,
       triplet: opts.lemol.triplet ?? null,
@@ -142,9 +148,14 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.oracleRng = Rng.stream(opts.seed, `${key}/oracle`);
     this.h = new Float64Array(opts.lemol.lstmHiddenDim);
     this.c = new Float64Array(opts.lemol.lstmHiddenDim);
-    this.events = new Float64Array(this.config.agentUpdateFreq * this.om.eventSize);
+    this.events = new Float64Array(this.periodCapacity(opts.lemol) * this.om.eventSize);
     this.actorIn = new Float64Array(this.obsSize + this.oppActionSize);
     this.resetPlayState();
+  }
+
+  /** Events a period holds at most: F, or with episodic periods the longest episode. */
+  private periodCapacity(o: LeMOLOptions): number {
+    return o.episodicPeriods ? this.config.maxEpisodeLen : this.config.agentUpdateFreq;
   }
 
   /** Samples LeMOL's action from its own observation and the opponent prediction m. */
@@ -161,7 +172,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
    * just chosen (it acts first); `updateLearningFeature` says the slow LSTM should consume the
    * last F events now; `episodeStep` counts steps within the episode from 0.
    */
-  predict(obs: ArrayLike<number>, oppAction: ArrayLike<number>, updateLearningFeature: boolean, episodeStep: number, m: Float64Array): void {
+  predict(obs: ArrayLike<number>, oppAction: ArrayLike<number>, updateLearningFeature: boolean, episodeStep: number, m: Float64Array, periodEvents = this.config.agentUpdateFreq): void {
     const o = this.options;
     const P = this.oppActionSize;
     if (o.oracle.enabled) {
@@ -179,7 +190,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       return;
     }
     if (updateLearningFeature && !exploring) {
-      this.om.advance(this.events, this.config.agentUpdateFreq, this.h, this.c, this.useInitialState);
+      this.om.advance(this.events, periodEvents, this.h, this.c, this.useInitialState);
       this.useInitialState = false;
     }
     if (this.inEpisode) {

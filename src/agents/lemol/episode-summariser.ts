@@ -4,7 +4,10 @@
  * initial states (not learned, as in the original), and their final outputs are concatenated into
  * the period's summary `e_k` (`embeddingDim`, 128 by default).
  *
- *   training  periods [N, F, E] → e [N, D]   (N = batch × periods in the chunk), with BPTT
+ *   training  periods [N, F, E] → e [N, D]   (N = batch × periods in the chunk), with BPTT;
+ *             periods of different lengths (episodes that end early) are padded at the end, the
+ *             backward layer reads each one's valid part reversed, and each direction's output is
+ *             taken at the period's last valid step
  *   play      one period of `count` events → e (plain TypeScript, on mirrored weights)
  */
 import { tf } from "../../nn/backend.js";
@@ -16,6 +19,30 @@ import type { Rng } from "../../util/rng.js";
 export interface SummaryCache {
   readonly forward: LSTMSequence;
   readonly backward: LSTMSequence;
+  /** With ragged periods: one-hot of each period's last valid step, [N, F]. */
+  readonly last: tf.Tensor2D | null;
+}
+
+/** Periods of different lengths: each one's valid part reversed (padded after), and the one-hot of its last step. */
+export interface RaggedPeriods {
+  readonly reversed: tf.Tensor3D;
+  readonly last: tf.Tensor2D;
+}
+
+/**
+ * Inputs for ragged periods [N, F, E] of `lengths[n]` valid steps each (zero-padded after): the
+ * valid part of each period reversed, and the one-hot [N, F] of its last valid step.
+ */
+export function raggedPeriodInputs(periods: Float32Array, lengths: Int32Array, F: number, E: number): { reversed: Float32Array; last: Float32Array } {
+  const N = lengths.length;
+  const reversed = new Float32Array(N * F * E);
+  const last = new Float32Array(N * F);
+  for (let n = 0; n < N; n++) {
+    const len = lengths[n];
+    for (let t = 0; t < len; t++) reversed.set(periods.subarray((n * F + len - 1 - t) * E, (n * F + len - t) * E), (n * F + t) * E);
+    if (len > 0) last[n * F + len - 1] = 1;
+  }
+  return { reversed, last };
 }
 
 export class EpisodeSummariser {
@@ -52,14 +79,17 @@ export class EpisodeSummariser {
     return [...this.forwardLstm.params, ...this.backwardLstm.params];
   }
 
-  /** Summaries [N, D] of periods [N, F, E]; call inside `tf.tidy`. */
-  forward(periods: tf.Tensor3D): { summaries: tf.Tensor2D; cache: SummaryCache } {
-    const [N] = periods.shape;
+  /** Summaries [N, D] of periods [N, F, E] (of full length, or `ragged`); call inside `tf.tidy`. */
+  forward(periods: tf.Tensor3D, ragged: RaggedPeriods | null = null): { summaries: tf.Tensor2D; cache: SummaryCache } {
+    const [N, F] = periods.shape;
     const half = this.embeddingDim / 2;
     const zeros = tf.zeros([N, half]) as tf.Tensor2D;
     const forward = this.forwardLstm.forward(periods, zeros, zeros);
-    const backward = this.backwardLstm.forward(tf.reverse(periods, 1) as tf.Tensor3D, zeros, zeros);
-    return { summaries: tf.concat([forward.h, backward.h], 1) as tf.Tensor2D, cache: { forward, backward } };
+    const backward = this.backwardLstm.forward(ragged ? ragged.reversed : (tf.reverse(periods, 1) as tf.Tensor3D), zeros, zeros);
+    if (!ragged) return { summaries: tf.concat([forward.h, backward.h], 1) as tf.Tensor2D, cache: { forward, backward, last: null } };
+    // each direction's output at the period's last valid step
+    const pick = (hs: tf.Tensor3D) => tf.sum(tf.mul(hs, tf.reshape(ragged.last, [N, F, 1])), 1) as tf.Tensor2D;
+    return { summaries: tf.concat([pick(forward.hs), pick(backward.hs)], 1) as tf.Tensor2D, cache: { forward, backward, last: ragged.last } };
   }
 
   /** Parameter gradients (in `params` order) from d(loss)/d(summaries) [N, D]; call inside `tf.tidy`. */
@@ -67,9 +97,16 @@ export class EpisodeSummariser {
     const [N] = dSummaries.shape;
     const half = this.embeddingDim / 2;
     const F = cache.forward.steps.length;
+    const dF = tf.slice(dSummaries, [0, 0], [N, half]) as tf.Tensor2D;
+    const dB = tf.slice(dSummaries, [0, half], [N, half]) as tf.Tensor2D;
+    if (cache.last) {
+      // the output was taken at each period's last valid step
+      const at = (d: tf.Tensor2D) => tf.mul(tf.reshape(cache.last!, [N, F, 1]), tf.reshape(d, [N, 1, half])) as tf.Tensor3D;
+      return [...this.forwardLstm.backward(cache.forward, at(dF)).params, ...this.backwardLstm.backward(cache.backward, at(dB)).params];
+    }
     const none = tf.zeros([N, F, half]) as tf.Tensor3D; // only the final outputs are used
-    const f = this.forwardLstm.backward(cache.forward, none, tf.slice(dSummaries, [0, 0], [N, half]) as tf.Tensor2D);
-    const b = this.backwardLstm.backward(cache.backward, none, tf.slice(dSummaries, [0, half], [N, half]) as tf.Tensor2D);
+    const f = this.forwardLstm.backward(cache.forward, none, dF);
+    const b = this.backwardLstm.backward(cache.backward, none, dB);
     return [...f.params, ...b.params];
   }
 

@@ -11,6 +11,11 @@
  * LeMOL-EP (§4.5) counts `chunk_length` in periods (a chunk is chunk_length × F steps) and always
  * uses the later release's data handling (the first release's EP fails for F > 1 on the partial
  * last chunk), so with F = episode length every chunk is a whole number of episodes.
+ *
+ * Where episodes can end early (the UAV grid world, `episodicPeriods`), the exploration rows end at
+ * the first episode start at or after X, and LeMOL-EP's periods are the episodes themselves: a
+ * chunk is chunk_length episodes, each padded to the longest possible (left out of the loss).
+ * With fixed-length episodes X is an episode start and nothing changes.
  */
 import * as path from "node:path";
 import { loadNpz, NdArray, NpzError } from "../../train/npz.js";
@@ -29,6 +34,8 @@ export interface OMTrainingOptions {
   trainOnOneHot: boolean;
   /** The stream that picks files. */
   rng: Rng;
+  /** Periods follow episodes (episodes of varying length: the UAV grid world). */
+  episodicPeriods?: boolean;
 }
 
 /** Where an {@link OMTrainingPass} stands: its files, the next chunk, the LSTM state handed on. */
@@ -87,6 +94,28 @@ export function readTrajectory(file: string, om: OpponentModel, trainOnOneHot: b
   return { file, rows: T, events, obs, targets };
 }
 
+/** The first episode start at or after row `from` (`events` rows end with the terminal flag). */
+export function firstEpisodeStart(d: TrajectoryData, eventSize: number, from: number): number {
+  let r = from;
+  while (r > 0 && r < d.rows && d.events[(r - 1) * eventSize + eventSize - 1] !== 1) r++;
+  return r;
+}
+
+/** The complete episodes from row `from` on: starts and lengths. */
+export function episodesFrom(d: TrajectoryData, eventSize: number, from: number): { starts: number[]; lengths: number[] } {
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  let begin = from;
+  for (let r = from; r < d.rows; r++) {
+    if (d.events[r * eventSize + eventSize - 1] === 1) {
+      starts.push(begin);
+      lengths.push(r + 1 - begin);
+      begin = r + 1;
+    }
+  }
+  return { starts, lengths };
+}
+
 /** The chunk count and usable length for trajectories of `rows` steps (lemol-spec §9.2 item 4). */
 export function chunkPlan(rows: number, explorationSteps: number, chunkLength: number, revision: Revision): { length: number; chunks: number } {
   const length = revision === "init" ? rows - 1 - explorationSteps : rows - explorationSteps;
@@ -110,6 +139,12 @@ export class OMTrainingPass {
   private readonly opts: OMTrainingOptions;
   private readonly data: TrajectoryData[];
   private readonly length: number;
+  /** Per file: where its training rows start (after exploration, at an episode start). */
+  private readonly starts: number[];
+  /** Per file, with episodic periods: its complete episodes after exploration. */
+  private readonly episodes: { starts: number[]; lengths: number[] }[] | null;
+  /** Per period of the chunk being trained (episodic periods): its length. */
+  private readonly periodLengths: Int32Array | null;
   /** Steps per chunk (chunk_length, times F for LeMOL-EP). */
   private readonly chunkSteps: number;
   /** The data handling followed (LeMOL-EP always follows the later release's). */
@@ -133,15 +168,32 @@ export class OMTrainingPass {
       if (!d) cache.set(f, (d = readTrajectory(f, om, opts.trainOnOneHot)));
       return d;
     });
-    const rows = Math.min(...this.data.map((d) => d.rows));
     this.revision = om.blockProcessing ? "head" : opts.revision;
     this.chunkSteps = om.chunkSteps(opts.chunkLength);
-    const { length, chunks } = chunkPlan(rows, opts.explorationSteps, this.chunkSteps, this.revision);
-    if (chunks === 0) {
-      throw new Error(`opponent-model training: trajectories of ${rows} steps leave ${length} after ${opts.explorationSteps} exploration steps, less than one chunk of ${this.chunkSteps}`);
+    const E = om.eventSize;
+    this.starts = this.data.map((d) => firstEpisodeStart(d, E, opts.explorationSteps));
+    const episodic = om.blockProcessing && (opts.episodicPeriods ?? false);
+    if (episodic) {
+      // periods are the episodes: a chunk is chunk_length of them, padded to F = the longest episode
+      this.episodes = this.data.map((d, b) => episodesFrom(d, E, this.starts[b]));
+      const fewest = Math.min(...this.episodes.map((e) => e.lengths.length));
+      if (Math.max(...this.episodes.flatMap((e) => e.lengths)) > om.period) throw new Error(`opponent-model training: an episode is longer than the model's period of ${om.period} steps`);
+      this.length = fewest;
+      this.chunks = Math.floor(fewest / opts.chunkLength);
+      this.periodLengths = new Int32Array(this.data.length * opts.chunkLength);
+      if (this.chunks === 0) throw new Error(`opponent-model training: the trajectories hold ${fewest} complete episodes after exploration, less than one chunk of ${opts.chunkLength}`);
+    } else {
+      this.episodes = null;
+      this.periodLengths = null;
+      const plans = this.data.map((d, b) => chunkPlan(d.rows, this.starts[b], this.chunkSteps, this.revision));
+      const shortest = plans.reduce((a, p) => (p.length < a.length ? p : a));
+      if (shortest.chunks === 0) {
+        const rows = Math.min(...this.data.map((d) => d.rows));
+        throw new Error(`opponent-model training: trajectories of ${rows} steps leave ${shortest.length} after ${opts.explorationSteps} exploration steps, less than one chunk of ${this.chunkSteps}`);
+      }
+      this.length = shortest.length;
+      this.chunks = shortest.chunks;
     }
-    this.length = length;
-    this.chunks = chunks;
     const B = this.data.length;
     this.state = { h: new Float32Array(B * om.hidden), c: new Float32Array(B * om.hidden), useInit: true };
     this.inputs = new Float32Array(B * this.chunkSteps * om.eventSize);
@@ -183,13 +235,14 @@ export class OMTrainingPass {
     const om = this.om;
     const E = om.eventSize, O = om.obsSize, P = om.oppActionSize;
     const B = this.data.length;
-    const X = this.opts.explorationSteps;
+    if (this.episodes) return this.trainNextEpisodes();
     const shift = this.revision === "init" ? 1 : 0; // init predicts the next opponent action
     const C0 = this.chunkSteps;
     const start = this.next * C0;
     const C = Math.min(C0, this.length - start);
     for (let b = 0; b < B; b++) {
       const d = this.data[b];
+      const X = this.starts[b];
       for (let k = 0; k < C; k++) {
         const row = X + start + k;
         this.inputs.set(d.events.subarray(row * E, (row + 1) * E), (b * C + k) * E);
@@ -199,6 +252,36 @@ export class OMTrainingPass {
     }
     const n = B * C;
     const r = om.trainChunk(this.inputs.subarray(0, n * E), this.obs.subarray(0, n * O), this.targets.subarray(0, n * P), B, C, this.state, this.revision, this.next);
+    this.next++;
+    if (this.done) om.syncPlain();
+    return r;
+  }
+
+  /** A chunk of whole episodes (episodic periods), each padded to the model's period. */
+  private trainNextEpisodes(): ChunkResult {
+    const om = this.om;
+    const E = om.eventSize, O = om.obsSize, P = om.oppActionSize, F = om.period;
+    const B = this.data.length;
+    const K = this.opts.chunkLength;
+    this.inputs.fill(0);
+    this.obs.fill(0);
+    this.targets.fill(0);
+    const lengths = this.periodLengths!;
+    for (let b = 0; b < B; b++) {
+      const d = this.data[b];
+      const ep = this.episodes![b];
+      for (let k = 0; k < K; k++) {
+        const e = this.next * K + k;
+        const len = ep.lengths[e];
+        const from = ep.starts[e];
+        const at = (b * K + k) * F;
+        lengths[b * K + k] = len;
+        this.inputs.set(d.events.subarray(from * E, (from + len) * E), at * E);
+        this.obs.set(d.obs.subarray(from * O, (from + len) * O), at * O);
+        this.targets.set(d.targets.subarray(from * P, (from + len) * P), at * P);
+      }
+    }
+    const r = om.trainChunk(this.inputs, this.obs, this.targets, B, K * F, this.state, this.revision, this.next, lengths);
     this.next++;
     if (this.done) om.syncPlain();
     return r;

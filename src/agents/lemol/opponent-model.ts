@@ -35,7 +35,7 @@ import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.
 import { concatColumns, sliceColumns, softmaxRows } from "../../nn/ops.js";
 import { Rng } from "../../util/rng.js";
 import { AlternativeCell, AlternativeSequence } from "./alternative-cell.js";
-import { EpisodeSummariser, SummaryCache } from "./episode-summariser.js";
+import { EpisodeSummariser, RaggedPeriods, SummaryCache, raggedPeriodInputs } from "./episode-summariser.js";
 import { TripletOptions, drawTripletIndices, tripletLoss, tripletMinStates, tripletWeight } from "./triplet.js";
 
 /** Which release's data alignment to follow. */
@@ -337,9 +337,11 @@ export class OpponentModel {
 
   /**
    * The forward pass of one chunk: returns what the backward pass needs. `inputs` [B·C·E] events,
-   * `obs` [B·C·O], in batch-major order; for EP, C is a whole number of periods.
+   * `obs` [B·C·O], in batch-major order; for EP, C is a whole number of periods of F steps, and
+   * with `lengths` (one per period, [B·C/F]) period n holds only its first lengths[n] steps
+   * (episodes that ended early; the rest is padding, left out of the loss).
    */
-  private forwardChunk(inputs: Float32Array, obs: Float32Array, B: number, C: number, state: ChunkState, revision: Revision) {
+  private forwardChunk(inputs: Float32Array, obs: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, lengths: Int32Array | null) {
     const H = this.hidden;
     const F = this.period;
     const K = F ? C / F : C; // slow-LSTM steps in the chunk
@@ -370,7 +372,12 @@ export class OpponentModel {
       let summary: SummaryCache | null = null;
       let seq: LSTMSequence | AlternativeSequence;
       if (this.summariser) {
-        const s = this.summariser.forward(tf.reshape(events, [B * K, F, this.eventSize]) as tf.Tensor3D);
+        let ragged: RaggedPeriods | null = null;
+        if (lengths) {
+          const r = raggedPeriodInputs(inputs, lengths, F, this.eventSize);
+          ragged = { reversed: tf.tensor3d(r.reversed, [B * K, F, this.eventSize]), last: tf.tensor2d(r.last, [B * K, F]) };
+        }
+        const s = this.summariser.forward(tf.reshape(events, [B * K, F, this.eventSize]) as tf.Tensor3D, ragged);
         summary = s.cache;
         seq = this.lstm.forward(tf.reshape(s.summaries, [B, K, this.summariser.embeddingDim]) as tf.Tensor3D, h0, c0);
         // period k uses h_{k−1}: [h0, h_1 … h_{K−1}], each repeated F times
@@ -389,9 +396,9 @@ export class OpponentModel {
   }
 
   /** Logits [B·C, A] of a chunk without training, and the final slow state (for checks and analysis). */
-  chunkLogits(inputs: Float32Array, obs: Float32Array, B: number, C: number, state: ChunkState, revision: Revision): { logits: Float32Array; h: Float32Array; c: Float32Array } {
+  chunkLogits(inputs: Float32Array, obs: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, lengths: Int32Array | null = null): { logits: Float32Array; h: Float32Array; c: Float32Array } {
     return tf.tidy(() => {
-      const { cache, slow } = this.forwardChunk(inputs, obs, B, C, state, revision);
+      const { cache, slow } = this.forwardChunk(inputs, obs, B, C, state, revision, lengths);
       const n = B * this.hidden;
       return {
         logits: cache.out.dataSync() as Float32Array,
@@ -405,17 +412,32 @@ export class OpponentModel {
    * Loss and gradients of one chunk (call inside `tf.tidy`): soft-label cross-entropy against
    * `targets` [B·C·A], plus `tripletScale` × the triplet loss. Gradients follow {@link trainedVariables}.
    */
-  private chunkGradients(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, tripletScale: number) {
+  private chunkGradients(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, tripletScale: number, lengths: Int32Array | null) {
     const H = this.hidden;
     const A = this.oppActionSize;
     const N = B * C;
-    const { cache, slow, inEp, K, xWidth } = this.forwardChunk(inputs, obs, B, C, state, revision);
+    const { cache, slow, inEp, K, xWidth } = this.forwardChunk(inputs, obs, B, C, state, revision, lengths);
     const logits = cache.out;
     const t = tf.tensor2d(targets, [N, A]);
-    let loss = tf.neg(tf.mean(tf.sum(tf.mul(t, tf.logSoftmax(logits)), 1))) as tf.Scalar;
-    const hits = tf.mean(tf.cast(tf.equal(tf.argMax(t, 1), tf.argMax(logits, 1)), "float32"));
-    // d(mean CE)/d(logits) = (softmax · Σt − t) / N
-    const dLogits = tf.div(tf.sub(tf.mul(softmaxRows(logits), tf.sum(t, 1, true)), t), N) as tf.Tensor2D;
+    let loss: tf.Scalar;
+    let hits: tf.Tensor;
+    let dLogits: tf.Tensor2D;
+    if (!lengths) {
+      loss = tf.neg(tf.mean(tf.sum(tf.mul(t, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+      hits = tf.mean(tf.cast(tf.equal(tf.argMax(t, 1), tf.argMax(logits, 1)), "float32"));
+      // d(mean CE)/d(logits) = (softmax · Σt − t) / N
+      dLogits = tf.div(tf.sub(tf.mul(softmaxRows(logits), tf.sum(t, 1, true)), t), N) as tf.Tensor2D;
+    } else {
+      // ragged periods: the padding rows are left out of the mean
+      const F = this.period;
+      const valid = new Float32Array(N);
+      let count = 0;
+      for (let n = 0; n < lengths.length; n++) for (let k = 0; k < lengths[n]; k++, count++) valid[n * F + k] = 1;
+      const mask = tf.tensor2d(valid, [N, 1]);
+      loss = tf.div(tf.neg(tf.sum(tf.mul(tf.sum(tf.mul(t, tf.logSoftmax(logits)), 1, true), mask))), count) as tf.Scalar;
+      hits = tf.div(tf.sum(tf.mul(tf.cast(tf.equal(tf.argMax(t, 1), tf.argMax(logits, 1)), "float32"), tf.reshape(mask, [N]))), count);
+      dLogits = tf.div(tf.mul(tf.sub(tf.mul(softmaxRows(logits), tf.sum(t, 1, true)), t), mask), count) as tf.Tensor2D;
+    }
     const pg = this.predictor.backward(cache, dLogits, true);
     const grads: tf.Tensor[] = [];
     let triplet = NaN;
@@ -478,9 +500,9 @@ export class OpponentModel {
    * Gradients of one chunk's loss as plain arrays, without training (for gradient checks), in the
    * order of the optimiser's variables.
    */
-  gradients(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, tripletScale = 0): { loss: number; grads: Float32Array[] } {
+  gradients(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, tripletScale = 0, lengths: Int32Array | null = null): { loss: number; grads: Float32Array[] } {
     return tf.tidy(() => {
-      const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, tripletScale);
+      const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, tripletScale, lengths);
       return { loss: r.loss.dataSync()[0], grads: r.grads.map((g) => Float32Array.from(g.dataSync() as Float32Array)) };
     });
   }
@@ -501,10 +523,10 @@ export class OpponentModel {
    * are those of the forward pass before the step (lemol-spec §5.3). `state` is replaced by the
    * chunk's final slow state.
    */
-  trainChunk(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, chunkIndex = 0): ChunkResult {
+  trainChunk(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, chunkIndex = 0, lengths: Int32Array | null = null): ChunkResult {
     const scale = this.triplet ? tripletWeight(this.triplet, chunkIndex) : 0;
     const result = tf.tidy(() => {
-      const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, scale);
+      const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, scale, lengths);
       this.optimiser.apply(r.grads);
       return {
         stats: tf.stack([r.loss, r.hits]).dataSync(),
