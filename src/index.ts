@@ -56,7 +56,7 @@ export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT } from "./train/check
 export type { CheckpointHeader, CheckpointTensor } from "./train/checkpoint.js";
 export { loadRun, listExperienceFiles } from "./train/run-dir.js";
 export type { RunRecord } from "./train/run-dir.js";
-export type { RunCall, OMPassSummary, ProgressReporter, InterruptSource } from "./train/experiment.js";
+export type { RunCall, OMPassSummary, ProgressReporter, InterruptSource, RunOptions, RestoreOptions } from "./train/experiment.js";
 export { OMTrainingPass } from "./agents/lemol/om-training.js";
 export { EpisodeSummariser } from "./agents/lemol/episode-summariser.js";
 export { tripletLoss, drawTripletIndices, tripletWeight } from "./agents/lemol/triplet.js";

@@ -220,6 +220,16 @@ export abstract class ActorCriticTrainer {
   /** A Gumbel (or Gaussian) sample of this agent's target actor for next observations. */
   abstract targetAction(obsNext: tf.Tensor2D, noise: tf.Tensor2D, opponentTarget: tf.Tensor2D | null): tf.Tensor2D;
 
+  /** The optimisers a trajectory updates (their state carries over from one trajectory to the next). */
+  get optimisers(): Adam[] {
+    return [this.actorOptimiser, this.criticOptimiser];
+  }
+
+  /** The random streams a trajectory draws from, by name (reseeded per trajectory when trajectories run in parallel). */
+  get playStreams(): Record<string, Rng> {
+    return this.rngs;
+  }
+
   /** New random weights for all four networks and an empty buffer; the Adam state is kept. */
   resetLearner(): void {
     this.actor.reinitialise(this.rngs.init);

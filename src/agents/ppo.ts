@@ -573,7 +573,17 @@ export class PPOAgentTrainer {
   }
 
   /** New random weights for policy and value net, log σ back to its initial value, empty buffers; the Adam states are kept. */
-  resetLearner(): void {
+  /** The optimisers a trajectory updates (their state carries over from one trajectory to the next). */
+  get optimisers(): Adam[] {
+    return [this.piOptimiser, this.vfOptimiser];
+  }
+
+  /** The random streams a trajectory draws from, by name. */
+  get playStreams(): Record<string, Rng> {
+    return this.rngs;
+  }
+
+    resetLearner(): void {
     this.policy.reinitialise(this.rngs.init);
     this.valueNet.reinitialise(this.rngs.init);
     if (this.logStd) {

@@ -16,6 +16,8 @@ interface State {
   om: string | null;
   accuracy: number | null;
   fraction: number | null;
+  /** Parallel trajectories: the latest line of each worker. */
+  workers: Map<number, string>;
 }
 
 /** Formats seconds as `1h 02m`, `3m 07s` or `12.3 s`. */
@@ -47,13 +49,20 @@ export class LiveProgress implements ProgressReporter {
 
   begin(exp: Experiment, call: { call: RunCall; plannedEpisodes: number }): void {
     this.handle = new DisplayHandle();
-    const st: State = { call: call.call, planned: call.plannedEpisodes, episodesDone: 0, steps: 0, started: Date.now(), line: "starting…", om: null, accuracy: null, fraction: 0 };
+    const st: State = { call: call.call, planned: call.plannedEpisodes, episodesDone: 0, steps: 0, started: Date.now(), line: "starting…", om: null, accuracy: null, fraction: 0, workers: new Map() };
     this.state = st;
     this.unsubscribe = [
       exp.on("episode_end", (e) => {
         st.steps += e.length;
       }),
       exp.on("progress", (p) => {
+        if (p.worker !== undefined) {
+          // parallel trajectories: a line per worker
+          st.workers.set(p.worker, `worker ${p.worker + 1}: trajectory ${p.trajectory + 1}/${p.trajectoriesTotal} (${p.pair}) · episode ${p.episode}/${p.episodes} · ${Math.round(p.stepsPerSecond).toLocaleString("en-US")} steps/s`);
+          st.line = [...st.workers.entries()].sort(([a], [b]) => a - b).map(([, l]) => l).join("\n");
+          this.draw(false);
+          return;
+        }
         st.episodesDone++;
         st.om = null;
         const elapsed = (Date.now() - st.started) / 1000;
@@ -118,7 +127,7 @@ function progressBundle(st: State, outcome?: "done" | "stopped" | "failed"): Mim
       : "";
   const head = outcome ? "" : `<b>${escapeHtml(st.call)}</b> ${pct !== null ? `${pct}% ` : ""}· `;
   return {
-    "text/html": `<div class="lemol-progress" style="font-family:monospace;font-size:12px">${bar}${head}${escapeHtml(text + acc)}</div>`,
+    "text/html": `<div class="lemol-progress" style="font-family:monospace;font-size:12px;white-space:pre-line">${bar}${head}${escapeHtml(text + acc)}</div>`,
     "text/plain": `${outcome ? "" : `${st.call} ${pct !== null ? `${pct}% ` : ""}· `}${text}${acc}`,
   };
 }

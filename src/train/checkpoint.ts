@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../nn/backend.js";
-import type { Adam } from "../nn/optim.js";
+import { Adam, AdamState } from "../nn/optim.js";
 import type { Rng } from "../util/rng.js";
 
 export const CHECKPOINT_FORMAT = 2;
@@ -103,9 +103,9 @@ export class CheckpointWriter {
     this.array(name, s);
   }
 
-  /** Adam's moments and step count. */
-  adam(prefix: string, adam: Adam): void {
-    const s = adam.getState();
+  /** Adam's moments and step count (of an optimiser, or a state taken from one). */
+  adam(prefix: string, adam: Adam | AdamState): void {
+    const s = adam instanceof Adam ? adam.getState() : adam;
     s.m.forEach((d, k) => this.array(`${prefix}/m${k}`, d));
     s.v.forEach((d, k) => this.array(`${prefix}/v${k}`, d));
     this.value(`${prefix}/step`, s.step);
@@ -172,10 +172,14 @@ export class CheckpointReader {
   }
 
   adam(prefix: string, adam: Adam): void {
-    const n = adam.getState().m.length;
+    adam.setState(this.adamState(prefix, adam.getState().m.length));
+  }
+
+  /** An Adam state of `n` variables as {@link CheckpointWriter.adam} wrote it. */
+  adamState(prefix: string, n: number): AdamState {
     const m = Array.from({ length: n }, (_, k) => this.f32(`${prefix}/m${k}`));
     const v = Array.from({ length: n }, (_, k) => this.f32(`${prefix}/v${k}`));
-    adam.setState({ step: this.value<number>(`${prefix}/step`), m, v });
+    return { step: this.value<number>(`${prefix}/step`), m, v };
   }
 }
 

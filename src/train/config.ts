@@ -23,6 +23,8 @@ export interface OptionDef {
   implemented: boolean;
   /** Why it is not implemented, or where it will come from. */
   note?: string;
+  /** How the run is executed, not what it computes (a resumed run may change it). */
+  execution?: boolean;
 }
 
 const opt = (name: string, type: OptionType, def: OptionDef["default"], help: string, extra: Partial<OptionDef> = {}): OptionDef => ({
@@ -105,6 +107,8 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("load_name", "string", null, "with --test/--display/--benchmark: a run directory or checkpoint to load every agent from"),
   opt("load_good", "string", null, "... to load the good agents from (the others keep their fresh weights unless --load_name)"),
   opt("load_bad", "string", null, "... to load the bad agents from"),
+  opt("parallel_trajectories", "boolean", false, "run the trajectories of an OM cycle in parallel (on --workers processes): each starts from the cycle's starting optimiser state, with random streams of its own, so results do not depend on the number of workers (a deviation: the original carries Adam state from trajectory to trajectory)"),
+  opt("workers", "int", null, "worker processes for --parallel_trajectories and sweeps (default: the number of cores)", { min: 1, execution: true }),
   opt("checkpoint_replay", "boolean", false, "include the replay buffers in checkpoints (large; needed to resume mid-trajectory with exactly the numbers of an uninterrupted run)"),
   // PPO (the later release's baseline; a correct PPO, see src/agents/ppo.ts)
   opt("ppo_lambda", "number", 0.97, "PPO: GAE lambda", { min: 0, max: 1 }),
@@ -211,6 +215,8 @@ export interface ExperimentConfig {
   save_dir: string | null;
   save_rate: number;
   checkpoint_replay: boolean;
+  parallel_trajectories: boolean;
+  workers: number | null;
   test: boolean;
   display: boolean;
   benchmark: boolean;

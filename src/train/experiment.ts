@@ -15,6 +15,7 @@
  * a notebook kernel the defaults are the notebook's live progress and the kernel's interrupt.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
 import { animationHtml } from "../envs/render.js";
@@ -29,11 +30,13 @@ import { MultiAgentEnv } from "../envs/env.js";
 import { getScenario } from "../envs/scenarios/index.js";
 import { MOVE_CHOICES } from "../envs/spaces.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
+import type { AdamState } from "../nn/optim.js";
 import { Rng } from "../util/rng.js";
 import { CheckpointError, CheckpointReader, CheckpointWriter, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { ConfigError, ExperimentConfig, OPTIONS, policyLists, resolveConfig } from "./config.js";
 import { ExperienceRecorder } from "./experience.js";
-import { MetricRow, MetricsLog } from "./metrics.js";
+import { MetricRow, MetricsLog, parseMetricsCsv } from "./metrics.js";
+import { runTrajectoryWorkers } from "./workers.js";
 import { saveNpz } from "./npz.js";
 import { inNotebook } from "../notebook/display.js";
 import { onKernelInterrupt } from "../notebook/interrupt.js";
@@ -71,7 +74,8 @@ export interface ExperimentEventMap {
   cycle_end: { cycle: number; omTrained: boolean };
   checkpoint: { path: string; episode: number };
   summary: { lines: string[] };
-  progress: TrajectoryInfo & { episode: number; episodes: number; trainStep: number; stepsPerSecond: number; trajectoriesDone: number; trajectoriesTotal: number };
+  /** `worker`: which worker process plays the trajectory (parallel trajectories). */
+  progress: TrajectoryInfo & { episode: number; episodes: number; trainStep: number; stepsPerSecond: number; trajectoriesDone: number; trajectoriesTotal: number; worker?: number };
 }
 export type ExperimentEvent = keyof ExperimentEventMap;
 
@@ -186,6 +190,10 @@ export class Experiment {
   private active: Promise<unknown> | null = null;
   private readonly reporter: ProgressReporter | null;
   private readonly interrupts: InterruptSource | null;
+  /** `workers` of the run call under way. */
+  private workersOverride: number | null = null;
+  /** `--parallel_trajectories`: each trainer's optimiser states and exploration flag at the cycle's start. */
+  private cycleStartState: Map<string, { adam: AdamState[]; explored: boolean }> | null = null;
   /** Where the cycle's OM training stands while it is under way (it can be interrupted). */
   private omTraining: { trainer: number; pass: number; current: OMTrainingPass | null; sums: [number, number]; summaries: OMPassSummary[] } | null = null;
   private rateSteps = 0;
@@ -217,25 +225,30 @@ export class Experiment {
       throw new CheckpointError(`${manifestFile}: unreadable (${(err as Error).message})`);
     }
     if (typeof manifest?.config !== "object" || manifest.config === null) throw new CheckpointError(`${manifestFile}: no config`);
-    const config = resolveConfig({ ...(manifest.config as unknown as Record<string, unknown>), run_dir: root });
+    const parent = resolveConfig({ ...(manifest.config as unknown as Record<string, unknown>), run_dir: root });
     const label = options.checkpoint ?? "latest";
-    const dir = path.join(config.save_dir ?? path.join(root, "checkpoints"), label);
+    const dir = path.join(parent.save_dir ?? path.join(root, "checkpoints"), label);
+    // detached: a worker continues from the run's checkpoint in a directory of its own, writing
+    // experience files into the run's experience directory
+    const detached = options.detached ? path.resolve(options.detached) : null;
+    const config = detached ? { ...parent, run_dir: detached, save_dir: null, lemol_save_path: path.resolve(parent.lemol_save_path ?? path.join(root, "experience")) } : parent;
     const reader = loadCheckpoint(dir);
     const saved = reader.header.config as Record<string, unknown> | undefined;
     if (!saved) throw new CheckpointError(`${dir}: the checkpoint records no config`);
     for (const def of OPTIONS) {
-      if (def.name === "run_dir" || !def.implemented) continue;
+      if (def.name === "run_dir" || !def.implemented || def.execution) continue;
+      if (detached && (def.name === "save_dir" || def.name === "lemol_save_path")) continue;
       // an option added after the checkpoint was made had its default then
       const a = def.name in saved ? (saved[def.name] ?? null) : def.default;
-      const b = (config as unknown as Record<string, unknown>)[def.name] ?? null;
+      const b = (parent as unknown as Record<string, unknown>)[def.name] ?? null;
       if (a !== b) throw new CheckpointError(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`);
     }
     const info = await initBackend(options.backend);
-    const exp = new Experiment(config, info, hooks, { reader, manifest, label });
+    const exp = new Experiment(config, info, hooks, { reader, manifest, label, detached: detached !== null });
     return exp;
   }
 
-  private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks, resume?: { reader: CheckpointReader; manifest: Manifest; label: string }) {
+  private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks, resume?: { reader: CheckpointReader; manifest: Manifest; label: string; detached?: boolean }) {
     this.config = Object.freeze(absolutePaths(config));
     this.backend = backend;
     this.print = hooks.print === null ? () => {} : (hooks.print ?? ((l) => console.log(l)));
@@ -411,7 +424,13 @@ export class Experiment {
 
     if (this.evaluating) this.loadPolicies();
 
-    this.runDir = new RunDir(cfg, { resume: resume !== undefined });
+    this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached });
+    if (resume?.detached) {
+      // a worker's own directory: fresh metrics, the run's state
+      this.metrics = new MetricsLog(this.runDir.metricsFile);
+      this.loadState(resume.reader, resume.label, true);
+      return;
+    }
     if (resume) {
       const at = resume.reader.value<ExperimentState>("experiment");
       this.metrics = MetricsLog.resume(this.runDir.metricsFile, at.metricsBytes);
@@ -539,6 +558,7 @@ export class Experiment {
         }
       }
     } else {
+      if (cfg.parallel_trajectories) this.independentTrajectoryStart();
       for (const a of this.agents) a.resetLearner();
     }
     this.info = {
@@ -560,7 +580,8 @@ export class Experiment {
     this.currentRewards.fill(0);
     this.updateSums = this.agents.map(() => new Float64Array(4)); // q_loss, p_loss, q_value sums, count
     this.recorder?.clear();
-    const obs = this.env.reset();
+    // with parallel trajectories each has an environment seed of its own
+    const obs = cfg.parallel_trajectories ? this.env.reset(Rng.stream(cfg.seed, `env/trajectory-${this.trajectoriesStarted - 1}`).int(2 ** 31)) : this.env.reset();
     for (let a = 0; a < obs.length; a++) this.buffers.obs[a].set(obs[a]);
     if (cfg.display) this.displayFrames = [this.env.render({ caption: `${this.pairName(this.opponent)} · episode 1 · step 0` })];
     this.inTrajectory = true;
@@ -569,6 +590,30 @@ export class Experiment {
     this.print(`Using good policy ${names[names.length - 1]} and bad policy ${names[0]} with ${cfg.num_adversaries} adversaries`);
     this.print("Starting iterations...");
     this.emit("trajectory_start", this.info);
+  }
+
+  /**
+   * `--parallel_trajectories`: a trajectory depends only on the state at its cycle's start and on
+   * its id, so trajectories can run in any order or at once. At the cycle's first trajectory the
+   * optimiser states and exploration flags are kept; every later one starts from them again; and
+   * each trajectory's random streams are seeded from (seed, trainer, stream, trajectory id).
+   */
+  private independentTrajectoryStart(): void {
+    const cfg = this.config;
+    const id = this.trajectoriesStarted; // the id this trajectory gets
+    if (this.repeat === 0 && this.opponent === 0) {
+      this.cycleStartState = new Map();
+      for (const [key, t] of this.trainers) this.cycleStartState.set(key, { adam: t.optimisers.map((o) => o.getState()), explored: t instanceof PPOAgentTrainer ? false : t.initialExplorationDone });
+    } else if (this.cycleStartState) {
+      for (const [key, t] of this.trainers) {
+        const s = this.cycleStartState.get(key)!;
+        t.optimisers.forEach((o, k) => o.setState(s.adam[k]));
+        if (!(t instanceof PPOAgentTrainer)) t.initialExplorationDone = s.explored;
+      }
+    }
+    for (const [key, t] of this.trainers) {
+      for (const [name, rng] of Object.entries(t.playStreams)) rng.setState(Rng.stream(cfg.seed, `${key}/${name}/trajectory-${id}`).getState());
+    }
   }
 
   /** One environment step with every agent, then every agent's update (lemol-spec §2.4). */
@@ -898,13 +943,17 @@ export class Experiment {
       }
     }
     for (const [key, t] of this.trainers) t.saveTo(w, `trainer/${key}`, { replay });
+    if (this.cycleStartState) {
+      w.value("cycle_start/explored", Object.fromEntries([...this.cycleStartState].map(([k, s]) => [k, s.explored])));
+      for (const [key, st] of this.cycleStartState) st.adam.forEach((a, k) => w.adam(`cycle_start/${key}/adam${k}`, a));
+    }
     const where = saveCheckpoint(this.runDir.checkpointsDir, label, { lemol_version: libraryVersion(), config: this.config }, w);
     this.emit("checkpoint", { path: where, episode: this.episodesCompleted });
     return where;
   }
 
   /** Puts back what {@link checkpoint} wrote (called while restoring, on a freshly built experiment). */
-  private loadState(r: CheckpointReader, label: string): void {
+  private loadState(r: CheckpointReader, label: string, detached = false): void {
     const s = r.value<ExperimentState>("experiment");
     const n = this.env.n;
     this.phase_ = s.phase;
@@ -920,7 +969,7 @@ export class Experiment {
     this.periodEvents = s.periodEvents ?? 0;
     this.recordingPeriods = s.recordingPeriods ?? false;
     this.episodesCompleted = s.episodesCompleted;
-    if (this.metrics.length !== s.metricsRows) throw new CheckpointError(`${r.where}: metrics.csv holds ${this.metrics.length} rows at the checkpoint's offset, the checkpoint says ${s.metricsRows}`);
+    if (!detached && this.metrics.length !== s.metricsRows) throw new CheckpointError(`${r.where}: metrics.csv holds ${this.metrics.length} rows at the checkpoint's offset, the checkpoint says ${s.metricsRows}`);
     const rewards = r.f64("experiment/episode_rewards");
     this.episodeRewards = Array.from({ length: rewards.length / n }, (_, e) => Array.from(rewards.subarray(e * n, (e + 1) * n)));
     this.currentRewards.set(r.f64("experiment/current_rewards", n));
@@ -934,6 +983,10 @@ export class Experiment {
     r.rng("experiment/om_files_rng", this.omRng);
     let replayRestored = true;
     for (const [key, t] of this.trainers) replayRestored = t.loadFrom(r, `trainer/${key}`).replay && replayRestored;
+    if (r.has("cycle_start/explored")) {
+      const explored = r.value<Record<string, boolean>>("cycle_start/explored");
+      this.cycleStartState = new Map([...this.trainers].map(([key, t]) => [key, { explored: explored[key], adam: t.optimisers.map((o, k) => r.adamState(`cycle_start/${key}/adam${k}`, o.getState().m.length)) }]));
+    }
     if (this.inTrajectory) {
       this.agents = [...this.pairing];
       this.lemolIndex = this.agents.findIndex((t) => t instanceof LeMOLAgentTrainer);
@@ -949,6 +1002,7 @@ export class Experiment {
         : null;
       this.omTraining = { trainer: om.trainer, pass: om.pass, sums: om.sums, summaries: om.summaries, current };
     }
+    if (detached) return;
     // experience files written after the checkpoint belong to steps that will be played again
     const keep = new Set(s.experienceFiles);
     for (const f of this.runDir.experienceFiles()) if (!keep.has(path.relative(this.runDir.experienceDir, f))) fs.rmSync(f);
@@ -1037,17 +1091,33 @@ export class Experiment {
     return this.call("trainOpponentModel", () => this.trainOpponentModel_());
   }
 
-  /** The rest of the current cycle: its remaining trajectories, then its OM training. */
-  runCycle(): Promise<void> {
-    return this.call("runCycle", () => this.runCycle_());
+  /**
+   * The rest of the current cycle: its remaining trajectories, then its OM training. With
+   * `parallel_trajectories`, `workers` (default: the `workers` option, else the number of cores)
+   * processes play a cycle's trajectories at once.
+   */
+  runCycle(options: RunOptions = {}): Promise<void> {
+    return this.call("runCycle", () => this.withWorkers(options, () => this.runCycle_()));
   }
 
-  /** Everything that remains; then the manifest says `finished`. */
-  run(): Promise<void> {
-    return this.call("run", async () => {
-      while (this.phase_ !== "done") await this.runCycle_();
-      this.close();
-    });
+  /** Everything that remains; then the manifest says `finished`. Options as {@link runCycle}. */
+  run(options: RunOptions = {}): Promise<void> {
+    return this.call("run", () =>
+      this.withWorkers(options, async () => {
+        while (this.phase_ !== "done") await this.runCycle_();
+        this.close();
+      }),
+    );
+  }
+
+  private async withWorkers<T>(options: RunOptions, body: () => Promise<T>): Promise<T> {
+    if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) throw new ConfigError(`workers: expected a positive integer, got ${options.workers}`);
+    this.workersOverride = options.workers ?? null;
+    try {
+      return await body();
+    } finally {
+      this.workersOverride = null;
+    }
   }
 
   /** Episodes a call would play from here (for progress and ETA). */
@@ -1172,8 +1242,100 @@ export class Experiment {
 
   private async runCycle_(): Promise<void> {
     const cycle = this.cycle;
+    const workers = this.workerCount();
+    if (this.config.parallel_trajectories && workers > 1 && this.phase_ === "play" && !this.inTrajectory && this.repeat === 0 && this.opponent === 0) {
+      await this.playCycleInWorkers_(workers);
+    }
     while (this.phase_ === "play" && this.cycle === cycle) await this.runTrajectory_();
     if (this.phase_ === "om_training" && this.cycle === cycle) await this.trainOpponentModel_();
+  }
+
+  /** Worker processes for parallel trajectories: `--workers`, else the number of cores. */
+  private workerCount(): number {
+    return this.workersOverride ?? this.config.workers ?? os.availableParallelism();
+  }
+
+  /**
+   * Trajectory `index` of the current cycle (in schedule order), played from the cycle's start
+   * (what a parallel worker does; `parallel_trajectories` makes it independent of the others).
+   * @internal
+   */
+  async playTrajectoryOfCycle(index: number): Promise<TrajectoryInfo> {
+    if (this.phase_ !== "play" || this.inTrajectory || this.repeat !== 0 || this.opponent !== 0) throw new Error("playTrajectoryOfCycle: the experiment is not at the start of a cycle");
+    const perCycle = this.config.traj_per_iter * this.opponents;
+    if (!Number.isInteger(index) || index < 0 || index >= perCycle) throw new RangeError(`playTrajectoryOfCycle: index ${index} is not one of the cycle's ${perCycle} trajectories`);
+    this.repeat = Math.floor(index / this.opponents);
+    this.opponent = index % this.opponents;
+    this.trajectoriesStarted += index;
+    return this.runTrajectory_();
+  }
+
+  /**
+   * The cycle's trajectories on `workers` processes (`--parallel_trajectories`): the cycle's start
+   * is checkpointed, each worker plays trajectories from it in a directory of its own, and their
+   * metrics are appended here in schedule order; then this experiment takes the state the last
+   * trajectory ended in, exactly as if it had played them one after the other.
+   */
+  private async playCycleInWorkers_(workers: number): Promise<void> {
+    const T = this.config.traj_per_iter * this.opponents;
+    const cycle = this.cycle;
+    const label = `cycle-${cycle}-start`;
+    this.checkpoint(label, { replay: false });
+    this.checkpoint();
+    const base = path.join(this.runDir.root, "workers", `cycle-${cycle}`);
+    fs.rmSync(base, { recursive: true, force: true });
+    const dirs = Array.from({ length: T }, (_, i) => path.join(base, `trajectory-${i}`));
+    const first = this.trajectoriesStarted;
+    const outcome = await runTrajectoryWorkers({
+      workers: Math.min(workers, T),
+      jobs: dirs.map((dir, index) => ({ type: "run", runDir: this.runDir.root, checkpoint: label, dir, index, last: index === T - 1, backend: this.backend.name })),
+      onProgress: (worker, m) => {
+        this.emit("progress", {
+          cycle,
+          repeat: Math.floor(m.index / this.opponents),
+          opponent: m.index % this.opponents,
+          trajectory: first + m.index,
+          agents: [],
+          pair: this.pairName(m.index % this.opponents),
+          episode: m.episode,
+          episodes: m.episodes,
+          trainStep: 0,
+          stepsPerSecond: m.stepsPerSecond,
+          trajectoriesDone: first,
+          trajectoriesTotal: this.totalTrajectories,
+          worker,
+        });
+      },
+      stopRequested: () => this.stopRequested,
+    });
+    if (outcome === "stopped") {
+      // nothing of the cycle is kept: a later call plays it again from its start
+      fs.rmSync(base, { recursive: true, force: true });
+      this.checkStop();
+    }
+    // metrics in schedule order, then the state the last trajectory ended in
+    for (const dir of dirs) {
+      const file = path.join(dir, "metrics.csv");
+      for (const row of parseMetricsCsv(fs.readFileSync(file, "utf8"), file)) this.metrics.add(row);
+    }
+    const end = loadCheckpoint(path.join(dirs[T - 1], "checkpoints", "end"));
+    for (const [key, t] of this.trainers) t.loadFrom(end, `trainer/${key}`);
+    const s = end.value<ExperimentState>("experiment");
+    this.phase_ = s.phase;
+    this.cycle = s.cycle;
+    this.repeat = s.repeat;
+    this.opponent = s.opponent;
+    this.trajectoriesStarted = s.trajectoriesStarted;
+    this.info = s.info;
+    this.trainStep = s.trainStep;
+    this.episodesCompleted = s.episodesCompleted;
+    this.env.loadState(end.value("env/state"));
+    this.metrics.flush();
+    if (this.cycle !== cycle) this.emit("cycle_end", { cycle, omTrained: false });
+    this.print(`cycle ${cycle + 1}: ${T} trajectories played on ${Math.min(workers, T)} workers`);
+    fs.rmSync(base, { recursive: true, force: true });
+    fs.rmSync(path.join(this.runDir.checkpointsDir, label), { recursive: true, force: true });
+    this.writeManifest("running");
   }
 
   /** Flushes metrics and records the end in the manifest. */
@@ -1257,12 +1419,23 @@ export class Experiment {
   }
 }
 
+/** Options of {@link Experiment.runCycle} and {@link Experiment.run}. */
+export interface RunOptions {
+  /** Worker processes for `parallel_trajectories` (default: the `workers` option, else the number of cores). */
+  workers?: number;
+}
+
 /** Options of {@link Experiment.restore}. */
 export interface RestoreOptions {
   /** Which checkpoint (default `latest`). */
   checkpoint?: string;
   /** tfjs backend to force; default automatic. Resume on the backend the run used for identical numbers. */
   backend?: string;
+  /**
+   * Continue in this directory instead (a parallel worker): the run's state, metrics of its own,
+   * experience files into the run's experience directory; the run directory is not touched.
+   */
+  detached?: string;
 }
 
 /** The experiment's counters and schedule as a checkpoint stores them. */

@@ -246,6 +246,22 @@ describe("live progress", () => {
     exp.dispose();
   });
 
+  it("shows a line per worker when a cycle's trajectories run in parallel (exp.runCycle({ workers: 2 }))", async () => {
+    shown = [];
+    const exp = await Experiment.create(
+      { ...REDUCED, num_episodes: 40, n_opp_cycles: 1, traj_per_iter: 2, parallel_trajectories: true, run_dir: tmpRun() },
+      { print: null, progress: new LiveProgress({ intervalMs: 0 }), interrupts: null },
+    );
+    await exp.runCycle({ workers: 2 });
+    const texts = shown.map((s) => s.bundle["text/plain"] as string);
+    assert.ok(texts.some((t) => /worker 1: trajectory \d\/2 .* episode \d+\/40/.test(t)), "worker 1's line");
+    assert.ok(texts.some((t) => /worker 2: trajectory \d\/2/.test(t)), "worker 2's line");
+    assert.match(texts[texts.length - 1], /^runCycle: done in /);
+    assert.equal(exp.phase, "done");
+    await assert.rejects(() => exp.runCycle({ workers: 0 }), /workers: expected a positive integer/);
+    exp.dispose();
+  });
+
   it("formats durations", () => {
     assert.equal(formatDuration(3.21), "3.2 s");
     assert.equal(formatDuration(187), "3m 07s");

@@ -345,6 +345,10 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     return this.finishUpdate(stats);
   }
 
+  override get playStreams(): Record<string, Rng> {
+    return { ...this.rngs, oracle: this.oracleRng };
+  }
+
   /** New learner for a new trajectory; the opponent model is kept, the in-play state restarts. */
   override resetLearner(): void {
     super.resetLearner();

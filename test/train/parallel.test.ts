@@ -1,0 +1,85 @@
+/**
+ * `--parallel_trajectories` on worker processes (the scale-out issue): each trajectory starts from
+ * its cycle's starting optimiser state with random streams of its own, so one worker (in
+ * process) and two worker processes give byte-identical metrics and experience files; a stop
+ * during a parallel cycle keeps nothing of it, and the next call plays it again identically.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
+import { tmpRun } from "../helpers/experiment.js";
+
+const OPTS: ExperimentOptions = {
+  good_policy: "maddpg_ddpg", // two opponents: 2 x 2 = 4 trajectories per cycle
+  num_episodes: 30,
+  batch_size: 16,
+  agent_update_freq: 5,
+  n_opp_cycles: 2,
+  traj_per_iter: 2,
+  save_rate: 15,
+  om_training_iters: 1,
+  chunk_length: 8,
+  num_units: 16,
+  lstm_hidden_dim: 8,
+  seed: 17,
+  parallel_trajectories: true,
+};
+
+async function run(options: ExperimentOptions): Promise<Experiment> {
+  const exp = await Experiment.create({ ...OPTS, run_dir: tmpRun(), ...options }, { print: null });
+  await exp.run();
+  return exp;
+}
+
+function experience(exp: Experiment): Map<string, Buffer> {
+  return new Map(exp.runDir.experienceFiles().map((f) => [path.relative(exp.runDir.experienceDir, f), fs.readFileSync(f)]));
+}
+
+function assertSameRun(a: Experiment, b: Experiment): void {
+  const ma = fs.readFileSync(a.runDir.metricsFile, "utf8");
+  const mb = fs.readFileSync(b.runDir.metricsFile, "utf8");
+  const la = ma.split("\n"), lb = mb.split("\n");
+  const k = la.findIndex((l, i) => l !== lb[i]);
+  assert.ok(k < 0 && la.length === lb.length, `metrics.csv differs at line ${k + 1}: ${la[k]} vs ${lb[k]}`);
+  const ea = experience(a), eb = experience(b);
+  assert.deepEqual([...eb.keys()], [...ea.keys()]);
+  for (const [f, buf] of ea) assert.ok(buf.equals(eb.get(f)!), f);
+}
+
+describe("parallel trajectories", () => {
+  it("give the same metrics and experience files on one worker (in process) and on two worker processes", async () => {
+    const one = await run({ workers: 1 });
+    const progress = new Set<number>();
+    const two = await Experiment.create({ ...OPTS, run_dir: tmpRun(), workers: 2 }, { print: null });
+    two.on("progress", (p) => p.worker !== undefined && progress.add(p.worker));
+    await two.run();
+    assertSameRun(one, two);
+    assert.deepEqual([...progress].sort(), [0, 1], "both workers reported progress");
+    assert.equal(two.trajectoriesStarted, 8);
+    assert.equal(two.phase, "done");
+    assert.ok(!fs.existsSync(path.join(two.runDir.root, "workers", "cycle-0")), "the workers' directories are cleaned up");
+    // the option changes what is computed (each trajectory starts from the cycle's state)
+    const serial = await run({ parallel_trajectories: false });
+    assert.notEqual(fs.readFileSync(serial.runDir.metricsFile, "utf8"), fs.readFileSync(one.runDir.metricsFile, "utf8"));
+    for (const e of [one, two, serial]) e.dispose();
+  });
+
+  it("keeps nothing of a cycle stopped on the workers; the next call plays it again identically", async () => {
+    const reference = await run({ workers: 1 });
+    const exp = await Experiment.create({ ...OPTS, run_dir: tmpRun(), workers: 2 }, { print: null });
+    let seen = 0;
+    const off = exp.on("progress", (p) => {
+      if (p.worker !== undefined && ++seen === 2) exp.requestStop();
+    });
+    await assert.rejects(() => exp.runCycle(), (e: Error) => e instanceof ExperimentStopped);
+    off();
+    assert.equal(exp.trajectoriesStarted, 0, "still at the cycle's start");
+    assert.equal(exp.metrics.length, 0);
+    await exp.run();
+    assertSameRun(reference, exp);
+    reference.dispose();
+    exp.dispose();
+  });
+});
