@@ -1,9 +1,10 @@
 /** `npm run bench [-- suite ...]`: runs benchmark suites and writes bench/results/<suite>.json. */
 import { benchEnv } from "./env.js";
 import { benchSoak } from "./soak.js";
+import { benchScale } from "./scale.js";
 import { benchTrain } from "./train.js";
 
-const SUITES: Record<string, () => Promise<string>> = { env: benchEnv, train: benchTrain, soak: benchSoak };
+const SUITES: Record<string, () => Promise<string>> = { env: benchEnv, train: benchTrain, soak: benchSoak, scale: benchScale };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
@@ -12,8 +13,8 @@ for (const name of wanted) {
     process.exit(2);
   }
 }
-// the soak run takes minutes: only when asked for by name
-for (const name of wanted.length ? wanted : Object.keys(SUITES).filter((s) => s !== "soak")) {
+// the soak and scale runs take minutes: only when asked for by name
+for (const name of wanted.length ? wanted : Object.keys(SUITES).filter((s) => s !== "soak" && s !== "scale")) {
   console.log(`# ${name}`);
   const file = await SUITES[name]();
   console.log(`wrote ${file}`);

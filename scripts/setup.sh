@@ -53,7 +53,7 @@ if [ "$notebooks" = 1 ]; then
   apt_install jupyter-notebook jupyter-nbconvert python3-nbclient
 fi
 if [ "$tests" = 1 ]; then
-  apt_install python3-numpy python3-jupyter-kernel-test chromium
+  apt_install python3-numpy python3-jupyter-kernel-test chromium redis-server
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { UsageError } from "./args.js";
 import { conformance } from "./conformance.js";
 import { demo } from "./demo.js";
+import { sweep, worker } from "./sweep.js";
 import { train } from "./train.js";
 
 type Command = (argv: readonly string[], out: (line: string) => void) => number | Promise<number>;
@@ -12,6 +13,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   train: { run: train, help: "run a LeMOL experiment (the original train.py; --help lists every option)" },
   demo: { run: demo, help: "run one random-policy episode of a scenario and print its rewards" },
   conformance: { run: conformance, help: "check golden trajectory files against our MPE (N passed, M failed)" },
+  sweep: { run: sweep, help: "run a sweep of configurations x seeds here, or queue it on Redis for workers (--status shows it)" },
+  worker: { run: worker, help: "run queued sweep jobs from Redis until stopped" },
 };
 
 function version(): string {

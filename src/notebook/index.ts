@@ -5,6 +5,8 @@ export { Figure, plotlyInit, resetPlotlyInit, plotlySource, renderPng, chromiumP
 export type { PlotlyFlavor, Trace, Layout as PlotLayout } from "./plotly.js";
 export { plot, learningCurves, omAccuracy, omTraining, losses, qValues, metric, compare, PALETTE } from "./plots.js";
 export type { PlotOptions, CurveOptions, AccuracyOptions, TrainingPlotOptions, CompareOptions } from "./plots.js";
+export { loadSweep, plotSweep } from "./sweep.js";
+export type { SweepTable, SweepPlotOptions } from "./sweep.js";
 export { show, summarise, tableText, tableHtml, RunSummary } from "./tables.js";
 export type { ShowOptions, SummaryOptions } from "./tables.js";
 export { animate, recordEpisode, Episode } from "./animate.js";

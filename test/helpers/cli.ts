@@ -9,11 +9,12 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliRun {
+export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): CliRun {
   const r = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), ...args], {
     cwd: opts.cwd ?? REPO,
     encoding: "utf8",
     timeout: opts.timeoutMs ?? 120_000,
+    ...(opts.env ? { env: opts.env } : {}),
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

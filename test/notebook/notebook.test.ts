@@ -19,6 +19,11 @@ import { metricsOf, quantile, rollingMean } from "../../src/notebook/source.js";
 import { sizedOptions } from "../../src/notebook/size.js";
 import { Experiment } from "../../src/train/experiment.js";
 import { REDUCED, tmpRun } from "../helpers/experiment.js";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { expandSweep, parseSweepSpec, runSweepJob } from "../../src/train/sweep.js";
+import { loadSweep } from "../../src/notebook/sweep.js";
 
 interface Shown {
   bundle: MimeBundle;
@@ -294,5 +299,37 @@ describe("notebook sizes", () => {
       if (saved === undefined) delete process.env.LEMOL_NOTEBOOK_SIZE;
       else process.env.LEMOL_NOTEBOOK_SIZE = saved;
     }
+  });
+});
+
+describe("sweep results in a notebook", () => {
+  it("loads a sweep's finished runs into one table and plots a metric per configuration, mean ± std across seeds", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-nbsweep-"));
+    const spec = parseSweepSpec({ name: "nb", results: "results", base: { ...REDUCED, num_episodes: 40, n_opp_cycles: 2, traj_per_iter: 1 }, grid: { good_policy: ["maddpg", "ddpg"] }, seeds: [1, 2] }, dir);
+    const jobs = expandSweep(spec);
+    for (const job of jobs.slice(0, 3)) await runSweepJob(job); // the fourth is still to run
+    const sweep = loadSweep(spec.results);
+    assert.deepEqual(sweep.varied, ["good_policy"]);
+    assert.equal(sweep.runs, 3);
+    assert.equal(sweep.finished, 3);
+    const t = sweep.table;
+    assert.ok(t.columnNames().includes("run") && t.columnNames().includes("seed") && t.columnNames().includes("good_policy"));
+    assert.deepEqual(t.groupby("run").count().numRows(), 3);
+    const fig = plot.sweep(sweep, { metric: "om_accuracy_in_play", show: false });
+    assert.equal(fig.data.length, 2, "one line per configuration");
+    const maddpg = fig.data.find((d) => String(d.name).startsWith('good_policy="maddpg"'))!;
+    assert.match(String(maddpg.name), /\(2 seeds\)/);
+    assert.equal((maddpg.x as number[]).length, 2, "one point per trajectory");
+    // the point is the mean over seeds of each run's mean per trajectory, the bar their std
+    const perRun = (run: string, traj: number) => {
+      const v = (t.objects() as Record<string, unknown>[]).filter((r) => r.run === run && r.metric === "om_accuracy_in_play" && r.trajectory === traj).map((r) => Number(r.value));
+      return v.reduce((a, b) => a + b, 0) / v.length;
+    };
+    const a = perRun("r000-s1", 0), b = perRun("r000-s2", 0);
+    assert.ok(Math.abs((maddpg.y as number[])[0] - (a + b) / 2) < 1e-12);
+    assert.ok(Math.abs(((maddpg.error_y as { array: number[] }).array[0]) - Math.abs(a - b) / Math.SQRT2) < 1e-12);
+    const ddpg = fig.data.find((d) => String(d.name).startsWith('good_policy="ddpg"'))!;
+    assert.match(String(ddpg.name), /\(1 seed\)/);
+    assert.throws(() => plot.sweep(sweep, { metric: "nope", show: false }), /no "nope" rows/);
   });
 });

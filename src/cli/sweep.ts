@@ -1,0 +1,129 @@
+/**
+ * `lemol sweep <sweep.json>` and `lemol worker`: many runs of the experiment (configurations ×
+ * seeds; see src/train/sweep.ts for the file), on this machine's cores or across machines.
+ *
+ *   lemol sweep sweep.json                       run every run here, on --workers processes
+ *   lemol sweep sweep.json --redis redis://h:p   queue them on a BullMQ queue (or REDIS_URL)
+ *   lemol worker --redis redis://h:p             on any machine that sees the results directory
+ *   lemol sweep sweep.json --status [--redis …]  queued / running / done / failed
+ */
+import { ChildProcess, fork } from "node:child_process";
+import * as os from "node:os";
+import { fileURLToPath } from "node:url";
+import { redisUrl, startSweepWorker, submitSweep, sweepStatus } from "../train/queue.js";
+import { SweepJob, expandSweep, listSweepRuns, loadSweepSpec, runSweepJob } from "../train/sweep.js";
+import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
+
+const SWEEP_SPECS: Record<string, OptionSpec> = {
+  redis: { type: "string", help: "Redis address redis://host:port: queue the runs for `lemol worker`s (default: REDIS_URL; without either, run here)" },
+  workers: { type: "int", min: 1, help: "without Redis: processes that run the sweep's runs here (default: the number of cores)" },
+  status: { type: "boolean", default: false, help: "show the runs' states instead of submitting" },
+  wait: { type: "boolean", default: false, help: "with --redis: wait until every run is done, showing progress" },
+  run: { type: "string", help: "run this one run of the sweep here (what the local worker processes do)" },
+  help: { type: "boolean", default: false, help: "show this help" },
+};
+
+const WORKER_SPECS: Record<string, OptionSpec> = {
+  redis: { type: "string", help: "Redis address redis://host:port (default: REDIS_URL)" },
+  lock_ms: { type: "int", min: 100, default: 30000, help: "a job whose worker is silent this long is handed to another worker" },
+  help: { type: "boolean", default: false, help: "show this help" },
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function sweep(argv: readonly string[], out: (line: string) => void): Promise<number> {
+  const { options, positionals } = parseArgs(argv, SWEEP_SPECS, 1);
+  if (options.help) {
+    out(formatHelp("lemol sweep <sweep.json> [options]", "Runs a sweep: every configuration of the file's grid or list, once per seed. Results: one run directory per run under the sweep's results directory.", SWEEP_SPECS));
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("lemol sweep: give one sweep file");
+  const spec = loadSweepSpec(positionals[0]);
+  const jobs = expandSweep(spec);
+  const url = typeof options.redis === "string" || process.env.REDIS_URL ? redisUrl(options.redis as string | undefined) : null;
+
+  if (typeof options.run === "string") {
+    const job = jobs.find((j) => j.run === options.run);
+    if (!job) throw new UsageError(`sweep ${spec.name} has no run "${options.run}"`);
+    const r = await runSweepJob(job);
+    out(JSON.stringify(r));
+    return 0;
+  }
+  if (options.status) {
+    if (url) {
+      const { counts, jobs: st } = await sweepStatus(spec.name, url);
+      out(`sweep ${spec.name} on ${url}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")}`);
+      for (const j of st) out(`  ${j.run}  ${j.state.padEnd(9)} ${j.state === "active" ? JSON.stringify(j.progress) : j.state === "failed" ? (j.failedReason ?? "") : j.result ? JSON.stringify(j.result.summary) : ""}`);
+    } else {
+      const runs = new Map(listSweepRuns(spec.results).map((r) => [r.run, r.status]));
+      out(`sweep ${spec.name} in ${spec.results}:`);
+      for (const j of jobs) out(`  ${j.run}  ${runs.get(j.run) ?? "not started"}  ${JSON.stringify(j.varied)}`);
+    }
+    return 0;
+  }
+  if (url) {
+    const { added, present } = await submitSweep(spec, url);
+    out(`sweep ${spec.name}: ${added.length} runs queued${present.length ? `, ${present.length} already queued` : ""} on ${url}; results in ${spec.results}`);
+    if (!options.wait) return 0;
+    for (;;) {
+      const { counts, jobs: st } = await sweepStatus(spec.name, url);
+      out(`  ${counts.completed}/${st.length} done, ${counts.active} running, ${counts.waiting} waiting, ${counts.failed} failed`);
+      if (counts.waiting + counts.active === 0) return counts.failed > 0 ? 1 : 0;
+      await sleep(2000);
+    }
+  }
+  return runLocally(jobs, positionals[0], typeof options.workers === "number" ? options.workers : os.availableParallelism(), out);
+}
+
+/** Runs the jobs on `workers` child processes (`lemol sweep <file> --run <run>`), a job each at a time. */
+async function runLocally(jobs: SweepJob[], file: string, workers: number, out: (line: string) => void): Promise<number> {
+  const main = fileURLToPath(new URL(`./main${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url));
+  // every core runs a worker: V8's GC helper threads would only compete with the other workers
+  const execArgv = [...(import.meta.url.endsWith(".ts") ? ["--import", "tsx"] : []), "--single-threaded-gc"];
+  const pending = [...jobs];
+  let failed = 0;
+  const children = new Set<ChildProcess>();
+  const stop = () => {
+    for (const c of children) c.kill("SIGTERM");
+  };
+  process.once("SIGINT", stop);
+  const lane = async () => {
+    for (let job = pending.shift(); job; job = pending.shift()) {
+      const j = job;
+      const code = await new Promise<number>((resolve) => {
+        const child = fork(main, ["sweep", file, "--run", j.run], { execArgv, stdio: ["ignore", "pipe", "inherit", "ipc"] });
+        children.add(child);
+        let text = "";
+        child.stdout!.on("data", (d) => (text += d));
+        child.on("exit", (c) => {
+          children.delete(child);
+          const last = text.trim().split("\n").pop() ?? "";
+          out(`  ${j.run} ${c === 0 ? last : `failed (exit ${c})`}`);
+          resolve(c ?? 1);
+        });
+      });
+      if (code !== 0) failed++;
+    }
+  };
+  out(`sweep: ${jobs.length} runs on ${Math.min(workers, jobs.length)} processes`);
+  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
+  process.off("SIGINT", stop);
+  out(failed ? `${failed} runs failed` : "all runs done");
+  return failed ? 1 : 0;
+}
+
+export async function worker(argv: readonly string[], out: (line: string) => void): Promise<number> {
+  const { options } = parseArgs(argv, WORKER_SPECS, 0);
+  if (options.help) {
+    out(formatHelp("lemol worker [options]", "Runs sweep jobs from the queue, one at a time, until stopped (Ctrl-C or SIGTERM checkpoint the run under way and give its job back to the queue).", WORKER_SPECS));
+    return 0;
+  }
+  const url = redisUrl(options.redis as string | undefined);
+  const w = startSweepWorker(url, { lockMs: options.lock_ms as number, log: out });
+  out(`worker ${os.hostname()}:${process.pid} waiting for jobs on ${url}`);
+  const stop = () => void w.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  await w.closed;
+  return 0;
+}

@@ -1,0 +1,187 @@
+/**
+ * Sweeps across machines on a BullMQ queue on Redis (`lemol sweep --redis`, `lemol worker`).
+ *
+ *   submit   every run of a sweep becomes a job whose id is `<sweep>__<run>`: submitting the same
+ *            sweep again adds nothing new (a run with the same id but other options is refused)
+ *   worker   takes jobs one at a time and runs them with sweep.ts's idempotent runSweepJob into the
+ *            sweep's results directory, reporting progress to the queue. Stopped (SIGTERM, Ctrl-C)
+ *            it checkpoints and puts its job back in the queue; killed, its job's lock expires and
+ *            BullMQ's stalled-job check hands the job to another worker, which continues it from
+ *            the run's last checkpoint. A worker that loses its job's lock (it was too slow to renew
+ *            it) stops the run, so two workers never write the same run directory.
+ *   status   counts per state and each job's state, progress and summary
+ */
+import * as os from "node:os";
+import { Job, Queue, WaitingError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { ConfigError } from "./config.js";
+import { Experiment, ExperimentStopped } from "./experiment.js";
+import { SweepJob, SweepJobResult, SweepSpec, expandSweep, jobFingerprint, runSweepJob } from "./sweep.js";
+
+/** The queue every sweep's jobs go to (jobs are named after their sweep). */
+export const QUEUE_NAME = "lemol-sweeps";
+
+interface JobData {
+  job: SweepJob;
+  fingerprint: string;
+}
+
+/** The Redis address: the option, else `REDIS_URL`. */
+export function redisUrl(given?: string | null): string {
+  const url = given ?? process.env.REDIS_URL;
+  if (!url) throw new ConfigError("no Redis given: use --redis redis://host:port (or set REDIS_URL)");
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError(`--redis: expected redis://host:port, got "${url}"`);
+  return url;
+}
+
+function connect(url: string): Redis {
+  // BullMQ's blocking calls need retries without a limit
+  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+}
+
+/** Puts a sweep's runs on the queue; runs already there (same id, same options) are left alone. */
+export async function submitSweep(spec: SweepSpec, url: string): Promise<{ added: SweepJob[]; present: SweepJob[] }> {
+  const connection = connect(url);
+  const queue = new Queue<JobData>(QUEUE_NAME, { connection });
+  try {
+    const added: SweepJob[] = [];
+    const present: SweepJob[] = [];
+    const fresh: { name: string; data: JobData; opts: { jobId: string } }[] = [];
+    for (const job of expandSweep(spec)) {
+      const fingerprint = jobFingerprint(job);
+      const existing = await queue.getJob(job.id);
+      if (existing) {
+        if (existing.data.fingerprint !== fingerprint) throw new ConfigError(`sweep ${spec.name}: run ${job.run} is already queued with other options; give the sweep another name`);
+        present.push(job);
+        continue;
+      }
+      fresh.push({ name: spec.name, data: { job, fingerprint }, opts: { jobId: job.id } });
+      added.push(job);
+    }
+    // failed jobs are kept for inspection; a run that fails is a bug to look at, not to retry blindly
+    if (fresh.length) await queue.addBulk(fresh.map((f) => ({ ...f, opts: { ...f.opts, attempts: 1, removeOnComplete: false, removeOnFail: false } })));
+    return { added, present };
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+export interface JobStatus {
+  run: string;
+  state: string;
+  progress: unknown;
+  result: SweepJobResult | null;
+  failedReason: string | null;
+  attempts: number;
+  stalled: number;
+}
+
+/** The state of every job of a sweep (by name), and counts per state. */
+export async function sweepStatus(name: string, url: string): Promise<{ counts: Record<string, number>; jobs: JobStatus[] }> {
+  const connection = connect(url);
+  const queue = new Queue<JobData>(QUEUE_NAME, { connection });
+  try {
+    const all = await queue.getJobs(["waiting", "active", "completed", "failed", "delayed", "prioritized", "paused"], 0, -1);
+    const jobs: JobStatus[] = [];
+    for (const j of all) {
+      if (j.name !== name) continue;
+      jobs.push({
+        run: j.data.job.run,
+        state: await j.getState(),
+        progress: j.progress,
+        result: (j.returnvalue as SweepJobResult | undefined) ?? null,
+        failedReason: j.failedReason ?? null,
+        attempts: j.attemptsMade,
+        stalled: (j as unknown as { stalledCounter?: number }).stalledCounter ?? 0,
+      });
+    }
+    jobs.sort((a, b) => a.run.localeCompare(b.run));
+    const counts: Record<string, number> = { waiting: 0, active: 0, completed: 0, failed: 0 };
+    for (const j of jobs) counts[j.state === "prioritized" || j.state === "delayed" || j.state === "paused" ? "waiting" : j.state] = (counts[j.state] ?? 0) + 1;
+    return { counts, jobs };
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+export interface SweepWorkerOptions {
+  /** How long a job's lock lasts without renewal (ms); also the stalled-job check interval. */
+  lockMs?: number;
+  /** Where the worker's lines go. */
+  log?: (line: string) => void;
+}
+
+/** A running `lemol worker`. */
+export interface SweepWorker {
+  /** Stops taking jobs; a run under way is checkpointed and its job put back in the queue. */
+  stop(): Promise<void>;
+  /** Resolves when the worker has stopped. */
+  readonly closed: Promise<void>;
+}
+
+/** Starts a worker that runs sweep jobs from the queue, one at a time. */
+export function startSweepWorker(url: string, o: SweepWorkerOptions = {}): SweepWorker {
+  const log = o.log ?? (() => {});
+  const lockMs = o.lockMs ?? 30_000;
+  const connection = connect(url);
+  const running = new Map<string, Experiment>();
+  let stopping = false;
+  const me = `${os.hostname()}:${process.pid}`;
+  const worker = new Worker<JobData, SweepJobResult>(
+    QUEUE_NAME,
+    async (job: Job<JobData, SweepJobResult>, token?: string) => {
+      const { job: sweepJob } = job.data;
+      log(`${me}: ${sweepJob.id} started (attempt ${job.attemptsMade + 1})`);
+      let last = 0;
+      try {
+        const result = await runSweepJob(sweepJob, { print: null, progress: null, interrupts: null }, (exp) => {
+          running.set(job.id!, exp);
+          if (stopping) exp.requestStop();
+          exp.on("progress", (p) => {
+            const now = Date.now();
+            if (now - last < 1000) return;
+            last = now;
+            void job.updateProgress({ worker: me, trajectory: p.trajectory + 1, trajectories: p.trajectoriesTotal, episode: p.episode, episodes: p.episodes }).catch(() => {});
+          });
+        });
+        log(`${me}: ${sweepJob.id} ${result.how === "already-finished" ? "was already finished" : "finished"}`);
+        return result;
+      } catch (err) {
+        if (err instanceof ExperimentStopped) {
+          // stopped (and checkpointed): give the job back to the queue
+          if (stopping) {
+            await job.moveToWait(token);
+            log(`${me}: ${sweepJob.id} checkpointed and put back in the queue`);
+            throw new WaitingError();
+          }
+          log(`${me}: ${sweepJob.id} lost its lock; stopped (another worker continues it)`);
+        }
+        throw err;
+      } finally {
+        running.delete(job.id!);
+      }
+    },
+    { connection, concurrency: 1, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 1000, autorun: true },
+  );
+  // a worker that cannot renew its lock may find the job running elsewhere soon: stop writing to it
+  worker.on("lockRenewalFailed", (ids: string[]) => {
+    for (const id of ids) running.get(id)?.requestStop();
+  });
+  worker.on("error", (err) => log(`${me}: ${err.message}`));
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  return {
+    closed,
+    async stop() {
+      if (stopping) return closed;
+      stopping = true;
+      for (const exp of running.values()) exp.requestStop();
+      await worker.close();
+      connection.disconnect();
+      resolveClosed();
+      return closed;
+    },
+  };
+}

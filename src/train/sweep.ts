@@ -1,0 +1,201 @@
+/**
+ * Sweeps: many runs of the experiment (a grid or list of configurations × seeds), each one job
+ * that any worker can run — locally on worker processes, or across machines through a BullMQ queue
+ * on Redis (queue.ts). A job's results are its run directory under the sweep's results directory,
+ * which every worker must see (one machine's disk, or a shared filesystem such as NFS); the job's
+ * return value also carries a short summary.
+ *
+ * A job is idempotent: a finished run directory is returned as it is (never run twice to
+ * completion); a run directory with a checkpoint is continued from it (a worker died mid-job:
+ * with the replay buffers in the checkpoint — on by default in sweeps — the continued run gives
+ * exactly the numbers of an uninterrupted one); anything else starts afresh.
+ *
+ * sweep.json:
+ *   { "name": "push-opponents",           the sweep (and queue job) name
+ *     "results": "sweeps/push-opponents", results directory (default sweeps/<name>, relative to the file)
+ *     "base": { "num_episodes": 2000 },    options every run shares
+ *     "grid": { "good_policy": ["maddpg", "mmmaddpg"], "lr": [0.01, 0.001] },   every combination
+ *     "list": [ { "block_processing": true }, { "ablate_lemol_lstm": true } ],    or explicit variants
+ *     "seeds": [1, 2, 3] }                 each configuration once per seed (default [71])
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
+import { Experiment, ExperimentHooks, ExperimentStopped } from "./experiment.js";
+import { MetricsLog } from "./metrics.js";
+import type { Manifest } from "./run-dir.js";
+
+export interface SweepSpec {
+  name: string;
+  /** Absolute results directory. */
+  results: string;
+  base: Record<string, unknown>;
+  grid: Record<string, unknown[]>;
+  list: Record<string, unknown>[];
+  seeds: number[];
+}
+
+/** One run of a sweep. */
+export interface SweepJob {
+  /** `<sweep>__<run>`: the queue's job id (unique per sweep). */
+  id: string;
+  sweep: string;
+  /** `r003-s2`: the configuration's index and the seed. */
+  run: string;
+  /** The options that vary between the sweep's configurations (for tables and plots). */
+  varied: Record<string, unknown>;
+  seed: number;
+  /** Every option of the run (validated). */
+  options: Record<string, unknown>;
+  runDir: string;
+}
+
+/** What a finished job reports. */
+export interface SweepJobResult {
+  runDir: string;
+  /** Whether this call found the run already finished, continued it from a checkpoint, or ran it. */
+  how: "already-finished" | "resumed" | "ran";
+  metricRows: number;
+  trajectories: number;
+  /** Mean of the last trajectory's last `averaged_reward` per agent, and the last in-play OM accuracy. */
+  summary: Record<string, number>;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Reads and checks a sweep file; relative paths are relative to the file. */
+export function loadSweepSpec(file: string): SweepSpec {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
+  }
+  return parseSweepSpec(raw, path.dirname(path.resolve(file)), file);
+}
+
+/** Checks a sweep description (as a sweep file holds it). */
+export function parseSweepSpec(raw: unknown, baseDir = process.cwd(), what = "sweep"): SweepSpec {
+  const o = raw as Record<string, unknown>;
+  if (typeof o !== "object" || o === null || Array.isArray(o)) throw new ConfigError(`${what}: expected a JSON object`);
+  for (const k of Object.keys(o)) if (!["name", "results", "base", "grid", "list", "seeds"].includes(k)) throw new ConfigError(`${what}: unknown field "${k}" (fields: name, results, base, grid, list, seeds)`);
+  if (typeof o.name !== "string" || !NAME.test(o.name)) throw new ConfigError(`${what}: "name" must be letters, digits, '.', '_' or '-'`);
+  const obj = (k: string) => {
+    const v = o[k] ?? {};
+    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ConfigError(`${what}: "${k}" must be an object`);
+    return v as Record<string, unknown>;
+  };
+  const grid = obj("grid") as Record<string, unknown[]>;
+  for (const [k, v] of Object.entries(grid)) if (!Array.isArray(v) || v.length === 0) throw new ConfigError(`${what}: grid "${k}" must be a non-empty list of values`);
+  const list = (o.list ?? []) as Record<string, unknown>[];
+  if (!Array.isArray(list) || list.some((x) => typeof x !== "object" || x === null || Array.isArray(x))) throw new ConfigError(`${what}: "list" must be a list of option objects`);
+  const seeds = (o.seeds ?? [71]) as number[];
+  if (!Array.isArray(seeds) || seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new ConfigError(`${what}: "seeds" must be a non-empty list of non-negative integers`);
+  if (new Set(seeds).size !== seeds.length) throw new ConfigError(`${what}: a seed is listed twice`);
+  const results = path.resolve(baseDir, typeof o.results === "string" ? o.results : path.join("sweeps", o.name));
+  const spec: SweepSpec = { name: o.name, results, base: obj("base"), grid, list, seeds };
+  expandSweep(spec); // every configuration must be valid before anything is queued
+  return spec;
+}
+
+/** The sweep's runs: (grid combinations, or list entries, or both crossed) × seeds. */
+export function expandSweep(spec: SweepSpec): SweepJob[] {
+  for (const k of ["run_dir", "seed"]) if (k in spec.base || k in spec.grid || spec.list.some((l) => k in l)) throw new ConfigError(`sweep ${spec.name}: "${k}" is set by the sweep itself`);
+  let configs: Record<string, unknown>[] = [{}];
+  for (const [k, values] of Object.entries(spec.grid)) configs = configs.flatMap((c) => values.map((v) => ({ ...c, [k]: v })));
+  if (spec.list.length > 0) configs = configs.flatMap((c) => spec.list.map((l) => ({ ...c, ...l })));
+  const jobs: SweepJob[] = [];
+  configs.forEach((varied, i) => {
+    for (const seed of spec.seeds) {
+      const run = `r${String(i).padStart(3, "0")}-s${seed}`;
+      const runDir = path.join(spec.results, run);
+      // sweep jobs keep their replay buffers in checkpoints, so a job a worker died in resumes exactly
+      const options = { checkpoint_replay: true, ...spec.base, ...varied, seed, run_dir: runDir };
+      try {
+        resolveConfig(options);
+      } catch (err) {
+        throw new ConfigError(`sweep ${spec.name}, run ${run} (${JSON.stringify(varied)}): ${(err as Error).message}`);
+      }
+      jobs.push({ id: `${spec.name}__${run}`, sweep: spec.name, run, varied, seed, options, runDir });
+    }
+  });
+  return jobs;
+}
+
+/** A fingerprint of a job's options (a re-submitted sweep must not change a run under the same name). */
+export function jobFingerprint(job: SweepJob): string {
+  const sorted = Object.fromEntries(Object.entries(job.options).sort(([a], [b]) => a.localeCompare(b)));
+  return crypto.createHash("sha256").update(JSON.stringify(sorted)).digest("hex").slice(0, 16);
+}
+
+function readManifest(runDir: string): Manifest | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(runDir, "manifest.json"), "utf8")) as Manifest;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs one job to completion, idempotently (see the file's comment). `onExperiment` sees the
+ * experiment before it runs (to follow its progress, or stop it: a stopped run is checkpointed
+ * and {@link ExperimentStopped} thrown).
+ */
+export async function runSweepJob(job: SweepJob, hooks: ExperimentHooks = { print: null }, onExperiment?: (exp: Experiment) => void): Promise<SweepJobResult> {
+  const manifest = readManifest(job.runDir);
+  let exp: Experiment;
+  let how: SweepJobResult["how"];
+  if (manifest?.status === "finished") {
+    return summarise(job.runDir, "already-finished");
+  } else if (manifest && fs.existsSync(path.join(job.runDir, "checkpoints", "latest", "header.json"))) {
+    exp = await Experiment.restore(job.runDir, {}, hooks);
+    how = "resumed";
+  } else {
+    // nothing to continue from (a worker died before the first checkpoint): start afresh
+    fs.rmSync(job.runDir, { recursive: true, force: true });
+    exp = await Experiment.create(job.options as Partial<ExperimentConfig>, hooks);
+    how = "ran";
+  }
+  onExperiment?.(exp);
+  try {
+    await exp.run();
+  } catch (err) {
+    // stopped on request (a worker shutting down): keep everything for whoever continues the run
+    if (err instanceof ExperimentStopped) {
+      exp.checkpoint();
+      exp.close("stopped");
+    }
+    throw err;
+  } finally {
+    exp.dispose();
+  }
+  return summarise(job.runDir, how);
+}
+
+function summarise(runDir: string, how: SweepJobResult["how"]): SweepJobResult {
+  const metrics = MetricsLog.load(path.join(runDir, "metrics.csv"));
+  const rows = metrics.rows;
+  const summary: Record<string, number> = {};
+  const lastTrajectory = rows.reduce((m, r) => Math.max(m, r.trajectory ?? -1), -1);
+  for (const r of rows) {
+    if (r.trajectory !== lastTrajectory) continue;
+    if (r.metric === "averaged_reward" && r.agent) summary[`averaged_reward/${r.agent}`] = r.value;
+    if (r.metric === "om_accuracy_in_play") summary.om_accuracy_in_play = r.value;
+  }
+  return { runDir, how, metricRows: rows.length, trajectories: lastTrajectory + 1, summary };
+}
+
+/** The runs of a sweep found in its results directory: each run's directory, options that vary, and status. */
+export function listSweepRuns(results: string): { run: string; runDir: string; status: string; config: Record<string, unknown> }[] {
+  if (!fs.existsSync(results)) return [];
+  return fs
+    .readdirSync(results)
+    .filter((d) => /^r\d{3}-s\d+$/.test(d))
+    .sort()
+    .map((run) => {
+      const runDir = path.join(results, run);
+      const m = readManifest(runDir);
+      return { run, runDir, status: m?.status ?? "not started", config: (m?.config ?? {}) as unknown as Record<string, unknown> };
+    });
+}

@@ -1,0 +1,184 @@
+/**
+ * Sweeps (the scale-out issue) with real components: Debian's redis-server, BullMQ, and `lemol
+ * worker` processes. Two workers run a sweep of tiny runs; one is killed with SIGKILL in the middle
+ * of a job; every job completes exactly once (the killed one continued from its checkpoint by the
+ * other worker), with metrics identical to running the same configurations serially. No mocks.
+ * Also: the same sweep on local processes without Redis, and refused sweep files.
+ */
+import assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { sweepStatus } from "../../src/train/queue.js";
+import { expandSweep, loadSweepSpec } from "../../src/train/sweep.js";
+import { Experiment } from "../../src/train/experiment.js";
+import { runCli } from "../helpers/cli.js";
+import { REPO } from "../helpers/golden.js";
+import { RedisServer, startRedis } from "../helpers/redis.js";
+
+const BASE = { num_episodes: 40, batch_size: 16, agent_update_freq: 5, n_opp_cycles: 2, traj_per_iter: 1, save_rate: 4, om_training_iters: 1, chunk_length: 8, num_units: 16, lstm_hidden_dim: 8 };
+
+function sweepFile(name: string, extra: object = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-sweep-"));
+  const file = path.join(dir, "sweep.json");
+  fs.writeFileSync(file, JSON.stringify({ name, results: "results", base: BASE, grid: { good_policy: ["maddpg", "mmmaddpg"] }, seeds: [1, 2], ...extra }));
+  return file;
+}
+
+const spawned: ChildProcess[] = [];
+
+function startWorker(url: string): { child: ChildProcess; lines: string[] } {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "worker", "--redis", url, "--lock_ms", "1500"], { cwd: REPO, stdio: ["ignore", "pipe", "inherit"] });
+  const lines: string[] = [];
+  child.stdout!.on("data", (d) => lines.push(...String(d).trim().split("\n")));
+  spawned.push(child);
+  return { child, lines };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Serial reference: the same configurations run one after the other in this process. */
+async function serialMetrics(file: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-serial-"));
+  for (const job of expandSweep(loadSweepSpec(file))) {
+    const exp = await Experiment.create({ ...job.options, run_dir: path.join(base, job.run) }, { print: null });
+    await exp.run();
+    exp.dispose();
+    out.set(job.run, fs.readFileSync(path.join(base, job.run, "metrics.csv"), "utf8"));
+  }
+  return out;
+}
+
+describe("lemol sweep and lemol worker on Redis", () => {
+  let redis: RedisServer;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    // no worker outlives the tests, whatever happened in them
+    for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await redis?.stop();
+  });
+
+  it("runs every job exactly once with two workers, one killed mid-job, and gives the serial run's metrics", async () => {
+    const file = sweepFile("kill-test");
+    const submitted = runCli(["sweep", file, "--redis", redis.url]);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    assert.match(submitted.stdout, /sweep kill-test: 4 runs queued on redis:\/\//);
+
+    const workers = [startWorker(redis.url), startWorker(redis.url)];
+    // kill the worker of the first job that has a checkpoint and is well under way
+    let victim: string | null = null;
+    const results = path.join(path.dirname(file), "results");
+    for (let i = 0; i < 1200 && !victim; i++) {
+      const { jobs } = await sweepStatus("kill-test", redis.url);
+      for (const j of jobs) {
+        const p = j.progress as { worker?: string; trajectory?: number } | number;
+        if (j.state !== "active" || typeof p !== "object" || !p.worker || (p.trajectory ?? 0) < 2) continue;
+        if (!fs.existsSync(path.join(results, j.run, "checkpoints", "latest", "header.json"))) continue;
+        const pid = Number(p.worker.split(":").pop());
+        const w = workers.find((x) => x.child.pid === pid);
+        if (!w) continue;
+        w.child.kill("SIGKILL");
+        victim = j.run;
+        break;
+      }
+      await sleep(25);
+    }
+    assert.ok(victim, "a worker was killed in the middle of a job");
+
+    // the survivor (and a fresh worker, as a restarted machine would bring) finish everything
+    workers.push(startWorker(redis.url));
+    let status = await sweepStatus("kill-test", redis.url);
+    for (let i = 0; i < 600 && status.counts.completed < 4; i++) {
+      await sleep(200);
+      status = await sweepStatus("kill-test", redis.url);
+      assert.equal(status.counts.failed, 0, JSON.stringify(status.jobs.filter((j) => j.state === "failed")));
+    }
+    assert.equal(status.counts.completed, 4, JSON.stringify(status.counts));
+    const byRun = new Map(status.jobs.map((j) => [j.run, j]));
+    assert.equal(byRun.get(victim!)!.result!.how, "resumed", "the killed job continued from its checkpoint");
+    for (const [run, j] of byRun) if (run !== victim) assert.equal(j.result!.how, "ran", run);
+    const manifest = JSON.parse(fs.readFileSync(path.join(results, victim!, "manifest.json"), "utf8"));
+    assert.equal(manifest.status, "finished");
+    assert.equal(manifest.resumed.length, 1, "continued once");
+
+    // identical to the same configurations run serially
+    const serial = await serialMetrics(file);
+    for (const [run, csv] of serial) assert.equal(fs.readFileSync(path.join(results, run, "metrics.csv"), "utf8"), csv, `${run}: metrics differ from the serial run`);
+
+    // submitting again adds nothing; the status command shows them done
+    const again = runCli(["sweep", file, "--redis", redis.url]);
+    assert.match(again.stdout, /0 runs queued, 4 already queued/);
+    const st = runCli(["sweep", file, "--status", "--redis", redis.url]);
+    assert.match(st.stdout, /sweep kill-test on redis:\/\/[^:]+:\d+: 0 waiting, 0 active, 4 completed, 0 failed/);
+
+    // SIGTERM stops a worker cleanly
+    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGTERM");
+    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) await new Promise((r) => w.child.once("exit", r));
+    assert.ok(workers.filter((w) => w.child.signalCode !== "SIGKILL").every((w) => w.child.exitCode === 0), "stopped workers exit 0");
+  });
+
+  it("puts the job of a worker stopped with SIGTERM back in the queue, checkpointed, for the next worker", async () => {
+    const file = sweepFile("term-test", { grid: {}, seeds: [3] });
+    assert.equal(runCli(["sweep", file, "--redis", redis.url]).code, 0);
+    const first = startWorker(redis.url);
+    const results = path.join(path.dirname(file), "results", "r000-s3");
+    for (let i = 0; i < 1200 && !fs.existsSync(path.join(results, "checkpoints", "latest", "header.json")); i++) await sleep(25);
+    first.child.kill("SIGTERM");
+    await new Promise((r) => first.child.once("exit", r));
+    assert.equal(first.child.exitCode, 0);
+    assert.ok(first.lines.some((l) => /put back in the queue/.test(l)), first.lines.join("\n"));
+    const { jobs } = await sweepStatus("term-test", redis.url);
+    assert.equal(jobs[0].state, "waiting", "back in the queue at once (no stall)");
+    const second = startWorker(redis.url);
+    let done = false;
+    for (let i = 0; i < 600 && !done; i++) {
+      await sleep(200);
+      done = (await sweepStatus("term-test", redis.url)).counts.completed === 1;
+    }
+    assert.ok(done);
+    const serial = await serialMetrics(file);
+    assert.equal(fs.readFileSync(path.join(results, "metrics.csv"), "utf8"), serial.get("r000-s3"));
+    second.child.kill("SIGTERM");
+    await new Promise((r) => second.child.once("exit", r));
+  });
+});
+
+describe("lemol sweep without Redis", () => {
+  it("runs a sweep on local processes, and its status shows every run finished", async () => {
+    const file = sweepFile("local-test", { seeds: [4] });
+    const r = runCli(["sweep", file, "--workers", "2"], { env: { ...process.env, REDIS_URL: "" } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /sweep: 2 runs on 2 processes/);
+    assert.match(r.stdout, /all runs done/);
+    const st = runCli(["sweep", file, "--status"]);
+    assert.match(st.stdout, /r000-s4  finished/);
+    assert.match(st.stdout, /r001-s4  finished/);
+    const serial = await serialMetrics(file);
+    for (const [run, csv] of serial) assert.equal(fs.readFileSync(path.join(path.dirname(file), "results", run, "metrics.csv"), "utf8"), csv, run);
+  });
+
+  it("refuses bad sweep files with one line", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-sweep-"));
+    for (const [body, msg] of [
+      [{ name: "x", grid: { lr: [] } }, /grid "lr" must be a non-empty list/],
+      [{ name: "x", base: { seed: 3 } }, /"seed" is set by the sweep itself/],
+      [{ name: "x", grid: { gamma: [2] } }, /run r000-s71 .*--gamma: must be <= 1/],
+      [{ name: "bad name" }, /"name" must be letters/],
+      [{ name: "x", colour: 1 }, /unknown field "colour"/],
+    ] as const) {
+      const f = path.join(dir, "s.json");
+      fs.writeFileSync(f, JSON.stringify(body));
+      const r = runCli(["sweep", f, "--status"]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, msg);
+    }
+    const r = runCli(["worker", "--redis", "http://nope"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--redis: expected redis:\/\/host:port/);
+  });
+});
