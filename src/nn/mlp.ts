@@ -201,9 +201,12 @@ export class MLP {
 export class PlainMLP {
   readonly sizes: readonly number[];
   readonly params: Float32Array[];
+  /** The hidden layers' activation (ReLU for every network but PPO's tanh ones). */
+  readonly activation: "relu" | "tanh";
   private readonly hidden: Float64Array[];
 
-  constructor(sizes: readonly number[]) {
+  constructor(sizes: readonly number[], activation: "relu" | "tanh" = "relu") {
+    this.activation = activation;
     this.sizes = [...sizes];
     this.params = [];
     this.hidden = [];
@@ -234,7 +237,13 @@ export class PlainMLP {
         const row = i * nOut;
         for (let j = 0; j < nOut; j++) dst[dOff + j] += v * W[row + j];
       }
-      if (!last) for (let j = 0; j < nOut; j++) if (dst[j] < 0) dst[j] = 0;
+      if (!last) {
+        if (this.activation === "relu") {
+          for (let j = 0; j < nOut; j++) if (dst[j] < 0) dst[j] = 0;
+        } else {
+          for (let j = 0; j < nOut; j++) dst[j] = Math.tanh(dst[j]);
+        }
+      }
       src = dst;
       srcOff = dOff;
     }

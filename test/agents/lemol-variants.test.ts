@@ -4,26 +4,16 @@
 // training, the triplet loss on hand-computed numbers, and EP's chunk count (§9.2 item 4).
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { LeMOLAgentTrainer, LeMOLOptions } from "../../src/agents/lemol/agent.js";
+import type { LeMOLOptions } from "../../src/agents/lemol/agent.js";
 import { chunkPlan } from "../../src/agents/lemol/om-training.js";
 import { OpponentModel, OpponentModelOptions } from "../../src/agents/lemol/opponent-model.js";
 import { drawTripletIndices, tripletLoss, tripletWeight } from "../../src/agents/lemol/triplet.js";
-import { MultiAgentEnv } from "../../src/envs/env.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, ready, tf } from "../helpers/tf.js";
+import { makeLeMOL } from "../helpers/lemol.js";
 
 function lemol(agentIndex: number, extra: Partial<LeMOLOptions> = {}, config: object = {}) {
-  const env = new MultiAgentEnv("simple_push");
-  return new LeMOLAgentTrainer({
-    name: `lemol-${agentIndex === 0 ? "bad" : "good"}_agent_${agentIndex}`,
-    agentIndex,
-    obsSizes: env.obsSizes,
-    actionSizes: env.actionSizes,
-    actionSpace: env.actionSpaces[agentIndex],
-    config: { batchSize: 4, maxEpisodeLen: 25, numUnits: 64, agentUpdateFreq: 25, ...config },
-    seed: 1,
-    lemol: { lstmHiddenDim: 64, omlr: 1e-3, revision: "head", recurrentActivation: "hard_sigmoid", discreteActions: false, oracle: { enabled: false, proportion: 1, before: 25, after: -1 }, ...extra },
-  });
+  return makeLeMOL(agentIndex, { revision: "head", ...extra }, { maxEpisodeLen: 25, numUnits: 64, agentUpdateFreq: 25, ...config });
 }
 
 /**

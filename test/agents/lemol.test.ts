@@ -5,25 +5,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { LeMOLAgentTrainer, xentHead, xentInit } from "../../src/agents/lemol/agent.js";
+import { xentHead, xentInit } from "../../src/agents/lemol/agent.js";
 import { chunkPlan, readTrajectory } from "../../src/agents/lemol/om-training.js";
-import { MultiAgentEnv } from "../../src/envs/env.js";
 import { saveNpz } from "../../src/train/npz.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, ready } from "../helpers/tf.js";
+import { makeLeMOL } from "../helpers/lemol.js";
 
 function lemol(agentIndex: number, hidden: number, revision: "init" | "head" = "init", extra: object = {}) {
-  const env = new MultiAgentEnv("simple_push");
-  return new LeMOLAgentTrainer({
-    name: `lemol-${agentIndex === 0 ? "bad" : "good"}_agent_${agentIndex}`,
-    agentIndex,
-    obsSizes: env.obsSizes,
-    actionSizes: env.actionSizes,
-    actionSpace: env.actionSpaces[agentIndex],
-    config: { batchSize: 4, maxEpisodeLen: 5, numUnits: 16, ...extra },
-    seed: 1,
-    lemol: { lstmHiddenDim: hidden, omlr: 1e-3, revision, recurrentActivation: "hard_sigmoid", discreteActions: false, oracle: { enabled: false, proportion: 1, before: 25, after: -1 } },
-  });
+  return makeLeMOL(agentIndex, { lstmHiddenDim: hidden, revision }, extra);
 }
 
 describe("LeMOL", () => {

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
+import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
 
 /** The issue's reduced run: 2 cycles x 2 trajectories x 60 episodes, small batches, updates every 5 steps. */
 export const REDUCED: ExperimentOptions = {
@@ -24,4 +24,30 @@ export function tmpRun(): string {
 
 export function experiment(options: ExperimentOptions = {}): Promise<Experiment> {
   return Experiment.create({ ...REDUCED, run_dir: tmpRun(), ...options }, { print: null });
+}
+
+/**
+ * Runs `options` until `episodes` episodes have ended, stops, checkpoints (`mid`) and continues
+ * from that checkpoint in a fresh experiment to the end: what a crash and `--restore` do.
+ */
+export async function stopAndResume(options: ExperimentOptions, episodes: number): Promise<Experiment> {
+  const a = await Experiment.create({ ...options, run_dir: tmpRun() }, { print: null });
+  let n = 0;
+  const off = a.on("episode_end", () => {
+    if (++n === episodes) a.requestStop();
+  });
+  await a.run().then(
+    () => {
+      throw new Error(`the run ended before ${episodes} episodes`);
+    },
+    (e: Error) => {
+      if (!(e instanceof ExperimentStopped)) throw e;
+    },
+  );
+  off();
+  a.checkpoint("mid");
+  a.dispose();
+  const b = await Experiment.restore(a.runDir.root, { checkpoint: "mid" }, { print: null });
+  await b.run();
+  return b;
 }

@@ -9,10 +9,10 @@ import { describe, it } from "node:test";
 import { PPOAgentTrainer } from "../../src/agents/ppo.js";
 import { UAVEnv } from "../../src/envs/uav.js";
 import { ConfigError, resolveConfig } from "../../src/train/config.js";
-import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
+import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
 import { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import { loadNpz } from "../../src/train/npz.js";
-import { tmpRun } from "../helpers/experiment.js";
+import { stopAndResume, tmpRun } from "../helpers/experiment.js";
 
 const TINY: ExperimentOptions = {
   num_episodes: 40,
@@ -105,17 +105,7 @@ describe("baselines in the experiment: PPO and the UAV grid world", () => {
     const firstAfter = lengths.findIndex((_, k) => lengths.slice(0, k).reduce((a, b) => a + b, 0) >= 80);
     assert.deepEqual(advances.slice(0, lengths.length - firstAfter - 1), lengths.slice(firstAfter, lengths.length - 1));
     // resumed mid-trajectory (in cycle 1): the same metrics
-    const a = await make(opts);
-    let n = 0;
-    const off = a.on("episode_end", () => {
-      if (++n === 83) a.requestStop();
-    });
-    await assert.rejects(() => a.run(), (e: Error) => e instanceof ExperimentStopped);
-    off();
-    a.checkpoint("mid");
-    a.dispose();
-    const b = await Experiment.restore(a.runDir.root, { checkpoint: "mid" }, { print: null });
-    await b.run();
+    const b = await stopAndResume({ ...TINY, ...opts }, 83);
     assert.equal(fs.readFileSync(b.runDir.metricsFile, "utf8"), fs.readFileSync(whole.runDir.metricsFile, "utf8"));
     whole.dispose();
     b.dispose();

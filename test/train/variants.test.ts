@@ -10,9 +10,9 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import type { MADDPGAgentTrainer } from "../../src/agents/maddpg.js";
-import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
+import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
 import { loadNpz } from "../../src/train/npz.js";
-import { tmpRun } from "../helpers/experiment.js";
+import { stopAndResume, tmpRun } from "../helpers/experiment.js";
 
 const TINY: ExperimentOptions = {
   num_episodes: 50,
@@ -160,17 +160,7 @@ describe("LeMOL variants end to end", () => {
     const opts: ExperimentOptions = { block_processing: true, recurrent_om_prediction: true, use_triplet_representation_loss: true, rep_loss_neg_dist: 4, rep_loss_pos_dist: 2, fully_decentralise_lemol: true, checkpoint_replay: true };
     const whole = await make(opts);
     await whole.run();
-    const a = await make(opts);
-    let episodes = 0;
-    const off = a.on("episode_end", () => {
-      if (++episodes === 70) a.requestStop(); // cycle 1, mid-trajectory
-    });
-    await assert.rejects(() => a.run(), (e: Error) => e instanceof ExperimentStopped);
-    off();
-    a.checkpoint("mid");
-    a.dispose();
-    const b = await Experiment.restore(a.runDir.root, { checkpoint: "mid" }, { print: null });
-    await b.run();
+    const b = await stopAndResume({ ...TINY, ...opts }, 70); // cycle 1, mid-trajectory
     const la = fs.readFileSync(whole.runDir.metricsFile, "utf8").split("\n");
     const lb = fs.readFileSync(b.runDir.metricsFile, "utf8").split("\n");
     const k = la.findIndex((l, i) => l !== lb[i]);
