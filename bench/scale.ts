@@ -23,7 +23,7 @@ const REPEATS = 3;
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = path.join(REPO, "src/cli/main.ts");
 
-const CYCLE: ExperimentOptions = { num_episodes: 1000, batch_size: 64, agent_update_freq: 5, n_opp_cycles: 1, traj_per_iter: 4, save_rate: 100, om_training_iters: 0, num_units: 64, lstm_hidden_dim: 32, parallel_trajectories: true, seed: 3 };
+const CYCLE: ExperimentOptions = { num_episodes: 2500, batch_size: 64, agent_update_freq: 5, n_opp_cycles: 1, traj_per_iter: 4, save_rate: 100, om_training_iters: 0, num_units: 64, lstm_hidden_dim: 32, parallel_trajectories: true, seed: 3 };
 
 async function timeCycle(workers: number): Promise<number> {
   const runDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-scale-")), "run");

@@ -21,6 +21,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CheckpointError } from "./checkpoint.js";
 import { ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
 import { Experiment, ExperimentHooks, ExperimentStopped } from "./experiment.js";
 import { MetricsLog } from "./metrics.js";
@@ -146,10 +147,18 @@ export async function runSweepJob(job: SweepJob, hooks: ExperimentHooks = { prin
   const manifest = readManifest(job.runDir);
   let exp: Experiment;
   let how: SweepJobResult["how"];
-  if (manifest?.status === "finished") {
-    return summarise(job.runDir, "already-finished");
-  } else if (manifest && fs.existsSync(path.join(job.runDir, "checkpoints", "latest", "header.json"))) {
-    exp = await Experiment.restore(job.runDir, {}, hooks);
+  if (manifest?.status === "finished") return summarise(job.runDir, "already-finished");
+  let resumed: Experiment | null = null;
+  if (manifest && fs.existsSync(path.join(job.runDir, "metrics.csv"))) {
+    // the checkpoint loader also recovers a save that a killed worker left half renamed
+    try {
+      resumed = await Experiment.restore(job.runDir, {}, hooks);
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+    }
+  }
+  if (resumed) {
+    exp = resumed;
     how = "resumed";
   } else {
     // nothing to continue from (a worker died before the first checkpoint): start afresh

@@ -10,7 +10,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { sweepStatus } from "../../src/train/queue.js";
 import { expandSweep, loadSweepSpec } from "../../src/train/sweep.js";
 import { Experiment } from "../../src/train/experiment.js";
@@ -57,9 +57,15 @@ describe("lemol sweep and lemol worker on Redis", () => {
   before(async () => {
     redis = await startRedis();
   });
+  // no worker outlives its test, whatever happened in it
+  afterEach(async () => {
+    for (const c of spawned) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      c.kill("SIGKILL");
+      await new Promise((r) => c.once("exit", r));
+    }
+  });
   after(async () => {
-    // no worker outlives the tests, whatever happened in them
-    for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     await redis?.stop();
   });
 

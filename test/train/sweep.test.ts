@@ -1,0 +1,65 @@
+/**
+ * Sweep jobs are idempotent (src/train/sweep.ts): a finished run is returned as it is, a run with
+ * a checkpoint is continued from it — also when its worker died between the two renames of a
+ * checkpoint save — with exactly the uninterrupted run's metrics, and one without starts afresh.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { Experiment, ExperimentStopped } from "../../src/train/experiment.js";
+import { expandSweep, parseSweepSpec, runSweepJob, SweepJob } from "../../src/train/sweep.js";
+import { REDUCED } from "../helpers/experiment.js";
+
+function job(): SweepJob {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-job-"));
+  const spec = parseSweepSpec({ name: "unit", results: "results", base: { ...REDUCED, num_episodes: 40, n_opp_cycles: 2, traj_per_iter: 1, save_rate: 5 }, seeds: [7] }, dir);
+  return expandSweep(spec)[0];
+}
+
+async function reference(j: SweepJob): Promise<string> {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-ref-")), "run");
+  const exp = await Experiment.create({ ...j.options, run_dir: dir }, { print: null });
+  await exp.run();
+  exp.dispose();
+  return fs.readFileSync(path.join(dir, "metrics.csv"), "utf8");
+}
+
+describe("sweep jobs", () => {
+  it("continue a run whose worker died between a checkpoint's two renames, with the uninterrupted metrics; a finished run is not run again", async () => {
+    const j = job();
+    const expected = await reference(j);
+    // a worker gets half way, checkpoints, then "dies" in the middle of its next save
+    await assert.rejects(
+      () =>
+        runSweepJob(j, { print: null }, (exp) => {
+          let n = 0;
+          exp.on("episode_end", () => {
+            if (++n === 55) exp.requestStop();
+          });
+        }),
+      (e: Error) => e instanceof ExperimentStopped,
+    );
+    const checkpoints = path.join(j.runDir, "checkpoints");
+    fs.renameSync(path.join(checkpoints, "latest"), path.join(checkpoints, ".latest.old-99999"));
+    const r = await runSweepJob(j);
+    assert.equal(r.how, "resumed");
+    assert.equal(fs.readFileSync(path.join(j.runDir, "metrics.csv"), "utf8"), expected);
+    assert.equal(r.trajectories, 2);
+    assert.ok(Number.isFinite(r.summary.om_accuracy_in_play));
+    const again = await runSweepJob(j);
+    assert.equal(again.how, "already-finished");
+    assert.equal(fs.readFileSync(path.join(j.runDir, "metrics.csv"), "utf8"), expected);
+  });
+
+  it("start afresh when a worker died before the run's first checkpoint", async () => {
+    const j = job();
+    fs.mkdirSync(j.runDir, { recursive: true });
+    fs.writeFileSync(path.join(j.runDir, "manifest.json"), JSON.stringify({ status: "running", config: j.options }));
+    fs.writeFileSync(path.join(j.runDir, "metrics.csv"), "cycle,trajectory\n0,0\n"); // partial, no checkpoint
+    const r = await runSweepJob(j);
+    assert.equal(r.how, "ran");
+    assert.equal(fs.readFileSync(path.join(j.runDir, "metrics.csv"), "utf8"), await reference(j));
+  });
+});
