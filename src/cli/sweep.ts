@@ -12,6 +12,7 @@ import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 import { redisUrl, startSweepWorker, submitSweep, sweepStatus } from "../train/queue.js";
 import { SweepJob, expandSweep, listSweepRuns, loadSweepSpec, runSweepJob } from "../train/sweep.js";
+import { childExecArgv } from "../train/workers.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
 
 const SWEEP_SPECS: Record<string, OptionSpec> = {
@@ -78,8 +79,7 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
 /** Runs the jobs on `workers` child processes (`lemol sweep <file> --run <run>`), a job each at a time. */
 async function runLocally(jobs: SweepJob[], file: string, workers: number, out: (line: string) => void): Promise<number> {
   const main = fileURLToPath(new URL(`./main${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url));
-  // every core runs a worker: V8's GC helper threads would only compete with the other workers
-  const execArgv = [...(import.meta.url.endsWith(".ts") ? ["--import", "tsx"] : []), "--single-threaded-gc"];
+  const execArgv = childExecArgv(import.meta.url);
   const pending = [...jobs];
   let failed = 0;
   const children = new Set<ChildProcess>();
@@ -119,7 +119,7 @@ export async function worker(argv: readonly string[], out: (line: string) => voi
     return 0;
   }
   const url = redisUrl(options.redis as string | undefined);
-  const w = startSweepWorker(url, { lockMs: options.lock_ms as number, log: out });
+  const w = await startSweepWorker(url, { lockMs: options.lock_ms as number, log: out });
   out(`worker ${os.hostname()}:${process.pid} waiting for jobs on ${url}`);
   const stop = () => void w.stop();
   process.once("SIGINT", stop);

@@ -770,22 +770,23 @@ export class Experiment {
     }
   }
 
-  /** PPO's statistics, logged per episode as p_loss, v_loss and kl (its verbose mode prints early stops). */
+  /** PPO's statistics, logged per episode as v_loss, p_loss and kl (its verbose mode prints early stops). */
   private addPPOUpdate(a: number, u: PPOStats): void {
-    const s = this.updateSums[a];
-    s[0] += u.vLoss;
-    s[1] += u.piLoss;
-    s[2] += u.kl;
-    s[3] += 1;
+    this.addToEpisodeSums(a, u.vLoss, u.piLoss, u.kl);
     const ppo = this.agents[a] as PPOAgentTrainer;
     if (this.config.verbose_ppo && u.policySteps < ppo.config.trainCycles) this.print(`${ppo.name}: early stopping at step ${u.policySteps} due to reaching max kl`);
   }
 
   private addUpdate(a: number, u: UpdateStats): void {
+    this.addToEpisodeSums(a, u.qLoss, u.pLoss, u.qValue);
+  }
+
+  /** One update's three logged statistics, summed for the episode's means. */
+  private addToEpisodeSums(a: number, x: number, y: number, z: number): void {
     const s = this.updateSums[a];
-    s[0] += u.qLoss;
-    s[1] += u.pLoss;
-    s[2] += u.qValue;
+    s[0] += x;
+    s[1] += y;
+    s[2] += z;
     s[3] += 1;
   }
 
@@ -1279,9 +1280,9 @@ export class Experiment {
   private async playCycleInWorkers_(workers: number): Promise<void> {
     const T = this.config.traj_per_iter * this.opponents;
     const cycle = this.cycle;
-    const label = `cycle-${cycle}-start`;
-    this.checkpoint(label, { replay: false });
-    this.checkpoint();
+    // the workers continue from the cycle's start; it is also where a crashed run resumes
+    const label = "latest";
+    this.checkpoint(label);
     const base = path.join(this.runDir.root, "workers", `cycle-${cycle}`);
     fs.rmSync(base, { recursive: true, force: true });
     const dirs = Array.from({ length: T }, (_, i) => path.join(base, `trajectory-${i}`));
@@ -1334,7 +1335,6 @@ export class Experiment {
     if (this.cycle !== cycle) this.emit("cycle_end", { cycle, omTrained: false });
     this.print(`cycle ${cycle + 1}: ${T} trajectories played on ${Math.min(workers, T)} workers`);
     fs.rmSync(base, { recursive: true, force: true });
-    fs.rmSync(path.join(this.runDir.checkpointsDir, label), { recursive: true, force: true });
     this.writeManifest("running");
   }
 

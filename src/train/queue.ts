@@ -12,8 +12,8 @@
  *   status   counts per state and each job's state, progress and summary
  */
 import * as os from "node:os";
-import { Job, Queue, WaitingError, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import type { Job, Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import { ConfigError } from "./config.js";
 import { Experiment, ExperimentStopped } from "./experiment.js";
 import { SweepJob, SweepJobResult, SweepSpec, expandSweep, jobFingerprint, runSweepJob } from "./sweep.js";
@@ -34,15 +34,23 @@ export function redisUrl(given?: string | null): string {
   return url;
 }
 
-function connect(url: string): Redis {
+/** BullMQ and its Redis client, loaded on first use (they add a quarter second to every `import "lemol"`). */
+async function load(): Promise<{ bullmq: typeof import("bullmq"); Redis: typeof import("ioredis").Redis }> {
+  const [bullmq, ioredis] = await Promise.all([import("bullmq"), import("ioredis")]);
+  return { bullmq, Redis: ioredis.Redis };
+}
+
+async function connect(url: string): Promise<{ bullmq: typeof import("bullmq"); connection: Redis; queue: () => Queue<JobData> }> {
+  const { bullmq, Redis } = await load();
   // BullMQ's blocking calls need retries without a limit
-  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  return { bullmq, connection, queue: () => new bullmq.Queue<JobData>(QUEUE_NAME, { connection }) };
 }
 
 /** Puts a sweep's runs on the queue; runs already there (same id, same options) are left alone. */
 export async function submitSweep(spec: SweepSpec, url: string): Promise<{ added: SweepJob[]; present: SweepJob[] }> {
-  const connection = connect(url);
-  const queue = new Queue<JobData>(QUEUE_NAME, { connection });
+  const { connection, queue: open } = await connect(url);
+  const queue = open();
   try {
     const added: SweepJob[] = [];
     const present: SweepJob[] = [];
@@ -79,16 +87,19 @@ export interface JobStatus {
 
 /** The state of every job of a sweep (by name), and counts per state. */
 export async function sweepStatus(name: string, url: string): Promise<{ counts: Record<string, number>; jobs: JobStatus[] }> {
-  const connection = connect(url);
-  const queue = new Queue<JobData>(QUEUE_NAME, { connection });
+  const { connection, queue: open } = await connect(url);
+  const queue = open();
   try {
-    const all = await queue.getJobs(["waiting", "active", "completed", "failed", "delayed", "prioritized", "paused"], 0, -1);
+    // one query per state (a job's state is the list it is found in)
+    const listed: [string, Job<JobData>][] = [];
+    for (const state of ["waiting", "prioritized", "delayed", "paused", "active", "completed", "failed"] as const) {
+      for (const j of await queue.getJobs([state], 0, -1)) if (j && j.name === name) listed.push([state, j]);
+    }
     const jobs: JobStatus[] = [];
-    for (const j of all) {
-      if (j.name !== name) continue;
+    for (const [state, j] of listed) {
       jobs.push({
         run: j.data.job.run,
-        state: await j.getState(),
+        state,
         progress: j.progress,
         result: (j.returnvalue as SweepJobResult | undefined) ?? null,
         failedReason: j.failedReason ?? null,
@@ -122,10 +133,11 @@ export interface SweepWorker {
 }
 
 /** Starts a worker that runs sweep jobs from the queue, one at a time. */
-export function startSweepWorker(url: string, o: SweepWorkerOptions = {}): SweepWorker {
+export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}): Promise<SweepWorker> {
   const log = o.log ?? (() => {});
   const lockMs = o.lockMs ?? 30_000;
-  const connection = connect(url);
+  const { bullmq, connection } = await connect(url);
+  const { Worker, WaitingError } = bullmq;
   const running = new Map<string, Experiment>();
   let stopping = false;
   const me = `${os.hostname()}:${process.pid}`;

@@ -17,14 +17,14 @@ export interface TrajectoryWorkersOptions {
   stopRequested?: () => boolean;
 }
 
-/** The worker script next to this module (.ts when run from source with tsx, .js when built). */
-function workerScript(): { file: string; execArgv: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  const ext = path.extname(here);
-  const file = path.join(path.dirname(here), `trajectory-worker${ext}`);
-  // from source the TypeScript loader must come along; nothing else of the parent's flags
+/**
+ * Node flags for a lemol child process started from `moduleUrl`'s code: from source, the
+ * TypeScript loader must come along (nothing else of the parent's flags); and with every core
+ * running a worker, V8's GC helper threads would only compete with the other workers.
+ */
+export function childExecArgv(moduleUrl: string): string[] {
   const execArgv: string[] = [];
-  if (ext === ".ts") {
+  if (path.extname(fileURLToPath(moduleUrl)) === ".ts") {
     const argv = process.execArgv;
     for (let i = 0; i < argv.length; i++) {
       if ((argv[i] === "--import" || argv[i] === "--loader") && /tsx/.test(argv[i + 1] ?? "")) execArgv.push(argv[i], argv[++i]);
@@ -32,9 +32,14 @@ function workerScript(): { file: string; execArgv: string[] } {
     }
     if (execArgv.length === 0) execArgv.push("--import", "tsx");
   }
-  // every core runs a worker: V8's GC helper threads would only compete with the other workers
   execArgv.push("--single-threaded-gc");
-  return { file, execArgv };
+  return execArgv;
+}
+
+/** The worker script next to this module (.ts when run from source with tsx, .js when built). */
+function workerScript(): { file: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  return { file: path.join(path.dirname(here), `trajectory-worker${path.extname(here)}`), execArgv: childExecArgv(import.meta.url) };
 }
 
 /** Runs every job on the workers; "stopped" when a stop was requested before they all finished. */

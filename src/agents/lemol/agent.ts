@@ -104,6 +104,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   private readonly actorIn: Float64Array;
   private readonly extra: Float64Array;
   private influenceIn: Float32Array | null = null;
+  /** Room for the learned initial state, when the fully decentralised update needs it. */
+  private readonly initialLF: { h: Float64Array; c: Float64Array };
   private readonly oracleRng: Rng;
   private accSum = 0;
   private ceSum = 0;
@@ -145,6 +147,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.inEpisode = U ? { h: new Float64Array(U), c: new Float64Array(U) } : null;
     this.inEpisodePrev = U ? { h: new Float64Array(U), c: new Float64Array(U) } : null;
     this.extra = new Float64Array(extra);
+    this.initialLF = { h: new Float64Array(opts.lemol.lstmHiddenDim), c: new Float64Array(opts.lemol.lstmHiddenDim) };
     this.oracleRng = Rng.stream(opts.seed, `${key}/oracle`);
     this.h = new Float64Array(opts.lemol.lstmHiddenDim);
     this.c = new Float64Array(opts.lemol.lstmHiddenDim);
@@ -260,9 +263,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   /** LeMOL's current learning feature (the slow state in play, or the learned initial one). */
   private learningFeature(): Float64Array {
     if (!this.useInitialState) return this.h;
-    const h = new Float64Array(this.h.length);
-    this.om.initialState(h, new Float64Array(this.c.length));
-    return h;
+    this.om.initialState(this.initialLF.h, this.initialLF.c);
+    return this.initialLF.h;
   }
 
   /** While tracking, scores the prediction m against the opponent's executed action. */
