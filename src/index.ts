@@ -70,6 +70,6 @@ export type { UAVOptions, UAVState } from "./envs/uav.js";
 export type { Trainer } from "./train/experiment.js";
 export { loadSweepSpec, parseSweepSpec, expandSweep, runSweepJob, listSweepRuns } from "./train/sweep.js";
 export type { SweepSpec, SweepJob, SweepJobResult } from "./train/sweep.js";
-export { submitSweep, sweepStatus, startSweepWorker, redisUrl, QUEUE_NAME } from "./train/queue.js";
-export type { SweepWorker, SweepWorkerOptions, JobStatus } from "./train/queue.js";
+export { submitSweep, sweepStatus, waitForSweep, startSweepWorker, redisUrl, QUEUE_NAME } from "./train/queue.js";
+export type { SweepWorker, SweepWorkerOptions, JobStatus, SweepStatus } from "./train/queue.js";
 export * from "./notebook/index.js";

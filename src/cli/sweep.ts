@@ -10,7 +10,7 @@
 import { ChildProcess, fork } from "node:child_process";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
-import { redisUrl, startSweepWorker, submitSweep, sweepStatus } from "../train/queue.js";
+import { redisUrl, startSweepWorker, submitSweep, sweepStatus, waitForSweep } from "../train/queue.js";
 import { SweepJob, expandSweep, listSweepRuns, loadSweepSpec, runSweepJob } from "../train/sweep.js";
 import { childExecArgv } from "../train/workers.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
@@ -29,8 +29,6 @@ const WORKER_SPECS: Record<string, OptionSpec> = {
   lock_ms: { type: "int", min: 100, default: 30000, help: "a job whose worker is silent this long is handed to another worker" },
   help: { type: "boolean", default: false, help: "show this help" },
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function sweep(argv: readonly string[], out: (line: string) => void): Promise<number> {
   const { options, positionals } = parseArgs(argv, SWEEP_SPECS, 1);
@@ -66,12 +64,12 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
     const { added, present } = await submitSweep(spec, url);
     out(`sweep ${spec.name}: ${added.length} runs queued${present.length ? `, ${present.length} already queued` : ""} on ${url}; results in ${spec.results}`);
     if (!options.wait) return 0;
-    for (;;) {
-      const { counts, jobs: st } = await sweepStatus(spec.name, url);
-      out(`  ${counts.completed}/${st.length} done, ${counts.active} running, ${counts.waiting} waiting, ${counts.failed} failed`);
-      if (counts.waiting + counts.active === 0) return counts.failed > 0 ? 1 : 0;
-      await sleep(2000);
-    }
+    let shown = "";
+    const { counts } = await waitForSweep(spec.name, url, ({ counts: c, jobs: st }) => {
+      const line = `  ${c.completed}/${st.length} done, ${c.active} running, ${c.waiting} waiting, ${c.failed} failed`;
+      if (line !== shown) out((shown = line));
+    });
+    return counts.failed > 0 ? 1 : 0;
   }
   return runLocally(jobs, positionals[0], typeof options.workers === "number" ? options.workers : os.availableParallelism(), out);
 }

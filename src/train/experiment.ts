@@ -36,7 +36,7 @@ import { CheckpointError, CheckpointReader, CheckpointWriter, loadCheckpoint, sa
 import { ConfigError, ExperimentConfig, OPTIONS, policyLists, resolveConfig } from "./config.js";
 import { ExperienceRecorder } from "./experience.js";
 import { MetricRow, MetricsLog, parseMetricsCsv } from "./metrics.js";
-import { runTrajectoryWorkers } from "./workers.js";
+import { TrajectoryWorkerPool } from "./workers.js";
 import { saveNpz } from "./npz.js";
 import { inNotebook } from "../notebook/display.js";
 import { onKernelInterrupt } from "../notebook/interrupt.js";
@@ -192,6 +192,8 @@ export class Experiment {
   private readonly interrupts: InterruptSource | null;
   /** `workers` of the run call under way. */
   private workersOverride: number | null = null;
+  /** Worker processes of `--parallel_trajectories`, forked at the first parallel cycle and kept until close/dispose. */
+  private workerPool: TrajectoryWorkerPool | null = null;
   /** `--parallel_trajectories`: each trainer's optimiser states and exploration flag at the cycle's start. */
   private cycleStartState: Map<string, { adam: AdamState[]; explored: boolean }> | null = null;
   /** Where the cycle's OM training stands while it is under way (it can be interrupted). */
@@ -1287,7 +1289,8 @@ export class Experiment {
     fs.rmSync(base, { recursive: true, force: true });
     const dirs = Array.from({ length: T }, (_, i) => path.join(base, `trajectory-${i}`));
     const first = this.trajectoriesStarted;
-    const outcome = await runTrajectoryWorkers({
+    this.workerPool ??= new TrajectoryWorkerPool();
+    const outcome = await this.workerPool.run({
       workers: Math.min(workers, T),
       jobs: dirs.map((dir, index) => ({ type: "run", runDir: this.runDir.root, checkpoint: label, dir, index, last: index === T - 1, backend: this.backend.name })),
       onProgress: (worker, m) => {
@@ -1338,8 +1341,20 @@ export class Experiment {
     this.writeManifest("running");
   }
 
-  /** Flushes metrics and records the end in the manifest. */
+  /** Process ids of the parallel-trajectory worker processes alive now (none before the first parallel cycle). */
+  get workerPids(): number[] {
+    return this.workerPool?.pids ?? [];
+  }
+
+  /** Ends the worker processes of parallel trajectories (a later parallel cycle forks new ones). */
+  closeWorkers(): void {
+    this.workerPool?.close();
+    this.workerPool = null;
+  }
+
+  /** Flushes metrics and records the end in the manifest; ends the worker processes. */
   close(status: Manifest["status"] = this.phase_ === "done" ? "finished" : "stopped"): void {
+    this.closeWorkers();
     this.metrics.flush();
     this.writeManifest(status);
   }
@@ -1415,6 +1430,7 @@ export class Experiment {
 
   /** Frees every tensor of the experiment's trainers. */
   dispose(): void {
+    this.closeWorkers();
     for (const t of this.trainers.values()) t.dispose();
   }
 }

@@ -85,33 +85,86 @@ export interface JobStatus {
   stalled: number;
 }
 
+/** A sweep's jobs on the queue: counts per state (waiting, active, completed, failed) and each job's state. */
+export interface SweepStatus {
+  counts: Record<string, number>;
+  jobs: JobStatus[];
+}
+
 /** The state of every job of a sweep (by name), and counts per state. */
-export async function sweepStatus(name: string, url: string): Promise<{ counts: Record<string, number>; jobs: JobStatus[] }> {
+export async function sweepStatus(name: string, url: string): Promise<SweepStatus> {
   const { connection, queue: open } = await connect(url);
   const queue = open();
   try {
-    // one query per state (a job's state is the list it is found in)
-    const listed: [string, Job<JobData>][] = [];
-    for (const state of ["waiting", "prioritized", "delayed", "paused", "active", "completed", "failed"] as const) {
-      for (const j of await queue.getJobs([state], 0, -1)) if (j && j.name === name) listed.push([state, j]);
-    }
-    const jobs: JobStatus[] = [];
-    for (const [state, j] of listed) {
-      jobs.push({
-        run: j.data.job.run,
-        state,
-        progress: j.progress,
-        result: (j.returnvalue as SweepJobResult | undefined) ?? null,
-        failedReason: j.failedReason ?? null,
-        attempts: j.attemptsMade,
-        stalled: (j as unknown as { stalledCounter?: number }).stalledCounter ?? 0,
-      });
-    }
-    jobs.sort((a, b) => a.run.localeCompare(b.run));
-    const counts: Record<string, number> = { waiting: 0, active: 0, completed: 0, failed: 0 };
-    for (const j of jobs) counts[j.state === "prioritized" || j.state === "delayed" || j.state === "paused" ? "waiting" : j.state] = (counts[j.state] ?? 0) + 1;
-    return { counts, jobs };
+    return await statusOf(queue, name);
   } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+async function statusOf(queue: Queue<JobData>, name: string): Promise<SweepStatus> {
+  // one query per state (a job's state is the list it is found in)
+  const listed: [string, Job<JobData>][] = [];
+  for (const state of ["waiting", "prioritized", "delayed", "paused", "active", "completed", "failed"] as const) {
+    for (const j of await queue.getJobs([state], 0, -1)) if (j && j.name === name) listed.push([state, j]);
+  }
+  const jobs: JobStatus[] = [];
+  for (const [state, j] of listed) {
+    jobs.push({
+      run: j.data.job.run,
+      state,
+      progress: j.progress,
+      result: (j.returnvalue as SweepJobResult | undefined) ?? null,
+      failedReason: j.failedReason ?? null,
+      attempts: j.attemptsMade,
+      stalled: (j as unknown as { stalledCounter?: number }).stalledCounter ?? 0,
+    });
+  }
+  jobs.sort((a, b) => a.run.localeCompare(b.run));
+  const counts: Record<string, number> = { waiting: 0, active: 0, completed: 0, failed: 0 };
+  for (const j of jobs) counts[j.state === "prioritized" || j.state === "delayed" || j.state === "paused" ? "waiting" : j.state] = (counts[j.state] ?? 0) + 1;
+  return { counts, jobs };
+}
+
+/**
+ * Waits until none of sweep `name`'s jobs is waiting or running, and returns their final status;
+ * `onStatus` sees the status at the start and after every change. It follows the queue's event
+ * stream (BullMQ QueueEvents) rather than polling every job, with a re-check every `recheckMs`
+ * in case an event went by unseen (as while the stream is being opened).
+ */
+export async function waitForSweep(name: string, url: string, onStatus?: (s: SweepStatus) => void, recheckMs = 5000): Promise<SweepStatus> {
+  const { bullmq, connection, queue: open } = await connect(url);
+  const queue = open();
+  const events = new bullmq.QueueEvents(QUEUE_NAME, { connection });
+  let changed = false;
+  let wake: (() => void) | null = null;
+  const onEvent = (e: { jobId: string }) => {
+    if (!e.jobId.startsWith(`${name}__`)) return;
+    changed = true;
+    wake?.();
+  };
+  for (const event of ["waiting", "active", "completed", "failed", "stalled"] as const) events.on(event, onEvent);
+  try {
+    await events.waitUntilReady();
+    for (;;) {
+      changed = false;
+      const status = await statusOf(queue, name);
+      onStatus?.(status);
+      if (status.counts.waiting + status.counts.active === 0) return status;
+      if (!changed) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, recheckMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+      }
+    }
+  } finally {
+    await events.close();
     await queue.close();
     connection.disconnect();
   }

@@ -25,13 +25,22 @@ export function libraryVersion(): string {
   return (createRequire(import.meta.url)(path.join(PACKAGE_ROOT, "package.json")) as { version: string }).version;
 }
 
-/** The git commit of the lemol checkout, if it is one (null otherwise). */
+let commitOfThisProcess: string | null | undefined;
+
+/**
+ * The git commit of the lemol checkout, if it is one (null otherwise), with `-dirty` when tracked
+ * files differ. Read once per process: the code a process runs is what it loaded at start, and
+ * the manifest is rewritten at every checkpoint (two `git` processes each time otherwise).
+ */
 export function gitCommit(): string | null {
-  if (!fs.existsSync(path.join(PACKAGE_ROOT, ".git"))) return null;
+  if (commitOfThisProcess !== undefined) return commitOfThisProcess;
+  commitOfThisProcess = null;
+  if (!fs.existsSync(path.join(PACKAGE_ROOT, ".git"))) return commitOfThisProcess;
   const r = spawnSync("git", ["rev-parse", "HEAD"], { cwd: PACKAGE_ROOT, encoding: "utf8" });
-  if (r.status !== 0) return null;
+  if (r.status !== 0) return commitOfThisProcess;
   const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: PACKAGE_ROOT, encoding: "utf8" }).stdout.trim().length > 0;
-  return r.stdout.trim() + (dirty ? "-dirty" : "");
+  commitOfThisProcess = r.stdout.trim() + (dirty ? "-dirty" : "");
+  return commitOfThisProcess;
 }
 
 export interface Manifest {

@@ -11,10 +11,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { sweepStatus } from "../../src/train/queue.js";
+import { sweepStatus, waitForSweep } from "../../src/train/queue.js";
 import { expandSweep, loadSweepSpec } from "../../src/train/sweep.js";
 import { Experiment } from "../../src/train/experiment.js";
-import { runCli } from "../helpers/cli.js";
+import { runCli, runCliAsync } from "../helpers/cli.js";
 import { REPO } from "../helpers/golden.js";
 import { RedisServer, startRedis } from "../helpers/redis.js";
 
@@ -98,13 +98,17 @@ describe("lemol sweep and lemol worker on Redis", () => {
 
     // the survivor (and a fresh worker, as a restarted machine would bring) finish everything
     workers.push(startWorker(redis.url));
-    let status = await sweepStatus("kill-test", redis.url);
-    for (let i = 0; i < 600 && status.counts.completed < 4; i++) {
-      await sleep(200);
-      status = await sweepStatus("kill-test", redis.url);
-      assert.equal(status.counts.failed, 0, JSON.stringify(status.jobs.filter((j) => j.state === "failed")));
-    }
+    // `lemol sweep --wait` follows the queue until every job is done
+    const waiting = runCliAsync(["sweep", file, "--redis", redis.url, "--wait"]);
+    const updates: number[] = [];
+    const status = await waitForSweep("kill-test", redis.url, (s) => updates.push(s.counts.completed));
+    assert.equal(status.counts.failed, 0, JSON.stringify(status.jobs.filter((j) => j.state === "failed")));
     assert.equal(status.counts.completed, 4, JSON.stringify(status.counts));
+    assert.ok(updates.length >= 2 && updates[0] < 4, `waitForSweep reported the status as it changed: ${updates}`);
+    const waited = await waiting;
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.match(waited.stdout, /0 runs queued, 4 already queued/);
+    assert.match(waited.stdout.trim().split("\n").pop()!, /^ {2}4\/4 done, 0 running, 0 waiting, 0 failed$/);
     const byRun = new Map(status.jobs.map((j) => [j.run, j]));
     assert.equal(byRun.get(victim!)!.result!.how, "resumed", "the killed job continued from its checkpoint");
     for (const [run, j] of byRun) if (run !== victim) assert.equal(j.result!.how, "ran", run);

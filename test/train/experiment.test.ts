@@ -1,5 +1,6 @@
 // The experiment loop end to end (reduced sizes), its artefacts, and cell-by-cell composition.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
@@ -7,6 +8,7 @@ import { ExperimentStopped } from "../../src/train/experiment.js";
 import { parseMetricsCsv } from "../../src/train/metrics.js";
 import { loadNpz } from "../../src/train/npz.js";
 import { experiment } from "../helpers/experiment.js";
+import { REPO } from "../helpers/golden.js";
 import { ready, tf } from "../helpers/tf.js";
 
 describe("the experiment loop", () => {
@@ -44,6 +46,9 @@ describe("the experiment loop", () => {
     assert.equal(manifest.config.num_episodes, 60);
     assert.equal(manifest.backend.name, exp.backend.name);
     assert.ok(manifest.ended && manifest.started && manifest.lemol_version);
+    // the checkout's commit (read once per process, at the first manifest)
+    const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: REPO, encoding: "utf8" });
+    if (head.status === 0) assert.match(manifest.git_commit, new RegExp(`^${head.stdout.trim()}(-dirty)?$`));
     // a checkpoint every save_rate episodes
     assert.ok(fs.existsSync(path.join(root, "checkpoints/latest/header.json")));
     exp.dispose();

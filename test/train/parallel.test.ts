@@ -5,11 +5,27 @@
  * during a parallel cycle keeps nothing of it, and the next call plays it again identically.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
 import { tmpRun } from "../helpers/experiment.js";
+import { REPO } from "../helpers/golden.js";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  return !alive(pid);
+}
 
 const OPTS: ExperimentOptions = {
   good_policy: "maddpg_ddpg", // two opponents: 2 x 2 = 4 trajectories per cycle
@@ -66,6 +82,34 @@ describe("parallel trajectories", () => {
     for (const e of [one, two, serial]) e.dispose();
   });
 
+  it("keeps its worker processes from one cycle to the next, and ends them on close", async () => {
+    const exp = await Experiment.create({ ...OPTS, run_dir: tmpRun(), workers: 2, om_training_iters: 0 }, { print: null });
+    assert.deepEqual(exp.workerPids, [], "no workers before the first parallel cycle");
+    await exp.runCycle();
+    const pids = exp.workerPids;
+    assert.equal(pids.length, 2);
+    assert.ok(pids.every(alive), "idle workers wait for the next cycle");
+    await exp.runCycle();
+    assert.deepEqual(exp.workerPids, pids, "the second cycle ran on the same processes");
+    exp.close();
+    assert.deepEqual(exp.workerPids, []);
+    for (const pid of pids) assert.ok(await gone(pid), `worker ${pid} ended on close`);
+    exp.dispose();
+  });
+
+  it("lets a script that never closes its experiment exit, and its workers with it", async () => {
+    const script = `
+      import { Experiment } from ${JSON.stringify(path.join(REPO, "src/train/experiment.ts"))};
+      const exp = await Experiment.create(${JSON.stringify({ ...OPTS, run_dir: tmpRun(), workers: 2, n_opp_cycles: 1, om_training_iters: 0 })}, { print: null });
+      await exp.runCycle();
+      console.log(JSON.stringify(exp.workerPids));`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO, encoding: "utf8", timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const pids = JSON.parse(r.stdout.trim().split("\n").pop()!) as number[];
+    assert.equal(pids.length, 2, "the cycle ran on two workers");
+    for (const pid of pids) assert.ok(await gone(pid), `worker ${pid} ended with its parent`);
+  });
+
   it("keeps nothing of a cycle stopped on the workers; the next call plays it again identically", async () => {
     const reference = await run({ workers: 1 });
     const exp = await Experiment.create({ ...OPTS, run_dir: tmpRun(), workers: 2 }, { print: null });
@@ -75,6 +119,7 @@ describe("parallel trajectories", () => {
     });
     await assert.rejects(() => exp.runCycle(), (e: Error) => e instanceof ExperimentStopped);
     off();
+    assert.deepEqual(exp.workerPids, [], "a stop ends the workers (their partial work is discarded)");
     assert.equal(exp.trajectoriesStarted, 0, "still at the cycle's start");
     assert.equal(exp.metrics.length, 0);
     await exp.run();
