@@ -101,7 +101,7 @@ export async function benchTrain(): Promise<string> {
     { backend: "cpu", env: {} },
   ];
   for (const c of configs) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", self, "--backend", c.backend], { encoding: "utf8", env: { ...process.env, LEMOL_BACKEND: "", ...c.env } });
+    const r = spawnSync(process.execPath, [...process.execArgv, self, "--backend", c.backend], { encoding: "utf8", env: { ...process.env, LEMOL_BACKEND: "", ...c.env } });
     if (r.status !== 0) {
       const lines = r.stderr.trim().split("\n");
       skipped.push({ backend: c.backend, reason: (lines.find((l) => /^\w*Error: /.test(l)) ?? lines.pop() ?? "failed").slice(0, 300) });

@@ -71,5 +71,6 @@ export type { Trainer } from "./train/experiment.js";
 export { loadSweepSpec, parseSweepSpec, expandSweep, runSweepJob, listSweepRuns } from "./train/sweep.js";
 export type { SweepSpec, SweepJob, SweepJobResult } from "./train/sweep.js";
 export { submitSweep, sweepStatus, waitForSweep, startSweepWorker, redisUrl, QUEUE_NAME } from "./train/queue.js";
+export { WORKER_V8_FLAGS } from "./train/workers.js";
 export type { SweepWorker, SweepWorkerOptions, JobStatus, SweepStatus } from "./train/queue.js";
 export * from "./notebook/index.js";

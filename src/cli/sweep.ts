@@ -12,7 +12,7 @@ import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 import { redisUrl, startSweepWorker, submitSweep, sweepStatus, waitForSweep } from "../train/queue.js";
 import { SweepJob, expandSweep, listSweepRuns, loadSweepSpec, runSweepJob } from "../train/sweep.js";
-import { childExecArgv } from "../train/workers.js";
+import { WORKER_V8_FLAGS, childExecArgv } from "../train/workers.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
 
 const SWEEP_SPECS: Record<string, OptionSpec> = {
@@ -119,6 +119,9 @@ export async function worker(argv: readonly string[], out: (line: string) => voi
   const url = redisUrl(options.redis as string | undefined);
   const w = await startSweepWorker(url, { lockMs: options.lock_ms as number, log: out });
   out(`worker ${os.hostname()}:${process.pid} waiting for jobs on ${url}`);
+  if (!WORKER_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
+    out(`(with a worker on every core, start them as \`node ${WORKER_V8_FLAGS.join(" ")} "$(command -v lemol)" worker ...\`: V8's GC helper threads would compete with the other workers)`);
+  }
   const stop = () => void w.stop();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
