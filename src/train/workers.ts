@@ -114,8 +114,8 @@ export class TrajectoryWorkerPool {
             else next();
           }
         };
+        // (fork's own exit listener drops it from the pool)
         const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-          this.forget(w);
           finish(new Error(`worker ${lane} exited (${signal ?? `code ${code}`}) with ${remaining} trajectories left`));
         };
         child.on("message", onMessage);
@@ -141,14 +141,12 @@ export class TrajectoryWorkerPool {
   private fork(): PoolWorker {
     const { file, execArgv } = workerScript();
     const w: PoolWorker = { process: fork(file, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] }), detach: null };
-    // a worker that dies while idle is replaced at the next run
-    w.process.once("exit", () => this.forget(w));
+    // a dead worker leaves the pool (one that died idle is replaced at the next run)
+    w.process.once("exit", () => {
+      const i = this.workers.indexOf(w);
+      if (i >= 0) this.workers.splice(i, 1);
+    });
     return w;
-  }
-
-  private forget(w: PoolWorker): void {
-    const i = this.workers.indexOf(w);
-    if (i >= 0) this.workers.splice(i, 1);
   }
 }
 
