@@ -41,6 +41,7 @@ async function load(): Promise<{ bullmq: typeof import("bullmq"); Redis: typeof 
 }
 
 async function connect(url: string): Promise<{ bullmq: typeof import("bullmq"); connection: Redis; queue: () => Queue<JobData> }> {
+  redisUrl(url); // a malformed address fails here, with one line, on every entry point
   const { bullmq, Redis } = await load();
   // BullMQ's blocking calls need retries without a limit
   const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
@@ -134,6 +135,7 @@ async function statusOf(queue: Queue<JobData>, name: string): Promise<SweepStatu
  * in case an event went by unseen (as while the stream is being opened).
  */
 export async function waitForSweep(name: string, url: string, onStatus?: (s: SweepStatus) => void, recheckMs = 5000): Promise<SweepStatus> {
+  if (!(recheckMs > 0)) throw new ConfigError(`waitForSweep: recheckMs must be positive, got ${recheckMs}`);
   const { bullmq, connection, queue: open } = await connect(url);
   const queue = open();
   const events = new bullmq.QueueEvents(QUEUE_NAME, { connection });
@@ -150,6 +152,8 @@ export async function waitForSweep(name: string, url: string, onStatus?: (s: Swe
     for (;;) {
       changed = false;
       const status = await statusOf(queue, name);
+      // nothing to wait for would return at once, which hides a misspelt or unsubmitted sweep
+      if (status.jobs.length === 0) throw new ConfigError(`sweep "${name}" has no jobs on the queue at ${url}: submit it first (lemol sweep <file> --redis ${url})`);
       onStatus?.(status);
       if (status.counts.waiting + status.counts.active === 0) return status;
       if (!changed) {

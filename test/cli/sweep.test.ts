@@ -105,6 +105,9 @@ describe("lemol sweep and lemol worker on Redis", () => {
     assert.equal(status.counts.failed, 0, JSON.stringify(status.jobs.filter((j) => j.state === "failed")));
     assert.equal(status.counts.completed, 4, JSON.stringify(status.counts));
     assert.ok(updates.length >= 2 && updates[0] < 4, `waitForSweep reported the status as it changed: ${updates}`);
+    // a sweep that was never submitted, or a malformed address, is an error rather than an empty wait
+    await assert.rejects(() => waitForSweep("no-such-sweep", redis.url), /sweep "no-such-sweep" has no jobs on the queue/);
+    await assert.rejects(() => waitForSweep("kill-test", "localhost:6379"), /expected redis:\/\/host:port/);
     const waited = await waiting;
     assert.equal(waited.code, 0, waited.stderr);
     assert.match(waited.stdout, /0 runs queued, 4 already queued/);
