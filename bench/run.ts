@@ -1,10 +1,11 @@
 /** `npm run bench [-- suite ...]`: runs benchmark suites and writes bench/results/<suite>.json. */
 import { benchEnv } from "./env.js";
+import { benchLearning } from "./learning.js";
 import { benchSoak } from "./soak.js";
 import { benchScale } from "./scale.js";
 import { benchTrain } from "./train.js";
 
-const SUITES: Record<string, () => Promise<string>> = { env: benchEnv, train: benchTrain, soak: benchSoak, scale: benchScale };
+const SUITES: Record<string, () => Promise<string>> = { env: benchEnv, train: benchTrain, soak: benchSoak, scale: benchScale, learning: benchLearning };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
@@ -13,8 +14,9 @@ for (const name of wanted) {
     process.exit(2);
   }
 }
-// the soak and scale runs take minutes: only when asked for by name
-for (const name of wanted.length ? wanted : Object.keys(SUITES).filter((s) => s !== "soak" && s !== "scale")) {
+// the soak, scale and learning runs take minutes to an hour: only when asked for by name
+const LONG = ["soak", "scale", "learning"];
+for (const name of wanted.length ? wanted : Object.keys(SUITES).filter((s) => !LONG.includes(s))) {
   console.log(`# ${name}`);
   const file = await SUITES[name]();
   console.log(`wrote ${file}`);

@@ -42,6 +42,15 @@ export interface MADDPGConfig {
   numAdversaries: number;
   /** M3DDPG: also perturb the actor's critic input, as the paper intends (the original computes it but never uses it). */
   adversarialActor: boolean;
+  /**
+   * Whether reaching the time limit is stored as done, so the TD target does not bootstrap there
+   * (LeMOL's code: true, the default; `--bootstrap_time_limit` turns it off). openai/maddpg
+   * stores only the env's done. MPE observations carry no clock, so with the time limit terminal
+   * the critic must fit y = r at the last step and y = r + γQ' at the same-looking states before
+   * it; on simple_spread that aliasing grows with |Q| to ~90% of the critic loss and stalls
+   * learning (docs/learning.md).
+   */
+  timeLimitTerminal: boolean;
 }
 
 export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
@@ -58,6 +67,7 @@ export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
   advEpsS: 1e-5,
   numAdversaries: 1,
   adversarialActor: false,
+  timeLimitTerminal: true,
 };
 
 /** Weight of the actor's logit regulariser, `1e-3 · mean(logits²)`. */
@@ -179,6 +189,11 @@ export abstract class ActorCriticTrainer {
     this.plainActor = this.actor.toPlain();
     this.logits = new Float64Array(this.pd.paramSize);
     this.index = new Int32Array(cfg.batchSize);
+  }
+
+  /** The done flag a transition is stored with: the env's done, or the time limit when it counts as terminal. */
+  protected storedDone(done: boolean, terminal: boolean): boolean {
+    return done || (terminal && this.config.timeLimitTerminal);
   }
 
   /** Whether the buffer has passed exploration (`batch_size × max_episode_len` transitions). */
@@ -328,7 +343,7 @@ export abstract class ActorCriticTrainer {
     };
   }
 
-  /** The TD target r + γ(1 − done)Q' (the time limit counts as done). */
+  /** The TD target r + γ(1 − done)Q' (`done` as stored: see {@link storedDone}). */
   protected tdTarget(rew: tf.Tensor2D, done: tf.Tensor2D, qNext: tf.Tensor2D): tf.Tensor2D {
     return tf.add(rew, tf.mul(tf.mul(tf.sub(1, done), this.config.gamma), qNext)) as tf.Tensor2D;
   }

@@ -51,9 +51,12 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
     this.pd.samplePlain(this.logits, 0, this.rngs.act, out, outOff);
   }
 
-  /** Stores one transition; `done` should be `done || terminal` (the time limit counts as terminal). */
-  experience(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean): void {
-    this.replay.add(obs, act, rew, obsNext, done);
+  /**
+   * Stores one transition. `done` is the environment's; `terminal` says the episode hit its time
+   * limit, which counts as terminal unless `timeLimitTerminal` is off (see {@link storedDone}).
+   */
+  experience(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean, terminal = false): void {
+    this.replay.add(obs, act, rew, obsNext, this.storedDone(done, terminal));
   }
 
   targetAction(obsNext: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor2D {

@@ -11,11 +11,13 @@
  *   plot.metric(run, name)     any per-episode metric per agent
  *   plot.compare(runs, ...)    one metric across several runs
  *   plot.sweep(loadSweep(dir)) one metric per configuration of a sweep, mean ± std across seeds
+ *   plot.learningBenchmark(b)  the learning benchmark's curves for one scenario, bands across seeds
  */
 import { MOVE_CHOICES } from "../envs/spaces.js";
 import type { MetricRow } from "../train/metrics.js";
 import { escapeHtml } from "./display.js";
 import { Figure, Trace } from "./plotly.js";
+import { plotLearningBenchmark } from "./learning.js";
 import { plotSweep } from "./sweep.js";
 import { EpisodeAxis, groupBy, mean, metricsOf, MetricsSource, quantile, rollingMean, sourceName } from "./source.js";
 
@@ -306,4 +308,4 @@ export function compare(runs: Record<string, MetricsSource>, opts: CompareOption
 }
 
 /** The plot helpers as one namespace: `plot.learningCurves(exp)`, `plot.omAccuracy(run)`, ... */
-export const plot = { learningCurves, omAccuracy, omTraining, losses, qValues, metric, compare, sweep: plotSweep };
+export const plot = { learningCurves, omAccuracy, omTraining, losses, qValues, metric, compare, sweep: plotSweep, learningBenchmark: plotLearningBenchmark };

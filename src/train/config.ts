@@ -56,6 +56,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("agent_update_freq", "int", 1, "update every this many steps; also LeMOL's period F for the slow LSTM", { min: 1 }),
   opt("polyak", "number", 1e-4, "target network update step", { min: 0, max: 1 }),
   opt("replay_buffer_capacity", "int", 1_000_000, "replay buffer capacity", { min: 1 }),
+  opt("bootstrap_time_limit", "boolean", false, "store only the environment's done, so TD targets bootstrap through the time limit (openai/maddpg); by default the time limit counts as terminal, as LeMOL's code does. Learns far better on simple_spread: see docs/learning.md"),
   opt("m3ddpg_adversarial_actor", "boolean", false, "M3DDPG: also perturb the actor's critic input, as the paper intends (the original's code does not)"),
   // LeMOL
   opt("omlr", "number", 1e-3, "opponent-model learning rate", { exclusiveMin: 0 }),
@@ -159,6 +160,7 @@ export interface ExperimentConfig {
   agent_update_freq: number;
   polyak: number;
   replay_buffer_capacity: number;
+  bootstrap_time_limit: boolean;
   m3ddpg_adversarial_actor: boolean;
   omlr: number;
   lstm_hidden_dim: number;

@@ -339,6 +339,7 @@ export class Experiment {
       advEpsS: cfg.adv_eps_s,
       numAdversaries: cfg.num_adversaries,
       adversarialActor: cfg.m3ddpg_adversarial_actor,
+      timeLimitTerminal: !cfg.bootstrap_time_limit,
     };
     for (let i = 0; i < this.env.n; i++) {
       const side = this.adversary[i] ? "bad" : "good";
@@ -687,16 +688,16 @@ export class Experiment {
       this.recorder!.add(obs[L], stored[L], r.rewards[L], finished, stored[opp], m, policy[L], policy[opp]);
     }
 
-    // 3) transitions (the time limit counts as terminal); evaluation stores none
+    // 3) transitions (whether the time limit counts as terminal is the learner's setting); evaluation stores none
     for (let a = 0; a < n; a++) {
       if (this.evaluating) {
         if (a === L) (agents[a] as LeMOLAgentTrainer).score(m, stored[1 - a]);
-      } else if (a === L) (agents[a] as LeMOLAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished, m, stored[1 - a]);
+      } else if (a === L) (agents[a] as LeMOLAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], allDone, terminal, m, stored[1 - a]);
       else {
         const t = agents[a];
         // PPO bootstraps differently at a true end and at the time limit
         if (t instanceof PPOAgentTrainer) t.experience(obs[a], stored[a], r.rewards[a], r.obs[a], allDone, terminal);
-        else (t as MADDPGAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], finished);
+        else (t as MADDPGAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], allDone, terminal);
       }
       this.currentRewards[a] += r.rewards[a];
     }

@@ -1,7 +1,8 @@
 /**
  * The training loop for one pairing of learners on one environment, step by step (lemol-spec
- * §2.4 without the LeMOL parts): act, step the env, store transitions (the time limit counts as
- * terminal), reset at episode end, then let every agent update in agent order. Allocation-free
+ * §2.4 without the LeMOL parts): act, step the env, store transitions (the env's done and whether
+ * the time limit was reached; each trainer's `timeLimitTerminal` decides what is stored), reset at
+ * episode end, then let every agent update in agent order. Allocation-free
  * per step apart from the updates themselves. The full experiment (cycles, trajectories, the
  * opponent model, metrics files) builds on this.
  */
@@ -71,7 +72,7 @@ export class TrainingRunner {
     for (let a = 0; a < trainers.length; a++) {
       // with --discrete_actions the original env one-hots the action in place, so that is what is stored
       const act = forceOneHot && env.world.layout.movable[a] && env.actionMode.discreteActionSpace ? oneHotMovement(this.actions[a], this.stored[a]) : this.actions[a];
-      trainers[a].experience(this.obs[a], act, r.rewards[a], r.obs[a], allDone || terminal);
+      trainers[a].experience(this.obs[a], act, r.rewards[a], r.obs[a], allDone, terminal);
       this.currentEpisodeReward[a] += r.rewards[a];
       this.outcome.rewards[a] = r.rewards[a];
     }

@@ -81,7 +81,7 @@ describe("LeMOL", () => {
   it("advances the slow LSTM only past exploration, from its learned initial state, on the last F events", () => {
     const a = lemol(0, 8, "head", { agentUpdateFreq: 2 });
     const obs = new Float64Array(8).fill(0.3), act = [0, 1, 0, 0, 0], opp = [0, 0, 1, 0, 0];
-    for (let t = 0; t < 21; t++) a.experience(obs, act, 0, obs, false, opp, opp); // past exploration: more than 4 x 5
+    for (let t = 0; t < 21; t++) a.experience(obs, act, 0, obs, false, false, opp, opp); // past exploration: more than 4 x 5
     a.recordEvent(0, opp, obs, act, 0.5, false);
     a.recordEvent(1, opp, obs, act, -0.5, true);
     const m = new Float64Array(5);

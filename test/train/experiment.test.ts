@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
+import type { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
 import { ExperimentStopped } from "../../src/train/experiment.js";
 import { parseMetricsCsv } from "../../src/train/metrics.js";
 import { loadNpz } from "../../src/train/npz.js";
@@ -141,6 +142,25 @@ describe("the experiment loop", () => {
     await exp.run();
     assert.equal(exp.phase, "done");
     exp.dispose();
+  });
+
+  it("stores the time limit as terminal by default, and only the env's done with --bootstrap_time_limit (LeMOL and MADDPG)", async () => {
+    const doneFlags = async (bootstrap: boolean) => {
+      const exp = await experiment({ bootstrap_time_limit: bootstrap });
+      for (let s = 0; s < 10 * 25; s++) exp.step();
+      const flags = exp.pairing.map((t) => {
+        const r = (t as ActorCriticTrainer).replay;
+        const batch = r.newBatch(r.length);
+        r.gather(Int32Array.from({ length: r.length }, (_, i) => i), batch);
+        return Array.from(batch.done);
+      });
+      exp.dispose();
+      return flags;
+    };
+    const timeLimit = Array.from({ length: 250 }, (_, i) => ((i + 1) % 25 === 0 ? 1 : 0));
+    assert.deepEqual(await doneFlags(false), [timeLimit, timeLimit], "the time limit is terminal for LeMOL and MADDPG");
+    const zeros = new Array(250).fill(0);
+    assert.deepEqual(await doneFlags(true), [zeros, zeros], "MPE never signals done: every transition bootstraps");
   });
 
   it("refuses configurations that cannot work, before creating anything", async () => {

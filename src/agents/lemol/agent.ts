@@ -224,7 +224,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
    * Stores one transition with the m LeMOL acted on; while tracking, scores m against the
    * opponent's executed action (lemol-spec §5.1).
    */
-  experience(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean, m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
+  experience(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean, terminal: boolean, m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
     const x = this.extra;
     for (let k = 0; k < this.oppActionSize; k++) x[k] = m[k];
     if (this.decentralise === "full" && this.inEpisode) {
@@ -236,7 +236,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       x.set(this.inEpisode.h, (k += U));
       x.set(this.inEpisode.c, (k += U));
     }
-    this.replay.add(obs, act, rew, obsNext, done, x);
+    this.replay.add(obs, act, rew, obsNext, this.storedDone(done, terminal), x);
     this.score(m, oppAction);
   }
 

@@ -1,0 +1,97 @@
+// %% [markdown]
+// # 06 · Learning benchmarks: does lemol's MADDPG learn like the reference implementations?
+//
+// Every LeMOL result is about an opponent that *learns*, so the learners must learn as well as
+// the standard implementations. `npm run bench -- learning` trains MADDPG vs MADDPG (and M3DDPG
+// vs M3DDPG where a scenario has two sides) on seven MPE scenarios at openai/maddpg's settings —
+// lr 0.01, γ 0.95, batch 1,024, 64 units, polyak 0.01, an update round every 100 env steps,
+// 25-step episodes, 10,000 episodes — on five seeds, and writes `bench/results/learning.json`.
+//
+// Each configuration runs twice: with lemol's default, which stores the **time limit as terminal**
+// as LeMOL's code does, and with `--bootstrap_time_limit`, which stores only the environment's
+// done as openai/maddpg does. On `simple_spread` that choice decides whether MADDPG learns:
+// MPE observations carry no clock, so a terminal time limit asks the critic for `y = r` at the
+// last step and `y = r + γQ'` at states that look the same; the aliasing error grows with |Q|
+// until it is most of the critic's loss, and learning stalls, then declines
+// ([docs/learning.md](../docs/learning.md)).
+//
+// This notebook reads the committed results (any size); the last section re-trains a small
+// comparison live (`LEMOL_NOTEBOOK_SIZE`: `small` seconds, `medium` about two minutes, `full` the
+// benchmark's own settings for one seed, a few minutes).
+
+// %%
+import * as fs from "node:fs";
+import { CurveGroup, Experiment, learningSummary, loadLearningBenchmark, plot, plotLearningBenchmark, show, sizedOptions } from "lemol";
+const bench = loadLearningBenchmark("../bench/results/learning.json");
+console.log(bench.about);
+bench.settings
+
+// %% [markdown]
+// ## The summary
+//
+// Summed reward (over all agents) per configuration: the random-policy start (the first 500
+// episodes, all exploration), the mean of the last 1,000 episodes on each seed, the largest drop
+// from a seed's best 500-episode window to its last 1,000 episodes, and the spread of the last
+// 1,000 across seeds. `improves`: every side gained on every seed.
+
+// %%
+show(learningSummary(bench), { title: "learning benchmark: summed episode reward" });
+
+// %% [markdown]
+// ## simple_spread, against an independent reference
+//
+// The dotted line is the issue's target (the mean of the last 1,000 episodes at least −520 on
+// every seed). `bench/reference/` holds an independent numpy MPE + PyTorch MADDPG with
+// openai/maddpg's semantics at the same settings; its curves are drawn dashed when its results
+// file is present.
+
+// %%
+const referenceFile = "../bench/results/learning-reference.json";
+const reference: CurveGroup[] = [];
+if (fs.existsSync(referenceFile)) {
+  const ref = JSON.parse(fs.readFileSync(referenceFile, "utf8")) as { runs: { time_limit_terminal: boolean; summed_reward_blocks: number[] }[] };
+  for (const terminal of [false, true]) {
+    const runs = ref.runs.filter((r) => r.time_limit_terminal === terminal).map((r) => r.summed_reward_blocks);
+    if (runs.length) reference.push({ label: `PyTorch reference, time limit ${terminal ? "terminal" : "bootstrapped"}`, runs, dash: "dash" });
+  }
+}
+plotLearningBenchmark(bench, { scenario: "simple_spread", extra: reference, line: { y: -520, label: "target −520" }, height: 480 });
+
+// %% [markdown]
+// ## Every scenario
+//
+// Cooperative scenarios plot the summed reward; two-sided ones plot each side (adversaries are
+// the `bad` side). In a two-sided game both sides learn at once, so one side's curve also shows
+// its opponent getting better.
+
+// %%
+const scenarios = [...new Set(bench.runs.map((r) => r.scenario))];
+for (const scenario of scenarios) {
+  const twoSided = bench.runs.some((r) => r.scenario === scenario && r.agents.some((a) => a.includes("-bad_")));
+  if (!twoSided) plotLearningBenchmark(bench, { scenario, height: 380 });
+  else for (const side of ["bad", "good"] as const) plotLearningBenchmark(bench, { scenario, side, height: 380 });
+}
+
+// %% [markdown]
+// ## Re-run a comparison yourself
+//
+// The same comparison on `simple_spread`, trained here: the time limit as terminal (lemol's
+// default, LeMOL's code) against bootstrapping through it (openai/maddpg). For the whole
+// benchmark, run `npm run bench -- learning` from the repository root (about two hours on two
+// cores) and re-open this notebook.
+
+// %%
+const { size: SIZE, options: sized } = sizedOptions({
+  small: { num_episodes: 120, batch_size: 32, agent_update_freq: 5, num_units: 32, polyak: 0.01, save_rate: 60 },
+  medium: { num_episodes: 2000, batch_size: 256, agent_update_freq: 25, polyak: 0.01, save_rate: 500 },
+  full: { num_episodes: 10000, batch_size: 1024, agent_update_freq: 100, polyak: 0.01, save_rate: 1000 },
+});
+console.log(`size ${SIZE}:`, sized);
+
+// %% {"timeout": 3600}
+const spread = { scenario: "simple_spread", num_adversaries: 0, bad_policy: "maddpg", good_policy: "maddpg", traj_per_iter: 1, seed: 1, ...sized };
+const terminal = await Experiment.create({ ...spread, exp_name: "spread-terminal" }, { print: null });
+await terminal.run();
+const bootstrapped = await Experiment.create({ ...spread, exp_name: "spread-bootstrap", bootstrap_time_limit: true }, { print: null });
+await bootstrapped.run();
+plot.compare({ "time limit terminal": terminal, "time limit bootstrapped": bootstrapped }, { agent: "agent_0", title: "simple_spread: agent 0's episode reward (shared by all three agents)" });
