@@ -50,6 +50,7 @@ export function parseArgs(argv: readonly string[], specs: Record<string, OptionS
   const options: Parsed["options"] = {};
   const positionals: string[] = [];
   for (const [k, s] of Object.entries(specs)) options[k] = s.default;
+  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") {
@@ -64,6 +65,8 @@ export function parseArgs(argv: readonly string[], specs: Record<string, OptionS
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = specs[name];
     if (!spec) throw new UsageError(`unknown option --${name}`);
+    if (seen.has(name)) throw new UsageError(`--${name} is given twice; give each option once`);
+    seen.add(name);
     let raw: string;
     if (eq >= 0) raw = arg.slice(eq + 1);
     else if (spec.type === "boolean" && (i + 1 >= argv.length || argv[i + 1].startsWith("--") || !["true", "false", "0", "1"].includes(argv[i + 1]))) raw = "true";

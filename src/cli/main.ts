@@ -2,6 +2,7 @@
 /** The `lemol` command. */
 import { createRequire } from "node:module";
 import { UsageError } from "./args.js";
+import { errorLine, guardOutput, outLine } from "./output.js";
 import { conformance } from "./conformance.js";
 import { demo } from "./demo.js";
 import { sweep, worker } from "./sweep.js";
@@ -22,34 +23,66 @@ function version(): string {
   return (require("../../package.json") as { version: string }).version;
 }
 
+/** Exit codes (also in `lemol --help`). */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, environment: 3, interrupted: 130 } as const;
+
+/** Errors that are the input's fault: one line, exit 2. */
+const INPUT_ERRORS = new Set([
+  "UsageError",
+  "ConfigError",
+  "StateError",
+  "ActionError",
+  "UnknownScenarioError",
+  "UnknownPolicyError",
+  "UnsupportedSpaceError",
+  "LayoutMismatchError",
+  "BackendError",
+  "NpzError",
+  "CheckpointError",
+  "MetricsFileError",
+  "PathError",
+  "RunDirInUseError",
+  "RangeError",
+]);
+/** Errors of the machine or its services (a full disk, an unreachable Redis): one line, exit 3. */
+const ENVIRONMENT_ERRORS = new Set(["StorageError", "ServiceError"]);
+
 function usage(): string {
   const lines = ["usage: lemol <command> [options]", "", "commands:"];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(14)} ${c.help}`);
-  lines.push("", "Run `lemol <command> --help` for a command's options.");
+  lines.push(
+    "",
+    "Run `lemol <command> --help` for a command's options.",
+    "",
+    "exit codes: 0 done; 1 a check failed, or an unexpected error (with its stack trace: a bug to report);",
+    "            2 bad input (options, files, paths); 3 the environment failed (disk full, Redis unreachable);",
+    "            130 stopped by Ctrl-C (the run is checkpointed)",
+  );
   return lines.join("\n");
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 a check failed, 2 bad usage or input). */
+/** Runs the CLI; returns the exit code ({@link EXIT}). */
 async function main(argv: readonly string[]): Promise<number> {
-  const out = (line: string) => process.stdout.write(line + "\n");
+  guardOutput();
+  const out = outLine;
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     out(usage());
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT.badInput : EXIT.ok;
   }
   if (name === "--version") {
     out(version());
-    return 0;
+    return EXIT.ok;
   }
   const command = COMMANDS[name];
   try {
     if (!command) throw new UsageError(`unknown command "${name}"; commands are ${Object.keys(COMMANDS).join(", ")}`);
     return await command.run(rest, out);
   } catch (err) {
-    const e = err as Error;
-    const known = e instanceof UsageError || ["StateError", "ActionError", "UnknownScenarioError", "RangeError", "LayoutMismatchError", "ConfigError", "BackendError", "NpzError", "CheckpointError"].includes(e.name);
-    process.stderr.write(`lemol ${name ?? ""}: ${known ? e.message : (e.stack ?? e.message)}\n`);
-    return known ? 2 : 1;
+    const e = err instanceof Error ? err : new Error(String(err));
+    const code = INPUT_ERRORS.has(e.name) ? EXIT.badInput : ENVIRONMENT_ERRORS.has(e.name) ? EXIT.environment : EXIT.failed;
+    errorLine(`lemol ${name ?? ""}: ${code === EXIT.failed ? (e.stack ?? e.message) : e.message}`);
+    return code;
   }
 }
 

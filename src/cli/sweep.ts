@@ -20,6 +20,7 @@ const SWEEP_SPECS: Record<string, OptionSpec> = {
   workers: { type: "int", min: 1, help: "without Redis: processes that run the sweep's runs here (default: the number of cores)" },
   status: { type: "boolean", default: false, help: "show the runs' states instead of submitting" },
   wait: { type: "boolean", default: false, help: "with --redis: wait until every run is done, showing progress" },
+  redis_timeout: { type: "int", min: 1, default: 10, help: "seconds to wait for Redis before giving up" },
   run: { type: "string", help: "run this one run of the sweep here (what the local worker processes do)" },
   help: { type: "boolean", default: false, help: "show this help" },
 };
@@ -27,6 +28,7 @@ const SWEEP_SPECS: Record<string, OptionSpec> = {
 const WORKER_SPECS: Record<string, OptionSpec> = {
   redis: { type: "string", help: "Redis address redis://host:port (default: REDIS_URL)" },
   lock_ms: { type: "int", min: 100, default: 30000, help: "a job whose worker is silent this long is handed to another worker" },
+  redis_timeout: { type: "int", min: 1, default: 60, help: "seconds to wait for Redis, at start and through an outage, before giving up (exit 3)" },
   help: { type: "boolean", default: false, help: "show this help" },
 };
 
@@ -40,6 +42,7 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
   const spec = loadSweepSpec(positionals[0]);
   const jobs = expandSweep(spec);
   const url = typeof options.redis === "string" || process.env.REDIS_URL ? redisUrl(options.redis as string | undefined) : null;
+  const timeoutMs = (options.redis_timeout as number) * 1000;
 
   if (typeof options.run === "string") {
     const job = jobs.find((j) => j.run === options.run);
@@ -50,7 +53,7 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
   }
   if (options.status) {
     if (url) {
-      const { counts, jobs: st } = await sweepStatus(spec.name, url);
+      const { counts, jobs: st } = await sweepStatus(spec.name, url, timeoutMs);
       out(`sweep ${spec.name} on ${url}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")}`);
       for (const j of st) out(`  ${j.run}  ${j.state.padEnd(9)} ${j.state === "active" ? JSON.stringify(j.progress) : j.state === "failed" ? (j.failedReason ?? "") : j.result ? JSON.stringify(j.result.summary) : ""}`);
     } else {
@@ -61,14 +64,20 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
     return 0;
   }
   if (url) {
-    const { added, present } = await submitSweep(spec, url);
+    const { added, present } = await submitSweep(spec, url, timeoutMs);
     out(`sweep ${spec.name}: ${added.length} runs queued${present.length ? `, ${present.length} already queued` : ""} on ${url}; results in ${spec.results}`);
     if (!options.wait) return 0;
     let shown = "";
-    const { counts } = await waitForSweep(spec.name, url, ({ counts: c, jobs: st }) => {
-      const line = `  ${c.completed}/${st.length} done, ${c.active} running, ${c.waiting} waiting, ${c.failed} failed`;
-      if (line !== shown) out((shown = line));
-    });
+    const { counts } = await waitForSweep(
+      spec.name,
+      url,
+      ({ counts: c, jobs: st }) => {
+        const line = `  ${c.completed}/${st.length} done, ${c.active} running, ${c.waiting} waiting, ${c.failed} failed`;
+        if (line !== shown) out((shown = line));
+      },
+      5000,
+      timeoutMs,
+    );
     return counts.failed > 0 ? 1 : 0;
   }
   return runLocally(jobs, positionals[0], typeof options.workers === "number" ? options.workers : os.availableParallelism(), out);
@@ -117,7 +126,7 @@ export async function worker(argv: readonly string[], out: (line: string) => voi
     return 0;
   }
   const url = redisUrl(options.redis as string | undefined);
-  const w = await startSweepWorker(url, { lockMs: options.lock_ms as number, log: out });
+  const w = await startSweepWorker(url, { lockMs: options.lock_ms as number, redisTimeoutMs: (options.redis_timeout as number) * 1000, log: out });
   out(`worker ${os.hostname()}:${process.pid} waiting for jobs on ${url}`);
   if (!WORKER_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
     out(`(with a worker on every core, start them as \`node ${WORKER_V8_FLAGS.join(" ")} "$(command -v lemol)" worker ...\`: V8's GC helper threads would compete with the other workers)`);

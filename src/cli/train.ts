@@ -8,6 +8,7 @@
 import { ExperimentStopped, Experiment } from "../train/experiment.js";
 import { OPTIONS, OptionDef } from "../train/config.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
+import { errorText } from "./output.js";
 
 function specFor(def: OptionDef): OptionSpec {
   const note = def.implemented ? "" : " [not implemented yet]";
@@ -54,6 +55,10 @@ export async function train(argv: readonly string[], out: (line: string) => void
     const extra = Object.keys(given);
     if (extra.length > 0) throw new UsageError(`--restore continues the run with the options it was started with; drop --${extra[0]}`);
     exp = await Experiment.restore(restore, { ...(typeof checkpoint === "string" ? { checkpoint } : {}), ...forced }, { print: out });
+    if (exp.phase === "done") {
+      exp.dispose();
+      return 0;
+    }
   } else {
     exp = await Experiment.create({ ...given, ...forced }, { print: out });
   }
@@ -68,20 +73,20 @@ export async function train(argv: readonly string[], out: (line: string) => void
       const width = 24;
       const filled = Math.round((width * p.episode) / episodes);
       const remainingSteps = (total - done) * exp.config.max_episode_len;
-      process.stderr.write(
+      errorText(
         `\r[trajectory ${p.trajectory + 1}/${p.trajectoriesTotal}] ${"#".repeat(filled)}${".".repeat(width - filled)} episode ${p.episode}/${episodes}  ${p.stepsPerSecond.toFixed(0)} steps/s  ETA ${duration(remainingSteps / p.stepsPerSecond)}   `,
       );
     });
     exp.on("om_chunk", (c) => {
-      if (c.chunk % 50 === 0 || c.chunk === c.chunks - 1) process.stderr.write(`\r[OM training, cycle ${c.cycle}, pass ${c.pass + 1}] chunk ${c.chunk + 1}/${c.chunks}  loss ${c.loss.toFixed(3)}  accuracy ${c.accuracy.toFixed(3)}          `);
+      if (c.chunk % 50 === 0 || c.chunk === c.chunks - 1) errorText(`\r[OM training, cycle ${c.cycle}, pass ${c.pass + 1}] chunk ${c.chunk + 1}/${c.chunks}  loss ${c.loss.toFixed(3)}  accuracy ${c.accuracy.toFixed(3)}          `);
     });
-    exp.on("trajectory_end", () => process.stderr.write("\n"));
+    exp.on("trajectory_end", () => errorText("\n"));
   }
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    process.stderr.write("\nstopping at the next step (Ctrl-C again to quit at once)\n");
+    errorText("\nstopping at the next step (Ctrl-C again to quit at once)\n");
     exp.requestStop();
   };
   process.on("SIGINT", onSigint);

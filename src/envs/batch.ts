@@ -7,7 +7,7 @@
 import { Rng } from "../util/rng.js";
 import { stepWorld } from "./physics.js";
 import { BenchmarkValue, ObsWriter, Scenario } from "./scenario.js";
-import { getScenario } from "./scenarios/index.js";
+import { UnknownScenarioError, getScenario } from "./scenarios/index.js";
 import { ActionError, ActionMode, ActionSpace, BoxSpace, actionLength, actionSpace, decodeAction } from "./spaces.js";
 import { loadStateInto, saveStateOf, worldFromState } from "./state.js";
 import type { WorldStateJson } from "./state-format.js";
@@ -38,7 +38,11 @@ export interface AgentInfo {
 
 /** Resolves a scenario given by name or object. */
 export function resolveScenario(scenario: string | Scenario): Scenario {
-  return typeof scenario === "string" ? getScenario(scenario) : scenario;
+  if (typeof scenario === "string") return getScenario(scenario);
+  if (typeof scenario !== "object" || scenario === null || typeof (scenario as Scenario).makeWorld !== "function") {
+    throw new UnknownScenarioError(String(scenario), `a scenario name or a Scenario object is needed, got ${scenario === null ? "null" : typeof scenario}`);
+  }
+  return scenario;
 }
 
 function checkSeed(seed: number, what: string): void {
@@ -80,6 +84,7 @@ export class EnvBatch {
    */
   constructor(scenario: string | Scenario, n: number, options: EnvOptions = {}, state?: unknown) {
     this.scenario = resolveScenario(scenario);
+    if (typeof options !== "object" || options === null) throw new TypeError(`env options must be an object (e.g. { seed: 0 }), got ${options === null ? "null" : typeof options}`);
     const seed = options.seed ?? 0;
     checkSeed(seed, "seed");
     // a fresh world is checked only after its first reset: make_world leaves goals unset

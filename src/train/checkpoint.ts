@@ -2,9 +2,9 @@
  * Checkpoints: everything needed to continue a run, in a directory
  *
  *   header.json   format, label, time, lemol version, config, the JSON state (counters, flags,
- *                 schedule), and an index of the binary arrays (name, dtype, shape, byte offset)
- *   arrays.bin    the arrays back to back (little-endian, each aligned to 8 bytes); its SHA-256 is
- *                 in the header, so a corrupted or truncated file is detected
+ *                 schedule), an index of the binary arrays (name, dtype, shape, byte offset), the
+ *                 SHA-256 of arrays.bin, and last the SHA-256 of the header itself (of its JSON
+ *                 without that field), so a corrupted, truncated or edited file is detected
  *
  * Components write themselves through a {@link CheckpointWriter} under a name prefix and read
  * themselves back through a {@link CheckpointReader}, which names whatever is missing or does not
@@ -16,9 +16,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../nn/backend.js";
 import { Adam, AdamState } from "../nn/optim.js";
+import { ensureDir, fileError } from "../util/fs.js";
 import type { Rng } from "../util/rng.js";
 
-export const CHECKPOINT_FORMAT = 2;
+/** 3: the header carries its own checksum (format 2, without it, is still read). */
+export const CHECKPOINT_FORMAT = 3;
 
 /** Array element types a checkpoint stores. */
 export type CheckpointDtype = "f32" | "f64" | "u32" | "i32";
@@ -50,7 +52,13 @@ export interface CheckpointHeader {
   values: Record<string, unknown>;
   arrays: { name: string; dtype: CheckpointDtype; shape: number[]; offset: number; length: number }[];
   sha256: string;
+  /** SHA-256 of the header's JSON without this field (format 3). */
+  header_sha256?: string;
   [key: string]: unknown;
+}
+
+function headerChecksum(body: object): string {
+  return createHash("sha256").update(JSON.stringify(body)).digest("hex");
 }
 
 /** A checkpoint that cannot be read or does not fit what reads it; the message names the problem. */
@@ -188,11 +196,15 @@ const ALIGN = 8;
 /** Writes checkpoint `label` under `dir` (replacing an older one of that label); returns its path. */
 export function saveCheckpoint(dir: string, label: string, header: Record<string, unknown>, writer: CheckpointWriter): string {
   if (!/^[\w.-]+$/.test(label)) throw new Error(`checkpoint label must be letters, digits, '.', '_' or '-', got "${label}"`);
-  fs.mkdirSync(dir, { recursive: true });
+  ensureDir(dir, "checkpoints");
   const final = path.join(dir, label);
   const tmp = path.join(dir, `.${label}.tmp-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp);
+  try {
+    fs.mkdirSync(tmp);
+  } catch (err) {
+    throw fileError(err, tmp, "a checkpoint");
+  }
   const index: CheckpointHeader["arrays"] = [];
   let bytes = 0;
   for (const a of writer.arrays) {
@@ -207,9 +219,15 @@ export function saveCheckpoint(dir: string, label: string, header: Record<string
     else writeLE(a.data, bin, index[i].offset);
   });
   const sha256 = createHash("sha256").update(bin).digest("hex");
-  writeDurably(path.join(tmp, "arrays.bin"), bin);
-  const full: CheckpointHeader = { format: CHECKPOINT_FORMAT, label, created: new Date().toISOString(), ...header, values: writer.values, arrays: index, sha256 };
-  writeDurably(path.join(tmp, "header.json"), JSON.stringify(full, null, 1) + "\n");
+  const body: CheckpointHeader = { format: CHECKPOINT_FORMAT, label, created: new Date().toISOString(), ...header, values: writer.values, arrays: index, sha256 };
+  try {
+    writeDurably(path.join(tmp, "arrays.bin"), bin);
+    writeDurably(path.join(tmp, "header.json"), JSON.stringify({ ...body, header_sha256: headerChecksum(body) }, null, 1) + "\n");
+  } catch (err) {
+    // a full disk: nothing half-written stays behind, the previous checkpoint is untouched
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw fileError(err, tmp, "a checkpoint");
+  }
   // swap in: move the old one aside, rename the new one, then delete the old one (a process
   // killed between the two renames leaves only the old one aside: loadCheckpoint falls back to it)
   const old = path.join(dir, `.${label}.old-${process.pid}`);
@@ -232,6 +250,11 @@ function existingCheckpoint(dir: string): string | null {
   return aside.length > 0 ? path.join(parent, aside[0]) : null;
 }
 
+/** Whether checkpoint `dir` exists (or a save interrupted mid-swap left its copy aside). */
+export function checkpointExists(dir: string): boolean {
+  return existingCheckpoint(dir) !== null;
+}
+
 /** The checkpoint in `dir`; throws a {@link CheckpointError} naming the problem for a missing, truncated or corrupted one. */
 export function loadCheckpoint(requested: string): CheckpointReader {
   const dir = existingCheckpoint(requested);
@@ -246,8 +269,13 @@ export function loadCheckpoint(requested: string): CheckpointReader {
     throw new CheckpointError(`${hfile}: unreadable (${(err as Error).message})`);
   }
   if (typeof header !== "object" || header === null) throw new CheckpointError(`${hfile}: not a checkpoint header`);
-  if (header.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`${hfile}: checkpoint format ${JSON.stringify(header.format)}; this lemol reads format ${CHECKPOINT_FORMAT}${header.format === 1 ? " (format 1 held weights only and cannot be resumed)" : ""}`);
+  if (header.format !== CHECKPOINT_FORMAT && header.format !== 2) {
+    throw new CheckpointError(`${hfile}: checkpoint format ${JSON.stringify(header.format)}; this lemol reads formats 2 and ${CHECKPOINT_FORMAT}${header.format === 1 ? " (format 1 held weights only and cannot be resumed)" : ""}`);
+  }
+  // format 3 covers the header too; a format-2 header with a checksum is a damaged format 3
+  if (header.format === CHECKPOINT_FORMAT || "header_sha256" in header) {
+    const { header_sha256: stored, ...body } = header;
+    if (stored !== headerChecksum(body)) throw new CheckpointError(`${hfile}: corrupted or edited (its checksum does not match its contents)`);
   }
   if (!Array.isArray(header.arrays) || typeof header.values !== "object" || header.values === null || typeof header.sha256 !== "string") {
     throw new CheckpointError(`${hfile}: incomplete header (arrays, values and sha256 are required)`);

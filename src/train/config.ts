@@ -7,6 +7,8 @@
  * with a clear error, never silently ignored.
  */
 
+import * as os from "node:os";
+
 export type OptionType = "string" | "int" | "number" | "boolean";
 
 export interface OptionDef {
@@ -237,19 +239,29 @@ export class ConfigError extends Error {
 }
 
 /** Checks one value against its option definition; returns it converted, or throws a ConfigError. */
+/** A value as an error message shows it (JSON, except what JSON cannot say: NaN, Infinity, undefined, functions). */
+function shown(value: unknown): string {
+  if (typeof value === "number" || typeof value === "undefined" || typeof value === "function" || typeof value === "bigint" || typeof value === "symbol") return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 export function checkOptionValue(def: OptionDef, value: unknown, flag = `--${def.name}`): string | number | boolean | null {
   if (value === null && def.default === null) return null;
   switch (def.type) {
     case "boolean":
-      if (typeof value !== "boolean") throw new ConfigError(`${flag}: expected true or false, got ${JSON.stringify(value)}`);
+      if (typeof value !== "boolean") throw new ConfigError(`${flag}: expected true or false, got ${shown(value)}`);
       return value;
     case "string":
-      if (typeof value !== "string") throw new ConfigError(`${flag}: expected a string, got ${JSON.stringify(value)}`);
+      if (typeof value !== "string") throw new ConfigError(`${flag}: expected a string, got ${shown(value)}`);
       if (def.choices && !def.choices.includes(value)) throw new ConfigError(`${flag}: "${value}" is not one of ${def.choices.join(", ")}`);
       return value;
     case "int":
     case "number": {
-      if (typeof value !== "number" || !Number.isFinite(value)) throw new ConfigError(`${flag}: expected a number, got ${JSON.stringify(value)}`);
+      if (typeof value !== "number" || !Number.isFinite(value)) throw new ConfigError(`${flag}: expected a finite number, got ${shown(value)}`);
       if (def.type === "int" && !Number.isInteger(value)) throw new ConfigError(`${flag}: expected an integer, got ${value}`);
       if (def.min !== undefined && value < def.min) throw new ConfigError(`${flag}: must be >= ${def.min}, got ${value}`);
       if (def.max !== undefined && value > def.max) throw new ConfigError(`${flag}: must be <= ${def.max}, got ${value}`);
@@ -261,6 +273,9 @@ export function checkOptionValue(def: OptionDef, value: unknown, flag = `--${def
 
 /** The full configuration with defaults, from partial options (notebook API or parsed CLI flags). */
 export function resolveConfig(partial: Record<string, unknown> = {}): ExperimentConfig {
+  if (typeof partial !== "object" || partial === null || Array.isArray(partial)) {
+    throw new ConfigError(`options must be an object of option names and values (e.g. { scenario: "simple_push" }), got ${shown(partial)}`);
+  }
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(partial)) {
     if (value === undefined) continue;
@@ -283,12 +298,44 @@ export function resolveConfig(partial: Record<string, unknown> = {}): Experiment
   if (cfg.block_processing && cfg.episode_embedding_dim % 2 !== 0) {
     throw new ConfigError(`--episode_embedding_dim: must be even (half for each direction of the bidirectional LSTM), got ${cfg.episode_embedding_dim}`);
   }
+  checkSizes(cfg);
   if (cfg.use_triplet_representation_loss && cfg.chunk_length < cfg.rep_loss_neg_dist + cfg.rep_loss_pos_dist) {
     throw new ConfigError(
       `--use_triplet_representation_loss: a chunk of --chunk_length ${cfg.chunk_length} ${cfg.block_processing ? "periods" : "steps"} is too short for --rep_loss_neg_dist ${cfg.rep_loss_neg_dist} + --rep_loss_pos_dist ${cfg.rep_loss_pos_dist}`,
     );
   }
   return cfg;
+}
+
+/** Above this many steps an episode or a trajectory is surely a typo (1e15) rather than an experiment. */
+const MAX_STEPS = 1e9;
+
+/**
+ * Sizes that cannot work, refused before anything is allocated: networks too large for this
+ * machine's memory (named with the memory they would need), a replay buffer too small for
+ * learning ever to start, episodes or trajectories of absurd length.
+ */
+function checkSizes(cfg: ExperimentConfig): void {
+  if (cfg.max_episode_len > MAX_STEPS) throw new ConfigError(`--max_episode_len: ${cfg.max_episode_len} steps per episode is more than ${MAX_STEPS.toExponential()}`);
+  const trajectory = cfg.num_episodes * cfg.max_episode_len;
+  if (trajectory > MAX_STEPS) throw new ConfigError(`--num_episodes ${cfg.num_episodes} x --max_episode_len ${cfg.max_episode_len} = ${trajectory.toExponential(2)} steps per trajectory, more than ${MAX_STEPS.toExponential()}`);
+  const exploration = cfg.batch_size * cfg.max_episode_len;
+  if (exploration > cfg.replay_buffer_capacity) {
+    throw new ConfigError(`learning would never start: it waits for --batch_size ${cfg.batch_size} x --max_episode_len ${cfg.max_episode_len} = ${exploration} transitions, more than --replay_buffer_capacity ${cfg.replay_buffer_capacity} holds`);
+  }
+  // a hidden layer's weights (units x units floats) exist ~16 times per agent: 4 networks, each
+  // with 2 Adam moments, plus gradients and the acting copy; the LSTMs' 4 gates likewise
+  const gib = (floats: number) => (floats * 4 * 16) / 2 ** 30;
+  const limit = os.totalmem() / 2 ** 30;
+  for (const [name, floats] of [
+    ["num_units", cfg.num_units ** 2],
+    ["lstm_hidden_dim", 8 * cfg.lstm_hidden_dim ** 2],
+    ["episode_embedding_dim", 8 * cfg.episode_embedding_dim ** 2],
+    ["in_ep_lstm_dim", 8 * cfg.in_ep_lstm_dim ** 2],
+    ["learning_feature_dim", 8 * cfg.learning_feature_dim ** 2],
+  ] as const) {
+    if (gib(floats) > limit) throw new ConfigError(`--${name} ${cfg[name]}: the networks would need about ${gib(floats).toFixed(0)} GiB of memory, more than this machine's ${limit.toFixed(0)} GiB`);
+  }
 }
 
 /** The `_`-separated policy lists and which side varies (lemol-spec §2.1 item 4). */

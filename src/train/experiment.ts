@@ -32,7 +32,7 @@ import { MOVE_CHOICES } from "../envs/spaces.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
 import type { AdamState } from "../nn/optim.js";
 import { Rng } from "../util/rng.js";
-import { CheckpointError, CheckpointReader, CheckpointWriter, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { CheckpointError, CheckpointReader, CheckpointWriter, checkpointExists, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { ConfigError, ExperimentConfig, OPTIONS, policyLists, resolveConfig } from "./config.js";
 import { ExperienceRecorder } from "./experience.js";
 import { MetricRow, MetricsLog, parseMetricsCsv } from "./metrics.js";
@@ -41,7 +41,8 @@ import { saveNpz } from "./npz.js";
 import { inNotebook } from "../notebook/display.js";
 import { onKernelInterrupt } from "../notebook/interrupt.js";
 import { LiveProgress } from "../notebook/progress.js";
-import { gitCommit, hostInfo, libraryVersion, Manifest, RunDir } from "./run-dir.js";
+import { gitCommit, hostInfo, libraryVersion, listExperienceFiles, Manifest, RunDir } from "./run-dir.js";
+import { RunLock } from "./run-lock.js";
 
 /** Policies the experiment can build now. */
 export const EXPERIMENT_POLICIES = ["lemol", "maddpg", "ddpg", "mmmaddpg", "ppo"] as const;
@@ -204,6 +205,7 @@ export class Experiment {
 
   /** Builds an experiment: checks the options, chooses the backend, creates the run directory. */
   static async create(options: ExperimentOptions = {}, hooks: ExperimentHooks = {}): Promise<Experiment> {
+    if (typeof options !== "object" || options === null || Array.isArray(options)) resolveConfig(options as never); // throws the ConfigError
     const { backend, ...rest } = options;
     const config = resolveConfig(rest);
     const info = await initBackend(backend);
@@ -220,37 +222,52 @@ export class Experiment {
     const root = path.resolve(runDir);
     const manifestFile = path.join(root, "manifest.json");
     if (!fs.existsSync(manifestFile)) throw new CheckpointError(`${root} is not a lemol run directory (no manifest.json)`);
-    let manifest: Manifest;
-    try {
-      manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
-    } catch (err) {
-      throw new CheckpointError(`${manifestFile}: unreadable (${(err as Error).message})`);
-    }
-    if (typeof manifest?.config !== "object" || manifest.config === null) throw new CheckpointError(`${manifestFile}: no config`);
-    const parent = resolveConfig({ ...(manifest.config as unknown as Record<string, unknown>), run_dir: root });
-    const label = options.checkpoint ?? "latest";
-    const dir = path.join(parent.save_dir ?? path.join(root, "checkpoints"), label);
     // detached: a worker continues from the run's checkpoint in a directory of its own, writing
     // experience files into the run's experience directory
     const detached = options.detached ? path.resolve(options.detached) : null;
-    const config = detached ? { ...parent, run_dir: detached, save_dir: null, lemol_save_path: path.resolve(parent.lemol_save_path ?? path.join(root, "experience")) } : parent;
-    const reader = loadCheckpoint(dir);
-    const saved = reader.header.config as Record<string, unknown> | undefined;
-    if (!saved) throw new CheckpointError(`${dir}: the checkpoint records no config`);
-    for (const def of OPTIONS) {
-      if (def.name === "run_dir" || !def.implemented || def.execution) continue;
-      if (detached && (def.name === "save_dir" || def.name === "lemol_save_path")) continue;
-      // an option added after the checkpoint was made had its default then
-      const a = def.name in saved ? (saved[def.name] ?? null) : def.default;
-      const b = (parent as unknown as Record<string, unknown>)[def.name] ?? null;
-      if (a !== b) throw new CheckpointError(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`);
+    // the run is ours before anything of it is read: another process may be writing it
+    const lock = detached ? undefined : RunLock.acquire(root);
+    try {
+      let manifest: Manifest;
+      try {
+        manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+      } catch (err) {
+        throw new CheckpointError(`${manifestFile}: unreadable (${(err as Error).message})`);
+      }
+      if (typeof manifest?.config !== "object" || manifest.config === null) throw new CheckpointError(`${manifestFile}: no config`);
+      const parent = resolveConfig({ ...(manifest.config as unknown as Record<string, unknown>), run_dir: root });
+      const label = options.checkpoint ?? "latest";
+      const dir = path.join(parent.save_dir ?? path.join(root, "checkpoints"), label);
+      const config = detached ? { ...parent, run_dir: detached, save_dir: null, lemol_save_path: path.resolve(parent.lemol_save_path ?? path.join(root, "experience")) } : parent;
+      if (!detached && options.checkpoint === undefined && !checkpointExists(dir)) {
+        // killed before its first checkpoint: nothing to continue, so the run starts over
+        const print = hooks.print === null ? () => {} : (hooks.print ?? ((l: string) => console.log(l)));
+        print(`${root}: no checkpoint yet (the run stopped before its first one); starting it over from the beginning with its recorded options`);
+        fs.rmSync(path.join(root, "metrics.csv"), { force: true });
+        for (const f of listExperienceFiles(path.resolve(parent.lemol_save_path ?? path.join(root, "experience")))) fs.rmSync(f);
+        const info = await initBackend(options.backend);
+        return new Experiment(parent, info, hooks, undefined, lock);
+      }
+      const reader = loadCheckpoint(dir);
+      const saved = reader.header.config as Record<string, unknown> | undefined;
+      if (!saved) throw new CheckpointError(`${dir}: the checkpoint records no config`);
+      for (const def of OPTIONS) {
+        if (def.name === "run_dir" || !def.implemented || def.execution) continue;
+        if (detached && (def.name === "save_dir" || def.name === "lemol_save_path")) continue;
+        // an option added after the checkpoint was made had its default then
+        const a = def.name in saved ? (saved[def.name] ?? null) : def.default;
+        const b = (parent as unknown as Record<string, unknown>)[def.name] ?? null;
+        if (a !== b) throw new CheckpointError(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`);
+      }
+      const info = await initBackend(options.backend);
+      return new Experiment(config, info, hooks, { reader, manifest, label, detached: detached !== null }, lock);
+    } catch (err) {
+      lock?.release();
+      throw err;
     }
-    const info = await initBackend(options.backend);
-    const exp = new Experiment(config, info, hooks, { reader, manifest, label, detached: detached !== null });
-    return exp;
   }
 
-  private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks, resume?: { reader: CheckpointReader; manifest: Manifest; label: string; detached?: boolean }) {
+  private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks, resume?: { reader: CheckpointReader; manifest: Manifest; label: string; detached?: boolean }, lock?: RunLock) {
     this.config = Object.freeze(absolutePaths(config));
     this.backend = backend;
     this.print = hooks.print === null ? () => {} : (hooks.print ?? ((l) => console.log(l)));
@@ -315,6 +332,17 @@ export class Experiment {
         throw new ConfigError(
           `--chunk_length ${cfg.chunk_length}${cfg.block_processing ? ` periods of ${cfg.agent_update_freq} steps` : ""} is larger than what a trajectory leaves for OM training (${trajectorySteps} steps - ${this.explorationSteps} exploration = ${Math.max(0, plan.length)}); raise --num_episodes or lower --batch_size/--chunk_length`,
         );
+      }
+    }
+    if (this.lemolPresent && !this.evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0 && uav) {
+      // UAV episodes end when the target is found: a trajectory's length is known only once played
+      const chunkSteps = cfg.block_processing ? cfg.chunk_length * cfg.max_episode_len : cfg.chunk_length;
+      const needed = this.explorationSteps + chunkSteps;
+      if (trajectorySteps < needed) {
+        throw new ConfigError(`--num_episodes ${cfg.num_episodes}: even if no episode ends early, a trajectory has at most ${trajectorySteps} steps, fewer than OM training needs (${this.explorationSteps} exploration + ${chunkSteps} for one chunk); raise --num_episodes or lower --batch_size/--chunk_length`);
+      }
+      if (cfg.num_episodes < needed) {
+        this.print(`warning: UAV episodes end early, so a trajectory of ${cfg.num_episodes} episodes lasts between ${cfg.num_episodes} and ${trajectorySteps} steps; OM training needs more than ${needed} (${this.explorationSteps} exploration + ${chunkSteps} for one chunk), so the first OM training may find the trajectories too short (raise --num_episodes or lower --batch_size to be sure)`);
       }
     }
     if ((cfg.skip_to_om_training || cfg.skip_to_om_training_first_cycle) && (!this.lemolPresent || cfg.feed_lemol_true_action || cfg.om_training_iters === 0 || this.evaluating)) {
@@ -427,37 +455,49 @@ export class Experiment {
 
     if (this.evaluating) this.loadPolicies();
 
-    this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached });
-    if (resume?.detached) {
-      // a worker's own directory: fresh metrics, the run's state
-      this.metrics = new MetricsLog(this.runDir.metricsFile);
-      this.loadState(resume.reader, resume.label, true);
-      return;
-    }
-    if (resume) {
-      const at = resume.reader.value<ExperimentState>("experiment");
-      this.metrics = MetricsLog.resume(this.runDir.metricsFile, at.metricsBytes);
-      this.started = resume.manifest.started ?? this.started;
-      this.resumed = [...(resume.manifest.resumed ?? [])];
-      this.loadState(resume.reader, resume.label);
-      this.writeManifest("running");
-      this.print(`${cfg.exp_name} resumed from checkpoint ${resume.label} (cycle ${this.cycle}, trajectory ${this.trajectoriesStarted}, episode ${this.episodesCompleted})`);
-      return;
-    }
-    this.metrics = new MetricsLog(this.runDir.metricsFile);
-    if (this.skipsPlay(0)) {
-      if (this.runDir.experienceFiles().length === 0) {
-        throw new ConfigError(`--skip_to_om_training: no experience files under ${this.runDir.experienceDir} to train on (give --lemol_save_path the experience directory of an earlier run)`);
+    this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached, lock });
+    try {
+      if (resume?.detached) {
+        // a worker's own directory: fresh metrics, the run's state
+        this.metrics = new MetricsLog(this.runDir.metricsFile);
+        this.loadState(resume.reader, resume.label, true);
+        return;
       }
-      this.phase_ = "om_training";
+      if (resume) {
+        const at = resume.reader.value<ExperimentState>("experiment");
+        this.metrics = MetricsLog.resume(this.runDir.metricsFile, at.metricsBytes);
+        this.started = resume.manifest.started ?? this.started;
+        this.resumed = [...(resume.manifest.resumed ?? [])];
+        this.loadState(resume.reader, resume.label);
+        // (a finished run's latest checkpoint is its final state; a run finished by an older lemol
+        // checkpointed before its last OM training, so its manifest says it)
+        if (this.phase_ === "done" || (resume.manifest.status === "finished" && resume.label === "latest")) {
+          this.phase_ = "done";
+          this.print(`${this.runDir.root}: this run is finished; nothing to continue (its final state is checkpoint ${resume.label})`);
+          return;
+        }
+        this.writeManifest("running");
+        this.print(`${cfg.exp_name} resumed from checkpoint ${resume.label} (cycle ${this.cycle}, trajectory ${this.trajectoriesStarted}, episode ${this.episodesCompleted})`);
+        return;
+      }
+      this.metrics = new MetricsLog(this.runDir.metricsFile);
+      if (this.skipsPlay(0)) {
+        if (this.runDir.experienceFiles().length === 0) {
+          throw new ConfigError(`--skip_to_om_training: no experience files under ${this.runDir.experienceDir} to train on (give --lemol_save_path the experience directory of an earlier run)`);
+        }
+        this.phase_ = "om_training";
+      }
+      this.writeManifest("running");
+      this.print(`${cfg.exp_name} (${this.started})`);
+      for (const [k, v] of Object.entries(cfg).sort(([a], [b]) => a.localeCompare(b))) this.print(`  ${k}: ${v}`);
+      const nBad = this.adversary.filter((x) => x).length;
+      this.print(`${nBad} bad agents`);
+      this.print(`${n - nBad} good agents`);
+      if (this.policies.varying) this.print(`Training with varied ${this.policies.varying} agents ...`);
+    } catch (err) {
+      this.runDir.releaseLock();
+      throw err;
     }
-    this.writeManifest("running");
-    this.print(`${cfg.exp_name} (${this.started})`);
-    for (const [k, v] of Object.entries(cfg).sort(([a], [b]) => a.localeCompare(b))) this.print(`  ${k}: ${v}`);
-    const nBad = this.adversary.filter((x) => x).length;
-    this.print(`${nBad} bad agents`);
-    this.print(`${n - nBad} good agents`);
-    if (this.policies.varying) this.print(`Training with varied ${this.policies.varying} agents ...`);
   }
 
   // --- schedule ---
@@ -839,6 +879,7 @@ export class Experiment {
     this.episodeRewards.push(rewards);
     this.currentRewards.fill(0);
     const episode = this.episodesCompleted++;
+    this.runDir.heartbeat();
     this.agents.forEach((a, i) => {
       this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "episode_reward", value: rewards[i] });
       const s = this.updateSums[i];
@@ -959,6 +1000,7 @@ export class Experiment {
   /** Puts back what {@link checkpoint} wrote (called while restoring, on a freshly built experiment). */
   private loadState(r: CheckpointReader, label: string, detached = false): void {
     const s = r.value<ExperimentState>("experiment");
+    this.checkCounters(s, r.where);
     const n = this.env.n;
     this.phase_ = s.phase;
     this.cycle = s.cycle;
@@ -1019,6 +1061,32 @@ export class Experiment {
         ? { note: `trajectory ${this.info!.trajectory} continued from episode ${this.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's` }
         : {}),
     });
+  }
+
+  /** Refuses a checkpoint whose schedule and counters cannot belong to this run's configuration. */
+  private checkCounters(s: ExperimentState, where: string): void {
+    const cfg = this.config;
+    const bad = (what: string) => {
+      throw new CheckpointError(`${where}: ${what}; the checkpoint does not fit this run's options`);
+    };
+    const int = (v: unknown, lo: number, hi: number, what: string) => {
+      if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) bad(`${what} is ${JSON.stringify(v)}, outside [${lo}, ${hi}]`);
+    };
+    if (typeof s !== "object" || s === null) bad("no experiment state");
+    if (!["play", "om_training", "done"].includes(s.phase)) bad(`phase is ${JSON.stringify(s.phase)}`);
+    int(s.cycle, 0, this.cycles, `cycle (of --n_opp_cycles ${cfg.n_opp_cycles})`);
+    if (s.cycle === this.cycles && s.phase !== "done") bad(`cycle ${s.cycle} is past the last one but the run is not done`);
+    int(s.repeat, 0, cfg.traj_per_iter - 1, `the repeat (of --traj_per_iter ${cfg.traj_per_iter})`);
+    int(s.opponent, 0, this.opponents - 1, "the opponent index");
+    int(s.trajectoriesStarted, 0, this.totalTrajectories, "trajectories started");
+    int(s.episodesCompleted, 0, cfg.num_episodes, `episodes completed (of --num_episodes ${cfg.num_episodes})`);
+    int(s.episodeStep, 0, cfg.max_episode_len - 1, `the episode step (of --max_episode_len ${cfg.max_episode_len})`);
+    int(s.trainStep, 0, cfg.num_episodes * cfg.max_episode_len, "the train step");
+    int(s.postExplorationSteps, 0, s.trainStep, "post-exploration steps");
+    // MPE episodes all last max_episode_len steps
+    if (!this.episodicPeriods && s.inTrajectory && s.trainStep !== s.episodesCompleted * cfg.max_episode_len + s.episodeStep) {
+      bad(`the train step ${s.trainStep} is not ${s.episodesCompleted} episodes of ${cfg.max_episode_len} steps + ${s.episodeStep}`);
+    }
   }
 
   private endTrajectory(): void {
@@ -1145,6 +1213,7 @@ export class Experiment {
       // always await, even with nothing queued: the rest then runs after `self` is set below
       await previous?.catch(() => {});
       this.stopRequested = false;
+      this.runDir.holdLock(); // released by close(); a later call takes it again
       this.reporter?.begin(this, { call: name, plannedEpisodes: this.plannedEpisodes(name) });
       // An interrupted notebook cell stops awaiting this promise; the rejection that follows the
       // stop is then expected, so it is marked handled rather than reported as unhandled.
@@ -1219,6 +1288,7 @@ export class Experiment {
           this.metrics.add({ ...base, metric: "om_training_accuracy", value: res.accuracy });
           this.metrics.add({ ...base, metric: "om_training_loss", value: res.loss });
           this.emit("om_chunk", { cycle: this.cycle, pass: st.pass, passes: cfg.om_training_iters, iteration, chunk, chunks: pass.chunks, loss: res.loss, accuracy: res.accuracy });
+          this.runDir.heartbeat();
           if (Date.now() - last > YIELD_MS) {
             await yieldToEventLoop();
             last = Date.now();
@@ -1235,6 +1305,8 @@ export class Experiment {
     this.omCache.clear();
     this.print("LeMOL Opponent Model Training Complete");
     this.finishCycle(true);
+    // the trained OM is kept at once (after the last cycle this is the run's final state)
+    this.checkpoint();
     this.writeManifest("running");
     return summaries;
   }
@@ -1353,11 +1425,22 @@ export class Experiment {
     this.workerPool = null;
   }
 
-  /** Flushes metrics and records the end in the manifest; ends the worker processes. */
+  /**
+   * Flushes metrics and records the end in the manifest; ends the worker processes and gives the
+   * run directory up. After a failure (`status` "failed") a file that cannot be written (a full
+   * disk) is reported on the printed output, not thrown, so the first failure stays the one seen.
+   */
   close(status: Manifest["status"] = this.phase_ === "done" ? "finished" : "stopped"): void {
     this.closeWorkers();
-    this.metrics.flush();
-    this.writeManifest(status);
+    try {
+      this.metrics.flush();
+      this.writeManifest(status);
+    } catch (err) {
+      if (status !== "failed") throw err;
+      this.print(`(could not record the failure in ${this.runDir.manifestFile}: ${(err as Error).message})`);
+    } finally {
+      this.runDir.releaseLock();
+    }
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
@@ -1429,9 +1512,10 @@ export class Experiment {
     });
   }
 
-  /** Frees every tensor of the experiment's trainers. */
+  /** Frees every tensor of the experiment's trainers and gives the run directory up. */
   dispose(): void {
     this.closeWorkers();
+    this.runDir.releaseLock();
     for (const t of this.trainers.values()) t.dispose();
   }
 }

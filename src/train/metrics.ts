@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import { inspect } from "node:util";
+import { appendFile, writeFileAtomic } from "../util/fs.js";
 import * as aq from "arquero";
 
 export const METRIC_COLUMNS = ["cycle", "trajectory", "opponent", "episode", "train_step", "om_iter", "agent", "metric", "value"] as const;
@@ -44,6 +45,14 @@ function cell(v: string | number | null): string {
 /** A CSV line for a row (numbers in shortest round-trip form, so the file is exact). */
 export function csvLine(r: MetricRow): string {
   return METRIC_COLUMNS.map((c) => cell(r[c])).join(",") + "\n";
+}
+
+/** A metrics file that cannot be read back (damaged, or not what a checkpoint recorded). */
+export class MetricsFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MetricsFileError";
+  }
 }
 
 /** A growable typed column. */
@@ -105,7 +114,7 @@ export class MetricsLog {
   /** With `file`, rows are appended to that CSV (created with its header). */
   constructor(file: string | null = null) {
     this.file = file;
-    if (file) fs.writeFileSync(file, METRIC_COLUMNS.join(",") + "\n");
+    if (file) writeFileAtomic(file, METRIC_COLUMNS.join(",") + "\n");
   }
 
   /**
@@ -114,7 +123,7 @@ export class MetricsLog {
    */
   static resume(file: string, bytes: number): MetricsLog {
     const size = fs.statSync(file).size;
-    if (size < bytes) throw new Error(`${file}: ${size} bytes, shorter than the ${bytes} the checkpoint recorded (the file was replaced or truncated)`);
+    if (size < bytes) throw new MetricsFileError(`${file}: ${size} bytes, shorter than the ${bytes} the checkpoint recorded (the file was replaced or truncated)`);
     fs.truncateSync(file, bytes);
     const rows = parseMetricsCsv(fs.readFileSync(file, "utf8"), file);
     const log = new MetricsLog(null);
@@ -206,7 +215,7 @@ export class MetricsLog {
   /** Appends pending rows to the CSV (whole lines only). */
   flush(): void {
     if (!this.file || this.pending.length === 0) return;
-    fs.appendFileSync(this.file, this.pending);
+    appendFile(this.file, this.pending);
     this.pending = "";
   }
 
@@ -239,17 +248,17 @@ export function toTable(rows: readonly MetricRow[]): aq.ColumnTable {
 /** Parses a `metrics.csv` written by {@link MetricsLog}. */
 export function parseMetricsCsv(text: string, what = "metrics.csv"): MetricRow[] {
   const lines = text.split("\n");
-  if (lines[0].trim() !== METRIC_COLUMNS.join(",")) throw new Error(`${what}: unexpected header ${JSON.stringify(lines[0])}`);
+  if (lines[0].trim() !== METRIC_COLUMNS.join(",")) throw new MetricsFileError(`${what}: unexpected header ${JSON.stringify(lines[0])}`);
   const rows: MetricRow[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (line === "") continue;
     const f = splitCsv(line);
-    if (f.length !== METRIC_COLUMNS.length) throw new Error(`${what}:${i + 1}: expected ${METRIC_COLUMNS.length} fields, got ${f.length}`);
+    if (f.length !== METRIC_COLUMNS.length) throw new MetricsFileError(`${what}:${i + 1}: expected ${METRIC_COLUMNS.length} fields, got ${f.length}`);
     const num = (s: string) => (s === "" ? null : s === "nan" ? NaN : Number(s));
     const str = (s: string) => (s === "" ? null : s);
     const value = num(f[8]);
-    if (value === null || (Number.isNaN(value) && f[8] !== "nan")) throw new Error(`${what}:${i + 1}: bad value ${JSON.stringify(f[8])}`);
+    if (value === null || (Number.isNaN(value) && f[8] !== "nan")) throw new MetricsFileError(`${what}:${i + 1}: bad value ${JSON.stringify(f[8])}`);
     rows.push({ cycle: num(f[0]), trajectory: num(f[1]), opponent: str(f[2]), episode: num(f[3]), train_step: num(f[4]), om_iter: num(f[5]), agent: str(f[6]), metric: f[7], value });
   }
   return rows;

@@ -26,11 +26,30 @@ interface JobData {
   fingerprint: string;
 }
 
+/** Redis could not be reached (or was lost for longer than allowed). */
+export class ServiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ServiceError";
+  }
+}
+
+/** How long a command waits for Redis before it gives up (a worker waits longer: see {@link SweepWorkerOptions}). */
+export const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+
 /** The Redis address: the option, else `REDIS_URL`. */
 export function redisUrl(given?: string | null): string {
   const url = given ?? process.env.REDIS_URL;
   if (!url) throw new ConfigError("no Redis given: use --redis redis://host:port (or set REDIS_URL)");
   if (!/^rediss?:\/\//.test(url)) throw new ConfigError(`--redis: expected redis://host:port, got "${url}"`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`--redis: "${url}" is not a valid address (expected redis://host:port, port 1-65535)`);
+  }
+  if (!parsed.hostname) throw new ConfigError(`--redis: "${url}" names no host`);
+  if (parsed.port !== "" && !(Number(parsed.port) >= 1 && Number(parsed.port) <= 65535)) throw new ConfigError(`--redis: port ${parsed.port} of "${url}" is not in 1-65535`);
   return url;
 }
 
@@ -40,17 +59,44 @@ async function load(): Promise<{ bullmq: typeof import("bullmq"); Redis: typeof 
   return { bullmq, Redis: ioredis.Redis };
 }
 
-async function connect(url: string): Promise<{ bullmq: typeof import("bullmq"); connection: Redis; queue: () => Queue<JobData> }> {
+/**
+ * A connection to Redis, ready, or a {@link ServiceError} after `timeoutMs` naming the address and
+ * the reason (a server that is not there must not make a command hang silently).
+ */
+async function connect(url: string, timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<{ bullmq: typeof import("bullmq"); connection: Redis; queue: () => Queue<JobData> }> {
   redisUrl(url); // a malformed address fails here, with one line, on every entry point
   const { bullmq, Redis } = await load();
-  // BullMQ's blocking calls need retries without a limit
-  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  // BullMQ's blocking calls need retries without a limit; the caller bounds the waiting
+  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, disconnectTimeout: 200, retryStrategy: (times: number) => Math.min(100 * times, 1000) });
+  await waitReady(connection, url, timeoutMs);
   return { bullmq, connection, queue: () => new bullmq.Queue<JobData>(QUEUE_NAME, { connection }) };
 }
 
+async function waitReady(connection: Redis, url: string, timeoutMs: number): Promise<void> {
+  let lastError = "no answer";
+  const onError = (err: Error) => (lastError = (err as NodeJS.ErrnoException).code ?? err.message);
+  connection.on("error", onError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ServiceError(`cannot reach Redis at ${url} (${lastError}); is the server running? (gave up after ${Math.round(timeoutMs / 1000)} s)`)), timeoutMs);
+      connection.once("ready", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      connection.connect().catch(onError);
+    });
+  } catch (err) {
+    connection.disconnect();
+    throw err;
+  } finally {
+    connection.off("error", onError);
+  }
+  connection.on("error", () => {}); // reported by whoever watches the connection, not as an unhandled event
+}
+
 /** Puts a sweep's runs on the queue; runs already there (same id, same options) are left alone. */
-export async function submitSweep(spec: SweepSpec, url: string): Promise<{ added: SweepJob[]; present: SweepJob[] }> {
-  const { connection, queue: open } = await connect(url);
+export async function submitSweep(spec: SweepSpec, url: string, timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<{ added: SweepJob[]; present: SweepJob[] }> {
+  const { connection, queue: open } = await connect(url, timeoutMs);
   const queue = open();
   try {
     const added: SweepJob[] = [];
@@ -93,8 +139,8 @@ export interface SweepStatus {
 }
 
 /** The state of every job of a sweep (by name), and counts per state. */
-export async function sweepStatus(name: string, url: string): Promise<SweepStatus> {
-  const { connection, queue: open } = await connect(url);
+export async function sweepStatus(name: string, url: string, timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<SweepStatus> {
+  const { connection, queue: open } = await connect(url, timeoutMs);
   const queue = open();
   try {
     return await statusOf(queue, name);
@@ -134,9 +180,9 @@ async function statusOf(queue: Queue<JobData>, name: string): Promise<SweepStatu
  * stream (BullMQ QueueEvents) rather than polling every job, with a re-check every `recheckMs`
  * in case an event went by unseen (as while the stream is being opened).
  */
-export async function waitForSweep(name: string, url: string, onStatus?: (s: SweepStatus) => void, recheckMs = 5000): Promise<SweepStatus> {
+export async function waitForSweep(name: string, url: string, onStatus?: (s: SweepStatus) => void, recheckMs = 5000, timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<SweepStatus> {
   if (!(recheckMs > 0)) throw new ConfigError(`waitForSweep: recheckMs must be positive, got ${recheckMs}`);
-  const { bullmq, connection, queue: open } = await connect(url);
+  const { bullmq, connection, queue: open } = await connect(url, timeoutMs);
   const queue = open();
   const events = new bullmq.QueueEvents(QUEUE_NAME, { connection });
   let changed = false;
@@ -177,6 +223,8 @@ export async function waitForSweep(name: string, url: string, onStatus?: (s: Swe
 export interface SweepWorkerOptions {
   /** How long a job's lock lasts without renewal (ms); also the stalled-job check interval. */
   lockMs?: number;
+  /** How long the worker waits for Redis, at start and through an outage, before it gives up (ms; default 60 s). */
+  redisTimeoutMs?: number;
   /** Where the worker's lines go. */
   log?: (line: string) => void;
 }
@@ -185,7 +233,7 @@ export interface SweepWorkerOptions {
 export interface SweepWorker {
   /** Stops taking jobs; a run under way is checkpointed and its job put back in the queue. */
   stop(): Promise<void>;
-  /** Resolves when the worker has stopped. */
+  /** Resolves when the worker has stopped; rejects with a {@link ServiceError} when it gave up on Redis. */
   readonly closed: Promise<void>;
 }
 
@@ -193,7 +241,8 @@ export interface SweepWorker {
 export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}): Promise<SweepWorker> {
   const log = o.log ?? (() => {});
   const lockMs = o.lockMs ?? 30_000;
-  const { bullmq, connection } = await connect(url);
+  const redisTimeoutMs = o.redisTimeoutMs ?? 60_000;
+  const { bullmq, connection } = await connect(url, redisTimeoutMs);
   const { Worker, WaitingError } = bullmq;
   const running = new Map<string, Experiment>();
   let stopping = false;
@@ -238,19 +287,54 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
   worker.on("lockRenewalFailed", (ids: string[]) => {
     for (const id of ids) running.get(id)?.requestStop();
   });
-  worker.on("error", (err) => log(`${me}: ${err.message}`));
+  // an outage is said once, a reconnection too; past redisTimeoutMs the worker gives up
+  let downSince: number | null = null;
+  let lastError = "";
+  let giveUp: ((err: Error) => void) | null = null;
+  const lost = () => {
+    if (downSince !== null || stopping) return;
+    downSince = Date.now();
+    log(`${me}: lost the connection to Redis at ${url}; reconnecting (giving up after ${Math.round(redisTimeoutMs / 1000)} s)`);
+  };
+  connection.on("close", lost);
+  connection.on("error", (err: Error) => (lastError = (err as NodeJS.ErrnoException).code ?? err.message));
+  connection.on("ready", () => {
+    if (downSince === null) return;
+    log(`${me}: reconnected to Redis after ${((Date.now() - downSince) / 1000).toFixed(1)} s`);
+    downSince = null;
+  });
+  worker.on("error", (err) => {
+    if (downSince === null && !/ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is closed/.test(err.message)) log(`${me}: ${err.message}`);
+  });
+  worker.on("failed", (job, err) => {
+    if (job && !(err instanceof ExperimentStopped) && err?.name !== "WaitingError") log(`${me}: ${job.id} failed: ${err.message}`);
+  });
+  const watchdog = setInterval(() => {
+    if (downSince !== null && Date.now() - downSince > redisTimeoutMs) giveUp?.(new ServiceError(`Redis at ${url} unreachable for ${Math.round((Date.now() - downSince) / 1000)} s (${lastError || "no answer"}); the worker gives up`));
+  }, 500);
   let resolveClosed!: () => void;
-  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let rejectClosed!: (err: Error) => void;
+  const closed = new Promise<void>((resolve, reject) => ((resolveClosed = resolve), (rejectClosed = reject)));
+  const shutdown = async (failure: Error | null) => {
+    if (stopping) return closed.catch(() => {});
+    stopping = true;
+    clearInterval(watchdog);
+    for (const exp of running.values()) exp.requestStop();
+    // without Redis a graceful close would wait for it: force it
+    await worker.close(failure !== null).catch(() => {});
+    connection.disconnect();
+    if (failure) rejectClosed(failure);
+    else resolveClosed();
+    return closed.catch(() => {});
+  };
+  giveUp = (err) => {
+    log(`${me}: ${err.message}`);
+    void shutdown(err);
+  };
   return {
     closed,
     async stop() {
-      if (stopping) return closed;
-      stopping = true;
-      for (const exp of running.values()) exp.requestStop();
-      await worker.close();
-      connection.disconnect();
-      resolveClosed();
-      return closed;
+      await shutdown(null);
     },
   };
 }

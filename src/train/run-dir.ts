@@ -5,7 +5,8 @@
  *   <run_dir>/manifest.json                      config, seed, versions, git commit, backend, times
  *   <run_dir>/metrics.csv                        the long-format metrics table
  *   <run_dir>/experience/<bad>_vs_<good>/OM<cycle>/<k>.npz
- *   <run_dir>/checkpoints/<label>/               header.json + weights.bin
+ *   <run_dir>/checkpoints/<label>/               header.json + arrays.bin
+ *   <run_dir>/.lock                              the process holding the run (run-lock.ts)
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -14,9 +15,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BackendInfo } from "../nn/backend.js";
-import { writeFileAtomic } from "../util/fs.js";
-import type { ExperimentConfig } from "./config.js";
+import { ensureDir, writeFileAtomic } from "../util/fs.js";
+import { ConfigError, ExperimentConfig } from "./config.js";
 import { MetricsLog } from "./metrics.js";
+import { RunLock } from "./run-lock.js";
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -67,21 +69,48 @@ export class RunDir {
   readonly metricsFile: string;
   readonly manifestFile: string;
 
-  /** Creates the run directory; with `resume`, opens an existing one to continue it. */
-  constructor(cfg: ExperimentConfig, options: { resume?: boolean } = {}) {
+  private lock: RunLock;
+
+  /**
+   * Creates the run directory and takes its lock (or uses `lock`, taken by the caller); with
+   * `resume`, opens an existing one to continue it. A directory held by another process, or one
+   * that already holds a run (when not resuming), is refused.
+   */
+  constructor(cfg: ExperimentConfig, options: { resume?: boolean; lock?: RunLock } = {}) {
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     this.root = path.resolve(cfg.run_dir ?? uniqueDir(path.join("runs", `${cfg.exp_name}-${stamp}`)));
     this.experienceDir = path.resolve(cfg.lemol_save_path ?? path.join(this.root, "experience"));
     this.checkpointsDir = path.resolve(cfg.save_dir ?? path.join(this.root, "checkpoints"));
     this.metricsFile = path.join(this.root, "metrics.csv");
     this.manifestFile = path.join(this.root, "manifest.json");
-    if (options.resume) {
-      if (!fs.existsSync(this.metricsFile)) throw new Error(`${this.root}: no metrics.csv to continue`);
-    } else if (fs.existsSync(this.metricsFile)) {
-      throw new Error(`run directory ${this.root} already holds a run (metrics.csv exists); choose another --run_dir`);
+    ensureDir(this.root, "the run directory");
+    this.lock = options.lock ?? RunLock.acquire(this.root);
+    try {
+      if (options.resume) {
+        if (!fs.existsSync(this.metricsFile)) throw new ConfigError(`${this.root}: no metrics.csv to continue`);
+      } else if (fs.existsSync(this.metricsFile)) {
+        throw new ConfigError(`run directory ${this.root} already holds a run (metrics.csv exists); choose another --run_dir, or continue it with --restore ${this.root}`);
+      }
+      ensureDir(this.experienceDir, "experience files");
+    } catch (err) {
+      this.lock.release();
+      throw err;
     }
-    fs.mkdirSync(this.root, { recursive: true });
-    fs.mkdirSync(this.experienceDir, { recursive: true });
+  }
+
+  /** Refreshes the lock (cheap; at most one write every 10 s). */
+  heartbeat(): void {
+    this.lock.heartbeat();
+  }
+
+  /** Gives the run directory up (a later {@link holdLock} takes it again). */
+  releaseLock(): void {
+    this.lock.release();
+  }
+
+  /** Takes the lock again after {@link releaseLock} (refused if another process holds it now). */
+  holdLock(): void {
+    if (this.lock.released) this.lock = RunLock.acquire(this.root);
   }
 
   writeManifest(m: Manifest): void {

@@ -21,7 +21,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CheckpointError } from "./checkpoint.js";
+import { CheckpointError, checkpointExists } from "./checkpoint.js";
 import { ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
 import { Experiment, ExperimentHooks, ExperimentStopped } from "./experiment.js";
 import { MetricsLog } from "./metrics.js";
@@ -95,6 +95,14 @@ export function parseSweepSpec(raw: unknown, baseDir = process.cwd(), what = "sw
   if (!Array.isArray(seeds) || seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new ConfigError(`${what}: "seeds" must be a non-empty list of non-negative integers`);
   if (new Set(seeds).size !== seeds.length) throw new ConfigError(`${what}: a seed is listed twice`);
   const results = path.resolve(baseDir, typeof o.results === "string" ? o.results : path.join("sweeps", o.name));
+  // a results path no run can be written under is refused now, not by the first worker
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(results, { throwIfNoEntry: false });
+  } catch (err) {
+    throw new ConfigError(`${what}: "results" ${results}: ${(err as NodeJS.ErrnoException).code === "ENOTDIR" ? "a part of this path is a file, not a directory" : (err as Error).message}`);
+  }
+  if (st && !st.isDirectory()) throw new ConfigError(`${what}: "results" ${results} is a file, not a directory`);
   const spec: SweepSpec = { name: o.name, results, base: obj("base"), grid, list, seeds };
   expandSweep(spec); // every configuration must be valid before anything is queued
   return spec;
@@ -149,8 +157,11 @@ export async function runSweepJob(job: SweepJob, hooks: ExperimentHooks = { prin
   let how: SweepJobResult["how"];
   if (manifest?.status === "finished") return summarise(job.runDir, "already-finished");
   let resumed: Experiment | null = null;
-  if (manifest && fs.existsSync(path.join(job.runDir, "metrics.csv"))) {
-    // the checkpoint loader also recovers a save that a killed worker left half renamed
+  let startedOver = false;
+  if (manifest) {
+    // continued from its checkpoint (the loader also recovers a save that a killed worker left
+    // half renamed) or, with none yet, started over by restore itself, under the run's lock
+    startedOver = !checkpointExists(path.join((job.options.save_dir as string | undefined) ?? path.join(job.runDir, "checkpoints"), "latest"));
     try {
       resumed = await Experiment.restore(job.runDir, {}, hooks);
     } catch (err) {
@@ -159,9 +170,9 @@ export async function runSweepJob(job: SweepJob, hooks: ExperimentHooks = { prin
   }
   if (resumed) {
     exp = resumed;
-    how = "resumed";
+    how = startedOver ? "ran" : "resumed";
   } else {
-    // nothing to continue from (a worker died before the first checkpoint): start afresh
+    // a damaged run directory: start afresh
     fs.rmSync(job.runDir, { recursive: true, force: true });
     exp = await Experiment.create(job.options as Partial<ExperimentConfig>, hooks);
     how = "ran";

@@ -1,7 +1,8 @@
 /**
  * Crash safety: `lemol train` killed with SIGKILL at random moments leaves metrics.csv a valid
  * prefix of the uninterrupted run's and its last checkpoint loadable; `lemol train --restore`
- * then finishes the run with exactly the uninterrupted run's metrics and experience files.
+ * then finishes the run with exactly the uninterrupted run's metrics and experience files — and of
+ * two `--restore`s started at once on the same run, one continues it and the other is refused.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -13,7 +14,7 @@ import { loadCheckpoint } from "../../src/train/checkpoint.js";
 import { listExperienceFiles } from "../../src/train/run-dir.js";
 import { Rng } from "../../src/util/rng.js";
 import { REPO } from "../helpers/golden.js";
-import { runCli } from "../helpers/cli.js";
+import { runCli, runCliAsync } from "../helpers/cli.js";
 
 const FLAGS = ["--seed", "5", "--num_episodes", "40", "--batch_size", "16", "--agent_update_freq", "5", "--n_opp_cycles", "2", "--traj_per_iter", "2", "--save_rate", "4", "--om_training_iters", "1", "--chunk_length", "8", "--num_units", "16", "--lstm_hidden_dim", "8", "--checkpoint_replay", "--quiet"];
 
@@ -68,8 +69,13 @@ describe("lemol train killed with SIGKILL", () => {
       const checkpoint = loadCheckpoint(path.join(runDir, "checkpoints", "latest")); // throws if unreadable
       assert.ok(checkpoint.header.sha256.length === 64);
 
-      const resumed = runCli(["train", "--restore", runDir, "--quiet"], { timeoutMs: 240_000 });
+      // two restores at once (the issue's reproduction): one continues the run, the other is refused
+      const [a, b] = await Promise.all([runCliAsync(["train", "--restore", runDir, "--quiet"], { timeoutMs: 240_000 }), runCliAsync(["train", "--restore", runDir, "--quiet"], { timeoutMs: 240_000 })]);
+      const resumed = a.code === 0 ? a : b;
+      const refused = a.code === 0 ? b : a;
       assert.equal(resumed.code, 0, `round ${round}: ${resumed.stderr}`);
+      assert.equal(refused.code, 2, `round ${round}: the second restore ran too (${refused.stderr})`);
+      assert.match(refused.stderr, /is in use by process \d+/);
       assert.match(resumed.stdout, /resumed from checkpoint latest/);
       assert.equal(fs.readFileSync(path.join(runDir, "metrics.csv"), "utf8"), refMetrics, `round ${round}: the resumed run's metrics differ`);
       const files = experience(runDir);

@@ -6,6 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
@@ -122,9 +123,26 @@ describe("checkpoints and resume", () => {
     fs.writeFileSync(bin, bytes);
 
     const hfile = path.join(dir, "header.json");
-    const header = JSON.parse(fs.readFileSync(hfile, "utf8"));
+    const text = fs.readFileSync(hfile, "utf8");
+    const header = JSON.parse(text);
+    // the header is covered by its own checksum: one flipped bit in a counter (still valid JSON), or an edit, is refused
+    const flipped = text.replace(/"trainStep": (\d+)/, (_, v) => `"trainStep": ${Number(v) ^ 1}`);
+    assert.notEqual(flipped, text);
+    fs.writeFileSync(hfile, flipped);
+    await assert.rejects(() => restore(exp, "ok"), /header\.json: corrupted or edited \(its checksum does not match its contents\)/);
     fs.writeFileSync(hfile, JSON.stringify({ ...header, config: { ...header.config, num_units: 64 } }));
+    await assert.rejects(() => restore(exp, "ok"), /header\.json: corrupted or edited/);
+    // edited with a valid checksum: the config and the counters are still checked against the run
+    const resealed = (h: Record<string, unknown>) => {
+      const { header_sha256: _old, ...body } = h;
+      return JSON.stringify({ ...body, header_sha256: createHash("sha256").update(JSON.stringify(body)).digest("hex") });
+    };
+    fs.writeFileSync(hfile, resealed({ ...header, config: { ...header.config, num_units: 64 } }));
     await assert.rejects(() => restore(exp, "ok"), /made with --num_units 64, but the run's manifest says 32/);
+    fs.writeFileSync(hfile, resealed({ ...header, values: { ...header.values, experiment: { ...header.values.experiment, cycle: 7 } } }));
+    await assert.rejects(() => restore(exp, "ok"), /cycle \(of --n_opp_cycles 2\) is 7, outside \[0, 2\]; the checkpoint does not fit this run's options/);
+    fs.writeFileSync(hfile, resealed({ ...header, values: { ...header.values, experiment: { ...header.values.experiment, trainStep: header.values.experiment.trainStep + 1 } } }));
+    await assert.rejects(() => restore(exp, "ok"), /the train step \d+ is not \d+ episodes of 25 steps \+ \d+/);
     fs.writeFileSync(hfile, "{ not json");
     await assert.rejects(() => restore(exp, "ok"), /header\.json: unreadable/);
     fs.writeFileSync(hfile, JSON.stringify(header));

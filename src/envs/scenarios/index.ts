@@ -27,8 +27,8 @@ export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
 
 /** Thrown for a scenario name that does not exist. */
 export class UnknownScenarioError extends Error {
-  constructor(name: string) {
-    super(`unknown scenario "${name}"; expected one of: ${SCENARIO_NAMES.join(", ")}`);
+  constructor(name: string, why?: string) {
+    super(`${why ?? `unknown scenario "${name}"`}; expected one of: ${SCENARIO_NAMES.join(", ")}`);
     this.name = "UnknownScenarioError";
   }
 }

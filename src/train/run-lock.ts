@@ -1,0 +1,194 @@
+/**
+ * One process at a time per run directory: `<run_dir>/.lock` names its holder (host, pid, the
+ * process's start time) and is refreshed while the run goes on. A lock whose holder is gone — a
+ * process of this host that no longer runs (or whose pid now belongs to another process), or a
+ * holder on another host that has not refreshed it for {@link STALE_MS} — is taken over, so a
+ * killed run never leaves its directory stuck. Two processes that find the same stale lock race
+ * for a second file (`.lock.takeover`) first, so only one of them takes it over.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileError } from "../util/fs.js";
+
+/** A lock not refreshed for this long is stale when its holder is on another host. */
+export const STALE_MS = 120_000;
+/** The holder refreshes its lock at most this often (at episode ends and OM training chunks). */
+const HEARTBEAT_MS = 10_000;
+
+/** The run directory is held by another process (or by another Experiment of this one). */
+export class RunDirInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RunDirInUseError";
+  }
+}
+
+interface Holder {
+  host: string;
+  pid: number;
+  /** The process's start time in clock ticks since boot (Linux), to tell a reused pid. */
+  procStart: number | null;
+  since: string;
+  token: string;
+}
+
+/** This process's start time from /proc (null where there is no /proc). */
+function processStart(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // fields after the command name (which may hold spaces), from ") "
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const held = new Set<RunLock>();
+let exitHook = false;
+
+export class RunLock {
+  readonly file: string;
+  private readonly holder: Holder;
+  private lastBeat = Date.now();
+  private released_ = false;
+
+  private constructor(file: string, holder: Holder) {
+    this.file = file;
+    this.holder = holder;
+  }
+
+  /** Takes the lock of run directory `dir` (which must exist), or throws {@link RunDirInUseError}. */
+  static acquire(dir: string): RunLock {
+    const file = path.join(dir, ".lock");
+    const me: Holder = { host: os.hostname(), pid: process.pid, procStart: processStart(process.pid), since: new Date().toISOString(), token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}` };
+    for (let attempt = 0; ; attempt++) {
+      if (RunLock.tryCreate(file, me)) return RunLock.register(new RunLock(file, me));
+      const current = RunLock.read(file);
+      const why = current ? RunLock.heldBy(current, file) : null;
+      if (why) throw new RunDirInUseError(`run directory ${dir} is in use by ${why}; wait for it to finish or stop it (a killed holder's lock is taken over automatically)`);
+      if (attempt >= 20) throw new RunDirInUseError(`run directory ${dir}: could not take over its stale lock (${file}); another process keeps taking it`);
+      RunLock.takeOver(file, current);
+    }
+  }
+
+  /** Creates the lock file if there is none; false if there is one. */
+  private static tryCreate(file: string, me: Holder): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, "wx");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw fileError(err, file, "the run directory's lock");
+    }
+    try {
+      fs.writeSync(fd, JSON.stringify(me) + "\n");
+    } finally {
+      fs.closeSync(fd);
+    }
+    return true;
+  }
+
+  private static read(file: string): (Holder & { mtimeMs: number }) | null {
+    try {
+      const st = fs.statSync(file);
+      const text = fs.readFileSync(file, "utf8");
+      // a lock being written this very moment reads empty: treat it as held (fresh)
+      if (text.trim() === "") return { host: os.hostname(), pid: -1, procStart: null, since: "", token: "", mtimeMs: st.mtimeMs };
+      return { ...(JSON.parse(text) as Holder), mtimeMs: st.mtimeMs };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      // unreadable: held if fresh, else stale
+      return { host: "?", pid: -1, procStart: null, since: "", token: "", mtimeMs: fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0 };
+    }
+  }
+
+  /** A description of the live holder, or null when the lock is stale. */
+  private static heldBy(h: Holder & { mtimeMs: number }, file: string): string | null {
+    const age = Date.now() - h.mtimeMs;
+    if (h.pid === -1) return age < 5_000 ? `a process that is taking it now (${file})` : null;
+    if (h.host !== os.hostname()) return age < STALE_MS ? `process ${h.pid} on host ${h.host} (since ${h.since})` : null;
+    if (h.pid === process.pid) return [...held].some((l) => l.holder.token === h.token) ? "another Experiment of this process (close() or dispose() it first)" : null;
+    if (!alive(h.pid)) return null;
+    const start = processStart(h.pid);
+    if (h.procStart !== null && start !== null && start !== h.procStart) return null; // the pid was reused
+    return `process ${h.pid} (since ${h.since})`;
+  }
+
+  /** Removes a stale lock, one process at a time. */
+  private static takeOver(file: string, stale: (Holder & { mtimeMs: number }) | null): void {
+    const guard = `${file}.takeover`;
+    let fd: number;
+    try {
+      fd = fs.openSync(guard, "wx");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw fileError(err, guard, "the run directory's lock");
+      // someone else is taking it over; a guard left by a killed process goes after a while
+      if (Date.now() - (fs.statSync(guard, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 10_000) fs.rmSync(guard, { force: true });
+      sleep(20);
+      return;
+    }
+    fs.closeSync(fd);
+    try {
+      const now = RunLock.read(file);
+      // still the same stale lock (not a fresh one taken meanwhile): remove it
+      if (now && stale && now.token === stale.token && now.mtimeMs === stale.mtimeMs) fs.rmSync(file, { force: true });
+    } finally {
+      fs.rmSync(guard, { force: true });
+    }
+  }
+
+  private static register(lock: RunLock): RunLock {
+    held.add(lock);
+    if (!exitHook) {
+      exitHook = true;
+      process.on("exit", () => {
+        for (const l of held) l.release();
+      });
+    }
+    return lock;
+  }
+
+  /** Whether {@link release} was called. */
+  get released(): boolean {
+    return this.released_;
+  }
+
+  /** Refreshes the lock's time (at most every 10 s): holders on other hosts see it is alive. */
+  heartbeat(): void {
+    const now = Date.now();
+    if (this.released_ || now - this.lastBeat < HEARTBEAT_MS) return;
+    this.lastBeat = now;
+    try {
+      fs.utimesSync(this.file, now / 1000, now / 1000);
+    } catch {
+      // the next beat tries again; a full disk does not stop a utimes
+    }
+  }
+
+  /** Gives the lock up (only if it is still ours). */
+  release(): void {
+    if (this.released_) return;
+    this.released_ = true;
+    held.delete(this);
+    try {
+      const h = JSON.parse(fs.readFileSync(this.file, "utf8")) as Holder;
+      if (h.token === this.holder.token) fs.rmSync(this.file, { force: true });
+    } catch {
+      // gone already
+    }
+  }
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
