@@ -22,10 +22,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Experiment } from "../src/train/experiment.js";
 import { MetricsLog } from "../src/train/metrics.js";
 import { WORKER_V8_FLAGS } from "../src/train/workers.js";
 import { LearningRun, summariseLearning } from "./learning-summary.js";
-import { machine, writeResult } from "./common.js";
+import { RESULTS_DIR, machine, writeResult } from "./common.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = path.join(REPO, "dist/cli/main.js");
@@ -103,8 +104,43 @@ function blockMeans(xs: readonly number[]): (number | null)[] {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** Episodes of each evaluation match. */
+const EVAL_EPISODES = 500;
+
+/**
+ * A two-sided game: both sides learn at once, so one side's reward can fall while it improves
+ * (its opponent improves more). What each side learned is measured against the trained opponent
+ * instead: the trained side's reward, and that of an untrained stand-in (fresh weights, acting as
+ * the random-policy start does), over EVAL_EPISODES episodes each (`--test` with `--load_*`).
+ * Kept in the run directory (evaluation.json), so collecting again does not repeat it.
+ */
+async function evaluateSides(runDir: string, cfg: Record<string, unknown>): Promise<LearningRun["evaluation"]> {
+  const file = path.join(runDir, "evaluation.json");
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8"));
+  const checkpoint = path.join(runDir, "checkpoints", "latest");
+  const match = async (load: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-eval-"));
+    const exp = await Experiment.create(
+      { scenario: cfg.scenario as string, num_adversaries: cfg.num_adversaries as number, bad_policy: cfg.bad_policy as string, good_policy: cfg.good_policy as string, num_episodes: EVAL_EPISODES, traj_per_iter: 1, save_rate: EVAL_EPISODES, seed: 1000 + (cfg.seed as number), test: true, ...load, run_dir: path.join(dir, "run") },
+      { print: null },
+    );
+    await exp.run();
+    const rows = exp.metrics.select("episode_reward");
+    exp.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+    const side = (s: string) => rows.filter((r) => r.agent!.includes(`-${s}_agent_`)).reduce((a, r) => a + r.value, 0) / EVAL_EPISODES;
+    return { bad: round(side("bad")), good: round(side("good")) };
+  };
+  const both = await match({ load_name: checkpoint });
+  const badUntrained = await match({ load_good: checkpoint });
+  const goodUntrained = await match({ load_bad: checkpoint });
+  const evaluation = { episodes: EVAL_EPISODES, trained: both, untrained_bad_vs_trained_good: badUntrained, trained_bad_vs_untrained_good: goodUntrained };
+  fs.writeFileSync(file, JSON.stringify(evaluation, null, 1) + "\n");
+  return evaluation;
+}
+
 /** Every finished run under `results`, as the JSON records it. */
-function collectRuns(results: string, episodes: number): LearningRun[] {
+async function collectRuns(results: string, episodes: number): Promise<LearningRun[]> {
   const runs: LearningRun[] = [];
   for (const dir of fs.readdirSync(results).filter((d) => /^r\d{3}-s\d+$/.test(d)).sort()) {
     const manifest = JSON.parse(fs.readFileSync(path.join(results, dir, "manifest.json"), "utf8")) as { status: string; config: Record<string, unknown> };
@@ -124,9 +160,18 @@ function collectRuns(results: string, episodes: number): LearningRun[] {
       summed_reward_blocks: blockMeans(summed) as number[],
       agent_reward_blocks: rewards.map(blockMeans) as number[][],
       q_loss_blocks: qLoss.map(blockMeans),
+      ...(agents.some((a) => a.includes("-bad_")) && agents.some((a) => a.includes("-good_")) ? { evaluation: await evaluateSides(path.join(results, dir), cfg) } : {}),
     });
   }
   return runs;
+}
+
+function previousWallSeconds(): number | null {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, "learning.json"), "utf8")) as { wall_seconds: number | null }).wall_seconds;
+  } catch {
+    return null;
+  }
 }
 
 export async function benchLearning(): Promise<string> {
@@ -147,7 +192,7 @@ export async function benchLearning(): Promise<string> {
   const collectOnly = process.env.LEMOL_LEARNING_COLLECT_ONLY === "1";
   if (!collectOnly) await runSweep(file, workers);
   const wallSeconds = (Date.now() - t0) / 1000;
-  const runs = collectRuns(results, episodes);
+  const runs = await collectRuns(results, episodes);
   const summary = summariseLearning(runs, BLOCK);
   for (const line of summary.lines) console.log(line);
   return writeResult("learning", {
@@ -156,7 +201,8 @@ export async function benchLearning(): Promise<string> {
     changed: "first run: the time limit as terminal stalls MADDPG on simple_spread (the critic's aliasing at the time limit); --bootstrap_time_limit added",
     machine: machine(),
     settings: { ...LEARNING_SETTINGS, num_episodes: episodes, block_episodes: BLOCK, seeds, exploration_episodes: LEARNING_SETTINGS.batch_size },
-    wall_seconds: collectOnly ? null : Math.round(wallSeconds),
+    // collecting again keeps the sweep's own time
+    wall_seconds: collectOnly ? previousWallSeconds() : Math.round(wallSeconds),
     summary: summary.table,
     summary_lines: summary.lines,
     runs,

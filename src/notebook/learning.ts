@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as aq from "arquero";
 import { Figure, Trace } from "./plotly.js";
-import { PALETTE, PlotOptions } from "./plots.js";
+import { PALETTE, PlotOptions } from "./style.js";
 
 /** One run of the benchmark: a configuration and seed, its rewards per block of episodes. */
 export interface LearningRun {
@@ -29,6 +29,16 @@ export interface LearningRun {
   agent_reward_blocks: number[][];
   /** Mean critic loss per block, per agent (null before the first update). */
   q_loss_blocks: (number | null)[][];
+  /**
+   * Two-sided games: each side's mean episode reward (summed over its agents) with both sides
+   * trained, and with one side replaced by an untrained stand-in against the trained other side.
+   */
+  evaluation?: {
+    episodes: number;
+    trained: { bad: number; good: number };
+    untrained_bad_vs_trained_good: { bad: number; good: number };
+    trained_bad_vs_untrained_good: { bad: number; good: number };
+  };
 }
 
 /** The summary of one configuration across its seeds (see bench/learning-summary.ts). */
@@ -47,8 +57,13 @@ export interface LearningSummaryRow {
   /** max − min of `last_1000` across seeds. */
   seed_spread: number;
   no_decline_beyond_spread: boolean;
-  /** Per side: last 1,000 minus the first block, per seed. */
+  /**
+   * Per side, per seed: cooperative scenarios, the last 1,000 episodes minus the first block;
+   * two-sided ones, the trained side's reward minus an untrained stand-in's, against the trained opponent.
+   */
   side_gain: Record<string, number[]>;
+  /** How `side_gain` was measured. */
+  gain_measure: "over the random-policy start" | "over an untrained stand-in, against the trained opponent";
   improves_on_every_seed: boolean;
 }
 
@@ -87,6 +102,9 @@ export function learningSummary(bench: LearningBenchmark): aq.ColumnTable {
       mean_last_1000: Math.round((s.last_1000.reduce((a, b) => a + b, 0) / s.last_1000.length) * 10) / 10,
       max_decline: Math.max(...s.decline_from_best),
       seed_spread: s.seed_spread,
+      gain_per_side: Object.entries(s.side_gain)
+        .map(([side, g]) => `${side} ${g.map((x) => (x >= 0 ? "+" : "") + x.toFixed(1)).join(" / ")}`)
+        .join("; "),
       improves: s.improves_on_every_seed,
     })),
   );

@@ -1,0 +1,40 @@
+// The replay buffer: ring semantics, growth, aligned gathering, uniform sampling with replacement.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ReplayBuffer } from "../../src/storage/replay.js";
+import { Rng } from "../../src/util/rng.js";
+
+describe("ReplayBuffer", () => {
+  it("stores transitions, grows past its initial allocation and wraps at capacity", () => {
+    const rb = new ReplayBuffer(2, 1, 10, 4);
+    for (let t = 0; t < 13; t++) rb.add([t, -t], [t * 10], t / 2, [t + 1, -t - 1], t % 5 === 4);
+    assert.equal(rb.length, 10);
+    const out = rb.newBatch(3);
+    rb.gather(Int32Array.from([0, 2, 9]), out);
+    // slots 0..2 were overwritten by transitions 10..12
+    assert.deepEqual(Array.from(out.obs), [10, -10, 12, -12, 9, -9]);
+    assert.deepEqual(Array.from(out.act), [100, 120, 90]);
+    assert.deepEqual(Array.from(out.rew), [5, 6, 4.5]);
+    assert.deepEqual(Array.from(out.obsNext), [11, -11, 13, -13, 10, -10]);
+    assert.deepEqual(Array.from(out.done), [0, 0, 1]);
+    rb.clear();
+    assert.equal(rb.length, 0);
+    assert.throws(() => rb.makeIndex(new Rng(0), new Int32Array(2)), /empty buffer/);
+  });
+
+  it("samples indices uniformly with replacement", () => {
+    const rb = new ReplayBuffer(1, 1, 100);
+    for (let t = 0; t < 5; t++) rb.add([t], [0], 0, [t], false);
+    const idx = rb.makeIndex(new Rng(1), new Int32Array(50000));
+    const counts = new Array(5).fill(0);
+    idx.forEach((i) => counts[i]++);
+    counts.forEach((c) => assert.ok(Math.abs(c / 50000 - 0.2) < 0.01, `${counts}`));
+  });
+
+  it("rejects transitions of the wrong shape", () => {
+    const rb = new ReplayBuffer(3, 2);
+    assert.throws(() => rb.add([1, 2], [0, 0], 0, [1, 2, 3], false), /observation length 2\/3, expected 3/);
+    assert.throws(() => rb.add([1, 2, 3], [0], 0, [1, 2, 3], false), /action length 1, expected 2/);
+    assert.throws(() => new ReplayBuffer(1, 1, 0), /capacity must be a positive integer/);
+  });
+});
