@@ -140,7 +140,7 @@ function startRedis(port: number): ChildProcess {
   return spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
 }
 
-/** A `lemol worker` process as a user starts one (with the worker V8 flags the README gives). */
+/** A `lemol worker` process as a user starts one (with the worker V8 flags docs/scale-out.md gives). */
 function startWorker(url: string): ChildProcess {
   return spawn(process.execPath, [...WORKER_V8_FLAGS, CLI, "worker", "--redis", url], { cwd: REPO, stdio: ["ignore", "pipe", "ignore"] });
 }
@@ -231,6 +231,6 @@ export async function benchScale(): Promise<string> {
       target: 1.8,
       meets_target: sweepSpeedup >= 1.8,
     },
-    note: "wall times on a 2-core VM whose speed drifts (repetitions alternate the sides; figures are medians). The built library (dist/) is measured, as notebooks and the CLI run it. Parallel trajectories: from creating the experiment to its end, worker start-up, checkpoints and merges included; worker processes are kept across cycles; the target applies to the default cadence. Sweeps: submitted through the API and followed with waitForSweep (BullMQ events); workers run with the README's V8 flags (--single-threaded-gc --max-semi-space-size=32).",
+    note: "wall times on a 2-core VM whose speed drifts (repetitions alternate the sides; figures are medians). The built library (dist/) is measured, as notebooks and the CLI run it. Parallel trajectories: from creating the experiment to its end, worker start-up, checkpoints and merges included; worker processes are kept across cycles; the target applies to the default cadence. Sweeps: submitted through the API and followed with waitForSweep (BullMQ events); workers run with the V8 flags of docs/scale-out.md (--single-threaded-gc --max-semi-space-size=32).",
   });
 }

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
-import { loadNpz } from "../../src/train/npz.js";
+import { loadNpz } from "../../src/storage/npz.js";
 import { machine, writeResult } from "../common.js";
 
 const quick = process.argv.includes("--quick");

@@ -10,8 +10,8 @@ import { ActionDistribution, distributionFor } from "../nn/distributions.js";
 import { MLP, MLPCache, PlainMLP, mlpSizes } from "../nn/mlp.js";
 import { concatColumns, sliceColumns } from "../nn/ops.js";
 import { Adam, polyakUpdate } from "../nn/optim.js";
-import { ReplayBatch, ReplayBuffer } from "../train/replay.js";
-import type { CheckpointReader, CheckpointWriter } from "../train/checkpoint.js";
+import { ReplayBatch, ReplayBuffer } from "../storage/replay.js";
+import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
 
 /** Hyperparameters, named after the original's command-line flags. */

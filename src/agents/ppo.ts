@@ -44,8 +44,8 @@ import { tf } from "../nn/backend.js";
 import { uniqueSuffix } from "../nn/mlp.js";
 import { Adam } from "../nn/optim.js";
 import { PlainTanhMLP, TanhMLP } from "../nn/tanh-mlp.js";
-import { CheckpointError, CheckpointReader, CheckpointWriter } from "../train/checkpoint.js";
-import { ReplayBuffer } from "../train/replay.js";
+import { CheckpointError, CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
+import { ReplayBuffer } from "../storage/replay.js";
 import { Rng } from "../util/rng.js";
 
 /** Hyperparameters, named after the original's command-line flags. */

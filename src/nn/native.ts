@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
 import type { Rng } from "../util/rng.js";
-import type { MLPCache, MLPGrads, MLPKernels } from "./mlp.js";
+import type { MLPCache, MLPGrads, MLPKernels } from "./mlp-kernels.js";
 
 interface Addon {
   isa(): string;

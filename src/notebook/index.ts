@@ -1,4 +1,5 @@
 /** The notebook layer: rich display, plots, tables, animations and live progress for tslab. */
+import "./install.js";
 export { display, DisplayHandle, inNotebook, setDisplaySink, escapeHtml, scriptSafe } from "./display.js";
 export type { MimeBundle, DisplaySink } from "./display.js";
 export { Figure, plotlyInit, resetPlotlyInit, plotlySource, renderPng, chromiumPath, CHROMIUM_ARGS } from "./plotly.js";

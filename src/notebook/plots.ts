@@ -17,20 +17,12 @@ import { MOVE_CHOICES } from "../envs/spaces.js";
 import type { MetricRow } from "../train/metrics.js";
 import { escapeHtml } from "./display.js";
 import { Figure, Trace } from "./plotly.js";
+import { PALETTE, PlotOptions } from "./style.js";
 import { plotLearningBenchmark } from "./learning.js";
 import { plotSweep } from "./sweep.js";
 import { EpisodeAxis, groupBy, mean, metricsOf, MetricsSource, quantile, rollingMean, sourceName } from "./source.js";
 
-/** plotly.js's default colour cycle (kept explicit so raw and smoothed traces can share a colour). */
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-
-export interface PlotOptions {
-  /** Show the figure now (default true). */
-  show?: boolean;
-  title?: string;
-  /** Pixel height. */
-  height?: number;
-}
+export { PALETTE, type PlotOptions } from "./style.js";
 
 export interface CurveOptions extends PlotOptions {
   /** Rolling-mean window in episodes (default: about a tenth of a trajectory, at most 100). */

@@ -3,7 +3,8 @@
  * most every `intervalMs`, showing where the schedule is, speed, ETA and the latest opponent-model
  * accuracy; it ends with how the call ended (done, interrupted, failed).
  */
-import type { Experiment, ProgressReporter, RunCall } from "../train/experiment.js";
+import type { RunCall } from "../train/events.js";
+import type { ProgressReporter, ProgressSubject } from "../train/hooks.js";
 import { DisplayHandle, escapeHtml, MimeBundle } from "./display.js";
 
 interface State {
@@ -47,7 +48,7 @@ export class LiveProgress implements ProgressReporter {
     this.intervalMs = options.intervalMs ?? 250;
   }
 
-  begin(exp: Experiment, call: { call: RunCall; plannedEpisodes: number }): void {
+  begin(exp: ProgressSubject, call: { call: RunCall; plannedEpisodes: number }): void {
     this.handle = new DisplayHandle();
     const st: State = { call: call.call, planned: call.plannedEpisodes, episodesDone: 0, steps: 0, started: Date.now(), line: "starting…", om: null, accuracy: null, fraction: 0, workers: new Map() };
     this.state = st;

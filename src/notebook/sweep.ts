@@ -11,7 +11,7 @@ import * as aq from "arquero";
 import { listSweepRuns, loadSweepSpec } from "../train/sweep.js";
 import { MetricsLog } from "../train/metrics.js";
 import { Figure, Trace } from "./plotly.js";
-import { PALETTE, PlotOptions } from "./plots.js";
+import { PALETTE, PlotOptions } from "./style.js";
 
 /** Options that differ between runs only by their bookkeeping. */
 const BOOKKEEPING = new Set(["seed", "run_dir", "save_dir", "lemol_save_path", "exp_name", "workers"]);

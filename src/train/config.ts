@@ -134,7 +134,7 @@ export const OPTIONS: readonly OptionDef[] = [
 export const OPTION_BY_NAME: ReadonlyMap<string, OptionDef> = new Map(OPTIONS.map((o) => [o.name, o]));
 
 /**
- * The README's option table (between `<!-- options:begin -->` and `<!-- options:end -->`),
+ * The option table of docs/options.md (between `<!-- options:begin -->` and `<!-- options:end -->`),
  * generated from the schema so that it cannot disagree with `--help` (a test compares them;
  * `npm run docs:options` rewrites it).
  */

@@ -32,15 +32,13 @@ import { MOVE_CHOICES } from "../envs/spaces.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
 import type { AdamState } from "../nn/optim.js";
 import { Rng } from "../util/rng.js";
-import { CheckpointError, CheckpointReader, CheckpointWriter, checkpointExists, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { CheckpointError, CheckpointReader, CheckpointWriter, checkpointExists, loadCheckpoint, saveCheckpoint } from "../storage/checkpoint.js";
 import { ConfigError, ExperimentConfig, OPTIONS, policyLists, resolveConfig } from "./config.js";
-import { ExperienceRecorder } from "./experience.js";
+import { ExperienceRecorder } from "../storage/experience.js";
 import { MetricRow, MetricsLog, parseMetricsCsv } from "./metrics.js";
 import { TrajectoryWorkerPool } from "./workers.js";
-import { saveNpz } from "./npz.js";
-import { inNotebook } from "../notebook/display.js";
-import { onKernelInterrupt } from "../notebook/interrupt.js";
-import { LiveProgress } from "../notebook/progress.js";
+import { saveNpz } from "../storage/npz.js";
+import { ExperimentHooks, InterruptSource, ProgressReporter, resolveHooks } from "./hooks.js";
 import { gitCommit, hostInfo, libraryVersion, listExperienceFiles, Manifest, RunDir } from "./run-dir.js";
 import { RunLock } from "./run-lock.js";
 
@@ -50,65 +48,9 @@ export const EXPERIMENT_POLICIES = ["lemol", "maddpg", "ddpg", "mmmaddpg", "ppo"
 /** A learner of the experiment: the MADDPG family (LeMOL included) or PPO. */
 export type Trainer = ActorCriticTrainer | PPOAgentTrainer;
 
-/** Where the schedule stands. */
-export type Phase = "play" | "om_training" | "done";
-
-export interface TrajectoryInfo {
-  cycle: number;
-  repeat: number;
-  opponent: number;
-  /** Global trajectory id (0, 1, 2, ... in order of play). */
-  trajectory: number;
-  /** The pairing's trainer names, in agent order. */
-  agents: string[];
-  /** `<bad>_vs_<good>` as the original names its directories. */
-  pair: string;
-}
-
-/** What the experiment emits. */
-export interface ExperimentEventMap {
-  trajectory_start: TrajectoryInfo;
-  episode_end: TrajectoryInfo & { episode: number; trainStep: number; rewards: number[]; length: number };
-  om_window: TrajectoryInfo & { trainStep: number; accuracy: number; crossEntropy: number; xentOriginal: number; count: number };
-  om_chunk: { cycle: number; pass: number; passes: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number };
-  trajectory_end: TrajectoryInfo & { episodes: number; steps: number; experienceFile: string | null };
-  cycle_end: { cycle: number; omTrained: boolean };
-  checkpoint: { path: string; episode: number };
-  summary: { lines: string[] };
-  /** `worker`: which worker process plays the trajectory (parallel trajectories). */
-  progress: TrajectoryInfo & { episode: number; episodes: number; trainStep: number; stepsPerSecond: number; trajectoriesDone: number; trajectoriesTotal: number; worker?: number };
-}
-export type ExperimentEvent = keyof ExperimentEventMap;
-
-/** The public calls that run the schedule. */
-export type RunCall = "runEpisode" | "runTrajectory" | "trainOpponentModel" | "runCycle" | "run";
-
-/** One opponent-model training pass: chunks trained, mean loss and accuracy over them. */
-export interface OMPassSummary {
-  chunks: number;
-  loss: number;
-  accuracy: number;
-}
-
-/** Shows the progress of run calls (the notebook's live display, for instance). */
-export interface ProgressReporter {
-  /** A run call starts (calls are never nested or concurrent). */
-  begin(exp: Experiment, call: { call: RunCall; plannedEpisodes: number }): void;
-  /** It ended: completed, stopped on request (interrupt), or failed with an error. */
-  end(outcome: "done" | "stopped" | "failed", message?: string): void;
-}
-
-/** Subscribes to interrupts (e.g. the kernel's); returns the unsubscribe function. */
-export type InterruptSource = (onInterrupt: () => void) => () => void;
-
-export interface ExperimentHooks {
-  /** Where the original's printed lines go (default: console.log; null: nowhere). */
-  print?: ((line: string) => void) | null;
-  /** Progress display for run calls (default: a live display inside a notebook kernel, else none). */
-  progress?: ProgressReporter | null;
-  /** Interrupts that stop run calls cleanly (default: the notebook kernel's interrupt, else none). */
-  interrupts?: InterruptSource | null;
-}
+import type { ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
+export type { ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
+export type { ExperimentHooks, InterruptSource, ProgressReporter } from "./hooks.js";
 
 export interface ExperimentOptions extends Partial<ExperimentConfig> {
   /** tfjs backend to force (`node`, `wasm`, `cpu`); default: automatic. */
@@ -241,8 +183,7 @@ export class Experiment {
       const config = detached ? { ...parent, run_dir: detached, save_dir: null, lemol_save_path: path.resolve(parent.lemol_save_path ?? path.join(root, "experience")) } : parent;
       if (!detached && options.checkpoint === undefined && !checkpointExists(dir)) {
         // killed before its first checkpoint: nothing to continue, so the run starts over
-        const print = hooks.print === null ? () => {} : (hooks.print ?? ((l: string) => console.log(l)));
-        print(`${root}: no checkpoint yet (the run stopped before its first one); starting it over from the beginning with its recorded options`);
+        resolveHooks(hooks).print(`${root}: no checkpoint yet (the run stopped before its first one); starting it over from the beginning with its recorded options`);
         fs.rmSync(path.join(root, "metrics.csv"), { force: true });
         for (const f of listExperienceFiles(path.resolve(parent.lemol_save_path ?? path.join(root, "experience")))) fs.rmSync(f);
         const info = await initBackend(options.backend);
@@ -270,9 +211,7 @@ export class Experiment {
   private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks, resume?: { reader: CheckpointReader; manifest: Manifest; label: string; detached?: boolean }, lock?: RunLock) {
     this.config = Object.freeze(absolutePaths(config));
     this.backend = backend;
-    this.print = hooks.print === null ? () => {} : (hooks.print ?? ((l) => console.log(l)));
-    this.reporter = hooks.progress !== undefined ? hooks.progress : inNotebook() ? new LiveProgress() : null;
-    this.interrupts = hooks.interrupts !== undefined ? hooks.interrupts : inNotebook() ? onKernelInterrupt : null;
+    ({ print: this.print, progress: this.reporter, interrupts: this.interrupts } = resolveHooks(hooks));
     const cfg = this.config;
     const uav = cfg.scenario.startsWith("uav");
     const scenario = uav ? null : getScenario(cfg.scenario);

@@ -21,7 +21,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CheckpointError, checkpointExists } from "./checkpoint.js";
+import { CheckpointError, checkpointExists } from "../storage/checkpoint.js";
 import { ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
 import { Experiment, ExperimentHooks, ExperimentStopped } from "./experiment.js";
 import { MetricsLog } from "./metrics.js";

@@ -10,22 +10,7 @@
  *                    { type: "done", index }   { type: "error", index, message }
  */
 import { Experiment } from "./experiment.js";
-
-export interface WorkerRunMessage {
-  type: "run";
-  runDir: string;
-  checkpoint: string;
-  dir: string;
-  index: number;
-  /** The cycle's last trajectory: its end state is checkpointed (`end`) for the parent to adopt. */
-  last: boolean;
-  backend: string;
-}
-
-export type WorkerReply =
-  | { type: "progress"; index: number; episode: number; episodes: number; stepsPerSecond: number }
-  | { type: "done"; index: number }
-  | { type: "error"; index: number; message: string };
+import type { WorkerReply, WorkerRunMessage } from "./worker-protocol.js";
 
 function send(m: WorkerReply): void {
   process.send?.(m);

@@ -7,7 +7,7 @@
 import { ChildProcess, fork } from "node:child_process";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { WorkerReply, WorkerRunMessage } from "./trajectory-worker.js";
+import type { WorkerReply, WorkerRunMessage } from "./worker-protocol.js";
 
 export interface TrajectoryWorkersOptions {
   workers: number;

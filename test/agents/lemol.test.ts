@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { xentHead, xentInit } from "../../src/agents/lemol/agent.js";
 import { chunkPlan, readTrajectory } from "../../src/agents/lemol/om-training.js";
-import { saveNpz } from "../../src/train/npz.js";
+import { saveNpz } from "../../src/storage/npz.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, ready } from "../helpers/tf.js";
 import { makeLeMOL } from "../helpers/lemol.js";

@@ -20,7 +20,7 @@ import {
   PPOStats,
 } from "../../src/agents/ppo.js";
 import { TanhMLP } from "../../src/nn/tanh-mlp.js";
-import { CheckpointWriter, loadCheckpoint, saveCheckpoint } from "../../src/train/checkpoint.js";
+import { CheckpointWriter, loadCheckpoint, saveCheckpoint } from "../../src/storage/checkpoint.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, numericDerivative, ready, tf, values } from "../helpers/tf.js";
 

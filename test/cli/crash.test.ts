@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadCheckpoint } from "../../src/train/checkpoint.js";
+import { loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { listExperienceFiles } from "../../src/train/run-dir.js";
 import { Rng } from "../../src/util/rng.js";
 import { REPO } from "../helpers/golden.js";

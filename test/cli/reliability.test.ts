@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { UnknownScenarioError } from "../../src/envs/scenarios/index.js";
-import { loadCheckpoint } from "../../src/train/checkpoint.js";
+import { loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { ConfigError } from "../../src/train/config.js";
 import { Experiment } from "../../src/train/experiment.js";
 import { RunDirInUseError } from "../../src/train/run-lock.js";

@@ -1,4 +1,4 @@
-// UAVEnv (lemol-spec §6.2 with the §8.20 fixes): reset, moves and clipping, arg-max decoding,
+// UAVEnv (lemol-spec §6.2 with the §8 item 20 fixes): reset, moves and clipping, arg-max decoding,
 // rewards and dones, observation layout, measured noise rates, seeding, state round trips,
 // option validation and rendering.
 import assert from "node:assert/strict";

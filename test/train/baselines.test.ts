@@ -11,7 +11,7 @@ import { UAVEnv } from "../../src/envs/uav.js";
 import { ConfigError, resolveConfig } from "../../src/train/config.js";
 import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
 import { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
-import { loadNpz } from "../../src/train/npz.js";
+import { loadNpz } from "../../src/storage/npz.js";
 import { stopAndResume, tmpRun } from "../helpers/experiment.js";
 
 const TINY: ExperimentOptions = {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import { trainOpponentModelPass } from "../../src/agents/lemol/om-training.js";
-import { loadNpz } from "../../src/train/npz.js";
+import { loadNpz } from "../../src/storage/npz.js";
 import { Rng } from "../../src/util/rng.js";
 import { experiment } from "../helpers/experiment.js";
 import { ready } from "../helpers/tf.js";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
-import { loadCheckpoint } from "../../src/train/checkpoint.js";
+import { loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { REDUCED, tmpRun } from "../helpers/experiment.js";
 import { runCli } from "../helpers/cli.js";
 

@@ -7,7 +7,7 @@ import { before, describe, it } from "node:test";
 import type { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
 import { ExperimentStopped } from "../../src/train/experiment.js";
 import { parseMetricsCsv } from "../../src/train/metrics.js";
-import { loadNpz } from "../../src/train/npz.js";
+import { loadNpz } from "../../src/storage/npz.js";
 import { experiment } from "../helpers/experiment.js";
 import { REPO } from "../helpers/golden.js";
 import { ready, tf } from "../helpers/tf.js";

@@ -11,9 +11,9 @@ import * as path from "node:path";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { StateError } from "../../src/envs/state.js";
 import { SCENARIO_NAMES, UnknownScenarioError } from "../../src/envs/scenarios/index.js";
-import { CheckpointError, CheckpointWriter, loadCheckpoint, saveCheckpoint } from "../../src/train/checkpoint.js";
+import { CheckpointError, CheckpointWriter, loadCheckpoint, saveCheckpoint } from "../../src/storage/checkpoint.js";
 import { parseMetricsCsv } from "../../src/train/metrics.js";
-import { decodeNpy, decodeNpz, encodeNpz, NpzError } from "../../src/train/npz.js";
+import { decodeNpy, decodeNpz, encodeNpz, NpzError } from "../../src/storage/npz.js";
 import { Rng } from "../../src/util/rng.js";
 
 const rng = new Rng(99);

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
-import { CheckpointError } from "../../src/train/checkpoint.js";
+import { CheckpointError } from "../../src/storage/checkpoint.js";
 import { REDUCED, tmpRun } from "../helpers/experiment.js";
 
 const OPTS: ExperimentOptions = { ...REDUCED, n_opp_cycles: 2, traj_per_iter: 2, num_episodes: 40, save_rate: 10, seed: 21, checkpoint_replay: true };

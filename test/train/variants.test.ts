@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import type { MADDPGAgentTrainer } from "../../src/agents/maddpg.js";
 import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
-import { loadNpz } from "../../src/train/npz.js";
+import { loadNpz } from "../../src/storage/npz.js";
 import { stopAndResume, tmpRun } from "../helpers/experiment.js";
 
 const TINY: ExperimentOptions = {

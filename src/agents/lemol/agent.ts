@@ -24,7 +24,7 @@ import type { RecurrentActivation } from "../../nn/lstm.js";
 import { concatColumns, sliceColumns } from "../../nn/ops.js";
 import { Rng } from "../../util/rng.js";
 import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
-import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.js";
+import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
 import { InEpisodeState, OpponentModel, Revision } from "./opponent-model.js";
 import type { TripletOptions } from "./triplet.js";
 

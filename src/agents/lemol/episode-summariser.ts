@@ -12,7 +12,7 @@
  */
 import { tf } from "../../nn/backend.js";
 import { LSTM, LSTMSequence, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
-import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.js";
+import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
 import type { Rng } from "../../util/rng.js";
 
 /** What the summariser's forward pass keeps for its backward pass. */

@@ -18,7 +18,7 @@
  * With fixed-length episodes X is an episode start and nothing changes.
  */
 import * as path from "node:path";
-import { loadNpz, NdArray, NpzError } from "../../train/npz.js";
+import { loadNpz, NdArray, NpzError } from "../../storage/npz.js";
 import type { Rng } from "../../util/rng.js";
 import { ChunkResult, ChunkState, OpponentModel, Revision } from "./opponent-model.js";
 

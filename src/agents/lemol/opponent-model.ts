@@ -31,7 +31,7 @@ import { tf } from "../../nn/backend.js";
 import { LSTM, LSTMSequence, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
 import { MLP, PlainMLP, mlpSizes, uniqueSuffix } from "../../nn/mlp.js";
 import { Adam } from "../../nn/optim.js";
-import type { CheckpointReader, CheckpointWriter } from "../../train/checkpoint.js";
+import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
 import { concatColumns, sliceColumns, softmaxRows } from "../../nn/ops.js";
 import { Rng } from "../../util/rng.js";
 import { AlternativeCell, AlternativeSequence } from "./alternative-cell.js";

@@ -1,0 +1,44 @@
+/**
+ * What an experiment tells the world: where its schedule stands, and the typed events front ends
+ * (the CLI's bar, the notebook's live progress, sweep workers) subscribe to.
+ */
+
+/** Where the schedule stands. */
+export type Phase = "play" | "om_training" | "done";
+
+export interface TrajectoryInfo {
+  cycle: number;
+  repeat: number;
+  opponent: number;
+  /** Global trajectory id (0, 1, 2, ... in order of play). */
+  trajectory: number;
+  /** The pairing's trainer names, in agent order. */
+  agents: string[];
+  /** `<bad>_vs_<good>` as the original names its directories. */
+  pair: string;
+}
+
+/** What the experiment emits. */
+export interface ExperimentEventMap {
+  trajectory_start: TrajectoryInfo;
+  episode_end: TrajectoryInfo & { episode: number; trainStep: number; rewards: number[]; length: number };
+  om_window: TrajectoryInfo & { trainStep: number; accuracy: number; crossEntropy: number; xentOriginal: number; count: number };
+  om_chunk: { cycle: number; pass: number; passes: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number };
+  trajectory_end: TrajectoryInfo & { episodes: number; steps: number; experienceFile: string | null };
+  cycle_end: { cycle: number; omTrained: boolean };
+  checkpoint: { path: string; episode: number };
+  summary: { lines: string[] };
+  /** `worker`: which worker process plays the trajectory (parallel trajectories). */
+  progress: TrajectoryInfo & { episode: number; episodes: number; trainStep: number; stepsPerSecond: number; trajectoriesDone: number; trajectoriesTotal: number; worker?: number };
+}
+export type ExperimentEvent = keyof ExperimentEventMap;
+
+/** The public calls that run the schedule. */
+export type RunCall = "runEpisode" | "runTrajectory" | "trainOpponentModel" | "runCycle" | "run";
+
+/** One opponent-model training pass: chunks trained, mean loss and accuracy over them. */
+export interface OMPassSummary {
+  chunks: number;
+  loss: number;
+  accuracy: number;
+}

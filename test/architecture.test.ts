@@ -1,0 +1,105 @@
+// The shape of the house (docs/design.md): imports point down the layers, and no module imports
+// itself back through others (type-only imports count: a type cycle is still a knot to untie).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { REPO } from "./helpers/golden.js";
+
+const SRC = path.join(REPO, "src");
+
+/** What each top-level part of src/ may import (besides itself). */
+const ALLOWED: Record<string, string[]> = {
+  util: [],
+  envs: ["util"],
+  nn: ["util", "envs"],
+  storage: ["util", "nn"],
+  agents: ["util", "envs", "nn", "storage"],
+  train: ["util", "envs", "nn", "storage", "agents"],
+  notebook: ["util", "envs", "nn", "storage", "agents", "train"],
+  cli: ["util", "envs", "nn", "storage", "agents", "train"],
+  index: ["util", "envs", "nn", "storage", "agents", "train", "notebook"],
+};
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sources(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+/** Relative imports of every source file (static, type-only, re-exports, dynamic), as files. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  const pattern = /(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|import\s+["']([^"']+)["']/g;
+  for (const file of sources(SRC)) {
+    const text = fs.readFileSync(file, "utf8");
+    const deps: string[] = [];
+    for (const m of text.matchAll(pattern)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (spec.startsWith(".")) deps.push(path.resolve(path.dirname(file), spec.replace(/\.js$/, ".ts")));
+    }
+    graph.set(file, deps);
+  }
+  return graph;
+}
+
+const part = (file: string) => path.relative(SRC, file).split(path.sep)[0].replace(/\.ts$/, "");
+const rel = (file: string) => path.relative(REPO, file);
+
+describe("architecture", () => {
+  const graph = importGraph();
+
+  it("reads every source file's imports (the graph is not empty)", () => {
+    assert.ok(graph.size > 50);
+    assert.ok([...graph.values()].flat().length > 200);
+  });
+
+  it("has imports that point down the layers: envs and nn know no agents, agents no experiment, training no front end", () => {
+    const wrong: string[] = [];
+    for (const [file, deps] of graph) {
+      const from = part(file);
+      assert.ok(from in ALLOWED, `${rel(file)}: src/${from} is not a known part of the layering (add it to ALLOWED)`);
+      for (const d of deps) {
+        const to = part(d);
+        if (to !== from && !ALLOWED[from].includes(to)) wrong.push(`${rel(file)} imports ${rel(d)} (${from} -> ${to})`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  it("has no import cycles", () => {
+    // Tarjan's strongly connected components
+    let counter = 0;
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const cycles: string[][] = [];
+    const visit = (v: string): void => {
+      index.set(v, counter);
+      low.set(v, counter++);
+      stack.push(v);
+      onStack.add(v);
+      for (const w of graph.get(v) ?? []) {
+        if (!graph.has(w)) continue;
+        if (!index.has(w)) {
+          visit(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+      if (low.get(v) === index.get(v)) {
+        const scc: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(rel(w));
+        } while (w !== v);
+        if (scc.length > 1) cycles.push(scc.sort());
+      }
+    };
+    for (const v of graph.keys()) if (!index.has(v)) visit(v);
+    assert.deepEqual(cycles, []);
+  });
+});
