@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createTrainers } from "../src/agents/policies.js";
+import type { MADDPGAgentTrainer } from "../src/agents/maddpg.js";
 import { MultiAgentEnv } from "../src/envs/env.js";
 import { backendInfo, initBackend, tf } from "../src/nn/backend.js";
 import { mlpKernels } from "../src/nn/mlp.js";
@@ -32,7 +33,7 @@ function time(fn: () => void): number {
 }
 
 /** A runner past exploration (the buffers hold batch_size × max_episode_len transitions). */
-function explored(agentUpdateFreq: number): TrainingRunner {
+function explored(agentUpdateFreq: number): TrainingRunner<MADDPGAgentTrainer> {
   const env = new MultiAgentEnv("simple_push", { seed: 0 });
   const trainers = createTrainers(env, { badPolicy: "maddpg", goodPolicy: "maddpg", seed: 0, config: { agentUpdateFreq } });
   const run = new TrainingRunner(env, trainers, { learn: false });

@@ -11,6 +11,8 @@ import { MLP, MLPCache, PlainMLP, mlpSizes } from "../nn/mlp.js";
 import { concatColumns, sliceColumns } from "../nn/ops.js";
 import { Adam, polyakUpdate } from "../nn/optim.js";
 import { ReplayBatch, ReplayBuffer } from "../storage/replay.js";
+import type { Learner, LearnerStats, StepContext, StepEnd, Transition } from "./learner.js";
+import type { NdArray } from "../storage/npz.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
 
@@ -121,10 +123,10 @@ export interface PolicyPartner {
 }
 
 /** Any agent of the game an update reads from. */
-export type Partner = ActorCriticTrainer | PolicyPartner;
+export type Partner = Learner;
 
-/** The trainer interface the training loop drives (lemol-spec §4: act, experience, preupdate, update). */
-export abstract class ActorCriticTrainer {
+/** The MADDPG family as {@link Learner}s (lemol-spec §4: act, experience, preupdate, update). */
+export abstract class ActorCriticTrainer implements Learner {
   readonly name: string;
   readonly agentIndex: number;
   readonly config: Readonly<MADDPGConfig>;
@@ -145,6 +147,10 @@ export abstract class ActorCriticTrainer {
   readonly rngs: { init: Rng; act: Rng; noise: Rng; replay: Rng };
   /** Whether the target action needs the opponent's target action first (LeMOL). */
   readonly targetNeedsOpponent: boolean = false;
+  readonly actsLast: boolean = false;
+  readonly updatesOnCadence = true;
+  readonly updateMetrics = ["q_loss", "p_loss", "q_value"] as const;
+  readonly checkpointProbe = "actor/0";
 
   protected readonly plainActor: PlainMLP;
   protected readonly logits: Float64Array;
@@ -196,8 +202,30 @@ export abstract class ActorCriticTrainer {
     return done || (terminal && this.config.timeLimitTerminal);
   }
 
+  get explored(): boolean {
+    return this.initialExplorationDone;
+  }
+
+  /** Samples this agent's action for one observation into `out` (no tensors, no allocation). */
+  abstract act(obs: ArrayLike<number>, out: Float64Array, ctx?: StepContext): void;
+
+  /** Stores this agent's part of the step's transition (nothing while evaluating). */
+  abstract observe(t: Transition, ctx: StepContext): void;
+
+  afterStep(_end: StepEnd): void {}
+
+  /** A new trajectory: new weights and empty buffers (Adam state kept), or, evaluating, act from the loaded weights at once. */
+  startTrajectory(mode: "learn" | "evaluate"): void {
+    if (mode === "learn") this.resetLearner();
+    else this.initialExplorationDone = true;
+  }
+
+  trajectoryOutput(): Record<string, NdArray> | null {
+    return null;
+  }
+
   /** Whether the buffer has passed exploration (`batch_size × max_episode_len` transitions). */
-  protected explored(): boolean {
+  protected bufferExplored(): boolean {
     return this.replay.length >= this.config.batchSize * this.config.maxEpisodeLen;
   }
 
@@ -211,11 +239,12 @@ export abstract class ActorCriticTrainer {
    * max_episode_len` transitions and `t % agent_update_freq` must be 0. The first one sets
    * `initialExplorationDone`. `agents` is the whole game in agent order.
    */
-  update(agents: readonly Partner[], t: number): UpdateStats | null {
-    if (!this.explored() || t % this.config.agentUpdateFreq !== 0) return null;
+  update(agents: readonly Partner[], t: number): (UpdateStats & LearnerStats) | null {
+    if (!this.bufferExplored() || t % this.config.agentUpdateFreq !== 0) return null;
     if (!this.initialExplorationDone) this.onFirstUpdate();
     this.initialExplorationDone = true;
-    return this.learnHook ? this.learnHook(agents, t) : this.learn(agents);
+    const s = this.learnHook ? this.learnHook(agents, t) : this.learn(agents);
+    return { ...s, logged: [s.qLoss, s.pLoss, s.qValue] };
   }
 
   /**
@@ -321,7 +350,8 @@ export abstract class ActorCriticTrainer {
     for (const j of order) {
       const a = agents[j];
       if (!(a instanceof ActorCriticTrainer)) {
-        out[j] = a.targetActionTensor(obsNext[j]);
+        // a learner outside the Gumbel family (PPO) gives its deterministic target action
+        out[j] = (a as unknown as PolicyPartner).targetActionTensor(obsNext[j]);
         continue;
       }
       const opponent = a.targetNeedsOpponent ? out[1 - j] : null;

@@ -18,6 +18,7 @@ import { tf } from "../nn/backend.js";
 import type { MLP } from "../nn/mlp.js";
 import { concatColumns, sliceColumns } from "../nn/ops.js";
 import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "./actor-critic.js";
+import type { StepContext, Transition } from "./learner.js";
 
 export { MADDPG_DEFAULTS, type MADDPGConfig, type UpdateStats } from "./actor-critic.js";
 
@@ -46,9 +47,15 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
   }
 
   /** Samples this agent's action for one observation into `out` (no tensors, no allocation). */
-  act(obs: ArrayLike<number>, out: Float64Array, outOff = 0): void {
+  act(obs: ArrayLike<number>, out: Float64Array): void {
     this.plainActor.forward(obs, 0, this.logits);
-    this.pd.samplePlain(this.logits, 0, this.rngs.act, out, outOff);
+    this.pd.samplePlain(this.logits, 0, this.rngs.act, out, 0);
+  }
+
+  observe(t: Transition, ctx: StepContext): void {
+    if (ctx.evaluating) return;
+    const i = this.agentIndex;
+    this.experience(t.obs[i], t.stored[i], t.rewards[i], t.obsNext[i], t.done, t.terminal);
   }
 
   /**

@@ -46,6 +46,8 @@ import { Adam } from "../nn/optim.js";
 import { PlainTanhMLP, TanhMLP } from "../nn/tanh-mlp.js";
 import { CheckpointError, CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import { ReplayBuffer } from "../storage/replay.js";
+import type { NdArray } from "../storage/npz.js";
+import type { Learner, LearnerStats, StepContext, StepEnd, Transition } from "./learner.js";
 import { Rng } from "../util/rng.js";
 
 /** Hyperparameters, named after the original's command-line flags. */
@@ -100,7 +102,7 @@ export const LOG_STD_INIT = -0.5;
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** What one update returns. */
-export interface PPOStats {
+export interface PPOStats extends LearnerStats {
   /** Clipped-surrogate loss before the update. */
   piLoss: number;
   /** Value loss mean((R − V)²) before the update. */
@@ -127,6 +129,8 @@ export interface PPOTrainerOptions {
   seed: number;
   /** Names this agent's streams (default: `name`), e.g. its slot `good_agent_1`. */
   streamKey?: string;
+  /** `--verbose_ppo`: an update that stops early on the KL says so (its stats carry the line). */
+  verbose?: boolean;
 }
 
 // --- pure functions: returns and advantages ---
@@ -322,7 +326,7 @@ export class PPOBuffer {
 
 // --- the trainer ---
 
-export class PPOAgentTrainer {
+export class PPOAgentTrainer implements Learner {
   readonly name: string;
   readonly agentIndex: number;
   readonly obsSize: number;
@@ -344,6 +348,14 @@ export class PPOAgentTrainer {
   readonly rngs: { init: Rng; act: Rng };
   /** For the training loop's target-action ordering (as LeMOL's flag): PPO needs no opponent action. */
   readonly targetNeedsOpponent = false;
+  readonly actsLast = false;
+  /** PPO learns on its own cadence (every `historyLength` steps): it does not hold back per-step logging. */
+  readonly updatesOnCadence = false;
+  readonly updateMetrics = ["v_loss", "p_loss", "kl"] as const;
+  readonly checkpointProbe = "policy/0";
+  /** Kept for the learner interface; PPO has no exploration phase of its own. */
+  initialExplorationDone = false;
+  readonly verbose: boolean;
 
   private readonly plainPolicy: PlainTanhMLP;
   private readonly plainValue: PlainTanhMLP;
@@ -373,6 +385,7 @@ export class PPOAgentTrainer {
     if (!Number.isInteger(opts.obsSize) || opts.obsSize < 1) throw new RangeError(`${opts.name}: bad observation size ${opts.obsSize}`);
     if (!Number.isInteger(opts.actionSize) || opts.actionSize < (cfg.discrete ? 2 : 1)) throw new RangeError(`${opts.name}: bad action size ${opts.actionSize}`);
     this.config = cfg;
+    this.verbose = opts.verbose ?? false;
     this.name = opts.name;
     this.agentIndex = opts.agentIndex;
     this.obsSize = opts.obsSize;
@@ -486,13 +499,36 @@ export class PPOAgentTrainer {
     else if (terminal || buf.full) buf.finishPath(this.valueOf(obsNext), gamma, lambda);
   }
 
+  /** PPO learns from its first full history: it has no exploration phase. */
+  get explored(): boolean {
+    return true;
+  }
+
+  /** Records its part of the step's transition (nothing while evaluating). */
+  observe(t: Transition, ctx: StepContext): void {
+    if (ctx.evaluating) return;
+    const i = this.agentIndex;
+    this.experience(t.obs[i], t.stored[i], t.rewards[i], t.obsNext[i], t.done, t.terminal);
+  }
+
   /** The original's `preupdate` (nothing to do). */
   preupdate(): void {}
 
-  /** One PPO update when the buffer is full and `t % agentUpdateFreq == 0`, else null. */
-  update(t: number): PPOStats | null {
+  /** One PPO update when the buffer is full and `t % agentUpdateFreq == 0`, else null (`partners` are not read: PPO is decentralised). */
+  update(_partners: readonly Learner[], t: number): PPOStats | null {
     if (!this.buffer.full || t % this.config.agentUpdateFreq !== 0) return null;
     return this.learn();
+  }
+
+  afterStep(_end: StepEnd): void {}
+
+  /** A new trajectory: fresh weights and buffers (learning), or the loaded weights as they are (evaluating). */
+  startTrajectory(mode: "learn" | "evaluate"): void {
+    if (mode === "learn") this.resetLearner();
+  }
+
+  trajectoryOutput(): Record<string, NdArray> | null {
+    return null;
   }
 
   private learn(): PPOStats {
@@ -558,7 +594,8 @@ export class PPOAgentTrainer {
     }
     this.syncActingWeights();
     buf.clear();
-    return { piLoss, vLoss, kl, meanReturn, policySteps };
+    const note = this.verbose && policySteps < cfg.trainCycles ? `${this.name}: early stopping at step ${policySteps} due to reaching max kl` : undefined;
+    return { piLoss, vLoss, kl, meanReturn, policySteps, logged: [vLoss, piLoss, kl], ...(note ? { note } : {}) };
   }
 
   /**
@@ -572,7 +609,6 @@ export class PPOAgentTrainer {
     return tf.softmax(out) as tf.Tensor2D;
   }
 
-  /** New random weights for policy and value net, log σ back to its initial value, empty buffers; the Adam states are kept. */
   /** The optimisers a trajectory updates (their state carries over from one trajectory to the next). */
   get optimisers(): Adam[] {
     return [this.piOptimiser, this.vfOptimiser];
@@ -583,7 +619,8 @@ export class PPOAgentTrainer {
     return this.rngs;
   }
 
-    resetLearner(): void {
+  /** New random weights for policy and value net, log σ back to its initial value, empty buffers; the Adam states are kept. */
+  resetLearner(): void {
     this.policy.reinitialise(this.rngs.init);
     this.valueNet.reinitialise(this.rngs.init);
     if (this.logStd) {

@@ -20,8 +20,9 @@ import * as path from "node:path";
 import { inspect } from "node:util";
 import { animationHtml } from "../envs/render.js";
 import { writeFileAtomic } from "../util/fs.js";
-import type { ActorCriticTrainer, MADDPGConfig, UpdateStats } from "../agents/actor-critic.js";
-import { PPOAgentTrainer, PPOStats } from "../agents/ppo.js";
+import type { MADDPGConfig } from "../agents/actor-critic.js";
+import type { Learner, LearnerSink } from "../agents/learner.js";
+import { PPOAgentTrainer } from "../agents/ppo.js";
 import { UAVEnv } from "../envs/uav.js";
 import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
 import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData, chunkPlan } from "../agents/lemol/om-training.js";
@@ -34,8 +35,8 @@ import type { AdamState } from "../nn/optim.js";
 import { Rng } from "../util/rng.js";
 import { CheckpointError, CheckpointReader, CheckpointWriter, checkpointExists, loadCheckpoint, saveCheckpoint } from "../storage/checkpoint.js";
 import { ConfigError, ExperimentConfig, OPTIONS, policyLists, resolveConfig } from "./config.js";
-import { ExperienceRecorder } from "../storage/experience.js";
 import { MetricRow, MetricsLog, parseMetricsCsv } from "./metrics.js";
+import { PlayLoop, StepHooks } from "./loop.js";
 import { TrajectoryWorkerPool } from "./workers.js";
 import { saveNpz } from "../storage/npz.js";
 import { ExperimentHooks, InterruptSource, ProgressReporter, resolveHooks } from "./hooks.js";
@@ -46,7 +47,7 @@ import { RunLock } from "./run-lock.js";
 export const EXPERIMENT_POLICIES = ["lemol", "maddpg", "ddpg", "mmmaddpg", "ppo"] as const;
 
 /** A learner of the experiment: the MADDPG family (LeMOL included) or PPO. */
-export type Trainer = ActorCriticTrainer | PPOAgentTrainer;
+export type Trainer = Learner;
 
 import type { ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
 export type { ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
@@ -55,15 +56,6 @@ export type { ExperimentHooks, InterruptSource, ProgressReporter } from "./hooks
 export interface ExperimentOptions extends Partial<ExperimentConfig> {
   /** tfjs backend to force (`node`, `wasm`, `cpu`); default: automatic. */
   backend?: string;
-}
-
-/** One LeMOL step's buffers (allocated once). */
-interface StepBuffers {
-  obs: Float64Array[];
-  act: Float64Array[];
-  stored: Float64Array[];
-  policy: Float64Array[];
-  m: Float64Array;
 }
 
 export class Experiment {
@@ -94,24 +86,20 @@ export class Experiment {
   private inTrajectory = false;
 
   // the current trajectory
-  trainStep = 0;
   /** Episodes can end early (UAV): LeMOL's periods follow episodes. */
   private readonly episodicPeriods: boolean;
-  /** With episodic periods: events recorded in the current episode, and whether recording has begun (after exploration). */
-  private periodEvents = 0;
-  private recordingPeriods = false;
-  episodeStep = 0;
-  postExplorationSteps = 0;
-  episodesCompleted = 0;
-  private agents: Trainer[] = [];
-  private lemolIndex = -1;
+  /** The step loop of each pairing (by opponent index); `loop` is the current pairing's. */
+  private readonly loops = new Map<number, PlayLoop>();
+  private loop: PlayLoop;
   private info: TrajectoryInfo | null = null;
   private episodeRewards: number[][] = [];
-  private currentRewards: Float64Array;
   private updateSums: Float64Array[] = [];
   private lastSummaryTime = Date.now();
-  private readonly recorder: ExperienceRecorder | null;
-  private readonly buffers: StepBuffers;
+  /** Per agent: the env one-hots its movement (`--discrete_actions`), so the one-hot is stored. */
+  private readonly oneHotMovement: boolean[];
+  /** What learners report through, with this experiment's counters and trajectory. */
+  private readonly sink: LearnerSink;
+  private readonly stepHooks: StepHooks;
 
   private readonly trainers = new Map<string, Trainer>();
   private readonly listeners = new Map<ExperimentEvent, Set<(e: never) => void>>();
@@ -348,6 +336,8 @@ export class Experiment {
                   decentralise: cfg.fully_decentralise_lemol ? "full" : cfg.decentralise_lemol_obs ? "obs" : "none",
                   alternativeCell: cfg.use_alternative_lstm ? { learningFeatureDim: cfg.learning_feature_dim } : null,
                   episodicPeriods: uav,
+                  inPlayLogFreq: cfg.lemol_in_play_perf_log_freq,
+                  influenceLogFreq: cfg.log_om_influence ? cfg.log_om_influence_freq : null,
                 },
               })
             : policy === "ppo"
@@ -359,6 +349,7 @@ export class Experiment {
                   discrete,
                   seed: cfg.seed,
                   streamKey: common.streamKey,
+                  verbose: cfg.verbose_ppo,
                   config: {
                     gamma: cfg.gamma,
                     lambda: cfg.ppo_lambda,
@@ -380,17 +371,26 @@ export class Experiment {
     }
 
     const n = this.env.n;
-    this.currentRewards = new Float64Array(n);
-    // LeMOL plays one fixed slot (its side's agent) whatever the opponent
-    const lemolSlot = this.lemolPresent ? this.adversary.indexOf(this.policies.bad.includes("lemol")) : -1;
-    this.buffers = {
-      obs: this.env.obsSizes.map((s) => new Float64Array(s)),
-      act: this.env.actionSizes.map((s) => new Float64Array(s)),
-      stored: this.env.actionSizes.map((s) => new Float64Array(s)),
-      policy: this.env.actionSizes.map((s) => new Float64Array(s)),
-      m: new Float64Array(lemolSlot >= 0 ? this.env.actionSizes[1 - lemolSlot] : 1),
+    // with --discrete_actions the original env one-hots the movement in place: that is what is stored
+    const env = this.env;
+    this.oneHotMovement = Array.from({ length: n }, (_, a) => cfg.discrete_actions && env instanceof MultiAgentEnv && env.world.layout.movable[a] === 1);
+    this.sink = {
+      metric: (learner, metric, value) => this.row({ train_step: this.trainStep, episode: this.episodesCompleted, agent: learner.name, metric, value }),
+      emit: (event, payload) => this.emit(event, { ...this.info!, ...payload }),
+      print: (line) => this.print(line),
     };
-    this.recorder = lemolSlot >= 0 ? new ExperienceRecorder(this.env.obsSizes[lemolSlot], this.env.actionSizes[lemolSlot], this.env.actionSizes[1 - lemolSlot]) : null;
+    this.stepHooks = {
+      envStepped: (r) => {
+        if (this.displayFrames) this.displayFrames.push(this.env.render({ caption: `${this.info!.pair} · episode ${this.episodesCompleted + 1} · step ${this.episodeStep}` }));
+        if (cfg.benchmark) this.benchmarkData.push((r.infos ?? []).map((i) => i.benchmark ?? null));
+      },
+      episodeEnded: (episode, rewards, length) => this.endEpisode(episode, rewards, length),
+      updated: (a, u) => {
+        this.addToEpisodeSums(a, u.logged[0], u.logged[1], u.logged[2]);
+        if (u.note) this.print(u.note);
+      },
+    };
+    this.loop = this.loopFor(0);
 
     if (this.evaluating) this.loadPolicies();
 
@@ -478,10 +478,10 @@ export class Experiment {
    * environment played it); null without a LeMOL agent or before the first step.
    */
   get omPrediction(): { predicted: number[]; opponentAction: number[]; correct: boolean } | null {
-    const L = this.lemolIndex;
-    if (L < 0 || this.info === null || (this.trainStep === 0 && this.episodesCompleted === 0)) return null;
-    const predicted = Array.from(this.buffers.m);
-    const opponentAction = Array.from(this.buffers.stored[1 - L]);
+    const lemol = this.lemol;
+    if (!lemol || this.info === null || (this.trainStep === 0 && this.episodesCompleted === 0)) return null;
+    const predicted = Array.from(lemol.prediction);
+    const opponentAction = Array.from(lemol.lastOpponentAction);
     return { predicted, opponentAction, correct: argmax(predicted, predicted.length) === argmax(opponentAction, opponentAction.length) };
   }
 
@@ -500,6 +500,21 @@ export class Experiment {
 
   [inspect.custom](): string {
     return this.describe();
+  }
+
+  /** Steps since the current trajectory's start (the original's `train_step`). */
+  get trainStep(): number {
+    return this.loop.trainStep;
+  }
+
+  /** Steps of the current episode so far. */
+  get episodeStep(): number {
+    return this.loop.episodeStep;
+  }
+
+  /** Episodes of the current trajectory completed so far. */
+  get episodesCompleted(): number {
+    return this.loop.episodesCompleted;
   }
 
   /** Whether a trajectory is under way. */
@@ -523,52 +538,44 @@ export class Experiment {
     return `${badName}_vs_${goodName}`;
   }
 
+  /** The step loop over the learners of pairing `j` (made once per pairing). */
+  private loopFor(j: number): PlayLoop {
+    let loop = this.loops.get(j);
+    if (!loop) {
+      const learners = Array.from({ length: this.env.n }, (_, i) => this.trainerFor(i, j));
+      this.loops.set(j, (loop = new PlayLoop(this.env, learners, { maxEpisodeLen: this.config.max_episode_len, oneHotMovement: this.oneHotMovement })));
+      loop.evaluating = this.evaluating;
+      loop.sink = this.sink;
+    }
+    return loop;
+  }
+
   private beginTrajectory(): void {
     if (this.phase_ !== "play") throw new Error(this.phase_ === "done" ? "the experiment is finished" : "this cycle's trajectories are done: call trainOpponentModel() or runCycle()");
     const cfg = this.config;
-    this.agents = [...this.pairing];
-    this.lemolIndex = this.agents.findIndex((t) => t instanceof LeMOLAgentTrainer);
-    if (this.evaluating) {
-      // the loaded weights are kept (the original re-initialised them here); acting starts at once
-      for (const a of this.agents) {
-        if (a instanceof PPOAgentTrainer) continue;
-        a.initialExplorationDone = true;
-        if (a instanceof LeMOLAgentTrainer) {
-          a.evaluating = true;
-          a.tracking = true;
-          a.resetPlayState();
-        }
-      }
-    } else {
-      if (cfg.parallel_trajectories) this.independentTrajectoryStart();
-      for (const a of this.agents) a.resetLearner();
-    }
+    this.loop = this.loopFor(this.opponent);
+    const agents = this.loop.learners;
+    // evaluating, the loaded weights are kept (the original re-initialised them here) and acting starts at once
+    if (!this.evaluating && cfg.parallel_trajectories) this.independentTrajectoryStart();
+    for (const a of agents) a.startTrajectory(this.evaluating ? "evaluate" : "learn");
     this.info = {
       cycle: this.cycle,
       repeat: this.repeat,
       opponent: this.opponent,
       trajectory: this.trajectoriesStarted,
-      agents: this.agents.map((a) => a.name),
+      agents: agents.map((a) => a.name),
       pair: this.pairName(this.opponent),
     };
     this.trajectoriesStarted++;
-    this.trainStep = 0;
-    this.episodeStep = 0;
-    this.postExplorationSteps = 0;
-    this.periodEvents = 0;
-    this.recordingPeriods = false;
-    this.episodesCompleted = 0;
     this.episodeRewards = [];
-    this.currentRewards.fill(0);
-    this.updateSums = this.agents.map(() => new Float64Array(4)); // q_loss, p_loss, q_value sums, count
-    this.recorder?.clear();
+    this.updateSums = agents.map(() => new Float64Array(4)); // the three logged values' sums, count
     // with parallel trajectories each has an environment seed of its own
     const obs = cfg.parallel_trajectories ? this.env.reset(Rng.stream(cfg.seed, `env/trajectory-${this.trajectoriesStarted - 1}`).int(2 ** 31)) : this.env.reset();
-    for (let a = 0; a < obs.length; a++) this.buffers.obs[a].set(obs[a]);
+    this.loop.begin(obs);
     if (cfg.display) this.displayFrames = [this.env.render({ caption: `${this.pairName(this.opponent)} · episode 1 · step 0` })];
     this.inTrajectory = true;
     this.lastSummaryTime = Date.now();
-    const names = this.agents.map((a) => a.name);
+    const names = agents.map((a) => a.name);
     this.print(`Using good policy ${names[names.length - 1]} and bad policy ${names[0]} with ${cfg.num_adversaries} adversaries`);
     this.print("Starting iterations...");
     this.emit("trajectory_start", this.info);
@@ -585,12 +592,12 @@ export class Experiment {
     const id = this.trajectoriesStarted; // the id this trajectory gets
     if (this.repeat === 0 && this.opponent === 0) {
       this.cycleStartState = new Map();
-      for (const [key, t] of this.trainers) this.cycleStartState.set(key, { adam: t.optimisers.map((o) => o.getState()), explored: t instanceof PPOAgentTrainer ? false : t.initialExplorationDone });
+      for (const [key, t] of this.trainers) this.cycleStartState.set(key, { adam: t.optimisers.map((o) => o.getState()), explored: t.initialExplorationDone });
     } else if (this.cycleStartState) {
       for (const [key, t] of this.trainers) {
         const s = this.cycleStartState.get(key)!;
         t.optimisers.forEach((o, k) => o.setState(s.adam[k]));
-        if (!(t instanceof PPOAgentTrainer)) t.initialExplorationDone = s.explored;
+        t.initialExplorationDone = s.explored;
       }
     }
     for (const [key, t] of this.trainers) {
@@ -614,116 +621,15 @@ export class Experiment {
 
   private advanceStep(): void {
     if (!this.inTrajectory) this.beginTrajectory();
-    const cfg = this.config;
-    const { obs, act, stored, policy, m } = this.buffers;
-    const agents = this.agents;
-    const n = agents.length;
-    const F = cfg.agent_update_freq;
-    const L = this.lemolIndex;
-
-    // 1) actions: the opponent first, then LeMOL on its observation and its prediction m
-    if (L >= 0) {
-      const lemol = agents[L] as LeMOLAgentTrainer;
-      const opp = 1 - L;
-      (agents[opp] as MADDPGAgentTrainer | PPOAgentTrainer).act(obs[opp], act[opp]);
-      if (this.episodicPeriods) {
-        // periods follow episodes: at an episode's start the slow LSTM takes the previous one
-        const count = this.episodeStep === 0 ? this.periodEvents : 0;
-        if (this.episodeStep === 0) {
-          this.periodEvents = 0;
-          if (this.evaluating || this.trainStep >= this.explorationSteps) this.recordingPeriods = true;
-        }
-        lemol.predict(obs[L], act[opp], count > 0, this.episodeStep, m, count);
-      } else {
-        const updateLF = this.postExplorationSteps >= F && this.postExplorationSteps % F === 0;
-        lemol.predict(obs[L], act[opp], updateLF, this.episodeStep, m);
-      }
-      lemol.act(obs[L], m, act[L]);
-      if (cfg.log_om_influence && this.trainStep % cfg.log_om_influence_freq === 0) {
-        this.row({ train_step: this.trainStep, episode: this.episodesCompleted, agent: lemol.name, metric: "om_influence", value: lemol.omInfluence(obs[L], m) });
-      }
-    } else {
-      for (let a = 0; a < n; a++) (agents[a] as MADDPGAgentTrainer | PPOAgentTrainer).act(obs[a], act[a]);
-    }
-    for (let a = 0; a < n; a++) policy[a].set(act[a]);
-    const r = this.env.step(act);
-    // with --discrete_actions the original env one-hots the movement in place: that is what is stored
-    for (let a = 0; a < n; a++) {
-      if (cfg.discrete_actions && this.env instanceof MultiAgentEnv && this.env.world.layout.movable[a]) oneHotMovement(act[a], stored[a]);
-      else stored[a].set(act[a]);
-    }
-    this.episodeStep++;
-    let allDone = true;
-    for (let a = 0; a < n; a++) allDone = allDone && r.dones[a];
-    const terminal = this.episodeStep >= cfg.max_episode_len;
-    const finished = allDone || terminal;
-
-    // 2) LeMOL's event for the slow LSTM, and its experience file row
-    if (L >= 0) {
-      const lemol = agents[L] as LeMOLAgentTrainer;
-      const opp = 1 - L;
-      if (!this.episodicPeriods) lemol.recordEvent(this.postExplorationSteps % F, stored[opp], obs[L], stored[L], r.rewards[L], finished);
-      else if (this.recordingPeriods) lemol.recordEvent(this.periodEvents++, stored[opp], obs[L], stored[L], r.rewards[L], finished);
-      this.recorder!.add(obs[L], stored[L], r.rewards[L], finished, stored[opp], m, policy[L], policy[opp]);
-    }
-
-    // 3) transitions (whether the time limit counts as terminal is the learner's setting); evaluation stores none
-    for (let a = 0; a < n; a++) {
-      if (this.evaluating) {
-        if (a === L) (agents[a] as LeMOLAgentTrainer).score(m, stored[1 - a]);
-      } else if (a === L) (agents[a] as LeMOLAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], allDone, terminal, m, stored[1 - a]);
-      else {
-        const t = agents[a];
-        // PPO bootstraps differently at a true end and at the time limit
-        if (t instanceof PPOAgentTrainer) t.experience(obs[a], stored[a], r.rewards[a], r.obs[a], allDone, terminal);
-        else (t as MADDPGAgentTrainer).experience(obs[a], stored[a], r.rewards[a], r.obs[a], allDone, terminal);
-      }
-      this.currentRewards[a] += r.rewards[a];
-    }
-    if (this.displayFrames) this.displayFrames.push(this.env.render({ caption: `${this.info!.pair} · episode ${this.episodesCompleted + 1} · step ${this.episodeStep}` }));
-    if (cfg.benchmark) this.benchmarkData.push(r.infos.map((i) => i.benchmark ?? null));
-    if (finished) {
-      this.endEpisode();
-      const next = this.env.reset();
-      for (let a = 0; a < n; a++) obs[a].set(next[a]);
-      this.episodeStep = 0;
-    } else {
-      for (let a = 0; a < n; a++) obs[a].set(r.obs[a]);
-    }
-
-    // 4) learning, in agent order (adversary first); none when evaluating
-    let allUpdated = this.evaluating;
-    if (!this.evaluating) {
-      for (const a of agents) a.preupdate();
-      allUpdated = true;
-      for (let a = 0; a < n; a++) {
-        const t = agents[a];
-        if (t instanceof PPOAgentTrainer) {
-          // PPO learns on its own cadence (every ppo_history_length steps): it does not gate the logging
-          const u = t.update(this.trainStep);
-          if (u) this.addPPOUpdate(a, u);
-          continue;
-        }
-        const u = t.update(agents, this.trainStep);
-        if (u) this.addUpdate(a, u);
-        else allUpdated = false;
-      }
-    }
-    if (allUpdated && L >= 0 && this.trainStep % cfg.lemol_in_play_perf_log_freq === 0) this.logInPlay();
-
-    this.trainStep++;
-    const lemol = L >= 0 ? agents[L] : null;
-    // PPO has no exploration phase of its own (it learns from its first full history)
-    const explorationOver = cfg.revision === "init" && lemol ? (lemol as ActorCriticTrainer).initialExplorationDone : agents.every((a) => a instanceof PPOAgentTrainer || a.initialExplorationDone);
-    if (explorationOver) this.postExplorationSteps++;
+    this.loop.step(this.stepHooks);
     this.rateSteps++;
-    if (cfg.benchmark && this.benchmarkData.length >= cfg.benchmark_iters) this.finishBenchmark();
-    else if (this.episodesCompleted >= cfg.num_episodes) this.endTrajectory();
+    if (this.config.benchmark && this.benchmarkData.length >= this.config.benchmark_iters) this.finishBenchmark();
+    else if (this.episodesCompleted >= this.config.num_episodes) this.endTrajectory();
   }
 
   /** --benchmark: writes the recorded benchmark data and ends the run (as the original's benchmark mode). */
   private finishBenchmark(): void {
-    writeFileAtomic(path.join(this.runDir.root, "benchmark.json"), JSON.stringify({ scenario: this.config.scenario, agents: this.agents.map((a) => a.name), steps: this.benchmarkData.length, data: this.benchmarkData }) + "\n");
+    writeFileAtomic(path.join(this.runDir.root, "benchmark.json"), JSON.stringify({ scenario: this.config.scenario, agents: this.loop.learners.map((a) => a.name), steps: this.benchmarkData.length, data: this.benchmarkData }) + "\n");
     this.print(`benchmark data for ${this.benchmarkData.length} steps saved to ${path.join(this.runDir.root, "benchmark.json")}`);
     this.benchmarkData = [];
     this.endTrajectory();
@@ -744,23 +650,12 @@ export class Experiment {
       const from = (side === "bad" ? cfg.load_bad : cfg.load_good) ?? cfg.load_name;
       if (from === null) continue;
       const r = reader(from);
-      if (!r.has(`trainer/${key}/${t instanceof PPOAgentTrainer ? "policy" : "actor"}/0`)) {
+      if (!r.has(`trainer/${key}/${t.checkpointProbe}`)) {
         const made = r.header.config as Record<string, unknown> | undefined;
         throw new CheckpointError(`${r.where} has no trainer "${key}" (it was made with --bad_policy ${made?.bad_policy} --good_policy ${made?.good_policy})`);
       }
       t.loadWeightsFrom(r, `trainer/${key}`);
     }
-  }
-
-  /** PPO's statistics, logged per episode as v_loss, p_loss and kl (its verbose mode prints early stops). */
-  private addPPOUpdate(a: number, u: PPOStats): void {
-    this.addToEpisodeSums(a, u.vLoss, u.piLoss, u.kl);
-    const ppo = this.agents[a] as PPOAgentTrainer;
-    if (this.config.verbose_ppo && u.policySteps < ppo.config.trainCycles) this.print(`${ppo.name}: early stopping at step ${u.policySteps} due to reaching max kl`);
-  }
-
-  private addUpdate(a: number, u: UpdateStats): void {
-    this.addToEpisodeSums(a, u.qLoss, u.pLoss, u.qValue);
   }
 
   /** One update's three logged statistics, summed for the episode's means. */
@@ -794,19 +689,8 @@ export class Experiment {
     return bad[0] === "lemol" ? good[0] : bad[0];
   }
 
-  private logInPlay(): void {
-    const lemol = this.agents[this.lemolIndex] as LeMOLAgentTrainer;
-    if (!lemol.tracking) return;
-    const w = lemol.takeInPlayWindow();
-    if (!w) return;
-    const base = { train_step: this.trainStep, episode: this.episodesCompleted, agent: lemol.name };
-    this.row({ ...base, metric: "om_accuracy_in_play", value: w.accuracy });
-    this.row({ ...base, metric: "om_cross_entropy_in_play", value: w.crossEntropy });
-    this.row({ ...base, metric: "om_xent_original", value: w.xentOriginal });
-    this.emit("om_window", { ...this.info!, trainStep: this.trainStep, ...w });
-  }
-
-  private endEpisode(): void {
+  /** An episode ended (called by the loop before the step's updates): its rows, events and the save_rate report. */
+  private endEpisode(episode: number, episodeRewards: Float64Array, length: number): void {
     const cfg = this.config;
     if (this.displayFrames) {
       const file = path.join(this.runDir.root, "display", `${this.info!.trajectory}-${this.info!.pair}.html`);
@@ -814,21 +698,18 @@ export class Experiment {
       this.print(`display: ${file}`);
       this.displayFrames = null;
     }
-    const rewards = Array.from(this.currentRewards);
+    const rewards = Array.from(episodeRewards);
     this.episodeRewards.push(rewards);
-    this.currentRewards.fill(0);
-    const episode = this.episodesCompleted++;
     this.runDir.heartbeat();
-    this.agents.forEach((a, i) => {
+    this.loop.learners.forEach((a, i) => {
       this.row({ episode, train_step: this.trainStep, agent: a.name, metric: "episode_reward", value: rewards[i] });
       const s = this.updateSums[i];
       if (s[3] > 0) {
-        const names = a instanceof PPOAgentTrainer ? ["v_loss", "p_loss", "kl"] : ["q_loss", "p_loss", "q_value"];
-        for (let k = 0; k < 3; k++) this.row({ episode, train_step: this.trainStep, agent: a.name, metric: names[k], value: s[k] / s[3] });
+        for (let k = 0; k < 3; k++) this.row({ episode, train_step: this.trainStep, agent: a.name, metric: a.updateMetrics[k], value: s[k] / s[3] });
         s.fill(0);
       }
     });
-    this.emit("episode_end", { ...this.info!, episode, trainStep: this.trainStep, rewards, length: this.episodeStep });
+    this.emit("episode_end", { ...this.info!, episode, trainStep: this.trainStep, rewards, length });
     this.updateRate();
     this.emit("progress", {
       ...this.info!,
@@ -855,13 +736,13 @@ export class Experiment {
   private saveRateReport(): void {
     const cfg = this.config;
     const last = this.episodeRewards.slice(-cfg.save_rate);
-    const perAgent = this.agents.map((_, i) => last.reduce((s, r) => s + r[i], 0) / last.length);
+    const perAgent = this.loop.learners.map((_, i) => last.reduce((s, r) => s + r[i], 0) / last.length);
     const mean = perAgent.reduce((a, b) => a + b, 0);
     const now = Date.now();
     const elapsed = ((now - this.lastSummaryTime) / 1000).toFixed(3);
     this.lastSummaryTime = now;
-    this.agents.forEach((a, i) => this.row({ episode: this.episodesCompleted - 1, train_step: this.trainStep, agent: a.name, metric: "averaged_reward", value: perAgent[i] }));
-    const names = this.agents.map((a) => a.name);
+    this.loop.learners.forEach((a, i) => this.row({ episode: this.episodesCompleted - 1, train_step: this.trainStep, agent: a.name, metric: "averaged_reward", value: perAgent[i] }));
+    const names = this.loop.learners.map((a) => a.name);
     const lines = [
       `${names[0]} vs ${names[names.length - 1]} steps: ${this.trainStep}, episodes: ${this.episodesCompleted}, mean episode reward: ${mean.toFixed(3)}, agent episode reward: [${perAgent.map((v) => v.toFixed(3)).join(", ")}], mean episode length: ${cfg.max_episode_len}, time: ${elapsed}`,
       `agent advance score (good_rew - bad_rew): ${(perAgent[perAgent.length - 1] - perAgent[0]).toFixed(3)}`,
@@ -895,9 +776,6 @@ export class Experiment {
       info: this.info,
       trainStep: this.trainStep,
       episodeStep: this.episodeStep,
-      postExplorationSteps: this.postExplorationSteps,
-      periodEvents: this.periodEvents,
-      recordingPeriods: this.recordingPeriods,
       episodesCompleted: this.episodesCompleted,
       metricsRows: this.metrics.length,
       metricsBytes: this.metrics.file ? fs.statSync(this.metrics.file).size : 0,
@@ -906,17 +784,15 @@ export class Experiment {
     };
     w.value("experiment", state);
     w.array("experiment/episode_rewards", Float64Array.from(this.episodeRewards.flat()), [this.episodeRewards.length, n]);
-    w.array("experiment/current_rewards", Float64Array.from(this.currentRewards));
+    w.array("experiment/current_rewards", Float64Array.from(this.loop.currentRewards));
     w.array("experiment/update_sums", Float64Array.from(this.updateSums.flatMap((u) => Array.from(u))), [this.updateSums.length, 4]);
     for (let a = 0; a < n; a++) {
-      w.array(`experiment/obs/${a}`, Float64Array.from(this.buffers.obs[a]));
-      w.array(`experiment/stored/${a}`, Float64Array.from(this.buffers.stored[a]));
+      w.array(`experiment/obs/${a}`, Float64Array.from(this.loop.obs[a]));
+      w.array(`experiment/stored/${a}`, Float64Array.from(this.loop.stored[a]));
     }
-    w.array("experiment/m", Float64Array.from(this.buffers.m));
     w.value("env/state", this.env.saveState());
     w.rng("env/rng", this.env.rng);
     w.rng("experiment/om_files_rng", this.omRng);
-    if (this.recorder) this.recorder.saveTo(w, "experience");
     if (this.omTraining) {
       const st = this.omTraining;
       const p = st.current?.progress(this.runDir.experienceDir);
@@ -948,21 +824,18 @@ export class Experiment {
     this.trajectoriesStarted = s.trajectoriesStarted;
     this.inTrajectory = s.inTrajectory;
     this.info = s.info;
-    this.trainStep = s.trainStep;
-    this.episodeStep = s.episodeStep;
-    this.postExplorationSteps = s.postExplorationSteps;
-    this.periodEvents = s.periodEvents ?? 0;
-    this.recordingPeriods = s.recordingPeriods ?? false;
-    this.episodesCompleted = s.episodesCompleted;
+    this.loop = this.loopFor(this.opponent);
+    this.loop.trainStep = s.trainStep;
+    this.loop.episodeStep = s.episodeStep;
+    this.loop.episodesCompleted = s.episodesCompleted;
     if (!detached && this.metrics.length !== s.metricsRows) throw new CheckpointError(`${r.where}: metrics.csv holds ${this.metrics.length} rows at the checkpoint's offset, the checkpoint says ${s.metricsRows}`);
     const rewards = r.f64("experiment/episode_rewards");
     this.episodeRewards = Array.from({ length: rewards.length / n }, (_, e) => Array.from(rewards.subarray(e * n, (e + 1) * n)));
-    this.currentRewards.set(r.f64("experiment/current_rewards", n));
+    this.loop.currentRewards.set(r.f64("experiment/current_rewards", n));
     for (let a = 0; a < n; a++) {
-      this.buffers.obs[a].set(r.f64(`experiment/obs/${a}`, this.buffers.obs[a].length));
-      this.buffers.stored[a].set(r.f64(`experiment/stored/${a}`, this.buffers.stored[a].length));
+      this.loop.obs[a].set(r.f64(`experiment/obs/${a}`, this.loop.obs[a].length));
+      this.loop.stored[a].set(r.f64(`experiment/stored/${a}`, this.loop.stored[a].length));
     }
-    this.buffers.m.set(r.f64("experiment/m", this.buffers.m.length));
     this.env.loadState(r.value("env/state"));
     r.rng("env/rng", this.env.rng);
     r.rng("experiment/om_files_rng", this.omRng);
@@ -973,11 +846,8 @@ export class Experiment {
       this.cycleStartState = new Map([...this.trainers].map(([key, t]) => [key, { explored: explored[key], adam: t.optimisers.map((o, k) => r.adamState(`cycle_start/${key}/adam${k}`, o.getState().m.length)) }]));
     }
     if (this.inTrajectory) {
-      this.agents = [...this.pairing];
-      this.lemolIndex = this.agents.findIndex((t) => t instanceof LeMOLAgentTrainer);
-      const sums = r.f64("experiment/update_sums", this.agents.length * 4);
-      this.updateSums = this.agents.map((_, i) => Float64Array.from(sums.subarray(i * 4, i * 4 + 4)));
-      if (this.recorder) this.recorder.loadFrom(r, "experience");
+      const sums = r.f64("experiment/update_sums", this.loop.learners.length * 4);
+      this.updateSums = this.loop.learners.map((_, i) => Float64Array.from(sums.subarray(i * 4, i * 4 + 4)));
     }
     const om = r.has("om_training") ? r.value<{ trainer: number; pass: number; sums: [number, number]; summaries: OMPassSummary[]; current: Omit<OMPassProgress, "h" | "c"> | null }>("om_training") : null;
     if (om) {
@@ -1021,7 +891,6 @@ export class Experiment {
     int(s.episodesCompleted, 0, cfg.num_episodes, `episodes completed (of --num_episodes ${cfg.num_episodes})`);
     int(s.episodeStep, 0, cfg.max_episode_len - 1, `the episode step (of --max_episode_len ${cfg.max_episode_len})`);
     int(s.trainStep, 0, cfg.num_episodes * cfg.max_episode_len, "the train step");
-    int(s.postExplorationSteps, 0, s.trainStep, "post-exploration steps");
     // MPE episodes all last max_episode_len steps
     if (!this.episodicPeriods && s.inTrajectory && s.trainStep !== s.episodesCompleted * cfg.max_episode_len + s.episodeStep) {
       bad(`the train step ${s.trainStep} is not ${s.episodesCompleted} episodes of ${cfg.max_episode_len} steps + ${s.episodeStep}`);
@@ -1031,9 +900,11 @@ export class Experiment {
   private endTrajectory(): void {
     const info = this.info!;
     let file: string | null = null;
-    if (this.recorder && this.recorder.rows > 0) {
+    // what a learner made over the trajectory that outlives it: LeMOL's experience file
+    const output = this.loop.learners.map((l) => l.trajectoryOutput()).find((o) => o !== null) ?? null;
+    if (output) {
       file = this.runDir.experienceFile(info.pair, info.cycle, info.repeat);
-      saveNpz(file, this.recorder.arrays());
+      saveNpz(file, output);
       this.print(`${file} saved`);
     }
     this.print(`...Finished total of ${this.episodesCompleted} episodes.`);
@@ -1343,8 +1214,8 @@ export class Experiment {
     this.opponent = s.opponent;
     this.trajectoriesStarted = s.trajectoriesStarted;
     this.info = s.info;
-    this.trainStep = s.trainStep;
-    this.episodesCompleted = s.episodesCompleted;
+    this.loop.trainStep = s.trainStep;
+    this.loop.episodesCompleted = s.episodesCompleted;
     this.env.loadState(end.value("env/state"));
     this.metrics.flush();
     if (this.cycle !== cycle) this.emit("cycle_end", { cycle, omTrained: false });
@@ -1489,10 +1360,6 @@ interface ExperimentState {
   info: TrajectoryInfo | null;
   trainStep: number;
   episodeStep: number;
-  postExplorationSteps: number;
-  /** Episodic periods (absent in checkpoints of earlier versions). */
-  periodEvents?: number;
-  recordingPeriods?: boolean;
   episodesCompleted: number;
   metricsRows: number;
   metricsBytes: number;

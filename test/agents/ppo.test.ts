@@ -51,7 +51,7 @@ function runBandit(a: PPOAgentTrainer, env: Rng, updates: number, t0 = 0): { sta
     for (let j = 1; j < act.length; j++) if (act[j] > act[am]) am = j;
     const r = a.discrete ? (am === c ? 1 : 0) : act[c];
     a.experience(obs, act, r, obs, true, false);
-    const s = a.update(t++);
+    const s = a.update([a], t++);
     if (s) stats.push(s);
   }
   return { stats, actions, t };
@@ -301,13 +301,13 @@ describe("PPO agent", () => {
       let t = t0 + H - 1;
       const dropped = a.droppedSteps;
       while (t % 4 !== 0) {
-        assert.equal(a.update(t), null);
+        assert.equal(a.update([a], t), null);
         a.act([0, 0, 0], out);
         a.experience([0, 0, 0], out, 0, [0, 0, 0], false, false);
         t++;
       }
       assert.ok(a.droppedSteps > dropped);
-      const stats = a.update(t);
+      const stats = a.update([a], t);
       assert.ok(stats && stats.policySteps <= 3);
       assert.equal(a.buffer.ptr, 0, "cleared after the update");
       return t + 1;
@@ -437,7 +437,7 @@ describe("PPO agent", () => {
       for (let s = 0; s < 15; s++) {
         a.act(obs, out);
         a.experience(obs, out, s % 3, obs, s % 5 === 4, false);
-        assert.equal(a.update(t++), null);
+        assert.equal(a.update([a], t++), null);
       }
       a.act(obs, out);
       const w = new CheckpointWriter();

@@ -24,7 +24,10 @@ import type { RecurrentActivation } from "../../nn/lstm.js";
 import { concatColumns, sliceColumns } from "../../nn/ops.js";
 import { Rng } from "../../util/rng.js";
 import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
+import type { StepContext, StepEnd, Transition } from "../learner.js";
 import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
+import { ExperienceRecorder } from "../../storage/experience.js";
+import type { NdArray } from "../../storage/npz.js";
 import { InEpisodeState, OpponentModel, Revision } from "./opponent-model.js";
 import type { TripletOptions } from "./triplet.js";
 
@@ -62,6 +65,10 @@ export interface LeMOLOptions {
   alternativeCell?: { learningFeatureDim: number } | null;
   /** `--decentralise_lemol_obs` ("obs"), `--fully_decentralise_lemol` ("full"). */
   decentralise?: "none" | "obs" | "full";
+  /** Log the in-play accuracy window every this many steps (`--lemol_in_play_perf_log_freq`, default 100). */
+  inPlayLogFreq?: number;
+  /** `--log_om_influence`: log the OM's influence on the policy every this many steps (`--log_om_influence_freq`); null: never. */
+  influenceLogFreq?: number | null;
 }
 
 export interface LeMOLTrainerOptions extends TrainerOptions {
@@ -83,6 +90,7 @@ const LOG_FLOOR = 1e-10;
 
 export class LeMOLAgentTrainer extends ActorCriticTrainer {
   override readonly targetNeedsOpponent = true;
+  override readonly actsLast = true;
   readonly options: LeMOLOptions;
   readonly om: OpponentModel;
   readonly opponentIndex: number;
@@ -95,6 +103,17 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   tracking = false;
   /** Evaluating loaded policies: the OM predicts from the first step, and accuracy is tracked throughout. */
   evaluating = false;
+  /** m: the OM's prediction of the opponent's action at the last step (what LeMOL acted on). */
+  readonly prediction: Float64Array;
+  /** The opponent's action at the last step, as the environment played it. */
+  readonly lastOpponentAction: Float64Array;
+  /** Steps since every learner left exploration (LeMOL's period clock, lemol-spec §2.4). */
+  postExplorationSteps = 0;
+  /** Periods that follow episodes: events recorded in the current episode, and whether recording has begun. */
+  private periodEvents = 0;
+  private recordingPeriods = false;
+  /** The trajectory's experience, for the OM training between cycles (lemol-spec §2.6). */
+  readonly recorder: ExperienceRecorder;
 
   /** The in-episode LSTM's state in play (with `--recurrent_om_prediction`), and its value before this step. */
   readonly inEpisode: InEpisodeState | null;
@@ -153,6 +172,9 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.c = new Float64Array(opts.lemol.lstmHiddenDim);
     this.events = new Float64Array(this.periodCapacity(opts.lemol) * this.om.eventSize);
     this.actorIn = new Float64Array(this.obsSize + this.oppActionSize);
+    this.prediction = new Float64Array(this.oppActionSize);
+    this.lastOpponentAction = new Float64Array(this.oppActionSize);
+    this.recorder = new ExperienceRecorder(this.obsSize, this.pd.actionSize, this.oppActionSize);
     this.resetPlayState();
   }
 
@@ -161,8 +183,91 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     return o.episodicPeriods ? this.config.maxEpisodeLen : this.config.agentUpdateFreq;
   }
 
+  /**
+   * A step of play (lemol-spec §2.4 step 1): m from the opponent model, given the opponent's action
+   * just chosen (LeMOL acts last); the slow LSTM first consumes the last period's events when a
+   * period has ended; then LeMOL's action on `[obs ‖ m]`.
+   */
+  override act(obs: ArrayLike<number>, out: Float64Array, ctx?: StepContext): void {
+    if (!ctx) throw new Error(`${this.name}: LeMOL acts within a step (it needs its opponent's action): use the training loop`);
+    const m = this.prediction;
+    const oppAction = ctx.actions[this.opponentIndex];
+    if (this.options.episodicPeriods) {
+      // periods follow episodes: at an episode's start the slow LSTM takes the previous one
+      const first = ctx.episodeStep === 0;
+      const count = first ? this.periodEvents : 0;
+      if (first) {
+        this.periodEvents = 0;
+        if (ctx.evaluating || ctx.trainStep >= this.config.batchSize * this.config.maxEpisodeLen) this.recordingPeriods = true;
+      }
+      this.predict(obs, oppAction, count > 0, ctx.episodeStep, m, count);
+    } else {
+      const F = this.config.agentUpdateFreq;
+      const updateLF = this.postExplorationSteps >= F && this.postExplorationSteps % F === 0;
+      this.predict(obs, oppAction, updateLF, ctx.episodeStep, m);
+    }
+    this.actOn(obs, m, out);
+    const every = this.options.influenceLogFreq;
+    if (every && ctx.trainStep % every === 0) ctx.sink.metric(this, "om_influence", this.omInfluence(obs, m));
+  }
+
+  /**
+   * After the environment step (§2.4 steps 2-3): the event for the slow LSTM, the experience-file
+   * row, and the transition with the m LeMOL acted on (or, evaluating, only the score of m).
+   */
+  override observe(t: Transition, ctx: StepContext): void {
+    const L = this.agentIndex;
+    const opp = this.opponentIndex;
+    const finished = t.done || t.terminal;
+    const m = this.prediction;
+    if (!this.options.episodicPeriods) this.recordEvent(this.postExplorationSteps % this.config.agentUpdateFreq, t.stored[opp], t.obs[L], t.stored[L], t.rewards[L], finished);
+    else if (this.recordingPeriods) this.recordEvent(this.periodEvents++, t.stored[opp], t.obs[L], t.stored[L], t.rewards[L], finished);
+    this.recorder.add(t.obs[L], t.stored[L], t.rewards[L], finished, t.stored[opp], m, t.policy[L], t.policy[opp]);
+    this.lastOpponentAction.set(t.stored[opp]);
+    if (ctx.evaluating) this.score(m, t.stored[opp]);
+    else this.experience(t.obs[L], t.stored[L], t.rewards[L], t.obsNext[L], t.done, t.terminal, m, t.stored[opp]);
+  }
+
+  /**
+   * Once everyone has updated: the in-play accuracy window every `inPlayLogFreq` steps (lemol-spec
+   * §5.1), then the period clock advances once exploration is over (INIT: LeMOL's own flag; HEAD:
+   * every learner's).
+   */
+  override afterStep(end: StepEnd): void {
+    if (end.allUpdated && end.trainStep % (this.options.inPlayLogFreq ?? 100) === 0 && this.tracking) {
+      const w = this.takeInPlayWindow();
+      if (w) {
+        end.sink.metric(this, "om_accuracy_in_play", w.accuracy);
+        end.sink.metric(this, "om_cross_entropy_in_play", w.crossEntropy);
+        end.sink.metric(this, "om_xent_original", w.xentOriginal);
+        end.sink.emit("om_window", { trainStep: end.trainStep, ...w });
+      }
+    }
+    if (this.options.revision === "init" ? this.initialExplorationDone : end.allExplored) this.postExplorationSteps++;
+  }
+
+  /** A new trajectory: fresh learner (the OM kept), or evaluating from the loaded weights; the play clocks restart. */
+  override startTrajectory(mode: "learn" | "evaluate"): void {
+    if (mode === "learn") this.resetLearner();
+    else {
+      this.initialExplorationDone = true;
+      this.evaluating = true;
+      this.tracking = true;
+      this.resetPlayState();
+    }
+    this.postExplorationSteps = 0;
+    this.periodEvents = 0;
+    this.recordingPeriods = false;
+    this.recorder.clear();
+  }
+
+  /** The trajectory's experience file (null if nothing was recorded). */
+  override trajectoryOutput(): Record<string, NdArray> | null {
+    return this.recorder.rows > 0 ? this.recorder.arrays() : null;
+  }
+
   /** Samples LeMOL's action from its own observation and the opponent prediction m. */
-  act(obs: ArrayLike<number>, m: ArrayLike<number>, out: Float64Array): void {
+  actOn(obs: ArrayLike<number>, m: ArrayLike<number>, out: Float64Array): void {
     const x = this.actorIn;
     for (let k = 0; k < this.obsSize; k++) x[k] = obs[k];
     for (let k = 0; k < this.oppActionSize; k++) x[this.obsSize + k] = m[k];
@@ -370,7 +475,20 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     w.array(`${prefix}/play/h`, Float64Array.from(this.h));
     w.array(`${prefix}/play/c`, Float64Array.from(this.c));
     w.array(`${prefix}/play/events`, Float64Array.from(this.events));
-    w.value(`${prefix}/play/flags`, { useInitialState: this.useInitialState, tracking: this.tracking, accSum: this.accSum, ceSum: this.ceSum, xentSum: this.xentSum, tracked: this.tracked });
+    w.value(`${prefix}/play/flags`, {
+      useInitialState: this.useInitialState,
+      tracking: this.tracking,
+      accSum: this.accSum,
+      ceSum: this.ceSum,
+      xentSum: this.xentSum,
+      tracked: this.tracked,
+      postExplorationSteps: this.postExplorationSteps,
+      periodEvents: this.periodEvents,
+      recordingPeriods: this.recordingPeriods,
+    });
+    w.array(`${prefix}/play/prediction`, Float64Array.from(this.prediction));
+    w.array(`${prefix}/play/opponent_action`, Float64Array.from(this.lastOpponentAction));
+    this.recorder.saveTo(w, `${prefix}/experience`);
     w.rng(`${prefix}/rng/oracle`, this.oracleRng);
     if (this.inEpisode) {
       w.array(`${prefix}/play/in_episode`, Float64Array.from([...this.inEpisode.h, ...this.inEpisode.c, ...this.inEpisodePrev!.h, ...this.inEpisodePrev!.c]));
@@ -387,7 +505,13 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.h.set(r.f64(`${prefix}/play/h`, this.h.length));
     this.c.set(r.f64(`${prefix}/play/c`, this.c.length));
     this.events.set(r.f64(`${prefix}/play/events`, this.events.length));
-    const f = r.value<{ useInitialState: boolean; tracking: boolean; accSum: number; ceSum: number; xentSum: number; tracked: number }>(`${prefix}/play/flags`);
+    const f = r.value<{ useInitialState: boolean; tracking: boolean; accSum: number; ceSum: number; xentSum: number; tracked: number; postExplorationSteps: number; periodEvents: number; recordingPeriods: boolean }>(`${prefix}/play/flags`);
+    this.postExplorationSteps = f.postExplorationSteps;
+    this.periodEvents = f.periodEvents;
+    this.recordingPeriods = f.recordingPeriods;
+    this.prediction.set(r.f64(`${prefix}/play/prediction`, this.prediction.length));
+    this.lastOpponentAction.set(r.f64(`${prefix}/play/opponent_action`, this.lastOpponentAction.length));
+    this.recorder.loadFrom(r, `${prefix}/experience`);
     this.useInitialState = f.useInitialState;
     this.tracking = f.tracking;
     this.accSum = f.accSum;
