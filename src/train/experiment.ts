@@ -20,22 +20,19 @@ import * as path from "node:path";
 import { inspect } from "node:util";
 import { animationHtml } from "../envs/render.js";
 import { writeFileAtomic } from "../util/fs.js";
-import type { MADDPGConfig } from "../agents/actor-critic.js";
+import { POLICY_NAMES } from "../agents/policies.js";
 import type { Learner, LearnerSink } from "../agents/learner.js";
-import { PPOAgentTrainer } from "../agents/ppo.js";
 import { UAVEnv } from "../envs/uav.js";
 import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
-import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData, chunkPlan } from "../agents/lemol/om-training.js";
-import { MADDPGAgentTrainer, MADDPGVariant } from "../agents/maddpg.js";
 import { MultiAgentEnv } from "../envs/env.js";
-import { getScenario } from "../envs/scenarios/index.js";
-import { MOVE_CHOICES } from "../envs/spaces.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
 import type { AdamState } from "../nn/optim.js";
 import { Rng } from "../util/rng.js";
 import { CheckpointError, CheckpointReader, CheckpointWriter, checkpointExists, loadCheckpoint, saveCheckpoint } from "../storage/checkpoint.js";
-import { ConfigError, ExperimentConfig, OPTIONS, policyLists, resolveConfig } from "./config.js";
+import { ConfigError, ExperimentConfig, OPTIONS, resolveConfig } from "./config.js";
 import { MetricRow, MetricsLog, parseMetricsCsv } from "./metrics.js";
+import { buildRun } from "./build.js";
+import { OMPhase } from "./om-phase.js";
 import { PlayLoop, StepHooks } from "./loop.js";
 import { TrajectoryWorkerPool } from "./workers.js";
 import { saveNpz } from "../storage/npz.js";
@@ -43,8 +40,8 @@ import { ExperimentHooks, InterruptSource, ProgressReporter, resolveHooks } from
 import { gitCommit, hostInfo, libraryVersion, listExperienceFiles, Manifest, RunDir } from "./run-dir.js";
 import { RunLock } from "./run-lock.js";
 
-/** Policies the experiment can build now. */
-export const EXPERIMENT_POLICIES = ["lemol", "maddpg", "ddpg", "mmmaddpg", "ppo"] as const;
+/** Policies the experiment builds (every policy of the registry, agents/policies.ts). */
+export const EXPERIMENT_POLICIES = POLICY_NAMES;
 
 /** A learner of the experiment: the MADDPG family (LeMOL included) or PPO. */
 export type Trainer = Learner;
@@ -101,11 +98,12 @@ export class Experiment {
   private readonly sink: LearnerSink;
   private readonly stepHooks: StepHooks;
 
-  private readonly trainers = new Map<string, Trainer>();
+  private readonly trainers: Map<string, Trainer>;
   private readonly listeners = new Map<ExperimentEvent, Set<(e: never) => void>>();
   private readonly print: (line: string) => void;
   private readonly omRng: Rng;
-  private readonly omCache = new Map<string, TrajectoryData>();
+  /** The cycle's opponent-model training. */
+  private readonly omPhase: OMPhase;
   private started = new Date().toISOString();
   /** Resumptions of this run (from the manifest), this one last. */
   private resumed: NonNullable<Manifest["resumed"]> = [];
@@ -127,8 +125,6 @@ export class Experiment {
   private workerPool: TrajectoryWorkerPool | null = null;
   /** `--parallel_trajectories`: each trainer's optimiser states and exploration flag at the cycle's start. */
   private cycleStartState: Map<string, { adam: AdamState[]; explored: boolean }> | null = null;
-  /** Where the cycle's OM training stands while it is under way (it can be interrupted). */
-  private omTraining: { trainer: number; pass: number; current: OMTrainingPass | null; sums: [number, number]; summaries: OMPassSummary[] } | null = null;
   private rateSteps = 0;
   private rateTime = Date.now();
   private stepsPerSecond = 0;
@@ -201,174 +197,20 @@ export class Experiment {
     this.backend = backend;
     ({ print: this.print, progress: this.reporter, interrupts: this.interrupts } = resolveHooks(hooks));
     const cfg = this.config;
-    const uav = cfg.scenario.startsWith("uav");
-    const scenario = uav ? null : getScenario(cfg.scenario);
-    this.policies = policyLists(cfg);
-    for (const p of [...this.policies.bad, ...this.policies.good]) {
-      if (!(EXPERIMENT_POLICIES as readonly string[]).includes(p)) {
-        throw new ConfigError(`unknown policy "${p}"; expected one of: ${EXPERIMENT_POLICIES.join(", ")}`);
-      }
-    }
-    this.evaluating = cfg.test || cfg.display || cfg.benchmark;
-    const loads = cfg.load_name !== null || cfg.load_good !== null || cfg.load_bad !== null;
-    if (loads && !this.evaluating) throw new ConfigError("--load_name/--load_good/--load_bad evaluate trained policies with --test, --display or --benchmark; to continue a run use --restore <run_dir>");
-    if (this.evaluating && !loads) throw new ConfigError("--test/--display/--benchmark evaluate loaded policies: give --load_name <run_dir or checkpoint> (or --load_good / --load_bad)");
-    const envSeed = Rng.stream(cfg.seed, "env").int(2 ** 31);
-    if (uav) {
-      if (cfg.benchmark) throw new ConfigError("--benchmark: the UAV grid world records no benchmark data");
-      try {
-        this.env = new UAVEnv({
-          height: cfg.uav_grid_height,
-          width: cfg.uav_grid_width,
-          seekerNoise: cfg.uav_seeker_noise,
-          targetNoise: cfg.uav_target_noise,
-          listenImprovement: cfg.uav_listen_imp,
-          rewardScale: cfg.uav_reward_scale,
-          maxEpisodeLen: cfg.max_episode_len,
-          seed: envSeed,
-        });
-      } catch (err) {
-        throw new ConfigError((err as Error).message);
-      }
-      this.adversary = this.env.adversary;
-    } else {
-      try {
-        this.env = new MultiAgentEnv(scenario!, { seed: envSeed, forceDiscreteAction: cfg.discrete_actions, benchmark: cfg.benchmark });
-      } catch (err) {
-        if (cfg.benchmark) throw new ConfigError(`--benchmark: ${(err as Error).message}`);
-        throw err;
-      }
-      this.adversary = Array.from(this.env.world.layout.adversary, (x) => x === 1);
-    }
-    // the UAV env plays the arg-max of each action vector: the original forces discrete actions there
-    const discrete = cfg.discrete_actions || uav;
-    this.episodicPeriods = uav;
-    this.lemolPresent = [...this.policies.bad, ...this.policies.good].includes("lemol");
-    if (this.lemolPresent) {
-      if (this.env.n !== 2) throw new ConfigError(`LeMOL needs a two-player scenario; ${cfg.scenario} has ${this.env.n} agents`);
-      if (this.policies.bad.includes("lemol") && this.policies.good.includes("lemol")) throw new ConfigError("LeMOL can play only one side");
-    }
-    this.explorationSteps = cfg.batch_size * cfg.max_episode_len;
-    const trajectorySteps = cfg.num_episodes * cfg.max_episode_len;
-    if (this.lemolPresent && !this.evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0 && !uav) {
-      // (with episodes of varying length the first OM training says if its files are too short)
-      // LeMOL-EP counts chunks in periods and follows the later release's data handling
-      const chunkSteps = cfg.block_processing ? cfg.chunk_length * cfg.agent_update_freq : cfg.chunk_length;
-      const plan = chunkPlan(trajectorySteps, this.explorationSteps, chunkSteps, cfg.block_processing ? "head" : cfg.revision);
-      if (plan.chunks === 0) {
-        throw new ConfigError(
-          `--chunk_length ${cfg.chunk_length}${cfg.block_processing ? ` periods of ${cfg.agent_update_freq} steps` : ""} is larger than what a trajectory leaves for OM training (${trajectorySteps} steps - ${this.explorationSteps} exploration = ${Math.max(0, plan.length)}); raise --num_episodes or lower --batch_size/--chunk_length`,
-        );
-      }
-    }
-    if (this.lemolPresent && !this.evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0 && uav) {
-      // UAV episodes end when the target is found: a trajectory's length is known only once played
-      const chunkSteps = cfg.block_processing ? cfg.chunk_length * cfg.max_episode_len : cfg.chunk_length;
-      const needed = this.explorationSteps + chunkSteps;
-      if (trajectorySteps < needed) {
-        throw new ConfigError(`--num_episodes ${cfg.num_episodes}: even if no episode ends early, a trajectory has at most ${trajectorySteps} steps, fewer than OM training needs (${this.explorationSteps} exploration + ${chunkSteps} for one chunk); raise --num_episodes or lower --batch_size/--chunk_length`);
-      }
-      if (cfg.num_episodes < needed) {
-        this.print(`warning: UAV episodes end early, so a trajectory of ${cfg.num_episodes} episodes lasts between ${cfg.num_episodes} and ${trajectorySteps} steps; OM training needs more than ${needed} (${this.explorationSteps} exploration + ${chunkSteps} for one chunk), so the first OM training may find the trajectories too short (raise --num_episodes or lower --batch_size to be sure)`);
-      }
-    }
-    if ((cfg.skip_to_om_training || cfg.skip_to_om_training_first_cycle) && (!this.lemolPresent || cfg.feed_lemol_true_action || cfg.om_training_iters === 0 || this.evaluating)) {
-      throw new ConfigError("--skip_to_om_training skips play to train the opponent model: it needs a LeMOL agent, --om_training_iters > 0, and neither oracle mode nor an evaluation mode");
-    }
-    // evaluation plays each pairing's trajectories once, without OM training in between
-    this.cycles = this.lemolPresent && !this.evaluating ? cfg.n_opp_cycles : 1;
-    this.opponents = Math.max(this.policies.bad.length, this.policies.good.length);
+    const setup = buildRun(cfg, this.print);
+    this.env = setup.env;
+    this.adversary = setup.adversary;
+    this.policies = setup.policies;
+    this.evaluating = setup.evaluating;
+    this.lemolPresent = setup.lemolPresent;
+    this.episodicPeriods = setup.episodicPeriods;
+    this.explorationSteps = setup.explorationSteps;
+    this.cycles = setup.cycles;
+    this.opponents = setup.opponents;
+    this.trainers = setup.trainers;
     this.omRng = Rng.stream(cfg.seed, "om-files");
-
-    // all trainers are built once (lemol-spec §2.1): per policy of each side, one per agent of that side
-    const maddpg: Partial<MADDPGConfig> = {
-      lr: cfg.lr,
-      gamma: cfg.gamma,
-      batchSize: cfg.batch_size,
-      numUnits: cfg.num_units,
-      polyak: cfg.polyak,
-      maxEpisodeLen: cfg.max_episode_len,
-      agentUpdateFreq: cfg.agent_update_freq,
-      replayBufferCapacity: cfg.replay_buffer_capacity,
-      advEps: cfg.adv_eps,
-      advEpsS: cfg.adv_eps_s,
-      numAdversaries: cfg.num_adversaries,
-      adversarialActor: cfg.m3ddpg_adversarial_actor,
-      timeLimitTerminal: !cfg.bootstrap_time_limit,
-    };
-    for (let i = 0; i < this.env.n; i++) {
-      const side = this.adversary[i] ? "bad" : "good";
-      for (const policy of this.policies[side]) {
-        const name = `${policy}-${side}_agent_${i}`;
-        const common = {
-          name,
-          agentIndex: i,
-          obsSizes: this.env.obsSizes,
-          actionSizes: this.env.actionSizes,
-          actionSpace: this.env.actionSpaces[i],
-          config: maddpg,
-          seed: cfg.seed,
-          streamKey: `${side}_agent_${i}${this.policies.varying === side ? `/${policy}` : ""}`,
-        };
-        const trainer =
-          policy === "lemol"
-            ? new LeMOLAgentTrainer({
-                ...common,
-                lemol: {
-                  lstmHiddenDim: cfg.lstm_hidden_dim,
-                  omlr: cfg.omlr,
-                  revision: cfg.revision,
-                  recurrentActivation: cfg.lstm_gate_activation,
-                  discreteActions: discrete,
-                  oracle: {
-                    enabled: cfg.feed_lemol_true_action,
-                    proportion: cfg.lemol_true_action_feed_proportion,
-                    before: cfg.feed_lemol_true_action_before,
-                    after: cfg.feed_lemol_true_action_after,
-                    baselineAccuracy: cfg.lemol_oracle_baseline_acc,
-                  },
-                  blockProcessing: cfg.block_processing ? { embeddingDim: cfg.episode_embedding_dim } : null,
-                  inEpisodeUnits: cfg.recurrent_om_prediction ? cfg.in_ep_lstm_dim : null,
-                  ablate: cfg.ablate_lemol_lstm,
-                  triplet: cfg.use_triplet_representation_loss
-                    ? { positiveDistance: cfg.rep_loss_pos_dist, negativeDistance: cfg.rep_loss_neg_dist, weight: cfg.representation_loss_weight, decayBase: cfg.representation_loss_decay_base }
-                    : null,
-                  decentralise: cfg.fully_decentralise_lemol ? "full" : cfg.decentralise_lemol_obs ? "obs" : "none",
-                  alternativeCell: cfg.use_alternative_lstm ? { learningFeatureDim: cfg.learning_feature_dim } : null,
-                  episodicPeriods: uav,
-                  inPlayLogFreq: cfg.lemol_in_play_perf_log_freq,
-                  influenceLogFreq: cfg.log_om_influence ? cfg.log_om_influence_freq : null,
-                },
-              })
-            : policy === "ppo"
-              ? new PPOAgentTrainer({
-                  name,
-                  agentIndex: i,
-                  obsSize: this.env.obsSizes[i],
-                  actionSize: this.env.actionSizes[i],
-                  discrete,
-                  seed: cfg.seed,
-                  streamKey: common.streamKey,
-                  verbose: cfg.verbose_ppo,
-                  config: {
-                    gamma: cfg.gamma,
-                    lambda: cfg.ppo_lambda,
-                    piLr: cfg.ppo_pi_lr,
-                    vfLr: cfg.ppo_vf_lr,
-                    targetKl: cfg.ppo_target_kl,
-                    clipRatio: cfg.ppo_clip_ratio,
-                    trainCycles: cfg.ppo_train_cycles,
-                    historyLength: cfg.ppo_history_length,
-                    numUnits: cfg.num_units,
-                    maxEpisodeLen: cfg.max_episode_len,
-                    agentUpdateFreq: cfg.agent_update_freq,
-                    replayBufferCapacity: cfg.replay_buffer_capacity,
-                  },
-                })
-              : new MADDPGAgentTrainer({ ...common, variant: policy as MADDPGVariant });
-        this.trainers.set(`${policy}/${i}`, trainer);
-      }
-    }
+    const lemolLearners = [...this.trainers.values()].filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
+    this.omPhase = new OMPhase(lemolLearners, cfg, this.explorationSteps, this.episodicPeriods, this.omRng);
 
     const n = this.env.n;
     // with --discrete_actions the original env one-hots the movement in place: that is what is stored
@@ -793,15 +635,7 @@ export class Experiment {
     w.value("env/state", this.env.saveState());
     w.rng("env/rng", this.env.rng);
     w.rng("experiment/om_files_rng", this.omRng);
-    if (this.omTraining) {
-      const st = this.omTraining;
-      const p = st.current?.progress(this.runDir.experienceDir);
-      w.value("om_training", { trainer: st.trainer, pass: st.pass, sums: st.sums, summaries: st.summaries, current: p ? { files: p.files, next: p.next, useInit: p.useInit } : null });
-      if (p) {
-        w.array("om_training/h", p.h);
-        w.array("om_training/c", p.c);
-      }
-    }
+    this.omPhase.saveTo(w, this.runDir.experienceDir);
     for (const [key, t] of this.trainers) t.saveTo(w, `trainer/${key}`, { replay });
     if (this.cycleStartState) {
       w.value("cycle_start/explored", Object.fromEntries([...this.cycleStartState].map(([k, s]) => [k, s.explored])));
@@ -849,14 +683,7 @@ export class Experiment {
       const sums = r.f64("experiment/update_sums", this.loop.learners.length * 4);
       this.updateSums = this.loop.learners.map((_, i) => Float64Array.from(sums.subarray(i * 4, i * 4 + 4)));
     }
-    const om = r.has("om_training") ? r.value<{ trainer: number; pass: number; sums: [number, number]; summaries: OMPassSummary[]; current: Omit<OMPassProgress, "h" | "c"> | null }>("om_training") : null;
-    if (om) {
-      const lemolTrainers = this.allTrainers.filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
-      const current = om.current
-        ? OMTrainingPass.resume(lemolTrainers[om.trainer].om, { ...om.current, h: r.f32("om_training/h"), c: r.f32("om_training/c") }, this.omOptions(), this.runDir.experienceDir, this.omCache)
-        : null;
-      this.omTraining = { trainer: om.trainer, pass: om.pass, sums: om.sums, summaries: om.summaries, current };
-    }
+    this.omPhase.loadFrom(r, this.runDir.experienceDir);
     if (detached) return;
     // experience files written after the checkpoint belong to steps that will be played again
     const keep = new Set(s.experienceFiles);
@@ -1070,60 +897,35 @@ export class Experiment {
         this.phase_ === "done" ? "the experiment is finished" : !this.lemolPresent ? "there is no LeMOL agent, so no opponent model to train" : this.config.feed_lemol_true_action ? "oracle mode (--feed_lemol_true_action) trains no opponent model" : "the cycle still has trajectories to play (runTrajectory or runCycle first)",
       );
     }
-    const cfg = this.config;
-    const lemolTrainers = this.allTrainers.filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
-    if (!this.omTraining) {
-      this.print("Starting LeMOL Opponent Model Training");
-      this.omTraining = { trainer: 0, pass: 0, current: null, sums: [0, 0], summaries: [] };
-    }
-    const st = this.omTraining;
-    let last = Date.now();
     await yieldToEventLoop();
-    for (; st.trainer < lemolTrainers.length; st.trainer++, st.pass = 0) {
-      const lemol = lemolTrainers[st.trainer];
-      for (; st.pass < cfg.om_training_iters; st.pass++) {
-        if (!st.current) {
-          st.current = new OMTrainingPass(lemol.om, this.runDir.experienceFiles(), this.omOptions(), this.omCache);
-          st.sums = [0, 0];
-        }
-        const pass = st.current;
-        while (!pass.done) {
-          this.checkStop();
-          const chunk = pass.next;
-          const res = pass.trainNext();
-          st.sums[0] += res.loss;
-          st.sums[1] += res.accuracy;
-          const iteration = lemol.om.iterations;
-          const base = { cycle: this.cycle, trajectory: null, opponent: null, episode: null, train_step: null, om_iter: iteration, agent: lemol.name };
-          this.metrics.add({ ...base, metric: "om_training_accuracy", value: res.accuracy });
-          this.metrics.add({ ...base, metric: "om_training_loss", value: res.loss });
-          this.emit("om_chunk", { cycle: this.cycle, pass: st.pass, passes: cfg.om_training_iters, iteration, chunk, chunks: pass.chunks, loss: res.loss, accuracy: res.accuracy });
+    let last = Date.now();
+    const summaries = await this.omPhase.run(
+      {
+        config: this.config,
+        cycle: this.cycle,
+        experienceFiles: () => this.runDir.experienceFiles(),
+        experienceDir: this.runDir.experienceDir,
+        metric: (row) => this.metrics.add(row),
+        chunkDone: (e) => {
+          this.emit("om_chunk", e);
           this.runDir.heartbeat();
+        },
+        checkStop: () => this.checkStop(),
+        maybeYield: async () => {
           if (Date.now() - last > YIELD_MS) {
             await yieldToEventLoop();
             last = Date.now();
           }
-        }
-        st.summaries.push({ chunks: pass.chunks, loss: st.sums[0] / pass.chunks, accuracy: st.sums[1] / pass.chunks });
-        st.current = null;
-        this.metrics.flush();
-      }
-      lemol.resetPlayState();
-    }
-    const summaries = st.summaries;
-    this.omTraining = null;
-    this.omCache.clear();
-    this.print("LeMOL Opponent Model Training Complete");
+        },
+        flush: () => this.metrics.flush(),
+      },
+      this.print,
+    );
     this.finishCycle(true);
     // the trained OM is kept at once (after the last cycle this is the run's final state)
     this.checkpoint();
     this.writeManifest("running");
     return summaries;
-  }
-
-  private omOptions(): OMTrainingOptions {
-    const cfg = this.config;
-    return { numTrajToTrain: cfg.num_traj_to_train, chunkLength: cfg.chunk_length, revision: cfg.revision, explorationSteps: this.explorationSteps, trainOnOneHot: cfg.train_lemol_om_on_oh, rng: this.omRng, episodicPeriods: this.episodicPeriods };
   }
 
   private async runCycle_(): Promise<void> {
@@ -1403,11 +1205,4 @@ const YIELD_MS = 50;
 
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function oneHotMovement(src: Float64Array, out: Float64Array): void {
-  out.set(src);
-  let best = 0;
-  for (let k = 1; k < MOVE_CHOICES; k++) if (src[k] > src[best]) best = k;
-  for (let k = 0; k < MOVE_CHOICES; k++) out[k] = k === best ? 1 : 0;
 }
