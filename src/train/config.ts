@@ -8,6 +8,7 @@
  */
 
 import * as os from "node:os";
+import * as path from "node:path";
 
 export type OptionType = "string" | "int" | "number" | "boolean";
 
@@ -336,6 +337,12 @@ function checkSizes(cfg: ExperimentConfig): void {
   ] as const) {
     if (gib(floats) > limit) throw new ConfigError(`--${name} ${cfg[name]}: the networks would need about ${gib(floats).toFixed(0)} GiB of memory, more than this machine's ${limit.toFixed(0)} GiB`);
   }
+}
+
+/** Paths in the config made absolute, so a run can be resumed from any working directory. */
+export function absolutePaths(cfg: ExperimentConfig): ExperimentConfig {
+  const abs = (p: string | null) => (p === null ? null : path.resolve(p));
+  return { ...cfg, run_dir: abs(cfg.run_dir), lemol_save_path: abs(cfg.lemol_save_path), save_dir: abs(cfg.save_dir), load_name: abs(cfg.load_name), load_good: abs(cfg.load_good), load_bad: abs(cfg.load_bad) };
 }
 
 /** The `_`-separated policy lists and which side varies (lemol-spec §2.1 item 4). */

@@ -16,7 +16,7 @@ import { loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { ConfigError } from "../../src/train/config.js";
 import { Experiment } from "../../src/train/experiment.js";
 import { RunDirInUseError } from "../../src/train/run-lock.js";
-import { runCli, runCliAsync } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { REPO } from "../helpers/golden.js";
 import { RedisServer, startRedis } from "../helpers/redis.js";
 import { ready } from "../helpers/tf.js";

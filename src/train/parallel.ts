@@ -1,0 +1,96 @@
+/**
+ * `--parallel_trajectories`: a trajectory depends only on the state at its cycle's start and on
+ * its id, so a cycle's trajectories can run in any order, or at once on worker processes.
+ *
+ *   - At the cycle's first trajectory every learner's optimiser states and exploration flag are
+ *     kept; every later trajectory of the cycle starts from them again; each trajectory's random
+ *     streams are seeded from (seed, learner, stream, trajectory id). (A deviation from the
+ *     original, which carries Adam state from one trajectory to the next.)
+ *   - On workers (`workers.ts` forks `trajectory-worker.ts`): the cycle's start is checkpointed,
+ *     each worker continues from it in a directory of its own and plays trajectories by index; the
+ *     experiment then appends their metrics in schedule order and adopts the state the last
+ *     trajectory ended in — exactly as if it had played them one after the other.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Learner } from "../agents/learner.js";
+import type { AdamState } from "../nn/optim.js";
+import { CheckpointReader, CheckpointWriter, loadCheckpoint } from "../storage/checkpoint.js";
+import { Rng } from "../util/rng.js";
+import { MetricRow, parseMetricsCsv } from "./metrics.js";
+import { TrajectoryWorkerPool } from "./workers.js";
+
+/** Every learner's optimiser states and exploration flag at the cycle's start. */
+export class CycleStart {
+  private state: Map<string, { adam: AdamState[]; explored: boolean }> | null = null;
+
+  /**
+   * A trajectory starts (before its learners reset): the cycle's first keeps the learners' state,
+   * the others take it back; then every learner's streams are seeded for trajectory `id`.
+   */
+  beginTrajectory(learners: ReadonlyMap<string, Learner>, seed: number, id: number, firstOfCycle: boolean): void {
+    if (firstOfCycle) {
+      this.state = new Map();
+      for (const [key, t] of learners) this.state.set(key, { adam: t.optimisers.map((o) => o.getState()), explored: t.initialExplorationDone });
+    } else if (this.state) {
+      for (const [key, t] of learners) {
+        const s = this.state.get(key)!;
+        t.optimisers.forEach((o, k) => o.setState(s.adam[k]));
+        t.initialExplorationDone = s.explored;
+      }
+    }
+    for (const [key, t] of learners) {
+      for (const [name, rng] of Object.entries(t.playStreams)) rng.setState(Rng.stream(seed, `${key}/${name}/trajectory-${id}`).getState());
+    }
+  }
+
+  saveTo(w: CheckpointWriter): void {
+    if (!this.state) return;
+    w.value("cycle_start/explored", Object.fromEntries([...this.state].map(([k, s]) => [k, s.explored])));
+    for (const [key, st] of this.state) st.adam.forEach((a, k) => w.adam(`cycle_start/${key}/adam${k}`, a));
+  }
+
+  loadFrom(r: CheckpointReader, learners: ReadonlyMap<string, Learner>): void {
+    if (!r.has("cycle_start/explored")) return;
+    const explored = r.value<Record<string, boolean>>("cycle_start/explored");
+    this.state = new Map([...learners].map(([key, t]) => [key, { explored: explored[key], adam: t.optimisers.map((o, k) => r.adamState(`cycle_start/${key}/adam${k}`, o.getState().m.length)) }]));
+  }
+}
+
+export interface WorkerCycle {
+  pool: TrajectoryWorkerPool;
+  workers: number;
+  /** Trajectories of the cycle. */
+  trajectories: number;
+  runDir: string;
+  /** The checkpoint (label) the workers continue from. */
+  checkpoint: string;
+  /** Where their directories go (removed afterwards). */
+  base: string;
+  backend: string;
+  onProgress: (worker: number, m: { index: number; episode: number; episodes: number; stepsPerSecond: number }) => void;
+  stopRequested: () => boolean;
+}
+
+/** Plays a cycle's trajectories on the workers; returns their metric rows in schedule order and the state the last ended in, or null when stopped (nothing kept). */
+export async function playCycleOnWorkers(c: WorkerCycle): Promise<{ rows: MetricRow[]; end: CheckpointReader } | null> {
+  fs.rmSync(c.base, { recursive: true, force: true });
+  const dirs = Array.from({ length: c.trajectories }, (_, i) => path.join(c.base, `trajectory-${i}`));
+  const outcome = await c.pool.run({
+    workers: Math.min(c.workers, c.trajectories),
+    jobs: dirs.map((dir, index) => ({ type: "run", runDir: c.runDir, checkpoint: c.checkpoint, dir, index, last: index === c.trajectories - 1, backend: c.backend })),
+    onProgress: c.onProgress,
+    stopRequested: c.stopRequested,
+  });
+  if (outcome === "stopped") {
+    // nothing of the cycle is kept: a later call plays it again from its start
+    fs.rmSync(c.base, { recursive: true, force: true });
+    return null;
+  }
+  const rows: MetricRow[] = [];
+  for (const dir of dirs) {
+    const file = path.join(dir, "metrics.csv");
+    rows.push(...parseMetricsCsv(fs.readFileSync(file, "utf8"), file));
+  }
+  return { rows, end: loadCheckpoint(path.join(dirs[c.trajectories - 1], "checkpoints", "end")) };
+}

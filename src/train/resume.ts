@@ -1,0 +1,86 @@
+/**
+ * Opening a run directory to continue it (`Experiment.restore`, `lemol train --restore`): the run
+ * is locked before anything of it is read; its manifest gives the config; the checkpoint must have
+ * been made with the same options. A run killed before its first checkpoint is started over.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CheckpointError, CheckpointReader, checkpointExists, loadCheckpoint } from "../storage/checkpoint.js";
+import { ExperimentConfig, OPTIONS, resolveConfig } from "./config.js";
+import { listExperienceFiles, Manifest } from "./run-dir.js";
+import { RunLock } from "./run-lock.js";
+
+/** Options of {@link Experiment.restore}. */
+export interface RestoreOptions {
+  /** Which checkpoint (default `latest`). */
+  checkpoint?: string;
+  /** tfjs backend to force; default automatic. Resume on the backend the run used for identical numbers. */
+  backend?: string;
+  /**
+   * Continue in this directory instead (a parallel worker): the run's state, metrics of its own,
+   * experience files into the run's experience directory; the run directory is not touched.
+   */
+  detached?: string;
+}
+
+/** A checkpoint to continue from. */
+export interface Resumption {
+  reader: CheckpointReader;
+  manifest: Manifest;
+  label: string;
+  detached: boolean;
+}
+
+/** What restoring opens: the config, the lock (not for a detached worker), and the checkpoint (none: start over). */
+export interface OpenedRun {
+  config: ExperimentConfig;
+  lock: RunLock | undefined;
+  resume: Resumption | null;
+}
+
+/** Opens `runDir` to continue it; `print` says when the run is started over. Releases the lock on failure. */
+export function openRun(runDir: string, options: RestoreOptions, print: (line: string) => void): OpenedRun {
+  const root = path.resolve(runDir);
+  const manifestFile = path.join(root, "manifest.json");
+  if (!fs.existsSync(manifestFile)) throw new CheckpointError(`${root} is not a lemol run directory (no manifest.json)`);
+  // detached: a worker continues from the run's checkpoint in a directory of its own, writing
+  // experience files into the run's experience directory
+  const detached = options.detached ? path.resolve(options.detached) : null;
+  // the run is ours before anything of it is read: another process may be writing it
+  const lock = detached ? undefined : RunLock.acquire(root);
+  try {
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+    } catch (err) {
+      throw new CheckpointError(`${manifestFile}: unreadable (${(err as Error).message})`);
+    }
+    if (typeof manifest?.config !== "object" || manifest.config === null) throw new CheckpointError(`${manifestFile}: no config`);
+    const parent = resolveConfig({ ...(manifest.config as unknown as Record<string, unknown>), run_dir: root });
+    const label = options.checkpoint ?? "latest";
+    const dir = path.join(parent.save_dir ?? path.join(root, "checkpoints"), label);
+    if (!detached && options.checkpoint === undefined && !checkpointExists(dir)) {
+      // killed before its first checkpoint: nothing to continue, so the run starts over
+      print(`${root}: no checkpoint yet (the run stopped before its first one); starting it over from the beginning with its recorded options`);
+      fs.rmSync(path.join(root, "metrics.csv"), { force: true });
+      for (const f of listExperienceFiles(path.resolve(parent.lemol_save_path ?? path.join(root, "experience")))) fs.rmSync(f);
+      return { config: parent, lock, resume: null };
+    }
+    const config = detached ? { ...parent, run_dir: detached, save_dir: null, lemol_save_path: path.resolve(parent.lemol_save_path ?? path.join(root, "experience")) } : parent;
+    const reader = loadCheckpoint(dir);
+    const saved = reader.header.config as Record<string, unknown> | undefined;
+    if (!saved) throw new CheckpointError(`${dir}: the checkpoint records no config`);
+    for (const def of OPTIONS) {
+      if (def.name === "run_dir" || !def.implemented || def.execution) continue;
+      if (detached && (def.name === "save_dir" || def.name === "lemol_save_path")) continue;
+      // an option added after the checkpoint was made had its default then
+      const a = def.name in saved ? (saved[def.name] ?? null) : def.default;
+      const b = (parent as unknown as Record<string, unknown>)[def.name] ?? null;
+      if (a !== b) throw new CheckpointError(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`);
+    }
+    return { config, lock, resume: { reader, manifest, label, detached: detached !== null } };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
