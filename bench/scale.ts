@@ -23,7 +23,6 @@ import { WORKER_V8_FLAGS } from "../src/train/workers.js";
 import { expandSweep, loadSweepSpec } from "../src/train/sweep.js";
 import { machine, median, writeResult } from "./common.js";
 
-const REPEATS = 3;
 const SWEEP_REPEATS = 2;
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

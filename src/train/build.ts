@@ -11,7 +11,7 @@ import { chunkPlan } from "../agents/lemol/om-training.js";
 import type { Learner } from "../agents/learner.js";
 import { MADDPGAgentTrainer, MADDPGVariant } from "../agents/maddpg.js";
 import { checkPolicy } from "../agents/policies.js";
-import { PPOAgentTrainer, PPOConfig } from "../agents/ppo.js";
+import { PPOAgentTrainer, PPOConfig } from "../agents/ppo/agent.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import { getScenario } from "../envs/scenarios/index.js";
 import { UAVEnv } from "../envs/uav.js";

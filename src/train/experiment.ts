@@ -26,7 +26,7 @@ import { MultiAgentEnv } from "../envs/env.js";
 import { animationHtml } from "../envs/render.js";
 import type { UAVEnv } from "../envs/uav.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
-import { CheckpointError, CheckpointReader, CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
+import { CheckpointReader, CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
 import { saveNpz } from "../storage/npz.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { Rng } from "../util/rng.js";
@@ -37,6 +37,7 @@ import { loadPolicies, writeBenchmark } from "./evaluate.js";
 import type { ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, TrajectoryInfo } from "./events.js";
 import { ExperimentHooks, resolveHooks } from "./hooks.js";
 import { PlayLoop, StepHooks } from "./loop.js";
+import { readRunState, RunParts, writeRunState } from "./run-state.js";
 import { MetricRow, MetricsLog } from "./metrics.js";
 import { OMPhase } from "./om-phase.js";
 import { CycleStart, playCycleOnWorkers } from "./parallel.js";
@@ -456,33 +457,9 @@ export class Experiment {
    */
   checkpoint(label = "latest", options: { replay?: boolean } = {}): string {
     if (this.inStep) throw new Error("checkpoint() was called in the middle of a step (from an event handler?); call it between steps");
-    const replay = options.replay ?? this.config.checkpoint_replay;
     this.metrics.flush();
     const w = new CheckpointWriter();
-    const n = this.env.n;
-    const state: ExperimentState = {
-      ...this.schedule.state(),
-      trainStep: this.trainStep,
-      episodeStep: this.episodeStep,
-      episodesCompleted: this.episodesCompleted,
-      metricsRows: this.metrics.length,
-      metricsBytes: this.metrics.file ? fs.statSync(this.metrics.file).size : 0,
-      experienceFiles: this.runDir.experienceFiles().map((f) => path.relative(this.runDir.experienceDir, f)),
-      replay,
-    };
-    w.value("experiment", state);
-    this.records.saveTo(w, n);
-    w.array("experiment/current_rewards", Float64Array.from(this.loop.currentRewards));
-    for (let a = 0; a < n; a++) {
-      w.array(`experiment/obs/${a}`, Float64Array.from(this.loop.obs[a]));
-      w.array(`experiment/stored/${a}`, Float64Array.from(this.loop.stored[a]));
-    }
-    w.value("env/state", this.env.saveState());
-    w.rng("env/rng", this.env.rng);
-    w.rng("experiment/om_files_rng", this.omRng);
-    this.omPhase.saveTo(w, this.runDir.experienceDir);
-    for (const [key, t] of this.trainers) t.saveTo(w, `trainer/${key}`, { replay });
-    this.cycleStart.saveTo(w);
+    writeRunState(w, this.parts(), options.replay ?? this.config.checkpoint_replay);
     const where = saveCheckpoint(this.runDir.checkpointsDir, label, { lemol_version: libraryVersion(), config: this.config }, w);
     this.emit("checkpoint", { path: where, episode: this.episodesCompleted });
     return where;
@@ -490,41 +467,23 @@ export class Experiment {
 
   /** Puts back what {@link checkpoint} wrote (called while restoring, on a freshly built experiment). */
   private loadState(r: CheckpointReader, label: string, detached = false): void {
-    const s = r.value<ExperimentState>("experiment");
-    this.schedule.check(s, (what) => new CheckpointError(`${r.where}: ${what}; the checkpoint does not fit this run's options`));
-    const n = this.env.n;
-    this.schedule.load(s);
-    this.loop = this.loopFor(this.opponent);
-    this.loop.trainStep = s.trainStep;
-    this.loop.episodeStep = s.episodeStep;
-    this.loop.episodesCompleted = s.episodesCompleted;
-    if (!detached && this.metrics.length !== s.metricsRows) throw new CheckpointError(`${r.where}: metrics.csv holds ${this.metrics.length} rows at the checkpoint's offset, the checkpoint says ${s.metricsRows}`);
-    this.records.loadFrom(r, n, s.inTrajectory);
-    this.loop.currentRewards.set(r.f64("experiment/current_rewards", n));
-    for (let a = 0; a < n; a++) {
-      this.loop.obs[a].set(r.f64(`experiment/obs/${a}`, this.loop.obs[a].length));
-      this.loop.stored[a].set(r.f64(`experiment/stored/${a}`, this.loop.stored[a].length));
-    }
-    this.env.loadState(r.value("env/state"));
-    r.rng("env/rng", this.env.rng);
-    r.rng("experiment/om_files_rng", this.omRng);
-    let replayRestored = true;
-    for (const [key, t] of this.trainers) replayRestored = t.loadFrom(r, `trainer/${key}`).replay && replayRestored;
-    this.cycleStart.loadFrom(r, this.trainers);
-    this.omPhase.loadFrom(r, this.runDir.experienceDir);
+    const { state, loop, replay } = readRunState(r, this.parts(), (j) => this.loopFor(j), detached);
+    this.loop = loop;
     if (detached) return;
-    // experience files written after the checkpoint belong to steps that will be played again
-    const keep = new Set(s.experienceFiles);
-    for (const f of this.runDir.experienceFiles()) if (!keep.has(path.relative(this.runDir.experienceDir, f))) fs.rmSync(f);
-    const midTrajectory = s.inTrajectory && this.trainStep > 0;
+    const midTrajectory = state.inTrajectory && this.trainStep > 0;
     this.resumed.push({
       at: new Date().toISOString(),
       checkpoint: label,
-      replay: replayRestored,
-      ...(midTrajectory && !replayRestored
+      replay,
+      ...(midTrajectory && !replay
         ? { note: `trajectory ${this.schedule.info!.trajectory} continued from episode ${this.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's` }
         : {}),
     });
+  }
+
+  /** The parts of this experiment its state is made of (run-state.ts). */
+  private parts(): RunParts {
+    return { schedule: this.schedule, loop: this.loop, records: this.records, env: this.env, omRng: this.omRng, omPhase: this.omPhase, trainers: this.trainers, cycleStart: this.cycleStart, runDir: this.runDir, metrics: this.metrics };
   }
 
   // --- the calls a notebook makes (queued one behind another: calls.ts) ---
@@ -696,42 +655,12 @@ export class Experiment {
 
   /** The cycle's trajectories on `workers` processes (parallel.ts), then the state the last ended in. */
   private async playCycleInWorkers_(workers: number): Promise<void> {
-    const T = this.schedule.perCycle;
     const cycle = this.cycle;
-    const first = this.trajectoriesStarted;
     // the workers continue from the cycle's start; it is also where a crashed run resumes
-    const label = "latest";
-    this.checkpoint(label);
-    const base = path.join(this.runDir.root, "workers", `cycle-${cycle}`);
+    this.checkpoint("latest");
     this.workerPool ??= new TrajectoryWorkerPool();
-    const played = await playCycleOnWorkers({
-      pool: this.workerPool,
-      workers,
-      trajectories: T,
-      runDir: this.runDir.root,
-      checkpoint: label,
-      base,
-      backend: this.backend.name,
-      onProgress: (worker, m) => {
-        const opponent = m.index % this.opponents;
-        this.emit("progress", {
-          cycle,
-          repeat: Math.floor(m.index / this.opponents),
-          opponent,
-          trajectory: first + m.index,
-          agents: [],
-          pair: this.schedule.pairName(opponent),
-          episode: m.episode,
-          episodes: m.episodes,
-          trainStep: 0,
-          stepsPerSecond: m.stepsPerSecond,
-          trajectoriesDone: first,
-          trajectoriesTotal: this.totalTrajectories,
-          worker,
-        });
-      },
-      stopRequested: () => this.calls.stopRequested,
-    });
+    const base = path.join(this.runDir.root, "workers", `cycle-${cycle}`);
+    const played = await playCycleOnWorkers({ pool: this.workerPool, workers, schedule: this.schedule, runDir: this.runDir.root, checkpoint: "latest", base, backend: this.backend.name, progress: (e) => this.emit("progress", e), stopRequested: () => this.calls.stopRequested });
     if (!played) {
       // stopped: nothing of the cycle is kept, a later call plays it again from its start
       this.checkStop();
@@ -739,16 +668,15 @@ export class Experiment {
     }
     // metrics in schedule order, then the state the last trajectory ended in
     for (const row of played.rows) this.metrics.add(row);
-    const end = played.end;
-    for (const [key, t] of this.trainers) t.loadFrom(end, `trainer/${key}`);
-    const s = end.value<ExperimentState>("experiment");
+    for (const [key, t] of this.trainers) t.loadFrom(played.end, `trainer/${key}`);
+    const s = played.end.value<ExperimentState>("experiment");
     this.schedule.load(s, true);
     this.loop.trainStep = s.trainStep;
     this.loop.episodesCompleted = s.episodesCompleted;
-    this.env.loadState(end.value("env/state"));
+    this.env.loadState(played.end.value("env/state"));
     this.metrics.flush();
     if (this.cycle !== cycle) this.emit("cycle_end", { cycle, omTrained: false });
-    this.print(`cycle ${cycle + 1}: ${T} trajectories played on ${Math.min(workers, T)} workers`);
+    this.print(`cycle ${cycle + 1}: ${this.schedule.perCycle} trajectories played on ${Math.min(workers, this.schedule.perCycle)} workers`);
     fs.rmSync(base, { recursive: true, force: true });
     this.writeManifest("running");
   }

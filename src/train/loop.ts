@@ -16,6 +16,7 @@
  */
 import type { Learner, LearnerSink, LearnerStats, StepContext, StepEnd, Transition } from "../agents/learner.js";
 import { MOVE_CHOICES } from "../envs/spaces.js";
+import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 
 /** The environment as the loop drives it (MPE's `MultiAgentEnv`, the UAV grid world). */
 export interface LoopEnv {
@@ -114,6 +115,27 @@ export class PlayLoop implements StepContext {
     this.episodesCompleted = 0;
     this.currentRewards.fill(0);
     for (let a = 0; a < this.obs.length; a++) this.obs[a].set(firstObs[a]);
+  }
+
+  /** The loop's state between steps: the episode's rewards so far, the observations, the stored actions (counters go with the experiment's state). */
+  saveTo(w: CheckpointWriter): void {
+    w.array("experiment/current_rewards", Float64Array.from(this.currentRewards));
+    for (let a = 0; a < this.obs.length; a++) {
+      w.array(`experiment/obs/${a}`, Float64Array.from(this.obs[a]));
+      w.array(`experiment/stored/${a}`, Float64Array.from(this.stored[a]));
+    }
+  }
+
+  /** Reads what {@link saveTo} wrote, and takes the counters. */
+  loadFrom(r: CheckpointReader, counters: { trainStep: number; episodeStep: number; episodesCompleted: number }): void {
+    this.trainStep = counters.trainStep;
+    this.episodeStep = counters.episodeStep;
+    this.episodesCompleted = counters.episodesCompleted;
+    this.currentRewards.set(r.f64("experiment/current_rewards", this.currentRewards.length));
+    for (let a = 0; a < this.obs.length; a++) {
+      this.obs[a].set(r.f64(`experiment/obs/${a}`, this.obs[a].length));
+      this.stored[a].set(r.f64(`experiment/stored/${a}`, this.stored[a].length));
+    }
   }
 
   /** One environment step with every learner, then their updates (see the file's comment). */

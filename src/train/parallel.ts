@@ -18,7 +18,9 @@ import type { AdamState } from "../nn/optim.js";
 import { CheckpointReader, CheckpointWriter, loadCheckpoint } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
 import { MetricRow, parseMetricsCsv } from "./metrics.js";
-import { TrajectoryWorkerPool } from "./workers.js";
+import type { ExperimentEventMap } from "./events.js";
+import type { Schedule } from "./schedule.js";
+import type { TrajectoryWorkerPool } from "./workers.js";
 
 /** Every learner's optimiser states and exploration flag at the cycle's start. */
 export class CycleStart {
@@ -60,30 +62,51 @@ export class CycleStart {
 export interface WorkerCycle {
   pool: TrajectoryWorkerPool;
   workers: number;
-  /** Trajectories of the cycle. */
-  trajectories: number;
+  /** The schedule, at the start of the cycle. */
+  schedule: Schedule;
   runDir: string;
   /** The checkpoint (label) the workers continue from. */
   checkpoint: string;
-  /** Where their directories go (removed afterwards). */
+  /** Where their directories go (removed when stopped; the caller removes them after adopting the state). */
   base: string;
   backend: string;
-  onProgress: (worker: number, m: { index: number; episode: number; episodes: number; stepsPerSecond: number }) => void;
+  /** A worker's progress, as the experiment's progress event. */
+  progress: (e: ExperimentEventMap["progress"]) => void;
   stopRequested: () => boolean;
 }
 
 /** Plays a cycle's trajectories on the workers; returns their metric rows in schedule order and the state the last ended in, or null when stopped (nothing kept). */
 export async function playCycleOnWorkers(c: WorkerCycle): Promise<{ rows: MetricRow[]; end: CheckpointReader } | null> {
+  const s = c.schedule;
+  const T = s.perCycle;
+  const opponents = s.shape.opponents;
+  const first = s.trajectoriesStarted;
   fs.rmSync(c.base, { recursive: true, force: true });
-  const dirs = Array.from({ length: c.trajectories }, (_, i) => path.join(c.base, `trajectory-${i}`));
+  const dirs = Array.from({ length: T }, (_, i) => path.join(c.base, `trajectory-${i}`));
   const outcome = await c.pool.run({
-    workers: Math.min(c.workers, c.trajectories),
-    jobs: dirs.map((dir, index) => ({ type: "run", runDir: c.runDir, checkpoint: c.checkpoint, dir, index, last: index === c.trajectories - 1, backend: c.backend })),
-    onProgress: c.onProgress,
+    workers: Math.min(c.workers, T),
+    jobs: dirs.map((dir, index) => ({ type: "run", runDir: c.runDir, checkpoint: c.checkpoint, dir, index, last: index === T - 1, backend: c.backend })),
+    onProgress: (worker, m) => {
+      const opponent = m.index % opponents;
+      c.progress({
+        cycle: s.cycle,
+        repeat: Math.floor(m.index / opponents),
+        opponent,
+        trajectory: first + m.index,
+        agents: [],
+        pair: s.pairName(opponent),
+        episode: m.episode,
+        episodes: m.episodes,
+        trainStep: 0,
+        stepsPerSecond: m.stepsPerSecond,
+        trajectoriesDone: first,
+        trajectoriesTotal: s.totalTrajectories,
+        worker,
+      });
+    },
     stopRequested: c.stopRequested,
   });
   if (outcome === "stopped") {
-    // nothing of the cycle is kept: a later call plays it again from its start
     fs.rmSync(c.base, { recursive: true, force: true });
     return null;
   }
@@ -92,5 +115,5 @@ export async function playCycleOnWorkers(c: WorkerCycle): Promise<{ rows: Metric
     const file = path.join(dir, "metrics.csv");
     rows.push(...parseMetricsCsv(fs.readFileSync(file, "utf8"), file));
   }
-  return { rows, end: loadCheckpoint(path.join(dirs[c.trajectories - 1], "checkpoints", "end")) };
+  return { rows, end: loadCheckpoint(path.join(dirs[T - 1], "checkpoints", "end")) };
 }

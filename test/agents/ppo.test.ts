@@ -18,7 +18,7 @@ import {
   PPOAgentTrainer,
   PPOConfig,
   PPOStats,
-} from "../../src/agents/ppo.js";
+} from "../../src/agents/ppo/agent.js";
 import { TanhMLP } from "../../src/nn/tanh-mlp.js";
 import { CheckpointWriter, loadCheckpoint, saveCheckpoint } from "../../src/storage/checkpoint.js";
 import { Rng } from "../../src/util/rng.js";

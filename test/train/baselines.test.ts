@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { describe, it } from "node:test";
-import { PPOAgentTrainer } from "../../src/agents/ppo.js";
+import { PPOAgentTrainer } from "../../src/agents/ppo/agent.js";
 import { UAVEnv } from "../../src/envs/uav.js";
 import { ConfigError, resolveConfig } from "../../src/train/config.js";
 import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";

@@ -29,7 +29,10 @@ import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoin
 import { ExperienceRecorder } from "../../storage/experience.js";
 import type { NdArray } from "../../storage/npz.js";
 import { InEpisodeState, OpponentModel, Revision } from "./opponent-model.js";
+import { argmax, InPlayScore, InPlayWindow } from "./in-play.js";
 import type { TripletOptions } from "./triplet.js";
+
+export { argmax, xentHead, xentInit, type InPlayWindow } from "./in-play.js";
 
 export interface LeMOLOptions {
   /** Slow LSTM units (`--lstm_hidden_dim`). */
@@ -75,19 +78,6 @@ export interface LeMOLTrainerOptions extends TrainerOptions {
   lemol: LeMOLOptions;
 }
 
-/** One in-play tracking window (lemol-spec §5.1, §5.2). */
-export interface InPlayWindow {
-  /** Mean of 1[argmax a_opp = argmax m]. */
-  accuracy: number;
-  /** Mean proper cross-entropy −Σ a_opp·log m. */
-  crossEntropy: number;
-  /** Mean of the original's "xent" (per revision; kept for comparison with the original's curves). */
-  xentOriginal: number;
-  count: number;
-}
-
-const LOG_FLOOR = 1e-10;
-
 export class LeMOLAgentTrainer extends ActorCriticTrainer {
   override readonly targetNeedsOpponent = true;
   override readonly actsLast = true;
@@ -126,10 +116,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   /** Room for the learned initial state, when the fully decentralised update needs it. */
   private readonly initialLF: { h: Float64Array; c: Float64Array };
   private readonly oracleRng: Rng;
-  private accSum = 0;
-  private ceSum = 0;
-  private xentSum = 0;
-  private tracked = 0;
+  /** The in-play accuracy window under way (lemol-spec §5.1). */
+  private readonly inPlay: InPlayScore;
 
   constructor(opts: LeMOLTrainerOptions) {
     const opp = 1 - opts.agentIndex;
@@ -175,6 +163,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.prediction = new Float64Array(this.oppActionSize);
     this.lastOpponentAction = new Float64Array(this.oppActionSize);
     this.recorder = new ExperienceRecorder(this.obsSize, this.pd.actionSize, this.oppActionSize);
+    this.inPlay = new InPlayScore(this.oppActionSize, opts.lemol.revision);
     this.resetPlayState();
   }
 
@@ -374,24 +363,12 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
 
   /** While tracking, scores the prediction m against the opponent's executed action. */
   score(m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
-    if (!this.tracking) return;
-    const P = this.oppActionSize;
-    this.accSum += argmax(oppAction, P) === argmax(m, P) ? 1 : 0;
-    let ce = 0;
-    for (let k = 0; k < P; k++) ce -= oppAction[k] * Math.log(Math.max(m[k], LOG_FLOOR));
-    this.ceSum += ce;
-    this.xentSum += this.options.revision === "init" ? xentInit(oppAction, m, P) : xentHead(oppAction, m, P);
-    this.tracked++;
+    if (this.tracking) this.inPlay.score(m, oppAction);
   }
 
   /** The tracking window since the last call (null if empty), then a fresh window. */
   takeInPlayWindow(): InPlayWindow | null {
-    if (this.tracked === 0) return null;
-    const n = this.tracked;
-    const w = { accuracy: this.accSum / n, crossEntropy: this.ceSum / n, xentOriginal: this.xentSum / n, count: n };
-    this.accSum = this.ceSum = this.xentSum = 0;
-    this.tracked = 0;
-    return w;
+    return this.inPlay.take();
   }
 
   targetAction(obsNext: tf.Tensor2D, noise: tf.Tensor2D, opponentTarget: tf.Tensor2D | null): tf.Tensor2D {
@@ -478,10 +455,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     w.value(`${prefix}/play/flags`, {
       useInitialState: this.useInitialState,
       tracking: this.tracking,
-      accSum: this.accSum,
-      ceSum: this.ceSum,
-      xentSum: this.xentSum,
-      tracked: this.tracked,
+      ...this.inPlay.sums(),
       postExplorationSteps: this.postExplorationSteps,
       periodEvents: this.periodEvents,
       recordingPeriods: this.recordingPeriods,
@@ -514,10 +488,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.recorder.loadFrom(r, `${prefix}/experience`);
     this.useInitialState = f.useInitialState;
     this.tracking = f.tracking;
-    this.accSum = f.accSum;
-    this.ceSum = f.ceSum;
-    this.xentSum = f.xentSum;
-    this.tracked = f.tracked;
+    this.inPlay.setSums(f);
     r.rng(`${prefix}/rng/oracle`, this.oracleRng);
     if (this.inEpisode) {
       const U = this.inEpisode.h.length;
@@ -574,36 +545,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   }
 }
 
-/** First index of the maximum (numpy's argmax). */
-export function argmax(x: ArrayLike<number>, n: number): number {
-  let best = 0;
-  for (let k = 1; k < n; k++) if (x[k] > x[best]) best = k;
-  return best;
-}
 
 function oneHotInPlace(m: Float64Array, n: number): void {
   const b = argmax(m, n);
   for (let k = 0; k < n; k++) m[k] = k === b ? 1 : 0;
-}
-
-/** The original's HEAD "xent": Σ a·log(softmax(m) + 1e-10), softmax applied to probabilities again. */
-export function xentHead(a: ArrayLike<number>, m: ArrayLike<number>, n: number): number {
-  let max = -Infinity;
-  for (let k = 0; k < n; k++) if (m[k] > max) max = m[k];
-  let z = 0;
-  for (let k = 0; k < n; k++) z += Math.exp(m[k] - max);
-  let x = 0;
-  for (let k = 0; k < n; k++) x += a[k] * Math.log(Math.exp(m[k] - max) / z + LOG_FLOOR);
-  return x;
-}
-
-/** The original's INIT "xent", with its broken softmax `(x − max) / Σ(x − max)` (lemol-spec §5.2). */
-export function xentInit(a: ArrayLike<number>, m: ArrayLike<number>, n: number): number {
-  let max = -Infinity;
-  for (let k = 0; k < n; k++) if (m[k] > max) max = m[k];
-  let z = 0;
-  for (let k = 0; k < n; k++) z += m[k] - max;
-  let x = 0;
-  for (let k = 0; k < n; k++) x += a[k] * Math.log((m[k] - max) / z + LOG_FLOOR);
-  return x;
 }

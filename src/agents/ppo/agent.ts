@@ -40,15 +40,20 @@
  * - The reported KL is that of the final policy; piLoss and vLoss are the losses before the update
  *   (Spinning Up's LossPi / LossV).
  */
-import { tf } from "../nn/backend.js";
-import { uniqueSuffix } from "../nn/mlp.js";
-import { Adam } from "../nn/optim.js";
-import { PlainTanhMLP, TanhMLP } from "../nn/tanh-mlp.js";
-import { CheckpointError, CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
-import { ReplayBuffer } from "../storage/replay.js";
-import type { NdArray } from "../storage/npz.js";
-import type { Learner, LearnerStats, StepContext, StepEnd, Transition } from "./learner.js";
-import { Rng } from "../util/rng.js";
+import { tf } from "../../nn/backend.js";
+import { uniqueSuffix } from "../../nn/mlp.js";
+import { Adam } from "../../nn/optim.js";
+import { PlainTanhMLP, TanhMLP } from "../../nn/tanh-mlp.js";
+import { CheckpointError, CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
+import type { NdArray } from "../../storage/npz.js";
+import { ReplayBuffer } from "../../storage/replay.js";
+import { Rng } from "../../util/rng.js";
+import type { Learner, LearnerStats, StepContext, StepEnd, Transition } from "../learner.js";
+import { normaliseInto, PPOBuffer } from "./buffer.js";
+import { categoricalLogp, categoricalLogpBackward, clippedSurrogate, gaussianLogp, gaussianLogpBackward, HALF_LOG_2PI } from "./losses.js";
+
+export { discountedCumsum, finishPathInto, gaeAdvantages, normaliseInto, PPOBuffer } from "./buffer.js";
+export { categoricalLogp, categoricalLogpBackward, clippedSurrogate, gaussianLogp, gaussianLogpBackward } from "./losses.js";
 
 /** Hyperparameters, named after the original's command-line flags. */
 export interface PPOConfig {
@@ -99,7 +104,6 @@ export const PPO_DEFAULTS: Readonly<PPOConfig> = {
 /** Initial value of every log σ of the Gaussian policy. */
 export const LOG_STD_INIT = -0.5;
 
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** What one update returns. */
 export interface PPOStats extends LearnerStats {
@@ -132,199 +136,6 @@ export interface PPOTrainerOptions {
   /** `--verbose_ppo`: an update that stops early on the KL says so (its stats carry the line). */
   verbose?: boolean;
 }
-
-// --- pure functions: returns and advantages ---
-
-/** y_t = Σ_{k≥t} discount^{k−t} x_k (Spinning Up's `discount_cumsum`). */
-export function discountedCumsum(x: ArrayLike<number>, discount: number, out = new Float64Array(x.length)): Float64Array {
-  let acc = 0;
-  for (let t = x.length - 1; t >= 0; t--) {
-    acc = x[t] + discount * acc;
-    out[t] = acc;
-  }
-  return out;
-}
-
-/**
- * GAE-λ advantages and γ reward-to-go of the path `[start, end)` of `rew`/`val`, written into
- * `adv`/`ret` at the same indices (allocation-free). `lastVal` is the value after the path's last
- * step: 0 after a true terminal state, V(o_end) when the path was cut (time limit, full buffer).
- *
- *   δ_t = r_t + γ·V_{t+1} − V_t  (V_end = lastVal),   A_t = Σ_k (γλ)^k δ_{t+k},
- *   R_t = Σ_k γ^k r_{t+k} + γ^{end−t}·lastVal.
- */
-export function finishPathInto(
-  rew: ArrayLike<number>,
-  val: ArrayLike<number>,
-  start: number,
-  end: number,
-  lastVal: number,
-  gamma: number,
-  lambda: number,
-  adv: Float64Array,
-  ret: Float64Array,
-): void {
-  let gae = 0;
-  let R = lastVal;
-  let nextV = lastVal;
-  for (let t = end - 1; t >= start; t--) {
-    const delta = rew[t] + gamma * nextV - val[t];
-    gae = delta + gamma * lambda * gae;
-    adv[t] = gae;
-    R = rew[t] + gamma * R;
-    ret[t] = R;
-    nextV = val[t];
-  }
-}
-
-/** {@link finishPathInto} over a whole path, returning new arrays. */
-export function gaeAdvantages(rew: ArrayLike<number>, val: ArrayLike<number>, lastVal: number, gamma: number, lambda: number): { adv: Float64Array; ret: Float64Array } {
-  if (rew.length !== val.length) throw new RangeError(`gae: ${rew.length} rewards but ${val.length} values`);
-  const adv = new Float64Array(rew.length);
-  const ret = new Float64Array(rew.length);
-  finishPathInto(rew, val, 0, rew.length, lastVal, gamma, lambda, adv, ret);
-  return { adv, ret };
-}
-
-/** Normalises `x[0..n)` to mean 0 and (population) std 1 into `out`; a constant x gives zeros. */
-export function normaliseInto(x: ArrayLike<number>, n: number, out: Float64Array): void {
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i];
-  mean /= n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (x[i] - mean) ** 2;
-  const std = Math.sqrt(v / n);
-  for (let i = 0; i < n; i++) out[i] = (x[i] - mean) / (std + 1e-8);
-}
-
-// --- pure functions: the clipped objective ---
-
-/**
- * PPO's clipped surrogate over `n` samples: loss = −mean(min(r·A, clip(r, 1 − ε, 1 + ε)·A)) with
- * r = exp(logp − logpOld), and the approximate KL mean(logpOld − logp). When `dLogp` is given, it
- * receives d(loss)/d(logp): −r·A/n where the unclipped term is the minimum, 0 where the clipped
- * one is (r·A > (1 ± ε)·A: r > 1 + ε with A > 0, r < 1 − ε with A < 0). `clipFrac` is the
- * fraction of samples whose gradient is cut.
- */
-export function clippedSurrogate(
-  logp: ArrayLike<number>,
-  logpOld: ArrayLike<number>,
-  adv: ArrayLike<number>,
-  clipRatio: number,
-  dLogp?: Float64Array,
-  n = logp.length,
-): { loss: number; kl: number; clipFrac: number } {
-  let sum = 0;
-  let kl = 0;
-  let clipped = 0;
-  for (let i = 0; i < n; i++) {
-    const d = logp[i] - logpOld[i];
-    const r = Math.exp(d);
-    const A = adv[i];
-    const unclipped = r * A;
-    const bound = (A >= 0 ? 1 + clipRatio : 1 - clipRatio) * A; // clip(r)·A when the clip binds
-    const active = unclipped <= bound;
-    sum += active ? unclipped : bound;
-    if (!active) clipped++;
-    if (dLogp) dLogp[i] = active ? -unclipped / n : 0;
-    kl -= d;
-  }
-  return { loss: -sum / n, kl: kl / n, clipFrac: clipped / n };
-}
-
-// --- log-probabilities and their backward passes (tf; call inside tf.tidy) ---
-
-/** log N(z | μ, diag σ²) per row, σ = exp(logStd): Σ_j −½((z−μ)/σ)² − log σ_j − ½ log 2π. */
-export function gaussianLogp(mu: tf.Tensor2D, logStd: tf.Tensor1D, z: tf.Tensor2D): tf.Tensor1D {
-  const e = tf.div(tf.sub(z, mu), tf.exp(logStd));
-  return tf.sub(tf.mul(tf.sum(tf.square(e), 1), -0.5), tf.add(tf.sum(logStd), mu.shape[1] * HALF_LOG_2PI)) as tf.Tensor1D;
-}
-
-/** d(loss)/dμ = g·(z − μ)/σ², d(loss)/d log σ = Σ_rows g·(((z − μ)/σ)² − 1), for g = d(loss)/d(logp). */
-export function gaussianLogpBackward(mu: tf.Tensor2D, logStd: tf.Tensor1D, z: tf.Tensor2D, dLogp: tf.Tensor1D): { dMu: tf.Tensor2D; dLogStd: tf.Tensor1D } {
-  const std = tf.exp(logStd);
-  const e = tf.div(tf.sub(z, mu), std);
-  const g = tf.reshape(dLogp, [-1, 1]);
-  return {
-    dMu: tf.mul(g, tf.div(e, std)) as tf.Tensor2D,
-    dLogStd: tf.sum(tf.mul(g, tf.sub(tf.square(e), 1)), 0) as tf.Tensor1D,
-  };
-}
-
-/** log softmax(logits)_k per row for one-hot rows k. */
-export function categoricalLogp(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor1D {
-  return tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1) as tf.Tensor1D;
-}
-
-/** d(loss)/d(logits) = g·(oneHot − softmax(logits)), for g = d(loss)/d(logp). */
-export function categoricalLogpBackward(logits: tf.Tensor2D, oneHot: tf.Tensor2D, dLogp: tf.Tensor1D): tf.Tensor2D {
-  return tf.mul(tf.reshape(dLogp, [-1, 1]), tf.sub(oneHot, tf.softmax(logits))) as tf.Tensor2D;
-}
-
-// --- the on-policy buffer ---
-
-/**
- * The steps of one update, in order: observation, the action *sample* (z for the Gaussian policy,
- * the category k for the categorical one), reward, V(o), log π(sample | o), and, once its path is
- * finished, the advantage and reward-to-go. Paths are `[pathStart, ptr)`.
- */
-export class PPOBuffer {
-  readonly capacity: number;
-  readonly obsSize: number;
-  readonly sampleSize: number;
-  readonly obs: Float32Array;
-  readonly sample: Float32Array;
-  readonly rew: Float64Array;
-  readonly val: Float64Array;
-  readonly logp: Float64Array;
-  readonly adv: Float64Array;
-  readonly ret: Float64Array;
-  /** Steps stored. */
-  ptr = 0;
-  /** First step of the path in progress. */
-  pathStart = 0;
-
-  constructor(capacity: number, obsSize: number, sampleSize: number) {
-    this.capacity = capacity;
-    this.obsSize = obsSize;
-    this.sampleSize = sampleSize;
-    this.obs = new Float32Array(capacity * obsSize);
-    this.sample = new Float32Array(capacity * sampleSize);
-    this.rew = new Float64Array(capacity);
-    this.val = new Float64Array(capacity);
-    this.logp = new Float64Array(capacity);
-    this.adv = new Float64Array(capacity);
-    this.ret = new Float64Array(capacity);
-  }
-
-  get full(): boolean {
-    return this.ptr >= this.capacity;
-  }
-
-  store(obs: ArrayLike<number>, sample: ArrayLike<number>, rew: number, val: number, logp: number): void {
-    if (this.full) throw new RangeError("PPO buffer is full");
-    const i = this.ptr;
-    for (let k = 0; k < this.obsSize; k++) this.obs[i * this.obsSize + k] = obs[k];
-    for (let k = 0; k < this.sampleSize; k++) this.sample[i * this.sampleSize + k] = sample[k];
-    this.rew[i] = rew;
-    this.val[i] = val;
-    this.logp[i] = logp;
-    this.ptr++;
-  }
-
-  /** Ends the path in progress (no-op when it is empty). */
-  finishPath(lastVal: number, gamma: number, lambda: number): void {
-    if (this.ptr > this.pathStart) finishPathInto(this.rew, this.val, this.pathStart, this.ptr, lastVal, gamma, lambda, this.adv, this.ret);
-    this.pathStart = this.ptr;
-  }
-
-  clear(): void {
-    this.ptr = 0;
-    this.pathStart = 0;
-  }
-}
-
-// --- the trainer ---
 
 export class PPOAgentTrainer implements Learner {
   readonly name: string;
