@@ -11,10 +11,19 @@ import { machine, median, rates, writeResult } from "./common.js";
 
 /** env.step/s of the original Python MPE (shared/reference/mpe-python-speed.md, run of 13:12; push discrete from 13:08). */
 const PYTHON_STEPS_PER_S: Record<string, number> = {
-  "simple/discrete": 60384, "simple_adversary/discrete": 16080, "simple_crypto/discrete": 24743,
-  "simple_push/discrete": 21119, "simple_reference/discrete": 22972, "simple_speaker_listener/discrete": 37236,
-  "simple_spread/discrete": 5598, "simple_tag/discrete": 4382, "simple_world_comm/discrete": 1161,
-  "simple/continuous": 61696, "simple_push/continuous": 21915, "simple_tag/continuous": 4434, "simple_spread/continuous": 5657,
+  "simple/discrete": 60384,
+  "simple_adversary/discrete": 16080,
+  "simple_crypto/discrete": 24743,
+  "simple_push/discrete": 21119,
+  "simple_reference/discrete": 22972,
+  "simple_speaker_listener/discrete": 37236,
+  "simple_spread/discrete": 5598,
+  "simple_tag/discrete": 4382,
+  "simple_world_comm/discrete": 1161,
+  "simple/continuous": 61696,
+  "simple_push/continuous": 21915,
+  "simple_tag/continuous": 4434,
+  "simple_spread/continuous": 5657,
 };
 
 let gcCount = 0;
@@ -56,8 +65,12 @@ function single(name: ScenarioName, continuous: boolean): Row {
   const key = `${name}/${continuous ? "continuous" : "discrete"}`;
   const py = PYTHON_STEPS_PER_S[key];
   return {
-    scenario: name, actions: continuous ? "continuous" : "discrete", mode: "single", n_envs: 1,
-    steps_per_s: Math.round(r), agent_steps_per_s: Math.round(r * env.n),
+    scenario: name,
+    actions: continuous ? "continuous" : "discrete",
+    mode: "single",
+    n_envs: 1,
+    steps_per_s: Math.round(r),
+    agent_steps_per_s: Math.round(r * env.n),
     ...(py ? { python_steps_per_s: py, speedup_vs_python: Math.round((r / py) * 10) / 10 } : {}),
     gc_during_timed_steps: gcCount - gc0,
   };
@@ -69,7 +82,8 @@ function vectorised(name: ScenarioName, nEnvs: number): Row {
   const rng = new Rng(2);
   const pool = Array.from({ length: 8 }, () => {
     const flat = new Float64Array(nEnvs * vec.actionTotal);
-    for (let e = 0; e < nEnvs; e++) for (let a = 0; a < vec.nAgents; a++) randomAction(one.actionSpaces[a], one.actionMode, rng, flat, e * vec.actionTotal + vec.actionOffsets[a], "prob");
+    for (let e = 0; e < nEnvs; e++)
+      for (let a = 0; a < vec.nAgents; a++) randomAction(one.actionSpaces[a], one.actionMode, rng, flat, e * vec.actionTotal + vec.actionOffsets[a], "prob");
     return flat;
   });
   const calls = 400;
@@ -80,8 +94,13 @@ function vectorised(name: ScenarioName, nEnvs: number): Row {
   const gc0 = gcCount;
   const r = median(rates(run, calls * nEnvs));
   return {
-    scenario: name, actions: "discrete", mode: "vectorised", n_envs: nEnvs,
-    steps_per_s: Math.round(r), agent_steps_per_s: Math.round(r * vec.nAgents), gc_during_timed_steps: gcCount - gc0,
+    scenario: name,
+    actions: "discrete",
+    mode: "vectorised",
+    n_envs: nEnvs,
+    steps_per_s: Math.round(r),
+    agent_steps_per_s: Math.round(r * vec.nAgents),
+    gc_during_timed_steps: gcCount - gc0,
   };
 }
 
@@ -98,13 +117,15 @@ export async function benchEnv(): Promise<string> {
   for (const r of rows) {
     console.log(
       `${r.scenario.padEnd(24)} ${r.actions.padEnd(10)} ${r.mode.padEnd(10)} n=${String(r.n_envs).padEnd(5)} ${String(r.steps_per_s).padStart(10)} steps/s ${String(r.agent_steps_per_s).padStart(10)} agent-steps/s` +
-        (r.speedup_vs_python ? `  ${r.speedup_vs_python}x python` : "") + `  gc=${r.gc_during_timed_steps}`,
+        (r.speedup_vs_python ? `  ${r.speedup_vs_python}x python` : "") +
+        `  gc=${r.gc_during_timed_steps}`,
     );
   }
   return writeResult("env", {
     machine: machine(),
     node: process.version,
-    method: "median of 5 timed runs after a warm-up run; random softmax-of-normal actions drawn before timing; single: 400k steps per run (world_comm 100k); vectorised: 400 calls x n_envs",
+    method:
+      "median of 5 timed runs after a warm-up run; random softmax-of-normal actions drawn before timing; single: 400k steps per run (world_comm 100k); vectorised: 400 calls x n_envs",
     targets: { single_vs_python: ">= 20x on every scenario", vectorised_simple_push_agent_steps_per_s: ">= 2,000,000 on one core" },
     rows,
   });

@@ -79,7 +79,11 @@ export function summariseLearning(runs: readonly LearningRun[], blockEpisodes: n
   const lines = table.map(
     (t) =>
       `${t.scenario.padEnd(24)} ${t.policy.padEnd(8)} ${t.bootstrap_time_limit ? "bootstrap" : "terminal "}  start ${t.start.toFixed(1).padStart(8)}  last 1k ${t.last_1000.map((x) => x.toFixed(1)).join(" / ")}  ` +
-      `max decline ${Math.max(...t.decline_from_best).toFixed(1)} (spread ${t.seed_spread.toFixed(1)})  ${t.improves_on_every_seed ? "improves" : "does NOT improve on every seed"} (${Object.entries(t.side_gain).map(([k, v]) => `${k} +${v.map((x) => x.toFixed(1)).join("/")}`).join(", ")})`,
+      `max decline ${Math.max(...t.decline_from_best).toFixed(1)} (spread ${t.seed_spread.toFixed(1)})  ${t.improves_on_every_seed ? "improves" : "does NOT improve on every seed"} (${Object.entries(
+        t.side_gain,
+      )
+        .map(([k, v]) => `${k} +${v.map((x) => x.toFixed(1)).join("/")}`)
+        .join(", ")})`,
   );
   return { table, lines };
 }

@@ -58,7 +58,12 @@ const BLOCK = 500;
 
 function envList(name: string, fallback: string[]): string[] {
   const v = process.env[name];
-  return v ? v.split(",").map((s) => s.trim()).filter(Boolean) : fallback;
+  return v
+    ? v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fallback;
 }
 
 /** The configurations: scenario × policy pair × time-limit storage. */
@@ -69,7 +74,8 @@ function configurations(scenarios: string[]): Record<string, unknown>[] {
     if (adversaries === undefined) throw new Error(`unknown scenario ${scenario}; known: ${Object.keys(SCENARIOS).join(", ")}`);
     const policies = adversaries > 0 ? ["maddpg", "mmmaddpg"] : ["maddpg"];
     for (const policy of policies) {
-      for (const bootstrap of [false, true]) out.push({ scenario, num_adversaries: adversaries, good_policy: policy, bad_policy: policy, bootstrap_time_limit: bootstrap });
+      for (const bootstrap of [false, true])
+        out.push({ scenario, num_adversaries: adversaries, good_policy: policy, bad_policy: policy, bootstrap_time_limit: bootstrap });
     }
   }
   return out;
@@ -95,8 +101,13 @@ function perEpisode(log: MetricsLog, metric: string, agents: string[], episodes:
 function blockMeans(xs: readonly number[]): (number | null)[] {
   const out: (number | null)[] = [];
   for (let b = 0; b + BLOCK <= xs.length; b += BLOCK) {
-    let s = 0, n = 0;
-    for (let i = b; i < b + BLOCK; i++) if (Number.isFinite(xs[i])) (s += xs[i]), n++;
+    let s = 0;
+    let n = 0;
+    for (let i = b; i < b + BLOCK; i++) {
+      if (!Number.isFinite(xs[i])) continue;
+      s += xs[i];
+      n++;
+    }
     out.push(n ? round(s / n) : null);
   }
   return out;
@@ -121,7 +132,19 @@ async function evaluateSides(runDir: string, cfg: Record<string, unknown>): Prom
   const match = async (load: Record<string, string>) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-eval-"));
     const exp = await Experiment.create(
-      { scenario: cfg.scenario as string, num_adversaries: cfg.num_adversaries as number, bad_policy: cfg.bad_policy as string, good_policy: cfg.good_policy as string, num_episodes: EVAL_EPISODES, traj_per_iter: 1, save_rate: EVAL_EPISODES, seed: 1000 + (cfg.seed as number), test: true, ...load, run_dir: path.join(dir, "run") },
+      {
+        scenario: cfg.scenario as string,
+        num_adversaries: cfg.num_adversaries as number,
+        bad_policy: cfg.bad_policy as string,
+        good_policy: cfg.good_policy as string,
+        num_episodes: EVAL_EPISODES,
+        traj_per_iter: 1,
+        save_rate: EVAL_EPISODES,
+        seed: 1000 + (cfg.seed as number),
+        test: true,
+        ...load,
+        run_dir: path.join(dir, "run"),
+      },
       { print: null },
     );
     await exp.run();
@@ -142,7 +165,10 @@ async function evaluateSides(runDir: string, cfg: Record<string, unknown>): Prom
 /** Every finished run under `results`, as the JSON records it. */
 async function collectRuns(results: string, episodes: number): Promise<LearningRun[]> {
   const runs: LearningRun[] = [];
-  for (const dir of fs.readdirSync(results).filter((d) => /^r\d{3}-s\d+$/.test(d)).sort()) {
+  for (const dir of fs
+    .readdirSync(results)
+    .filter((d) => /^r\d{3}-s\d+$/.test(d))
+    .sort()) {
     const manifest = JSON.parse(fs.readFileSync(path.join(results, dir, "manifest.json"), "utf8")) as { status: string; config: Record<string, unknown> };
     if (manifest.status !== "finished") continue;
     const cfg = manifest.config;
@@ -160,7 +186,9 @@ async function collectRuns(results: string, episodes: number): Promise<LearningR
       summed_reward_blocks: blockMeans(summed) as number[],
       agent_reward_blocks: rewards.map(blockMeans) as number[][],
       q_loss_blocks: qLoss.map(blockMeans),
-      ...(agents.some((a) => a.includes("-bad_")) && agents.some((a) => a.includes("-good_")) ? { evaluation: await evaluateSides(path.join(results, dir), cfg) } : {}),
+      ...(agents.some((a) => a.includes("-bad_")) && agents.some((a) => a.includes("-good_"))
+        ? { evaluation: await evaluateSides(path.join(results, dir), cfg) }
+        : {}),
     });
   }
   return runs;

@@ -41,7 +41,19 @@ const WORKLOADS: { name: string; about: string; repeats: number; options: Experi
     name: "cheap_updates",
     about: "batch 64, an update every 5 steps, 2,500-episode trajectories, 1 cycle x 4 trajectories",
     repeats: 2,
-    options: { num_episodes: 2500, batch_size: 64, agent_update_freq: 5, n_opp_cycles: 1, traj_per_iter: 4, save_rate: 100, om_training_iters: 0, num_units: 64, lstm_hidden_dim: 32, parallel_trajectories: true, seed: 3 },
+    options: {
+      num_episodes: 2500,
+      batch_size: 64,
+      agent_update_freq: 5,
+      n_opp_cycles: 1,
+      traj_per_iter: 4,
+      save_rate: 100,
+      om_training_iters: 0,
+      num_units: 64,
+      lstm_hidden_dim: 32,
+      parallel_trajectories: true,
+      seed: 3,
+    },
   },
 ];
 
@@ -65,7 +77,9 @@ async function timeRun(options: ExperimentOptions, workers: number): Promise<num
 function probe(options: ExperimentOptions): Promise<number> {
   const one = { ...options, n_opp_cycles: 1, traj_per_iter: 1 };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...WORKER_V8_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), "--probe", JSON.stringify(one)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...WORKER_V8_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), "--probe", JSON.stringify(one)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("exit", (code) => (code === 0 ? resolve(Number(out.trim().split("\n").pop())) : reject(new Error(`probe exited with ${code}`))));
@@ -81,8 +95,15 @@ async function machineCeiling(options: ExperimentOptions, repeats: number): Prom
     together.push((a + b) / 2);
   }
   const efficiency = median(alone) / median(together);
-  console.log(`  one trajectory alone ${median(alone).toFixed(1)} s, two processes at once ${median(together).toFixed(1)} s each: ceiling ${(2 * efficiency).toFixed(2)}x`);
-  return { alone_s: alone.map((x) => +x.toFixed(2)), two_at_once_s: together.map((x) => +x.toFixed(2)), efficiency: +efficiency.toFixed(3), ceiling_speedup: +(2 * efficiency).toFixed(2) };
+  console.log(
+    `  one trajectory alone ${median(alone).toFixed(1)} s, two processes at once ${median(together).toFixed(1)} s each: ceiling ${(2 * efficiency).toFixed(2)}x`,
+  );
+  return {
+    alone_s: alone.map((x) => +x.toFixed(2)),
+    two_at_once_s: together.map((x) => +x.toFixed(2)),
+    efficiency: +efficiency.toFixed(3),
+    ceiling_speedup: +(2 * efficiency).toFixed(2),
+  };
 }
 
 if (process.argv[2] === "--probe") {
@@ -115,7 +136,11 @@ async function benchWorkload(w: (typeof WORKLOADS)[number]): Promise<object> {
     config: w.options,
     trajectories,
     seconds: { workers_1: +one.toFixed(2), workers_2: +two.toFixed(2) },
-    repetitions: { workers_1: ones.map((x) => +x.toFixed(2)), workers_2: twos.map((x) => +x.toFixed(2)), speedups: ones.map((x, i) => +(x / twos[i]).toFixed(2)) },
+    repetitions: {
+      workers_1: ones.map((x) => +x.toFixed(2)),
+      workers_2: twos.map((x) => +x.toFixed(2)),
+      speedups: ones.map((x, i) => +(x / twos[i]).toFixed(2)),
+    },
     trajectories_per_hour: { workers_1: perHour(one), workers_2: perHour(two) },
     speedup: +(one / two).toFixed(2),
     machine_ceiling: ceiling,
@@ -133,7 +158,18 @@ function freePort(): Promise<number> {
   });
 }
 
-const SWEEP_BASE = { num_episodes: 700, batch_size: 64, agent_update_freq: 5, n_opp_cycles: 2, traj_per_iter: 1, save_rate: 100, om_training_iters: 1, chunk_length: 16, num_units: 64, lstm_hidden_dim: 32 };
+const SWEEP_BASE = {
+  num_episodes: 700,
+  batch_size: 64,
+  agent_update_freq: 5,
+  n_opp_cycles: 2,
+  traj_per_iter: 1,
+  save_rate: 100,
+  om_training_iters: 1,
+  chunk_length: 16,
+  num_units: 64,
+  lstm_hidden_dim: 32,
+};
 
 function startRedis(port: number): ChildProcess {
   return spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
@@ -193,7 +229,10 @@ async function timeRedis(file: string, warm: boolean): Promise<number> {
 function sweepFile(tag: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-scale-sweep-"));
   const file = path.join(dir, "sweep.json");
-  fs.writeFileSync(file, JSON.stringify({ name: `bench-${tag}-${Date.now()}`, results: "results", base: SWEEP_BASE, grid: { good_policy: ["maddpg", "mmmaddpg"] }, seeds: [1, 2] }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ name: `bench-${tag}-${Date.now()}`, results: "results", base: SWEEP_BASE, grid: { good_policy: ["maddpg", "mmmaddpg"] }, seeds: [1, 2] }),
+  );
   return file;
 }
 
@@ -211,7 +250,9 @@ export async function benchScale(): Promise<string> {
     serial.push(await timeSerial(file, path.dirname(file)));
     warm.push(await timeRedis(file, true));
     cold.push(await timeRedis(sweepFile(`cold${r}`), false));
-    console.log(`sweep of 4 runs, repetition ${r + 1}: serial ${serial[r].toFixed(1)} s, Redis + 2 waiting workers ${warm[r].toFixed(1)} s, with worker start ${cold[r].toFixed(1)} s`);
+    console.log(
+      `sweep of 4 runs, repetition ${r + 1}: serial ${serial[r].toFixed(1)} s, Redis + 2 waiting workers ${warm[r].toFixed(1)} s, with worker start ${cold[r].toFixed(1)} s`,
+    );
   }
   const sweepSpeedup = median(serial) / median(warm);
   console.log(`sweep of 4 runs: ${sweepSpeedup.toFixed(2)}x (${(median(serial) / median(cold)).toFixed(2)}x with worker start-up)`);
@@ -223,7 +264,11 @@ export async function benchScale(): Promise<string> {
       config: SWEEP_BASE,
       runs: 4,
       seconds: { serial_one_process: median2(serial), redis_two_waiting_workers: median2(warm), redis_two_workers_started_with_submission: median2(cold) },
-      repetitions: { serial_one_process: serial.map((x) => +x.toFixed(2)), redis_two_waiting_workers: warm.map((x) => +x.toFixed(2)), redis_two_workers_started_with_submission: cold.map((x) => +x.toFixed(2)) },
+      repetitions: {
+        serial_one_process: serial.map((x) => +x.toFixed(2)),
+        redis_two_waiting_workers: warm.map((x) => +x.toFixed(2)),
+        redis_two_workers_started_with_submission: cold.map((x) => +x.toFixed(2)),
+      },
       runs_per_hour: { serial: Math.round((4 * 3600) / median(serial)), redis_two_workers: Math.round((4 * 3600) / median(warm)) },
       speedup: +sweepSpeedup.toFixed(2),
       speedup_with_worker_startup: +(median(serial) / median(cold)).toFixed(2),

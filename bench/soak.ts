@@ -46,7 +46,17 @@ export async function benchSoak(): Promise<string> {
   const t0 = Date.now();
   const sample = (trajectory: number, episode: number) => {
     const m = process.memoryUsage();
-    samples.push({ seconds: (Date.now() - t0) / 1000, trajectory, episode, steps, updates, tensors: tf.memory().numTensors, tfBytes: tf.memory().numBytes, rssMiB: m.rss / 2 ** 20, heapMiB: m.heapUsed / 2 ** 20 });
+    samples.push({
+      seconds: (Date.now() - t0) / 1000,
+      trajectory,
+      episode,
+      steps,
+      updates,
+      tensors: tf.memory().numTensors,
+      tfBytes: tf.memory().numBytes,
+      rssMiB: m.rss / 2 ** 20,
+      heapMiB: m.heapUsed / 2 ** 20,
+    });
   };
   const explore = options.batch_size * 25;
   exp.on("episode_end", (e) => {
@@ -67,7 +77,14 @@ export async function benchSoak(): Promise<string> {
   // steady state: the second cycle's play, after the first OM training has reached its high-water mark
   const cycleSteps = options.traj_per_iter * options.num_episodes * 25;
   const second = samples.filter((s) => s.steps > cycleSteps && s.steps < 2 * cycleSteps);
-  const growth = (a: Sample, b: Sample) => ({ from_steps: a.steps, to_steps: b.steps, tensors: b.tensors - a.tensors, tf_bytes: b.tfBytes - a.tfBytes, rss_mib: +(b.rssMiB - a.rssMiB).toFixed(1), heap_mib: +(b.heapMiB - a.heapMiB).toFixed(1) });
+  const growth = (a: Sample, b: Sample) => ({
+    from_steps: a.steps,
+    to_steps: b.steps,
+    tensors: b.tensors - a.tensors,
+    tf_bytes: b.tfBytes - a.tfBytes,
+    rss_mib: +(b.rssMiB - a.rssMiB).toFixed(1),
+    heap_mib: +(b.heapMiB - a.heapMiB).toFixed(1),
+  });
   const result = {
     machine: machine(),
     node: process.version,
@@ -81,6 +98,8 @@ export async function benchSoak(): Promise<string> {
     peak_rss_mib: +Math.max(...samples.map((s) => s.rssMiB)).toFixed(1),
     samples,
   };
-  console.log(`soak: ${steps} env steps, ${updates} updates, ${result.totals.seconds.toFixed(0)} s; growth after ${warm.steps} steps: tensors ${result.growth_after_warmup.tensors}, RSS ${result.growth_after_warmup.rss_mib} MiB; in the second cycle: RSS ${result.growth_in_steady_state?.rss_mib} MiB`);
+  console.log(
+    `soak: ${steps} env steps, ${updates} updates, ${result.totals.seconds.toFixed(0)} s; growth after ${warm.steps} steps: tensors ${result.growth_after_warmup.tensors}, RSS ${result.growth_after_warmup.rss_mib} MiB; in the second cycle: RSS ${result.growth_in_steady_state?.rss_mib} MiB`,
+  );
   return writeResult("soak", result);
 }

@@ -61,28 +61,61 @@ async function measureBackend(backend: string): Promise<Row[]> {
   };
   for (let i = 0; i < (slow ? 3 : 60); i++) round(); // steady state: JIT and heap warmed
   const rounds = slow ? 3 : 10;
-  row("update_round_ms", median(Array.from({ length: slow ? 3 : 5 }, () => time(() => { for (let i = 0; i < rounds; i++) round(); }) / rounds)), "ms");
+  row(
+    "update_round_ms",
+    median(
+      Array.from(
+        { length: slow ? 3 : 5 },
+        () =>
+          time(() => {
+            for (let i = 0; i < rounds; i++) round();
+          }) / rounds,
+      ),
+    ),
+    "ms",
+  );
 
   // acting, both agents, per env step: plain TypeScript over mirrored weights
   const obs = run.env.observations();
   const out = run.env.actionSizes.map((n) => new Float64Array(n));
   const nAct = 20000;
-  const act = () => { for (let i = 0; i < nAct; i++) for (let a = 0; a < trainers.length; a++) trainers[a].act(obs[a], out[a]); };
+  const act = () => {
+    for (let i = 0; i < nAct; i++) for (let a = 0; a < trainers.length; a++) trainers[a].act(obs[a], out[a]);
+  };
   act();
   row("act_us", median(Array.from({ length: 5 }, () => (time(act) * 1000) / nAct)), "us");
   // the same through tfjs at batch 1 (forward of both actors, softmax, read back)
   const obsT = obs.map((o) => Float32Array.from(o));
-  const actTf = () => tf.tidy(() => { for (let a = 0; a < trainers.length; a++) tf.softmax(trainers[a].actor.apply(tf.tensor2d(obsT[a], [1, obsT[a].length]))).dataSync(); });
+  const actTf = () =>
+    tf.tidy(() => {
+      for (let a = 0; a < trainers.length; a++) tf.softmax(trainers[a].actor.apply(tf.tensor2d(obsT[a], [1, obsT[a].length]))).dataSync();
+    });
   for (let i = 0; i < 50; i++) actTf();
   const nTf = 500;
-  row("act_tfjs_batch1_us", median(Array.from({ length: 5 }, () => (time(() => { for (let i = 0; i < nTf; i++) actTf(); }) * 1000) / nTf)), "us");
+  row(
+    "act_tfjs_batch1_us",
+    median(
+      Array.from(
+        { length: 5 },
+        () =>
+          (time(() => {
+            for (let i = 0; i < nTf; i++) actTf();
+          }) *
+            1000) /
+          nTf,
+      ),
+    ),
+    "us",
+  );
   trainers.forEach((x) => x.dispose());
 
   // the whole loop after exploration, updating every 25 steps and every step
   for (const freq of [25, 1]) {
     const loop = explored(freq);
     const steps = freq === 25 ? (slow ? 250 : 2500) : slow ? 10 : 100;
-    const go = () => { for (let i = 0; i < steps; i++) loop.step(); };
+    const go = () => {
+      for (let i = 0; i < steps; i++) loop.step();
+    };
     go();
     row(`loop_steps_per_s_freq${freq}`, median(Array.from({ length: 3 }, () => steps / (time(go) / 1000))), "env steps/s");
     loop.trainers.forEach((x) => x.dispose());
@@ -102,7 +135,10 @@ export async function benchTrain(): Promise<string> {
     { backend: "cpu", env: {} },
   ];
   for (const c of configs) {
-    const r = spawnSync(process.execPath, [...process.execArgv, self, "--backend", c.backend], { encoding: "utf8", env: { ...process.env, LEMOL_BACKEND: "", ...c.env } });
+    const r = spawnSync(process.execPath, [...process.execArgv, self, "--backend", c.backend], {
+      encoding: "utf8",
+      env: { ...process.env, LEMOL_BACKEND: "", ...c.env },
+    });
     if (r.status !== 0) {
       const lines = r.stderr.trim().split("\n");
       skipped.push({ backend: c.backend, reason: (lines.find((l) => /^\w*Error: /.test(l)) ?? lines.pop() ?? "failed").slice(0, 300) });
@@ -120,10 +156,12 @@ export async function benchTrain(): Promise<string> {
     },
     {
       lever: "explicit backward passes laid out for fast matMuls; critic inputs without tf.concat",
-      result: "first working version on wasm: 26.9 ms per update round, loop 977 (freq 25) and 41 (freq 1) env steps/s (measured 2026-11-27 before the levers below)",
+      result:
+        "first working version on wasm: 26.9 ms per update round, loop 977 (freq 25) and 41 (freq 1) env steps/s (measured 2026-11-27 before the levers below)",
     },
     {
-      lever: "native kernels (src/nn/native, node-gyp at install): AVX-512/AVX2 GEMM, fused MLP forward/backward, in-place Adam+clip and polyak, concat/slice/softmax, Gumbel noise",
+      lever:
+        "native kernels (src/nn/native, node-gyp at install): AVX-512/AVX2 GEMM, fused MLP forward/backward, in-place Adam+clip and polyak, concat/slice/softmax, Gumbel noise",
       result: `update round ${pick("wasm", "composite", "update_round_ms")} ms with tfjs composite kernels -> ${pick("wasm", "native", "update_round_ms")} ms native; loop freq 25: ${pick("wasm", "composite", "loop_steps_per_s_freq25")} -> ${pick("wasm", "native", "loop_steps_per_s_freq25")}; freq 1: ${pick("wasm", "composite", "loop_steps_per_s_freq1")} -> ${pick("wasm", "native", "loop_steps_per_s_freq1")} env steps/s`,
     },
     {
@@ -132,7 +170,8 @@ export async function benchTrain(): Promise<string> {
     },
     {
       lever: "tfjs-wasm multi-threaded XNNPACK in Node",
-      result: "fails out of the box: tfjs hands Node's Worker a blob: URL (ERR_WORKER_PATH) and setBackend('wasm') fails; not pursued, since the native kernels are several times faster than single-threaded wasm and leave the second core free for a second run",
+      result:
+        "fails out of the box: tfjs hands Node's Worker a blob: URL (ERR_WORKER_PATH) and setBackend('wasm') fails; not pursued, since the native kernels are several times faster than single-threaded wasm and leave the second core free for a second run",
     },
   ];
   return writeResult("train", {

@@ -35,6 +35,10 @@ const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
 if (r.status === 0 && existsSync(join(root, "build/Release/lemol_native.node"))) {
   console.log("lemol: native kernels built (build/Release/lemol_native.node)");
 } else {
-  const lines = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").filter((l) => /error/i.test(l)).slice(0, 5);
+  const lines = `${r.stdout ?? ""}${r.stderr ?? ""}`
+    .trim()
+    .split("\n")
+    .filter((l) => /error/i.test(l))
+    .slice(0, 5);
   console.log(`lemol: native kernels not built; the tfjs kernels will be used${lines.length ? `\n  ${lines.join("\n  ")}` : ""}`);
 }

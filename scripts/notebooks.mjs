@@ -55,7 +55,13 @@ export function toNotebook(cells, stem) {
     ),
     metadata: {
       kernelspec: { display_name: "TypeScript", language: "typescript", name: "tslab" },
-      language_info: { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "5.0" },
+      language_info: {
+        codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
+        file_extension: ".ts",
+        mimetype: "text/typescript",
+        name: "typescript",
+        version: "5.0",
+      },
     },
     nbformat: 4,
     nbformat_minor: 5,
@@ -64,7 +70,9 @@ export function toNotebook(cells, stem) {
 
 function build(check) {
   let bad = 0;
-  const sources = readdirSync(srcDir).filter((f) => /^\d\d-.*\.ts$/.test(f)).sort();
+  const sources = readdirSync(srcDir)
+    .filter((f) => /^\d\d-.*\.ts$/.test(f))
+    .sort();
   for (const f of sources) {
     const stem = basename(f, ".ts");
     const nb = JSON.stringify(toNotebook(parsePercent(readFileSync(join(srcDir, f), "utf8"), stem), stem), null, 1) + "\n";

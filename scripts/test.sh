@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
 echo "== type-checking"
 npx tsc -p tsconfig.json --noEmit
+echo "== lint (ESLint) and formatting (Prettier): npm run format fixes the formatting"
+npm run --silent lint
 echo "== building"
 npm run --silent build
 echo "== unit and integration tests"

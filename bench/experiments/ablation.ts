@@ -152,7 +152,9 @@ for (const seed of seeds) {
     const t1 = Date.now();
     const exp = await Experiment.create(options, { print: null });
     backend = `${exp.backend.name} / ${exp.backend.kernels}`;
-    exp.on("cycle_end", (c) => console.log(`[${v.name} seed ${seed}] cycle ${c.cycle} done (OM trained: ${c.omTrained}) at ${((Date.now() - t1) / 1000).toFixed(0)} s`));
+    exp.on("cycle_end", (c) =>
+      console.log(`[${v.name} seed ${seed}] cycle ${c.cycle} done (OM trained: ${c.omTrained}) at ${((Date.now() - t1) / 1000).toFixed(0)} s`),
+    );
     await exp.run();
     const seconds = (Date.now() - t1) / 1000;
 
@@ -215,7 +217,15 @@ for (const seed of seeds) {
     const later = (r: RunSummary) => r.cycles.filter((c) => c.cycle >= 1);
     const perCycle = later(full).map((f) => {
       const a = abl.cycles.find((c) => c.cycle === f.cycle)!;
-      return { cycle: f.cycle, full: f.accuracy, ablated: a.accuracy, full_early: f.accuracy_early, ablated_early: a.accuracy_early, ablated_le_full: a.accuracy <= f.accuracy, ablated_early_le_full_early: a.accuracy_early <= f.accuracy_early };
+      return {
+        cycle: f.cycle,
+        full: f.accuracy,
+        ablated: a.accuracy,
+        full_early: f.accuracy_early,
+        ablated_early: a.accuracy_early,
+        ablated_le_full: a.accuracy <= f.accuracy,
+        ablated_early_le_full_early: a.accuracy_early <= f.accuracy_early,
+      };
     });
     const early = (r: RunSummary) => later(r).map((c) => c.accuracy_early);
     const cyc = later(abl).map((c) => c.cycle);
@@ -257,7 +267,8 @@ const result = {
   backend,
   seconds: Math.round(seconds),
   design: {
-    setting: "LeMOL-EP adversary vs MADDPG on simple_push; revision head; agent_update_freq = max_episode_len = 25 (periods are episodes); chunk_length counts periods",
+    setting:
+      "LeMOL-EP adversary vs MADDPG on simple_push; revision head; agent_update_freq = max_episode_len = 25 (periods are episodes); chunk_length counts periods",
     variants: variants.map((v) => ({ ...v, options: { recurrent_om_prediction: v.recurrent, ablate_lemol_lstm: v.ablated } })),
     seeds,
     early_region: "first quarter of each trajectory's logged in-play windows (a window = lemol_in_play_perf_log_freq = 100 steps = 4 episodes)",
@@ -285,7 +296,9 @@ const pad = (s: string | number, n: number) => String(s).padStart(n);
 console.log(`\n${"variant".padEnd(18)}${pad("seed", 5)}${pad("cycle", 6)}${pad("acc", 8)}${pad("early", 8)}${pad("maj", 7)}${pad("majE", 7)}`);
 for (const r of runs) {
   for (const c of r.cycles) {
-    console.log(`${r.variant.padEnd(18)}${pad(r.seed, 5)}${pad(c.cycle, 6)}${pad(c.accuracy.toFixed(3), 8)}${pad(c.accuracy_early.toFixed(3), 8)}${pad(c.opponent_majority_rate.toFixed(3), 7)}${pad(c.opponent_majority_rate_early.toFixed(3), 7)}`);
+    console.log(
+      `${r.variant.padEnd(18)}${pad(r.seed, 5)}${pad(c.cycle, 6)}${pad(c.accuracy.toFixed(3), 8)}${pad(c.accuracy_early.toFixed(3), 8)}${pad(c.opponent_majority_rate.toFixed(3), 7)}${pad(c.opponent_majority_rate_early.toFixed(3), 7)}`,
+    );
   }
 }
 console.log(JSON.stringify(expectation, null, 2));

@@ -95,15 +95,30 @@ const cycles = [...new Set(trajectories.map((t) => t.cycle))].map((c) => {
 });
 const omPasses = [...new Set(rows.filter((r) => r.metric === "om_training_loss").map((r) => r.cycle))].map((c) => ({
   cycle: c,
-  training_accuracy_last_chunks: round(mean(rows.filter((r) => r.metric === "om_training_accuracy" && r.cycle === c).slice(-50).map((r) => r.value))),
-  training_loss_last_chunks: round(mean(rows.filter((r) => r.metric === "om_training_loss" && r.cycle === c).slice(-50).map((r) => r.value))),
+  training_accuracy_last_chunks: round(
+    mean(
+      rows
+        .filter((r) => r.metric === "om_training_accuracy" && r.cycle === c)
+        .slice(-50)
+        .map((r) => r.value),
+    ),
+  ),
+  training_loss_last_chunks: round(
+    mean(
+      rows
+        .filter((r) => r.metric === "om_training_loss" && r.cycle === c)
+        .slice(-50)
+        .map((r) => r.value),
+    ),
+  ),
 }));
 const cycle0 = cycles.find((c) => c.cycle === 0)!;
 const later = cycles.filter((c) => (c.cycle ?? 0) >= 1);
 const laterAcc = mean(later.map((c) => c.accuracy));
 const laterMajority = mean(later.map((c) => c.opponent_majority_rate));
 const expectation = {
-  statement: "after the first OM training (cycles >= 1) in-play accuracy is clearly above chance (0.2 and the opponent's majority-action rate) and above cycle 0",
+  statement:
+    "after the first OM training (cycles >= 1) in-play accuracy is clearly above chance (0.2 and the opponent's majority-action rate) and above cycle 0",
   cycles_ge_1_accuracy: round(laterAcc),
   cycle_0_accuracy: cycle0.accuracy,
   chance_uniform: 0.2,

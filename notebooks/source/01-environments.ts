@@ -53,7 +53,7 @@ show(rows, { title: "MPE scenarios", limit: 9 });
 // %%
 const push = recordEpisode(makeEnv("simple_push", { seed: 1 }), undefined, { steps: STEPS, seed: 1 });
 animate(push);
-push
+push;
 
 // %%
 animate(recordEpisode(makeEnv("simple_tag", { seed: 2 }), undefined, { steps: STEPS, seed: 2 }));
@@ -68,7 +68,13 @@ animate(recordEpisode(makeEnv("simple_world_comm", { seed: 3 }), undefined, { st
 
 // %%
 new Figure(
-  push.agents.map((agent, a) => ({ type: "scatter", mode: "lines+markers", name: agent, x: push.rewards.map((_, t) => t + 1), y: push.rewards.map((r) => r[a]) })),
+  push.agents.map((agent, a) => ({
+    type: "scatter",
+    mode: "lines+markers",
+    name: agent,
+    x: push.rewards.map((_, t) => t + 1),
+    y: push.rewards.map((r) => r[a]),
+  })),
   { title: { text: "simple_push, random agents: reward per step" }, xaxis: { title: { text: "step" } }, yaxis: { title: { text: "reward" } } },
 ).show();
 

@@ -38,7 +38,7 @@ const exp = await Experiment.create(
   { exp_name: "maddpg-simple-push", bad_policy: "maddpg", good_policy: "maddpg", traj_per_iter: 1, seed: 2, ...sized },
   { print: null },
 );
-exp
+exp;
 
 // %% [markdown]
 // One environment step with both agents (they act, the environment moves, each stores the
@@ -48,7 +48,7 @@ exp
 exp.step();
 exp.step();
 display({ "image/svg+xml": exp.env.render({ caption: `step ${exp.trainStep}` }), "text/plain": `world at step ${exp.trainStep}` });
-exp.env.observations().map((o) => Array.from(o, (v) => +v.toFixed(3)))
+exp.env.observations().map((o) => Array.from(o, (v) => +v.toFixed(3)));
 
 // %%
 const firstEpisode = await exp.runEpisode();
@@ -60,7 +60,7 @@ console.log("episode rewards (adversary, good agent):", firstEpisode);
 
 // %% {"timeout": 1800}
 await exp.runTrajectory();
-exp
+exp;
 
 // %% [markdown]
 // ## Learning curves
@@ -102,4 +102,4 @@ summarise(exp);
 const trained = exp.pairing as MADDPGAgentTrainer[];
 const episode = recordEpisode(makeEnv("simple_push", { seed: 11 }), (obs, actions) => trained.forEach((t, a) => t.act(obs[a], actions[a])), { steps: 25 });
 animate(episode);
-episode
+episode;

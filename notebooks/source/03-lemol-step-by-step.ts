@@ -23,8 +23,31 @@
 // %%
 import { sizedOptions } from "lemol";
 const { size: SIZE, options: sized } = sizedOptions({
-  small: { num_episodes: 60, batch_size: 32, agent_update_freq: 5, num_units: 32, lstm_hidden_dim: 16, n_opp_cycles: 2, traj_per_iter: 2, om_training_iters: 2, chunk_length: 16, save_rate: 30 },
-  medium: { num_episodes: 300, batch_size: 64, agent_update_freq: 1, polyak: 0.01, lstm_hidden_dim: 64, n_opp_cycles: 3, traj_per_iter: 2, om_training_iters: 3, num_traj_to_train: 4, chunk_length: 32, save_rate: 100 },
+  small: {
+    num_episodes: 60,
+    batch_size: 32,
+    agent_update_freq: 5,
+    num_units: 32,
+    lstm_hidden_dim: 16,
+    n_opp_cycles: 2,
+    traj_per_iter: 2,
+    om_training_iters: 2,
+    chunk_length: 16,
+    save_rate: 30,
+  },
+  medium: {
+    num_episodes: 300,
+    batch_size: 64,
+    agent_update_freq: 1,
+    polyak: 0.01,
+    lstm_hidden_dim: 64,
+    n_opp_cycles: 3,
+    traj_per_iter: 2,
+    om_training_iters: 3,
+    num_traj_to_train: 4,
+    chunk_length: 32,
+    save_rate: 100,
+  },
   full: {},
 });
 console.log(`size ${SIZE}:`, sized);
@@ -41,7 +64,16 @@ import { Experiment, loadRun, loadNpz, plot, summarise, show, EXPERIENCE_KEYS } 
 
 // %%
 const example = loadRun("../data/example-run");
-console.log(example.manifest.config.exp_name, "recorded", example.manifest.started, "on", example.manifest.backend.name, "·", example.experienceFiles.length, "experience files shipped");
+console.log(
+  example.manifest.config.exp_name,
+  "recorded",
+  example.manifest.started,
+  "on",
+  example.manifest.backend.name,
+  "·",
+  example.experienceFiles.length,
+  "experience files shipped",
+);
 summarise(example);
 
 // %% [markdown]
@@ -65,7 +97,7 @@ plot.learningCurves(example);
 
 // %%
 const exp = await Experiment.create({ exp_name: "lemol-step-by-step", bad_policy: "lemol", good_policy: "maddpg", seed: 71, ...sized }, { print: null });
-exp
+exp;
 
 // %% [markdown]
 // A few single steps. During the exploration phase (the first `batch_size × max_episode_len`
@@ -73,14 +105,14 @@ exp
 
 // %%
 for (let i = 0; i < 3; i++) exp.step();
-exp.omPrediction
+exp.omPrediction;
 
 // %%
 await exp.runEpisode();
 // %% {"timeout": 3600}
 const first = await exp.runTrajectory();
 console.log(`trajectory ${first.trajectory} (${first.pair}) done`);
-exp
+exp;
 
 // %% [markdown]
 // ## The saved experience
@@ -92,7 +124,10 @@ exp
 // %%
 const files = exp.runDir.experienceFiles();
 const experience = loadNpz(files[0]);
-show(EXPERIENCE_KEYS.map((key) => ({ key, shape: experience[key].shape.join(" × ") })), { title: files[0].split("/").slice(-3).join("/") });
+show(
+  EXPERIENCE_KEYS.map((key) => ({ key, shape: experience[key].shape.join(" × ") })),
+  { title: files[0].split("/").slice(-3).join("/") },
+);
 
 // %%
 const steps = experience.opponent_actions.shape[0];
@@ -115,11 +150,14 @@ show(last, { title: "the trajectory's last steps: opponent's action vs the model
 
 // %% {"timeout": 7200}
 while (exp.phase === "play") await exp.runTrajectory();
-exp
+exp;
 
 // %% {"timeout": 7200}
 const passes = await exp.trainOpponentModel();
-show(passes.map((p, i) => ({ pass: i + 1, ...p })), { title: "opponent-model training passes" });
+show(
+  passes.map((p, i) => ({ pass: i + 1, ...p })),
+  { title: "opponent-model training passes" },
+);
 plot.omTraining(exp);
 
 // %% [markdown]
@@ -127,7 +165,7 @@ plot.omTraining(exp);
 
 // %% {"timeout": 36000}
 await exp.run();
-exp
+exp;
 
 // %%
 plot.omAccuracy(exp);

@@ -19,8 +19,31 @@
 // %%
 import { sizedOptions } from "lemol";
 const { size: SIZE, options: sized } = sizedOptions({
-  small: { num_episodes: 60, batch_size: 32, agent_update_freq: 5, num_units: 32, lstm_hidden_dim: 16, n_opp_cycles: 2, traj_per_iter: 1, om_training_iters: 2, chunk_length: 16, save_rate: 30 },
-  medium: { num_episodes: 300, batch_size: 64, agent_update_freq: 1, polyak: 0.01, lstm_hidden_dim: 64, n_opp_cycles: 2, traj_per_iter: 1, om_training_iters: 3, num_traj_to_train: 4, chunk_length: 32, save_rate: 100 },
+  small: {
+    num_episodes: 60,
+    batch_size: 32,
+    agent_update_freq: 5,
+    num_units: 32,
+    lstm_hidden_dim: 16,
+    n_opp_cycles: 2,
+    traj_per_iter: 1,
+    om_training_iters: 2,
+    chunk_length: 16,
+    save_rate: 30,
+  },
+  medium: {
+    num_episodes: 300,
+    batch_size: 64,
+    agent_update_freq: 1,
+    polyak: 0.01,
+    lstm_hidden_dim: 64,
+    n_opp_cycles: 2,
+    traj_per_iter: 1,
+    om_training_iters: 3,
+    num_traj_to_train: 4,
+    chunk_length: 32,
+    save_rate: 100,
+  },
   full: {},
 });
 console.log(`size ${SIZE}:`, sized);
@@ -42,12 +65,15 @@ summarise(example);
 const opponents = "maddpg_mmmaddpg";
 const lemolRun = await Experiment.create({ exp_name: "lemol-vs-opponents", bad_policy: "lemol", good_policy: opponents, seed: 4, ...sized }, { print: null });
 await lemolRun.run();
-lemolRun
+lemolRun;
 
 // %% {"timeout": 36000}
-const baselineRun = await Experiment.create({ exp_name: "maddpg-vs-opponents", bad_policy: "maddpg", good_policy: opponents, seed: 4, ...sized }, { print: null });
+const baselineRun = await Experiment.create(
+  { exp_name: "maddpg-vs-opponents", bad_policy: "maddpg", good_policy: opponents, seed: 4, ...sized },
+  { print: null },
+);
 await baselineRun.run();
-baselineRun
+baselineRun;
 
 // %% [markdown]
 // ## Comparison

@@ -20,8 +20,29 @@
 // %%
 import { sizedOptions } from "lemol";
 const { size: SIZE, options: sized } = sizedOptions({
-  small: { num_episodes: 40, batch_size: 16, agent_update_freq: 5, num_units: 16, lstm_hidden_dim: 8, n_opp_cycles: 3, traj_per_iter: 3, om_training_iters: 1, chunk_length: 8, save_rate: 20 },
-  medium: { num_episodes: 200, batch_size: 32, agent_update_freq: 2, lstm_hidden_dim: 32, n_opp_cycles: 3, traj_per_iter: 3, om_training_iters: 2, chunk_length: 32, save_rate: 100 },
+  small: {
+    num_episodes: 40,
+    batch_size: 16,
+    agent_update_freq: 5,
+    num_units: 16,
+    lstm_hidden_dim: 8,
+    n_opp_cycles: 3,
+    traj_per_iter: 3,
+    om_training_iters: 1,
+    chunk_length: 8,
+    save_rate: 20,
+  },
+  medium: {
+    num_episodes: 200,
+    batch_size: 32,
+    agent_update_freq: 2,
+    lstm_hidden_dim: 32,
+    n_opp_cycles: 3,
+    traj_per_iter: 3,
+    om_training_iters: 2,
+    chunk_length: 32,
+    save_rate: 100,
+  },
   full: { num_episodes: 1000, batch_size: 256, agent_update_freq: 1, n_opp_cycles: 3, traj_per_iter: 3, save_rate: 500 },
 });
 const options = { exp_name: "reproduce", bad_policy: "lemol", good_policy: "maddpg", seed: 2024, ...sized };
@@ -131,8 +152,10 @@ show(results, { title: "reproducibility checks" });
 // %%
 const saved = loadRun(reference.runDir.root);
 if (saved.metrics.length !== reference.metrics.length) throw new Error("reloaded metrics differ in length");
-const { config, ...manifest } = saved.manifest;
-show(Object.entries(manifest).map(([key, value]) => ({ key, value: typeof value === "object" ? JSON.stringify(value) : String(value) })), { title: "manifest.json (without the options)" });
+const { config: _options, ...manifest } = saved.manifest;
+show(
+  Object.entries(manifest).map(([key, value]) => ({ key, value: typeof value === "object" ? JSON.stringify(value) : String(value) })),
+  { title: "manifest.json (without the options)" },
+);
 console.log(`${saved.metrics.length} metric rows, ${saved.experienceFiles.length} experience files; checkpoint:`, reference.checkpoint("notebook"));
 plot.omAccuracy(saved);
-

@@ -24,7 +24,7 @@ import * as fs from "node:fs";
 import { CurveGroup, Experiment, learningSummary, loadLearningBenchmark, plot, plotLearningBenchmark, show, sizedOptions } from "lemol";
 const bench = loadLearningBenchmark("../bench/results/learning.json");
 console.log(bench.about);
-bench.settings
+bench.settings;
 
 // %% [markdown]
 // ## The summary
@@ -94,4 +94,7 @@ const terminal = await Experiment.create({ ...spread, exp_name: "spread-terminal
 await terminal.run();
 const bootstrapped = await Experiment.create({ ...spread, exp_name: "spread-bootstrap", bootstrap_time_limit: true }, { print: null });
 await bootstrapped.run();
-plot.compare({ "time limit terminal": terminal, "time limit bootstrapped": bootstrapped }, { agent: "agent_0", title: "simple_spread: agent 0's episode reward (shared by all three agents)" });
+plot.compare(
+  { "time limit terminal": terminal, "time limit bootstrapped": bootstrapped },
+  { agent: "agent_0", title: "simple_spread: agent 0's episode reward (shared by all three agents)" },
+);

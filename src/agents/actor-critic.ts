@@ -173,7 +173,8 @@ export abstract class ActorCriticTrainer implements Learner {
     const i = opts.agentIndex;
     this.obsSize = opts.obsSizes[i];
     this.pd = distributionFor(opts.actionSpace);
-    if (this.pd.actionSize !== opts.actionSizes[i]) throw new RangeError(`${this.name}: action size ${opts.actionSizes[i]} does not match its space (${this.pd.actionSize})`);
+    if (this.pd.actionSize !== opts.actionSizes[i])
+      throw new RangeError(`${this.name}: action size ${opts.actionSizes[i]} does not match its space (${this.pd.actionSize})`);
     const key = opts.streamKey ?? opts.name;
     this.rngs = {
       init: Rng.stream(opts.seed, `${key}/init`),
@@ -406,7 +407,10 @@ export abstract class ActorCriticTrainer implements Learner {
     const pLoss = tf.add(tf.neg(tf.mean(criticAtSample.out)), tf.mul(tf.mean(tf.square(logits)), ACTOR_REGULARISATION));
     const dInput = this.critic.inputGrad(criticAtSample, tf.fill([B, 1], -1 / B) as tf.Tensor2D);
     const dSample = sliceColumns(dInput, this.actionColumn(i), this.pd.actionSize);
-    const dLogits = tf.add(this.pd.sampleBackward(logits, noise, sample, dSample), tf.mul(logits, (2 * ACTOR_REGULARISATION) / (B * this.pd.paramSize))) as tf.Tensor2D;
+    const dLogits = tf.add(
+      this.pd.sampleBackward(logits, noise, sample, dSample),
+      tf.mul(logits, (2 * ACTOR_REGULARISATION) / (B * this.pd.paramSize)),
+    ) as tf.Tensor2D;
     this.actorOptimiser.apply(this.actor.backward(actor, dLogits).params);
     return pLoss;
   }

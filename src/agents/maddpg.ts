@@ -96,7 +96,8 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
 
       // 4. actor: −mean Q of a fresh sample of its own action (others' stored actions), through the
       //    updated critic; the paper-style M3DDPG also perturbs the others' actions here
-      const perturb = this.adversarial && cfg.adversarialActor ? (actIn: tf.Tensor2D[]) => this.worstCase(this.critic, obs, actIn, (j) => this.advRate(j)) : undefined;
+      const perturb =
+        this.adversarial && cfg.adversarialActor ? (actIn: tf.Tensor2D[]) => this.worstCase(this.critic, obs, actIn, (j) => this.advRate(j)) : undefined;
       const pLoss = this.actorStep(this.actor.forward(obs[i]), obs, act, perturb);
 
       // 5. targets follow slowly

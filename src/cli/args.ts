@@ -69,7 +69,8 @@ export function parseArgs(argv: readonly string[], specs: Record<string, OptionS
     seen.add(name);
     let raw: string;
     if (eq >= 0) raw = arg.slice(eq + 1);
-    else if (spec.type === "boolean" && (i + 1 >= argv.length || argv[i + 1].startsWith("--") || !["true", "false", "0", "1"].includes(argv[i + 1]))) raw = "true";
+    else if (spec.type === "boolean" && (i + 1 >= argv.length || argv[i + 1].startsWith("--") || !["true", "false", "0", "1"].includes(argv[i + 1])))
+      raw = "true";
     else {
       if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`);
       raw = argv[++i];

@@ -48,4 +48,3 @@ export function demo(argv: readonly string[], out: (line: string) => void): numb
   }
   return 0;
 }
-

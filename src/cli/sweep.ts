@@ -35,7 +35,13 @@ const WORKER_SPECS: Record<string, OptionSpec> = {
 export async function sweep(argv: readonly string[], out: (line: string) => void): Promise<number> {
   const { options, positionals } = parseArgs(argv, SWEEP_SPECS, 1);
   if (options.help) {
-    out(formatHelp("lemol sweep <sweep.json> [options]", "Runs a sweep: every configuration of the file's grid or list, once per seed. Results: one run directory per run under the sweep's results directory.", SWEEP_SPECS));
+    out(
+      formatHelp(
+        "lemol sweep <sweep.json> [options]",
+        "Runs a sweep: every configuration of the file's grid or list, once per seed. Results: one run directory per run under the sweep's results directory.",
+        SWEEP_SPECS,
+      ),
+    );
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("lemol sweep: give one sweep file");
@@ -54,8 +60,15 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
   if (options.status) {
     if (url) {
       const { counts, jobs: st } = await sweepStatus(spec.name, url, timeoutMs);
-      out(`sweep ${spec.name} on ${url}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")}`);
-      for (const j of st) out(`  ${j.run}  ${j.state.padEnd(9)} ${j.state === "active" ? JSON.stringify(j.progress) : j.state === "failed" ? (j.failedReason ?? "") : j.result ? JSON.stringify(j.result.summary) : ""}`);
+      out(
+        `sweep ${spec.name} on ${url}: ${Object.entries(counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(", ")}`,
+      );
+      for (const j of st)
+        out(
+          `  ${j.run}  ${j.state.padEnd(9)} ${j.state === "active" ? JSON.stringify(j.progress) : j.state === "failed" ? (j.failedReason ?? "") : j.result ? JSON.stringify(j.result.summary) : ""}`,
+        );
     } else {
       const runs = new Map(listSweepRuns(spec.results).map((r) => [r.run, r.status]));
       out(`sweep ${spec.name} in ${spec.results}:`);
@@ -122,14 +135,22 @@ async function runLocally(jobs: SweepJob[], file: string, workers: number, out: 
 export async function worker(argv: readonly string[], out: (line: string) => void): Promise<number> {
   const { options } = parseArgs(argv, WORKER_SPECS, 0);
   if (options.help) {
-    out(formatHelp("lemol worker [options]", "Runs sweep jobs from the queue, one at a time, until stopped (Ctrl-C or SIGTERM checkpoint the run under way and give its job back to the queue).", WORKER_SPECS));
+    out(
+      formatHelp(
+        "lemol worker [options]",
+        "Runs sweep jobs from the queue, one at a time, until stopped (Ctrl-C or SIGTERM checkpoint the run under way and give its job back to the queue).",
+        WORKER_SPECS,
+      ),
+    );
     return 0;
   }
   const url = redisUrl(options.redis as string | undefined);
   const w = await startSweepWorker(url, { lockMs: options.lock_ms as number, redisTimeoutMs: (options.redis_timeout as number) * 1000, log: out });
   out(`worker ${os.hostname()}:${process.pid} waiting for jobs on ${url}`);
   if (!WORKER_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
-    out(`(with a worker on every core, start them as \`node ${WORKER_V8_FLAGS.join(" ")} "$(command -v lemol)" worker ...\`: V8's GC helper threads would compete with the other workers)`);
+    out(
+      `(with a worker on every core, start them as \`node ${WORKER_V8_FLAGS.join(" ")} "$(command -v lemol)" worker ...\`: V8's GC helper threads would compete with the other workers)`,
+    );
   }
   const stop = () => void w.stop();
   process.once("SIGINT", stop);

@@ -39,7 +39,13 @@ function duration(s: number): string {
 export async function train(argv: readonly string[], out: (line: string) => void): Promise<number> {
   const { options } = parseArgs(argv, TRAIN_SPECS, 0);
   if (options.help) {
-    out(formatHelp("lemol train [options]", "Runs a LeMOL experiment (the original train.py): cycles of trajectories against learning opponents, with opponent-model training between cycles.", TRAIN_SPECS));
+    out(
+      formatHelp(
+        "lemol train [options]",
+        "Runs a LeMOL experiment (the original train.py): cycles of trajectories against learning opponents, with opponent-model training between cycles.",
+        TRAIN_SPECS,
+      ),
+    );
     return 0;
   }
   const { backend, quiet, help: _help, restore, checkpoint, ...rest } = options;
@@ -78,7 +84,10 @@ export async function train(argv: readonly string[], out: (line: string) => void
       );
     });
     exp.on("om_chunk", (c) => {
-      if (c.chunk % 50 === 0 || c.chunk === c.chunks - 1) errorText(`\r[OM training, cycle ${c.cycle}, pass ${c.pass + 1}] chunk ${c.chunk + 1}/${c.chunks}  loss ${c.loss.toFixed(3)}  accuracy ${c.accuracy.toFixed(3)}          `);
+      if (c.chunk % 50 === 0 || c.chunk === c.chunks - 1)
+        errorText(
+          `\r[OM training, cycle ${c.cycle}, pass ${c.pass + 1}] chunk ${c.chunk + 1}/${c.chunks}  loss ${c.loss.toFixed(3)}  accuracy ${c.accuracy.toFixed(3)}          `,
+        );
     });
     exp.on("trajectory_end", () => errorText("\n"));
   }

@@ -84,7 +84,8 @@ export class EnvBatch {
    */
   constructor(scenario: string | Scenario, n: number, options: EnvOptions = {}, state?: unknown) {
     this.scenario = resolveScenario(scenario);
-    if (typeof options !== "object" || options === null) throw new TypeError(`env options must be an object (e.g. { seed: 0 }), got ${options === null ? "null" : typeof options}`);
+    if (typeof options !== "object" || options === null)
+      throw new TypeError(`env options must be an object (e.g. { seed: 0 }), got ${options === null ? "null" : typeof options}`);
     const seed = options.seed ?? 0;
     checkSeed(seed, "seed");
     // a fresh world is checked only after its first reset: make_world leaves goals unset

@@ -95,14 +95,31 @@ export function checkGolden(golden: unknown, file = "<memory>", tolerance = DEFA
     if (m) return result(t, m);
     const rewards = s.rewards as unknown[];
     if (!Array.isArray(rewards) || rewards.length !== r.rewards.length) {
-      return result(t, { scenario, step: t, field: "length", agent: -1, index: -1, expected: Array.isArray(rewards) ? rewards.length : "array", got: r.rewards.length });
+      return result(t, {
+        scenario,
+        step: t,
+        field: "length",
+        agent: -1,
+        index: -1,
+        expected: Array.isArray(rewards) ? rewards.length : "array",
+        got: r.rewards.length,
+      });
     }
     for (let a = 0; a < rewards.length; a++) {
-      if (!close(rewards[a], r.rewards[a], tolerance)) return result(t, { scenario, step: t, field: "rewards", agent: a, index: 0, expected: rewards[a] as number, got: r.rewards[a] });
+      if (!close(rewards[a], r.rewards[a], tolerance))
+        return result(t, { scenario, step: t, field: "rewards", agent: a, index: 0, expected: rewards[a] as number, got: r.rewards[a] });
     }
     const dones = s.dones as unknown[];
     if (!Array.isArray(dones) || dones.length !== r.dones.length) {
-      return result(t, { scenario, step: t, field: "length", agent: -1, index: -1, expected: Array.isArray(dones) ? dones.length : "array", got: r.dones.length });
+      return result(t, {
+        scenario,
+        step: t,
+        field: "length",
+        agent: -1,
+        index: -1,
+        expected: Array.isArray(dones) ? dones.length : "array",
+        got: r.dones.length,
+      });
     }
     for (let a = 0; a < dones.length; a++) {
       if (dones[a] !== r.dones[a]) return result(t, { scenario, step: t, field: "dones", agent: a, index: 0, expected: dones[a] as boolean, got: r.dones[a] });

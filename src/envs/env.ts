@@ -119,7 +119,9 @@ export class MultiAgentEnv {
   step(actions: readonly ArrayLike<number>[]): StepResult {
     const b = this.batch;
     if (!actions || typeof actions.length !== "number" || actions.length !== b.nAgents) {
-      throw new ActionError(`expected one action per agent (${b.nAgents}), got ${actions && typeof actions.length === "number" ? actions.length : typeof actions}`);
+      throw new ActionError(
+        `expected one action per agent (${b.nAgents}), got ${actions && typeof actions.length === "number" ? actions.length : typeof actions}`,
+      );
     }
     for (let a = 0; a < b.nAgents; a++) {
       const act = actions[a];

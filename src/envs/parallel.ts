@@ -76,8 +76,10 @@ export class ParallelEnv {
    */
   step(actions: Record<string, ArrayLike<number> | number>): ParallelStepResult {
     if (this.agents.length === 0) throw new Error("the episode is over (all agents are done); call reset()");
-    if (actions === null || typeof actions !== "object") throw new ActionError(`expected an object of actions keyed by agent name, got ${actions === null ? "null" : typeof actions}`);
-    for (const name of Object.keys(actions)) if (!this.index.has(name)) throw new ActionError(`unknown agent "${name}"; agents are ${this.possibleAgents.join(", ")}`);
+    if (actions === null || typeof actions !== "object")
+      throw new ActionError(`expected an object of actions keyed by agent name, got ${actions === null ? "null" : typeof actions}`);
+    for (const name of Object.keys(actions))
+      if (!this.index.has(name)) throw new ActionError(`unknown agent "${name}"; agents are ${this.possibleAgents.join(", ")}`);
     const b = this.batch;
     const scalar = [0];
     for (let a = 0; a < b.nAgents; a++) {

@@ -49,16 +49,10 @@ export const MOVE_CHOICES = 2 * DIM_P + 1;
 export function actionSpace(layout: Layout, a: number, mode: ActionMode): ActionSpace {
   const subs: (BoxSpace | DiscreteSpace)[] = [];
   if (layout.movable[a]) {
-    subs.push(
-      mode.discreteActionSpace
-        ? { kind: "discrete", n: MOVE_CHOICES }
-        : { kind: "box", low: -1, high: 1, shape: [DIM_P] },
-    );
+    subs.push(mode.discreteActionSpace ? { kind: "discrete", n: MOVE_CHOICES } : { kind: "box", low: -1, high: 1, shape: [DIM_P] });
   }
   if (!layout.silent[a]) {
-    subs.push(
-      mode.discreteActionSpace ? { kind: "discrete", n: layout.dimC } : { kind: "box", low: 0, high: 1, shape: [layout.dimC] },
-    );
+    subs.push(mode.discreteActionSpace ? { kind: "discrete", n: layout.dimC } : { kind: "box", low: 0, high: 1, shape: [layout.dimC] });
   }
   if (subs.length === 0) throw new Error(`agent ${a} is neither movable nor able to speak, so it has no action space`);
   if (subs.length === 1) return subs[0];
@@ -92,15 +86,7 @@ function describe(v: number): string {
  * {@link ActionError} naming the agent and index for a non-finite value or an invalid integer.
  * Unlike the original, never modifies `src`.
  */
-export function decodeAction(
-  w: World,
-  e: number,
-  a: number,
-  src: ArrayLike<number>,
-  off: number,
-  len: number,
-  mode: ActionMode,
-): void {
+export function decodeAction(w: World, e: number, a: number, src: ArrayLike<number>, off: number, len: number, mode: ActionMode): void {
   const L = w.layout;
   for (let i = 0; i < len; i++) {
     const v = src[off + i];

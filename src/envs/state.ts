@@ -5,15 +5,7 @@
  * was expected. Nothing is guessed or clipped.
  */
 import type { Scenario } from "./scenario.js";
-import type {
-  AgentJson,
-  EntityJson,
-  EntityRefJson,
-  LandmarkJson,
-  ScenarioStateJson,
-  WorldJson,
-  WorldStateJson,
-} from "./state-format.js";
+import type { AgentJson, EntityJson, EntityRefJson, LandmarkJson, ScenarioStateJson, WorldJson, WorldStateJson } from "./state-format.js";
 import { AgentField, DIM_P, LandmarkField, Layout, ScenarioField, World } from "./world.js";
 
 /** A state object is malformed or does not fit the scenario. `path` locates the field. */
@@ -195,7 +187,8 @@ function checkState(input: Json, scenario: Scenario, root: string): Checked {
   });
   agentsRaw.forEach((raw, a) => {
     const o = raw as AgentJson;
-    if (!o.movable && o.silent) throw new StateError(`${root}.agents[${a}]`, "an agent that is neither movable nor able to speak has no action (the original crashes too)");
+    if (!o.movable && o.silent)
+      throw new StateError(`${root}.agents[${a}]`, "an agent that is neither movable nor able to speak has no action (the original crashes too)");
   });
 
   const landmarkFields = new Set<LandmarkField>();
@@ -221,7 +214,11 @@ function checkState(input: Json, scenario: Scenario, root: string): Checked {
   const refs = (key: "goal_a" | "goal_b"): Int32Array | null => {
     if (!req.scenarioFields.includes(key) && !(key in ss)) return null;
     const raw = field(ss, key, sp);
-    if (!Array.isArray(raw) || raw.length !== nA) throw new StateError(`${sp}.${key}`, `expected an array of ${nA} entity references (one per agent), got ${Array.isArray(raw) ? `${raw.length} entries` : typeOf(raw)}`);
+    if (!Array.isArray(raw) || raw.length !== nA)
+      throw new StateError(
+        `${sp}.${key}`,
+        `expected an array of ${nA} entity references (one per agent), got ${Array.isArray(raw) ? `${raw.length} entries` : typeOf(raw)}`,
+      );
     scenarioFields.add(key);
     return Int32Array.from(raw, (r, a) => entityRef(r, `${sp}.${key}[${a}]`, nA, nL));
   };
@@ -319,8 +316,18 @@ function writeEnv(w: World, e: number, c: Checked): void {
 /** Names the first structural difference between two layouts, or null if they match. */
 export function layoutMismatch(a: Layout, b: Layout): string | null {
   const scalars = [
-    "scenario", "nAgents", "nLandmarks", "dimC", "dimColor", "dt", "damping", "contactForce",
-    "contactMargin", "collaborative", "discreteAction", "numAgents",
+    "scenario",
+    "nAgents",
+    "nLandmarks",
+    "dimC",
+    "dimColor",
+    "dt",
+    "damping",
+    "contactForce",
+    "contactMargin",
+    "collaborative",
+    "discreteAction",
+    "numAgents",
   ] as const;
   for (const k of scalars) if (a[k] !== b[k]) return `${k}: ${String(a[k])} vs ${String(b[k])}`;
   const arrays = ["movable", "silent", "adversary", "leader", "speaker", "boundary", "landmarkIndex"] as const;

@@ -207,7 +207,8 @@ export class UAVEnv {
     this.listenImprovement = checkFinite(options.listenImprovement ?? 0.1, "--uav_listen_imp (listenImprovement)");
     this.rewardScale = checkFinite(options.rewardScale ?? 1, "--uav_reward_scale (rewardScale)");
     const len = options.maxEpisodeLen ?? 25;
-    if (typeof len !== "number" || !Number.isInteger(len) || len < 1) throw new RangeError(`--max_episode_len (maxEpisodeLen) must be a positive integer, got ${len}`);
+    if (typeof len !== "number" || !Number.isInteger(len) || len < 1)
+      throw new RangeError(`--max_episode_len (maxEpisodeLen) must be a positive integer, got ${len}`);
     this.maxEpisodeLen = len;
     if (options.seed === undefined) throw new RangeError("UAVEnv: a seed is required (a non-negative integer)");
     this.rng = Rng.stream(options.seed, "uav");
@@ -409,7 +410,9 @@ export class UAVEnv {
     for (let i = 0; i < n; i++) {
       const v = act[i];
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new ActionError(`action of agent ${a} (${this.agentNames[a]}): element ${i} is ${typeof v === "number" ? String(v) : typeof v}; every element must be a finite number`);
+        throw new ActionError(
+          `action of agent ${a} (${this.agentNames[a]}): element ${i} is ${typeof v === "number" ? String(v) : typeof v}; every element must be a finite number`,
+        );
       }
     }
     return argmax(act, n);
@@ -519,7 +522,10 @@ function parseState(state: unknown, H: number, W: number): ParsedState {
     const exact = nr === opp[0] && nc === opp[1];
     const wrong = nr !== opp[0] && nc !== opp[1];
     if (!exact && !wrong) {
-      throw new StateError(`state.noisy[${a}]`, `a reading is either the opponent's true cell or wrong in both row and column; got [${nr}, ${nc}] for an opponent at [${opp[0]}, ${opp[1]}]`);
+      throw new StateError(
+        `state.noisy[${a}]`,
+        `a reading is either the opponent's true cell or wrong in both row and column; got [${nr}, ${nc}] for an opponent at [${opp[0]}, ${opp[1]}]`,
+      );
     }
   }
   const actArr = arrayOf(s.lastActions, 2, "state.lastActions");

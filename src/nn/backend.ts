@@ -121,9 +121,7 @@ async function choose(preferred?: string): Promise<BackendInfo> {
       chosen = {
         name,
         tfjsVersion: tf.version_core,
-        ...(name === "wasm"
-          ? { wasmSimd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), wasmThreads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") }
-          : {}),
+        ...(name === "wasm" ? { wasmSimd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), wasmThreads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") } : {}),
         skipped,
         requested: request === "auto" || request === "" ? "auto" : fromOption ? `option:${request}` : `LEMOL_BACKEND=${request}`,
         kernels: native.active ? `native (${native.isa})` : "composite",

@@ -138,15 +138,24 @@ export class SoftMultiCategorical implements ActionDistribution {
   }
   sample(logits: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor2D {
     const z = this.blocks(tf.add(logits, noise) as tf.Tensor2D);
-    return tf.concat(z.map((b) => tf.softmax(b) as tf.Tensor2D), 1);
+    return tf.concat(
+      z.map((b) => tf.softmax(b) as tf.Tensor2D),
+      1,
+    );
   }
   sampleBackward(_logits: tf.Tensor2D, _noise: tf.Tensor2D, sample: tf.Tensor2D, dSample: tf.Tensor2D): tf.Tensor2D {
     const s = this.blocks(sample);
     const d = this.blocks(dSample);
-    return tf.concat(s.map((sb, i) => softmaxBackward(sb, d[i])), 1);
+    return tf.concat(
+      s.map((sb, i) => softmaxBackward(sb, d[i])),
+      1,
+    );
   }
   mode(logits: tf.Tensor2D): tf.Tensor2D {
-    return tf.concat(this.blocks(logits).map((b) => tf.softmax(b) as tf.Tensor2D), 1);
+    return tf.concat(
+      this.blocks(logits).map((b) => tf.softmax(b) as tf.Tensor2D),
+      1,
+    );
   }
   /** Sums over the blocks (independent sub-actions). */
   logp(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {

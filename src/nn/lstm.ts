@@ -183,8 +183,20 @@ export class LSTM {
     }
     // parameter gradients summed over steps, as single matMuls over [B*T] rows
     const dzAll = tf.reshape(tf.stack(dzSteps, 1), [B * T, 4 * H]) as tf.Tensor2D;
-    const xAll = tf.reshape(tf.stack(seq.steps.map((s) => s.x), 1), [B * T, this.inputSize]) as tf.Tensor2D;
-    const hPrevAll = tf.reshape(tf.stack(seq.steps.map((s) => s.hPrev), 1), [B * T, H]) as tf.Tensor2D;
+    const xAll = tf.reshape(
+      tf.stack(
+        seq.steps.map((s) => s.x),
+        1,
+      ),
+      [B * T, this.inputSize],
+    ) as tf.Tensor2D;
+    const hPrevAll = tf.reshape(
+      tf.stack(
+        seq.steps.map((s) => s.hPrev),
+        1,
+      ),
+      [B * T, H],
+    ) as tf.Tensor2D;
     const dK: tf.Tensor2D = tf.matMul(tf.transpose(xAll), dzAll);
     const dR: tf.Tensor2D = tf.matMul(tf.transpose(hPrevAll), dzAll);
     const db = tf.reshape(tf.matMul(tf.ones([1, B * T]), dzAll), [4 * H]) as tf.Tensor1D;
@@ -213,7 +225,11 @@ export class PlainLSTM {
   readonly bias: Float32Array;
   private readonly z: Float64Array;
 
-  constructor(readonly inputSize: number, readonly units: number, readonly recurrentActivation: RecurrentActivation) {
+  constructor(
+    readonly inputSize: number,
+    readonly units: number,
+    readonly recurrentActivation: RecurrentActivation,
+  ) {
     this.kernel = new Float32Array(inputSize * 4 * units);
     this.recurrent = new Float32Array(units * 4 * units);
     this.bias = new Float32Array(4 * units);

@@ -42,7 +42,8 @@ function backprop(cache: MLPCache, dOut: tf.Tensor2D, params: readonly tf.Tensor
     if (wantParams) [grads[2 * l], grads[2 * l + 1]] = denseGrads(inp, dz);
     if (l > 0 || wantInput) {
       const dInp: tf.Tensor2D = tf.matMul(dz, tf.transpose(params[2 * l] as tf.Tensor2D));
-      if (l > 0) dz = tf.mul(dInp, tf.step(inp)) as tf.Tensor2D; // ReLU'(h) from the ReLU output h
+      if (l > 0)
+        dz = tf.mul(dInp, tf.step(inp)) as tf.Tensor2D; // ReLU'(h) from the ReLU output h
       else dInput = dInp;
     }
   }
@@ -162,10 +163,12 @@ export class MLP {
   /** Sets the weights from flat arrays (same order and sizes as `params`). */
   setWeights(values: readonly Float32Array[]): void {
     if (values.length !== this.params.length) throw new RangeError(`${this.name}: expected ${this.params.length} arrays, got ${values.length}`);
-    tf.tidy(() => this.params.forEach((p, i) => {
-      if (values[i].length !== p.size) throw new RangeError(`${this.name}: array ${i} has ${values[i].length} numbers, expected ${p.size}`);
-      p.assign(tf.tensor(values[i], p.shape));
-    }));
+    tf.tidy(() =>
+      this.params.forEach((p, i) => {
+        if (values[i].length !== p.size) throw new RangeError(`${this.name}: array ${i} has ${values[i].length} numbers, expected ${p.size}`);
+        p.assign(tf.tensor(values[i], p.shape));
+      }),
+    );
   }
 
   dispose(): void {

@@ -18,7 +18,15 @@ interface Addon {
   isa(): string;
   gemm(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number, transA: boolean, acc: boolean): void;
   mlpForward(x: Float32Array, B: number, params: Float32Array[], outs: Float32Array[]): void;
-  mlpBackward(x: Float32Array, B: number, acts: Float32Array[], dOut: Float32Array, params: Float32Array[], grads: Float32Array[] | null, dx: Float32Array | null): void;
+  mlpBackward(
+    x: Float32Array,
+    B: number,
+    acts: Float32Array[],
+    dOut: Float32Array,
+    params: Float32Array[],
+    grads: Float32Array[] | null,
+    dx: Float32Array | null,
+  ): void;
   adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lrT: number, b1: number, b2: number, eps: number, clip: number): void;
   polyak(target: Float32Array, online: Float32Array, tau: number): void;
   concatColumns(inputs: Float32Array[], B: number, out: Float32Array): void;
@@ -72,7 +80,12 @@ export function nativeActive(): boolean {
 export function nativeStatus(): NativeStatus {
   const a = load();
   if (!a) return { available: false, active: false, reason: loadProblem ?? "unavailable" };
-  return { available: true, active, isa: a.isa(), ...(active ? {} : { reason: tf.getBackend() === "wasm" ? "not activated" : `backend "${tf.getBackend()}" is not wasm` }) };
+  return {
+    available: true,
+    active,
+    isa: a.isa(),
+    ...(active ? {} : { reason: tf.getBackend() === "wasm" ? "not activated" : `backend "${tf.getBackend()}" is not wasm` }),
+  };
 }
 
 /**
@@ -106,7 +119,11 @@ const MATMUL = "LemolMatMul";
 
 /** Registers a wasm-backend kernel whose body gets the backend as {@link WasmBackend}. */
 function wasmKernel(name: string, body: (inputs: tf.NamedTensorInfoMap, be: WasmBackend, attrs: tf.NamedAttrMap) => tf.TensorInfo | tf.TensorInfo[]): void {
-  tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: ({ inputs, backend, attrs }) => body(inputs, backend as unknown as WasmBackend, attrs ?? {}) });
+  tf.registerKernel({
+    kernelName: name,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }) => body(inputs, backend as unknown as WasmBackend, attrs ?? {}),
+  });
 }
 
 function registerKernels(a: Addon): void {
@@ -117,7 +134,12 @@ function registerKernels(a: Addon): void {
     const B = x.shape[0];
     // allocate first: allocation may grow the wasm memory and detach earlier views
     const outs = params.filter((_, k) => k % 2 === 1).map((b) => be.makeOutput([B, b.shape[0]], "float32"));
-    a.mlpForward(be.typedArrayFromHeap(x), B, params.map((p) => be.typedArrayFromHeap(p)), outs.map((o) => be.typedArrayFromHeap(o)));
+    a.mlpForward(
+      be.typedArrayFromHeap(x),
+      B,
+      params.map((p) => be.typedArrayFromHeap(p)),
+      outs.map((o) => be.typedArrayFromHeap(o)),
+    );
     return outs;
   });
   wasmKernel(BACKWARD, (inputs, be, attrs) => {
@@ -138,7 +160,11 @@ function registerKernels(a: Addon): void {
     const ins = Array.from({ length: n }, (_, k) => inputs[`t${k}`] as tf.TensorInfo);
     const B = ins[0].shape[0];
     const out = be.makeOutput([B, ins.reduce((s, t) => s + t.shape[1], 0)], "float32");
-    a.concatColumns(ins.map((t) => be.typedArrayFromHeap(t)), B, be.typedArrayFromHeap(out));
+    a.concatColumns(
+      ins.map((t) => be.typedArrayFromHeap(t)),
+      B,
+      be.typedArrayFromHeap(out),
+    );
     return out;
   });
 }

@@ -83,7 +83,11 @@ export class Adam {
   }
 
   getState(): AdamState {
-    return { step: this.t, m: this.m.map((x) => Float32Array.from(x.dataSync() as Float32Array)), v: this.v.map((x) => Float32Array.from(x.dataSync() as Float32Array)) };
+    return {
+      step: this.t,
+      m: this.m.map((x) => Float32Array.from(x.dataSync() as Float32Array)),
+      v: this.v.map((x) => Float32Array.from(x.dataSync() as Float32Array)),
+    };
   }
 
   setState(state: AdamState): void {

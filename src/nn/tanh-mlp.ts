@@ -53,7 +53,8 @@ export class TanhMLP extends MLP {
       grads[2 * l + 1] = tf.sum(dz, 0);
       if (l > 0 || inputGrad) {
         const dInp = matMulWeights(dz, tf.transpose(this.params[2 * l] as tf.Tensor2D));
-        if (l > 0) dz = tf.mul(dInp, tf.sub(1, tf.square(inp))) as tf.Tensor2D; // tanh'(z) = 1 − h²
+        if (l > 0)
+          dz = tf.mul(dInp, tf.sub(1, tf.square(inp))) as tf.Tensor2D; // tanh'(z) = 1 − h²
         else dInput = dInp;
       }
     }

@@ -80,7 +80,7 @@ export function loadLearningBenchmark(file: string): LearningBenchmark {
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`${file}: not a learning benchmark result (${(err as Error).message}); run \`npm run bench -- learning\` to make one`);
+    throw new Error(`${file}: not a learning benchmark result (${(err as Error).message}); run \`npm run bench -- learning\` to make one`, { cause: err });
   }
   const b = raw as LearningBenchmark;
   if (!b || !Array.isArray(b.runs) || !Array.isArray(b.summary) || typeof b.settings?.block_episodes !== "number") {
@@ -152,8 +152,27 @@ export function bandTraces(group: CurveGroup, blockEpisodes: number, color: stri
   const n = group.runs.length;
   return [
     { type: "scatter", mode: "lines", x, y: hi, line: { width: 0, color }, hoverinfo: "skip", showlegend: false, legendgroup: group.label },
-    { type: "scatter", mode: "lines", x, y: lo, line: { width: 0, color }, fill: "tonexty", fillcolor: rgba(color, 0.18), hoverinfo: "skip", showlegend: false, legendgroup: group.label },
-    { type: "scatter", mode: "lines", x, y: mean, name: `${group.label} (${n} seed${n === 1 ? "" : "s"})`, line: { color, width: 2, dash: group.dash ?? "solid" }, legendgroup: group.label },
+    {
+      type: "scatter",
+      mode: "lines",
+      x,
+      y: lo,
+      line: { width: 0, color },
+      fill: "tonexty",
+      fillcolor: rgba(color, 0.18),
+      hoverinfo: "skip",
+      showlegend: false,
+      legendgroup: group.label,
+    },
+    {
+      type: "scatter",
+      mode: "lines",
+      x,
+      y: mean,
+      name: `${group.label} (${n} seed${n === 1 ? "" : "s"})`,
+      line: { color, width: 2, dash: group.dash ?? "solid" },
+      legendgroup: group.label,
+    },
   ];
 }
 
@@ -175,8 +194,12 @@ export function plotLearningBenchmark(bench: LearningBenchmark, opts: LearningPl
   const all: CurveGroup[] = [...[...groups].map(([label, rs]) => ({ label, runs: rs })), ...(opts.extra ?? [])];
   const B = bench.settings.block_episodes;
   const traces = all.flatMap((g, k) => bandTraces(g, B, PALETTE[k % PALETTE.length]));
-  const shapes = opts.line ? [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: opts.line.y, y1: opts.line.y, line: { dash: "dot", color: "#555", width: 1 } }] : [];
-  const annotations = opts.line ? [{ xref: "paper", x: 0, y: opts.line.y, text: opts.line.label, showarrow: false, xanchor: "left", yanchor: "bottom", font: { size: 11, color: "#555" } }] : [];
+  const shapes = opts.line
+    ? [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: opts.line.y, y1: opts.line.y, line: { dash: "dot", color: "#555", width: 1 } }]
+    : [];
+  const annotations = opts.line
+    ? [{ xref: "paper", x: 0, y: opts.line.y, text: opts.line.label, showarrow: false, xanchor: "left", yanchor: "bottom", font: { size: 11, color: "#555" } }]
+    : [];
   const what = side === "summed" ? "episode reward summed over agents" : `episode reward of the ${side} side`;
   const fig = new Figure(traces, {
     title: { text: opts.title ?? `${opts.scenario}: ${what}<br><sup>mean per ${B} episodes across seeds; bands from the worst to the best seed</sup>` },

@@ -123,15 +123,24 @@ export class Figure {
   /** A standalone HTML page with the plotly bundle inlined (works offline). */
   toHTML(flavor: PlotlyFlavor = "basic"): string {
     const b = this.bundle();
-    return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(this.title() ?? "lemol figure")}</title>` +
-      `<script type="text/javascript">${scriptSafe(plotlySource(flavor))}</script></head><body>${b["text/html"] as string}</body></html>`;
+    return (
+      `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(this.title() ?? "lemol figure")}</title>` +
+      `<script type="text/javascript">${scriptSafe(plotlySource(flavor))}</script></head><body>${b["text/html"] as string}</body></html>`
+    );
   }
 
   /** The title as plain text (markup such as the run-name line removed). */
   private title(): string | null {
     const t = this.layout.title as { text?: string } | string | undefined;
-    const text = typeof t === "string" ? t : t?.text ?? null;
-    return text === null ? null : text.replace(/<br>/g, " — ").replace(/<[^>]+>/g, "").replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+    const text = typeof t === "string" ? t : (t?.text ?? null);
+    return text === null
+      ? null
+      : text
+          .replace(/<br>/g, " — ")
+          .replace(/<[^>]+>/g, "")
+          .replace(/&amp;/g, "&")
+          .replace(/&lt;/g, "<")
+          .replace(/&gt;/g, ">");
   }
 
   /** One line: title and trace names. */
@@ -165,11 +174,21 @@ export const CHROMIUM_ARGS = [
   "--disable-dev-shm-usage",
 ];
 
+/** The part of puppeteer-core's browser that renderPng uses (puppeteer-core is optional: no static import). */
+interface HeadlessBrowser {
+  newPage(): Promise<{
+    setContent(html: string): Promise<void>;
+    addScriptTag(tag: { content: string }): Promise<unknown>;
+    evaluate<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<R>;
+  }>;
+  close(): Promise<void>;
+}
+
 /** Renders a figure to a base64 PNG in headless Chromium (needs `puppeteer-core` installed). */
 export async function renderPng(fig: Figure, options: { width?: number } = {}): Promise<string> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error("no Chromium found: install Debian's chromium or set LEMOL_CHROMIUM to a Chrome/Chromium binary");
-  let puppeteer: { launch(o: object): Promise<any> };
+  let puppeteer: { launch(o: object): Promise<HeadlessBrowser> };
   try {
     puppeteer = (await import("puppeteer-core" as string)).default;
   } catch {
@@ -184,7 +203,10 @@ export async function renderPng(fig: Figure, options: { width?: number } = {}): 
     const height = Number(fig.layout.height) || 400;
     const url: string = await page.evaluate(
       (f: { data: unknown[]; layout: object }, w: number, h: number) =>
-        (globalThis as any).Plotly.toImage({ data: f.data, layout: { ...f.layout, width: w, height: h } }, { format: "png", width: w, height: h }),
+        (globalThis as unknown as { Plotly: { toImage(fig: object, o: object): Promise<string> } }).Plotly.toImage(
+          { data: f.data, layout: { ...f.layout, width: w, height: h } },
+          { format: "png", width: w, height: h },
+        ),
       fig.toJSON(),
       width,
       height,

@@ -78,8 +78,20 @@ function trajectoryMarks(axis: EpisodeAxis): { shapes: object[]; annotations: ob
   const annotations: object[] = [];
   const label = axis.starts.length <= 24;
   for (const s of axis.starts) {
-    if (s.at > 0) shapes.push({ type: "line", xref: "x", yref: "paper", x0: s.at - 0.5, x1: s.at - 0.5, y0: 0, y1: 1, line: { color: "#bbb", width: 1, dash: "dot" } });
-    if (label) annotations.push({ xref: "x", yref: "paper", x: s.at, y: 1, yanchor: "bottom", xanchor: "left", showarrow: false, font: { size: 9, color: "#888" }, text: `t${s.trajectory}${s.cycle !== null ? ` c${s.cycle}` : ""}` });
+    if (s.at > 0)
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: s.at - 0.5, x1: s.at - 0.5, y0: 0, y1: 1, line: { color: "#bbb", width: 1, dash: "dot" } });
+    if (label)
+      annotations.push({
+        xref: "x",
+        yref: "paper",
+        x: s.at,
+        y: 1,
+        yanchor: "bottom",
+        xanchor: "left",
+        showarrow: false,
+        font: { size: 9, color: "#888" },
+        text: `t${s.trajectory}${s.cycle !== null ? ` c${s.cycle}` : ""}`,
+      });
   }
   return { shapes, annotations };
 }
@@ -119,8 +131,28 @@ function curves(source: MetricsSource, metric: string, opts: CurveOptions, ylabe
   for (const [agent, list] of byAgent) {
     const color = PALETTE[k++ % PALETTE.length];
     const { x, y, smooth } = segments(list, axis, window);
-    if (opts.raw !== false) traces.push({ type: "scatter", mode: "lines", name: `${agent} (raw)`, x, y, line: { color, width: 1 }, opacity: 0.25, legendgroup: agent, showlegend: false, hoverinfo: "skip" });
-    traces.push({ type: "scatter", mode: "lines", name: window > 1 ? `${agent} (mean of ${window})` : agent, x, y: smooth, line: { color, width: 2 }, legendgroup: agent });
+    if (opts.raw !== false)
+      traces.push({
+        type: "scatter",
+        mode: "lines",
+        name: `${agent} (raw)`,
+        x,
+        y,
+        line: { color, width: 1 },
+        opacity: 0.25,
+        legendgroup: agent,
+        showlegend: false,
+        hoverinfo: "skip",
+      });
+    traces.push({
+      type: "scatter",
+      mode: "lines",
+      name: window > 1 ? `${agent} (mean of ${window})` : agent,
+      x,
+      y: smooth,
+      line: { color, width: 2 },
+      legendgroup: agent,
+    });
   }
   const marks = trajectoryMarks(axis);
   return new Figure(traces, {
@@ -206,7 +238,17 @@ export function omAccuracy(source: MetricsSource, opts: AccuracyOptions = {}): F
         below.push(Math.max(0, m - quantile(v, 0.25)));
         text.push(`trajectory ${t}, cycle ${rs[0].cycle}, vs ${rs[0].opponent}: ${rs.length} windows`);
       }
-      traces.push({ type: "scatter", mode: "lines+markers", name, x, y, text, error_y: { type: "data", array: above, arrayminus: below, visible: true, thickness: 1 }, marker: { color: PALETTE[k % PALETTE.length], size: 8 }, line: { color: PALETTE[k++ % PALETTE.length] } });
+      traces.push({
+        type: "scatter",
+        mode: "lines+markers",
+        name,
+        x,
+        y,
+        text,
+        error_y: { type: "data", array: above, arrayminus: below, visible: true, thickness: 1 },
+        marker: { color: PALETTE[k % PALETTE.length], size: 8 },
+        line: { color: PALETTE[k++ % PALETTE.length] },
+      });
     }
   } else {
     xTitle = "training step within the trajectory";
@@ -214,12 +256,27 @@ export function omAccuracy(source: MetricsSource, opts: AccuracyOptions = {}): F
     for (const [t, list] of groupBy(rows, (r) => r.trajectory ?? -1)) {
       const g = key(list[0]);
       const color = PALETTE[cycles.indexOf(g) % PALETTE.length];
-      traces.push({ type: "scatter", mode: "lines", name: `trajectory ${t} (${g})`, legendgroup: g, x: list.map((r) => r.train_step), y: list.map((r) => r.value), line: { color, width: 1.5 } });
+      traces.push({
+        type: "scatter",
+        mode: "lines",
+        name: `trajectory ${t} (${g})`,
+        legendgroup: g,
+        x: list.map((r) => r.train_step),
+        y: list.map((r) => r.value),
+        line: { color, width: 1.5 },
+      });
     }
   }
   if (chance !== null) {
     const xs = traces.flatMap((t) => t.x as number[]);
-    traces.push({ type: "scatter", mode: "lines", name: `chance (${chance.toFixed(2)})`, x: [Math.min(...xs), Math.max(...xs)], y: [chance, chance], line: { color: "#555", dash: "dash", width: 1 } });
+    traces.push({
+      type: "scatter",
+      mode: "lines",
+      name: `chance (${chance.toFixed(2)})`,
+      x: [Math.min(...xs), Math.max(...xs)],
+      y: [chance, chance],
+      line: { color: "#555", dash: "dash", width: 1 },
+    });
   }
   return finish(
     new Figure(traces, {
@@ -248,9 +305,32 @@ export function omTraining(source: MetricsSource, opts: TrainingPlotOptions = {}
   for (const [cycle, list] of accBy) {
     const color = PALETTE[k++ % PALETTE.length];
     const x = list.map((r) => r.om_iter);
-    traces.push({ type: "scatter", mode: "lines", name: `accuracy, cycle ${cycle}`, x, y: rollingMean(list.map((r) => r.value), window), line: { color, width: 2 }, legendgroup: `c${cycle}` });
+    traces.push({
+      type: "scatter",
+      mode: "lines",
+      name: `accuracy, cycle ${cycle}`,
+      x,
+      y: rollingMean(
+        list.map((r) => r.value),
+        window,
+      ),
+      line: { color, width: 2 },
+      legendgroup: `c${cycle}`,
+    });
     const l = lossBy.get(cycle) ?? [];
-    traces.push({ type: "scatter", mode: "lines", name: `loss, cycle ${cycle}`, x: l.map((r) => r.om_iter), y: rollingMean(l.map((r) => r.value), window), yaxis: "y2", line: { color, width: 1, dash: "dot" }, legendgroup: `c${cycle}` });
+    traces.push({
+      type: "scatter",
+      mode: "lines",
+      name: `loss, cycle ${cycle}`,
+      x: l.map((r) => r.om_iter),
+      y: rollingMean(
+        l.map((r) => r.value),
+        window,
+      ),
+      yaxis: "y2",
+      line: { color, width: 1, dash: "dot" },
+      legendgroup: `c${cycle}`,
+    });
   }
   return finish(
     new Figure(traces, {

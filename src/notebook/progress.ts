@@ -50,7 +50,18 @@ export class LiveProgress implements ProgressReporter {
 
   begin(exp: ProgressSubject, call: { call: RunCall; plannedEpisodes: number }): void {
     this.handle = new DisplayHandle();
-    const st: State = { call: call.call, planned: call.plannedEpisodes, episodesDone: 0, steps: 0, started: Date.now(), line: "starting…", om: null, accuracy: null, fraction: 0, workers: new Map() };
+    const st: State = {
+      call: call.call,
+      planned: call.plannedEpisodes,
+      episodesDone: 0,
+      steps: 0,
+      started: Date.now(),
+      line: "starting…",
+      om: null,
+      accuracy: null,
+      fraction: 0,
+      workers: new Map(),
+    };
     this.state = st;
     this.unsubscribe = [
       exp.on("episode_end", (e) => {
@@ -59,8 +70,14 @@ export class LiveProgress implements ProgressReporter {
       exp.on("progress", (p) => {
         if (p.worker !== undefined) {
           // parallel trajectories: a line per worker
-          st.workers.set(p.worker, `worker ${p.worker + 1}: trajectory ${p.trajectory + 1}/${p.trajectoriesTotal} (${p.pair}) · episode ${p.episode}/${p.episodes} · ${Math.round(p.stepsPerSecond).toLocaleString("en-US")} steps/s`);
-          st.line = [...st.workers.entries()].sort(([a], [b]) => a - b).map(([, l]) => l).join("\n");
+          st.workers.set(
+            p.worker,
+            `worker ${p.worker + 1}: trajectory ${p.trajectory + 1}/${p.trajectoriesTotal} (${p.pair}) · episode ${p.episode}/${p.episodes} · ${Math.round(p.stepsPerSecond).toLocaleString("en-US")} steps/s`,
+          );
+          st.line = [...st.workers.entries()]
+            .sort(([a], [b]) => a - b)
+            .map(([, l]) => l)
+            .join("\n");
           this.draw(false);
           return;
         }

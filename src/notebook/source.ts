@@ -33,7 +33,8 @@ export function metricsOf(source: MetricsSource): MetricsLog {
 
 /** A short name for a source (plot titles): the run directory's name without its time stamp. */
 export function sourceName(source: MetricsSource): string | null {
-  const root = typeof source === "string" ? path.resolve(source) : ((source as { root?: unknown }).root ?? (source as { runDir?: { root?: unknown } }).runDir?.root);
+  const root =
+    typeof source === "string" ? path.resolve(source) : ((source as { root?: unknown }).root ?? (source as { runDir?: { root?: unknown } }).runDir?.root);
   if (typeof root !== "string") return null;
   const base = path.basename(root) === "metrics.csv" ? path.basename(path.dirname(root)) : path.basename(root);
   return base.replace(/-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z(-\d+)?$/, "");
@@ -67,7 +68,7 @@ export class EpisodeAxis {
 
   /** The global episode of a row (its own episode when it has no trajectory). */
   x(r: MetricRow): number {
-    return (r.trajectory !== null ? this.offsets.get(r.trajectory) ?? 0 : 0) + (r.episode ?? 0);
+    return (r.trajectory !== null ? (this.offsets.get(r.trajectory) ?? 0) : 0) + (r.episode ?? 0);
   }
 }
 

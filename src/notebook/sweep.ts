@@ -61,7 +61,9 @@ export function plotSweep(sweep: SweepTable, opts?: SweepPlotOptions): void;
 export function plotSweep(sweep: SweepTable, opts: SweepPlotOptions = {}): Figure | void {
   const metric = opts.metric ?? "om_accuracy_in_play";
   const by = opts.by ?? sweep.varied;
-  const rows = (sweep.table.objects() as Record<string, unknown>[]).filter((r) => r.metric === metric && (!opts.agent || String(r.agent ?? "").includes(opts.agent)));
+  const rows = (sweep.table.objects() as Record<string, unknown>[]).filter(
+    (r) => r.metric === metric && (!opts.agent || String(r.agent ?? "").includes(opts.agent)),
+  );
   if (rows.length === 0) throw new Error(`no "${metric}" rows in this sweep${opts.agent ? ` for agents matching "${opts.agent}"` : ""}`);
   // configuration → trajectory → run → values
   const configs = new Map<string, Map<number, Map<string, number[]>>>();

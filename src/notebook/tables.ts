@@ -36,7 +36,12 @@ function formatCell(v: unknown, digits: number): string {
 /** The rows to show (at most `limit`) and what is left out. */
 function visible(t: Tabular, options: ShowOptions): { names: string[]; rows: Record<string, unknown>[]; total: number; digits: number } {
   const dt = toTable(t);
-  return { names: dt.columnNames(), rows: dt.objects({ limit: options.limit ?? 20 }) as Record<string, unknown>[], total: dt.numRows(), digits: options.digits ?? 4 };
+  return {
+    names: dt.columnNames(),
+    rows: dt.objects({ limit: options.limit ?? 20 }) as Record<string, unknown>[],
+    total: dt.numRows(),
+    digits: options.digits ?? 4,
+  };
 }
 
 /** The table as fixed-width text (what scripts and plain-text front ends show). */
@@ -46,7 +51,12 @@ export function tableText(t: Tabular, options: ShowOptions = {}): string {
   const widths = names.map((_, j) => Math.max(...cells.map((row) => row[j].length)));
   // numbers right-aligned, text left-aligned
   const numeric = names.map((n) => rows.every((r) => r[n] === null || r[n] === undefined || typeof r[n] === "number"));
-  const lines = cells.map((row) => row.map((c, j) => (numeric[j] ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join("  ").trimEnd());
+  const lines = cells.map((row) =>
+    row
+      .map((c, j) => (numeric[j] ? c.padStart(widths[j]) : c.padEnd(widths[j])))
+      .join("  ")
+      .trimEnd(),
+  );
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   if (total > rows.length) lines.push(`… ${total - rows.length} more rows (${total} in all)`);
   return (options.title ? options.title + "\n" : "") + lines.join("\n");

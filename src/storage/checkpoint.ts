@@ -140,7 +140,8 @@ export class CheckpointReader {
     const a = this.arrays.get(name);
     if (!a) throw new CheckpointError(`${this.where}: "${name}" is missing (a checkpoint of another configuration or lemol version?)`);
     if (a.dtype !== dtype) throw new CheckpointError(`${this.where}: "${name}" is ${a.dtype}, expected ${dtype}`);
-    if (length !== undefined && a.data.length !== length) throw new CheckpointError(`${this.where}: "${name}" has ${a.data.length} values, expected ${length} (a checkpoint of another configuration?)`);
+    if (length !== undefined && a.data.length !== length)
+      throw new CheckpointError(`${this.where}: "${name}" has ${a.data.length} values, expected ${length} (a checkpoint of another configuration?)`);
     return a;
   }
 
@@ -166,7 +167,10 @@ export class CheckpointReader {
   variables(prefix: string, vars: readonly tf.Variable[]): void {
     vars.forEach((v, k) => {
       const a = this.get(`${prefix}/${k}`, "f32");
-      if (a.shape.join("x") !== v.shape.join("x")) throw new CheckpointError(`${this.where}: "${prefix}/${k}" has shape [${a.shape}], the network expects [${v.shape}] (a checkpoint of another configuration?)`);
+      if (a.shape.join("x") !== v.shape.join("x"))
+        throw new CheckpointError(
+          `${this.where}: "${prefix}/${k}" has shape [${a.shape}], the network expects [${v.shape}] (a checkpoint of another configuration?)`,
+        );
       tf.tidy(() => v.assign(tf.tensor(a.data as Float32Array, v.shape)));
     });
   }
@@ -219,7 +223,15 @@ export function saveCheckpoint(dir: string, label: string, header: Record<string
     else writeLE(a.data, bin, index[i].offset);
   });
   const sha256 = createHash("sha256").update(bin).digest("hex");
-  const body: CheckpointHeader = { format: CHECKPOINT_FORMAT, label, created: new Date().toISOString(), ...header, values: writer.values, arrays: index, sha256 };
+  const body: CheckpointHeader = {
+    format: CHECKPOINT_FORMAT,
+    label,
+    created: new Date().toISOString(),
+    ...header,
+    values: writer.values,
+    arrays: index,
+    sha256,
+  };
   try {
     writeDurably(path.join(tmp, "arrays.bin"), bin);
     writeDurably(path.join(tmp, "header.json"), JSON.stringify({ ...body, header_sha256: headerChecksum(body) }, null, 1) + "\n");
@@ -236,7 +248,8 @@ export function saveCheckpoint(dir: string, label: string, header: Record<string
   fs.renameSync(tmp, final);
   // this save's old copy, and leftovers of processes killed while saving
   for (const name of fs.readdirSync(dir)) {
-    if (name.startsWith(`.${label}.old-`) || (name.startsWith(`.${label}.tmp-`) && name !== path.basename(tmp))) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (name.startsWith(`.${label}.old-`) || (name.startsWith(`.${label}.tmp-`) && name !== path.basename(tmp)))
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   }
   return final;
 }
@@ -270,7 +283,9 @@ export function loadCheckpoint(requested: string): CheckpointReader {
   }
   if (typeof header !== "object" || header === null) throw new CheckpointError(`${hfile}: not a checkpoint header`);
   if (header.format !== CHECKPOINT_FORMAT && header.format !== 2) {
-    throw new CheckpointError(`${hfile}: checkpoint format ${JSON.stringify(header.format)}; this lemol reads formats 2 and ${CHECKPOINT_FORMAT}${header.format === 1 ? " (format 1 held weights only and cannot be resumed)" : ""}`);
+    throw new CheckpointError(
+      `${hfile}: checkpoint format ${JSON.stringify(header.format)}; this lemol reads formats 2 and ${CHECKPOINT_FORMAT}${header.format === 1 ? " (format 1 held weights only and cannot be resumed)" : ""}`,
+    );
   }
   // format 3 covers the header too; a format-2 header with a checksum is a damaged format 3
   if (header.format === CHECKPOINT_FORMAT || "header_sha256" in header) {

@@ -55,7 +55,16 @@ export class ExperienceRecorder {
    * `done or terminal`, the opponent's executed action, the m LeMOL acted on, and both agents'
    * soft (pre-step) actions.
    */
-  add(obs: ArrayLike<number>, action: ArrayLike<number>, reward: number, terminal: boolean, oppAction: ArrayLike<number>, m: ArrayLike<number>, policy: ArrayLike<number>, oppPolicy: ArrayLike<number>): void {
+  add(
+    obs: ArrayLike<number>,
+    action: ArrayLike<number>,
+    reward: number,
+    terminal: boolean,
+    oppAction: ArrayLike<number>,
+    m: ArrayLike<number>,
+    policy: ArrayLike<number>,
+    oppPolicy: ArrayLike<number>,
+  ): void {
     const c = this.columns;
     const r = this.n++;
     c.observations.put(r, obs);

@@ -72,7 +72,11 @@ export function decodeNpy(bytes: Uint8Array, what = "array"): NdArray {
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new NpzError(`${what}: unreadable header ${JSON.stringify(header.trim())}`);
   if (fortran === "True") throw new NpzError(`${what}: Fortran-order arrays are not supported`);
-  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new NpzError(`${what}: bad shape (${shapeText})`);
   const n = shape.reduce((x, y) => x * y, 1);
   const sizes: Record<string, number> = { "<f8": 8, "<f4": 4, "<i4": 4, "<i8": 8, "|b1": 1, "|u1": 1 };
@@ -84,11 +88,20 @@ export function decodeNpy(bytes: Uint8Array, what = "array"): NdArray {
   const body = new DataView(bytes.buffer, bytes.byteOffset + off, n * size);
   for (let i = 0; i < n; i++) {
     switch (descr) {
-      case "<f8": data[i] = body.getFloat64(i * 8, true); break;
-      case "<f4": data[i] = body.getFloat32(i * 4, true); break;
-      case "<i4": data[i] = body.getInt32(i * 4, true); break;
-      case "<i8": data[i] = Number(body.getBigInt64(i * 8, true)); break;
-      default: data[i] = body.getUint8(i);
+      case "<f8":
+        data[i] = body.getFloat64(i * 8, true);
+        break;
+      case "<f4":
+        data[i] = body.getFloat32(i * 4, true);
+        break;
+      case "<i4":
+        data[i] = body.getInt32(i * 4, true);
+        break;
+      case "<i8":
+        data[i] = Number(body.getBigInt64(i * 8, true));
+        break;
+      default:
+        data[i] = body.getUint8(i);
     }
   }
   return { data, shape };

@@ -70,8 +70,10 @@ export class ReplayBuffer {
 
   /** Stores one transition (copying the values; `done` is stored as 0 or 1). */
   add(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean, extra?: ArrayLike<number>): void {
-    if (this.extraSize > 0 && (!extra || extra.length !== this.extraSize)) throw new RangeError(`replay: extra length ${extra?.length ?? 0}, expected ${this.extraSize}`);
-    if (obs.length !== this.obsSize || obsNext.length !== this.obsSize) throw new RangeError(`replay: observation length ${obs.length}/${obsNext.length}, expected ${this.obsSize}`);
+    if (this.extraSize > 0 && (!extra || extra.length !== this.extraSize))
+      throw new RangeError(`replay: extra length ${extra?.length ?? 0}, expected ${this.extraSize}`);
+    if (obs.length !== this.obsSize || obsNext.length !== this.obsSize)
+      throw new RangeError(`replay: observation length ${obs.length}/${obsNext.length}, expected ${this.obsSize}`);
     if (act.length !== this.actSize) throw new RangeError(`replay: action length ${act.length}, expected ${this.actSize}`);
     const i = this.next;
     if (i >= this.allocated) this.grow(Math.min(this.capacity, Math.max(2 * this.allocated, 1)));
@@ -99,7 +101,9 @@ export class ReplayBuffer {
   loadFrom(r: CheckpointReader, prefix: string): void {
     const meta = r.value<{ size: number; next: number; stride: number; capacity: number }>(`${prefix}/meta`);
     if (meta.stride !== this.stride || meta.capacity !== this.capacity) {
-      throw new CheckpointError(`${r.where}: replay buffer "${prefix}" has rows of ${meta.stride} numbers and capacity ${meta.capacity}; this run's has ${this.stride} and ${this.capacity}`);
+      throw new CheckpointError(
+        `${r.where}: replay buffer "${prefix}" has rows of ${meta.stride} numbers and capacity ${meta.capacity}; this run's has ${this.stride} and ${this.capacity}`,
+      );
     }
     const rows = r.f32(`${prefix}/rows`, meta.size * this.stride);
     if (meta.size > this.allocated) this.grow(Math.min(this.capacity, Math.max(meta.size, 2 * this.allocated)));
@@ -140,9 +144,16 @@ export class ReplayBuffer {
     const size = this.size;
     const stride = this.stride;
     const d = this.data;
-    const actOff = this.actOff, nextOff = this.nextOff;
-    const oObs = out.obs, oObsNext = out.obsNext, oAct = out.act, oRew = out.rew, oDone = out.done, oExtra = out.extra;
-    const es = this.extraSize, extraOff = this.extraOff;
+    const actOff = this.actOff,
+      nextOff = this.nextOff;
+    const oObs = out.obs,
+      oObsNext = out.obsNext,
+      oAct = out.act,
+      oRew = out.rew,
+      oDone = out.done,
+      oExtra = out.extra;
+    const es = this.extraSize,
+      extraOff = this.extraOff;
     for (let b = 0; b < index.length; b++) {
       const i = index[b];
       if (i < 0 || i >= size) throw new RangeError(`replay: index ${i} out of range [0, ${size})`);

@@ -76,7 +76,12 @@ export function lemolOptionsOf(cfg: ExperimentConfig, discrete: boolean, episodi
     inEpisodeUnits: cfg.recurrent_om_prediction ? cfg.in_ep_lstm_dim : null,
     ablate: cfg.ablate_lemol_lstm,
     triplet: cfg.use_triplet_representation_loss
-      ? { positiveDistance: cfg.rep_loss_pos_dist, negativeDistance: cfg.rep_loss_neg_dist, weight: cfg.representation_loss_weight, decayBase: cfg.representation_loss_decay_base }
+      ? {
+          positiveDistance: cfg.rep_loss_pos_dist,
+          negativeDistance: cfg.rep_loss_neg_dist,
+          weight: cfg.representation_loss_weight,
+          decayBase: cfg.representation_loss_decay_base,
+        }
       : null,
     decentralise: cfg.fully_decentralise_lemol ? "full" : cfg.decentralise_lemol_obs ? "obs" : "none",
     alternativeCell: cfg.use_alternative_lstm ? { learningFeatureDim: cfg.learning_feature_dim } : null,
@@ -150,7 +155,9 @@ function checkOMTrainingFits(cfg: ExperimentConfig, explorationSteps: number, ua
   const chunkSteps = cfg.block_processing ? cfg.chunk_length * cfg.max_episode_len : cfg.chunk_length;
   const needed = explorationSteps + chunkSteps;
   if (trajectorySteps < needed) {
-    throw new ConfigError(`--num_episodes ${cfg.num_episodes}: even if no episode ends early, a trajectory has at most ${trajectorySteps} steps, fewer than OM training needs (${explorationSteps} exploration + ${chunkSteps} for one chunk); raise --num_episodes or lower --batch_size/--chunk_length`);
+    throw new ConfigError(
+      `--num_episodes ${cfg.num_episodes}: even if no episode ends early, a trajectory has at most ${trajectorySteps} steps, fewer than OM training needs (${explorationSteps} exploration + ${chunkSteps} for one chunk); raise --num_episodes or lower --batch_size/--chunk_length`,
+    );
   }
   if (cfg.num_episodes < needed) {
     warn(
@@ -172,8 +179,12 @@ export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): R
   }
   const evaluating = cfg.test || cfg.display || cfg.benchmark;
   const loads = cfg.load_name !== null || cfg.load_good !== null || cfg.load_bad !== null;
-  if (loads && !evaluating) throw new ConfigError("--load_name/--load_good/--load_bad evaluate trained policies with --test, --display or --benchmark; to continue a run use --restore <run_dir>");
-  if (evaluating && !loads) throw new ConfigError("--test/--display/--benchmark evaluate loaded policies: give --load_name <run_dir or checkpoint> (or --load_good / --load_bad)");
+  if (loads && !evaluating)
+    throw new ConfigError(
+      "--load_name/--load_good/--load_bad evaluate trained policies with --test, --display or --benchmark; to continue a run use --restore <run_dir>",
+    );
+  if (evaluating && !loads)
+    throw new ConfigError("--test/--display/--benchmark evaluate loaded policies: give --load_name <run_dir or checkpoint> (or --load_good / --load_bad)");
   const env = buildEnv(cfg, uav);
   const adversary = env instanceof UAVEnv ? [...env.adversary] : Array.from(env.world.layout.adversary, (x) => x === 1);
   // the UAV env plays the arg-max of each action vector: the original forces discrete actions there
@@ -187,7 +198,9 @@ export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): R
   const omTraining = lemolPresent && !evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0;
   if (omTraining) checkOMTrainingFits(cfg, explorationSteps, uav, warn);
   if ((cfg.skip_to_om_training || cfg.skip_to_om_training_first_cycle) && !omTraining) {
-    throw new ConfigError("--skip_to_om_training skips play to train the opponent model: it needs a LeMOL agent, --om_training_iters > 0, and neither oracle mode nor an evaluation mode");
+    throw new ConfigError(
+      "--skip_to_om_training skips play to train the opponent model: it needs a LeMOL agent, --om_training_iters > 0, and neither oracle mode nor an evaluation mode",
+    );
   }
 
   // all learners are built once (lemol-spec §2.1): per policy of each side, one per agent of that side
@@ -199,12 +212,31 @@ export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): R
       const name = `${policy}-${side}_agent_${i}`;
       // streams keyed by the slot, so swapping the algorithm with the same seed starts from the same weights
       const streamKey = `${side}_agent_${i}${policies.varying === side ? `/${policy}` : ""}`;
-      const common = { name, agentIndex: i, obsSizes: env.obsSizes, actionSizes: env.actionSizes, actionSpace: env.actionSpaces[i], config: maddpg, seed: cfg.seed, streamKey };
+      const common = {
+        name,
+        agentIndex: i,
+        obsSizes: env.obsSizes,
+        actionSizes: env.actionSizes,
+        actionSpace: env.actionSpaces[i],
+        config: maddpg,
+        seed: cfg.seed,
+        streamKey,
+      };
       const learner: Learner =
         policy === "lemol"
           ? new LeMOLAgentTrainer({ ...common, lemol: lemolOptionsOf(cfg, discrete, uav) })
           : policy === "ppo"
-            ? new PPOAgentTrainer({ name, agentIndex: i, obsSize: env.obsSizes[i], actionSize: env.actionSizes[i], discrete, seed: cfg.seed, streamKey, verbose: cfg.verbose_ppo, config: ppoConfigOf(cfg) })
+            ? new PPOAgentTrainer({
+                name,
+                agentIndex: i,
+                obsSize: env.obsSizes[i],
+                actionSize: env.actionSizes[i],
+                discrete,
+                seed: cfg.seed,
+                streamKey,
+                verbose: cfg.verbose_ppo,
+                config: ppoConfigOf(cfg),
+              })
             : new MADDPGAgentTrainer({ ...common, variant: policy as MADDPGVariant });
       trainers.set(`${policy}/${i}`, learner);
     }

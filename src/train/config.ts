@@ -59,12 +59,19 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("agent_update_freq", "int", 1, "update every this many steps; also LeMOL's period F for the slow LSTM", { min: 1 }),
   opt("polyak", "number", 1e-4, "target network update step", { min: 0, max: 1 }),
   opt("replay_buffer_capacity", "int", 1_000_000, "replay buffer capacity", { min: 1 }),
-  opt("bootstrap_time_limit", "boolean", false, "store only the environment's done, so TD targets bootstrap through the time limit (openai/maddpg); by default the time limit counts as terminal, as LeMOL's code does. Learns far better on simple_spread: see docs/learning.md"),
+  opt(
+    "bootstrap_time_limit",
+    "boolean",
+    false,
+    "store only the environment's done, so TD targets bootstrap through the time limit (openai/maddpg); by default the time limit counts as terminal, as LeMOL's code does. Learns far better on simple_spread: see docs/learning.md",
+  ),
   opt("m3ddpg_adversarial_actor", "boolean", false, "M3DDPG: also perturb the actor's critic input, as the paper intends (the original's code does not)"),
   // LeMOL
   opt("omlr", "number", 1e-3, "opponent-model learning rate", { exclusiveMin: 0 }),
   opt("lstm_hidden_dim", "int", 64, "units of the opponent model's slow LSTM", { min: 1 }),
-  opt("lstm_gate_activation", "string", "hard_sigmoid", "gate activation of the OM's LSTM: hard_sigmoid (TF1 CPU) or sigmoid (CuDNN)", { choices: ["hard_sigmoid", "sigmoid"] }),
+  opt("lstm_gate_activation", "string", "hard_sigmoid", "gate activation of the OM's LSTM: hard_sigmoid (TF1 CPU) or sigmoid (CuDNN)", {
+    choices: ["hard_sigmoid", "sigmoid"],
+  }),
   opt("lemol_save_path", "string", null, "directory for experience files (default: <run_dir>/experience)"),
   opt("chunk_length", "int", 64, "truncated-BPTT chunk length of OM training (steps)", { min: 1 }),
   opt("num_traj_to_train", "int", 8, "experience files sampled (with replacement) per OM training pass", { min: 1 }),
@@ -77,10 +84,23 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("lemol_true_action_feed_proportion", "number", 1.0, "oracle: probability of feeding the truth", { min: 0, max: 1 }),
   opt("feed_lemol_true_action_before", "int", 25, "oracle: feed the truth at episode steps before this"),
   opt("feed_lemol_true_action_after", "int", -1, "oracle: ... or after this"),
-  opt("lemol_oracle_baseline_acc", "number", 0.55, "oracle (later release, --revision head): also feed the truth with this probability outside the window", { min: 0, max: 1 }),
-  opt("block_processing", "boolean", false, "LeMOL-EP: summarise each period of agent_update_freq steps with a bidirectional LSTM; the slow LSTM steps once per period; chunk_length counts periods"),
+  opt("lemol_oracle_baseline_acc", "number", 0.55, "oracle (later release, --revision head): also feed the truth with this probability outside the window", {
+    min: 0,
+    max: 1,
+  }),
+  opt(
+    "block_processing",
+    "boolean",
+    false,
+    "LeMOL-EP: summarise each period of agent_update_freq steps with a bidirectional LSTM; the slow LSTM steps once per period; chunk_length counts periods",
+  ),
   opt("episode_embedding_dim", "int", 128, "LeMOL-EP period summary size (even: half per direction)", { min: 2 }),
-  opt("recurrent_om_prediction", "boolean", false, "in-episode LSTM over LeMOL's observations for the OM prediction, reset each episode (needs --block_processing)"),
+  opt(
+    "recurrent_om_prediction",
+    "boolean",
+    false,
+    "in-episode LSTM over LeMOL's observations for the OM prediction, reset each episode (needs --block_processing)",
+  ),
   opt("in_ep_lstm_dim", "int", 32, "units of the in-episode LSTM", { min: 1 }),
   opt("ablate_lemol_lstm", "boolean", false, "ablation: the OM predicts from the observation only (no learning feature; the slow LSTM is not trained)"),
   opt("use_triplet_representation_loss", "boolean", false, "add the triplet representation loss on the slow LSTM's states to OM training"),
@@ -89,8 +109,18 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("representation_loss_weight", "number", 0.1, "triplet loss weight", { min: 0 }),
   opt("representation_loss_decay_base", "number", 15, "triplet loss weight decay: weight x base / (base + chunk)", { exclusiveMin: 0 }),
   opt("decentralise_lemol_obs", "boolean", false, "LeMOL's critic sees only its own observation (and both actions)"),
-  opt("fully_decentralise_lemol", "boolean", false, "LeMOL uses no centralised information: the OM's predictions replace the opponent's target action and stored action in its update (implies --decentralise_lemol_obs)"),
-  opt("use_alternative_lstm", "boolean", false, "the original's experimental slow-LSTM cell: an MLP on [opponent action ‖ h] feeds a learning feature into each step (per-step model only; the first release's --use_standard_lstm off)"),
+  opt(
+    "fully_decentralise_lemol",
+    "boolean",
+    false,
+    "LeMOL uses no centralised information: the OM's predictions replace the opponent's target action and stored action in its update (implies --decentralise_lemol_obs)",
+  ),
+  opt(
+    "use_alternative_lstm",
+    "boolean",
+    false,
+    "the original's experimental slow-LSTM cell: an MLP on [opponent action ‖ h] feeds a learning feature into each step (per-step model only; the first release's --use_standard_lstm off)",
+  ),
   opt("learning_feature_dim", "int", 64, "learning-feature size of the alternative cell", { min: 1 }),
   opt("skip_to_om_training", "boolean", false, "skip play in every cycle and train the OM on the experience files already in --lemol_save_path"),
   opt("skip_to_om_training_first_cycle", "boolean", false, "skip play in cycle 0 only"),
@@ -111,9 +141,19 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("load_name", "string", null, "with --test/--display/--benchmark: a run directory or checkpoint to load every agent from"),
   opt("load_good", "string", null, "... to load the good agents from (the others keep their fresh weights unless --load_name)"),
   opt("load_bad", "string", null, "... to load the bad agents from"),
-  opt("parallel_trajectories", "boolean", false, "run the trajectories of an OM cycle in parallel (on --workers processes): each starts from the cycle's starting optimiser state, with random streams of its own, so results do not depend on the number of workers (a deviation: the original carries Adam state from trajectory to trajectory)"),
+  opt(
+    "parallel_trajectories",
+    "boolean",
+    false,
+    "run the trajectories of an OM cycle in parallel (on --workers processes): each starts from the cycle's starting optimiser state, with random streams of its own, so results do not depend on the number of workers (a deviation: the original carries Adam state from trajectory to trajectory)",
+  ),
   opt("workers", "int", null, "worker processes for --parallel_trajectories and sweeps (default: the number of cores)", { min: 1, execution: true }),
-  opt("checkpoint_replay", "boolean", false, "include the replay buffers in checkpoints (large; needed to resume mid-trajectory with exactly the numbers of an uninterrupted run)"),
+  opt(
+    "checkpoint_replay",
+    "boolean",
+    false,
+    "include the replay buffers in checkpoints (large; needed to resume mid-trajectory with exactly the numbers of an uninterrupted run)",
+  ),
   // PPO (the later release's baseline; a correct PPO, see src/agents/ppo.ts)
   opt("ppo_lambda", "number", 0.97, "PPO: GAE lambda", { min: 0, max: 1 }),
   opt("ppo_pi_lr", "number", 3e-4, "PPO: policy learning rate", { exclusiveMin: 0 }),
@@ -141,7 +181,9 @@ export const OPTION_BY_NAME: ReadonlyMap<string, OptionDef> = new Map(OPTIONS.ma
  */
 export function optionsMarkdownTable(): string {
   const cell = (v: string) => v.replace(/\|/g, "\\|");
-  const rows = OPTIONS.map((o) => `| \`--${o.name}\` | ${o.default === null ? "—" : `\`${o.default}\``} | ${o.implemented ? "yes" : "not yet"} | ${cell(o.help)} |`);
+  const rows = OPTIONS.map(
+    (o) => `| \`--${o.name}\` | ${o.default === null ? "—" : `\`${o.default}\``} | ${o.implemented ? "yes" : "not yet"} | ${cell(o.help)} |`,
+  );
   return ["| option | default | supported | what it does |", "|---|---|---|---|", ...rows].join("\n");
 }
 
@@ -242,7 +284,8 @@ export class ConfigError extends Error {
 /** Checks one value against its option definition; returns it converted, or throws a ConfigError. */
 /** A value as an error message shows it (JSON, except what JSON cannot say: NaN, Infinity, undefined, functions). */
 function shown(value: unknown): string {
-  if (typeof value === "number" || typeof value === "undefined" || typeof value === "function" || typeof value === "bigint" || typeof value === "symbol") return String(value);
+  if (typeof value === "number" || typeof value === "undefined" || typeof value === "function" || typeof value === "bigint" || typeof value === "symbol")
+    return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -295,7 +338,8 @@ export function resolveConfig(partial: Record<string, unknown> = {}): Experiment
   if (cfg.recurrent_om_prediction && !cfg.block_processing) {
     throw new ConfigError("--recurrent_om_prediction needs --block_processing: the in-episode LSTM restarts every period, and only LeMOL-EP has periods");
   }
-  if (cfg.use_alternative_lstm && cfg.block_processing) throw new ConfigError("--use_alternative_lstm is a cell of the per-step opponent model: it does not combine with --block_processing");
+  if (cfg.use_alternative_lstm && cfg.block_processing)
+    throw new ConfigError("--use_alternative_lstm is a cell of the per-step opponent model: it does not combine with --block_processing");
   if (cfg.block_processing && cfg.episode_embedding_dim % 2 !== 0) {
     throw new ConfigError(`--episode_embedding_dim: must be even (half for each direction of the bidirectional LSTM), got ${cfg.episode_embedding_dim}`);
   }
@@ -317,12 +361,18 @@ const MAX_STEPS = 1e9;
  * learning ever to start, episodes or trajectories of absurd length.
  */
 function checkSizes(cfg: ExperimentConfig): void {
-  if (cfg.max_episode_len > MAX_STEPS) throw new ConfigError(`--max_episode_len: ${cfg.max_episode_len} steps per episode is more than ${MAX_STEPS.toExponential()}`);
+  if (cfg.max_episode_len > MAX_STEPS)
+    throw new ConfigError(`--max_episode_len: ${cfg.max_episode_len} steps per episode is more than ${MAX_STEPS.toExponential()}`);
   const trajectory = cfg.num_episodes * cfg.max_episode_len;
-  if (trajectory > MAX_STEPS) throw new ConfigError(`--num_episodes ${cfg.num_episodes} x --max_episode_len ${cfg.max_episode_len} = ${trajectory.toExponential(2)} steps per trajectory, more than ${MAX_STEPS.toExponential()}`);
+  if (trajectory > MAX_STEPS)
+    throw new ConfigError(
+      `--num_episodes ${cfg.num_episodes} x --max_episode_len ${cfg.max_episode_len} = ${trajectory.toExponential(2)} steps per trajectory, more than ${MAX_STEPS.toExponential()}`,
+    );
   const exploration = cfg.batch_size * cfg.max_episode_len;
   if (exploration > cfg.replay_buffer_capacity) {
-    throw new ConfigError(`learning would never start: it waits for --batch_size ${cfg.batch_size} x --max_episode_len ${cfg.max_episode_len} = ${exploration} transitions, more than --replay_buffer_capacity ${cfg.replay_buffer_capacity} holds`);
+    throw new ConfigError(
+      `learning would never start: it waits for --batch_size ${cfg.batch_size} x --max_episode_len ${cfg.max_episode_len} = ${exploration} transitions, more than --replay_buffer_capacity ${cfg.replay_buffer_capacity} holds`,
+    );
   }
   // a hidden layer's weights (units x units floats) exist ~16 times per agent: 4 networks, each
   // with 2 Adam moments, plus gradients and the acting copy; the LSTMs' 4 gates likewise
@@ -335,14 +385,25 @@ function checkSizes(cfg: ExperimentConfig): void {
     ["in_ep_lstm_dim", 8 * cfg.in_ep_lstm_dim ** 2],
     ["learning_feature_dim", 8 * cfg.learning_feature_dim ** 2],
   ] as const) {
-    if (gib(floats) > limit) throw new ConfigError(`--${name} ${cfg[name]}: the networks would need about ${gib(floats).toFixed(0)} GiB of memory, more than this machine's ${limit.toFixed(0)} GiB`);
+    if (gib(floats) > limit)
+      throw new ConfigError(
+        `--${name} ${cfg[name]}: the networks would need about ${gib(floats).toFixed(0)} GiB of memory, more than this machine's ${limit.toFixed(0)} GiB`,
+      );
   }
 }
 
 /** Paths in the config made absolute, so a run can be resumed from any working directory. */
 export function absolutePaths(cfg: ExperimentConfig): ExperimentConfig {
   const abs = (p: string | null) => (p === null ? null : path.resolve(p));
-  return { ...cfg, run_dir: abs(cfg.run_dir), lemol_save_path: abs(cfg.lemol_save_path), save_dir: abs(cfg.save_dir), load_name: abs(cfg.load_name), load_good: abs(cfg.load_good), load_bad: abs(cfg.load_bad) };
+  return {
+    ...cfg,
+    run_dir: abs(cfg.run_dir),
+    lemol_save_path: abs(cfg.lemol_save_path),
+    save_dir: abs(cfg.save_dir),
+    load_name: abs(cfg.load_name),
+    load_good: abs(cfg.load_good),
+    load_bad: abs(cfg.load_bad),
+  };
 }
 
 /** The `_`-separated policy lists and which side varies (lemol-spec §2.1 item 4). */

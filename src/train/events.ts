@@ -29,7 +29,15 @@ export interface ExperimentEventMap {
   checkpoint: { path: string; episode: number };
   summary: { lines: string[] };
   /** `worker`: which worker process plays the trajectory (parallel trajectories). */
-  progress: TrajectoryInfo & { episode: number; episodes: number; trainStep: number; stepsPerSecond: number; trajectoriesDone: number; trajectoriesTotal: number; worker?: number };
+  progress: TrajectoryInfo & {
+    episode: number;
+    episodes: number;
+    trainStep: number;
+    stepsPerSecond: number;
+    trajectoriesDone: number;
+    trajectoriesTotal: number;
+    worker?: number;
+  };
 }
 export type ExperimentEvent = keyof ExperimentEventMap;
 

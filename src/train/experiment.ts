@@ -165,7 +165,13 @@ export class Experiment {
     this.opponents = setup.opponents;
     this.trainers = setup.trainers;
     const omTrainingDue = this.lemolPresent && !this.evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0;
-    this.schedule = new Schedule(cfg, { cycles: this.cycles, opponents: this.opponents, policies: this.policies, omTrainingDue, episodicPeriods: setup.episodicPeriods });
+    this.schedule = new Schedule(cfg, {
+      cycles: this.cycles,
+      opponents: this.opponents,
+      policies: this.policies,
+      omTrainingDue,
+      episodicPeriods: setup.episodicPeriods,
+    });
     this.omRng = Rng.stream(cfg.seed, "om-files");
     const lemolLearners = [...this.trainers.values()].filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
     this.omPhase = new OMPhase(lemolLearners, cfg, this.explorationSteps, setup.episodicPeriods, this.omRng);
@@ -179,7 +185,10 @@ export class Experiment {
     };
     this.stepHooks = {
       envStepped: (r) => {
-        if (this.displayFrames) this.displayFrames.push(this.env.render({ caption: `${this.schedule.info!.pair} · episode ${this.episodesCompleted + 1} · step ${this.episodeStep}` }));
+        if (this.displayFrames)
+          this.displayFrames.push(
+            this.env.render({ caption: `${this.schedule.info!.pair} · episode ${this.episodesCompleted + 1} · step ${this.episodeStep}` }),
+          );
         if (cfg.benchmark) this.benchmarkData.push((r.infos ?? []).map((i) => i.benchmark ?? null));
       },
       episodeEnded: (episode, rewards, length) => this.endEpisode(episode, rewards, length),
@@ -210,7 +219,9 @@ export class Experiment {
           return;
         }
         this.writeManifest("running");
-        this.print(`${cfg.exp_name} resumed from checkpoint ${resume.label} (cycle ${this.cycle}, trajectory ${this.trajectoriesStarted}, episode ${this.episodesCompleted})`);
+        this.print(
+          `${cfg.exp_name} resumed from checkpoint ${resume.label} (cycle ${this.cycle}, trajectory ${this.trajectoriesStarted}, episode ${this.episodesCompleted})`,
+        );
       } else {
         this.metrics = new MetricsLog(this.runDir.metricsFile);
         this.start();
@@ -226,7 +237,9 @@ export class Experiment {
     const cfg = this.config;
     if (this.schedule.skipsPlay(0)) {
       if (this.runDir.experienceFiles().length === 0) {
-        throw new ConfigError(`--skip_to_om_training: no experience files under ${this.runDir.experienceDir} to train on (give --lemol_save_path the experience directory of an earlier run)`);
+        throw new ConfigError(
+          `--skip_to_om_training: no experience files under ${this.runDir.experienceDir} to train on (give --lemol_save_path the experience directory of an earlier run)`,
+        );
       }
       this.schedule.phase = "om_training";
     }
@@ -356,7 +369,8 @@ export class Experiment {
     const agents = this.loop.learners;
     const info = s.startTrajectory(agents.map((a) => a.name)); // refused unless the schedule is playing
     // evaluating, the loaded weights are kept (the original re-initialised them here) and acting starts at once
-    if (!this.evaluating && cfg.parallel_trajectories) this.cycleStart.beginTrajectory(this.trainers, cfg.seed, info.trajectory, info.repeat === 0 && info.opponent === 0);
+    if (!this.evaluating && cfg.parallel_trajectories)
+      this.cycleStart.beginTrajectory(this.trainers, cfg.seed, info.trajectory, info.repeat === 0 && info.opponent === 0);
     for (const a of agents) a.startTrajectory(this.evaluating ? "evaluate" : "learn");
     this.records.begin(agents.length);
     // with parallel trajectories each has an environment seed of its own
@@ -387,7 +401,12 @@ export class Experiment {
 
   /** --benchmark: writes the recorded benchmark data and ends the run (as the original's benchmark mode). */
   private finishBenchmark(): void {
-    const file = writeBenchmark(this.runDir.root, this.config.scenario, this.loop.learners.map((a) => a.name), this.benchmarkData);
+    const file = writeBenchmark(
+      this.runDir.root,
+      this.config.scenario,
+      this.loop.learners.map((a) => a.name),
+      this.benchmarkData,
+    );
     this.print(`benchmark data for ${this.benchmarkData.length} steps saved to ${file}`);
     this.benchmarkData = [];
     this.endTrajectory();
@@ -396,7 +415,16 @@ export class Experiment {
 
   private row(partial: Partial<MetricRow> & { metric: string; value: number }): void {
     const t = this.schedule.info;
-    this.metrics.add({ cycle: t?.cycle ?? null, trajectory: t?.trajectory ?? null, opponent: t ? this.schedule.opponentName() : null, episode: null, train_step: null, om_iter: null, agent: null, ...partial });
+    this.metrics.add({
+      cycle: t?.cycle ?? null,
+      trajectory: t?.trajectory ?? null,
+      opponent: t ? this.schedule.opponentName() : null,
+      episode: null,
+      train_step: null,
+      om_iter: null,
+      agent: null,
+      ...partial,
+    });
   }
 
   /** An episode ended (called by the loop before the step's updates): its rows, events and the save_rate report. */
@@ -412,7 +440,15 @@ export class Experiment {
     this.runDir.heartbeat();
     const rewards = this.records.endEpisode(this.loop.learners, episode, episodeRewards, this.trainStep, (r) => this.row(r));
     this.emit("episode_end", { ...info, episode, trainStep: this.trainStep, rewards, length });
-    this.emit("progress", { ...info, episode: this.episodesCompleted, episodes: cfg.num_episodes, trainStep: this.trainStep, stepsPerSecond: this.records.stepsPerSecond, trajectoriesDone: info.trajectory, trajectoriesTotal: this.totalTrajectories });
+    this.emit("progress", {
+      ...info,
+      episode: this.episodesCompleted,
+      episodes: cfg.num_episodes,
+      trainStep: this.trainStep,
+      stepsPerSecond: this.records.stepsPerSecond,
+      trajectoriesDone: info.trajectory,
+      trajectoriesTotal: this.totalTrajectories,
+    });
     if (this.episodesCompleted % cfg.save_rate === 0) {
       // every save_rate episodes: the original's summary lines, averaged rewards and a checkpoint
       const lines = this.records.summary(this.loop.learners, cfg.save_rate, this.episodesCompleted, this.trainStep, cfg.max_episode_len, (r) => this.row(r));
@@ -476,14 +512,27 @@ export class Experiment {
       checkpoint: label,
       replay,
       ...(midTrajectory && !replay
-        ? { note: `trajectory ${this.schedule.info!.trajectory} continued from episode ${this.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's` }
+        ? {
+            note: `trajectory ${this.schedule.info!.trajectory} continued from episode ${this.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's`,
+          }
         : {}),
     });
   }
 
   /** The parts of this experiment its state is made of (run-state.ts). */
   private parts(): RunParts {
-    return { schedule: this.schedule, loop: this.loop, records: this.records, env: this.env, omRng: this.omRng, omPhase: this.omPhase, trainers: this.trainers, cycleStart: this.cycleStart, runDir: this.runDir, metrics: this.metrics };
+    return {
+      schedule: this.schedule,
+      loop: this.loop,
+      records: this.records,
+      env: this.env,
+      omRng: this.omRng,
+      omPhase: this.omPhase,
+      trainers: this.trainers,
+      cycleStart: this.cycleStart,
+      runDir: this.runDir,
+      metrics: this.metrics,
+    };
   }
 
   // --- the calls a notebook makes (queued one behind another: calls.ts) ---
@@ -549,7 +598,12 @@ export class Experiment {
 
   private call<T>(name: Parameters<CallQueue["run"]>[0], body: () => Promise<T>): Promise<T> {
     // the run directory is taken again when a call starts (close() gives it up)
-    return this.calls.run(name, () => this.schedule.plannedEpisodes(name, this.episodesCompleted), () => this.runDir.holdLock(), body);
+    return this.calls.run(
+      name,
+      () => this.schedule.plannedEpisodes(name, this.episodesCompleted),
+      () => this.runDir.holdLock(),
+      body,
+    );
   }
 
   private checkStop(): void {
@@ -585,7 +639,13 @@ export class Experiment {
   private async trainOpponentModel_(): Promise<OMPassSummary[]> {
     if (this.phase !== "om_training") {
       throw new Error(
-        this.phase === "done" ? "the experiment is finished" : !this.lemolPresent ? "there is no LeMOL agent, so no opponent model to train" : this.config.feed_lemol_true_action ? "oracle mode (--feed_lemol_true_action) trains no opponent model" : "the cycle still has trajectories to play (runTrajectory or runCycle first)",
+        this.phase === "done"
+          ? "the experiment is finished"
+          : !this.lemolPresent
+            ? "there is no LeMOL agent, so no opponent model to train"
+            : this.config.feed_lemol_true_action
+              ? "oracle mode (--feed_lemol_true_action) trains no opponent model"
+              : "the cycle still has trajectories to play (runTrajectory or runCycle first)",
       );
     }
     await yieldToEventLoop();
@@ -623,13 +683,15 @@ export class Experiment {
     const cycle = this.cycle;
     const workers = this.workersOverride ?? this.config.workers ?? os.availableParallelism();
     const s = this.schedule;
-    if (this.config.parallel_trajectories && workers > 1 && s.phase === "play" && !s.inTrajectory && s.repeat === 0 && s.opponent === 0) await this.playCycleInWorkers_(workers);
+    if (this.config.parallel_trajectories && workers > 1 && s.phase === "play" && !s.inTrajectory && s.repeat === 0 && s.opponent === 0)
+      await this.playCycleInWorkers_(workers);
     while (this.phase === "play" && this.cycle === cycle) await this.runTrajectory_();
     if (this.phase === "om_training" && this.cycle === cycle) await this.trainOpponentModel_();
   }
 
   private async withWorkers<T>(options: RunOptions, body: () => Promise<T>): Promise<T> {
-    if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) throw new ConfigError(`workers: expected a positive integer, got ${options.workers}`);
+    if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1))
+      throw new ConfigError(`workers: expected a positive integer, got ${options.workers}`);
     this.workersOverride = options.workers ?? null;
     try {
       return await body();
@@ -645,8 +707,10 @@ export class Experiment {
    */
   async playTrajectoryOfCycle(index: number): Promise<TrajectoryInfo> {
     const s = this.schedule;
-    if (s.phase !== "play" || s.inTrajectory || s.repeat !== 0 || s.opponent !== 0) throw new Error("playTrajectoryOfCycle: the experiment is not at the start of a cycle");
-    if (!Number.isInteger(index) || index < 0 || index >= s.perCycle) throw new RangeError(`playTrajectoryOfCycle: index ${index} is not one of the cycle's ${s.perCycle} trajectories`);
+    if (s.phase !== "play" || s.inTrajectory || s.repeat !== 0 || s.opponent !== 0)
+      throw new Error("playTrajectoryOfCycle: the experiment is not at the start of a cycle");
+    if (!Number.isInteger(index) || index < 0 || index >= s.perCycle)
+      throw new RangeError(`playTrajectoryOfCycle: index ${index} is not one of the cycle's ${s.perCycle} trajectories`);
     s.repeat = Math.floor(index / this.opponents);
     s.opponent = index % this.opponents;
     s.trajectoriesStarted += index;
@@ -660,7 +724,17 @@ export class Experiment {
     this.checkpoint("latest");
     this.workerPool ??= new TrajectoryWorkerPool();
     const base = path.join(this.runDir.root, "workers", `cycle-${cycle}`);
-    const played = await playCycleOnWorkers({ pool: this.workerPool, workers, schedule: this.schedule, runDir: this.runDir.root, checkpoint: "latest", base, backend: this.backend.name, progress: (e) => this.emit("progress", e), stopRequested: () => this.calls.stopRequested });
+    const played = await playCycleOnWorkers({
+      pool: this.workerPool,
+      workers,
+      schedule: this.schedule,
+      runDir: this.runDir.root,
+      checkpoint: "latest",
+      base,
+      backend: this.backend.name,
+      progress: (e) => this.emit("progress", e),
+      stopRequested: () => this.calls.stopRequested,
+    });
     if (!played) {
       // stopped: nothing of the cycle is kept, a later call plays it again from its start
       this.checkStop();

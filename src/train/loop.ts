@@ -83,7 +83,15 @@ export class PlayLoop implements StepContext {
   private readonly order: number[];
   private readonly oneHot: readonly boolean[];
   private readonly outcome: StepOutcome;
-  private readonly transition: { obs: Float64Array[]; stored: Float64Array[]; policy: Float64Array[]; rewards: ArrayLike<number>; obsNext: readonly Float64Array[]; done: boolean; terminal: boolean };
+  private readonly transition: {
+    obs: Float64Array[];
+    stored: Float64Array[];
+    policy: Float64Array[];
+    rewards: ArrayLike<number>;
+    obsNext: readonly Float64Array[];
+    done: boolean;
+    terminal: boolean;
+  };
   private readonly end: StepEnd & { allUpdated: boolean; allExplored: boolean };
 
   constructor(env: LoopEnv, learners: readonly Learner[], options: LoopOptions) {
@@ -103,7 +111,15 @@ export class PlayLoop implements StepContext {
     this.currentRewards = new Float64Array(env.n);
     this.order = [...learners.keys()].sort((a, b) => Number(learners[a].actsLast) - Number(learners[b].actsLast));
     this.outcome = { rewards: new Float64Array(env.n), episodeEnded: false, updates: new Array(env.n).fill(null) };
-    this.transition = { obs: this.obs, stored: this.stored, policy: this.policy, rewards: this.outcome.rewards, obsNext: this.obs, done: false, terminal: false };
+    this.transition = {
+      obs: this.obs,
+      stored: this.stored,
+      policy: this.policy,
+      rewards: this.outcome.rewards,
+      obsNext: this.obs,
+      done: false,
+      terminal: false,
+    };
     // the step context learners see is the loop itself; the step's end adds two flags
     this.end = Object.create(this, { allUpdated: { value: false, writable: true }, allExplored: { value: false, writable: true } });
   }

@@ -123,7 +123,8 @@ export class MetricsLog {
    */
   static resume(file: string, bytes: number): MetricsLog {
     const size = fs.statSync(file).size;
-    if (size < bytes) throw new MetricsFileError(`${file}: ${size} bytes, shorter than the ${bytes} the checkpoint recorded (the file was replaced or truncated)`);
+    if (size < bytes)
+      throw new MetricsFileError(`${file}: ${size} bytes, shorter than the ${bytes} the checkpoint recorded (the file was replaced or truncated)`);
     fs.truncateSync(file, bytes);
     const rows = parseMetricsCsv(fs.readFileSync(file, "utf8"), file);
     const log = new MetricsLog(null);
@@ -259,7 +260,17 @@ export function parseMetricsCsv(text: string, what = "metrics.csv"): MetricRow[]
     const str = (s: string) => (s === "" ? null : s);
     const value = num(f[8]);
     if (value === null || (Number.isNaN(value) && f[8] !== "nan")) throw new MetricsFileError(`${what}:${i + 1}: bad value ${JSON.stringify(f[8])}`);
-    rows.push({ cycle: num(f[0]), trajectory: num(f[1]), opponent: str(f[2]), episode: num(f[3]), train_step: num(f[4]), om_iter: num(f[5]), agent: str(f[6]), metric: f[7], value });
+    rows.push({
+      cycle: num(f[0]),
+      trajectory: num(f[1]),
+      opponent: str(f[2]),
+      episode: num(f[3]),
+      train_step: num(f[4]),
+      om_iter: num(f[5]),
+      agent: str(f[6]),
+      metric: f[7],
+      value,
+    });
   }
   return rows;
 }

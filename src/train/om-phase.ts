@@ -48,7 +48,15 @@ export class OMPhase {
     episodicPeriods: boolean,
     rng: Rng,
   ) {
-    this.options = { numTrajToTrain: cfg.num_traj_to_train, chunkLength: cfg.chunk_length, revision: cfg.revision, explorationSteps, trainOnOneHot: cfg.train_lemol_om_on_oh, rng, episodicPeriods };
+    this.options = {
+      numTrajToTrain: cfg.num_traj_to_train,
+      chunkLength: cfg.chunk_length,
+      revision: cfg.revision,
+      explorationSteps,
+      trainOnOneHot: cfg.train_lemol_om_on_oh,
+      rng,
+      episodicPeriods,
+    };
   }
 
   /** Whether a training is under way (started, not finished). */
@@ -103,7 +111,13 @@ export class OMPhase {
     const st = this.progress;
     if (!st) return;
     const p = st.current?.progress(experienceDir);
-    w.value("om_training", { trainer: st.trainer, pass: st.pass, sums: st.sums, summaries: st.summaries, current: p ? { files: p.files, next: p.next, useInit: p.useInit } : null });
+    w.value("om_training", {
+      trainer: st.trainer,
+      pass: st.pass,
+      sums: st.sums,
+      summaries: st.summaries,
+      current: p ? { files: p.files, next: p.next, useInit: p.useInit } : null,
+    });
     if (p) {
       w.array("om_training/h", p.h);
       w.array("om_training/c", p.c);
@@ -114,8 +128,18 @@ export class OMPhase {
   loadFrom(r: CheckpointReader, experienceDir: string): void {
     this.progress = null;
     if (!r.has("om_training")) return;
-    const om = r.value<{ trainer: number; pass: number; sums: [number, number]; summaries: OMPassSummary[]; current: Omit<OMPassProgress, "h" | "c"> | null }>("om_training");
-    const current = om.current ? OMTrainingPass.resume(this.learners[om.trainer].om, { ...om.current, h: r.f32("om_training/h"), c: r.f32("om_training/c") }, this.options, experienceDir, this.cache) : null;
+    const om = r.value<{ trainer: number; pass: number; sums: [number, number]; summaries: OMPassSummary[]; current: Omit<OMPassProgress, "h" | "c"> | null }>(
+      "om_training",
+    );
+    const current = om.current
+      ? OMTrainingPass.resume(
+          this.learners[om.trainer].om,
+          { ...om.current, h: r.f32("om_training/h"), c: r.f32("om_training/c") },
+          this.options,
+          experienceDir,
+          this.cache,
+        )
+      : null;
     this.progress = { trainer: om.trainer, pass: om.pass, sums: om.sums, summaries: om.summaries, current };
   }
 }

@@ -55,7 +55,12 @@ export class CycleStart {
   loadFrom(r: CheckpointReader, learners: ReadonlyMap<string, Learner>): void {
     if (!r.has("cycle_start/explored")) return;
     const explored = r.value<Record<string, boolean>>("cycle_start/explored");
-    this.state = new Map([...learners].map(([key, t]) => [key, { explored: explored[key], adam: t.optimisers.map((o, k) => r.adamState(`cycle_start/${key}/adam${k}`, o.getState().m.length)) }]));
+    this.state = new Map(
+      [...learners].map(([key, t]) => [
+        key,
+        { explored: explored[key], adam: t.optimisers.map((o, k) => r.adamState(`cycle_start/${key}/adam${k}`, o.getState().m.length)) },
+      ]),
+    );
   }
 }
 

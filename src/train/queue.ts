@@ -49,7 +49,8 @@ export function redisUrl(given?: string | null): string {
     throw new ConfigError(`--redis: "${url}" is not a valid address (expected redis://host:port, port 1-65535)`);
   }
   if (!parsed.hostname) throw new ConfigError(`--redis: "${url}" names no host`);
-  if (parsed.port !== "" && !(Number(parsed.port) >= 1 && Number(parsed.port) <= 65535)) throw new ConfigError(`--redis: port ${parsed.port} of "${url}" is not in 1-65535`);
+  if (parsed.port !== "" && !(Number(parsed.port) >= 1 && Number(parsed.port) <= 65535))
+    throw new ConfigError(`--redis: port ${parsed.port} of "${url}" is not in 1-65535`);
   return url;
 }
 
@@ -63,11 +64,19 @@ async function load(): Promise<{ bullmq: typeof import("bullmq"); Redis: typeof 
  * A connection to Redis, ready, or a {@link ServiceError} after `timeoutMs` naming the address and
  * the reason (a server that is not there must not make a command hang silently).
  */
-async function connect(url: string, timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<{ bullmq: typeof import("bullmq"); connection: Redis; queue: () => Queue<JobData> }> {
+async function connect(
+  url: string,
+  timeoutMs = REDIS_CONNECT_TIMEOUT_MS,
+): Promise<{ bullmq: typeof import("bullmq"); connection: Redis; queue: () => Queue<JobData> }> {
   redisUrl(url); // a malformed address fails here, with one line, on every entry point
   const { bullmq, Redis } = await load();
   // BullMQ's blocking calls need retries without a limit; the caller bounds the waiting
-  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, disconnectTimeout: 200, retryStrategy: (times: number) => Math.min(100 * times, 1000) });
+  const connection = new Redis(url, {
+    maxRetriesPerRequest: null,
+    lazyConnect: true,
+    disconnectTimeout: 200,
+    retryStrategy: (times: number) => Math.min(100 * times, 1000),
+  });
   await waitReady(connection, url, timeoutMs);
   return { bullmq, connection, queue: () => new bullmq.Queue<JobData>(QUEUE_NAME, { connection }) };
 }
@@ -78,7 +87,10 @@ async function waitReady(connection: Redis, url: string, timeoutMs: number): Pro
   connection.on("error", onError);
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ServiceError(`cannot reach Redis at ${url} (${lastError}); is the server running? (gave up after ${Math.round(timeoutMs / 1000)} s)`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new ServiceError(`cannot reach Redis at ${url} (${lastError}); is the server running? (gave up after ${Math.round(timeoutMs / 1000)} s)`)),
+        timeoutMs,
+      );
       connection.once("ready", () => {
         clearTimeout(timer);
         resolve();
@@ -106,7 +118,8 @@ export async function submitSweep(spec: SweepSpec, url: string, timeoutMs = REDI
       const fingerprint = jobFingerprint(job);
       const existing = await queue.getJob(job.id);
       if (existing) {
-        if (existing.data.fingerprint !== fingerprint) throw new ConfigError(`sweep ${spec.name}: run ${job.run} is already queued with other options; give the sweep another name`);
+        if (existing.data.fingerprint !== fingerprint)
+          throw new ConfigError(`sweep ${spec.name}: run ${job.run} is already queued with other options; give the sweep another name`);
         present.push(job);
         continue;
       }
@@ -180,7 +193,13 @@ async function statusOf(queue: Queue<JobData>, name: string): Promise<SweepStatu
  * stream (BullMQ QueueEvents) rather than polling every job, with a re-check every `recheckMs`
  * in case an event went by unseen (as while the stream is being opened).
  */
-export async function waitForSweep(name: string, url: string, onStatus?: (s: SweepStatus) => void, recheckMs = 5000, timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<SweepStatus> {
+export async function waitForSweep(
+  name: string,
+  url: string,
+  onStatus?: (s: SweepStatus) => void,
+  recheckMs = 5000,
+  timeoutMs = REDIS_CONNECT_TIMEOUT_MS,
+): Promise<SweepStatus> {
   if (!(recheckMs > 0)) throw new ConfigError(`waitForSweep: recheckMs must be positive, got ${recheckMs}`);
   const { bullmq, connection, queue: open } = await connect(url, timeoutMs);
   const queue = open();
@@ -199,7 +218,8 @@ export async function waitForSweep(name: string, url: string, onStatus?: (s: Swe
       changed = false;
       const status = await statusOf(queue, name);
       // nothing to wait for would return at once, which hides a misspelt or unsubmitted sweep
-      if (status.jobs.length === 0) throw new ConfigError(`sweep "${name}" has no jobs on the queue at ${url}: submit it first (lemol sweep <file> --redis ${url})`);
+      if (status.jobs.length === 0)
+        throw new ConfigError(`sweep "${name}" has no jobs on the queue at ${url}: submit it first (lemol sweep <file> --redis ${url})`);
       onStatus?.(status);
       if (status.counts.waiting + status.counts.active === 0) return status;
       if (!changed) {
@@ -261,7 +281,9 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
             const now = Date.now();
             if (now - last < 1000) return;
             last = now;
-            void job.updateProgress({ worker: me, trajectory: p.trajectory + 1, trajectories: p.trajectoriesTotal, episode: p.episode, episodes: p.episodes }).catch(() => {});
+            void job
+              .updateProgress({ worker: me, trajectory: p.trajectory + 1, trajectories: p.trajectoriesTotal, episode: p.episode, episodes: p.episodes })
+              .catch(() => {});
           });
         });
         log(`${me}: ${sweepJob.id} ${result.how === "already-finished" ? "was already finished" : "finished"}`);
@@ -310,7 +332,10 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
     if (job && !(err instanceof ExperimentStopped) && err?.name !== "WaitingError") log(`${me}: ${job.id} failed: ${err.message}`);
   });
   const watchdog = setInterval(() => {
-    if (downSince !== null && Date.now() - downSince > redisTimeoutMs) giveUp?.(new ServiceError(`Redis at ${url} unreachable for ${Math.round((Date.now() - downSince) / 1000)} s (${lastError || "no answer"}); the worker gives up`));
+    if (downSince !== null && Date.now() - downSince > redisTimeoutMs)
+      giveUp?.(
+        new ServiceError(`Redis at ${url} unreachable for ${Math.round((Date.now() - downSince) / 1000)} s (${lastError || "no answer"}); the worker gives up`),
+      );
   }, 500);
   let resolveClosed!: () => void;
   let rejectClosed!: (err: Error) => void;

@@ -66,7 +66,9 @@ export function openRun(runDir: string, options: RestoreOptions, print: (line: s
       for (const f of listExperienceFiles(path.resolve(parent.lemol_save_path ?? path.join(root, "experience")))) fs.rmSync(f);
       return { config: parent, lock, resume: null };
     }
-    const config = detached ? { ...parent, run_dir: detached, save_dir: null, lemol_save_path: path.resolve(parent.lemol_save_path ?? path.join(root, "experience")) } : parent;
+    const config = detached
+      ? { ...parent, run_dir: detached, save_dir: null, lemol_save_path: path.resolve(parent.lemol_save_path ?? path.join(root, "experience")) }
+      : parent;
     const reader = loadCheckpoint(dir);
     const saved = reader.header.config as Record<string, unknown> | undefined;
     if (!saved) throw new CheckpointError(`${dir}: the checkpoint records no config`);

@@ -89,7 +89,9 @@ export class RunDir {
       if (options.resume) {
         if (!fs.existsSync(this.metricsFile)) throw new ConfigError(`${this.root}: no metrics.csv to continue`);
       } else if (fs.existsSync(this.metricsFile)) {
-        throw new ConfigError(`run directory ${this.root} already holds a run (metrics.csv exists); choose another --run_dir, or continue it with --restore ${this.root}`);
+        throw new ConfigError(
+          `run directory ${this.root} already holds a run (metrics.csv exists); choose another --run_dir, or continue it with --restore ${this.root}`,
+        );
       }
       ensureDir(this.experienceDir, "experience files");
     } catch (err) {
@@ -170,7 +172,12 @@ export function loadRun(dir: string): RunRecord {
   }
   const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest;
   const experienceDir = manifest.config?.lemol_save_path ? path.resolve(root, manifest.config.lemol_save_path) : path.join(root, "experience");
-  return { root, manifest, metrics: MetricsLog.load(metricsFile), experienceFiles: listExperienceFiles(fs.existsSync(experienceDir) ? experienceDir : path.join(root, "experience")) };
+  return {
+    root,
+    manifest,
+    metrics: MetricsLog.load(metricsFile),
+    experienceFiles: listExperienceFiles(fs.existsSync(experienceDir) ? experienceDir : path.join(root, "experience")),
+  };
 }
 
 export function hostInfo(): Manifest["host"] {

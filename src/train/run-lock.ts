@@ -70,12 +70,21 @@ export class RunLock {
   /** Takes the lock of run directory `dir` (which must exist), or throws {@link RunDirInUseError}. */
   static acquire(dir: string): RunLock {
     const file = path.join(dir, ".lock");
-    const me: Holder = { host: os.hostname(), pid: process.pid, procStart: processStart(process.pid), since: new Date().toISOString(), token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}` };
+    const me: Holder = {
+      host: os.hostname(),
+      pid: process.pid,
+      procStart: processStart(process.pid),
+      since: new Date().toISOString(),
+      token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    };
     for (let attempt = 0; ; attempt++) {
       if (RunLock.tryCreate(file, me)) return RunLock.register(new RunLock(file, me));
       const current = RunLock.read(file);
       const why = current ? RunLock.heldBy(current, file) : null;
-      if (why) throw new RunDirInUseError(`run directory ${dir} is in use by ${why}; wait for it to finish or stop it (a killed holder's lock is taken over automatically)`);
+      if (why)
+        throw new RunDirInUseError(
+          `run directory ${dir} is in use by ${why}; wait for it to finish or stop it (a killed holder's lock is taken over automatically)`,
+        );
       if (attempt >= 20) throw new RunDirInUseError(`run directory ${dir}: could not take over its stale lock (${file}); another process keeps taking it`);
       RunLock.takeOver(file, current);
     }
@@ -117,7 +126,8 @@ export class RunLock {
     const age = Date.now() - h.mtimeMs;
     if (h.pid === -1) return age < 5_000 ? `a process that is taking it now (${file})` : null;
     if (h.host !== os.hostname()) return age < STALE_MS ? `process ${h.pid} on host ${h.host} (since ${h.since})` : null;
-    if (h.pid === process.pid) return [...held].some((l) => l.holder.token === h.token) ? "another Experiment of this process (close() or dispose() it first)" : null;
+    if (h.pid === process.pid)
+      return [...held].some((l) => l.holder.token === h.token) ? "another Experiment of this process (close() or dispose() it first)" : null;
     if (!alive(h.pid)) return null;
     const start = processStart(h.pid);
     if (h.procStart !== null && start !== null && start !== h.procStart) return null; // the pid was reused

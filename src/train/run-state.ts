@@ -62,11 +62,17 @@ export function writeRunState(w: CheckpointWriter, p: RunParts, replay: boolean)
  * the checkpoint's pairing). Returns the checkpoint's state and whether the replay buffers were in it.
  * `detached` (a parallel worker's own directory) leaves the metrics and experience files alone.
  */
-export function readRunState(r: CheckpointReader, p: Omit<RunParts, "loop">, loopFor: (opponent: number) => PlayLoop, detached: boolean): { state: ExperimentState; loop: PlayLoop; replay: boolean } {
+export function readRunState(
+  r: CheckpointReader,
+  p: Omit<RunParts, "loop">,
+  loopFor: (opponent: number) => PlayLoop,
+  detached: boolean,
+): { state: ExperimentState; loop: PlayLoop; replay: boolean } {
   const s = r.value<ExperimentState>("experiment");
   p.schedule.check(s, (what) => new CheckpointError(`${r.where}: ${what}; the checkpoint does not fit this run's options`));
   p.schedule.load(s);
-  if (!detached && p.metrics.length !== s.metricsRows) throw new CheckpointError(`${r.where}: metrics.csv holds ${p.metrics.length} rows at the checkpoint's offset, the checkpoint says ${s.metricsRows}`);
+  if (!detached && p.metrics.length !== s.metricsRows)
+    throw new CheckpointError(`${r.where}: metrics.csv holds ${p.metrics.length} rows at the checkpoint's offset, the checkpoint says ${s.metricsRows}`);
   const loop = loopFor(s.opponent);
   loop.loadFrom(r, s);
   p.records.loadFrom(r, p.env.n, s.inTrajectory);

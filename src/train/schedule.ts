@@ -94,8 +94,16 @@ export class Schedule {
 
   /** A trajectory of the current pairing starts; returns its description. */
   startTrajectory(agents: string[]): TrajectoryInfo {
-    if (this.phase !== "play") throw new Error(this.phase === "done" ? "the experiment is finished" : "this cycle's trajectories are done: call trainOpponentModel() or runCycle()");
-    this.info = { cycle: this.cycle, repeat: this.repeat, opponent: this.opponent, trajectory: this.trajectoriesStarted, agents, pair: this.pairName(this.opponent) };
+    if (this.phase !== "play")
+      throw new Error(this.phase === "done" ? "the experiment is finished" : "this cycle's trajectories are done: call trainOpponentModel() or runCycle()");
+    this.info = {
+      cycle: this.cycle,
+      repeat: this.repeat,
+      opponent: this.opponent,
+      trajectory: this.trajectoriesStarted,
+      agents,
+      pair: this.pairName(this.opponent),
+    };
     this.trajectoriesStarted++;
     this.inTrajectory = true;
     return this.info;
@@ -148,7 +156,15 @@ export class Schedule {
 
   /** The schedule's part of a checkpoint's state. */
   state(): Pick<ExperimentState, "phase" | "cycle" | "repeat" | "opponent" | "trajectoriesStarted" | "inTrajectory" | "info"> {
-    return { phase: this.phase, cycle: this.cycle, repeat: this.repeat, opponent: this.opponent, trajectoriesStarted: this.trajectoriesStarted, inTrajectory: this.inTrajectory, info: this.info };
+    return {
+      phase: this.phase,
+      cycle: this.cycle,
+      repeat: this.repeat,
+      opponent: this.opponent,
+      trajectoriesStarted: this.trajectoriesStarted,
+      inTrajectory: this.inTrajectory,
+      info: this.info,
+    };
   }
 
   /** Takes the schedule of a checkpoint's state (checked with {@link check} first). */

@@ -80,7 +80,9 @@ export function loadSweepSpec(file: string): SweepSpec {
 export function parseSweepSpec(raw: unknown, baseDir = process.cwd(), what = "sweep"): SweepSpec {
   const o = raw as Record<string, unknown>;
   if (typeof o !== "object" || o === null || Array.isArray(o)) throw new ConfigError(`${what}: expected a JSON object`);
-  for (const k of Object.keys(o)) if (!["name", "results", "base", "grid", "list", "seeds"].includes(k)) throw new ConfigError(`${what}: unknown field "${k}" (fields: name, results, base, grid, list, seeds)`);
+  for (const k of Object.keys(o))
+    if (!["name", "results", "base", "grid", "list", "seeds"].includes(k))
+      throw new ConfigError(`${what}: unknown field "${k}" (fields: name, results, base, grid, list, seeds)`);
   if (typeof o.name !== "string" || !NAME.test(o.name)) throw new ConfigError(`${what}: "name" must be letters, digits, '.', '_' or '-'`);
   const obj = (k: string) => {
     const v = o[k] ?? {};
@@ -88,11 +90,14 @@ export function parseSweepSpec(raw: unknown, baseDir = process.cwd(), what = "sw
     return v as Record<string, unknown>;
   };
   const grid = obj("grid") as Record<string, unknown[]>;
-  for (const [k, v] of Object.entries(grid)) if (!Array.isArray(v) || v.length === 0) throw new ConfigError(`${what}: grid "${k}" must be a non-empty list of values`);
+  for (const [k, v] of Object.entries(grid))
+    if (!Array.isArray(v) || v.length === 0) throw new ConfigError(`${what}: grid "${k}" must be a non-empty list of values`);
   const list = (o.list ?? []) as Record<string, unknown>[];
-  if (!Array.isArray(list) || list.some((x) => typeof x !== "object" || x === null || Array.isArray(x))) throw new ConfigError(`${what}: "list" must be a list of option objects`);
+  if (!Array.isArray(list) || list.some((x) => typeof x !== "object" || x === null || Array.isArray(x)))
+    throw new ConfigError(`${what}: "list" must be a list of option objects`);
   const seeds = (o.seeds ?? [71]) as number[];
-  if (!Array.isArray(seeds) || seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new ConfigError(`${what}: "seeds" must be a non-empty list of non-negative integers`);
+  if (!Array.isArray(seeds) || seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0))
+    throw new ConfigError(`${what}: "seeds" must be a non-empty list of non-negative integers`);
   if (new Set(seeds).size !== seeds.length) throw new ConfigError(`${what}: a seed is listed twice`);
   const results = path.resolve(baseDir, typeof o.results === "string" ? o.results : path.join("sweeps", o.name));
   // a results path no run can be written under is refused now, not by the first worker
@@ -100,7 +105,9 @@ export function parseSweepSpec(raw: unknown, baseDir = process.cwd(), what = "sw
   try {
     st = fs.statSync(results, { throwIfNoEntry: false });
   } catch (err) {
-    throw new ConfigError(`${what}: "results" ${results}: ${(err as NodeJS.ErrnoException).code === "ENOTDIR" ? "a part of this path is a file, not a directory" : (err as Error).message}`);
+    throw new ConfigError(
+      `${what}: "results" ${results}: ${(err as NodeJS.ErrnoException).code === "ENOTDIR" ? "a part of this path is a file, not a directory" : (err as Error).message}`,
+    );
   }
   if (st && !st.isDirectory()) throw new ConfigError(`${what}: "results" ${results} is a file, not a directory`);
   const spec: SweepSpec = { name: o.name, results, base: obj("base"), grid, list, seeds };
@@ -110,7 +117,8 @@ export function parseSweepSpec(raw: unknown, baseDir = process.cwd(), what = "sw
 
 /** The sweep's runs: (grid combinations, or list entries, or both crossed) × seeds. */
 export function expandSweep(spec: SweepSpec): SweepJob[] {
-  for (const k of ["run_dir", "seed"]) if (k in spec.base || k in spec.grid || spec.list.some((l) => k in l)) throw new ConfigError(`sweep ${spec.name}: "${k}" is set by the sweep itself`);
+  for (const k of ["run_dir", "seed"])
+    if (k in spec.base || k in spec.grid || spec.list.some((l) => k in l)) throw new ConfigError(`sweep ${spec.name}: "${k}" is set by the sweep itself`);
   let configs: Record<string, unknown>[] = [{}];
   for (const [k, values] of Object.entries(spec.grid)) configs = configs.flatMap((c) => values.map((v) => ({ ...c, [k]: v })));
   if (spec.list.length > 0) configs = configs.flatMap((c) => spec.list.map((l) => ({ ...c, ...l })));

@@ -17,7 +17,11 @@ function send(m: WorkerReply): void {
 }
 
 async function run(m: WorkerRunMessage): Promise<void> {
-  const exp = await Experiment.restore(m.runDir, { checkpoint: m.checkpoint, detached: m.dir, backend: m.backend }, { print: null, progress: null, interrupts: null });
+  const exp = await Experiment.restore(
+    m.runDir,
+    { checkpoint: m.checkpoint, detached: m.dir, backend: m.backend },
+    { print: null, progress: null, interrupts: null },
+  );
   let last = 0;
   exp.on("progress", (p) => {
     const now = Date.now();

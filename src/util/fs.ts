@@ -26,7 +26,15 @@ export class StorageError extends Error {
 }
 
 /** statfs magic numbers of file systems where nothing can be created (proc, sysfs, cgroup, debugfs, ...). */
-const VIRTUAL_FS: Record<number, string> = { 0x9fa0: "proc", 0x62656572: "sysfs", 0x27e0eb: "cgroup", 0x63677270: "cgroup2", 0x64626720: "debugfs", 0x74726163: "tracefs", 0x73636673: "securityfs" };
+const VIRTUAL_FS: Record<number, string> = {
+  0x9fa0: "proc",
+  0x62656572: "sysfs",
+  0x27e0eb: "cgroup",
+  0x63677270: "cgroup2",
+  0x64626720: "debugfs",
+  0x74726163: "tracefs",
+  0x73636673: "securityfs",
+};
 
 /** The file-system error `err` (made at `file` while writing `what`) as a one-line typed error; other errors unchanged. */
 export function fileError(err: unknown, file: string, what: string): Error {

@@ -88,7 +88,10 @@ export class Rng {
    * returned from a call that is not inlined would be boxed, i.e. allocated.
    */
   private next27(): number {
-    const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const s0 = this.s0,
+      s1 = this.s1,
+      s2 = this.s2,
+      s3 = this.s3;
     const m = Math.imul(s1, 5);
     const result = Math.imul((m << 7) | (m >>> 25), 9);
     const t = s1 << 9;

@@ -22,10 +22,26 @@ function lemol(agentIndex: number, extra: Partial<LeMOLOptions> = {}, config: ob
  * ReLU kink of the second, where the subgradient and a difference quotient disagree.
  */
 function smallOM(extra: Partial<OpponentModelOptions> = {}) {
-  const om = new OpponentModel({ obsSize: 3, actionSize: 2, oppActionSize: 3, hidden: 4, numUnits: 6, omlr: 1e-3, recurrentActivation: "sigmoid", rng: new Rng(5), ...extra });
+  const om = new OpponentModel({
+    obsSize: 3,
+    actionSize: 2,
+    oppActionSize: 3,
+    hidden: 4,
+    numUnits: 6,
+    omlr: 1e-3,
+    recurrentActivation: "sigmoid",
+    rng: new Rng(5),
+    ...extra,
+  });
   const r = new Rng(17);
   om.predictor.params.forEach((p, k) => {
-    if (k % 2 === 1) p.assign(tf.tensor(Float32Array.from({ length: p.size }, () => 0.3 * r.normal()), p.shape));
+    if (k % 2 === 1)
+      p.assign(
+        tf.tensor(
+          Float32Array.from({ length: p.size }, () => 0.3 * r.normal()),
+          p.shape,
+        ),
+      );
   });
   om.syncPlain();
   return om;
@@ -52,7 +68,11 @@ function chunkData(om: OpponentModel, B: number, C: number, seed: number) {
 function checkGradients(om: OpponentModel, B: number, C: number, useInit: boolean, revision: "init" | "head", tripletScale = 0, tripletRng?: Rng) {
   const { inputs, obs, targets } = chunkData(om, B, C, 11);
   const hc = new Rng(3);
-  const state = () => ({ h: Float32Array.from({ length: B * om.hidden }, () => 0.5 * hc.normal()), c: Float32Array.from({ length: B * om.hidden }, () => 0.5 * hc.normal()), useInit });
+  const state = () => ({
+    h: Float32Array.from({ length: B * om.hidden }, () => 0.5 * hc.normal()),
+    c: Float32Array.from({ length: B * om.hidden }, () => 0.5 * hc.normal()),
+    useInit,
+  });
   const s0 = state();
   const rngState = tripletRng?.getState();
   const loss = () => {
@@ -70,7 +90,12 @@ function checkGradients(om: OpponentModel, B: number, C: number, useInit: boolea
     const analytic = grads[i].reduce((s, g, k) => s + g * d[k], 0);
     const orig = v.dataSync().slice() as Float32Array;
     const at = (eps: number) => {
-      v.assign(tf.tensor(orig.map((x, k) => x + eps * d[k]), v.shape));
+      v.assign(
+        tf.tensor(
+          orig.map((x, k) => x + eps * d[k]),
+          v.shape,
+        ),
+      );
       return loss().loss;
     };
     // ReLU and clip kinks near the point spoil a difference quotient at some step sizes, float32
@@ -80,7 +105,10 @@ function checkGradients(om: OpponentModel, B: number, C: number, useInit: boolea
       return { eps, numeric, ok: Math.abs(numeric - analytic) <= 0.02 * Math.max(Math.abs(numeric), Math.abs(analytic)) + 3e-6 / eps };
     });
     v.assign(tf.tensor(orig, v.shape));
-    assert.ok(tries.some((t) => t.ok), `${names[i]}: analytic ${analytic}, numeric ${tries.map((t) => `${t.numeric} (eps ${t.eps})`).join(", ")}`);
+    assert.ok(
+      tries.some((t) => t.ok),
+      `${names[i]}: analytic ${analytic}, numeric ${tries.map((t) => `${t.numeric} (eps ${t.eps})`).join(", ")}`,
+    );
   });
   return grads;
 }
@@ -108,11 +136,26 @@ describe("LeMOL variants", () => {
 
   it("trains only what each variant trains", () => {
     const names = (om: OpponentModel) => om.trainedVariableNames.map((n) => n.replace(/#\d+$/, "").split("/").slice(-2).join("/"));
-    assert.deepEqual(names(smallOM()), ["lstm/kernel", "lstm/recurrent_kernel", "lstm/bias", "opponent_model/initial_h", "predictor/W0", "predictor/b0", "predictor/W1", "predictor/b1", "predictor/W2", "predictor/b2"]);
+    assert.deepEqual(names(smallOM()), [
+      "lstm/kernel",
+      "lstm/recurrent_kernel",
+      "lstm/bias",
+      "opponent_model/initial_h",
+      "predictor/W0",
+      "predictor/b0",
+      "predictor/W1",
+      "predictor/b1",
+      "predictor/W2",
+      "predictor/b2",
+    ]);
     const ablated = names(smallOM({ ablate: true }));
-    assert.ok(ablated.every((n) => n.startsWith("predictor/")), `ablated trains the predictor only: ${ablated}`);
+    assert.ok(
+      ablated.every((n) => n.startsWith("predictor/")),
+      `ablated trains the predictor only: ${ablated}`,
+    );
     const ep = names(smallOM({ blockProcessing: { period: 3, embeddingDim: 4 }, inEpisodeUnits: 2 }));
-    for (const part of ["opponent_model/initial_c", "forward/kernel", "backward/kernel", "in_episode_lstm/kernel", "opponent_model/in_ep_initial_h"]) assert.ok(ep.includes(part), `${part} in ${ep}`);
+    for (const part of ["opponent_model/initial_c", "forward/kernel", "backward/kernel", "in_episode_lstm/kernel", "opponent_model/in_ep_initial_h"])
+      assert.ok(ep.includes(part), `${part} in ${ep}`);
   });
 
   it("computes exact gradients (finite differences) for the per-step model at both revisions", () => {
@@ -125,7 +168,10 @@ describe("LeMOL variants", () => {
   it("computes exact gradients for LeMOL-EP, with the in-episode LSTM, and ablated", () => {
     const ep = { period: 3, embeddingDim: 4 };
     const g = checkGradients(smallOM({ blockProcessing: ep }), 2, 9, true, "head");
-    assert.ok(g.every((x) => x.some((v) => v !== 0)), "every EP variable gets a gradient from the first chunk, initial_c included");
+    assert.ok(
+      g.every((x) => x.some((v) => v !== 0)),
+      "every EP variable gets a gradient from the first chunk, initial_c included",
+    );
     checkGradients(smallOM({ blockProcessing: ep }), 2, 9, false, "head");
     checkGradients(smallOM({ blockProcessing: ep, inEpisodeUnits: 2 }), 2, 9, true, "head");
     checkGradients(smallOM({ blockProcessing: ep, inEpisodeUnits: 2, ablate: true }), 2, 9, true, "head");
@@ -145,14 +191,20 @@ describe("LeMOL variants", () => {
     const C = 6;
     const { inputs, obs } = chunkData(om, 1, C, 23);
     const logits = om.chunkLogits(inputs, obs, 1, C, { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, "head").logits;
-    const h = new Float64Array(4), c = new Float64Array(4);
+    const h = new Float64Array(4),
+      c = new Float64Array(4);
     const p = new Float64Array(3);
     for (let t = 0; t < C; t++) {
       om.predict(obs.subarray(t * 3, t * 3 + 3), h, t === 0, p);
       const row = logits.subarray(t * 3, t * 3 + 3);
       const m = Math.max(...row);
       const z = row.reduce((s, v) => s + Math.exp(v - m), 0);
-      assertClose(p, Array.from(row, (v) => Math.exp(v - m) / z), 1e-5, `step ${t}`);
+      assertClose(
+        p,
+        Array.from(row, (v) => Math.exp(v - m) / z),
+        1e-5,
+        `step ${t}`,
+      );
       om.advance(Float64Array.from(inputs.subarray(t * om.eventSize, (t + 1) * om.eventSize)), 1, h, c, t === 0);
     }
   });
@@ -172,7 +224,10 @@ describe("LeMOL variants", () => {
     const without = om.gradients(inputs, obs, targets, 3, 6, st(), "head", 0).grads;
     r3.setState(s);
     const withT = om.gradients(inputs, obs, targets, 3, 6, st(), "head", 5).grads;
-    assert.ok(withT[0].some((v, k) => Math.abs(v - without[0][k]) > 1e-7), "slow LSTM kernel gradient changes");
+    assert.ok(
+      withT[0].some((v, k) => Math.abs(v - without[0][k]) > 1e-7),
+      "slow LSTM kernel gradient changes",
+    );
     assertClose(withT[withT.length - 1], without[without.length - 1], 1e-7, "predictor output bias unchanged");
   });
 
@@ -187,10 +242,12 @@ describe("LeMOL variants", () => {
         if (om.inEpisode) om.inEpisode.initialH.assign(tf.randomNormal([1, 3], 0, 0.5, "float32", 3));
       });
       om.syncPlain();
-      const K = 3, C = K * F;
+      const K = 3,
+        C = K * F;
       const { inputs, obs } = chunkData(om, 1, C, 21);
       const logits = om.chunkLogits(inputs, obs, 1, C, { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, "head").logits;
-      const h = new Float64Array(4), c = new Float64Array(4);
+      const h = new Float64Array(4),
+        c = new Float64Array(4);
       const inEp = { h: new Float64Array(3), c: new Float64Array(3) };
       let useInit = true;
       const p = new Float64Array(3);
@@ -203,7 +260,12 @@ describe("LeMOL variants", () => {
         const row = logits.subarray(t * 3, t * 3 + 3);
         const m = Math.max(...row);
         const z = row.reduce((s, v) => s + Math.exp(v - m), 0);
-        assertClose(p, Array.from(row, (v) => Math.exp(v - m) / z), 1e-5, `in-episode ${inEpisodeUnits}: step ${t}`);
+        assertClose(
+          p,
+          Array.from(row, (v) => Math.exp(v - m) / z),
+          1e-5,
+          `in-episode ${inEpisodeUnits}: step ${t}`,
+        );
       }
     }
   });
@@ -213,13 +275,17 @@ describe("LeMOL variants", () => {
     const lengths = Int32Array.from([4, 2, 1, 3, 4, 2]); // B = 2 sequences x 3 periods
     for (const extra of [{}, { inEpisodeUnits: 2 }]) {
       const om = smallOM({ blockProcessing: ep, ...extra });
-      const B = 2, C = 12;
+      const B = 2,
+        C = 12;
       const { inputs, obs, targets } = chunkData(om, B, C, 31);
-      const loss = (inp: Float32Array) => om.gradients(inp, obs, targets, B, C, { h: new Float32Array(8), c: new Float32Array(8), useInit: true }, "head", 0, lengths);
+      const loss = (inp: Float32Array) =>
+        om.gradients(inp, obs, targets, B, C, { h: new Float32Array(8), c: new Float32Array(8), useInit: true }, "head", 0, lengths);
       // what lies in the padding changes nothing
       const junk = Float32Array.from(inputs);
-      for (let n = 0; n < lengths.length; n++) for (let t = lengths[n]; t < 4; t++) for (let k = 0; k < om.eventSize; k++) junk[(n * 4 + t) * om.eventSize + k] += 5;
-      const a = loss(inputs), b = loss(junk);
+      for (let n = 0; n < lengths.length; n++)
+        for (let t = lengths[n]; t < 4; t++) for (let k = 0; k < om.eventSize; k++) junk[(n * 4 + t) * om.eventSize + k] += 5;
+      const a = loss(inputs),
+        b = loss(junk);
       assert.equal(a.loss, b.loss, "padding events do not change the loss");
       a.grads.forEach((g, i) => assertClose(g, b.grads[i], 1e-6, `gradient ${i} with padding changed`));
       // and the gradients are exact
@@ -230,7 +296,12 @@ describe("LeMOL variants", () => {
         const analytic = a.grads[i].reduce((s, g, k) => s + (g * d[k]) / norm, 0);
         const orig = v.dataSync().slice() as Float32Array;
         const at = (eps: number) => {
-          v.assign(tf.tensor(orig.map((x, k) => x + (eps * d[k]) / norm), v.shape));
+          v.assign(
+            tf.tensor(
+              orig.map((x, k) => x + (eps * d[k]) / norm),
+              v.shape,
+            ),
+          );
           return loss(inputs).loss;
         };
         const ok = [1e-2, 3e-3, 1e-3].some((eps) => {
@@ -250,18 +321,31 @@ describe("LeMOL variants", () => {
     const C = lengths.length * F;
     const { inputs, obs } = chunkData(om, 1, C, 41);
     const logits = om.chunkLogits(inputs, obs, 1, C, { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, "head", lengths).logits;
-    const h = new Float64Array(4), c = new Float64Array(4);
+    const h = new Float64Array(4),
+      c = new Float64Array(4);
     const inEp = { h: new Float64Array(3), c: new Float64Array(3) };
     const p = new Float64Array(3);
     for (let k = 0; k < lengths.length; k++) {
-      if (k > 0) om.advance(Float64Array.from(inputs.subarray((k - 1) * F * om.eventSize, ((k - 1) * F + lengths[k - 1]) * om.eventSize)), lengths[k - 1], h, c, k === 1);
+      if (k > 0)
+        om.advance(
+          Float64Array.from(inputs.subarray((k - 1) * F * om.eventSize, ((k - 1) * F + lengths[k - 1]) * om.eventSize)),
+          lengths[k - 1],
+          h,
+          c,
+          k === 1,
+        );
       for (let t = 0; t < lengths[k]; t++) {
         const row = k * F + t;
         om.predict(obs.subarray(row * 3, row * 3 + 3), h, k === 0, p, 0, inEp, t === 0);
         const l = logits.subarray(row * 3, row * 3 + 3);
         const m = Math.max(...l);
         const z = l.reduce((s, v) => s + Math.exp(v - m), 0);
-        assertClose(p, Array.from(l, (v) => Math.exp(v - m) / z), 1e-5, `episode ${k} step ${t}`);
+        assertClose(
+          p,
+          Array.from(l, (v) => Math.exp(v - m) / z),
+          1e-5,
+          `episode ${k} step ${t}`,
+        );
       }
     }
   });
@@ -293,7 +377,10 @@ describe("LeMOL variants", () => {
     }
     // the (B, B, H) quirk: every sequence is paired with every sampled offset
     const B = 2;
-    const idxB = { early: { ref: Int32Array.from([1, 2]), pos: Int32Array.from([0, 0]), neg: Int32Array.from([3, 3]) }, late: { ref: Int32Array.from([2, 2]), pos: Int32Array.from([3, 3]), neg: Int32Array.from([0, 0]) } };
+    const idxB = {
+      early: { ref: Int32Array.from([1, 2]), pos: Int32Array.from([0, 0]), neg: Int32Array.from([3, 3]) },
+      late: { ref: Int32Array.from([2, 2]), pos: Int32Array.from([3, 3]), neg: Int32Array.from([0, 0]) },
+    };
     const AB = Float32Array.from([0, 1, 2, 3, 0, 2, 4, 6]);
     const lposE = ((1 - 0) ** 2 + (2 - 0) ** 2 + (2 - 0) ** 2 + (4 - 0) ** 2) / B;
     const lnegE = ((1 - 3) ** 2 + (2 - 3) ** 2 + (2 - 6) ** 2 + (4 - 6) ** 2) / B;

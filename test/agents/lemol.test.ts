@@ -31,7 +31,8 @@ describe("LeMOL", () => {
   });
 
   it("defines the original's xent: with one-hot m, x = accuracy - 1.9048 (spec §9.2 item 8)", () => {
-    const hit = [0, 0, 1, 0, 0], miss = [1, 0, 0, 0, 0];
+    const hit = [0, 0, 1, 0, 0],
+      miss = [1, 0, 0, 0, 0];
     assert.ok(Math.abs(xentHead(hit, hit, 5) - (1 - 1.9048)) < 1e-4);
     assert.ok(Math.abs(xentHead(hit, miss, 5) - (0 - 1.9048)) < 1e-4);
     // INIT's broken softmax gives the predicted class probability 0: x = -23.03 on a hit, -1.386 on a miss
@@ -42,7 +43,10 @@ describe("LeMOL", () => {
   it("hands the LSTM state from chunk to chunk: two chunks give the logits of one long pass (item 10)", () => {
     for (const revision of ["init", "head"] as const) {
       const om = lemol(0, 8, revision).om;
-      const B = 3, C = 12, E = om.eventSize, O = om.obsSize;
+      const B = 3,
+        C = 12,
+        E = om.eventSize,
+        O = om.obsSize;
       const rng = new Rng(2);
       const inputs = Float32Array.from({ length: B * 2 * C * E }, () => rng.normal());
       const obs = Float32Array.from({ length: B * 2 * C * O }, () => rng.normal());
@@ -52,12 +56,29 @@ describe("LeMOL", () => {
         for (let b = 0; b < B; b++) out.set(x.subarray((b * 2 * C + part * C) * w, (b * 2 * C + part * C + C) * w), b * C * w);
         return out;
       };
-      const first = om.chunkLogits(half(inputs, E, 0), half(obs, O, 0), B, C, { h: new Float32Array(B * 8), c: new Float32Array(B * 8), useInit: true }, revision);
+      const first = om.chunkLogits(
+        half(inputs, E, 0),
+        half(obs, O, 0),
+        B,
+        C,
+        { h: new Float32Array(B * 8), c: new Float32Array(B * 8), useInit: true },
+        revision,
+      );
       const second = om.chunkLogits(half(inputs, E, 1), half(obs, O, 1), B, C, { h: first.h, c: first.c, useInit: false }, revision);
       const A = om.oppActionSize;
       for (let b = 0; b < B; b++) {
-        assertClose(first.logits.subarray(b * C * A, (b + 1) * C * A), whole.subarray(b * 2 * C * A, (b * 2 * C + C) * A), 1e-5, `${revision} first half row ${b}`);
-        assertClose(second.logits.subarray(b * C * A, (b + 1) * C * A), whole.subarray((b * 2 * C + C) * A, (b + 1) * 2 * C * A), 1e-5, `${revision} second half row ${b}`);
+        assertClose(
+          first.logits.subarray(b * C * A, (b + 1) * C * A),
+          whole.subarray(b * 2 * C * A, (b * 2 * C + C) * A),
+          1e-5,
+          `${revision} first half row ${b}`,
+        );
+        assertClose(
+          second.logits.subarray(b * C * A, (b + 1) * C * A),
+          whole.subarray((b * 2 * C + C) * A, (b + 1) * 2 * C * A),
+          1e-5,
+          `${revision} second half row ${b}`,
+        );
       }
     }
   });
@@ -80,7 +101,9 @@ describe("LeMOL", () => {
 
   it("advances the slow LSTM only past exploration, from its learned initial state, on the last F events", () => {
     const a = lemol(0, 8, "head", { agentUpdateFreq: 2 });
-    const obs = new Float64Array(8).fill(0.3), act = [0, 1, 0, 0, 0], opp = [0, 0, 1, 0, 0];
+    const obs = new Float64Array(8).fill(0.3),
+      act = [0, 1, 0, 0, 0],
+      opp = [0, 0, 1, 0, 0];
     for (let t = 0; t < 21; t++) a.experience(obs, act, 0, obs, false, false, opp, opp); // past exploration: more than 4 x 5
     a.recordEvent(0, opp, obs, act, 0.5, false);
     a.recordEvent(1, opp, obs, act, -0.5, true);
@@ -88,7 +111,8 @@ describe("LeMOL", () => {
     a.predict(obs, opp, true, 3, m);
     assert.equal(a.useInitialState, false);
     // the same two events through the plain LSTM from the initial state
-    const h = new Float64Array(8), c = new Float64Array(8);
+    const h = new Float64Array(8),
+      c = new Float64Array(8);
     const events = new Float64Array(2 * a.om.eventSize);
     const ev = (r: number, d: number) => [...opp, ...obs, ...act, r, d];
     events.set(ev(0.5, 0), 0);

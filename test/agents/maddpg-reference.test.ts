@@ -77,12 +77,14 @@ function forward(net: Net, x: Mat): { acts: Mat[]; out: Mat } {
   let h = x;
   const layers = net.length / 2;
   for (let l = 0; l < layers; l++) {
-    const W = net[2 * l], b = net[2 * l + 1];
+    const W = net[2 * l],
+      b = net[2 * l + 1];
     const z = matMul(h, mat(h.c, b.length, W));
-    for (let i = 0; i < z.r; i++) for (let j = 0; j < z.c; j++) {
-      const v = z.d[i * z.c + j] + b[j];
-      z.d[i * z.c + j] = l < layers - 1 ? Math.max(0, v) : v;
-    }
+    for (let i = 0; i < z.r; i++)
+      for (let j = 0; j < z.c; j++) {
+        const v = z.d[i * z.c + j] + b[j];
+        z.d[i * z.c + j] = l < layers - 1 ? Math.max(0, v) : v;
+      }
     if (l < layers - 1) acts.push(z);
     h = z;
   }
@@ -118,7 +120,8 @@ function adamFirstStep(params: Net, grads: Float64Array[], lr: number, clip: num
     const scale = clip / Math.max(norm, clip);
     return p.map((x, k) => {
       const gk = g[k] * scale;
-      const m = 0.1 * gk, v = 0.001 * gk * gk;
+      const m = 0.1 * gk,
+        v = 0.001 * gk * gk;
       return x - (lrT * m) / (Math.sqrt(v) + 1e-8);
     });
   });
@@ -157,9 +160,17 @@ function spyGradients(opt: Adam, into: Float64Array[][]): void {
 }
 
 function checkUpdate(timeLimitTerminal: boolean): void {
-  const B = 64, lr = 0.01, gamma = 0.95, polyak = 0.01;
+  const B = 64,
+    lr = 0.01,
+    gamma = 0.95,
+    polyak = 0.01;
   const env = new MultiAgentEnv("simple_spread", { seed: 4 });
-  const trainers = createTrainers(env, { badPolicy: "maddpg", goodPolicy: "maddpg", seed: 4, config: { batchSize: B, numUnits: 16, maxEpisodeLen: 25, lr, gamma, polyak, timeLimitTerminal } });
+  const trainers = createTrainers(env, {
+    badPolicy: "maddpg",
+    goodPolicy: "maddpg",
+    seed: 4,
+    config: { batchSize: B, numUnits: 16, maxEpisodeLen: 25, lr, gamma, polyak, timeLimitTerminal },
+  });
   assert.equal(trainers.length, 3);
   // this test's own record of what every agent was given, step by step
   const log: Logged[][] = trainers.map(() => []);
@@ -174,7 +185,12 @@ function checkUpdate(timeLimitTerminal: boolean): void {
   while (trainers[0].replay.length < B * 25) run.step();
 
   const self: MADDPGAgentTrainer = trainers[0];
-  const before = trainers.map((t) => ({ actor: weights(t.actor.params), critic: weights(t.critic.params), targetActor: weights(t.targetActor.params), targetCritic: weights(t.targetCritic.params) }));
+  const before = trainers.map((t) => ({
+    actor: weights(t.actor.params),
+    critic: weights(t.critic.params),
+    targetActor: weights(t.targetActor.params),
+    targetCritic: weights(t.targetCritic.params),
+  }));
   // what lemol draws: the batch index and the noise of every use
   const drawn: { index: Int32Array | null } = { index: null };
   const makeIndex = self.replay.makeIndex.bind(self.replay);
@@ -187,7 +203,8 @@ function checkUpdate(timeLimitTerminal: boolean): void {
     noise.set(slot, mat(t.shape[0], t.shape[1], Float64Array.from(t.dataSync())));
     return t;
   };
-  const criticGrads: Float64Array[][] = [], actorGrads: Float64Array[][] = [];
+  const criticGrads: Float64Array[][] = [],
+    actorGrads: Float64Array[][] = [];
   spyGradients(self.criticOptimiser, criticGrads);
   spyGradients(self.actorOptimiser, actorGrads);
 

@@ -61,10 +61,13 @@ describe("MADDPG trainers", () => {
 
   it("M3DDPG moves the other agent's target action by -adv_eps·w/|w| under a linear critic, and leaves its own", () => {
     // critic = w·x, built exactly from ReLUs: h1 = [relu(x), relu(-x)], h2 = h1, out = [w; -w]·h2
-    const n = 6, B = 3;
+    const n = 6,
+      B = 3;
     const critic = new MLP([n, 2 * n, 2 * n, 1], new Rng(1));
     const w = [0.5, -1, 2, 0.3, -0.7, 1.1];
-    const W0 = new Float32Array(n * 2 * n), W1 = new Float32Array(4 * n * n), W2 = new Float32Array(2 * n);
+    const W0 = new Float32Array(n * 2 * n),
+      W1 = new Float32Array(4 * n * n),
+      W2 = new Float32Array(2 * n);
     for (let k = 0; k < n; k++) {
       W0[k * 2 * n + k] = 1;
       W0[k * 2 * n + n + k] = -1;
@@ -79,7 +82,14 @@ describe("MADDPG trainers", () => {
     const [own, other] = tf.tidy(() => {
       const input = tf.tensor2d(x, [B, n]);
       const acts = [tf.slice(input, [0, 2], [B, 2]) as tf.Tensor2D, tf.slice(input, [0, 4], [B, 2]) as tf.Tensor2D];
-      const r = worstCaseActions(critic, input, acts, 0, (j) => 2 + 2 * j, () => 1e-3);
+      const r = worstCaseActions(
+        critic,
+        input,
+        acts,
+        0,
+        (j) => 2 + 2 * j,
+        () => 1e-3,
+      );
       return [values(r[0]), values(r[1])];
     });
     const wj = [w[4], w[5]];
@@ -112,7 +122,8 @@ describe("MADDPG trainers", () => {
       trainers.forEach((t) => t.dispose());
       return u;
     };
-    const a = run("maddpg"), b = run("mmmaddpg");
+    const a = run("maddpg"),
+      b = run("mmmaddpg");
     assert.notEqual(a.targetQNext, b.targetQNext);
     assert.equal(a.reward, b.reward, "same sampled batch");
   });
@@ -183,7 +194,10 @@ describe("MADDPG trainers", () => {
   });
 
   it("reject unknown policy names, listing the known ones", () => {
-    assert.throws(() => pushTrainers("maddpgg"), (e: Error) => e instanceof UnknownPolicyError && /unknown bad policy "maddpgg"; expected one of: maddpg, ddpg, mmmaddpg/.test(e.message));
+    assert.throws(
+      () => pushTrainers("maddpgg"),
+      (e: Error) => e instanceof UnknownPolicyError && /unknown bad policy "maddpgg"; expected one of: maddpg, ddpg, mmmaddpg/.test(e.message),
+    );
   });
 
   it("work on scenarios with more agents and with continuous actions", () => {

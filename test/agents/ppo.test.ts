@@ -65,7 +65,8 @@ function weights(a: PPOAgentTrainer): number[][] {
 function refTanhMLP(sizes: readonly number[], p: readonly Float64Array[], x: Float64Array, B: number): Float64Array {
   let h = x;
   for (let l = 0; l + 1 < sizes.length; l++) {
-    const nIn = sizes[l], nOut = sizes[l + 1];
+    const nIn = sizes[l],
+      nOut = sizes[l + 1];
     const out = new Float64Array(B * nOut);
     for (let b = 0; b < B; b++)
       for (let j = 0; j < nOut; j++) {
@@ -88,7 +89,8 @@ describe("PPO: returns and advantages", () => {
 
   it("GAE-λ and reward-to-go on hand-computed numbers: true done (bootstrap 0) vs time limit (bootstrap V)", () => {
     // rewards [1, 0, 2], values [0.5, 1, 1.5], γ = 0.9, λ = 0.8, γλ = 0.72
-    const rew = [1, 0, 2], val = [0.5, 1, 1.5];
+    const rew = [1, 0, 2],
+      val = [0.5, 1, 1.5];
     // done: δ = [1 + 0.9·1 − 0.5, 0 + 0.9·1.5 − 1, 2 + 0 − 1.5] = [1.4, 0.35, 0.5]
     //   A2 = 0.5, A1 = 0.35 + 0.72·0.5 = 0.71, A0 = 1.4 + 0.72·0.71 = 1.9112; R = [2.62, 1.8, 2]
     const done = gaeAdvantages(rew, val, 0, 0.9, 0.8);
@@ -102,12 +104,25 @@ describe("PPO: returns and advantages", () => {
   });
 
   it("λ = 1 gives A = R − V and λ = 0 gives A = δ (4-step path)", () => {
-    const rew = [0.3, -1, 2, 0.5], val = [1, 0.2, -0.4, 0.9], last = 0.7, g = 0.95;
+    const rew = [0.3, -1, 2, 0.5],
+      val = [1, 0.2, -0.4, 0.9],
+      last = 0.7,
+      g = 0.95;
     const one = gaeAdvantages(rew, val, last, g, 1);
-    assertClose(one.adv, one.ret.map((r, t) => r - val[t]), 1e-12, "λ=1");
+    assertClose(
+      one.adv,
+      one.ret.map((r, t) => r - val[t]),
+      1e-12,
+      "λ=1",
+    );
     const zero = gaeAdvantages(rew, val, last, g, 0);
     const next = [...val.slice(1), last];
-    assertClose(zero.adv, rew.map((r, t) => r + g * next[t] - val[t]), 1e-12, "λ=0");
+    assertClose(
+      zero.adv,
+      rew.map((r, t) => r + g * next[t] - val[t]),
+      1e-12,
+      "λ=0",
+    );
   });
 });
 
@@ -159,7 +174,12 @@ describe("PPO: backward passes against finite differences", () => {
       const num = Array.from(arr, (_, i) => numericDerivative(loss, arr, i, 1e-6));
       assertClose(grads[k], num, 1e-4, `param ${k}`);
     });
-    assertClose(dx, Array.from(x, (_, i) => numericDerivative(loss, x, i, 1e-6)), 1e-4, "input");
+    assertClose(
+      dx,
+      Array.from(x, (_, i) => numericDerivative(loss, x, i, 1e-6)),
+      1e-4,
+      "input",
+    );
     // the plain forward pass agrees
     const plain = net.toPlain();
     const o = new Float64Array(2);
@@ -169,7 +189,8 @@ describe("PPO: backward passes against finite differences", () => {
   });
 
   it("Gaussian log-probability and its gradients with respect to μ and log σ", () => {
-    const B = 4, n = 3;
+    const B = 4,
+      n = 3;
     const rng = new Rng(5);
     const mu = f32(Array.from({ length: B * n }, () => rng.normal()));
     const ls = f32(Array.from({ length: n }, () => 0.3 * rng.normal()));
@@ -182,17 +203,35 @@ describe("PPO: backward passes against finite differences", () => {
     };
     const loss = () => g.reduce((s, gb, b) => s + gb * ref(b), 0);
     const [logp, dMu, dLs] = tf.tidy(() => {
-      const muT = tf.tensor2d(Float32Array.from(mu), [B, n]), lsT = tf.tensor1d(Float32Array.from(ls)), zT = tf.tensor2d(Float32Array.from(z), [B, n]);
+      const muT = tf.tensor2d(Float32Array.from(mu), [B, n]),
+        lsT = tf.tensor1d(Float32Array.from(ls)),
+        zT = tf.tensor2d(Float32Array.from(z), [B, n]);
       const bw = gaussianLogpBackward(muT, lsT, zT, tf.tensor1d(Float32Array.from(g)));
       return [values(gaussianLogp(muT, lsT, zT)), values(bw.dMu), values(bw.dLogStd)];
     });
-    assertClose(logp, Array.from({ length: B }, (_, b) => ref(b)), 1e-5, "logp");
-    assertClose(dMu, Array.from(mu, (_, i) => numericDerivative(loss, mu, i, 1e-6)), 1e-4, "dμ");
-    assertClose(dLs, Array.from(ls, (_, i) => numericDerivative(loss, ls, i, 1e-6)), 1e-4, "d log σ");
+    assertClose(
+      logp,
+      Array.from({ length: B }, (_, b) => ref(b)),
+      1e-5,
+      "logp",
+    );
+    assertClose(
+      dMu,
+      Array.from(mu, (_, i) => numericDerivative(loss, mu, i, 1e-6)),
+      1e-4,
+      "dμ",
+    );
+    assertClose(
+      dLs,
+      Array.from(ls, (_, i) => numericDerivative(loss, ls, i, 1e-6)),
+      1e-4,
+      "d log σ",
+    );
   });
 
   it("categorical log-probability and its gradient with respect to the logits", () => {
-    const B = 4, n = 5;
+    const B = 4,
+      n = 5;
     const rng = new Rng(6);
     const logits = f32(Array.from({ length: B * n }, () => 2 * rng.normal()));
     const k = Array.from({ length: B }, () => rng.int(n));
@@ -208,11 +247,22 @@ describe("PPO: backward passes against finite differences", () => {
     };
     const loss = () => g.reduce((s, gb, b) => s + gb * ref(b), 0);
     const [logp, dLogits] = tf.tidy(() => {
-      const l = tf.tensor2d(Float32Array.from(logits), [B, n]), o = tf.tensor2d(oh, [B, n]);
+      const l = tf.tensor2d(Float32Array.from(logits), [B, n]),
+        o = tf.tensor2d(oh, [B, n]);
       return [values(categoricalLogp(l, o)), values(categoricalLogpBackward(l, o, tf.tensor1d(Float32Array.from(g))))];
     });
-    assertClose(logp, Array.from({ length: B }, (_, b) => ref(b)), 1e-5, "logp");
-    assertClose(dLogits, Array.from(logits, (_, i) => numericDerivative(loss, logits, i, 1e-6)), 1e-4, "dlogits");
+    assertClose(
+      logp,
+      Array.from({ length: B }, (_, b) => ref(b)),
+      1e-5,
+      "logp",
+    );
+    assertClose(
+      dLogits,
+      Array.from(logits, (_, i) => numericDerivative(loss, logits, i, 1e-6)),
+      1e-4,
+      "dlogits",
+    );
   });
 });
 
@@ -230,7 +280,10 @@ describe("PPO agent", () => {
     const out = new Float64Array(4);
     for (let s = 0; s < 4000; s++) {
       a.act(obs, out);
-      assert.equal(out.reduce((x, y) => x + y, 0), 1);
+      assert.equal(
+        out.reduce((x, y) => x + y, 0),
+        1,
+      );
       const k = out.indexOf(1);
       assert.ok(k >= 0 && out.every((v) => v === 0 || v === 1), "one-hot");
       counts[k]++;
@@ -257,7 +310,12 @@ describe("PPO agent", () => {
       const zs = Array.from(a.buffer.sample.subarray(s * 5, s * 5 + 5));
       const e = zs.map((v) => Math.exp(v));
       const sum = e.reduce((x, y) => x + y, 0);
-      assertClose(out, e.map((v) => v / sum), 1e-12, `action ${s} = softmax(z)`);
+      assertClose(
+        out,
+        e.map((v) => v / sum),
+        1e-12,
+        `action ${s} = softmax(z)`,
+      );
     }
     const [logp, mu] = tf.tidy(() => {
       const muT = a.policy.apply(tf.tensor2d(obs.flat(), [20, 3]));
@@ -291,7 +349,11 @@ describe("PPO agent", () => {
       const b = a.buffer;
       assert.equal(b.ptr, H);
       const slice = (x: Float64Array, s: number, e: number) => Array.from(x.subarray(s, e));
-      for (const [s, e, last] of [[0, 3, 0], [3, 5, a.valueOf(next[4])], [5, 7, a.valueOf(next[6])]] as const) {
+      for (const [s, e, last] of [
+        [0, 3, 0],
+        [3, 5, a.valueOf(next[4])],
+        [5, 7, a.valueOf(next[6])],
+      ] as const) {
         const want = gaeAdvantages(slice(b.rew, s, e), slice(b.val, s, e), last, 0.9, 0.8);
         assertClose(slice(b.adv, s, e), want.adv, 1e-12, `round ${round} path [${s}, ${e}) adv`);
         assertClose(slice(b.ret, s, e), want.ret, 1e-12, `round ${round} path [${s}, ${e}) ret`);
@@ -317,7 +379,10 @@ describe("PPO agent", () => {
     // every step entered the replay buffer, with done = done || terminal
     assert.equal(a.replay.length, 2 * H + a.droppedSteps);
     const batch = a.replay.newBatch(H);
-    a.replay.gather(Int32Array.from({ length: H }, (_, i) => i), batch);
+    a.replay.gather(
+      Int32Array.from({ length: H }, (_, i) => i),
+      batch,
+    );
     assert.deepEqual(Array.from(batch.done), [0, 0, 1, 0, 1, 0, 0]);
     a.dispose();
   });
@@ -369,11 +434,19 @@ describe("PPO agent", () => {
         const row = act.slice(5 * b, 5 * b + 5);
         if (discrete) {
           const k = l.indexOf(Math.max(...l));
-          assert.deepEqual(row, [0, 1, 2, 3, 4].map((j) => (j === k ? 1 : 0)));
+          assert.deepEqual(
+            row,
+            [0, 1, 2, 3, 4].map((j) => (j === k ? 1 : 0)),
+          );
         } else {
           const e = l.map((x) => Math.exp(x));
           const s = e.reduce((x, y) => x + y, 0);
-          assertClose(row, e.map((x) => x / s), 1e-6, "softmax(μ)");
+          assertClose(
+            row,
+            e.map((x) => x / s),
+            1e-6,
+            "softmax(μ)",
+          );
         }
       }
       obs.dispose();
@@ -389,7 +462,9 @@ describe("PPO agent", () => {
       a.dispose();
       return { actions, stats, w };
     };
-    const x = run(10), y = run(10), z = run(11);
+    const x = run(10),
+      y = run(10),
+      z = run(11);
     assert.deepEqual(y.actions, x.actions);
     assert.deepEqual(y.stats, x.stats);
     assert.deepEqual(y.w, x.w);
@@ -400,7 +475,8 @@ describe("PPO agent", () => {
   it("resetLearner gives new weights and log σ = −0.5 and empties the buffers, keeping the Adam states", () => {
     const a = agent(false, { numUnits: 16, historyLength: 50, trainCycles: 10 }, 12);
     const { t } = runBandit(a, new Rng(3), 2);
-    const pi = a.piOptimiser.getState(), vf = a.vfOptimiser.getState();
+    const pi = a.piOptimiser.getState(),
+      vf = a.vfOptimiser.getState();
     assert.ok(pi.step > 0 && vf.step === 20);
     assert.notDeepEqual(values(a.logStd!), Array(5).fill(Math.fround(LOG_STD_INIT)), "log σ moved in training");
     const w = weights(a);
@@ -420,7 +496,10 @@ describe("PPO agent", () => {
     const mu = tf.tidy(() => values(a.policy.apply(tf.tensor2d([1, 0, 0], [1, 3]))));
     a.experience([1, 0, 0], out, 0, [1, 0, 0], false, false);
     const e = Array.from(a.buffer.sample.subarray(0, 5), (v, j) => (v - mu[j]) / Math.exp(LOG_STD_INIT));
-    assert.ok(e.every((v) => Math.abs(v) < 5), "sample around the new μ");
+    assert.ok(
+      e.every((v) => Math.abs(v) < 5),
+      "sample around the new μ",
+    );
     runBandit(a, new Rng(3), 1, t);
     a.dispose();
   });
@@ -485,7 +564,10 @@ describe("PPO agent", () => {
     const a = agent(true, { numUnits: 4 });
     assert.throws(() => a.experience([0, 0, 0], [0, 0, 0, 0, 1], 0, [0, 0, 0], false, false), /without a preceding act/);
     a.dispose();
-    assert.throws(() => new PPOAgentTrainer({ name: "x", agentIndex: 0, obsSize: 3, actionSize: 5, discrete: true, config: { discrete: false }, seed: 1 }), /disagree/);
+    assert.throws(
+      () => new PPOAgentTrainer({ name: "x", agentIndex: 0, obsSize: 3, actionSize: 5, discrete: true, config: { discrete: false }, seed: 1 }),
+      /disagree/,
+    );
     assert.throws(() => agent(false, { historyLength: 0 }), /historyLength/);
     assert.throws(() => agent(false, { clipRatio: 0 }), /clipRatio/);
   });

@@ -17,8 +17,16 @@ function recordFile(state: any, steps: number, seed: number, discrete = true): a
   const env = new MultiAgentEnv(state.scenario, { discreteActionSpace: discrete }, state);
   const rng = new Rng(seed);
   const out: any = {
-    format_version: 1, scenario: state.scenario, discrete_action_space: discrete, action_mode: "prob", policy: "random",
-    seed: null, description: "hand-made", initial_state: state, initial_obs: env.observations().map((o) => Array.from(o)), steps: [],
+    format_version: 1,
+    scenario: state.scenario,
+    discrete_action_space: discrete,
+    action_mode: "prob",
+    policy: "random",
+    seed: null,
+    description: "hand-made",
+    initial_state: state,
+    initial_obs: env.observations().map((o) => Array.from(o)),
+    steps: [],
   };
   for (let t = 0; t < steps; t++) {
     const actions = env.actionSpaces.map((s, a) => {

@@ -16,7 +16,32 @@ import { Rng } from "../../src/util/rng.js";
 import { REPO } from "../helpers/golden.js";
 import { runCli, runCliAsync } from "../helpers/cli.js";
 
-const FLAGS = ["--seed", "5", "--num_episodes", "40", "--batch_size", "16", "--agent_update_freq", "5", "--n_opp_cycles", "2", "--traj_per_iter", "2", "--save_rate", "4", "--om_training_iters", "1", "--chunk_length", "8", "--num_units", "16", "--lstm_hidden_dim", "8", "--checkpoint_replay", "--quiet"];
+const FLAGS = [
+  "--seed",
+  "5",
+  "--num_episodes",
+  "40",
+  "--batch_size",
+  "16",
+  "--agent_update_freq",
+  "5",
+  "--n_opp_cycles",
+  "2",
+  "--traj_per_iter",
+  "2",
+  "--save_rate",
+  "4",
+  "--om_training_iters",
+  "1",
+  "--chunk_length",
+  "8",
+  "--num_units",
+  "16",
+  "--lstm_hidden_dim",
+  "8",
+  "--checkpoint_replay",
+  "--quiet",
+];
 
 /**
  * Starts `lemol train` and kills it with SIGKILL once its metrics.csv has grown to `bytes` (a point
@@ -24,7 +49,10 @@ const FLAGS = ["--seed", "5", "--num_episodes", "40", "--batch_size", "16", "--a
  */
 function runAndKill(runDir: string, bytes: number): Promise<{ killed: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "train", ...FLAGS, "--run_dir", runDir], { cwd: REPO, stdio: "ignore" });
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "train", ...FLAGS, "--run_dir", runDir], {
+      cwd: REPO,
+      stdio: "ignore",
+    });
     const metrics = path.join(runDir, "metrics.csv");
     const timer = setInterval(() => {
       let size = 0;
@@ -70,7 +98,10 @@ describe("lemol train killed with SIGKILL", () => {
       assert.ok(checkpoint.header.sha256.length === 64);
 
       // two restores at once (the issue's reproduction): one continues the run, the other is refused
-      const [a, b] = await Promise.all([runCliAsync(["train", "--restore", runDir, "--quiet"], { timeoutMs: 240_000 }), runCliAsync(["train", "--restore", runDir, "--quiet"], { timeoutMs: 240_000 })]);
+      const [a, b] = await Promise.all([
+        runCliAsync(["train", "--restore", runDir, "--quiet"], { timeoutMs: 240_000 }),
+        runCliAsync(["train", "--restore", runDir, "--quiet"], { timeoutMs: 240_000 }),
+      ]);
       const resumed = a.code === 0 ? a : b;
       const refused = a.code === 0 ? b : a;
       assert.equal(resumed.code, 0, `round ${round}: ${resumed.stderr}`);

@@ -22,9 +22,24 @@ import { RedisServer, startRedis } from "../helpers/redis.js";
 import { ready } from "../helpers/tf.js";
 
 /** The issue's reduced run (smaller networks). */
-const TOPTS = { num_episodes: 60, batch_size: 32, agent_update_freq: 5, n_opp_cycles: 2, traj_per_iter: 1, om_training_iters: 1, num_traj_to_train: 2, chunk_length: 16, save_rate: 20, num_units: 16, lstm_hidden_dim: 8 };
+const TOPTS = {
+  num_episodes: 60,
+  batch_size: 32,
+  agent_update_freq: 5,
+  n_opp_cycles: 2,
+  traj_per_iter: 1,
+  om_training_iters: 1,
+  num_traj_to_train: 2,
+  chunk_length: 16,
+  save_rate: 20,
+  num_units: 16,
+  lstm_hidden_dim: 8,
+};
 /** Its flags, with `overrides` in place of the same options (an option given twice is refused). */
-const flags = (overrides: Record<string, string | number> = {}) => [...Object.entries({ ...TOPTS, ...overrides }).flatMap(([k, v]) => [`--${k}`, String(v)]), "--quiet"];
+const flags = (overrides: Record<string, string | number> = {}) => [
+  ...Object.entries({ ...TOPTS, ...overrides }).flatMap(([k, v]) => [`--${k}`, String(v)]),
+  "--quiet",
+];
 const T = flags();
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-reliability-"));
@@ -67,7 +82,10 @@ describe("reliability (issue 14)", () => {
       const dir = fresh();
       const a = await Experiment.create({ ...TOPTS, run_dir: dir }, { print: null });
       a.checkpoint();
-      await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), (e: Error) => e instanceof RunDirInUseError && /another Experiment of this process/.test(e.message));
+      await assert.rejects(
+        () => Experiment.restore(dir, {}, { print: null }),
+        (e: Error) => e instanceof RunDirInUseError && /another Experiment of this process/.test(e.message),
+      );
       a.dispose();
       const b = await Experiment.restore(dir, {}, { print: null });
       b.dispose();
@@ -97,7 +115,11 @@ describe("reliability (issue 14)", () => {
 
   describe("no command hangs silently", () => {
     it("a run directory or an animation under /proc or /sys fails at once with one line (exit 2)", () => {
-      assertOneLine(runCli(["train", ...T, "--run_dir", "/proc/x"], { timeoutMs: 30_000 }), 2, /\/proc is a virtual file system \(proc\); cannot create the run directory there/);
+      assertOneLine(
+        runCli(["train", ...T, "--run_dir", "/proc/x"], { timeoutMs: 30_000 }),
+        2,
+        /\/proc is a virtual file system \(proc\); cannot create the run directory there/,
+      );
       assertOneLine(runCli(["train", ...T, "--run_dir", "/sys/x"], { timeoutMs: 30_000 }), 2, /\/sys is a virtual file system \(sysfs\)/);
       assertOneLine(runCli(["demo", "--animation", "/proc/nope/x.html"], { timeoutMs: 30_000 }), 2, /\/proc is a virtual file system/);
     });
@@ -161,7 +183,14 @@ describe("reliability (issue 14)", () => {
     it("reports a failed job in the worker's output and in --status", async () => {
       const file = path.join(base, "failing.json");
       // valid options, but the run fails when it starts: no experience files to skip to
-      fs.writeFileSync(file, JSON.stringify({ name: "failing", results: "failing-results", base: { ...TOPTS, skip_to_om_training: true, lemol_save_path: path.join(base, "empty") } }));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          name: "failing",
+          results: "failing-results",
+          base: { ...TOPTS, skip_to_om_training: true, lemol_save_path: path.join(base, "empty") },
+        }),
+      );
       fs.mkdirSync(path.join(base, "empty"), { recursive: true });
       const submitted = runCli(["sweep", file, "--redis", redis.url]);
       assert.equal(submitted.code, 0, submitted.stderr);
@@ -204,7 +233,11 @@ describe("reliability (issue 14)", () => {
       assert.equal(spawnSync("mount", ["-o", "remount,size=64m", mnt]).status, 0);
       const resumed = runCli(["train", "--restore", dir, "--quiet"]);
       assert.equal(resumed.code, 0, resumed.stderr);
-      assert.equal(fs.readFileSync(path.join(dir, "metrics.csv"), "utf8"), referenceMetrics(), "with the replay buffers in its checkpoints, the continued run is the uninterrupted one");
+      assert.equal(
+        fs.readFileSync(path.join(dir, "metrics.csv"), "utf8"),
+        referenceMetrics(),
+        "with the replay buffers in its checkpoints, the continued run is the uninterrupted one",
+      );
     } finally {
       unmount(mnt);
     }
@@ -214,7 +247,12 @@ describe("reliability (issue 14)", () => {
     const dir = fresh();
     assert.equal(runCli(["train", ...T, "--run_dir", dir]).code, 0);
     const metrics = fs.readFileSync(path.join(dir, "metrics.csv"), "utf8");
-    const lastIter = Math.max(...metrics.split("\n").filter((l) => l.includes("om_training_loss")).map((l) => Number(l.split(",")[5])));
+    const lastIter = Math.max(
+      ...metrics
+        .split("\n")
+        .filter((l) => l.includes("om_training_loss"))
+        .map((l) => Number(l.split(",")[5])),
+    );
     const state = loadCheckpoint(path.join(dir, "checkpoints", "latest")).header.values;
     assert.equal((state.experiment as { phase: string }).phase, "done");
     const iterations = Object.entries(state).filter(([k]) => /\/iterations$/.test(k));
@@ -252,7 +290,11 @@ describe("reliability (issue 14)", () => {
     it("run directories that cannot be used", (t) => {
       const held = fresh();
       assert.equal(runCli(["train", ...flags({ num_episodes: 40, n_opp_cycles: 1 }), "--run_dir", held]).code, 0);
-      assertOneLine(runCli(["train", ...T, "--run_dir", held]), 2, /already holds a run \(metrics\.csv exists\); choose another --run_dir, or continue it with --restore/);
+      assertOneLine(
+        runCli(["train", ...T, "--run_dir", held]),
+        2,
+        /already holds a run \(metrics\.csv exists\); choose another --run_dir, or continue it with --restore/,
+      );
       const file = path.join(base, "a-file");
       fs.writeFileSync(file, "x");
       assertOneLine(runCli(["train", ...T, "--run_dir", file]), 2, /a-file: is a file, not a directory/);
@@ -272,9 +314,21 @@ describe("reliability (issue 14)", () => {
     it("bad options: a Redis port out of range, a repeated option, absurd sizes, a sweep whose results are a file", () => {
       assertOneLine(runCli(["worker", "--redis", "redis://127.0.0.1:99999"]), 2, /--redis: "redis:\/\/127\.0\.0\.1:99999" is not a valid address/);
       assertOneLine(runCli(["train", ...T, "--seed", "1", "--seed", "2"]), 2, /--seed is given twice/);
-      assertOneLine(runCli(["train", ...flags({ num_units: 100000 })]), 2, /--num_units 100000: the networks would need about \d+ GiB of memory, more than this machine's \d+ GiB/);
-      assertOneLine(runCli(["train", ...flags({ max_episode_len: "1e15" })], { timeoutMs: 30_000 }), 2, /--max_episode_len: 1000000000000000 steps per episode is more than 1e\+9/);
-      assertOneLine(runCli(["train", ...flags({ replay_buffer_capacity: 100 })]), 2, /learning would never start: it waits for --batch_size 32 x --max_episode_len 25 = 800 transitions, more than --replay_buffer_capacity 100 holds/);
+      assertOneLine(
+        runCli(["train", ...flags({ num_units: 100000 })]),
+        2,
+        /--num_units 100000: the networks would need about \d+ GiB of memory, more than this machine's \d+ GiB/,
+      );
+      assertOneLine(
+        runCli(["train", ...flags({ max_episode_len: "1e15" })], { timeoutMs: 30_000 }),
+        2,
+        /--max_episode_len: 1000000000000000 steps per episode is more than 1e\+9/,
+      );
+      assertOneLine(
+        runCli(["train", ...flags({ replay_buffer_capacity: 100 })]),
+        2,
+        /learning would never start: it waits for --batch_size 32 x --max_episode_len 25 = 800 transitions, more than --replay_buffer_capacity 100 holds/,
+      );
       const file = path.join(base, "results-file.json");
       fs.writeFileSync(path.join(base, "results-is-a-file"), "x");
       fs.writeFileSync(file, JSON.stringify({ name: "rf", results: "results-is-a-file", base: TOPTS }));
@@ -283,19 +337,39 @@ describe("reliability (issue 14)", () => {
   });
 
   it("API errors are typed and say what is wrong", async () => {
-    assert.throws(() => new MultiAgentEnv(undefined as unknown as string), (e: Error) => e instanceof UnknownScenarioError && /a scenario name or a Scenario object is needed, got undefined/.test(e.message));
-    await assert.rejects(() => Experiment.create(null as never), (e: Error) => e instanceof ConfigError && /options must be an object .*got null/.test(e.message));
-    await assert.rejects(() => Experiment.create("hello" as never), (e: Error) => e instanceof ConfigError && /options must be an object .*got "hello"/.test(e.message));
-    await assert.rejects(() => Experiment.create({ lr: NaN }), (e: Error) => e instanceof ConfigError && /--lr: expected a finite number, got NaN/.test(e.message));
+    assert.throws(
+      () => new MultiAgentEnv(undefined as unknown as string),
+      (e: Error) => e instanceof UnknownScenarioError && /a scenario name or a Scenario object is needed, got undefined/.test(e.message),
+    );
+    await assert.rejects(
+      () => Experiment.create(null as never),
+      (e: Error) => e instanceof ConfigError && /options must be an object .*got null/.test(e.message),
+    );
+    await assert.rejects(
+      () => Experiment.create("hello" as never),
+      (e: Error) => e instanceof ConfigError && /options must be an object .*got "hello"/.test(e.message),
+    );
+    await assert.rejects(
+      () => Experiment.create({ lr: NaN }),
+      (e: Error) => e instanceof ConfigError && /--lr: expected a finite number, got NaN/.test(e.message),
+    );
   });
 
   it("UAV: refuses a trajectory that cannot hold OM training, and warns when early episode ends may make it too short", async () => {
     const uav = { scenario: "uav", ...TOPTS, run_dir: undefined };
-    await assert.rejects(() => Experiment.create({ ...uav, num_episodes: 20 }), /even if no episode ends early, a trajectory has at most 500 steps, fewer than OM training needs \(800 exploration \+ 16 for one chunk\)/);
+    await assert.rejects(
+      () => Experiment.create({ ...uav, num_episodes: 20 }),
+      /even if no episode ends early, a trajectory has at most 500 steps, fewer than OM training needs \(800 exploration \+ 16 for one chunk\)/,
+    );
     const lines: string[] = [];
     const exp = await Experiment.create({ ...uav, run_dir: fresh() }, { print: (l) => lines.push(l) });
     exp.dispose();
-    assert.ok(lines.some((l) => /^warning: UAV episodes end early, so a trajectory of 60 episodes lasts between 60 and 1500 steps; OM training needs more than 816/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) =>
+        /^warning: UAV episodes end early, so a trajectory of 60 episodes lasts between 60 and 1500 steps; OM training needs more than 816/.test(l),
+      ),
+      lines.join("\n"),
+    );
   });
 });
 

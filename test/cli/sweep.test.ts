@@ -18,7 +18,18 @@ import { runCli, runCliAsync } from "../helpers/cli.js";
 import { REPO } from "../helpers/golden.js";
 import { RedisServer, startRedis } from "../helpers/redis.js";
 
-const BASE = { num_episodes: 40, batch_size: 16, agent_update_freq: 5, n_opp_cycles: 2, traj_per_iter: 1, save_rate: 4, om_training_iters: 1, chunk_length: 8, num_units: 16, lstm_hidden_dim: 8 };
+const BASE = {
+  num_episodes: 40,
+  batch_size: 16,
+  agent_update_freq: 5,
+  n_opp_cycles: 2,
+  traj_per_iter: 1,
+  save_rate: 4,
+  om_training_iters: 1,
+  chunk_length: 8,
+  num_units: 16,
+  lstm_hidden_dim: 8,
+};
 
 function sweepFile(name: string, extra: object = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-sweep-"));
@@ -30,7 +41,10 @@ function sweepFile(name: string, extra: object = {}): string {
 const spawned: ChildProcess[] = [];
 
 function startWorker(url: string): { child: ChildProcess; lines: string[] } {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "worker", "--redis", url, "--lock_ms", "1500"], { cwd: REPO, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "worker", "--redis", url, "--lock_ms", "1500"], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const lines: string[] = [];
   child.stdout!.on("data", (d) => lines.push(...String(d).trim().split("\n")));
   spawned.push(child);
@@ -121,7 +135,8 @@ describe("lemol sweep and lemol worker on Redis", () => {
 
     // identical to the same configurations run serially
     const serial = await serialMetrics(file);
-    for (const [run, csv] of serial) assert.equal(fs.readFileSync(path.join(results, run, "metrics.csv"), "utf8"), csv, `${run}: metrics differ from the serial run`);
+    for (const [run, csv] of serial)
+      assert.equal(fs.readFileSync(path.join(results, run, "metrics.csv"), "utf8"), csv, `${run}: metrics differ from the serial run`);
 
     // submitting again adds nothing; the status command shows them done
     const again = runCli(["sweep", file, "--redis", redis.url]);
@@ -132,7 +147,10 @@ describe("lemol sweep and lemol worker on Redis", () => {
     // SIGTERM stops a worker cleanly
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGTERM");
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) await new Promise((r) => w.child.once("exit", r));
-    assert.ok(workers.filter((w) => w.child.signalCode !== "SIGKILL").every((w) => w.child.exitCode === 0), "stopped workers exit 0");
+    assert.ok(
+      workers.filter((w) => w.child.signalCode !== "SIGKILL").every((w) => w.child.exitCode === 0),
+      "stopped workers exit 0",
+    );
   });
 
   it("puts the job of a worker stopped with SIGTERM back in the queue, checkpointed, for the next worker", async () => {
@@ -144,7 +162,10 @@ describe("lemol sweep and lemol worker on Redis", () => {
     first.child.kill("SIGTERM");
     await new Promise((r) => first.child.once("exit", r));
     assert.equal(first.child.exitCode, 0);
-    assert.ok(first.lines.some((l) => /put back in the queue/.test(l)), first.lines.join("\n"));
+    assert.ok(
+      first.lines.some((l) => /put back in the queue/.test(l)),
+      first.lines.join("\n"),
+    );
     const { jobs } = await sweepStatus("term-test", redis.url);
     assert.equal(jobs[0].state, "waiting", "back in the queue at once (no stall)");
     const second = startWorker(redis.url);
@@ -169,8 +190,8 @@ describe("lemol sweep without Redis", () => {
     assert.match(r.stdout, /sweep: 2 runs on 2 processes/);
     assert.match(r.stdout, /all runs done/);
     const st = runCli(["sweep", file, "--status"]);
-    assert.match(st.stdout, /r000-s4  finished/);
-    assert.match(st.stdout, /r001-s4  finished/);
+    assert.match(st.stdout, /r000-s4 {2}finished/);
+    assert.match(st.stdout, /r001-s4 {2}finished/);
     const serial = await serialMetrics(file);
     for (const [run, csv] of serial) assert.equal(fs.readFileSync(path.join(path.dirname(file), "results", run, "metrics.csv"), "utf8"), csv, run);
   });

@@ -42,22 +42,75 @@ describe("lemol train", () => {
 
   it("runs the seed's experiment at a small size, printing the original's lines", () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-cli-")), "run");
-    const r = runCli(["train", "--bad_policy", "lemol", "--good_policy", "maddpg", "--run_dir", dir, "--num_episodes", "50", "--batch_size", "16", "--agent_update_freq", "5", "--n_opp_cycles", "2", "--traj_per_iter", "1", "--save_rate", "25", "--om_training_iters", "1", "--chunk_length", "8", "--num_units", "16", "--lstm_hidden_dim", "8"]);
+    const r = runCli([
+      "train",
+      "--bad_policy",
+      "lemol",
+      "--good_policy",
+      "maddpg",
+      "--run_dir",
+      dir,
+      "--num_episodes",
+      "50",
+      "--batch_size",
+      "16",
+      "--agent_update_freq",
+      "5",
+      "--n_opp_cycles",
+      "2",
+      "--traj_per_iter",
+      "1",
+      "--save_rate",
+      "25",
+      "--om_training_iters",
+      "1",
+      "--chunk_length",
+      "8",
+      "--num_units",
+      "16",
+      "--lstm_hidden_dim",
+      "8",
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /lemol-bad_agent_0 vs maddpg-good_agent_1 steps: \d+, episodes: 25, mean episode reward: -?[\d.]+, agent episode reward: \[-?[\d.]+, -?[\d.]+\], mean episode length: 25, time: [\d.]+/);
+    assert.match(
+      r.stdout,
+      /lemol-bad_agent_0 vs maddpg-good_agent_1 steps: \d+, episodes: 25, mean episode reward: -?[\d.]+, agent episode reward: \[-?[\d.]+, -?[\d.]+\], mean episode length: 25, time: [\d.]+/,
+    );
     assert.match(r.stdout, /agent advance score \(good_rew - bad_rew\): -?[\d.]+/);
     assert.match(r.stdout, /experience\/lemol_vs_maddpg\/OM1\/0\.npz saved/);
     assert.match(r.stdout, /Starting LeMOL Opponent Model Training\nLeMOL Opponent Model Training Complete/);
-    for (const f of ["manifest.json", "metrics.csv", "experience/lemol_vs_maddpg/OM0/0.npz", "checkpoints/latest/header.json"]) assert.ok(fs.existsSync(path.join(dir, f)), f);
+    for (const f of ["manifest.json", "metrics.csv", "experience/lemol_vs_maddpg/OM0/0.npz", "checkpoints/latest/header.json"])
+      assert.ok(fs.existsSync(path.join(dir, f)), f);
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).status, "finished");
   });
 
   it("runs the later release's variants from the command line: LeMOL-EP with the in-episode LSTM vs PPO on the UAV grid world, and the same run through the API", async () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-cli-"));
     const flags: Record<string, string | number | boolean> = {
-      scenario: "uav", good_policy: "ppo", block_processing: true, recurrent_om_prediction: true, use_triplet_representation_loss: true, rep_loss_neg_dist: 3, rep_loss_pos_dist: 1,
-      log_om_influence: true, num_episodes: 40, max_episode_len: 8, batch_size: 8, n_opp_cycles: 2, traj_per_iter: 1, save_rate: 20, om_training_iters: 1, chunk_length: 5,
-      num_units: 16, lstm_hidden_dim: 8, episode_embedding_dim: 8, in_ep_lstm_dim: 4, ppo_history_length: 64, ppo_train_cycles: 5, uav_grid_width: 4, seed: 9,
+      scenario: "uav",
+      good_policy: "ppo",
+      block_processing: true,
+      recurrent_om_prediction: true,
+      use_triplet_representation_loss: true,
+      rep_loss_neg_dist: 3,
+      rep_loss_pos_dist: 1,
+      log_om_influence: true,
+      num_episodes: 40,
+      max_episode_len: 8,
+      batch_size: 8,
+      n_opp_cycles: 2,
+      traj_per_iter: 1,
+      save_rate: 20,
+      om_training_iters: 1,
+      chunk_length: 5,
+      num_units: 16,
+      lstm_hidden_dim: 8,
+      episode_embedding_dim: 8,
+      in_ep_lstm_dim: 4,
+      ppo_history_length: 64,
+      ppo_train_cycles: 5,
+      uav_grid_width: 4,
+      seed: 9,
     };
     const args = Object.entries(flags).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
     const r = runCli(["train", ...args, "--run_dir", path.join(base, "cli"), "--quiet"]);
@@ -72,7 +125,21 @@ describe("lemol train", () => {
 
   it("gives the metrics of a notebook that ran 3 trajectories by hand, then a cycle, then the rest (same seed)", async () => {
     const base = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-cli-")), "");
-    const flags: Record<string, string | number> = { bad_policy: "lemol", good_policy: "maddpg", seed: 13, num_episodes: 40, batch_size: 16, agent_update_freq: 5, n_opp_cycles: 3, traj_per_iter: 3, save_rate: 20, om_training_iters: 1, chunk_length: 8, num_units: 16, lstm_hidden_dim: 8 };
+    const flags: Record<string, string | number> = {
+      bad_policy: "lemol",
+      good_policy: "maddpg",
+      seed: 13,
+      num_episodes: 40,
+      batch_size: 16,
+      agent_update_freq: 5,
+      n_opp_cycles: 3,
+      traj_per_iter: 3,
+      save_rate: 20,
+      om_training_iters: 1,
+      chunk_length: 8,
+      num_units: 16,
+      lstm_hidden_dim: 8,
+    };
     const cliDir = path.join(base, "cli");
     const r = runCli(["train", ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]), "--run_dir", cliDir, "--quiet"]);
     assert.equal(r.code, 0, r.stderr);

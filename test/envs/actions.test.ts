@@ -11,7 +11,12 @@ function decodedU(env: MultiAgentEnv, a: number): [number, number] {
 describe("action decoding", () => {
   it("reads [noop, +x, -x, +y, -y] probability vectors as u = (p1 - p2, p3 - p4) * accel", () => {
     const env = new MultiAgentEnv("simple_tag");
-    env.step([[0.1, 0.5, 0.2, 0.1, 0.1], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1], [0.2, 0.2, 0.2, 0.2, 0.2]]);
+    env.step([
+      [0.1, 0.5, 0.2, 0.1, 0.1],
+      [0, 0, 0, 1, 0],
+      [0, 0, 0, 0, 1],
+      [0.2, 0.2, 0.2, 0.2, 0.2],
+    ]);
     assert.deepEqual(decodedU(env, 0), [(0.5 - 0.2) * 3.0, (0.1 - 0.1) * 3.0]);
     assert.deepEqual(decodedU(env, 1), [0, 3.0]);
     assert.deepEqual(decodedU(env, 2), [0, -3.0]);
@@ -20,7 +25,10 @@ describe("action decoding", () => {
 
   it("uses accel 5.0 when the agent has none", () => {
     const env = new MultiAgentEnv("simple_push");
-    env.step([[0, 1, 0, 0, 0], [0, 0, 1, 0, 0]]);
+    env.step([
+      [0, 1, 0, 0, 0],
+      [0, 0, 1, 0, 0],
+    ]);
     assert.deepEqual(decodedU(env, 0), [5, 0]);
     assert.deepEqual(decodedU(env, 1), [-5, 0]);
   });
@@ -38,18 +46,27 @@ describe("action decoding", () => {
 
   it("turns comm integers into one-hot vectors and copies comm vectors as they are", () => {
     const ints = new MultiAgentEnv("simple_reference", { discreteActionInput: true });
-    ints.step([[0, 7], [3, 0]]);
+    ints.step([
+      [0, 7],
+      [3, 0],
+    ]);
     const c0 = Array.from(ints.world.comm.subarray(0, 10));
     assert.deepEqual(c0, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
     const vecs = new MultiAgentEnv("simple_reference");
     const comm = [0.1, 0.2, 0.3, 0.05, 0.05, 0.1, 0.1, 0.05, 0.03, 0.02];
-    vecs.step([[1, 0, 0, 0, 0, ...comm], [1, 0, 0, 0, 0, ...comm]]);
+    vecs.step([
+      [1, 0, 0, 0, 0, ...comm],
+      [1, 0, 0, 0, 0, ...comm],
+    ]);
     assert.deepEqual(Array.from(vecs.world.comm.subarray(0, 10)), comm);
   });
 
   it("replaces movement by the one-hot of its arg-max with forceDiscreteAction (first maximum wins)", () => {
     const env = new MultiAgentEnv("simple_push", { forceDiscreteAction: true });
-    env.step([[0.1, 0.3, 0.3, 0.2, 0.1], [0.1, 0.1, 0.1, 0.1, 0.6]]);
+    env.step([
+      [0.1, 0.3, 0.3, 0.2, 0.1],
+      [0.1, 0.1, 0.1, 0.1, 0.6],
+    ]);
     assert.deepEqual(decodedU(env, 0), [5, 0]);
     assert.deepEqual(decodedU(env, 1), [0, -5]);
   });
@@ -68,7 +85,14 @@ describe("action decoding", () => {
     const env = new MultiAgentEnv("simple_world_comm", { discreteActionSpace: false });
     assert.deepEqual(env.actionSizes, [6, 2, 2, 2, 2, 2]);
     assert.equal(env.actionSpaces[0].kind, "tuple");
-    env.step([[1, 0, 0.1, 0.2, 0.3, 0.4], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0]]);
+    env.step([
+      [1, 0, 0.1, 0.2, 0.3, 0.4],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
     assert.deepEqual(decodedU(env, 0), [3, 0]);
     assert.deepEqual(Array.from(env.world.comm.subarray(0, 4)), [0.1, 0.2, 0.3, 0.4]);
   });
@@ -89,10 +113,16 @@ describe("bad actions", () => {
   const ok = [1, 0, 0, 0, 0];
 
   it("rejects a wrong number of agents", () => {
-    assert.throws(() => env.step([ok]), (e: Error) => e instanceof ActionError && /one action per agent \(2\), got 1/.test(e.message));
+    assert.throws(
+      () => env.step([ok]),
+      (e: Error) => e instanceof ActionError && /one action per agent \(2\), got 1/.test(e.message),
+    );
   });
   it("rejects a wrong-length vector, naming the agent and the expected length", () => {
-    assert.throws(() => env.step([ok, [1, 0, 0]]), (e: Error) => e instanceof ActionError && /agent 1: expected 5 numbers .*got 3/.test(e.message));
+    assert.throws(
+      () => env.step([ok, [1, 0, 0]]),
+      (e: Error) => e instanceof ActionError && /agent 1: expected 5 numbers .*got 3/.test(e.message),
+    );
   });
   it("rejects NaN and Infinity, naming the agent and the element", () => {
     assert.throws(() => env.step([[1, NaN, 0, 0, 0], ok]), /agent 0: element 1 is NaN/);
@@ -104,9 +134,30 @@ describe("bad actions", () => {
   });
   it("rejects integers out of range or fractional with discreteActionInput", () => {
     const ints = new MultiAgentEnv("simple_reference", { discreteActionInput: true });
-    assert.throws(() => ints.step([[5, 0], [0, 0]]), /agent 0: movement must be an integer in \[0, 4\], got 5/);
-    assert.throws(() => ints.step([[0, 10], [0, 0]]), /agent 0: comm must be an integer in \[0, 9\], got 10/);
-    assert.throws(() => ints.step([[0, 0], [1.5, 0]]), /agent 1: movement must be an integer/);
+    assert.throws(
+      () =>
+        ints.step([
+          [5, 0],
+          [0, 0],
+        ]),
+      /agent 0: movement must be an integer in \[0, 4\], got 5/,
+    );
+    assert.throws(
+      () =>
+        ints.step([
+          [0, 10],
+          [0, 0],
+        ]),
+      /agent 0: comm must be an integer in \[0, 9\], got 10/,
+    );
+    assert.throws(
+      () =>
+        ints.step([
+          [0, 0],
+          [1.5, 0],
+        ]),
+      /agent 1: movement must be an integer/,
+    );
   });
   it("leaves the world unchanged when an action is rejected", () => {
     const before = JSON.stringify(env.saveState());

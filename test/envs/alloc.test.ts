@@ -11,7 +11,10 @@ describe("allocation-free stepping", () => {
     // optimised code is compiled and installed synchronously during the warm-up, not by a background
     // compile landing mid-measurement under load (one CI run saw 4.31 B/step on simple_world_comm,
     // not reproduced in 10 runs here, loaded or not)
-    const r = spawnSync(process.execPath, ["--expose-gc", "--no-concurrent-recompilation", "--import", "tsx", path.join(REPO, "test/helpers/alloc-probe.ts")], { cwd: REPO, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--expose-gc", "--no-concurrent-recompilation", "--import", "tsx", path.join(REPO, "test/helpers/alloc-probe.ts")], {
+      cwd: REPO,
+      encoding: "utf8",
+    });
     assert.equal(r.status, 0, r.stderr);
     const result = JSON.parse(r.stdout) as Record<string, { step: number; reset: number }>;
     assert.equal(Object.keys(result).length, 11);

@@ -23,19 +23,46 @@ describe("MultiAgentEnv", () => {
   it("has the observation and action sizes of the original for every scenario", () => {
     const expected: Record<string, [number[], number[]]> = {
       simple: [[4], [5]],
-      simple_adversary: [[8, 10, 10], [5, 5, 5]],
-      simple_crypto: [[4, 8, 8], [4, 4, 4]],
-      simple_push: [[8, 19], [5, 5]],
-      simple_reference: [[21, 21], [15, 15]],
-      simple_speaker_listener: [[3, 11], [3, 5]],
-      simple_spread: [[18, 18, 18], [5, 5, 5]],
-      simple_tag: [[16, 16, 16, 14], [5, 5, 5, 5]],
-      simple_world_comm: [[34, 34, 34, 34, 28, 28], [9, 5, 5, 5, 5, 5]],
+      simple_adversary: [
+        [8, 10, 10],
+        [5, 5, 5],
+      ],
+      simple_crypto: [
+        [4, 8, 8],
+        [4, 4, 4],
+      ],
+      simple_push: [
+        [8, 19],
+        [5, 5],
+      ],
+      simple_reference: [
+        [21, 21],
+        [15, 15],
+      ],
+      simple_speaker_listener: [
+        [3, 11],
+        [3, 5],
+      ],
+      simple_spread: [
+        [18, 18, 18],
+        [5, 5, 5],
+      ],
+      simple_tag: [
+        [16, 16, 16, 14],
+        [5, 5, 5, 5],
+      ],
+      simple_world_comm: [
+        [34, 34, 34, 34, 28, 28],
+        [9, 5, 5, 5, 5, 5],
+      ],
     };
     for (const name of SCENARIO_NAMES) {
       const env = makeEnv(name);
       assert.deepEqual([env.obsSizes, env.actionSizes], expected[name], name);
-      assert.deepEqual(env.observations().map((o) => o.length), expected[name][0]);
+      assert.deepEqual(
+        env.observations().map((o) => o.length),
+        expected[name][0],
+      );
     }
   });
 
@@ -54,7 +81,8 @@ describe("MultiAgentEnv", () => {
     for (const name of SCENARIO_NAMES) {
       const env = new MultiAgentEnv(name, { seed: 5 });
       const w = env.world;
-      let minX = Infinity, maxX = -Infinity;
+      let minX = Infinity,
+        maxX = -Infinity;
       for (let r = 0; r < 200; r++) {
         env.reset();
         for (let i = 0; i < w.nEntities; i++) {
@@ -62,7 +90,10 @@ describe("MultiAgentEnv", () => {
           for (let d = 0; d < DIM_P; d++) {
             const x = w.pos[i * DIM_P + d];
             assert.ok(x >= -lim && x < lim, `${name} entity ${i}: ${x} outside [-${lim}, ${lim})`);
-            if (i < w.nAgents) { minX = Math.min(minX, x); maxX = Math.max(maxX, x); }
+            if (i < w.nAgents) {
+              minX = Math.min(minX, x);
+              maxX = Math.max(maxX, x);
+            }
           }
         }
         assert.ok(w.vel.every((v) => v === 0));
@@ -91,7 +122,10 @@ describe("MultiAgentEnv", () => {
     const raw = Array.from(own.step([noop, noop, noop]).rewards);
     const sum = raw[0] + raw[1] + raw[2];
     assert.deepEqual(shared, [sum, sum, sum]);
-    assert.ok(raw.every((r) => r <= -1), "each agent collides with itself: at least -1");
+    assert.ok(
+      raw.every((r) => r <= -1),
+      "each agent collides with itself: at least -1",
+    );
     const push = new MultiAgentEnv("simple_push");
     const r = push.step([noop, noop]).rewards;
     assert.notEqual(r[0], r[1]);
@@ -116,7 +150,7 @@ describe("MultiAgentEnv", () => {
   });
 
   it("calls a done callback per agent after the step", () => {
-    const env = new MultiAgentEnv("simple", { done: (w, e, a) => w.pos[0] > 0 });
+    const env = new MultiAgentEnv("simple", { done: (w) => w.pos[0] > 0 });
     env.world.pos[0] = 0.5;
     const r = env.step([[1, 0, 0, 0, 0]]);
     assert.deepEqual(r.dones, [true]);
@@ -125,14 +159,23 @@ describe("MultiAgentEnv", () => {
 
   it("reuses its result buffers (no allocation per step)", () => {
     const env = new MultiAgentEnv("simple_push");
-    const a = env.step([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]]);
-    const b = env.step([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]]);
+    const a = env.step([
+      [1, 0, 0, 0, 0],
+      [1, 0, 0, 0, 0],
+    ]);
+    const b = env.step([
+      [1, 0, 0, 0, 0],
+      [1, 0, 0, 0, 0],
+    ]);
     assert.equal(a, b);
     assert.equal(a.obs[0], b.obs[0]);
   });
 
   it("rejects unknown scenarios and bad seeds clearly", () => {
-    assert.throws(() => makeEnv("simple_soccer"), (e: Error) => e instanceof UnknownScenarioError && /unknown scenario "simple_soccer"/.test(e.message));
+    assert.throws(
+      () => makeEnv("simple_soccer"),
+      (e: Error) => e instanceof UnknownScenarioError && /unknown scenario "simple_soccer"/.test(e.message),
+    );
     assert.throws(() => new MultiAgentEnv("simple", { seed: -1 }), /seed must be a non-negative integer, got -1/);
     assert.throws(() => new MultiAgentEnv("simple").reset(1.5), /seed must be a non-negative integer, got 1.5/);
   });

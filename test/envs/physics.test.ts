@@ -49,7 +49,8 @@ describe("stepWorld", () => {
     const env = MultiAgentEnv.fromState(twoAgents([0, 0], [0.06, 0.02]));
     env.step([NOOP, NOOP]);
     const w = env.world;
-    const dx = 0 - 0.06, dy = 0 - 0.02;
+    const dx = 0 - 0.06,
+      dy = 0 - 0.02;
     const dist = Math.sqrt(dx * dx + dy * dy);
     const pen = softplus(-(dist - 0.1) / 0.001) * 0.001; // deep overlap: about dmin - dist
     assert.ok(Math.abs(pen - (0.1 - dist)) < 1e-6);
@@ -67,14 +68,16 @@ describe("stepWorld", () => {
     const env = MultiAgentEnv.fromState(s);
     env.step([NOOP, NOOP]);
     const w = env.world;
-    const vx = 3 * 0.75, vy = 4 * 0.75; // speed 3.75 > 2
+    const vx = 3 * 0.75,
+      vy = 4 * 0.75; // speed 3.75 > 2
     const speed = Math.sqrt(vx * vx + vy * vy);
     assert.equal(w.vel[0], (vx / speed) * 2.0);
     assert.equal(w.vel[1], (vy / speed) * 2.0);
-    assert.equal(w.pos[0], -0.9 + ((vx / speed) * 2.0) * 0.1);
+    assert.equal(w.pos[0], -0.9 + (vx / speed) * 2.0 * 0.1);
     // exactly at the cap: left alone (values chosen so that rescaling would change the last bit)
     const v0 = [0.25, 0.32];
-    const dvx = v0[0] * 0.75, dvy = v0[1] * 0.75;
+    const dvx = v0[0] * 0.75,
+      dvy = v0[1] * 0.75;
     const cap = Math.sqrt(dvx * dvx + dvy * dvy);
     assert.ok((dvx / cap) * cap !== dvx && (dvy / cap) * cap !== dvy, "the test values must be sensitive to a rescale");
     const env2 = MultiAgentEnv.fromState(twoAgents([-0.9, 0], [0.9, 0], v0, [0, 0], { max_speed: cap }));
@@ -92,7 +95,11 @@ describe("stepWorld", () => {
   it("leaves immovable entities untouched and zeroes a silent agent's comm", () => {
     const env = new MultiAgentEnv("simple_crypto", { seed: 3 });
     const before = Float64Array.from(env.world.pos);
-    env.step([[0, 1, 0, 0], [0.5, 0.5, 0, 0], [0, 0, 0, 1]]);
+    env.step([
+      [0, 1, 0, 0],
+      [0.5, 0.5, 0, 0],
+      [0, 0, 0, 1],
+    ]);
     assert.deepEqual(Array.from(env.world.pos), Array.from(before));
     assert.deepEqual(Array.from(env.world.comm.subarray(4, 8)), [0.5, 0.5, 0, 0]);
     const push = new MultiAgentEnv("simple_push");

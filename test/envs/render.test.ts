@@ -19,14 +19,20 @@ describe("render", () => {
   it("shows what a speaking agent says as a letter", () => {
     const env = new MultiAgentEnv("simple_speaker_listener");
     assert.match(env.render(), /<text[^>]*>_<\/text>/, "silent (all-zero) comm is '_'");
-    env.step([[0, 0, 1], [1, 0, 0, 0, 0]]);
+    env.step([
+      [0, 0, 1],
+      [1, 0, 0, 0, 0],
+    ]);
     assert.match(env.render(), /<text[^>]*>C<\/text>/);
   });
 
   it("plays frames with play/pause and a slider, showing the first frame without JavaScript", () => {
     const env = new MultiAgentEnv("simple_push");
     const frames = [env.render({ caption: "step 0" })];
-    env.step([[0, 1, 0, 0, 0], [0, 0, 1, 0, 0]]);
+    env.step([
+      [0, 1, 0, 0, 0],
+      [0, 0, 1, 0, 0],
+    ]);
     frames.push(env.render({ caption: "step </script> 1" }));
     const html = animationHtml(frames, { fps: 5 });
     assert.match(html, /class="play">play<\/button>/);

@@ -70,11 +70,22 @@ describe("malformed states", () => {
     ["boolean as number", (s) => (s.agents[1].movable = 1), /state\.agents\[1\]\.movable: expected true or false, got number/],
     ["missing role flag", (s) => delete s.agents[0].adversary, /state\.agents\[0\]\.adversary: missing field/],
     ["missing goal_a", (s) => delete s.scenario_state.goal_a, /state\.scenario_state\.goal_a: missing field/],
-    ["goal index out of range", (s) => (s.scenario_state.goal_a[0] = { type: "landmark", index: 7 }), /goal_a\[0\]\.index: expected an integer in \[0, 1\], got 7/],
+    [
+      "goal index out of range",
+      (s) => (s.scenario_state.goal_a[0] = { type: "landmark", index: 7 }),
+      /goal_a\[0\]\.index: expected an integer in \[0, 1\], got 7/,
+    ],
     ["bad reference type", (s) => (s.scenario_state.goal_a[1] = { type: "forest", index: 0 }), /goal_a\[1\]\.type: expected "agent" or "landmark"/],
     ["null goal the scenario needs", (s) => (s.scenario_state.goal_a[1] = null), /not a valid simple_push state: agent 1 needs goal_a/],
     ["non-positive mass", (s) => (s.agents[0].initial_mass = 0), /initial_mass: expected a number > 0, got 0/],
-    ["agent with no action", (s) => { s.agents[0].movable = false; s.agents[0].silent = true; }, /neither movable nor able to speak/],
+    [
+      "agent with no action",
+      (s) => {
+        s.agents[0].movable = false;
+        s.agents[0].silent = true;
+      },
+      /neither movable nor able to speak/,
+    ],
     ["wrong scenario name", (s) => (s.scenario = "simple_tag"), /state\.scenario: expected "simple_push", got "simple_tag"/],
     ["not an object", (s) => (s.world = [1, 2]), /state\.world: expected an object, got array/],
   ];
@@ -82,7 +93,10 @@ describe("malformed states", () => {
     it(`rejects ${what}`, () => {
       const s = base();
       mutate(s);
-      assert.throws(() => new MultiAgentEnv("simple_push", {}, s), (e: Error) => e instanceof StateError && message.test(e.message));
+      assert.throws(
+        () => new MultiAgentEnv("simple_push", {}, s),
+        (e: Error) => e instanceof StateError && message.test(e.message),
+      );
     });
   }
 

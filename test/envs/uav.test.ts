@@ -118,8 +118,14 @@ describe("UAVEnv: construction and options", () => {
     assert.deepEqual(env.adversary, [true, false]);
     assert.deepEqual(env.obsSizes, [12, 12]);
     assert.deepEqual(env.actionSizes, [9, 5]);
-    assert.deepEqual(env.actionSpaces, [{ kind: "discrete", n: 9 }, { kind: "discrete", n: 5 }]);
-    assert.deepEqual(env.observationSpaces.map((s) => s.shape[0]), [12, 12]);
+    assert.deepEqual(env.actionSpaces, [
+      { kind: "discrete", n: 9 },
+      { kind: "discrete", n: 5 },
+    ]);
+    assert.deepEqual(
+      env.observationSpaces.map((s) => s.shape[0]),
+      [12, 12],
+    );
     assert.equal(env.maxEpisodeLen, 25);
     assert.equal([env.height, env.width].join("x"), "3x3");
     assert.equal(env.seekerNoise, 0.3);
@@ -130,11 +136,25 @@ describe("UAVEnv: construction and options", () => {
   });
 
   it("rejects one-row and one-column grids with a RangeError naming the option and why", () => {
-    assert.throws(() => new UAVEnv({ seed: 1, height: 1 }), (e: unknown) => e instanceof RangeError && /--uav_grid_height/.test(e.message) && /wrong/.test(e.message) && /single row/.test(e.message));
-    assert.throws(() => new UAVEnv({ seed: 1, width: 1 }), (e: unknown) => e instanceof RangeError && /--uav_grid_width/.test(e.message) && /wrong/.test(e.message) && /single column/.test(e.message));
+    assert.throws(
+      () => new UAVEnv({ seed: 1, height: 1 }),
+      (e: unknown) => e instanceof RangeError && /--uav_grid_height/.test(e.message) && /wrong/.test(e.message) && /single row/.test(e.message),
+    );
+    assert.throws(
+      () => new UAVEnv({ seed: 1, width: 1 }),
+      (e: unknown) => e instanceof RangeError && /--uav_grid_width/.test(e.message) && /wrong/.test(e.message) && /single column/.test(e.message),
+    );
     for (const bad of [0, -2, 2.5, NaN, Infinity]) {
-      assert.throws(() => new UAVEnv({ seed: 1, height: bad }), (e: unknown) => e instanceof RangeError && /--uav_grid_height/.test(e.message), `height ${bad}`);
-      assert.throws(() => new UAVEnv({ seed: 1, width: bad }), (e: unknown) => e instanceof RangeError && /--uav_grid_width/.test(e.message), `width ${bad}`);
+      assert.throws(
+        () => new UAVEnv({ seed: 1, height: bad }),
+        (e: unknown) => e instanceof RangeError && /--uav_grid_height/.test(e.message),
+        `height ${bad}`,
+      );
+      assert.throws(
+        () => new UAVEnv({ seed: 1, width: bad }),
+        (e: unknown) => e instanceof RangeError && /--uav_grid_width/.test(e.message),
+        `width ${bad}`,
+      );
     }
     assert.doesNotThrow(() => new UAVEnv({ seed: 1, height: 2, width: 2 }));
   });
@@ -152,7 +172,11 @@ describe("UAVEnv: construction and options", () => {
       [{ seed: 1.5 }, /seed/],
     ];
     for (const [opts, re] of bad) {
-      assert.throws(() => new UAVEnv({ seed: 1, ...opts }), (e: unknown) => e instanceof RangeError && re.test(e.message), JSON.stringify(opts));
+      assert.throws(
+        () => new UAVEnv({ seed: 1, ...opts }),
+        (e: unknown) => e instanceof RangeError && re.test(e.message),
+        JSON.stringify(opts),
+      );
     }
     assert.throws(() => new UAVEnv({} as UAVOptions), /seed/);
   });
@@ -160,7 +184,11 @@ describe("UAVEnv: construction and options", () => {
 
 describe("UAVEnv: reset", () => {
   it("puts the UAV in column 0 and the target in column W-1 on random rows, t = 0, own one-hots exact", () => {
-    for (const [H, W] of [[3, 3], [4, 6], [5, 2]]) {
+    for (const [H, W] of [
+      [3, 3],
+      [4, 6],
+      [5, 2],
+    ]) {
       const env = new UAVEnv({ seed: 7, height: H, width: W });
       const rowCounts = [new Array<number>(H).fill(0), new Array<number>(H).fill(0)];
       const n = 3000;
@@ -169,7 +197,10 @@ describe("UAVEnv: reset", () => {
         assert.equal(env.t, 0);
         assert.deepEqual(env.lastActions, [-1, -1]);
         assert.equal(obs.length, 2);
-        assert.deepEqual(obs.map((o) => o.length), [2 * (H + W), 2 * (H + W)]);
+        assert.deepEqual(
+          obs.map((o) => o.length),
+          [2 * (H + W), 2 * (H + W)],
+        );
         const [tgt, uav] = env.positions;
         assert.equal(tgt.col, W - 1);
         assert.equal(uav.col, 0);
@@ -237,11 +268,31 @@ describe("UAVEnv: moves", () => {
     const env = new UAVEnv({ seed: 1, height: 5, width: 5 });
     const cases: [number[], number[], [number, number], [number, number]][] = [
       // target vector, uav vector, expected target cell, expected uav cell (from target (2,2), uav (2,0))
-      [[0, 0.3, 0.3, 0.1, 0, 0, 0, 0, 0], [0, 0, 0, 0.5, 0.5], [1, 2], [2, 1]], // ties: N over S; E over W
+      [
+        [0, 0.3, 0.3, 0.1, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0.5, 0.5],
+        [1, 2],
+        [2, 1],
+      ], // ties: N over S; E over W
       [new Array(9).fill(0), new Array(5).fill(0), [2, 2], [2, 0]], // all equal: stay
-      [[-5, -1, -3, -2, -4, -6, -7, -8, -1], [-1, -2, -0.5, -3, -4], [1, 2], [3, 0]], // negatives
-      [[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7, 0.1, 0.1], [0.2, 0.2, 0.2, 0.2, 0.2], [3, 3], [2, 0]], // probabilities
-      [[1, 0, 0, 0, 0, 0, 0, 0, 1], [0.1, 0.9, 0.9, 0, 0], [2, 2], [1, 0]],
+      [
+        [-5, -1, -3, -2, -4, -6, -7, -8, -1],
+        [-1, -2, -0.5, -3, -4],
+        [1, 2],
+        [3, 0],
+      ], // negatives
+      [
+        [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7, 0.1, 0.1],
+        [0.2, 0.2, 0.2, 0.2, 0.2],
+        [3, 3],
+        [2, 0],
+      ], // probabilities
+      [
+        [1, 0, 0, 0, 0, 0, 0, 0, 1],
+        [0.1, 0.9, 0.9, 0, 0],
+        [2, 2],
+        [1, 0],
+      ],
     ];
     for (const [tv, uv, et, eu] of cases) {
       place(env, [2, 2], [2, 0]);
@@ -258,9 +309,18 @@ describe("UAVEnv: moves", () => {
   it("rejects actions of the wrong count, length or with non-finite elements, naming the agent", () => {
     const env = new UAVEnv({ seed: 1 });
     assert.throws(() => env.step([onehot(9, 0)]), ActionError);
-    assert.throws(() => env.step([onehot(5, 0), onehot(5, 0)]), (e: unknown) => e instanceof ActionError && /agent 0/.test(e.message) && /9/.test(e.message));
-    assert.throws(() => env.step([onehot(9, 0), onehot(9, 0)]), (e: unknown) => e instanceof ActionError && /agent 1/.test(e.message));
-    assert.throws(() => env.step([onehot(9, 0), [0, NaN, 0, 0, 0]]), (e: unknown) => e instanceof ActionError && /element 1/.test(e.message));
+    assert.throws(
+      () => env.step([onehot(5, 0), onehot(5, 0)]),
+      (e: unknown) => e instanceof ActionError && /agent 0/.test(e.message) && /9/.test(e.message),
+    );
+    assert.throws(
+      () => env.step([onehot(9, 0), onehot(9, 0)]),
+      (e: unknown) => e instanceof ActionError && /agent 1/.test(e.message),
+    );
+    assert.throws(
+      () => env.step([onehot(9, 0), [0, NaN, 0, 0, 0]]),
+      (e: unknown) => e instanceof ActionError && /element 1/.test(e.message),
+    );
     assert.throws(() => env.step([onehot(9, 0), null as unknown as number[]]), ActionError);
     assert.equal(env.t, 0, "a rejected step changes nothing");
   });
@@ -328,7 +388,10 @@ describe("UAVEnv: rewards and done", () => {
 
 describe("UAVEnv: observations", () => {
   it("own half is exact, the noisy half is a valid one-hot pair, exact or wrong in both row and column", () => {
-    for (const [H, W] of [[3, 3], [4, 6]]) {
+    for (const [H, W] of [
+      [3, 3],
+      [4, 6],
+    ]) {
       const env = new UAVEnv({ seed: 11, height: H, width: W });
       let replaced = 0;
       let total = 0;
@@ -478,7 +541,11 @@ describe("UAVEnv: seeding and state", () => {
     const cont = trace(a, 200, 77);
     const b = new UAVEnv({ seed: 999, height: 4, width: 6 });
     const obs = b.loadState(saved);
-    assert.deepEqual(obs.map((o) => Array.from(o)), obsAtSave, "observations restored without drawing");
+    assert.deepEqual(
+      obs.map((o) => Array.from(o)),
+      obsAtSave,
+      "observations restored without drawing",
+    );
     assert.equal(b.t, saved.t);
     assert.deepEqual(b.saveState(), saved);
     assert.deepEqual(trace(b, 200, 77), cont);
@@ -506,10 +573,51 @@ describe("UAVEnv: seeding and state", () => {
       [mutate((s) => (s.t = -1)), /state\.t/],
       [mutate((s) => (s.t = 1.5)), /state\.t/],
       [mutate((s) => (s.positions = [[0, 0]])), /state\.positions/],
-      [mutate((s) => (s.positions = [[0, 3], [0, 0]])), /state\.positions\[0\]\[1\]/],
-      [mutate((s) => (s.positions = [[0, 0], ["1", 0]])), /state\.positions\[1\]\[0\]/],
-      [mutate((s) => (s.positions = [[0, 0], [1, 1]], s.noisy = [[1, 0], [0, 0]])), /state\.noisy\[0\].*both/],
-      [mutate((s) => (s.noisy = [[0, 0, 0], [0, 0]])), /state\.noisy\[0\]/],
+      [
+        mutate(
+          (s) =>
+            (s.positions = [
+              [0, 3],
+              [0, 0],
+            ]),
+        ),
+        /state\.positions\[0\]\[1\]/,
+      ],
+      [
+        mutate(
+          (s) =>
+            (s.positions = [
+              [0, 0],
+              ["1", 0],
+            ]),
+        ),
+        /state\.positions\[1\]\[0\]/,
+      ],
+      [
+        mutate(
+          (s) => (
+            (s.positions = [
+              [0, 0],
+              [1, 1],
+            ]),
+            (s.noisy = [
+              [1, 0],
+              [0, 0],
+            ])
+          ),
+        ),
+        /state\.noisy\[0\].*both/,
+      ],
+      [
+        mutate(
+          (s) =>
+            (s.noisy = [
+              [0, 0, 0],
+              [0, 0],
+            ]),
+        ),
+        /state\.noisy\[0\]/,
+      ],
       [mutate((s) => (s.lastActions = [9, 0])), /state\.lastActions\[0\]/],
       [mutate((s) => (s.lastActions = [0, 5])), /state\.lastActions\[1\]/],
       [mutate((s) => (s.lastActions = [-1, 0])), /state\.lastActions\[0\].*t is 0/],
@@ -518,9 +626,16 @@ describe("UAVEnv: seeding and state", () => {
       [mutate((s) => (s.rng = [1, 2, 3, 2 ** 32])), /state\.rng/],
     ];
     for (const [s, re] of bad) {
-      assert.throws(() => env.loadState(s), (e: unknown) => e instanceof StateError && re.test(e.message), `${JSON.stringify(s)} should fail with ${re}`);
+      assert.throws(
+        () => env.loadState(s),
+        (e: unknown) => e instanceof StateError && re.test(e.message),
+        `${JSON.stringify(s)} should fail with ${re}`,
+      );
       assert.equal(JSON.stringify(env.saveState()), before, "a rejected state changes nothing");
-      assert.deepEqual(env.observations().map((o) => Array.from(o)), obsBefore);
+      assert.deepEqual(
+        env.observations().map((o) => Array.from(o)),
+        obsBefore,
+      );
     }
     assert.doesNotThrow(() => env.loadState(JSON.parse(before)));
   });

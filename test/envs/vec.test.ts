@@ -4,7 +4,12 @@ import { describe, it } from "node:test";
 import { ActionError, MultiAgentEnv, Rng, VecEnv, randomAction } from "../../src/index.js";
 
 describe("VecEnv", () => {
-  for (const [name, continuous] of [["simple_push", false], ["simple_world_comm", false], ["simple_tag", true], ["simple_crypto", false]] as const) {
+  for (const [name, continuous] of [
+    ["simple_push", false],
+    ["simple_world_comm", false],
+    ["simple_tag", true],
+    ["simple_crypto", false],
+  ] as const) {
     it(`${name}${continuous ? " (continuous)" : ""}: equals N single envs, including a mid-episode reset of one env`, () => {
       const n = 5;
       const opts = { seed: 100, discreteActionSpace: !continuous };
@@ -21,7 +26,8 @@ describe("VecEnv", () => {
       check();
       for (let t = 0; t < 30; t++) {
         for (let e = 0; e < n; e++) {
-          for (let a = 0; a < vec.nAgents; a++) randomAction(singles[0].actionSpaces[a], singles[0].actionMode, rng, flat, e * vec.actionTotal + vec.actionOffsets[a], "prob");
+          for (let a = 0; a < vec.nAgents; a++)
+            randomAction(singles[0].actionSpaces[a], singles[0].actionMode, rng, flat, e * vec.actionTotal + vec.actionOffsets[a], "prob");
         }
         const r = vec.step(flat);
         for (let e = 0; e < n; e++) {
@@ -56,7 +62,10 @@ describe("VecEnv", () => {
     const vec = new VecEnv("simple_push", 4);
     const acts = new Float64Array(4 * vec.actionTotal);
     acts[2 * vec.actionTotal + vec.actionOffsets[1] + 3] = NaN;
-    assert.throws(() => vec.step(acts), (e: Error) => e instanceof ActionError && /^env 2: action of agent 1: element 3 is NaN/.test(e.message));
+    assert.throws(
+      () => vec.step(acts),
+      (e: Error) => e instanceof ActionError && /^env 2: action of agent 1: element 3 is NaN/.test(e.message),
+    );
     assert.throws(() => vec.step(new Float64Array(5)), /expected 40 numbers \(4 envs x 10\), got 5/);
     assert.throws(() => vec.resetEnv(4), /environment index 4 is out of range \[0, 4\)/);
     assert.throws(() => new VecEnv("simple_push", 0), /nEnvs must be a positive integer/);

@@ -22,7 +22,11 @@ export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number;
 /** As {@link runCli}, without blocking this process (for a command that waits on something the test drives). */
 export function runCliAsync(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), ...args], { cwd: opts.cwd ?? REPO, stdio: ["ignore", "pipe", "pipe"], timeout: opts.timeoutMs ?? 300_000 });
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), ...args], {
+      cwd: opts.cwd ?? REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: opts.timeoutMs ?? 300_000,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

@@ -6,11 +6,7 @@ import { fileURLToPath } from "node:url";
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export function goldenDir(): string {
-  const candidates = [
-    process.env.LEMOL_GOLDEN_DIR,
-    path.resolve(REPO, "../shared/mpe-golden/public"),
-    path.join(REPO, "test/fixtures/mpe-golden"),
-  ];
+  const candidates = [process.env.LEMOL_GOLDEN_DIR, path.resolve(REPO, "../shared/mpe-golden/public"), path.join(REPO, "test/fixtures/mpe-golden")];
   for (const c of candidates) if (c && fs.existsSync(c) && fs.readdirSync(c).some((f) => f.endsWith(".json"))) return c;
   throw new Error("no golden trajectory directory found");
 }
@@ -31,5 +27,9 @@ export function loadGolden(file: string): Golden {
 /** Every golden file, listed from the directory (never hard-coded). */
 export function goldenFileList(): string[] {
   const dir = goldenDir();
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => path.join(dir, f));
 }

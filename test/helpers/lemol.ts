@@ -13,6 +13,14 @@ export function makeLeMOL(agentIndex: number, lemol: Partial<LeMOLOptions> = {},
     actionSpace: env.actionSpaces[agentIndex],
     config: { batchSize: 4, maxEpisodeLen: 5, numUnits: 16, ...config },
     seed: 1,
-    lemol: { lstmHiddenDim: 64, omlr: 1e-3, revision: "init", recurrentActivation: "hard_sigmoid", discreteActions: false, oracle: { enabled: false, proportion: 1, before: 25, after: -1 }, ...lemol },
+    lemol: {
+      lstmHiddenDim: 64,
+      omlr: 1e-3,
+      revision: "init",
+      recurrentActivation: "hard_sigmoid",
+      discreteActions: false,
+      oracle: { enabled: false, proportion: 1, before: 25, after: -1 },
+      ...lemol,
+    },
   });
 }

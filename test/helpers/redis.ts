@@ -25,7 +25,7 @@ export async function startRedis(): Promise<RedisServer> {
   try {
     child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
   } catch (err) {
-    throw new Error(`redis-server could not start (${(err as Error).message}); scripts/setup.sh --tests installs it`);
+    throw new Error(`redis-server could not start (${(err as Error).message}); scripts/setup.sh --tests installs it`, { cause: err });
   }
   const spawned = new Promise<void>((resolve, reject) => {
     child.once("error", (e) => reject(new Error(`redis-server could not start (${e.message}); scripts/setup.sh --tests installs it`)));

@@ -5,7 +5,10 @@ import { describe, it } from "node:test";
 import { REPO } from "../helpers/golden.js";
 import { backendInfo, initBackend } from "../../src/nn/backend.js";
 
-function probe(env: Record<string, string>, code = "const i = await initBackend(); console.log(JSON.stringify(i));"): { code: number; out: string; err: string } {
+function probe(
+  env: Record<string, string>,
+  code = "const i = await initBackend(); console.log(JSON.stringify(i));",
+): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { initBackend } from "${REPO}/src/nn/backend.ts"; ${code}`], {
     cwd: REPO,
     encoding: "utf8",

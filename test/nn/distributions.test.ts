@@ -55,10 +55,11 @@ describe("action distributions", () => {
       const noise = new Float32Array(B * pd.noiseSize);
       pd.fillNoise(rng, noise, B);
       const R = Float64Array.from({ length: B * pd.actionSize }, () => rng.normal());
-      const loss = () => tf.tidy(() => {
-        const s = pd.sample(tf.tensor2d(Float32Array.from(params), [B, pd.paramSize]), tf.tensor2d(noise, [B, pd.noiseSize]));
-        return values(s).reduce((a, v, i) => a + v * R[i], 0);
-      });
+      const loss = () =>
+        tf.tidy(() => {
+          const s = pd.sample(tf.tensor2d(Float32Array.from(params), [B, pd.paramSize]), tf.tensor2d(noise, [B, pd.noiseSize]));
+          return values(s).reduce((a, v, i) => a + v * R[i], 0);
+        });
       const got = tf.tidy(() => {
         const p = tf.tensor2d(Float32Array.from(params), [B, pd.paramSize]);
         const nz = tf.tensor2d(noise, [B, pd.noiseSize]);
@@ -66,7 +67,13 @@ describe("action distributions", () => {
         return values(pd.sampleBackward(p, nz, s, tf.tensor2d(Float32Array.from(R), [B, pd.actionSize])));
       });
       // float32 forward: a larger step keeps the difference quotient accurate
-      assertClose(got, Array.from(params, (_, i) => numericDerivative(loss, params, i, 1e-2)), 2e-3, pd.kind, 1);
+      assertClose(
+        got,
+        Array.from(params, (_, i) => numericDerivative(loss, params, i, 1e-2)),
+        2e-3,
+        pd.kind,
+        1,
+      );
     });
   }
 

@@ -7,7 +7,19 @@ import { Rng } from "../../src/util/rng.js";
 import { assertClose, numericDerivative, ready, tf, values } from "../helpers/tf.js";
 
 /** float64 reference LSTM over xs [B, T, D] from (h0, c0); returns [hs, hT, cT]. */
-function lstm64(kind: RecurrentActivation, K: Float64Array, R: Float64Array, bias: Float64Array, xs: Float64Array, h0: Float64Array, c0: Float64Array, B: number, T: number, D: number, H: number) {
+function lstm64(
+  kind: RecurrentActivation,
+  K: Float64Array,
+  R: Float64Array,
+  bias: Float64Array,
+  xs: Float64Array,
+  h0: Float64Array,
+  c0: Float64Array,
+  B: number,
+  T: number,
+  D: number,
+  H: number,
+) {
   const act = (z: number) => (kind === "sigmoid" ? 1 / (1 + Math.exp(-z)) : Math.min(1, Math.max(0, 0.2 * z + 0.5)));
   const h = Float64Array.from(h0);
   const c = Float64Array.from(c0);
@@ -23,7 +35,10 @@ function lstm64(kind: RecurrentActivation, K: Float64Array, R: Float64Array, bia
         z[j] = s;
       }
       for (let k = 0; k < H; k++) {
-        const i = act(z[k]), f = act(z[H + k]), g = Math.tanh(z[2 * H + k]), o = act(z[3 * H + k]);
+        const i = act(z[k]),
+          f = act(z[H + k]),
+          g = Math.tanh(z[2 * H + k]),
+          o = act(z[3 * H + k]);
         c[b * H + k] = f * c[b * H + k] + i * g;
         h[b * H + k] = o * Math.tanh(c[b * H + k]);
         hs[(b * T + t) * H + k] = h[b * H + k];
@@ -38,7 +53,10 @@ describe("LSTM", () => {
 
   it("initialises as Keras: Glorot kernel, orthogonal recurrent kernel, forget-gate bias 1", () => {
     const l = new LSTM(20, 32, new Rng(1));
-    assert.deepEqual(l.params.map((p) => p.shape), [[20, 128], [32, 128], [128]]);
+    assert.deepEqual(
+      l.params.map((p) => p.shape),
+      [[20, 128], [32, 128], [128]],
+    );
     const b = values(l.params[2]);
     assert.ok(b.slice(0, 32).every((v) => v === 0) && b.slice(32, 64).every((v) => v === 1) && b.slice(64).every((v) => v === 0));
     assert.equal(l.recurrentActivation, "hard_sigmoid");
@@ -71,7 +89,17 @@ describe("LSTM", () => {
       const out = tf.tidy(() => {
         const seq = l.forward(tf.tensor3d(f32(xs), [B, T, D]), tf.tensor2d(f32(h0), [B, H]), tf.tensor2d(f32(c0), [B, H]));
         const g = l.backward(seq, tf.tensor3d(f32(Rh), [B, T, H]), tf.tensor2d(f32(RhT), [B, H]), tf.tensor2d(f32(RcT), [B, H]));
-        return { hs: values(seq.hs), h: values(seq.h), c: values(seq.c), dK: values(g.params[0]), dR: values(g.params[1]), db: values(g.params[2]), dh0: values(g.h0), dc0: values(g.c0), dxs: values(g.xs) };
+        return {
+          hs: values(seq.hs),
+          h: values(seq.h),
+          c: values(seq.c),
+          dK: values(g.params[0]),
+          dR: values(g.params[1]),
+          db: values(g.params[2]),
+          dh0: values(g.h0),
+          dc0: values(g.c0),
+          dxs: values(g.xs),
+        };
       });
       const [hs, hT, cT] = run();
       assertClose(out.hs, hs, 1e-5, "hs");
@@ -83,8 +111,20 @@ describe("LSTM", () => {
       const cp = Float64Array.from(c0.subarray(0, H));
       for (let t = 0; t < T; t++) plain.step(xs, t * D, hp, cp);
       assertClose(hp, hT.subarray(0, H), 1e-5, "plain h");
-      for (const [name, got, x] of [["dK", out.dK, K], ["dR", out.dR, Rk], ["db", out.db, bias], ["dh0", out.dh0, h0], ["dc0", out.dc0, c0], ["dxs", out.dxs, xs]] as const) {
-        assertClose(got, Array.from(x, (_, i) => numericDerivative(loss, x, i)), 2e-3, `${kind} ${name}`);
+      for (const [name, got, x] of [
+        ["dK", out.dK, K],
+        ["dR", out.dR, Rk],
+        ["db", out.db, bias],
+        ["dh0", out.dh0, h0],
+        ["dc0", out.dc0, c0],
+        ["dxs", out.dxs, xs],
+      ] as const) {
+        assertClose(
+          got,
+          Array.from(x, (_, i) => numericDerivative(loss, x, i)),
+          2e-3,
+          `${kind} ${name}`,
+        );
       }
       l.dispose();
     });
@@ -123,7 +163,10 @@ describe("LSTM", () => {
     const fresh = new LSTM(6, 4, new Rng(1));
     tf.tidy(() => fresh.params.forEach((p, k) => p.assign(tf.tensor(l.params[k].dataSync() as Float32Array, l.params[k].shape))));
     assertClose(after, run(fresh), 1e-6, "forward after the update");
-    assert.ok(before.some((v, i) => Math.abs(v - after[i]) > 1e-3), "the update changed the output");
+    assert.ok(
+      before.some((v, i) => Math.abs(v - after[i]) > 1e-3),
+      "the update changed the output",
+    );
     l.dispose();
     fresh.dispose();
     adam.dispose();

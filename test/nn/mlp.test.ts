@@ -12,11 +12,12 @@ function forward64(sizes: number[], params: Float64Array[], x: Float64Array, B: 
   for (let l = 0; l + 1 < sizes.length; l++) {
     const [n, m] = [sizes[l], sizes[l + 1]];
     const out = new Float64Array(B * m);
-    for (let b = 0; b < B; b++) for (let j = 0; j < m; j++) {
-      let s = params[2 * l + 1][j];
-      for (let i = 0; i < n; i++) s += h[b * n + i] * params[2 * l][i * m + j];
-      out[b * m + j] = l + 2 < sizes.length ? Math.max(0, s) : s;
-    }
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < m; j++) {
+        let s = params[2 * l + 1][j];
+        for (let i = 0; i < n; i++) s += h[b * n + i] * params[2 * l][i * m + j];
+        out[b * m + j] = l + 2 < sizes.length ? Math.max(0, s) : s;
+      }
     h = out;
   }
   return h;
@@ -30,14 +31,19 @@ describe("initialisers", () => {
     assert.ok(Math.max(...w) > 0.95 * lim && Math.min(...w) < -0.95 * lim);
   });
   it("orthogonal gives orthonormal rows (or columns) for both shapes", () => {
-    for (const [r, c] of [[8, 32], [32, 8], [16, 16]]) {
+    for (const [r, c] of [
+      [8, 32],
+      [32, 8],
+      [16, 16],
+    ]) {
       const q = orthogonal(r, c, new Rng(2));
       const n = Math.min(r, c);
-      for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-        let dot = 0;
-        for (let k = 0; k < Math.max(r, c); k++) dot += r < c ? q[a * c + k] * q[b * c + k] : q[k * c + a] * q[k * c + b];
-        assert.ok(Math.abs(dot - (a === b ? 1 : 0)) < 1e-5, `${r}x${c}: <${a},${b}> = ${dot}`);
-      }
+      for (let a = 0; a < n; a++)
+        for (let b = 0; b < n; b++) {
+          let dot = 0;
+          for (let k = 0; k < Math.max(r, c); k++) dot += r < c ? q[a * c + k] * q[b * c + k] : q[k * c + a] * q[k * c + b];
+          assert.ok(Math.abs(dot - (a === b ? 1 : 0)) < 1e-5, `${r}x${c}: <${a},${b}> = ${dot}`);
+        }
     }
   });
 });
@@ -47,7 +53,10 @@ describe("MLP", () => {
 
   it("has the standard shape: 2 x num_units ReLU layers and a linear head, zero biases", () => {
     const m = new MLP(mlpSizes(37, 1, 64), new Rng(3));
-    assert.deepEqual(m.params.map((p) => p.shape), [[37, 64], [64], [64, 64], [64], [64, 1], [1]]);
+    assert.deepEqual(
+      m.params.map((p) => p.shape),
+      [[37, 64], [64], [64, 64], [64], [64, 1], [1]],
+    );
     assert.ok(values(m.params[1]).every((v) => v === 0));
     assert.equal(m.size, 37 * 64 + 64 + 64 * 64 + 64 + 64 + 1);
     m.dispose();
@@ -60,7 +69,12 @@ describe("MLP", () => {
     const B = 6;
     const x = Float64Array.from({ length: B * 7 }, () => rng.normal());
     const tfOut = tf.tidy(() => values(m.apply(tf.tensor2d(Float32Array.from(x), [B, 7]))));
-    const ref = forward64(sizes, m.params.map((p) => Float64Array.from(p.dataSync())), x, B);
+    const ref = forward64(
+      sizes,
+      m.params.map((p) => Float64Array.from(p.dataSync())),
+      x,
+      B,
+    );
     assertClose(tfOut, ref, 1e-5, "tf vs float64");
     const plain = m.toPlain();
     const out = new Float64Array(4);
@@ -95,7 +109,12 @@ describe("MLP", () => {
       const want = Array.from(p, (_, i) => numericDerivative(loss, p, i));
       assertClose(got, want, 2e-3, `param ${k}`);
     });
-    assertClose(values(dx), Array.from(x, (_, i) => numericDerivative(loss, x, i)), 2e-3, "input");
+    assertClose(
+      values(dx),
+      Array.from(x, (_, i) => numericDerivative(loss, x, i)),
+      2e-3,
+      "input",
+    );
     const only = tf.tidy(() => values(m.inputGrad(m.forward(tf.tensor2d(Float32Array.from(x), [B, 5])), tf.tensor2d(Float32Array.from(R), [B, 3]))));
     assertClose(only, values(dx), 1e-6, "inputGrad alone");
     tf.dispose([...grads, dx]);

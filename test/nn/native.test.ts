@@ -40,34 +40,55 @@ describe("native kernels", { skip }, () => {
 
   it("GEMM matches a float64 reference, plain and transposed, on odd shapes", () => {
     const rng = new Rng(1);
-    for (const [M, K, N] of [[1024, 64, 64], [1027, 37, 5], [13, 64, 1], [3, 5, 7], [8, 30, 256]]) {
+    for (const [M, K, N] of [
+      [1024, 64, 64],
+      [1027, 37, 5],
+      [13, 64, 1],
+      [3, 5, 7],
+      [8, 30, 256],
+    ]) {
       for (const transA of [false, true]) {
-        const A = rand(rng, M * K), B = rand(rng, (transA ? M : K) * N), C = new Float32Array((transA ? K : M) * N);
+        const A = rand(rng, M * K),
+          B = rand(rng, (transA ? M : K) * N),
+          C = new Float32Array((transA ? K : M) * N);
         nativeGemm(A, B, C, M, K, N, transA);
         const rows = transA ? K : M;
         const want = new Float64Array(rows * N);
-        for (let r = 0; r < rows; r++) for (let j = 0; j < N; j++) {
-          let s = 0;
-          for (let k = 0; k < (transA ? M : K); k++) s += transA ? A[k * K + r] * B[k * N + j] : A[r * K + k] * B[k * N + j];
-          want[r * N + j] = s;
-        }
+        for (let r = 0; r < rows; r++)
+          for (let j = 0; j < N; j++) {
+            let s = 0;
+            for (let k = 0; k < (transA ? M : K); k++) s += transA ? A[k * K + r] * B[k * N + j] : A[r * K + k] * B[k * N + j];
+            want[r * N + j] = s;
+          }
         assertClose(C, want, 1e-4, `gemm ${M}x${K}x${N} transA=${transA}`, Math.sqrt(transA ? M : K));
       }
     }
   });
 
-  for (const sizes of [[37, 64, 64, 1], [19, 64, 64, 5], [7, 16, 9], [13, 33, 65, 5]]) {
+  for (const sizes of [
+    [37, 64, 64, 1],
+    [19, 64, 64, 5],
+    [7, 16, 9],
+    [13, 33, 65, 5],
+  ]) {
     it(`MLP ${sizes}: forward, backward and input gradient equal the composite kernels`, () => {
       const m = new MLP(sizes, new Rng(2));
       const rng = new Rng(3);
       const B = 1029; // not a multiple of the 4-row register tile
       const x = rand(rng, B * sizes[0]);
       const d = rand(rng, B * sizes[sizes.length - 1]);
-      const [c, n] = both(() => tf.tidy(() => {
-        const cache = m.forward(tf.tensor2d(x, [B, sizes[0]]));
-        const g = m.backward(cache, tf.tensor2d(d, [B, sizes[sizes.length - 1]]), true);
-        return { out: values(cache.out), grads: g.params.map(values), dx: values(g.input!), only: values(m.inputGrad(cache, tf.tensor2d(d, [B, sizes[sizes.length - 1]]))) };
-      }));
+      const [c, n] = both(() =>
+        tf.tidy(() => {
+          const cache = m.forward(tf.tensor2d(x, [B, sizes[0]]));
+          const g = m.backward(cache, tf.tensor2d(d, [B, sizes[sizes.length - 1]]), true);
+          return {
+            out: values(cache.out),
+            grads: g.params.map(values),
+            dx: values(g.input!),
+            only: values(m.inputGrad(cache, tf.tensor2d(d, [B, sizes[sizes.length - 1]]))),
+          };
+        }),
+      );
       assertClose(n.out, c.out, 1e-4, "out");
       n.grads.forEach((g, k) => assertClose(g, c.grads[k], 1e-3, `grad ${k}`, Math.sqrt(B)));
       assertClose(n.dx, c.dx, 1e-4, "dx");
@@ -99,12 +120,22 @@ describe("native kernels", { skip }, () => {
 
   it("concatenates, slices and soft-maxes columns as tfjs does", () => {
     const rng = new Rng(5);
-    const a = rand(rng, 50 * 8), b = rand(rng, 50 * 19), noise = rand(rng, 50 * 19);
-    const [c, n] = both(() => tf.tidy(() => {
-      const ta = tf.tensor2d(a, [50, 8]), tb = tf.tensor2d(b, [50, 19]);
-      const cat = concatColumns([ta, tb]);
-      return { cat: values(cat), slice: values(sliceColumns(cat, 5, 9)), soft: values(softmaxRows(tb, tf.tensor2d(noise, [50, 19]))), plain: values(softmaxRows(tb)) };
-    }));
+    const a = rand(rng, 50 * 8),
+      b = rand(rng, 50 * 19),
+      noise = rand(rng, 50 * 19);
+    const [c, n] = both(() =>
+      tf.tidy(() => {
+        const ta = tf.tensor2d(a, [50, 8]),
+          tb = tf.tensor2d(b, [50, 19]);
+        const cat = concatColumns([ta, tb]);
+        return {
+          cat: values(cat),
+          slice: values(sliceColumns(cat, 5, 9)),
+          soft: values(softmaxRows(tb, tf.tensor2d(noise, [50, 19]))),
+          plain: values(softmaxRows(tb)),
+        };
+      }),
+    );
     assertClose(n.cat, c.cat, 0, "concat");
     assertClose(n.slice, c.slice, 0, "slice");
     assertClose(n.soft, c.soft, 1e-6, "softmax with noise");
@@ -113,7 +144,8 @@ describe("native kernels", { skip }, () => {
 
   it("draws the same Gumbel noise as the JavaScript path and leaves the stream in the same state", () => {
     const pd = new SoftCategorical(5);
-    const a = new Rng(6), b = new Rng(6);
+    const a = new Rng(6),
+      b = new Rng(6);
     const out = new Float32Array(5000);
     pd.fillNoise(a, out, 1000);
     const js = Float32Array.from({ length: 5000 }, () => gumbel(b));
@@ -134,7 +166,10 @@ describe("native kernels", { skip }, () => {
 describe("native GEMM variants", { skip }, () => {
   it("AVX-512 and AVX2 give identical training numbers (runs reproduce across these CPUs)", (t) => {
     const run = (isa?: string) => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/isa-probe.ts"], { encoding: "utf8", env: { ...process.env, ...(isa ? { LEMOL_NATIVE_ISA: isa } : {}) } });
+      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/isa-probe.ts"], {
+        encoding: "utf8",
+        env: { ...process.env, ...(isa ? { LEMOL_NATIVE_ISA: isa } : {}) },
+      });
       assert.equal(r.status, 0, r.stderr);
       return JSON.parse(r.stdout.trim().split("\n").pop()!) as { isa: string; hash: string; rows: number };
     };

@@ -37,8 +37,13 @@ describe("optimisation", () => {
     const x = tf.variable(tf.tensor1d([1, -2, 0.5]));
     const eps = 1e-3; // large enough to tell TF1's placement of epsilon from the paper's
     const adam = new Adam([x], { learningRate: 0.05, epsilon: eps, clipNorm: null });
-    const grads = [[0.3, -0.1, 2.0], [0.1, 0.4, -1.0]];
-    const theta = [1, -2, 0.5], m = [0, 0, 0], v = [0, 0, 0];
+    const grads = [
+      [0.3, -0.1, 2.0],
+      [0.1, 0.4, -1.0],
+    ];
+    const theta = [1, -2, 0.5],
+      m = [0, 0, 0],
+      v = [0, 0, 0];
     grads.forEach((g, t) => {
       adam.apply([tf.tensor1d(g)]);
       const lrT = (0.05 * Math.sqrt(1 - 0.999 ** (t + 1))) / (1 - 0.9 ** (t + 1));
@@ -63,7 +68,8 @@ describe("optimisation", () => {
   it("moves targets by polyak averaging: θ' = θ + (θ'₀ − θ)(1 − τ)^n with a frozen online net", () => {
     const online = [tf.variable(tf.tensor1d([1, 2, 3]))];
     const target = [tf.variable(tf.tensor1d([-1, 0, 5]))];
-    const tau = 0.05, n = 20;
+    const tau = 0.05,
+      n = 20;
     for (let i = 0; i < n; i++) polyakUpdate(target, online, tau);
     const want = [1, 2, 3].map((th, k) => th + ([-1, 0, 5][k] - th) * (1 - tau) ** n);
     assertClose(values(target[0]), want, 1e-5, "target");

@@ -47,7 +47,16 @@ function syntheticRuns(): MetricsLog {
       rows.push({ ...base, cycle: t, trajectory: t, episode: e, agent: "maddpg-good_agent_1", metric: "episode_reward", value: -(t * 10 + e) });
     }
     for (const [k, v] of [0.1, 0.3, 0.5].entries()) {
-      rows.push({ ...base, cycle: t, trajectory: t, episode: 2 + k, train_step: 100 * k, agent: "lemol-bad_agent_0", metric: "om_accuracy_in_play", value: v + t * 0.1 });
+      rows.push({
+        ...base,
+        cycle: t,
+        trajectory: t,
+        episode: 2 + k,
+        train_step: 100 * k,
+        agent: "lemol-bad_agent_0",
+        metric: "om_accuracy_in_play",
+        value: v + t * 0.1,
+      });
     }
   }
   for (let i = 0; i < 6; i++) {
@@ -85,17 +94,21 @@ describe("figures", () => {
     assert.equal(html.match(/<\/script>/g)!.length, 1, "only the real end tag");
   });
 
-  it("can carry a static PNG (rendered in headless Chromium) for viewers that run no scripts", { skip: chromiumPath() ? false : "no Chromium installed" }, async () => {
-    shown = [];
-    const fig = new Figure([{ type: "bar", x: ["a", "b"], y: [1, 3] }], { title: { text: "static" }, height: 300 });
-    await fig.showWithImage({ width: 400 });
-    const out = shown[shown.length - 1].bundle;
-    const png = Buffer.from(out["image/png"] as string, "base64");
-    assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "a PNG file");
-    assert.equal(png.readUInt32BE(16), 400, "rendered at the requested width");
-    assert.equal(png.readUInt32BE(20), 300);
-    assert.match(out["text/html"] as string, /<div id="[^"]+-static"><img alt="plot" src="data:image\/png;base64,/);
-  });
+  it(
+    "can carry a static PNG (rendered in headless Chromium) for viewers that run no scripts",
+    { skip: chromiumPath() ? false : "no Chromium installed" },
+    async () => {
+      shown = [];
+      const fig = new Figure([{ type: "bar", x: ["a", "b"], y: [1, 3] }], { title: { text: "static" }, height: 300 });
+      await fig.showWithImage({ width: 400 });
+      const out = shown[shown.length - 1].bundle;
+      const png = Buffer.from(out["image/png"] as string, "base64");
+      assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "a PNG file");
+      assert.equal(png.readUInt32BE(16), 400, "rendered at the requested width");
+      assert.equal(png.readUInt32BE(20), 300);
+      assert.match(out["text/html"] as string, /<div id="[^"]+-static"><img alt="plot" src="data:image\/png;base64,/);
+    },
+  );
 
   it("standalone HTML inlines the bundle", () => {
     const page = new Figure([{ type: "bar", x: ["a"], y: [1] }]).toHTML();
@@ -108,7 +121,10 @@ describe("plots", () => {
   it("learning curves: run-wide episodes, per-trajectory rolling means, a break between trajectories", () => {
     const fig = plot.learningCurves(syntheticRuns(), { window: 2, show: false });
     const smooth = fig.data.filter((t) => !String(t.name).endsWith("(raw)"));
-    assert.deepEqual(smooth.map((t) => t.name), ["lemol-bad_agent_0 (mean of 2)", "maddpg-good_agent_1 (mean of 2)"]);
+    assert.deepEqual(
+      smooth.map((t) => t.name),
+      ["lemol-bad_agent_0 (mean of 2)", "maddpg-good_agent_1 (mean of 2)"],
+    );
     assert.deepEqual(smooth[0].x, [0, 1, 2, 3, null, 4, 5, 6, 7]);
     // trajectory 0: 0,1,2,3 -> 0,.5,1.5,2.5 ; trajectory 1 restarts: 10,11,12,13 -> 10,10.5,11.5,12.5
     assert.deepEqual(smooth[0].y, [0, 0.5, 1.5, 2.5, null, 10, 10.5, 11.5, 12.5]);
@@ -128,12 +144,21 @@ describe("plots", () => {
     const bars = c0.error_y as { array: number[]; arrayminus: number[] };
     assert.ok(Math.abs(bars.array[0] - 0.1) < 1e-12 && Math.abs(bars.arrayminus[0] - 0.1) < 1e-12);
     const within = plot.omAccuracy(syntheticRuns(), { show: false, by: "step", chance: null });
-    assert.deepEqual(within.data.map((t) => t.x), [[0, 100, 200], [0, 100, 200]]);
+    assert.deepEqual(
+      within.data.map((t) => t.x),
+      [
+        [0, 100, 200],
+        [0, 100, 200],
+      ],
+    );
   });
 
   it("opponent-model training: accuracy and loss per cycle on two axes", () => {
     const fig = plot.omTraining(syntheticRuns(), { show: false, window: 1 });
-    assert.deepEqual(fig.data.map((t) => t.name), ["accuracy, cycle 0", "loss, cycle 0"]);
+    assert.deepEqual(
+      fig.data.map((t) => t.name),
+      ["accuracy, cycle 0", "loss, cycle 0"],
+    );
     assert.equal(fig.data[1].yaxis, "y2");
     assert.deepEqual(fig.data[0].x, [1, 2, 3, 4, 5, 6]);
   });
@@ -233,7 +258,10 @@ describe("animations", () => {
 describe("live progress", () => {
   it("updates one output in place during a run call and ends with how it went", async () => {
     shown = [];
-    const exp = await Experiment.create({ ...REDUCED, num_episodes: 40, n_opp_cycles: 1, traj_per_iter: 1, run_dir: tmpRun() }, { print: null, progress: new LiveProgress({ intervalMs: 0 }), interrupts: null });
+    const exp = await Experiment.create(
+      { ...REDUCED, num_episodes: 40, n_opp_cycles: 1, traj_per_iter: 1, run_dir: tmpRun() },
+      { print: null, progress: new LiveProgress({ intervalMs: 0 }), interrupts: null },
+    );
     await exp.runTrajectory();
     assert.ok(shown.length >= 40, `one update per episode at least (got ${shown.length})`);
     const ids = new Set(shown.map((s) => s.id));
@@ -259,8 +287,14 @@ describe("live progress", () => {
     );
     await exp.runCycle({ workers: 2 });
     const texts = shown.map((s) => s.bundle["text/plain"] as string);
-    assert.ok(texts.some((t) => /worker 1: trajectory \d\/2 .* episode \d+\/40/.test(t)), "worker 1's line");
-    assert.ok(texts.some((t) => /worker 2: trajectory \d\/2/.test(t)), "worker 2's line");
+    assert.ok(
+      texts.some((t) => /worker 1: trajectory \d\/2 .* episode \d+\/40/.test(t)),
+      "worker 1's line",
+    );
+    assert.ok(
+      texts.some((t) => /worker 2: trajectory \d\/2/.test(t)),
+      "worker 2's line",
+    );
     assert.match(texts[texts.length - 1], /^runCycle: done in /);
     assert.equal(exp.phase, "done");
     await assert.rejects(() => exp.runCycle({ workers: 0 }), /workers: expected a positive integer/);
@@ -279,7 +313,13 @@ describe("live progress", () => {
     const h = new DisplayHandle();
     h.update({ "text/plain": "a" });
     h.update({ "text/plain": "b" });
-    assert.deepEqual(shown.map((s) => [s.id, s.update]), [[h.id, false], [h.id, true]]);
+    assert.deepEqual(
+      shown.map((s) => [s.id, s.update]),
+      [
+        [h.id, false],
+        [h.id, true],
+      ],
+    );
   });
 });
 
@@ -305,7 +345,16 @@ describe("notebook sizes", () => {
 describe("sweep results in a notebook", () => {
   it("loads a sweep's finished runs into one table and plots a metric per configuration, mean ± std across seeds", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-nbsweep-"));
-    const spec = parseSweepSpec({ name: "nb", results: "results", base: { ...REDUCED, num_episodes: 40, n_opp_cycles: 2, traj_per_iter: 1 }, grid: { good_policy: ["maddpg", "ddpg"] }, seeds: [1, 2] }, dir);
+    const spec = parseSweepSpec(
+      {
+        name: "nb",
+        results: "results",
+        base: { ...REDUCED, num_episodes: 40, n_opp_cycles: 2, traj_per_iter: 1 },
+        grid: { good_policy: ["maddpg", "ddpg"] },
+        seeds: [1, 2],
+      },
+      dir,
+    );
     const jobs = expandSweep(spec);
     for (const job of jobs.slice(0, 3)) await runSweepJob(job); // the fourth is still to run
     const sweep = loadSweep(spec.results);
@@ -322,12 +371,15 @@ describe("sweep results in a notebook", () => {
     assert.equal((maddpg.x as number[]).length, 2, "one point per trajectory");
     // the point is the mean over seeds of each run's mean per trajectory, the bar their std
     const perRun = (run: string, traj: number) => {
-      const v = (t.objects() as Record<string, unknown>[]).filter((r) => r.run === run && r.metric === "om_accuracy_in_play" && r.trajectory === traj).map((r) => Number(r.value));
+      const v = (t.objects() as Record<string, unknown>[])
+        .filter((r) => r.run === run && r.metric === "om_accuracy_in_play" && r.trajectory === traj)
+        .map((r) => Number(r.value));
       return v.reduce((a, b) => a + b, 0) / v.length;
     };
-    const a = perRun("r000-s1", 0), b = perRun("r000-s2", 0);
+    const a = perRun("r000-s1", 0),
+      b = perRun("r000-s2", 0);
     assert.ok(Math.abs((maddpg.y as number[])[0] - (a + b) / 2) < 1e-12);
-    assert.ok(Math.abs(((maddpg.error_y as { array: number[] }).array[0]) - Math.abs(a - b) / Math.SQRT2) < 1e-12);
+    assert.ok(Math.abs((maddpg.error_y as { array: number[] }).array[0] - Math.abs(a - b) / Math.SQRT2) < 1e-12);
     const ddpg = fig.data.find((d) => String(d.name).startsWith('good_policy="ddpg"'))!;
     assert.match(String(ddpg.name), /\(1 seed\)/);
     assert.throws(() => plot.sweep(sweep, { metric: "nope", show: false }), /no "nope" rows/);

@@ -30,7 +30,12 @@ describe("npz experience files", () => {
     assert.deepEqual(z.terminals.shape, [60]);
     assert.equal(z.observations.data[8 * 3 + 2], 312.25);
     assert.equal(z.rewards.data[7], -1);
-    assert.deepEqual(Array.from(z.terminals.data).map((x, i) => (x ? i : -1)).filter((i) => i >= 0), [24, 49]);
+    assert.deepEqual(
+      Array.from(z.terminals.data)
+        .map((x, i) => (x ? i : -1))
+        .filter((i) => i >= 0),
+      [24, 49],
+    );
   });
 
   it("are read by numpy.load with float64 arrays of the right shapes", { skip: pythonWithNumpy() ? false : "no python3 with numpy on this machine" }, () => {
@@ -45,15 +50,23 @@ print(repr(float(d['om_predictions'][3, 2])), int(d['terminals'].sum()))
     assert.equal(r.status, 0, r.stderr);
     const [shapes, check] = r.stdout.trim().split("\n");
     assert.deepEqual(JSON.parse(shapes), {
-      observations: [[50, 8], "float64"], actions: [[50, 5], "float64"], rewards: [[50], "float64"], terminals: [[50], "float64"],
-      opponent_actions: [[50, 5], "float64"], om_predictions: [[50, 5], "float64"], policy: [[50, 5], "float64"], opponent_policy: [[50, 5], "float64"],
+      observations: [[50, 8], "float64"],
+      actions: [[50, 5], "float64"],
+      rewards: [[50], "float64"],
+      terminals: [[50], "float64"],
+      opponent_actions: [[50, 5], "float64"],
+      om_predictions: [[50, 5], "float64"],
+      policy: [[50, 5], "float64"],
+      opponent_policy: [[50, 5], "float64"],
     });
     assert.equal(check, "342.25 2");
   });
 
   it("read numpy's own (compressed) archives", { skip: pythonWithNumpy() ? false : "no python3 with numpy on this machine" }, () => {
     const file = path.join(tmp(), "np.npz");
-    const r = runPython(`import numpy as np; np.savez_compressed(${JSON.stringify(file)}, a=np.arange(6, dtype=np.float32).reshape(2, 3), b=np.array([3, -4], dtype=np.int64))`);
+    const r = runPython(
+      `import numpy as np; np.savez_compressed(${JSON.stringify(file)}, a=np.arange(6, dtype=np.float32).reshape(2, 3), b=np.array([3, -4], dtype=np.int64))`,
+    );
     assert.equal(r.status, 0, r.stderr);
     const z = loadNpz(file);
     assert.deepEqual(z.a.shape, [2, 3]);
@@ -63,7 +76,10 @@ print(repr(float(d['om_predictions'][3, 2])), int(d['terminals'].sum()))
 
   it("reject missing, truncated and corrupted files with a message naming the file", () => {
     const dir = tmp();
-    assert.throws(() => loadNpz(path.join(dir, "none.npz")), (e: Error) => e instanceof NpzError && /none\.npz: cannot read \(ENOENT\)/.test(e.message));
+    assert.throws(
+      () => loadNpz(path.join(dir, "none.npz")),
+      (e: Error) => e instanceof NpzError && /none\.npz: cannot read \(ENOENT\)/.test(e.message),
+    );
     const bytes = encodeNpz(recorded(10).arrays());
     assert.throws(() => decodeNpz(bytes.subarray(0, bytes.length - 30), "cut.npz"), /cut\.npz: not a zip archive/);
     const flipped = Uint8Array.from(bytes);

@@ -35,7 +35,8 @@ function make(options: ExperimentOptions = {}): Promise<Experiment> {
   return Experiment.create({ ...TINY, run_dir: tmpRun(), ...options }, { print: null });
 }
 
-const metric = (exp: Experiment, name: string, agent?: string) => exp.metrics.rows.filter((r) => r.metric === name && (agent === undefined || r.agent === agent)).map((r) => r.value);
+const metric = (exp: Experiment, name: string, agent?: string) =>
+  exp.metrics.rows.filter((r) => r.metric === name && (agent === undefined || r.agent === agent)).map((r) => r.value);
 
 describe("baselines in the experiment: PPO and the UAV grid world", () => {
   it("PPO plays against LeMOL: both learn, PPO logs p_loss, v_loss and kl, and the OM trains", async () => {
@@ -70,14 +71,25 @@ describe("baselines in the experiment: PPO and the UAV grid world", () => {
     const lengths: number[] = [];
     exp.on("episode_end", (e) => lengths.push(e.length));
     await exp.run();
-    assert.ok(lengths.some((l) => l < 10), "some episodes end when the UAV finds the target");
+    assert.ok(
+      lengths.some((l) => l < 10),
+      "some episodes end when the UAV finds the target",
+    );
     assert.ok(lengths.every((l) => l >= 1 && l <= 10));
     const files = exp.runDir.experienceFiles();
     assert.equal(files.length, 2, "one file per trajectory");
     const z = loadNpz(files[0]);
     const T = z.observations.shape[0];
-    assert.equal(T, lengths.slice(0, 60).reduce((a, b) => a + b, 0), "every step of the trajectory");
-    assert.equal(z.terminals.data.reduce((a, b) => a + b, 0), 60, "one terminal per episode");
+    assert.equal(
+      T,
+      lengths.slice(0, 60).reduce((a, b) => a + b, 0),
+      "every step of the trajectory",
+    );
+    assert.equal(
+      z.terminals.data.reduce((a, b) => a + b, 0),
+      60,
+      "one terminal per episode",
+    );
     assert.deepEqual(z.observations.shape, [T, 12]);
     assert.deepEqual(z.opponent_actions.shape, [T, 5], "the seeker's 5 moves (LeMOL is the target)");
     // the opponent model's m is one-hot: the UAV env plays arg-max actions (discrete, as the original forces)
@@ -88,7 +100,18 @@ describe("baselines in the experiment: PPO and the UAV grid world", () => {
   });
 
   it("LeMOL-EP on the UAV grid world: periods are the episodes, however long; the run resumes exactly", async () => {
-    const opts: ExperimentOptions = { scenario: "uav", num_episodes: 60, max_episode_len: 10, batch_size: 8, chunk_length: 6, block_processing: true, recurrent_om_prediction: true, episode_embedding_dim: 8, in_ep_lstm_dim: 4, checkpoint_replay: true };
+    const opts: ExperimentOptions = {
+      scenario: "uav",
+      num_episodes: 60,
+      max_episode_len: 10,
+      batch_size: 8,
+      chunk_length: 6,
+      block_processing: true,
+      recurrent_om_prediction: true,
+      episode_embedding_dim: 8,
+      in_ep_lstm_dim: 4,
+      checkpoint_replay: true,
+    };
     const whole = await make(opts);
     const advances: number[] = [];
     const lemol = whole.pairing[0] as LeMOLAgentTrainer;
@@ -119,7 +142,10 @@ describe("baselines in the experiment: PPO and the UAV grid world", () => {
   });
 
   it("refuses UAV settings that cannot work, naming the option", async () => {
-    assert.throws(() => resolveConfig({ uav_grid_height: 1 }), (e: Error) => e instanceof ConfigError && /--uav_grid_height: must be >= 2/.test(e.message));
+    assert.throws(
+      () => resolveConfig({ uav_grid_height: 1 }),
+      (e: Error) => e instanceof ConfigError && /--uav_grid_height: must be >= 2/.test(e.message),
+    );
     await assert.rejects(() => make({ scenario: "uav", benchmark: true, load_name: tmpRun() }), /--benchmark/);
   });
 });

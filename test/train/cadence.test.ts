@@ -52,8 +52,14 @@ describe("the schedule at full default sizes", { timeout: 240_000 }, () => {
   it("head: 275,600 steps, first update at 25,600, 10,000 updates, first slow-LSTM step at 25,625; 3,906 chunks", async () => {
     const { exp, updates, firstAdvance, lemol } = await dryRun("head");
     assert.equal(exp.trainStep, 275_600);
-    assert.deepEqual(updates.map((u) => u.first), [25_600, 25_600]);
-    assert.deepEqual(updates.map((u) => u.count), [10_000, 10_000]);
+    assert.deepEqual(
+      updates.map((u) => u.first),
+      [25_600, 25_600],
+    );
+    assert.deepEqual(
+      updates.map((u) => u.count),
+      [10_000, 10_000],
+    );
     assert.equal(firstAdvance, 25_625);
     await checkFile(exp, lemol, 275_600, 3906);
   });
@@ -61,8 +67,14 @@ describe("the schedule at full default sizes", { timeout: 240_000 }, () => {
   it("init: 250,000 steps, first update at 25,599, 224,401 updates; 3,507 chunks", async () => {
     const { exp, updates, lemol } = await dryRun("init");
     assert.equal(exp.trainStep, 250_000);
-    assert.deepEqual(updates.map((u) => u.first), [25_599, 25_599]);
-    assert.deepEqual(updates.map((u) => u.count), [224_401, 224_401]);
+    assert.deepEqual(
+      updates.map((u) => u.first),
+      [25_599, 25_599],
+    );
+    assert.deepEqual(
+      updates.map((u) => u.count),
+      [224_401, 224_401],
+    );
     await checkFile(exp, lemol, 250_000, 3507);
   });
 });
@@ -82,7 +94,12 @@ async function checkFile(exp: Awaited<ReturnType<typeof experiment>>, lemol: LeM
     return { loss: 0, accuracy: 0, triplet: NaN };
   };
   const before = lemol.om.iterations;
-  const r = await trainOpponentModelPass(lemol.om, [file], { numTrajToTrain: 8, chunkLength: 64, revision: exp.config.revision, explorationSteps: 25_600, trainOnOneHot: false, rng: new Rng(1) }, () => {});
+  const r = await trainOpponentModelPass(
+    lemol.om,
+    [file],
+    { numTrajToTrain: 8, chunkLength: 64, revision: exp.config.revision, explorationSteps: 25_600, trainOnOneHot: false, rng: new Rng(1) },
+    () => {},
+  );
   assert.equal(r.chunks, chunks);
   assert.equal(calls, chunks);
   assert.equal(lemol.om.iterations - before, chunks);

@@ -10,7 +10,25 @@ describe("experiment configuration", () => {
     assert.equal(c.scenario, "simple_push");
     assert.equal(c.num_adversaries, 1);
     assert.deepEqual(
-      [c.max_episode_len, c.num_episodes, c.good_policy, c.bad_policy, c.lr, c.gamma, c.batch_size, c.num_units, c.agent_update_freq, c.polyak, c.omlr, c.lstm_hidden_dim, c.chunk_length, c.num_traj_to_train, c.traj_per_iter, c.om_training_iters, c.n_opp_cycles],
+      [
+        c.max_episode_len,
+        c.num_episodes,
+        c.good_policy,
+        c.bad_policy,
+        c.lr,
+        c.gamma,
+        c.batch_size,
+        c.num_units,
+        c.agent_update_freq,
+        c.polyak,
+        c.omlr,
+        c.lstm_hidden_dim,
+        c.chunk_length,
+        c.num_traj_to_train,
+        c.traj_per_iter,
+        c.om_training_iters,
+        c.n_opp_cycles,
+      ],
       [25, 10000, "maddpg", "lemol", 1e-2, 0.95, 1024, 64, 1, 1e-4, 1e-3, 64, 64, 8, 3, 5, 10],
     );
     assert.equal(c.revision, "init");
@@ -32,7 +50,10 @@ describe("experiment configuration", () => {
       [{ use_alternative_lstm: true, block_processing: true }, /--use_alternative_lstm is a cell of the per-step opponent model/],
       [{ frobnicate: 1 }, /unknown option "frobnicate"/],
     ] as const) {
-      assert.throws(() => resolveConfig(opts as Record<string, unknown>), (e: Error) => e instanceof ConfigError && msg.test(e.message));
+      assert.throws(
+        () => resolveConfig(opts as Record<string, unknown>),
+        (e: Error) => e instanceof ConfigError && msg.test(e.message),
+      );
     }
     // implications of the later release's __main__, and impossible combinations
     assert.equal(resolveConfig({ fully_decentralise_lemol: true }).decentralise_lemol_obs, true);
@@ -53,11 +74,32 @@ describe("experiment configuration", () => {
   });
 
   it("implements every option of the original's train.py, the later release's included", () => {
-    assert.deepEqual(OPTIONS.filter((o) => !o.implemented).map((o) => o.name), []);
-    for (const name of ["block_processing", "recurrent_om_prediction", "ablate_lemol_lstm", "use_triplet_representation_loss", "skip_to_om_training", "fully_decentralise_lemol", "log_om_influence", "use_alternative_lstm", "ppo_lambda", "uav_grid_height"]) {
-      assert.ok(OPTIONS.some((o) => o.name === name), name);
+    assert.deepEqual(
+      OPTIONS.filter((o) => !o.implemented).map((o) => o.name),
+      [],
+    );
+    for (const name of [
+      "block_processing",
+      "recurrent_om_prediction",
+      "ablate_lemol_lstm",
+      "use_triplet_representation_loss",
+      "skip_to_om_training",
+      "fully_decentralise_lemol",
+      "log_om_influence",
+      "use_alternative_lstm",
+      "ppo_lambda",
+      "uav_grid_height",
+    ]) {
+      assert.ok(
+        OPTIONS.some((o) => o.name === name),
+        name,
+      );
     }
     // the evaluation modes and checkpoint options are built
-    for (const name of ["test", "display", "benchmark", "benchmark_iters", "load_name", "load_good", "load_bad", "checkpoint_replay"]) assert.ok(OPTIONS.some((o) => o.name === name && o.implemented), name);
+    for (const name of ["test", "display", "benchmark", "benchmark_iters", "load_name", "load_good", "load_bad", "checkpoint_replay"])
+      assert.ok(
+        OPTIONS.some((o) => o.name === name && o.implemented),
+        name,
+      );
   });
 });

@@ -14,7 +14,7 @@ import { loadRun } from "../../src/train/run-dir.js";
 import { REPO } from "../helpers/golden.js";
 
 const shipped = path.join(REPO, "data", "example-run");
-const family = (kernels: string | undefined) => (kernels && /^native \((avx512|avx2)\)$/.test(kernels) ? "native-fma" : kernels ?? "unknown");
+const family = (kernels: string | undefined) => (kernels && /^native \((avx512|avx2)\)$/.test(kernels) ? "native-fma" : (kernels ?? "unknown"));
 
 describe("data/example-run", () => {
   it("holds a LeMOL vs MADDPG run with its manifest, metrics and a few experience files", () => {
@@ -23,7 +23,10 @@ describe("data/example-run", () => {
     assert.equal(run.manifest.seed, 71);
     assert.equal(run.manifest.config.bad_policy, "lemol");
     for (const [k, v] of Object.entries(EXAMPLE_OPTIONS)) assert.equal((run.manifest.config as unknown as Record<string, unknown>)[k], v, k);
-    assert.deepEqual(run.experienceFiles.map((f) => path.relative(path.join(shipped, "experience"), f)), SHIPPED_EXPERIENCE);
+    assert.deepEqual(
+      run.experienceFiles.map((f) => path.relative(path.join(shipped, "experience"), f)),
+      SHIPPED_EXPERIENCE,
+    );
     assert.ok(run.metrics.select("om_accuracy_in_play").length > 100);
   });
 

@@ -42,9 +42,15 @@ describe("evaluating loaded policies", () => {
     const lemol = exp.allTrainers.find((t) => t.name.startsWith("lemol")) as LeMOLAgentTrainer;
     assert.deepEqual(Array.from(lemol.actor.params[0].dataSync()), Array.from(r.f32("trainer/lemol/0/actor/0")));
     // another seed's fresh policies play differently
-    const fresh = await Experiment.create({ ...ARCH, num_episodes: 6, traj_per_iter: 1, run_dir: tmpRun(), test: true, load_good: trainedRun }, { print: null });
+    const fresh = await Experiment.create(
+      { ...ARCH, num_episodes: 6, traj_per_iter: 1, run_dir: tmpRun(), test: true, load_good: trainedRun },
+      { print: null },
+    );
     await fresh.run();
-    assert.notDeepEqual(fresh.metrics.select("episode_reward", "lemol-bad_agent_0").map((x) => x.value), exp.metrics.select("episode_reward", "lemol-bad_agent_0").map((x) => x.value));
+    assert.notDeepEqual(
+      fresh.metrics.select("episode_reward", "lemol-bad_agent_0").map((x) => x.value),
+      exp.metrics.select("episode_reward", "lemol-bad_agent_0").map((x) => x.value),
+    );
     exp.dispose();
     fresh.dispose();
   });
@@ -61,10 +67,25 @@ describe("evaluating loaded policies", () => {
   });
 
   it("--benchmark records the scenario's benchmark data for benchmark_iters steps", async () => {
-    const train = await Experiment.create({ ...REDUCED, scenario: "simple_tag", bad_policy: "maddpg", good_policy: "maddpg", num_episodes: 4, save_rate: 4, run_dir: tmpRun() }, { print: null });
+    const train = await Experiment.create(
+      { ...REDUCED, scenario: "simple_tag", bad_policy: "maddpg", good_policy: "maddpg", num_episodes: 4, save_rate: 4, run_dir: tmpRun() },
+      { print: null },
+    );
     await train.run();
     train.dispose();
-    const exp = await Experiment.create({ ...ARCH, scenario: "simple_tag", bad_policy: "maddpg", good_policy: "maddpg", benchmark: true, benchmark_iters: 30, load_name: train.runDir.root, run_dir: tmpRun() }, { print: null });
+    const exp = await Experiment.create(
+      {
+        ...ARCH,
+        scenario: "simple_tag",
+        bad_policy: "maddpg",
+        good_policy: "maddpg",
+        benchmark: true,
+        benchmark_iters: 30,
+        load_name: train.runDir.root,
+        run_dir: tmpRun(),
+      },
+      { print: null },
+    );
     await exp.run();
     const b = JSON.parse(fs.readFileSync(path.join(exp.runDir.root, "benchmark.json"), "utf8"));
     assert.equal(b.steps, 30);
@@ -78,9 +99,18 @@ describe("evaluating loaded policies", () => {
     const dir = tmpRun();
     await assert.rejects(() => Experiment.create({ test: true, run_dir: dir }, { print: null }), /evaluate loaded policies: give --load_name/);
     await assert.rejects(() => Experiment.create({ load_name: trainedRun, run_dir: dir }, { print: null }), /to continue a run use --restore/);
-    await assert.rejects(() => Experiment.create({ test: true, load_name: trainedRun, run_dir: dir }, { print: null }), /"trainer\/lemol\/0\/actor\/0" has shape \[\d+,64\], the network expects \[\d+,64\]|has shape/);
-    await assert.rejects(() => Experiment.create({ ...ARCH, test: true, bad_policy: "maddpg", load_name: trainedRun, run_dir: dir }, { print: null }), /has no trainer "maddpg\/0" \(it was made with --bad_policy lemol --good_policy maddpg\)/);
-    await assert.rejects(() => Experiment.create({ benchmark: true, load_name: trainedRun, run_dir: dir }, { print: null }), /--benchmark: scenario simple_push has no benchmark_data/);
+    await assert.rejects(
+      () => Experiment.create({ test: true, load_name: trainedRun, run_dir: dir }, { print: null }),
+      /"trainer\/lemol\/0\/actor\/0" has shape \[\d+,64\], the network expects \[\d+,64\]|has shape/,
+    );
+    await assert.rejects(
+      () => Experiment.create({ ...ARCH, test: true, bad_policy: "maddpg", load_name: trainedRun, run_dir: dir }, { print: null }),
+      /has no trainer "maddpg\/0" \(it was made with --bad_policy lemol --good_policy maddpg\)/,
+    );
+    await assert.rejects(
+      () => Experiment.create({ benchmark: true, load_name: trainedRun, run_dir: dir }, { print: null }),
+      /--benchmark: scenario simple_push has no benchmark_data/,
+    );
     assert.ok(!fs.existsSync(dir), "nothing written");
     const r = runCli(["train", "--test", "--load_name", "/no/such/run", "--run_dir", dir]);
     assert.equal(r.code, 2);

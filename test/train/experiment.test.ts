@@ -21,7 +21,12 @@ describe("the experiment loop", () => {
     const root = exp.runDir.root;
     // experience: one file per trajectory in the original's layout, numpy-shaped
     const files = exp.runDir.experienceFiles().map((f) => path.relative(root, f));
-    assert.deepEqual(files, ["experience/lemol_vs_maddpg/OM0/0.npz", "experience/lemol_vs_maddpg/OM0/1.npz", "experience/lemol_vs_maddpg/OM1/0.npz", "experience/lemol_vs_maddpg/OM1/1.npz"]);
+    assert.deepEqual(files, [
+      "experience/lemol_vs_maddpg/OM0/0.npz",
+      "experience/lemol_vs_maddpg/OM0/1.npz",
+      "experience/lemol_vs_maddpg/OM1/0.npz",
+      "experience/lemol_vs_maddpg/OM1/1.npz",
+    ]);
     const z = loadNpz(path.join(root, files[0]));
     assert.deepEqual(z.observations.shape, [60 * 25, 8]);
     assert.equal(Array.from(z.terminals.data).filter((x) => x === 1).length, 60, "a terminal every 25 rows");
@@ -29,7 +34,19 @@ describe("the experiment loop", () => {
     const rows = parseMetricsCsv(fs.readFileSync(exp.runDir.metricsFile, "utf8"));
     assert.deepEqual(rows, exp.metrics.rows);
     const metrics = new Set(rows.map((r) => r.metric));
-    for (const m of ["om_accuracy_in_play", "om_cross_entropy_in_play", "om_xent_original", "om_training_accuracy", "om_training_loss", "episode_reward", "averaged_reward", "q_loss", "p_loss", "q_value"]) assert.ok(metrics.has(m), m);
+    for (const m of [
+      "om_accuracy_in_play",
+      "om_cross_entropy_in_play",
+      "om_xent_original",
+      "om_training_accuracy",
+      "om_training_loss",
+      "episode_reward",
+      "averaged_reward",
+      "q_loss",
+      "p_loss",
+      "q_value",
+    ])
+      assert.ok(metrics.has(m), m);
     const X = 32 * 25;
     for (let t = 0; t < 4; t++) {
       const acc = rows.filter((r) => r.metric === "om_accuracy_in_play" && r.trajectory === t);
@@ -39,7 +56,11 @@ describe("the experiment loop", () => {
     assert.equal(rows.filter((r) => r.metric === "episode_reward").length, 4 * 60 * 2);
     const om = rows.filter((r) => r.metric === "om_training_loss");
     assert.deepEqual([...new Set(om.map((r) => r.cycle))], [0, 1]);
-    assert.deepEqual(om.map((r) => r.om_iter), om.map((_, i) => i + 1), "the OM chunk counter runs on across cycles");
+    assert.deepEqual(
+      om.map((r) => r.om_iter),
+      om.map((_, i) => i + 1),
+      "the OM chunk counter runs on across cycles",
+    );
     // manifest
     const manifest = JSON.parse(fs.readFileSync(exp.runDir.manifestFile, "utf8"));
     assert.equal(manifest.status, "finished");
@@ -104,7 +125,11 @@ describe("the experiment loop", () => {
     exp.checkpoint("extra");
     counts.push(tf.memory().numTensors);
     assert.equal(counts.length, 6 + 3 + 1);
-    assert.deepEqual(counts, counts.map(() => counts[0]), `tensor counts: ${counts.join(", ")}`);
+    assert.deepEqual(
+      counts,
+      counts.map(() => counts[0]),
+      `tensor counts: ${counts.join(", ")}`,
+    );
     exp.dispose();
   });
 
@@ -137,7 +162,10 @@ describe("the experiment loop", () => {
     exp.on("episode_end", () => {
       if (++episodes === 5) exp.requestStop();
     });
-    await assert.rejects(() => exp.run(), (e: Error) => e instanceof ExperimentStopped);
+    await assert.rejects(
+      () => exp.run(),
+      (e: Error) => e instanceof ExperimentStopped,
+    );
     assert.equal(exp.episodesCompleted, 5);
     await exp.run();
     assert.equal(exp.phase, "done");
@@ -151,7 +179,10 @@ describe("the experiment loop", () => {
       const flags = exp.pairing.map((t) => {
         const r = (t as ActorCriticTrainer).replay;
         const batch = r.newBatch(r.length);
-        r.gather(Int32Array.from({ length: r.length }, (_, i) => i), batch);
+        r.gather(
+          Int32Array.from({ length: r.length }, (_, i) => i),
+          batch,
+        );
         return Array.from(batch.done);
       });
       exp.dispose();

@@ -27,14 +27,38 @@ function randomBytes(n: number): Uint8Array {
 function randomJson(depth = 0): unknown {
   const pick = rng.int(depth > 3 ? 5 : 8);
   switch (pick) {
-    case 0: return null;
-    case 1: return rng.uniform() < 0.5;
-    case 2: return [0, -1, 1e308, NaN, 3.5, 2 ** 40, -0][rng.int(7)];
-    case 3: return ["", "x", "simple_push", "agent 0", "\u0000"][rng.int(5)];
-    case 4: return rng.int(100);
-    case 5: return Array.from({ length: rng.int(5) }, () => randomJson(depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return rng.uniform() < 0.5;
+    case 2:
+      return [0, -1, 1e308, NaN, 3.5, 2 ** 40, -0][rng.int(7)];
+    case 3:
+      return ["", "x", "simple_push", "agent 0", "\u0000"][rng.int(5)];
+    case 4:
+      return rng.int(100);
+    case 5:
+      return Array.from({ length: rng.int(5) }, () => randomJson(depth + 1));
     default: {
-      const keys = ["scenario", "world", "agents", "landmarks", "p_pos", "p_vel", "c", "color", "scenario_state", "dim_c", "format", "arrays", "values", "sha256", "shape", "dtype", "name"];
+      const keys = [
+        "scenario",
+        "world",
+        "agents",
+        "landmarks",
+        "p_pos",
+        "p_vel",
+        "c",
+        "color",
+        "scenario_state",
+        "dim_c",
+        "format",
+        "arrays",
+        "values",
+        "sha256",
+        "shape",
+        "dtype",
+        "name",
+      ];
       return Object.fromEntries(Array.from({ length: rng.int(6) }, () => [keys[rng.int(keys.length)], randomJson(depth + 1)]));
     }
   }
@@ -58,7 +82,10 @@ function expectOnly(classes: ErrorClass | ErrorClass[], fn: () => unknown, what:
   try {
     fn();
   } catch (e) {
-    assert.ok(allowed.some((c) => e instanceof c), `${what}: threw ${(e as Error).name}: ${(e as Error).message} instead of ${allowed.map((c) => c.name).join(" or ")}`);
+    assert.ok(
+      allowed.some((c) => e instanceof c),
+      `${what}: threw ${(e as Error).name}: ${(e as Error).message} instead of ${allowed.map((c) => c.name).join(" or ")}`,
+    );
     assert.ok((e as Error).message.length > 0);
   }
 }
@@ -83,10 +110,11 @@ describe("loaders under fuzzing", () => {
         const s = JSON.parse(text);
         const paths: [Record<string, unknown>, string][] = [];
         const walk = (o: unknown) => {
-          if (o && typeof o === "object") for (const [k, v] of Object.entries(o)) {
-            paths.push([o as Record<string, unknown>, k]);
-            walk(v);
-          }
+          if (o && typeof o === "object")
+            for (const [k, v] of Object.entries(o)) {
+              paths.push([o as Record<string, unknown>, k]);
+              walk(v);
+            }
         };
         walk(s);
         const [obj, key] = paths[rng.int(paths.length)];
@@ -97,7 +125,8 @@ describe("loaders under fuzzing", () => {
   });
 
   it("metrics CSV: random text and damaged valid files", () => {
-    const valid = "cycle,trajectory,opponent,episode,train_step,om_iter,agent,metric,value\n0,0,maddpg,0,24,,a,episode_reward,-1.5\n0,,,,,3,a,om_training_loss,0.25\n";
+    const valid =
+      "cycle,trajectory,opponent,episode,train_step,om_iter,agent,metric,value\n0,0,maddpg,0,24,,a,episode_reward,-1.5\n0,,,,,3,a,om_training_loss,0.25\n";
     const bytes = new TextEncoder().encode(valid);
     for (let i = 0; i < ROUNDS; i++) {
       expectOnly(Error, () => parseMetricsCsv(new TextDecoder().decode(randomBytes(rng.int(200)))), "parseMetricsCsv(random)");
@@ -114,7 +143,10 @@ describe("loaders under fuzzing", () => {
   it("checkpoints: random headers and damaged arrays never load as valid", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-fuzz-"));
     const w = new CheckpointWriter();
-    w.array("x", Float32Array.from({ length: 64 }, (_, k) => k));
+    w.array(
+      "x",
+      Float32Array.from({ length: 64 }, (_, k) => k),
+    );
     w.array("y", Float64Array.from([1, 2, 3]));
     w.value("v", { a: 1 });
     const where = saveCheckpoint(dir, "c", { config: {} }, w);
@@ -126,7 +158,11 @@ describe("loaders under fuzzing", () => {
       fs.writeFileSync(path.join(where, "header.json"), header);
       const damaged = damage(bin);
       fs.writeFileSync(path.join(where, "arrays.bin"), damaged);
-      if (!Buffer.from(damaged).equals(bin)) assert.throws(() => loadCheckpoint(where), (e: Error) => e instanceof CheckpointError && /corrupted or truncated/.test(e.message));
+      if (!Buffer.from(damaged).equals(bin))
+        assert.throws(
+          () => loadCheckpoint(where),
+          (e: Error) => e instanceof CheckpointError && /corrupted or truncated/.test(e.message),
+        );
       fs.writeFileSync(path.join(where, "arrays.bin"), bin);
     }
     const r = loadCheckpoint(where);

@@ -31,7 +31,10 @@ describe("interrupting run calls", () => {
     const offEpisode = exp.on("episode_end", () => {
       if (++episodes === 7) triggerInterrupt();
     });
-    await assert.rejects(() => exp.run(), (e: Error) => e instanceof ExperimentStopped);
+    await assert.rejects(
+      () => exp.run(),
+      (e: Error) => e instanceof ExperimentStopped,
+    );
     offEpisode();
     assert.equal(exp.episodesCompleted, 7, "stopped right after the 7th episode");
     assert.equal(exp.busy, false);
@@ -46,7 +49,10 @@ describe("interrupting run calls", () => {
         triggerInterrupt();
       }
     });
-    await assert.rejects(() => exp.runCycle(), (e: Error) => e instanceof ExperimentStopped);
+    await assert.rejects(
+      () => exp.runCycle(),
+      (e: Error) => e instanceof ExperimentStopped,
+    );
     offChunk();
     assert.equal(exp.phase, "om_training", "stopped inside the cycle's OM training");
     assert.equal(stoppedAt, 2);

@@ -56,10 +56,12 @@ function experience(exp: Experiment): Map<string, Buffer> {
 function assertSameRun(a: Experiment, b: Experiment): void {
   const ma = fs.readFileSync(a.runDir.metricsFile, "utf8");
   const mb = fs.readFileSync(b.runDir.metricsFile, "utf8");
-  const la = ma.split("\n"), lb = mb.split("\n");
+  const la = ma.split("\n"),
+    lb = mb.split("\n");
   const k = la.findIndex((l, i) => l !== lb[i]);
   assert.ok(k < 0 && la.length === lb.length, `metrics.csv differs at line ${k + 1}: ${la[k]} vs ${lb[k]}`);
-  const ea = experience(a), eb = experience(b);
+  const ea = experience(a),
+    eb = experience(b);
   assert.deepEqual([...eb.keys()], [...ea.keys()]);
   for (const [f, buf] of ea) assert.ok(buf.equals(eb.get(f)!), f);
 }
@@ -117,7 +119,10 @@ describe("parallel trajectories", () => {
     const off = exp.on("progress", (p) => {
       if (p.worker !== undefined && ++seen === 2) exp.requestStop();
     });
-    await assert.rejects(() => exp.runCycle(), (e: Error) => e instanceof ExperimentStopped);
+    await assert.rejects(
+      () => exp.runCycle(),
+      (e: Error) => e instanceof ExperimentStopped,
+    );
     off();
     assert.deepEqual(exp.workerPids, [], "a stop ends the workers (their partial work is discarded)");
     assert.equal(exp.trajectoriesStarted, 0, "still at the cycle's start");

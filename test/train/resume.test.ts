@@ -41,7 +41,10 @@ async function runUntil(exp: Experiment, event: "episode_end" | "om_chunk", when
   const off = exp.on(event, () => {
     if (when(++n)) exp.requestStop();
   });
-  await assert.rejects(() => exp.run(), (e: Error) => e instanceof ExperimentStopped);
+  await assert.rejects(
+    () => exp.run(),
+    (e: Error) => e instanceof ExperimentStopped,
+  );
   off();
 }
 
@@ -69,7 +72,10 @@ describe("checkpoints and resume", () => {
     sameRun(whole, b);
     const manifest = JSON.parse(fs.readFileSync(b.runDir.manifestFile, "utf8"));
     assert.equal(manifest.status, "finished");
-    assert.deepEqual(manifest.resumed.map((r: { checkpoint: string; replay: boolean; note?: string }) => [r.checkpoint, r.replay, r.note]), [["mid", true, undefined]]);
+    assert.deepEqual(
+      manifest.resumed.map((r: { checkpoint: string; replay: boolean; note?: string }) => [r.checkpoint, r.replay, r.note]),
+      [["mid", true, undefined]],
+    );
     b.dispose();
 
     const c = await restore(a, "in-om-training");
@@ -110,7 +116,10 @@ describe("checkpoints and resume", () => {
     const dir = exp.checkpoint("ok");
     exp.dispose();
     await assert.rejects(() => Experiment.restore(path.dirname(exp.runDir.root), {}, { print: null }), /is not a lemol run directory \(no manifest\.json\)/);
-    await assert.rejects(() => restore(exp, "nope"), (e: Error) => e instanceof CheckpointError && /nope: no such checkpoint/.test(e.message));
+    await assert.rejects(
+      () => restore(exp, "nope"),
+      (e: Error) => e instanceof CheckpointError && /nope: no such checkpoint/.test(e.message),
+    );
 
     const bin = path.join(dir, "arrays.bin");
     const bytes = read(bin);
@@ -141,7 +150,10 @@ describe("checkpoints and resume", () => {
     await assert.rejects(() => restore(exp, "ok"), /made with --num_units 64, but the run's manifest says 32/);
     fs.writeFileSync(hfile, resealed({ ...header, values: { ...header.values, experiment: { ...header.values.experiment, cycle: 7 } } }));
     await assert.rejects(() => restore(exp, "ok"), /cycle \(of --n_opp_cycles 2\) is 7, outside \[0, 2\]; the checkpoint does not fit this run's options/);
-    fs.writeFileSync(hfile, resealed({ ...header, values: { ...header.values, experiment: { ...header.values.experiment, trainStep: header.values.experiment.trainStep + 1 } } }));
+    fs.writeFileSync(
+      hfile,
+      resealed({ ...header, values: { ...header.values, experiment: { ...header.values.experiment, trainStep: header.values.experiment.trainStep + 1 } } }),
+    );
     await assert.rejects(() => restore(exp, "ok"), /the train step \d+ is not \d+ episodes of 25 steps \+ \d+/);
     fs.writeFileSync(hfile, "{ not json");
     await assert.rejects(() => restore(exp, "ok"), /header\.json: unreadable/);

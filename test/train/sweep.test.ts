@@ -14,7 +14,10 @@ import { REDUCED } from "../helpers/experiment.js";
 
 function job(): SweepJob {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-job-"));
-  const spec = parseSweepSpec({ name: "unit", results: "results", base: { ...REDUCED, num_episodes: 40, n_opp_cycles: 2, traj_per_iter: 1, save_rate: 5 }, seeds: [7] }, dir);
+  const spec = parseSweepSpec(
+    { name: "unit", results: "results", base: { ...REDUCED, num_episodes: 40, n_opp_cycles: 2, traj_per_iter: 1, save_rate: 5 }, seeds: [7] },
+    dir,
+  );
   return expandSweep(spec)[0];
 }
 

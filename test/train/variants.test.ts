@@ -101,7 +101,10 @@ describe("LeMOL variants end to end", () => {
     const rows = exp.metrics.rows.filter((r) => r.metric === "om_influence");
     assert.equal(rows.length, (TINY.num_episodes! * 25) / 10);
     assert.ok(rows.every((r) => r.train_step! % 10 === 0 && Number.isFinite(r.value) && r.value >= 0));
-    assert.ok(rows.some((r) => r.value > 0), "the actor's logits depend on m");
+    assert.ok(
+      rows.some((r) => r.value > 0),
+      "the actor's logits depend on m",
+    );
     exp.dispose();
   });
 
@@ -153,11 +156,22 @@ describe("LeMOL variants end to end", () => {
     await assert.rejects(() => make({ use_triplet_representation_loss: true }), /too short for --rep_loss_neg_dist 40/);
     await assert.rejects(() => make({ block_processing: true, chunk_length: 400 }), /periods of 25 steps is larger than/);
     await assert.rejects(() => make({ skip_to_om_training: true, feed_lemol_true_action: true }), /--skip_to_om_training/);
-    await assert.rejects(() => make({ use_alternative_lstm: true, block_processing: true }), /--use_alternative_lstm .* does not combine with --block_processing/);
+    await assert.rejects(
+      () => make({ use_alternative_lstm: true, block_processing: true }),
+      /--use_alternative_lstm .* does not combine with --block_processing/,
+    );
   });
 
   it("a LeMOL-EP run with the in-episode LSTM and the triplet loss resumes mid-trajectory with exactly the uninterrupted run's metrics", async () => {
-    const opts: ExperimentOptions = { block_processing: true, recurrent_om_prediction: true, use_triplet_representation_loss: true, rep_loss_neg_dist: 4, rep_loss_pos_dist: 2, fully_decentralise_lemol: true, checkpoint_replay: true };
+    const opts: ExperimentOptions = {
+      block_processing: true,
+      recurrent_om_prediction: true,
+      use_triplet_representation_loss: true,
+      rep_loss_neg_dist: 4,
+      rep_loss_pos_dist: 2,
+      fully_decentralise_lemol: true,
+      checkpoint_replay: true,
+    };
     const whole = await make(opts);
     await whole.run();
     const b = await stopAndResume({ ...TINY, ...opts }, 70); // cycle 1, mid-trajectory

@@ -5,10 +5,18 @@ import { Rng } from "../../src/index.js";
 
 describe("Rng", () => {
   it("repeats for the same seed, differs for another, and restores a saved state", () => {
-    const a = new Rng(123), b = new Rng(123), c = new Rng(124);
+    const a = new Rng(123),
+      b = new Rng(123),
+      c = new Rng(124);
     const xa = Array.from({ length: 10 }, () => a.nextUint32());
-    assert.deepEqual(xa, Array.from({ length: 10 }, () => b.nextUint32()));
-    assert.notDeepEqual(xa, Array.from({ length: 10 }, () => c.nextUint32()));
+    assert.deepEqual(
+      xa,
+      Array.from({ length: 10 }, () => b.nextUint32()),
+    );
+    assert.notDeepEqual(
+      xa,
+      Array.from({ length: 10 }, () => c.nextUint32()),
+    );
     const s = a.getState();
     const next = [a.uniform(), a.normal(), a.int(7)];
     a.setState(s);
@@ -26,14 +34,19 @@ describe("Rng", () => {
   it("draws uniforms in [lo, hi), unbiased integers and standard normals", () => {
     const r = new Rng(1);
     const n = 200000;
-    let sum = 0, sumSq = 0, lo = Infinity, hi = -Infinity;
+    let sum = 0,
+      sumSq = 0,
+      lo = Infinity,
+      hi = -Infinity;
     const counts = new Array(6).fill(0);
     for (let i = 0; i < n; i++) {
       const u = r.uniformRange(-1, 1);
-      lo = Math.min(lo, u); hi = Math.max(hi, u);
+      lo = Math.min(lo, u);
+      hi = Math.max(hi, u);
       counts[r.int(6)]++;
       const z = r.normal();
-      sum += z; sumSq += z * z;
+      sum += z;
+      sumSq += z * z;
     }
     assert.ok(lo >= -1 && hi < 1 && lo < -0.999 && hi > 0.999);
     for (const c of counts) assert.ok(Math.abs(c / n - 1 / 6) < 0.005, `int(6) counts ${counts}`);

@@ -209,7 +209,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     const opp = this.opponentIndex;
     const finished = t.done || t.terminal;
     const m = this.prediction;
-    if (!this.options.episodicPeriods) this.recordEvent(this.postExplorationSteps % this.config.agentUpdateFreq, t.stored[opp], t.obs[L], t.stored[L], t.rewards[L], finished);
+    if (!this.options.episodicPeriods)
+      this.recordEvent(this.postExplorationSteps % this.config.agentUpdateFreq, t.stored[opp], t.obs[L], t.stored[L], t.rewards[L], finished);
     else if (this.recordingPeriods) this.recordEvent(this.periodEvents++, t.stored[opp], t.obs[L], t.stored[L], t.rewards[L], finished);
     this.recorder.add(t.obs[L], t.stored[L], t.rewards[L], finished, t.stored[opp], m, t.policy[L], t.policy[opp]);
     this.lastOpponentAction.set(t.stored[opp]);
@@ -269,13 +270,21 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
    * just chosen (it acts first); `updateLearningFeature` says the slow LSTM should consume the
    * last F events now; `episodeStep` counts steps within the episode from 0.
    */
-  predict(obs: ArrayLike<number>, oppAction: ArrayLike<number>, updateLearningFeature: boolean, episodeStep: number, m: Float64Array, periodEvents = this.config.agentUpdateFreq): void {
+  predict(
+    obs: ArrayLike<number>,
+    oppAction: ArrayLike<number>,
+    updateLearningFeature: boolean,
+    episodeStep: number,
+    m: Float64Array,
+    periodEvents = this.config.agentUpdateFreq,
+  ): void {
     const o = this.options;
     const P = this.oppActionSize;
     if (o.oracle.enabled) {
       const window = episodeStep < o.oracle.before || episodeStep > o.oracle.after;
       // the later release adds `or U' < lemol_oracle_baseline_acc` (drawn only when needed, as Python's `or`)
-      const truth = (window && this.oracleRng.uniform() < o.oracle.proportion) || (o.revision === "head" && this.oracleRng.uniform() < (o.oracle.baselineAccuracy ?? 0));
+      const truth =
+        (window && this.oracleRng.uniform() < o.oracle.proportion) || (o.revision === "head" && this.oracleRng.uniform() < (o.oracle.baselineAccuracy ?? 0));
       if (truth) this.copyAction(oppAction, m);
       else this.randomPrediction(m);
       return;
@@ -318,7 +327,16 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
    * Stores one transition with the m LeMOL acted on; while tracking, scores m against the
    * opponent's executed action (lemol-spec §5.1).
    */
-  experience(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, obsNext: ArrayLike<number>, done: boolean, terminal: boolean, m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
+  experience(
+    obs: ArrayLike<number>,
+    act: ArrayLike<number>,
+    rew: number,
+    obsNext: ArrayLike<number>,
+    done: boolean,
+    terminal: boolean,
+    m: ArrayLike<number>,
+    oppAction: ArrayLike<number>,
+  ): void {
     const x = this.extra;
     for (let k = 0; k < this.oppActionSize; k++) x[k] = m[k];
     if (this.decentralise === "full" && this.inEpisode) {
@@ -479,7 +497,17 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.h.set(r.f64(`${prefix}/play/h`, this.h.length));
     this.c.set(r.f64(`${prefix}/play/c`, this.c.length));
     this.events.set(r.f64(`${prefix}/play/events`, this.events.length));
-    const f = r.value<{ useInitialState: boolean; tracking: boolean; accSum: number; ceSum: number; xentSum: number; tracked: number; postExplorationSteps: number; periodEvents: number; recordingPeriods: boolean }>(`${prefix}/play/flags`);
+    const f = r.value<{
+      useInitialState: boolean;
+      tracking: boolean;
+      accSum: number;
+      ceSum: number;
+      xentSum: number;
+      tracked: number;
+      postExplorationSteps: number;
+      periodEvents: number;
+      recordingPeriods: boolean;
+    }>(`${prefix}/play/flags`);
     this.postExplorationSteps = f.postExplorationSteps;
     this.periodEvents = f.periodEvents;
     this.recordingPeriods = f.recordingPeriods;
@@ -544,7 +572,6 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     for (let k = 0; k < P; k++) m[k] /= s;
   }
 }
-
 
 function oneHotInPlace(m: Float64Array, n: number): void {
   const b = argmax(m, n);

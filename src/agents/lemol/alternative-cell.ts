@@ -41,7 +41,15 @@ export class AlternativeCell {
   private readonly lstmIn: Float64Array;
   private readonly lf: Float64Array;
 
-  constructor(inputSize: number, units: number, learningFeatureDim: number, oppActionSize: number, rng: Rng, recurrentActivation: RecurrentActivation | undefined, name: string) {
+  constructor(
+    inputSize: number,
+    units: number,
+    learningFeatureDim: number,
+    oppActionSize: number,
+    rng: Rng,
+    recurrentActivation: RecurrentActivation | undefined,
+    name: string,
+  ) {
     this.inputSize = inputSize;
     this.units = units;
     this.learningFeatureDim = learningFeatureDim;
@@ -104,7 +112,13 @@ export class AlternativeCell {
       dh = tf.add(g.h0, sliceColumns(mg.input!, P, H)) as tf.Tensor2D;
       dc = g.c0;
       const dEvent = sliceColumns(dx, 0, E);
-      dxs[t] = tf.add(dEvent, tf.pad(sliceColumns(mg.input!, 0, P), [[0, 0], [0, E - P]])) as tf.Tensor2D;
+      dxs[t] = tf.add(
+        dEvent,
+        tf.pad(sliceColumns(mg.input!, 0, P), [
+          [0, 0],
+          [0, E - P],
+        ]),
+      ) as tf.Tensor2D;
     }
     return { params: [...lstmGrads!, ...mlpGrads!], h0: dh, c0: dc, xs: tf.stack(dxs, 1) as tf.Tensor3D };
   }

@@ -72,7 +72,10 @@ export function readTrajectory(file: string, om: OpponentModel, trainOnOneHot: b
   expect("rewards", z.rewards, null);
   expect("terminals", z.terminals, null);
   expect("opponent_actions", z.opponent_actions, om.oppActionSize);
-  const E = om.eventSize, O = om.obsSize, A = om.actionSize, P = om.oppActionSize;
+  const E = om.eventSize,
+    O = om.obsSize,
+    A = om.actionSize,
+    P = om.oppActionSize;
   const events = new Float32Array(T * E);
   const obs = new Float32Array(T * O);
   const targets = new Float32Array(T * P);
@@ -158,7 +161,13 @@ export class OMTrainingPass {
    * Draws `num_traj_to_train` of `files` (with replacement) and reads them. Throws if there are no
    * files or the trajectories are too short to fill a chunk. `picked` skips the draw (resuming).
    */
-  constructor(om: OpponentModel, files: readonly string[], opts: OMTrainingOptions, cache: Map<string, TrajectoryData> = new Map(), picked?: readonly string[]) {
+  constructor(
+    om: OpponentModel,
+    files: readonly string[],
+    opts: OMTrainingOptions,
+    cache: Map<string, TrajectoryData> = new Map(),
+    picked?: readonly string[],
+  ) {
     if (files.length === 0 && !picked) throw new Error("opponent-model training: no experience files yet (play at least one trajectory first)");
     this.om = om;
     this.opts = opts;
@@ -177,11 +186,15 @@ export class OMTrainingPass {
       // periods are the episodes: a chunk is chunk_length of them, padded to F = the longest episode
       this.episodes = this.data.map((d, b) => episodesFrom(d, E, this.starts[b]));
       const fewest = Math.min(...this.episodes.map((e) => e.lengths.length));
-      if (Math.max(...this.episodes.flatMap((e) => e.lengths)) > om.period) throw new Error(`opponent-model training: an episode is longer than the model's period of ${om.period} steps`);
+      if (Math.max(...this.episodes.flatMap((e) => e.lengths)) > om.period)
+        throw new Error(`opponent-model training: an episode is longer than the model's period of ${om.period} steps`);
       this.length = fewest;
       this.chunks = Math.floor(fewest / opts.chunkLength);
       this.periodLengths = new Int32Array(this.data.length * opts.chunkLength);
-      if (this.chunks === 0) throw new Error(`opponent-model training: the trajectories hold ${fewest} complete episodes after exploration, less than one chunk of ${opts.chunkLength}`);
+      if (this.chunks === 0)
+        throw new Error(
+          `opponent-model training: the trajectories hold ${fewest} complete episodes after exploration, less than one chunk of ${opts.chunkLength}`,
+        );
     } else {
       this.episodes = null;
       this.periodLengths = null;
@@ -189,7 +202,9 @@ export class OMTrainingPass {
       const shortest = plans.reduce((a, p) => (p.length < a.length ? p : a));
       if (shortest.chunks === 0) {
         const rows = Math.min(...this.data.map((d) => d.rows));
-        throw new Error(`opponent-model training: trajectories of ${rows} steps leave ${shortest.length} after ${opts.explorationSteps} exploration steps, less than one chunk of ${this.chunkSteps}`);
+        throw new Error(
+          `opponent-model training: trajectories of ${rows} steps leave ${shortest.length} after ${opts.explorationSteps} exploration steps, less than one chunk of ${this.chunkSteps}`,
+        );
       }
       this.length = shortest.length;
       this.chunks = shortest.chunks;
@@ -213,10 +228,24 @@ export class OMTrainingPass {
   }
 
   /** A pass continued from {@link progress} (files relative to `baseDir`). */
-  static resume(om: OpponentModel, p: OMPassProgress, opts: OMTrainingOptions, baseDir: string, cache: Map<string, TrajectoryData> = new Map()): OMTrainingPass {
-    const pass = new OMTrainingPass(om, [], opts, cache, p.files.map((f) => path.resolve(baseDir, f)));
+  static resume(
+    om: OpponentModel,
+    p: OMPassProgress,
+    opts: OMTrainingOptions,
+    baseDir: string,
+    cache: Map<string, TrajectoryData> = new Map(),
+  ): OMTrainingPass {
+    const pass = new OMTrainingPass(
+      om,
+      [],
+      opts,
+      cache,
+      p.files.map((f) => path.resolve(baseDir, f)),
+    );
     if (p.next > pass.chunks || p.h.length !== pass.state.h.length || p.c.length !== pass.state.c.length) {
-      throw new Error(`opponent-model training: saved progress (chunk ${p.next}, state ${p.h.length}) does not fit this pass (${pass.chunks} chunks, state ${pass.state.h.length})`);
+      throw new Error(
+        `opponent-model training: saved progress (chunk ${p.next}, state ${p.h.length}) does not fit this pass (${pass.chunks} chunks, state ${pass.state.h.length})`,
+      );
     }
     pass.next = p.next;
     pass.state.useInit = p.useInit;
@@ -233,7 +262,9 @@ export class OMTrainingPass {
   trainNext(): ChunkResult {
     if (this.done) throw new Error("this opponent-model training pass is already complete");
     const om = this.om;
-    const E = om.eventSize, O = om.obsSize, P = om.oppActionSize;
+    const E = om.eventSize,
+      O = om.obsSize,
+      P = om.oppActionSize;
     const B = this.data.length;
     if (this.episodes) return this.trainNextEpisodes();
     const shift = this.revision === "init" ? 1 : 0; // init predicts the next opponent action
@@ -251,7 +282,16 @@ export class OMTrainingPass {
       }
     }
     const n = B * C;
-    const r = om.trainChunk(this.inputs.subarray(0, n * E), this.obs.subarray(0, n * O), this.targets.subarray(0, n * P), B, C, this.state, this.revision, this.next);
+    const r = om.trainChunk(
+      this.inputs.subarray(0, n * E),
+      this.obs.subarray(0, n * O),
+      this.targets.subarray(0, n * P),
+      B,
+      C,
+      this.state,
+      this.revision,
+      this.next,
+    );
     this.next++;
     if (this.done) om.syncPlain();
     return r;
@@ -260,7 +300,10 @@ export class OMTrainingPass {
   /** A chunk of whole episodes (episodic periods), each padded to the model's period. */
   private trainNextEpisodes(): ChunkResult {
     const om = this.om;
-    const E = om.eventSize, O = om.obsSize, P = om.oppActionSize, F = om.period;
+    const E = om.eventSize,
+      O = om.obsSize,
+      P = om.oppActionSize,
+      F = om.period;
     const B = this.data.length;
     const K = this.opts.chunkLength;
     this.inputs.fill(0);

@@ -144,15 +144,22 @@ export class OpponentModel {
     const act = o.recurrentActivation;
     this.summariser = ep ? new EpisodeSummariser(this.eventSize, ep.embeddingDim, o.rng, act ?? "hard_sigmoid", `${name}/episode_summariser`) : null;
     const slowIn = ep ? ep.embeddingDim : this.eventSize;
-    if (o.alternativeCell && ep) throw new RangeError("the alternative LSTM cell (--use_alternative_lstm) is the per-step model's: it does not combine with --block_processing");
-    this.cell = o.alternativeCell ? new AlternativeCell(slowIn, o.hidden, o.alternativeCell.learningFeatureDim, o.oppActionSize, o.rng, act, `${name}/alternative_cell`) : null;
+    if (o.alternativeCell && ep)
+      throw new RangeError("the alternative LSTM cell (--use_alternative_lstm) is the per-step model's: it does not combine with --block_processing");
+    this.cell = o.alternativeCell
+      ? new AlternativeCell(slowIn, o.hidden, o.alternativeCell.learningFeatureDim, o.oppActionSize, o.rng, act, `${name}/alternative_cell`)
+      : null;
     this.lstm = this.cell ? this.cell.lstm : new LSTM(slowIn, o.hidden, o.rng, { recurrentActivation: act, name: `${name}/lstm` });
     const zeros = (n: number, what: string) => tf.tidy(() => tf.variable(tf.zeros([1, n]), true, `${name}/${what}#${uniqueSuffix()}`));
     this.initialH = zeros(o.hidden, "initial_h");
     this.initialC = ep ? zeros(o.hidden, "initial_c") : null;
     const U = o.inEpisodeUnits ?? 0;
     this.inEpisode = U
-      ? { lstm: new LSTM(o.obsSize, U, o.rng, { recurrentActivation: act, name: `${name}/in_episode_lstm` }), initialH: zeros(U, "in_ep_initial_h"), initialC: zeros(U, "in_ep_initial_c") }
+      ? {
+          lstm: new LSTM(o.obsSize, U, o.rng, { recurrentActivation: act, name: `${name}/in_episode_lstm` }),
+          initialH: zeros(U, "in_ep_initial_h"),
+          initialC: zeros(U, "in_ep_initial_c"),
+        }
       : null;
     const x = U || o.obsSize;
     this.predictor = new MLP(mlpSizes(this.ablate ? x : x + o.hidden, o.oppActionSize, o.numUnits), o.rng, `${name}/predictor`);
@@ -396,7 +403,15 @@ export class OpponentModel {
   }
 
   /** Logits [B·C, A] of a chunk without training, and the final slow state (for checks and analysis). */
-  chunkLogits(inputs: Float32Array, obs: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, lengths: Int32Array | null = null): { logits: Float32Array; h: Float32Array; c: Float32Array } {
+  chunkLogits(
+    inputs: Float32Array,
+    obs: Float32Array,
+    B: number,
+    C: number,
+    state: ChunkState,
+    revision: Revision,
+    lengths: Int32Array | null = null,
+  ): { logits: Float32Array; h: Float32Array; c: Float32Array } {
     return tf.tidy(() => {
       const { cache, slow } = this.forwardChunk(inputs, obs, B, C, state, revision, lengths);
       const n = B * this.hidden;
@@ -412,7 +427,17 @@ export class OpponentModel {
    * Loss and gradients of one chunk (call inside `tf.tidy`): soft-label cross-entropy against
    * `targets` [B·C·A], plus `tripletScale` × the triplet loss. Gradients follow {@link trainedVariables}.
    */
-  private chunkGradients(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, tripletScale: number, lengths: Int32Array | null) {
+  private chunkGradients(
+    inputs: Float32Array,
+    obs: Float32Array,
+    targets: Float32Array,
+    B: number,
+    C: number,
+    state: ChunkState,
+    revision: Revision,
+    tripletScale: number,
+    lengths: Int32Array | null,
+  ) {
     const H = this.hidden;
     const A = this.oppActionSize;
     const N = B * C;
@@ -500,7 +525,17 @@ export class OpponentModel {
    * Gradients of one chunk's loss as plain arrays, without training (for gradient checks), in the
    * order of the optimiser's variables.
    */
-  gradients(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, tripletScale = 0, lengths: Int32Array | null = null): { loss: number; grads: Float32Array[] } {
+  gradients(
+    inputs: Float32Array,
+    obs: Float32Array,
+    targets: Float32Array,
+    B: number,
+    C: number,
+    state: ChunkState,
+    revision: Revision,
+    tripletScale = 0,
+    lengths: Int32Array | null = null,
+  ): { loss: number; grads: Float32Array[] } {
     return tf.tidy(() => {
       const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, tripletScale, lengths);
       return { loss: r.loss.dataSync()[0], grads: r.grads.map((g) => Float32Array.from(g.dataSync() as Float32Array)) };
@@ -523,7 +558,17 @@ export class OpponentModel {
    * are those of the forward pass before the step (lemol-spec §5.3). `state` is replaced by the
    * chunk's final slow state.
    */
-  trainChunk(inputs: Float32Array, obs: Float32Array, targets: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, chunkIndex = 0, lengths: Int32Array | null = null): ChunkResult {
+  trainChunk(
+    inputs: Float32Array,
+    obs: Float32Array,
+    targets: Float32Array,
+    B: number,
+    C: number,
+    state: ChunkState,
+    revision: Revision,
+    chunkIndex = 0,
+    lengths: Int32Array | null = null,
+  ): ChunkResult {
     const scale = this.triplet ? tripletWeight(this.triplet, chunkIndex) : 0;
     const result = tf.tidy(() => {
       const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, scale, lengths);
@@ -559,4 +604,3 @@ export class OpponentModel {
     this.optimiser.dispose();
   }
 }
-

@@ -104,7 +104,6 @@ export const PPO_DEFAULTS: Readonly<PPOConfig> = {
 /** Initial value of every log σ of the Gaussian policy. */
 export const LOG_STD_INIT = -0.5;
 
-
 /** What one update returns. */
 export interface PPOStats extends LearnerStats {
   /** Clipped-surrogate loss before the update. */
@@ -194,7 +193,8 @@ export class PPOAgentTrainer implements Learner {
     cfg.discrete = opts.discrete ?? cfg.discrete;
     checkConfig(opts.name, cfg);
     if (!Number.isInteger(opts.obsSize) || opts.obsSize < 1) throw new RangeError(`${opts.name}: bad observation size ${opts.obsSize}`);
-    if (!Number.isInteger(opts.actionSize) || opts.actionSize < (cfg.discrete ? 2 : 1)) throw new RangeError(`${opts.name}: bad action size ${opts.actionSize}`);
+    if (!Number.isInteger(opts.actionSize) || opts.actionSize < (cfg.discrete ? 2 : 1))
+      throw new RangeError(`${opts.name}: bad action size ${opts.actionSize}`);
     this.config = cfg;
     this.verbose = opts.verbose ?? false;
     this.name = opts.name;
@@ -210,7 +210,11 @@ export class PPOAgentTrainer implements Learner {
     this.valueNet = new TanhMLP([this.obsSize, h, h, 1], this.rngs.init, `${opts.name}/v`);
     // inside tidy: a variable shares its initial tensor's data, which must not outlive it
     this.logStd = this.discrete ? null : tf.tidy(() => tf.variable(tf.fill([n], LOG_STD_INIT) as tf.Tensor1D, true, `${opts.name}/log_std#${uniqueSuffix()}`));
-    this.piOptimiser = new Adam(this.logStd ? [...this.policy.params, this.logStd] : this.policy.params, { learningRate: cfg.piLr, epsilon: 1e-8, clipNorm: null });
+    this.piOptimiser = new Adam(this.logStd ? [...this.policy.params, this.logStd] : this.policy.params, {
+      learningRate: cfg.piLr,
+      epsilon: 1e-8,
+      clipNorm: null,
+    });
     this.vfOptimiser = new Adam(this.valueNet.params, { learningRate: cfg.vfLr, epsilon: 1e-8, clipNorm: null });
     this.replay = new ReplayBuffer(this.obsSize, n, cfg.replayBufferCapacity);
     const H = cfg.historyLength;
@@ -505,7 +509,17 @@ export class PPOAgentTrainer implements Learner {
   /** Reads what {@link saveTo} wrote; without saved transitions the replay buffer is left empty. Returns whether it had them. */
   loadFrom(r: CheckpointReader, prefix: string): { replay: boolean } {
     const p = `${prefix}/ppo_buffer`;
-    const meta = r.value<{ capacity: number; obsSize: number; sampleSize: number; ptr: number; pathStart: number; dropped: number; pending: boolean; pendingLogp: number; pendingVal: number }>(`${p}/meta`);
+    const meta = r.value<{
+      capacity: number;
+      obsSize: number;
+      sampleSize: number;
+      ptr: number;
+      pathStart: number;
+      dropped: number;
+      pending: boolean;
+      pendingLogp: number;
+      pendingVal: number;
+    }>(`${p}/meta`);
     const b = this.buffer;
     if (meta.capacity !== b.capacity || meta.obsSize !== b.obsSize || meta.sampleSize !== b.sampleSize) {
       throw new CheckpointError(

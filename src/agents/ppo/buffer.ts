@@ -46,7 +46,13 @@ export function finishPathInto(
 }
 
 /** {@link finishPathInto} over a whole path, returning new arrays. */
-export function gaeAdvantages(rew: ArrayLike<number>, val: ArrayLike<number>, lastVal: number, gamma: number, lambda: number): { adv: Float64Array; ret: Float64Array } {
+export function gaeAdvantages(
+  rew: ArrayLike<number>,
+  val: ArrayLike<number>,
+  lastVal: number,
+  gamma: number,
+  lambda: number,
+): { adv: Float64Array; ret: Float64Array } {
   if (rew.length !== val.length) throw new RangeError(`gae: ${rew.length} rewards but ${val.length} values`);
   const adv = new Float64Array(rew.length);
   const ret = new Float64Array(rew.length);

@@ -42,9 +42,7 @@ export const simpleAdversary: Scenario = {
     return {
       scenario: "simple_adversary",
       world: worldJson(dimC),
-      agents: Array.from({ length: numAgents }, (_, i) =>
-        agentJson(`agent ${i}`, dimC, { collide: false, silent: true, adversary: i < 1, size: 0.15 }),
-      ),
+      agents: Array.from({ length: numAgents }, (_, i) => agentJson(`agent ${i}`, dimC, { collide: false, silent: true, adversary: i < 1, size: 0.15 })),
       landmarks: Array.from({ length: numAgents - 1 }, (_, i) => landmarkJson(`landmark ${i}`, { collide: false, size: 0.08 })),
       scenario_state: { goal_a: unsetRefs(numAgents), num_agents: numAgents },
     };

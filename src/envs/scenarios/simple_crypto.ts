@@ -44,7 +44,6 @@ function reward(w: World, e: number, a: number, out: Float64Array, k: number): v
 const ADVERSARY_COLOR = [0.75, 0.25, 0.25];
 const AGENT_COLOR = [0.25, 0.25, 0.25];
 
-
 export const simpleCrypto: Scenario = {
   name: "simple_crypto",
   description: "a speaker encodes the goal with a key shared with a listener; an eavesdropper tries to decode it",

@@ -64,8 +64,7 @@ export const simplePush: Scenario = {
 
   // good: [p_vel (2), rel(goal) (2), own colour (3), rel(landmarks) (2 each), landmark colours (3 each), rel(others) (2 each)]
   // adversary: [p_vel (2), rel(landmarks) (2 each), rel(others) (2 each)]
-  obsSize: (L, a) =>
-    2 + 2 * L.nLandmarks + 2 * (L.nAgents - 1) + (L.adversary[a] ? 0 : 2 + L.dimColor + L.dimColor * L.nLandmarks),
+  obsSize: (L, a) => 2 + 2 * L.nLandmarks + 2 * (L.nAgents - 1) + (L.adversary[a] ? 0 : 2 + L.dimColor + L.dimColor * L.nLandmarks),
   observe(o, w, e, a) {
     const L = w.layout;
     o.vel(a);
