@@ -1,76 +1,16 @@
 /**
  * lemol: multi-agent reinforcement learning with opponent modelling, in TypeScript.
  *
- * This entry point is the public API; everything a notebook or a script needs is exported here.
+ * The public API: everything a notebook or a script needs. The same exports are grouped by
+ * concern under subpaths — `lemol/envs`, `lemol/nn`, `lemol/storage`, `lemol/agents`,
+ * `lemol/train`, `lemol/notebook` (docs/design.md says what each holds).
  */
 export * from "./envs/index.js";
-export { checkGolden, checkGoldenFile, goldenFiles, describeMismatch, DEFAULT_TOLERANCE } from "./envs/conformance.js";
-export type { ConformanceResult, ConformanceMismatch } from "./envs/conformance.js";
-export { randomAction } from "./agents/random.js";
-export type { RandomDiscreteKind } from "./agents/random.js";
+export * from "./nn/index.js";
+export * from "./storage/index.js";
+export * from "./agents/index.js";
+export * from "./train/index.js";
+export * from "./notebook/index.js";
 export { Rng } from "./util/rng.js";
 export type { RngState } from "./util/rng.js";
-export { writeFileAtomic } from "./util/fs.js";
-export { initBackend, backendInfo, BackendError, tf } from "./nn/backend.js";
-export type { BackendInfo, BackendName } from "./nn/backend.js";
-export { nativeStatus, activateNative, deactivateNative } from "./nn/native.js";
-export type { NativeStatus } from "./nn/native.js";
-export { MLP, PlainMLP, mlpSizes, mlpKernels, setMLPKernels, compositeKernels } from "./nn/mlp.js";
-export type { MLPCache, MLPGrads, MLPKernels } from "./nn/mlp.js";
-export { LSTM, PlainLSTM } from "./nn/lstm.js";
-export type { LSTMOptions, LSTMSequence, LSTMGrads, RecurrentActivation } from "./nn/lstm.js";
-export { SoftCategorical, SoftMultiCategorical, DiagGaussian, distributionFor, gumbel, UnsupportedSpaceError } from "./nn/distributions.js";
-export type { ActionDistribution } from "./nn/distributions.js";
-export { Adam, clipByNorm, polyakUpdate } from "./nn/optim.js";
-export type { AdamConfig, AdamState } from "./nn/optim.js";
-export { glorotUniform, orthogonal } from "./nn/init.js";
-export { ActorCriticTrainer, MADDPG_DEFAULTS } from "./agents/actor-critic.js";
-export type { MADDPGConfig, UpdateStats, TrainerOptions } from "./agents/actor-critic.js";
-export { MADDPGAgentTrainer, worstCaseActions, actAll } from "./agents/maddpg.js";
-export type { MADDPGVariant, MADDPGTrainerOptions } from "./agents/maddpg.js";
-export { createTrainers, checkPolicy, POLICY_NAMES, UnknownPolicyError } from "./agents/policies.js";
-export type { PolicyName, TrainerSetup } from "./agents/policies.js";
-export { ReplayBuffer } from "./storage/replay.js";
-export type { ReplayBatch } from "./storage/replay.js";
-export { TrainingRunner } from "./train/runner.js";
-export type { StepOutcome } from "./train/runner.js";
-export { LeMOLAgentTrainer } from "./agents/lemol/agent.js";
-export type { LeMOLOptions, LeMOLTrainerOptions, InPlayWindow } from "./agents/lemol/agent.js";
-export { OpponentModel } from "./agents/lemol/opponent-model.js";
-export type { Revision, OpponentModelOptions, ChunkResult } from "./agents/lemol/opponent-model.js";
-export { readTrajectory, chunkPlan, trainOpponentModelPass } from "./agents/lemol/om-training.js";
-export type { OMTrainingOptions, TrajectoryData } from "./agents/lemol/om-training.js";
-export { Experiment, ExperimentStopped, EXPERIMENT_POLICIES } from "./train/experiment.js";
-export type { Phase, TrajectoryInfo, ExperimentEventMap, ExperimentEvent, ExperimentHooks, ExperimentOptions } from "./train/experiment.js";
-export { OPTIONS, OPTION_BY_NAME, ConfigError, resolveConfig, policyLists } from "./train/config.js";
-export type { OptionDef, OptionType, ExperimentConfig } from "./train/config.js";
-export { MetricsLog, METRIC_COLUMNS, parseMetricsCsv, toTable } from "./train/metrics.js";
-export type { MetricRow, MetricName } from "./train/metrics.js";
-export { EXPERIENCE_KEYS, ExperienceRecorder } from "./storage/experience.js";
-export type { ExperienceKey } from "./storage/experience.js";
-export { encodeNpy, decodeNpy, encodeNpz, decodeNpz, saveNpz, loadNpz, NpzError } from "./storage/npz.js";
-export type { NdArray } from "./storage/npz.js";
-export { RunDir, libraryVersion } from "./train/run-dir.js";
-export type { Manifest } from "./train/run-dir.js";
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT } from "./storage/checkpoint.js";
-export type { CheckpointHeader, CheckpointTensor } from "./storage/checkpoint.js";
-export { loadRun, listExperienceFiles } from "./train/run-dir.js";
-export type { RunRecord } from "./train/run-dir.js";
-export type { RunCall, OMPassSummary, ProgressReporter, InterruptSource, RunOptions, RestoreOptions } from "./train/experiment.js";
-export { OMTrainingPass } from "./agents/lemol/om-training.js";
-export { EpisodeSummariser } from "./agents/lemol/episode-summariser.js";
-export { tripletLoss, drawTripletIndices, tripletWeight } from "./agents/lemol/triplet.js";
-export type { TripletOptions, TripletIndices } from "./agents/lemol/triplet.js";
-export type { InEpisodeState } from "./agents/lemol/opponent-model.js";
-export { PPOAgentTrainer, PPO_DEFAULTS, gaeAdvantages, discountedCumsum, clippedSurrogate } from "./agents/ppo/agent.js";
-export type { PPOConfig, PPOStats } from "./agents/ppo/agent.js";
-export { TanhMLP, PlainTanhMLP } from "./nn/tanh-mlp.js";
-export { UAVEnv } from "./envs/uav.js";
-export type { UAVOptions, UAVState } from "./envs/uav.js";
-export type { Trainer } from "./train/experiment.js";
-export { loadSweepSpec, parseSweepSpec, expandSweep, runSweepJob, listSweepRuns } from "./train/sweep.js";
-export type { SweepSpec, SweepJob, SweepJobResult } from "./train/sweep.js";
-export { submitSweep, sweepStatus, waitForSweep, startSweepWorker, redisUrl, QUEUE_NAME } from "./train/queue.js";
-export { WORKER_V8_FLAGS } from "./train/workers.js";
-export type { SweepWorker, SweepWorkerOptions, JobStatus, SweepStatus } from "./train/queue.js";
-export * from "./notebook/index.js";
+export { writeFileAtomic, ensureDir, PathError, StorageError } from "./util/fs.js";

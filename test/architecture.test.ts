@@ -103,3 +103,21 @@ describe("architecture", () => {
     assert.deepEqual(cycles, []);
   });
 });
+
+describe("the public API", () => {
+  const SUBPATHS = ["envs", "nn", "storage", "agents", "train", "notebook"];
+
+  it("is grouped by concern in the package's exports map, and `lemol` exports every group (the built package)", async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    assert.deepEqual(Object.keys(pkg.exports).sort(), [".", ...SUBPATHS.map((s) => `./${s}`), "./package.json"].sort());
+    // by the package's own name, as a notebook or a project that installed lemol imports it
+    const main = (await import("lemol")) as Record<string, unknown>;
+    for (const s of SUBPATHS) {
+      const group = (await import(`lemol/${s}`)) as Record<string, unknown>;
+      const names = Object.keys(group);
+      assert.ok(names.length > 5, `lemol/${s} exports ${names.length} names`);
+      for (const n of names) assert.equal(main[n], group[n], `lemol exports lemol/${s}'s ${n}`);
+    }
+    for (const n of ["Experiment", "MultiAgentEnv", "plot", "LeMOLAgentTrainer", "PlayLoop", "ReplayBuffer", "initBackend", "Rng"]) assert.ok(n in main, n);
+  });
+});

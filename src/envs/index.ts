@@ -20,3 +20,7 @@ export { StateError, LayoutMismatchError, saveStateOf, loadStateInto, worldFromS
 export type * from "./state-format.js";
 export { renderSvg, animationHtml } from "./render.js";
 export type { RenderOptions } from "./render.js";
+export { checkGolden, checkGoldenFile, goldenFiles, describeMismatch, DEFAULT_TOLERANCE } from "./conformance.js";
+export type { ConformanceResult, ConformanceMismatch } from "./conformance.js";
+export { UAVEnv } from "./uav.js";
+export type { UAVOptions, UAVState } from "./uav.js";

@@ -1,0 +1,21 @@
+/** The learners: one Learner interface; MADDPG, DDPG and M3DDPG; LeMOL and its opponent model; PPO; the policy registry. */
+export type { Learner, LearnerEvents, LearnerSink, LearnerStats, StepContext, StepEnd, Transition } from "./learner.js";
+export { POLICIES, POLICY_NAMES, MADDPG_FAMILY, createTrainers, checkPolicy, UnknownPolicyError } from "./policies.js";
+export type { PolicyName, TrainerSetup } from "./policies.js";
+export { randomAction } from "./random.js";
+export type { RandomDiscreteKind } from "./random.js";
+export { ActorCriticTrainer, MADDPG_DEFAULTS, ACTOR_REGULARISATION } from "./actor-critic.js";
+export type { MADDPGConfig, UpdateStats, TrainerOptions, PolicyPartner, Partner } from "./actor-critic.js";
+export { MADDPGAgentTrainer, worstCaseActions, actAll } from "./maddpg.js";
+export type { MADDPGVariant, MADDPGTrainerOptions } from "./maddpg.js";
+export { LeMOLAgentTrainer, argmax, xentHead, xentInit } from "./lemol/agent.js";
+export type { LeMOLOptions, LeMOLTrainerOptions, InPlayWindow } from "./lemol/agent.js";
+export { OpponentModel } from "./lemol/opponent-model.js";
+export type { Revision, OpponentModelOptions, ChunkResult, InEpisodeState } from "./lemol/opponent-model.js";
+export { readTrajectory, chunkPlan, trainOpponentModelPass, OMTrainingPass } from "./lemol/om-training.js";
+export type { OMTrainingOptions, TrajectoryData } from "./lemol/om-training.js";
+export { EpisodeSummariser } from "./lemol/episode-summariser.js";
+export { tripletLoss, drawTripletIndices, tripletWeight } from "./lemol/triplet.js";
+export type { TripletOptions, TripletIndices } from "./lemol/triplet.js";
+export { PPOAgentTrainer, PPO_DEFAULTS, PPOBuffer, gaeAdvantages, discountedCumsum, clippedSurrogate } from "./ppo/agent.js";
+export type { PPOConfig, PPOStats, PPOTrainerOptions } from "./ppo/agent.js";
