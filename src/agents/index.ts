@@ -15,6 +15,8 @@ export type { Revision, OpponentModelOptions, ChunkResult, InEpisodeState } from
 export { readTrajectory, chunkPlan, trainOpponentModelPass, OMTrainingPass } from "./lemol/om-training.js";
 export type { OMTrainingOptions, TrajectoryData } from "./lemol/om-training.js";
 export { EpisodeSummariser } from "./lemol/episode-summariser.js";
+export { crossEntropyLoss } from "./lemol/om-loss.js";
+export type { OMLoss } from "./lemol/om-loss.js";
 export { tripletLoss, drawTripletIndices, tripletWeight } from "./lemol/triplet.js";
 export type { TripletOptions, TripletIndices } from "./lemol/triplet.js";
 export { PPOAgentTrainer, PPO_DEFAULTS, PPOBuffer, gaeAdvantages, discountedCumsum, clippedSurrogate } from "./ppo/agent.js";

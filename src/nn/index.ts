@@ -13,3 +13,4 @@ export type { ActionDistribution } from "./distributions.js";
 export { Adam, clipByNorm, polyakUpdate } from "./optim.js";
 export type { AdamConfig, AdamState } from "./optim.js";
 export { glorotUniform, orthogonal } from "./init.js";
+export { enableAutodiff } from "./gradients.js";

@@ -2,8 +2,9 @@
  * The multi-layer perceptron every actor, critic and opponent-model predictor uses (lemol-spec
  * §3.1): Dense(num_units, ReLU) x 2 then a linear head; Glorot-uniform kernels, zero biases.
  *
- * Training is written with explicit backward passes (tfjs-core's Node build ships no gradient
- * definitions, and explicit passes let us pick the fast matMul layouts). The forward and backward
+ * Training is written with explicit backward passes (they let us pick the fast matMul layouts and
+ * fuse the whole pass into one native kernel); tfjs's autodiff also works through these layers once
+ * `enableAutodiff()` has registered its gradients (gradients.ts). The forward and backward
  * computations go through {@link MLPKernels}, which a native kernel can replace (see
  * `native.ts`); the default is composite tf ops that work on every backend. Acting uses a
  * plain-TypeScript forward pass over weights mirrored from the variables ({@link PlainMLP}).

@@ -99,6 +99,7 @@ export function activateNative(): boolean {
   if (!registered) {
     registerKernels(a);
     registerSmallKernels(a);
+    registerGradients();
     registered = true;
   }
   active = true;
@@ -196,6 +197,62 @@ function registerSmallKernels(a: Addon): void {
   });
 }
 
+/**
+ * Gradients of the native kernels, so that `tf.grads` and `tf.variableGrads` go through them
+ * (the MLP's passes have theirs in {@link mlpForwardDifferentiable}). Products with weights use
+ * the native GEMM on a fresh transposed tensor: tfjs-wasm caches a packed copy of a matMul's
+ * second operand per tensor id, and weights change in place.
+ */
+function registerGradients(): void {
+  tf.registerGradient({
+    kernelName: MATMUL,
+    inputsToSave: ["x", "w"],
+    gradFunc: (dy, saved) => {
+      const [x, w] = saved as tf.Tensor2D[];
+      return { x: () => nativeMatMul(dy as tf.Tensor2D, tf.transpose(w)), w: () => nativeMatMul(tf.transpose(x), dy as tf.Tensor2D) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: SLICE,
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved, attrs) => {
+      const { start, width } = attrs as unknown as { start: number; width: number };
+      const cols = saved[0].shape[1]!;
+      return {
+        x: () =>
+          tf.pad(dy as tf.Tensor2D, [
+            [0, 0],
+            [start, cols - start - width],
+          ]),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: CONCAT,
+    gradFunc: (dy, _saved, attrs) => {
+      const widths = (attrs as unknown as { widths: number[] }).widths;
+      const grads: Record<string, () => tf.Tensor> = {};
+      let off = 0;
+      widths.forEach((w, k) => {
+        const start = off;
+        grads[`t${k}`] = () => nativeSliceColumns(dy as tf.Tensor2D, start, w);
+        off += w;
+      });
+      return grads;
+    },
+  });
+  tf.registerGradient({
+    kernelName: SOFTMAX,
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => {
+      // y = softmax(x + noise): dx = dnoise = y ⊙ (dy − Σ dy ⊙ y)
+      const y = saved[0] as tf.Tensor2D;
+      const d = () => tf.mul(y, tf.sub(dy as tf.Tensor2D, tf.sum(tf.mul(dy as tf.Tensor2D, y), 1, true)));
+      return { x: d, noise: d };
+    },
+  });
+}
+
 /** a [M, K] · b [K, N], as one native kernel (reads w's memory on every call; see ops.matMulWeights). */
 export function nativeMatMul(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   return tf.engine().runKernel(MATMUL, { x, w }, {}) as tf.Tensor2D;
@@ -224,14 +281,52 @@ function backward(cache: MLPCache, dOut: tf.Tensor2D, params: readonly tf.Tensor
   return { params: grads ? out.slice(0, 2 * L) : [], input: dx ? (out[out.length - 1] as tf.Tensor2D) : null };
 }
 
+function mlpForward(x: tf.Tensor2D, params: readonly tf.Tensor[]): MLPCache {
+  const L = params.length / 2;
+  const outs = tf.engine().runKernel(FORWARD, paramMap(params, { x }), { layers: L } as unknown as tf.NamedAttrMap) as tf.Tensor2D[];
+  return { activations: [x, ...outs.slice(0, L - 1)], out: outs[L - 1] };
+}
+
+/** Whether tfjs is recording operations for a gradient (inside `tf.grads`, `tf.variableGrads`). */
+function recording(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}
+
+/**
+ * The forward pass under autodiff: the same kernel, its gradient the native backward pass (a
+ * custom gradient, as the kernel's inputs vary in number). Only `out` is differentiable.
+ */
+function mlpForwardDifferentiable(x: tf.Tensor2D, params: readonly tf.Tensor[]): MLPCache {
+  let activations: tf.Tensor2D[] = [];
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xi, ...ps] = args as tf.Tensor[];
+    const cache = mlpForward(xi as tf.Tensor2D, ps);
+    activations = cache.activations;
+    save([xi, ...ps, ...cache.activations.slice(1)]);
+    return {
+      value: cache.out,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const n = ps.length;
+        const g = backward(
+          { activations: [saved[0] as tf.Tensor2D, ...(saved.slice(n + 1) as tf.Tensor2D[])], out: cache.out },
+          dy as tf.Tensor2D,
+          saved.slice(1, n + 1),
+          true,
+          true,
+        );
+        return [g.input!, ...g.params];
+      },
+    };
+  });
+  const out = f(x, ...params) as tf.Tensor2D;
+  return { activations, out };
+}
+
 /** MLP kernels backed by the addon (valid while {@link nativeActive}). */
 export const nativeMLPKernels: MLPKernels = {
   name: "native",
-  forward(x, params) {
-    const L = params.length / 2;
-    const outs = tf.engine().runKernel(FORWARD, paramMap(params, { x }), { layers: L } as unknown as tf.NamedAttrMap) as tf.Tensor2D[];
-    return { activations: [x, ...outs.slice(0, L - 1)], out: outs[L - 1] };
-  },
+  forward: (x, params) => (recording() ? mlpForwardDifferentiable(x, params) : mlpForward(x, params)),
   backward: (cache, dOut, params, inputGrad) => backward(cache, dOut, params, true, inputGrad),
   inputGrad: (cache, dOut, params) => backward(cache, dOut, params, false, true).input!,
 };
@@ -254,7 +349,7 @@ export function nativePolyak(target: tf.Variable, online: tf.Variable, tau: numb
 export function nativeConcatColumns(ts: readonly tf.Tensor2D[]): tf.Tensor2D {
   const inputs: tf.NamedTensorMap = {};
   ts.forEach((t, k) => (inputs[`t${k}`] = t));
-  return tf.engine().runKernel(CONCAT, inputs, { n: ts.length } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  return tf.engine().runKernel(CONCAT, inputs, { n: ts.length, widths: ts.map((t) => t.shape[1]) } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }
 
 const rngState = new Uint32Array(4);

@@ -20,7 +20,8 @@
  * In play the slow LSTM advances on the last F events every F steps and the predictor runs per
  * step, in plain TypeScript on mirrored weights. Training is truncated BPTT over chunks with the
  * final slow state handed on as plain numbers, soft-label cross-entropy, Adam at `omlr`, no
- * clipping. Backward passes are written out (tfjs here has no automatic differentiation).
+ * clipping. The backward passes are written out (the fast path); `setLoss` trains on any other
+ * loss of the logits with tfjs's autodiff instead (om-loss.ts).
  *
  * Alignment of a per-step training chunk (lemol-spec §4.4 table):
  *   init  predictor at k sees (o_k, h after e_k) and predicts a_opp at k+1 (the caller shifts targets)
@@ -32,11 +33,13 @@ import { LSTM, LSTMSequence, PlainLSTM, RecurrentActivation } from "../../nn/lst
 import { MLP, PlainMLP, mlpSizes, uniqueSuffix } from "../../nn/mlp.js";
 import { Adam } from "../../nn/optim.js";
 import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
-import { concatColumns, sliceColumns, softmaxRows } from "../../nn/ops.js";
+import { concatColumns, softmaxRows } from "../../nn/ops.js";
 import { Rng } from "../../util/rng.js";
 import { AlternativeCell, AlternativeSequence } from "./alternative-cell.js";
 import { EpisodeSummariser, RaggedPeriods, SummaryCache, raggedPeriodInputs } from "./episode-summariser.js";
-import { TripletOptions, drawTripletIndices, tripletLoss, tripletMinStates, tripletWeight } from "./triplet.js";
+import { explicitChunkGradients } from "./om-backward.js";
+import { autodiffChunk, crossEntropyLoss, OMLoss, validRows } from "./om-loss.js";
+import { TripletOptions, tripletMinStates, tripletWeight } from "./triplet.js";
 
 /** Which release's data alignment to follow. */
 export type Revision = "init" | "head";
@@ -119,7 +122,9 @@ export class OpponentModel {
   /** Training chunks so far (the original's `om_learning_iter`; never reset). */
   iterations = 0;
 
-  private readonly tripletRng: Rng | null;
+  /** @internal the triplet loss's index draws */
+  readonly tripletRng: Rng | null;
+  private lossFn: OMLoss | null = null;
   private readonly plainLstm: PlainLSTM;
   private readonly plainPredictor: PlainMLP;
   private readonly plainInitialH: Float64Array;
@@ -336,7 +341,8 @@ export class OpponentModel {
   }
 
   /** Whether a chunk of C steps is long enough for the triplet loss. */
-  private tripletFits(C: number): boolean {
+  /** @internal */
+  tripletFits(C: number): boolean {
     if (!this.triplet || this.ablate) return false;
     const states = (this.blockProcessing ? C / this.period : C) + 1;
     return states >= tripletMinStates(this.triplet);
@@ -423,10 +429,7 @@ export class OpponentModel {
     });
   }
 
-  /**
-   * Loss and gradients of one chunk (call inside `tf.tidy`): soft-label cross-entropy against
-   * `targets` [B·C·A], plus `tripletScale` × the triplet loss. Gradients follow {@link trainedVariables}.
-   */
+  /** Loss and gradients of one chunk by the explicit backward pass (om-backward.ts; call inside `tf.tidy`). */
   private chunkGradients(
     inputs: Float32Array,
     obs: Float32Array,
@@ -438,87 +441,7 @@ export class OpponentModel {
     tripletScale: number,
     lengths: Int32Array | null,
   ) {
-    const H = this.hidden;
-    const A = this.oppActionSize;
-    const N = B * C;
-    const { cache, slow, inEp, K, xWidth } = this.forwardChunk(inputs, obs, B, C, state, revision, lengths);
-    const logits = cache.out;
-    const t = tf.tensor2d(targets, [N, A]);
-    let loss: tf.Scalar;
-    let hits: tf.Tensor;
-    let dLogits: tf.Tensor2D;
-    if (!lengths) {
-      loss = tf.neg(tf.mean(tf.sum(tf.mul(t, tf.logSoftmax(logits)), 1))) as tf.Scalar;
-      hits = tf.mean(tf.cast(tf.equal(tf.argMax(t, 1), tf.argMax(logits, 1)), "float32"));
-      // d(mean CE)/d(logits) = (softmax · Σt − t) / N
-      dLogits = tf.div(tf.sub(tf.mul(softmaxRows(logits), tf.sum(t, 1, true)), t), N) as tf.Tensor2D;
-    } else {
-      // ragged periods: the padding rows are left out of the mean
-      const F = this.period;
-      const valid = new Float32Array(N);
-      let count = 0;
-      for (let n = 0; n < lengths.length; n++) for (let k = 0; k < lengths[n]; k++, count++) valid[n * F + k] = 1;
-      const mask = tf.tensor2d(valid, [N, 1]);
-      loss = tf.div(tf.neg(tf.sum(tf.mul(tf.sum(tf.mul(t, tf.logSoftmax(logits)), 1, true), mask))), count) as tf.Scalar;
-      hits = tf.div(tf.sum(tf.mul(tf.cast(tf.equal(tf.argMax(t, 1), tf.argMax(logits, 1)), "float32"), tf.reshape(mask, [N]))), count);
-      dLogits = tf.div(tf.mul(tf.sub(tf.mul(softmaxRows(logits), tf.sum(t, 1, true)), t), mask), count) as tf.Tensor2D;
-    }
-    const pg = this.predictor.backward(cache, dLogits, true);
-    const grads: tf.Tensor[] = [];
-    let triplet = NaN;
-
-    if (slow) {
-      const dLf = tf.reshape(sliceColumns(pg.input!, xWidth, H), [B, C, H]) as tf.Tensor3D;
-      // d/d(slow outputs h_1..h_K) and d/d(h0) through the learning feature
-      let dHs: tf.Tensor3D;
-      let dStart: tf.Tensor2D | null = null;
-      if (this.summariser) {
-        const F = this.period;
-        const dLagged = tf.sum(tf.reshape(dLf, [B, K, F, H]), 2) as tf.Tensor3D; // the F repeats
-        dHs = tf.concat([tf.slice(dLagged, [0, 1, 0], [B, K - 1, H]), tf.zeros([B, 1, H])], 1) as tf.Tensor3D;
-        dStart = tf.reshape(tf.slice(dLagged, [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-      } else if (revision === "head") {
-        // LF_k = h after e_{k-1}: the gradient at k belongs to step k-1, and LF_0 is the start state
-        dHs = tf.concat([tf.slice(dLf, [0, 1, 0], [B, C - 1, H]), tf.zeros([B, 1, H])], 1) as tf.Tensor3D;
-        dStart = tf.reshape(tf.slice(dLf, [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-      } else {
-        dHs = dLf;
-      }
-      if (tripletScale > 0 && this.triplet && this.tripletFits(C)) {
-        // states A = [h0, h_1 … h_K]
-        const S = K + 1;
-        const states = tf.concat([tf.reshape(slow.h0, [B, 1, H]), slow.seq.hs], 1).dataSync() as Float32Array;
-        const dA = new Float32Array(B * S * H);
-        triplet = tripletLoss(states, B, S, H, drawTripletIndices(K, B, this.triplet, this.tripletRng!), dA, tripletScale);
-        loss = tf.add(loss, tripletScale * triplet) as tf.Scalar;
-        const dAt = tf.tensor3d(dA, [B, S, H]);
-        dHs = tf.add(dHs, tf.slice(dAt, [0, 1, 0], [B, K, H])) as tf.Tensor3D;
-        const d0 = tf.reshape(tf.slice(dAt, [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-        dStart = dStart ? (tf.add(dStart, d0) as tf.Tensor2D) : d0;
-      }
-      const lg = this.cell ? this.cell.backward(slow.seq as AlternativeSequence, dHs) : this.lstm.backward(slow.seq as LSTMSequence, dHs);
-      grads.push(...lg.params);
-      // the initial state feeds h0 (and LF_0 / A_0) and c0: zero gradient when it was not used (Adam momentum still moves it, as TF1 does)
-      const sumRows = (g: tf.Tensor2D) => tf.reshape(tf.sum(g, 0), [1, H]);
-      if (this.initialC) {
-        grads.push(state.useInit ? sumRows((dStart ? tf.add(lg.h0, dStart) : lg.h0) as tf.Tensor2D) : tf.zeros([1, H]));
-        grads.push(state.useInit ? sumRows(lg.c0) : tf.zeros([1, H]));
-        grads.push(...this.summariser!.backward(slow.summary!, tf.reshape(lg.xs, [B * K, this.summariser!.embeddingDim]) as tf.Tensor2D));
-      } else {
-        // c0 := h0 (summed in the order of the first release of this code, so its numbers are unchanged)
-        const both = tf.add(lg.h0, lg.c0) as tf.Tensor2D;
-        grads.push(state.useInit ? sumRows((dStart ? tf.add(both, dStart) : both) as tf.Tensor2D) : tf.zeros([1, H]));
-      }
-    }
-    if (this.inEpisode && inEp) {
-      const U = this.inEpisode.lstm.units;
-      const NK = B * K;
-      const dU = tf.reshape(sliceColumns(pg.input!, 0, U), [NK, this.period, U]) as tf.Tensor3D;
-      const ig = this.inEpisode.lstm.backward(inEp, dU);
-      grads.push(...ig.params, tf.reshape(tf.sum(ig.h0, 0), [1, U]), tf.reshape(tf.sum(ig.c0, 0), [1, U]));
-    }
-    grads.push(...pg.params);
-    return { grads, loss, hits, triplet, h: slow?.seq.h ?? null, c: slow?.seq.c ?? null };
+    return explicitChunkGradients(this, this.forwardChunk(inputs, obs, B, C, state, revision, lengths), targets, B, C, state, revision, tripletScale, lengths);
   }
 
   /**
@@ -540,6 +463,63 @@ export class OpponentModel {
       const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, tripletScale, lengths);
       return { loss: r.loss.dataSync()[0], grads: r.grads.map((g) => Float32Array.from(g.dataSync() as Float32Array)) };
     });
+  }
+
+  /**
+   * Trains on `loss` (a function of the chunk's logits, targets and mask) with the gradients from
+   * autodiff (call `enableAutodiff()` first), or, with null, on the cross-entropy with the explicit
+   * backward pass again. The triplet loss belongs to the explicit path.
+   */
+  setLoss(loss: OMLoss | null): void {
+    if (loss && this.triplet)
+      throw new Error("the triplet representation loss is computed by the explicit path: it does not combine with a loss set by setLoss");
+    this.lossFn = loss;
+  }
+
+  /** The loss set by {@link setLoss}, if any. */
+  get loss(): OMLoss | null {
+    return this.lossFn;
+  }
+
+  /** Loss and gradients of one chunk under `loss` (default: the cross-entropy) by autodiff, in {@link gradients}' order. */
+  autodiffGradients(
+    inputs: Float32Array,
+    obs: Float32Array,
+    targets: Float32Array,
+    B: number,
+    C: number,
+    state: ChunkState,
+    revision: Revision,
+    lengths: Int32Array | null = null,
+    loss: OMLoss = crossEntropyLoss,
+  ): { loss: number; grads: Float32Array[] } {
+    return tf.tidy(() => {
+      const r = this.autodiffStep(inputs, obs, targets, B, C, state, revision, lengths, loss);
+      r.h?.dispose();
+      r.c?.dispose();
+      return { loss: r.loss.dataSync()[0], grads: r.grads.map((g) => Float32Array.from(g.dataSync() as Float32Array)) };
+    });
+  }
+
+  private autodiffStep(
+    inputs: Float32Array,
+    obs: Float32Array,
+    targets: Float32Array,
+    B: number,
+    C: number,
+    state: ChunkState,
+    revision: Revision,
+    lengths: Int32Array | null,
+    loss: OMLoss,
+  ) {
+    const N = B * C;
+    const valid = lengths ? validRows(lengths, this.period, N) : null;
+    const mask = valid ? { rows: tf.tensor2d(valid.mask, [N, 1]), count: valid.count } : null;
+    const forward = () => {
+      const { cache, slow } = this.forwardChunk(inputs, obs, B, C, state, revision, lengths);
+      return { logits: cache.out, h: slow?.seq.h ?? null, c: slow?.seq.c ?? null };
+    };
+    return autodiffChunk(forward, this.trainedVariables(), loss, tf.tensor2d(targets, [N, this.oppActionSize]), mask);
   }
 
   /** Names of the trained variables, in the optimiser's (and {@link gradients}') order. */
@@ -571,14 +551,22 @@ export class OpponentModel {
   ): ChunkResult {
     const scale = this.triplet ? tripletWeight(this.triplet, chunkIndex) : 0;
     const result = tf.tidy(() => {
-      const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, scale, lengths);
+      const r = this.lossFn
+        ? { ...this.autodiffStep(inputs, obs, targets, B, C, state, revision, lengths, this.lossFn), triplet: NaN }
+        : this.chunkGradients(inputs, obs, targets, B, C, state, revision, scale, lengths);
       this.optimiser.apply(r.grads);
-      return {
+      const out = {
         stats: tf.stack([r.loss, r.hits]).dataSync(),
         triplet: r.triplet,
         h: r.h ? (r.h.dataSync() as Float32Array) : new Float32Array(0),
         c: r.c ? (r.c.dataSync() as Float32Array) : new Float32Array(0),
       };
+      // the autodiff path's final state was kept out of its gradient scope
+      if (this.lossFn) {
+        r.h?.dispose();
+        r.c?.dispose();
+      }
+      return out;
     });
     if (result.h.length > 0) {
       state.h = Float32Array.from(result.h);

@@ -12,8 +12,7 @@
  *   L = (1 + exp((l_neg_early + l_neg_late) − (l_pos_early + l_pos_late)))^−2  = sigmoid(−D)².
  * In chunk i of a training pass the loss is weighted by `weight · base / (base + i)`.
  *
- * tfjs here has no automatic differentiation, so the gradient with respect to A is computed
- * directly: dL/dD = −2·sigmoid(−D)²·sigmoid(D), and d l_x/dA[b,t] = (2/B)·Σ_b' (A[b,ref_b'] −
+ * The gradient with respect to A is written out (the explicit path, om-backward.ts): dL/dD = −2·sigmoid(−D)²·sigmoid(D), and d l_x/dA[b,t] = (2/B)·Σ_b' (A[b,ref_b'] −
  * A[b,x_b'])·(1[t = ref_b'] − 1[t = x_b']).
  */
 import type { Rng } from "../../util/rng.js";
