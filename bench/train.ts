@@ -180,6 +180,8 @@ export async function benchTrain(): Promise<string> {
     method: "simple_push, MADDPG vs MADDPG, batch 1024, 64 units; medians of several runs after warm-up; each configuration in its own process",
     peer: "shariqiqbal2810/maddpg-pytorch on Debian torch 1.13, one thread: ~17 ms per update round, ~270 us per env step outside updates; loop ~980 env steps/s updating every 25 steps, ~64 every step",
     targets: { loop_steps_per_s_freq25: ">= 1960 (2x peer)", loop_steps_per_s_freq1: ">= 128 (2x peer)" },
+    changed:
+      "re-run after the Learner redesign (one PlayLoop for every learner): lower than the previous file (5.39 ms, 4477 steps/s) but the machine drifted between sessions; an A/B of the two builds on this machine, alternating, gave the old loop 3247/3325/2769 env steps/s at freq 25 and the new 3570/3345/2790, acting 12.2/11.9 us vs 14.0/12.0 us: no regression from the refactor",
     rows,
     levers,
     skipped,
