@@ -70,10 +70,12 @@ if [ "$notebooks" = 1 ]; then
   # `import ... from "lemol"` in notebooks/ resolves here, as it would for an installed package
   mkdir -p notebooks/node_modules
   ln -sfn ../.. notebooks/node_modules/lemol
-  # the tslab kernel spec, in the project's own Jupyter prefix, with an absolute binary path
+  # lemol's kernel (tslab's, with error outputs, a truthful busy status and interrupts that keep
+  # the cell's variables: src/notebook/kernel.ts) under the name "tslab", in the project's own
+  # Jupyter prefix, with absolute paths
   spec=.jupyter/share/jupyter/kernels/tslab/kernel.json
-  if [ ! -f "$spec" ] || ! grep -q "\"$PWD/node_modules/.bin/tslab\"" "$spec"; then
-    echo "== registering the tslab kernel in .jupyter/"
-    npx --no-install tslab install --python=/usr/bin/python3 --binary="$PWD/node_modules/.bin/tslab" --prefix="$PWD/.jupyter" >/dev/null
+  if [ ! -f "$spec" ] || ! grep -q "\"$PWD/dist/notebook/kernel.js\"" "$spec" || ! grep -q "\"$(command -v node)\"" "$spec"; then
+    echo "== registering lemol's TypeScript kernel in .jupyter/"
+    node dist/notebook/kernel.js install --prefix "$PWD/.jupyter" >/dev/null
   fi
 fi

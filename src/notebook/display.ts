@@ -38,6 +38,11 @@ function kernelWriter(): KernelWriter | null {
   return typeof w === "function" ? (w as KernelWriter) : null;
 }
 
+/** The notebook cell executing now (tslab's writer for it, replaced per execute request); undefined outside a kernel. */
+export function currentCell(): unknown {
+  return kernelWriter() ?? undefined;
+}
+
 /** True inside a tslab (Jupyter) kernel that can take rich output. */
 export function inNotebook(): boolean {
   return kernelWriter() !== null;

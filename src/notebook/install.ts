@@ -5,7 +5,10 @@
  */
 import { setDefaultHooks } from "../train/hooks.js";
 import { inNotebook } from "./display.js";
+import { installKernelStacks } from "./errors.js";
 import { onKernelInterrupt } from "./interrupt.js";
 import { LiveProgress } from "./progress.js";
 
 setDefaultHooks(() => (inNotebook() ? { progress: new LiveProgress(), interrupts: onKernelInterrupt } : { progress: null, interrupts: null }));
+
+installKernelStacks();

@@ -7,9 +7,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Learner } from "../agents/learner.js";
+import { animationHtml } from "../envs/render.js";
 import { CheckpointError, CheckpointReader, loadCheckpoint } from "../storage/checkpoint.js";
 import { writeFileAtomic } from "../util/fs.js";
 import type { ExperimentConfig } from "./config.js";
+import type { EnvStep } from "./loop.js";
 import type { Manifest } from "./run-dir.js";
 
 /** A checkpoint directory, or a run directory's latest checkpoint. */
@@ -49,9 +51,50 @@ export function loadPolicies(learners: ReadonlyMap<string, Learner>, adversary: 
   }
 }
 
-/** `--benchmark`: the recorded per-step benchmark data of every agent; returns the file. */
-export function writeBenchmark(runRoot: string, scenario: string, agents: string[], data: unknown[][]): string {
-  const file = path.join(runRoot, "benchmark.json");
-  writeFileAtomic(file, JSON.stringify({ scenario, agents, steps: data.length, data }) + "\n");
-  return file;
+/**
+ * What evaluation records as the loop steps: `--display`, SVG frames of each trajectory's first
+ * episode, written as an HTML animation when it ends; `--benchmark`, each agent's benchmark data
+ * per step, written as one JSON file after `benchmark_iters` steps.
+ */
+export class EvaluationRecorder {
+  private frames: string[] | null = null;
+  private benchmarkData: unknown[][] = [];
+
+  constructor(
+    private readonly cfg: Readonly<ExperimentConfig>,
+    private readonly env: { render(options: { caption?: string }): string },
+    private readonly runRoot: string,
+  ) {}
+
+  trajectoryStarted(caption: string): void {
+    if (this.cfg.display) this.frames = [this.env.render({ caption })];
+  }
+
+  stepped(step: EnvStep, caption: () => string): void {
+    if (this.frames) this.frames.push(this.env.render({ caption: caption() }));
+    if (this.cfg.benchmark) this.benchmarkData.push((step.infos ?? []).map((i) => i.benchmark ?? null));
+  }
+
+  /** The first episode of a trajectory ended: its animation's file (null when not displaying). */
+  episodeEnded(trajectory: number, pair: string): string | null {
+    if (!this.frames) return null;
+    const file = path.join(this.runRoot, "display", `${trajectory}-${pair}.html`);
+    writeFileAtomic(file, `<!doctype html><meta charset="utf-8"><title>${pair}</title>${animationHtml(this.frames)}`);
+    this.frames = null;
+    return file;
+  }
+
+  /** `--benchmark` has recorded its `benchmark_iters` steps. */
+  get benchmarkDone(): boolean {
+    return this.cfg.benchmark && this.benchmarkData.length >= this.cfg.benchmark_iters;
+  }
+
+  /** Writes the benchmark data (`<run>/benchmark.json`, the agents' names in order); returns the line to print. */
+  writeBenchmark(agents: string[]): string {
+    const file = path.join(this.runRoot, "benchmark.json");
+    const data = this.benchmarkData;
+    writeFileAtomic(file, JSON.stringify({ scenario: this.cfg.scenario, agents, steps: data.length, data }) + "\n");
+    this.benchmarkData = [];
+    return `benchmark data for ${data.length} steps saved to ${file}`;
+  }
 }

@@ -50,3 +50,20 @@ export interface OMPassSummary {
   loss: number;
   accuracy: number;
 }
+
+/** Typed subscribers per event: `on` hands out an unsubscribe function, `emit` calls them in order. */
+export class EventBus<M> {
+  private readonly listeners = new Map<keyof M, Set<(e: never) => void>>();
+
+  on<E extends keyof M>(event: E, fn: (e: M[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn as (e: never) => void);
+    return () => set!.delete(fn as (e: never) => void);
+  }
+
+  emit<E extends keyof M>(event: E, payload: M[E]): void {
+    const set = this.listeners.get(event);
+    if (set) for (const fn of set) (fn as (e: M[E]) => void)(payload);
+  }
+}

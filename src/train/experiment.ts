@@ -16,42 +16,39 @@
  * notebook's calls (calls.ts), and emits events that front ends subscribe to (events.ts, hooks.ts).
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
 import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
 import type { Learner, LearnerSink } from "../agents/learner.js";
 import { POLICY_NAMES } from "../agents/policies.js";
 import { MultiAgentEnv } from "../envs/env.js";
-import { animationHtml } from "../envs/render.js";
 import type { UAVEnv } from "../envs/uav.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
 import { CheckpointReader, CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
 import { saveNpz } from "../storage/npz.js";
-import { writeFileAtomic } from "../util/fs.js";
 import { Rng } from "../util/rng.js";
 import { buildRun } from "./build.js";
-import { CallQueue, ExperimentStopped, YIELD_MS, yieldToEventLoop } from "./calls.js";
+import { CallOutcome, CallQueue, ExperimentStopped, yieldEvery, yieldToEventLoop } from "./calls.js";
 import { absolutePaths, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
-import { loadPolicies, writeBenchmark } from "./evaluate.js";
-import type { ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, TrajectoryInfo } from "./events.js";
+import { EvaluationRecorder, loadPolicies } from "./evaluate.js";
+import { EventBus, ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
 import { ExperimentHooks, resolveHooks } from "./hooks.js";
 import { PlayLoop, StepHooks } from "./loop.js";
-import { readRunState, RunParts, writeRunState } from "./run-state.js";
+import { adoptWorkersEnd, readRunState, RunParts, writeRunState } from "./run-state.js";
 import { MetricRow, MetricsLog } from "./metrics.js";
-import { OMPhase } from "./om-phase.js";
-import { CycleStart, playCycleOnWorkers } from "./parallel.js";
+import { OMPhase, omTrainingRefusal } from "./om-phase.js";
+import { CycleStart, WorkerProcesses } from "./parallel.js";
 import { TrajectoryRecords } from "./records.js";
 import { openRun, RestoreOptions, Resumption } from "./resume.js";
 import { gitCommit, hostInfo, libraryVersion, Manifest, RunDir } from "./run-dir.js";
 import type { RunLock } from "./run-lock.js";
 import { ExperimentState, Schedule } from "./schedule.js";
-import { TrajectoryWorkerPool } from "./workers.js";
 
 export type { ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
 export type { ExperimentHooks, InterruptSource, ProgressReporter } from "./hooks.js";
 export type { RestoreOptions } from "./resume.js";
 export { ExperimentStopped, yieldToEventLoop } from "./calls.js";
+export type { CallOutcome } from "./calls.js";
 
 /** Policies the experiment builds (every policy of the registry, agents/policies.ts). */
 export const EXPERIMENT_POLICIES = POLICY_NAMES;
@@ -103,22 +100,17 @@ export class Experiment {
   /** What learners report through, with this experiment's counters and trajectory. */
   private readonly sink: LearnerSink;
   private readonly stepHooks: StepHooks;
-  private readonly listeners = new Map<ExperimentEvent, Set<(e: never) => void>>();
+  private readonly events = new EventBus<ExperimentEventMap>();
   private readonly print: (line: string) => void;
   private started = new Date().toISOString();
   /** Resumptions of this run (from the manifest), this one last. */
   private resumed: NonNullable<Manifest["resumed"]> = [];
   /** A save_rate checkpoint waits for the end of the step (checkpoints are taken between steps). */
   private checkpointDue = false;
-  /** --display: SVG frames of the current trajectory's first episode. */
-  private displayFrames: string[] | null = null;
-  /** --benchmark: per step, each agent's benchmark data. */
-  private benchmarkData: unknown[][] = [];
+  /** `--display` frames and `--benchmark` data. */
+  private readonly evaluation: EvaluationRecorder;
   private inStep = false;
-  /** `workers` of the run call under way. */
-  private workersOverride: number | null = null;
-  /** Worker processes of `--parallel_trajectories`, forked at the first parallel cycle and kept until close/dispose. */
-  private workerPool: TrajectoryWorkerPool | null = null;
+  private readonly workers: WorkerProcesses;
 
   /** Builds an experiment: checks the options, chooses the backend, creates the run directory. */
   static async create(options: ExperimentOptions = {}, hooks: ExperimentHooks = {}): Promise<Experiment> {
@@ -184,13 +176,7 @@ export class Experiment {
       print: (line) => this.print(line),
     };
     this.stepHooks = {
-      envStepped: (r) => {
-        if (this.displayFrames)
-          this.displayFrames.push(
-            this.env.render({ caption: `${this.schedule.info!.pair} · episode ${this.episodesCompleted + 1} · step ${this.episodeStep}` }),
-          );
-        if (cfg.benchmark) this.benchmarkData.push((r.infos ?? []).map((i) => i.benchmark ?? null));
-      },
+      envStepped: (r) => this.evaluation.stepped(r, () => `${this.schedule.info!.pair} · episode ${this.episodesCompleted + 1} · step ${this.episodeStep}`),
       episodeEnded: (episode, rewards, length) => this.endEpisode(episode, rewards, length),
       updated: (a, u) => {
         this.records.addUpdate(a, u.logged);
@@ -200,7 +186,9 @@ export class Experiment {
     this.loop = this.loopFor(0);
     if (this.evaluating) loadPolicies(this.trainers, this.adversary, cfg);
 
+    this.workers = new WorkerProcesses(cfg.workers);
     this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached, lock });
+    this.evaluation = new EvaluationRecorder(cfg, this.env, this.runDir.root);
     try {
       if (resume?.detached) {
         // a worker's own directory: fresh metrics, the run's state
@@ -334,12 +322,17 @@ export class Experiment {
 
   /** Process ids of the parallel-trajectory worker processes alive now (none before the first parallel cycle). */
   get workerPids(): number[] {
-    return this.workerPool?.pids ?? [];
+    return this.workers.pids;
   }
 
   /** Whether a run call is under way (or queued). */
   get busy(): boolean {
     return this.calls.busy;
+  }
+
+  /** How the last run call ended: done, stopped (interrupt or requestStop), refused or failed. */
+  get lastCall(): CallOutcome | null {
+    return this.calls.last;
   }
 
   // --- playing ---
@@ -375,7 +368,7 @@ export class Experiment {
     this.records.begin(agents.length);
     // with parallel trajectories each has an environment seed of its own
     this.loop.begin(cfg.parallel_trajectories ? this.env.reset(Rng.stream(cfg.seed, `env/trajectory-${info.trajectory}`).int(2 ** 31)) : this.env.reset());
-    if (cfg.display) this.displayFrames = [this.env.render({ caption: `${info.pair} · episode 1 · step 0` })];
+    this.evaluation.trajectoryStarted(`${info.pair} · episode 1 · step 0`);
     this.print(`Using good policy ${info.agents[info.agents.length - 1]} and bad policy ${info.agents[0]} with ${cfg.num_adversaries} adversaries`);
     this.print("Starting iterations...");
     this.emit("trajectory_start", info);
@@ -388,7 +381,7 @@ export class Experiment {
       if (!this.schedule.inTrajectory) this.beginTrajectory();
       this.loop.step(this.stepHooks);
       this.records.countStep();
-      if (this.config.benchmark && this.benchmarkData.length >= this.config.benchmark_iters) this.finishBenchmark();
+      if (this.evaluation.benchmarkDone) this.finishBenchmark();
       else if (this.episodesCompleted >= this.config.num_episodes) this.endTrajectory();
     } finally {
       this.inStep = false;
@@ -401,14 +394,7 @@ export class Experiment {
 
   /** --benchmark: writes the recorded benchmark data and ends the run (as the original's benchmark mode). */
   private finishBenchmark(): void {
-    const file = writeBenchmark(
-      this.runDir.root,
-      this.config.scenario,
-      this.loop.learners.map((a) => a.name),
-      this.benchmarkData,
-    );
-    this.print(`benchmark data for ${this.benchmarkData.length} steps saved to ${file}`);
-    this.benchmarkData = [];
+    this.print(this.evaluation.writeBenchmark(this.loop.learners.map((a) => a.name)));
     this.endTrajectory();
     this.schedule.phase = "done";
   }
@@ -431,12 +417,8 @@ export class Experiment {
   private endEpisode(episode: number, episodeRewards: Float64Array, length: number): void {
     const cfg = this.config;
     const info = this.schedule.info!;
-    if (this.displayFrames) {
-      const file = path.join(this.runDir.root, "display", `${info.trajectory}-${info.pair}.html`);
-      writeFileAtomic(file, `<!doctype html><meta charset="utf-8"><title>${info.pair}</title>${animationHtml(this.displayFrames)}`);
-      this.print(`display: ${file}`);
-      this.displayFrames = null;
-    }
+    const animation = this.evaluation.episodeEnded(info.trajectory, info.pair);
+    if (animation) this.print(`display: ${animation}`);
     this.runDir.heartbeat();
     const rewards = this.records.endEpisode(this.loop.learners, episode, episodeRewards, this.trainStep, (r) => this.row(r));
     this.emit("episode_end", { ...info, episode, trainStep: this.trainStep, rewards, length });
@@ -545,18 +527,26 @@ export class Experiment {
 
   /** Steps until the current episode ends (starting a trajectory if none is under way). */
   runEpisode(): Promise<number[]> {
-    return this.call("runEpisode", async () => {
-      this.checkStop(); // a stop between trajectories does not start the next one
-      if (!this.schedule.inTrajectory) this.beginTrajectory();
-      const before = this.episodesCompleted;
-      await this.pump(() => this.episodesCompleted > before);
-      return this.records.episodeRewards[this.records.episodeRewards.length - 1];
-    });
+    return this.call(
+      "runEpisode",
+      async () => {
+        this.checkStop(); // a stop between trajectories does not start the next one
+        if (!this.schedule.inTrajectory) this.beginTrajectory();
+        const before = this.episodesCompleted;
+        await this.pump(() => this.episodesCompleted > before);
+        return this.records.episodeRewards[this.records.episodeRewards.length - 1];
+      },
+      () => Array.from(this.loop.currentRewards), // interrupted: the episode's rewards so far
+    );
   }
 
   /** Plays the next trajectory of the schedule to its end (or finishes the one under way). */
   runTrajectory(): Promise<TrajectoryInfo> {
-    return this.call("runTrajectory", () => this.runTrajectory_());
+    return this.call(
+      "runTrajectory",
+      () => this.runTrajectory_(),
+      () => this.schedule.info!,
+    );
   }
 
   /**
@@ -565,7 +555,11 @@ export class Experiment {
    * An interrupted call leaves the pass where it stopped; the next call continues it.
    */
   trainOpponentModel(): Promise<OMPassSummary[]> {
-    return this.call("trainOpponentModel", () => this.trainOpponentModel_());
+    return this.call(
+      "trainOpponentModel",
+      () => this.trainOpponentModel_(),
+      () => this.omPhase.completedPasses,
+    );
   }
 
   /**
@@ -574,35 +568,46 @@ export class Experiment {
    * processes play a cycle's trajectories at once.
    */
   runCycle(options: RunOptions = {}): Promise<void> {
-    return this.call("runCycle", () => this.withWorkers(options, () => this.runCycle_()));
+    return this.call(
+      "runCycle",
+      () => this.workers.with(options.workers, () => this.runCycle_()),
+      () => undefined,
+    );
   }
 
   /** Everything that remains; then the manifest says `finished`. Options as {@link runCycle}. */
   run(options: RunOptions = {}): Promise<void> {
-    return this.call("run", () =>
-      this.withWorkers(options, async () => {
-        while (this.phase !== "done") await this.runCycle_();
-        this.close();
-      }),
+    return this.call(
+      "run",
+      () =>
+        this.workers.with(options.workers, async () => {
+          while (this.phase !== "done") await this.runCycle_();
+          this.close();
+        }),
+      () => undefined,
     );
   }
 
   /**
    * Asks the run call under way to stop at the next step (or OM chunk) boundary: it then rejects
    * with {@link ExperimentStopped}, leaving the experiment consistent (a later call continues).
-   * Does nothing when no call is under way.
+   * Does nothing when no call is under way. (The kernel's interrupt stops a call too, but the call
+   * then resolves with what it had done, so that the notebook cell keeps its declarations.)
    */
   requestStop(): void {
     this.calls.requestStop();
   }
 
-  private call<T>(name: Parameters<CallQueue["run"]>[0], body: () => Promise<T>): Promise<T> {
+  /** `partial`: what the call resolves with when an interrupt stops it (calls.ts). */
+  private call<T>(name: RunCall, body: () => Promise<T>, partial: () => T): Promise<T> {
     // the run directory is taken again when a call starts (close() gives it up)
     return this.calls.run(
       name,
       () => this.schedule.plannedEpisodes(name, this.episodesCompleted),
       () => this.runDir.holdLock(),
       body,
+      partial,
+      () => `at ${this.schedule.where(this.episodesCompleted, this.trainStep)}`,
     );
   }
 
@@ -617,14 +622,12 @@ export class Experiment {
    */
   private async pump(done: () => boolean): Promise<void> {
     await yieldToEventLoop();
-    let last = Date.now();
+    const turn = yieldEvery();
     while (!done()) {
       this.checkStop();
       this.advance();
-      if (Date.now() - last > YIELD_MS) {
-        await yieldToEventLoop();
-        last = Date.now();
-      }
+      const yielding = turn();
+      if (yielding) await yielding;
     }
   }
 
@@ -637,19 +640,9 @@ export class Experiment {
   }
 
   private async trainOpponentModel_(): Promise<OMPassSummary[]> {
-    if (this.phase !== "om_training") {
-      throw new Error(
-        this.phase === "done"
-          ? "the experiment is finished"
-          : !this.lemolPresent
-            ? "there is no LeMOL agent, so no opponent model to train"
-            : this.config.feed_lemol_true_action
-              ? "oracle mode (--feed_lemol_true_action) trains no opponent model"
-              : "the cycle still has trajectories to play (runTrajectory or runCycle first)",
-      );
-    }
+    const refusal = omTrainingRefusal(this.phase, this.lemolPresent, this.config);
+    if (refusal) throw new Error(refusal);
     await yieldToEventLoop();
-    let last = Date.now();
     const summaries = await this.omPhase.run(
       {
         config: this.config,
@@ -662,12 +655,7 @@ export class Experiment {
           this.runDir.heartbeat();
         },
         checkStop: () => this.checkStop(),
-        maybeYield: async () => {
-          if (Date.now() - last > YIELD_MS) {
-            await yieldToEventLoop();
-            last = Date.now();
-          }
-        },
+        maybeYield: yieldEvery(),
         flush: () => this.metrics.flush(),
       },
       this.print,
@@ -681,23 +669,11 @@ export class Experiment {
 
   private async runCycle_(): Promise<void> {
     const cycle = this.cycle;
-    const workers = this.workersOverride ?? this.config.workers ?? os.availableParallelism();
     const s = this.schedule;
-    if (this.config.parallel_trajectories && workers > 1 && s.phase === "play" && !s.inTrajectory && s.repeat === 0 && s.opponent === 0)
-      await this.playCycleInWorkers_(workers);
+    if (this.config.parallel_trajectories && this.workers.count > 1 && s.phase === "play" && !s.inTrajectory && s.repeat === 0 && s.opponent === 0)
+      await this.playCycleInWorkers_();
     while (this.phase === "play" && this.cycle === cycle) await this.runTrajectory_();
     if (this.phase === "om_training" && this.cycle === cycle) await this.trainOpponentModel_();
-  }
-
-  private async withWorkers<T>(options: RunOptions, body: () => Promise<T>): Promise<T> {
-    if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1))
-      throw new ConfigError(`workers: expected a positive integer, got ${options.workers}`);
-    this.workersOverride = options.workers ?? null;
-    try {
-      return await body();
-    } finally {
-      this.workersOverride = null;
-    }
   }
 
   /**
@@ -717,16 +693,13 @@ export class Experiment {
     return this.runTrajectory_();
   }
 
-  /** The cycle's trajectories on `workers` processes (parallel.ts), then the state the last ended in. */
-  private async playCycleInWorkers_(workers: number): Promise<void> {
+  /** The cycle's trajectories on worker processes (parallel.ts), then the state the last ended in. */
+  private async playCycleInWorkers_(): Promise<void> {
     const cycle = this.cycle;
     // the workers continue from the cycle's start; it is also where a crashed run resumes
     this.checkpoint("latest");
-    this.workerPool ??= new TrajectoryWorkerPool();
     const base = path.join(this.runDir.root, "workers", `cycle-${cycle}`);
-    const played = await playCycleOnWorkers({
-      pool: this.workerPool,
-      workers,
+    const played = await this.workers.playCycle({
       schedule: this.schedule,
       runDir: this.runDir.root,
       checkpoint: "latest",
@@ -740,17 +713,9 @@ export class Experiment {
       this.checkStop();
       throw new ExperimentStopped();
     }
-    // metrics in schedule order, then the state the last trajectory ended in
-    for (const row of played.rows) this.metrics.add(row);
-    for (const [key, t] of this.trainers) t.loadFrom(played.end, `trainer/${key}`);
-    const s = played.end.value<ExperimentState>("experiment");
-    this.schedule.load(s, true);
-    this.loop.trainStep = s.trainStep;
-    this.loop.episodesCompleted = s.episodesCompleted;
-    this.env.loadState(played.end.value("env/state"));
-    this.metrics.flush();
+    adoptWorkersEnd(this.parts(), played.rows, played.end);
     if (this.cycle !== cycle) this.emit("cycle_end", { cycle, omTrained: false });
-    this.print(`cycle ${cycle + 1}: ${this.schedule.perCycle} trajectories played on ${Math.min(workers, this.schedule.perCycle)} workers`);
+    this.print(`cycle ${cycle + 1}: ${this.schedule.perCycle} trajectories played on ${Math.min(this.workers.count, this.schedule.perCycle)} workers`);
     fs.rmSync(base, { recursive: true, force: true });
     this.writeManifest("running");
   }
@@ -759,15 +724,11 @@ export class Experiment {
 
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends ExperimentEvent>(event: E, fn: (e: ExperimentEventMap[E]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(fn as (e: never) => void);
-    return () => set!.delete(fn as (e: never) => void);
+    return this.events.on(event, fn);
   }
 
   private emit<E extends ExperimentEvent>(event: E, payload: ExperimentEventMap[E]): void {
-    const set = this.listeners.get(event);
-    if (set) for (const fn of set) (fn as (e: ExperimentEventMap[E]) => void)(payload);
+    this.events.emit(event, payload);
   }
 
   private writeManifest(status: Manifest["status"]): void {
@@ -789,8 +750,7 @@ export class Experiment {
 
   /** Ends the worker processes of parallel trajectories (a later parallel cycle forks new ones). */
   closeWorkers(): void {
-    this.workerPool?.close();
-    this.workerPool = null;
+    this.workers.close();
   }
 
   /**

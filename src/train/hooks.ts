@@ -22,8 +22,17 @@ export interface ProgressReporter {
   end(outcome: "done" | "stopped" | "failed", message?: string): void;
 }
 
-/** Subscribes to interrupts (e.g. the kernel's); returns the unsubscribe function. */
-export type InterruptSource = (onInterrupt: () => void) => () => void;
+/**
+ * Subscribes to interrupts (e.g. the kernel's); returns the unsubscribe function. A run call
+ * stopped by an interrupt resolves (with what it had done) rather than rejecting, so that the
+ * notebook cell ends normally and keeps what it declared; `scope`, when given, names the unit of
+ * work an interrupt ends (a notebook cell): later run calls in the same unit are refused.
+ */
+export type InterruptSource = ((onInterrupt: () => void) => () => void) & {
+  scope?: () => unknown;
+  /** A call this source interrupted has resolved; `message` says where it stopped (default: printed). */
+  stopped?: (message: string) => void;
+};
 
 export interface ExperimentHooks {
   /** Where the original's printed lines go (default: console.log; null: nowhere). */

@@ -9,7 +9,7 @@ import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData } fro
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import type { Rng } from "../util/rng.js";
 import type { ExperimentConfig } from "./config.js";
-import type { OMPassSummary } from "./events.js";
+import type { OMPassSummary, Phase } from "./events.js";
 import type { MetricRow } from "./metrics.js";
 
 /** What the phase needs from the experiment around it. */
@@ -24,7 +24,7 @@ export interface OMPhaseHost {
   /** Throws to stop at this chunk boundary (a requested stop). */
   checkStop(): void;
   /** Gives the event loop a turn now and then. */
-  maybeYield(): Promise<void>;
+  maybeYield(): Promise<void> | undefined;
   flush(): void;
 }
 
@@ -34,6 +34,15 @@ interface Progress {
   current: OMTrainingPass | null;
   sums: [number, number];
   summaries: OMPassSummary[];
+}
+
+/** Why the cycle's OM training cannot run now (null when it can). */
+export function omTrainingRefusal(phase: Phase, lemolPresent: boolean, cfg: Readonly<ExperimentConfig>): string | null {
+  if (phase === "om_training") return null;
+  if (phase === "done") return "the experiment is finished";
+  if (!lemolPresent) return "there is no LeMOL agent, so no opponent model to train";
+  if (cfg.feed_lemol_true_action) return "oracle mode (--feed_lemol_true_action) trains no opponent model";
+  return "the cycle still has trajectories to play (runTrajectory or runCycle first)";
 }
 
 export class OMPhase {
@@ -62,6 +71,11 @@ export class OMPhase {
   /** Whether a training is under way (started, not finished). */
   get underWay(): boolean {
     return this.progress !== null;
+  }
+
+  /** The passes completed so far of the training under way (none when none is). */
+  get completedPasses(): OMPassSummary[] {
+    return [...(this.progress?.summaries ?? [])];
   }
 
   /** Trains every LeMOL learner's OM (or what remains of an interrupted training); returns each pass's summary. */

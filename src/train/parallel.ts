@@ -12,6 +12,7 @@
  *     trajectory ended in — exactly as if it had played them one after the other.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { Learner } from "../agents/learner.js";
 import type { AdamState } from "../nn/optim.js";
@@ -20,7 +21,8 @@ import { Rng } from "../util/rng.js";
 import { MetricRow, parseMetricsCsv } from "./metrics.js";
 import type { ExperimentEventMap } from "./events.js";
 import type { Schedule } from "./schedule.js";
-import type { TrajectoryWorkerPool } from "./workers.js";
+import { TrajectoryWorkerPool } from "./workers.js";
+import { ConfigError } from "./config.js";
 
 /** Every learner's optimiser states and exploration flag at the cycle's start. */
 export class CycleStart {
@@ -61,6 +63,49 @@ export class CycleStart {
         { explored: explored[key], adam: t.optimisers.map((o, k) => r.adamState(`cycle_start/${key}/adam${k}`, o.getState().m.length)) },
       ]),
     );
+  }
+}
+
+/**
+ * The worker processes of `--parallel_trajectories`: forked at the first parallel cycle and kept
+ * until closed; how many a run call uses (its `workers` option, else the config's, else the cores).
+ */
+export class WorkerProcesses {
+  private pool: TrajectoryWorkerPool | null = null;
+  private override: number | null = null;
+
+  constructor(private readonly configured: number | null) {}
+
+  /** The worker count the run call under way uses. */
+  get count(): number {
+    return this.override ?? this.configured ?? os.availableParallelism();
+  }
+
+  /** Process ids of the workers alive now. */
+  get pids(): number[] {
+    return this.pool?.pids ?? [];
+  }
+
+  /** Runs `body` (a run call) with its own worker count. */
+  async with<T>(workers: number | undefined, body: () => Promise<T>): Promise<T> {
+    if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new ConfigError(`workers: expected a positive integer, got ${workers}`);
+    this.override = workers ?? null;
+    try {
+      return await body();
+    } finally {
+      this.override = null;
+    }
+  }
+
+  /** Plays a cycle on the workers (forking them first if need be): {@link playCycleOnWorkers}. */
+  playCycle(c: Omit<WorkerCycle, "pool" | "workers">): ReturnType<typeof playCycleOnWorkers> {
+    this.pool ??= new TrajectoryWorkerPool();
+    return playCycleOnWorkers({ ...c, pool: this.pool, workers: this.count });
+  }
+
+  close(): void {
+    this.pool?.close();
+    this.pool = null;
   }
 }
 

@@ -13,7 +13,7 @@ import type { UAVEnv } from "../envs/uav.js";
 import { CheckpointError, CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import type { Rng } from "../util/rng.js";
 import type { PlayLoop } from "./loop.js";
-import type { MetricsLog } from "./metrics.js";
+import type { MetricRow, MetricsLog } from "./metrics.js";
 import type { OMPhase } from "./om-phase.js";
 import type { CycleStart } from "./parallel.js";
 import type { TrajectoryRecords } from "./records.js";
@@ -89,4 +89,19 @@ export function readRunState(
     for (const f of p.runDir.experienceFiles()) if (!keep.has(path.relative(p.runDir.experienceDir, f))) fs.rmSync(f);
   }
   return { state: s, loop, replay };
+}
+
+/**
+ * Takes over what parallel workers played (parallel.ts): their metric rows in schedule order,
+ * then the state the cycle's last trajectory ended in, exactly as if this process had played them.
+ */
+export function adoptWorkersEnd(p: RunParts, rows: readonly MetricRow[], end: CheckpointReader): void {
+  for (const row of rows) p.metrics.add(row);
+  for (const [key, t] of p.trainers) t.loadFrom(end, `trainer/${key}`);
+  const s = end.value<ExperimentState>("experiment");
+  p.schedule.load(s, true);
+  p.loop.trainStep = s.trainStep;
+  p.loop.episodesCompleted = s.episodesCompleted;
+  p.env.loadState(end.value("env/state"));
+  p.metrics.flush();
 }

@@ -1,9 +1,10 @@
 """The kernel's interrupt (the notebook's stop button) during a long lemol call, for real.
 
-tslab answers SIGINT by abandoning the cell's await; lemol's run calls listen too and stop at the
-next step boundary, so the experiment stays consistent: it is no longer busy, the trajectory is
-part-way, the live progress output says it was interrupted, nothing is reported as an unhandled
-rejection, and continuing gives exactly the metrics of an uninterrupted run with the same seed.
+lemol's run calls take the interrupt over from tslab and stop at the next step boundary: the cell
+keeps what it declared (the experiment itself, created in the same cell), ends as an Interrupted
+error output with one line and no kernel frames, the experiment stays consistent (no longer busy,
+the trajectory part-way), the live progress output says it was interrupted, nothing is reported as
+an unhandled rejection, and continuing gives exactly the metrics of an uninterrupted run.
 """
 import os
 import time
@@ -21,7 +22,6 @@ import * as path from "path";
 const opts = { bad_policy: "lemol", good_policy: "maddpg", seed: 3, num_episodes: 800, batch_size: 16, agent_update_freq: 5,
   num_units: 16, lstm_hidden_dim: 8, n_opp_cycles: 1, traj_per_iter: 1, om_training_iters: 1, chunk_length: 8, save_rate: 500 };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-interrupt-"));
-const exp = await Experiment.create({ ...opts, run_dir: path.join(tmp, "interrupted") }, { print: null });
 """
 
 
@@ -44,7 +44,7 @@ class InterruptTests(unittest.TestCase):
         reply = self.kc.get_shell_msg(timeout=timeout)
         while reply["parent_header"].get("msg_id") != msg_id:  # e.g. start-up kernel_info replies
             reply = self.kc.get_shell_msg(timeout=timeout)
-        out = {"stdout": "", "stderr": "", "displays": []}
+        out = {"stdout": "", "stderr": "", "displays": [], "error": None}
         deadline = time.time() + timeout
         while time.time() < deadline:
             msg = self.kc.get_iopub_msg(timeout=timeout)
@@ -53,6 +53,8 @@ class InterruptTests(unittest.TestCase):
             t = msg["msg_type"]
             if t == "stream":
                 out[msg["content"]["name"]] += msg["content"]["text"]
+            elif t == "error":
+                out["error"] = msg["content"]
             elif t in ("display_data", "update_display_data"):
                 out["displays"].append(msg["content"]["data"].get("text/plain", ""))
             elif t == "status" and msg["content"]["execution_state"] == "idle":
@@ -78,13 +80,24 @@ class InterruptTests(unittest.TestCase):
         status, out = self.run_cell(SETUP)
         self.assertEqual(status, "ok", out["stderr"])
 
-        status, out = self.run_cell("await exp.runTrajectory();", interrupt_after=1.5)
-        self.assertEqual(status, "error", "the interrupted cell ends with an error")
-        self.assertIn("Interrupted", out["stderr"])
+        # the experiment is declared in the interrupted cell itself: it must survive the interrupt
+        status, out = self.run_cell(
+            'const exp = await Experiment.create({ ...opts, run_dir: path.join(tmp, "interrupted") }, { print: null });\n'
+            "const info = await exp.runTrajectory();",
+            interrupt_after=2.5,
+        )
+        self.assertEqual(status, "error", "the interrupted cell ends as Interrupted (cancelling queued cells)")
+        self.assertEqual(out["error"]["ename"], "Interrupted")
+        self.assertRegex(out["error"]["evalue"], r"^runTrajectory stopped at cycle 1/1, trajectory 1/1 .*episode \d+/800.*call again to continue$")
+        self.assertEqual(out["stderr"], "", "no kernel frames, no stderr")
         late = self.collect_late_updates(1.0)
         progress = out["displays"] + late
         self.assertTrue(any(t.startswith("runTrajectory ") and "steps/s" in t for t in progress), progress[:3])
         self.assertTrue(any("interrupted after" in t and "call again to continue" in t for t in progress), progress[-3:])
+
+        status, out = self.run_cell("console.log(info.pair, exp.lastCall.outcome);")
+        self.assertEqual(status, "ok", out["stderr"])
+        self.assertEqual(out["stdout"].strip(), "lemol_vs_maddpg stopped", "the cell's declarations survived the interrupt")
 
         status, out = self.run_cell("console.log(JSON.stringify({ busy: exp.busy, inTrajectory: exp.trajectoryInProgress, episodes: exp.episodesCompleted }));")
         self.assertEqual(status, "ok", out["stderr"])

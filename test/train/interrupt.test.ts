@@ -1,6 +1,8 @@
 /**
  * Interrupts and run-call queueing: a notebook interrupt stops a run call at a step or OM-chunk
- * boundary and the experiment then continues to exactly the numbers of an uninterrupted run.
+ * boundary, the call resolves with what it had done (so the notebook cell keeps its declarations),
+ * and the experiment then continues to exactly the numbers of an uninterrupted run. requestStop()
+ * rejects instead.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -8,11 +10,26 @@ import * as fs from "node:fs";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
 import { onKernelInterrupt, triggerInterrupt } from "../../src/notebook/interrupt.js";
 import { REDUCED, tmpRun } from "../helpers/experiment.js";
+import type { InterruptSource } from "../../src/train/hooks.js";
 
 const SMALL: ExperimentOptions = { ...REDUCED, n_opp_cycles: 2, traj_per_iter: 1, num_episodes: 40, seed: 9 };
 
 function make(): Promise<Experiment> {
   return Experiment.create({ ...SMALL, run_dir: tmpRun() }, { print: null, progress: null, interrupts: onKernelInterrupt });
+}
+
+/** Collects console.log lines until stop() (the one line an interrupted call prints). */
+function captureLog(): { lines: string[]; stop(): string[] } {
+  const lines: string[] = [];
+  const real = console.log;
+  console.log = (...args: unknown[]) => void lines.push(args.join(" "));
+  return {
+    lines,
+    stop() {
+      console.log = real;
+      return lines;
+    },
+  };
 }
 
 function metricsText(exp: Experiment): string {
@@ -31,11 +48,13 @@ describe("interrupting run calls", () => {
     const offEpisode = exp.on("episode_end", () => {
       if (++episodes === 7) triggerInterrupt();
     });
-    await assert.rejects(
-      () => exp.run(),
-      (e: Error) => e instanceof ExperimentStopped,
-    );
+    const printed = captureLog();
+    assert.equal(await exp.run(), undefined, "an interrupted call resolves");
     offEpisode();
+    assert.deepEqual(printed.stop(), [
+      "run stopped at cycle 1/2, trajectory 1/2 (lemol_vs_maddpg), episode 7/40, step 175; the experiment is consistent: call again to continue",
+    ]);
+    assert.deepEqual(exp.lastCall, { call: "run", outcome: "stopped", message: printed.lines[0] });
     assert.equal(exp.episodesCompleted, 7, "stopped right after the 7th episode");
     assert.equal(exp.busy, false);
     assert.equal(exp.trajectoryInProgress, true);
@@ -49,10 +68,8 @@ describe("interrupting run calls", () => {
         triggerInterrupt();
       }
     });
-    await assert.rejects(
-      () => exp.runCycle(),
-      (e: Error) => e instanceof ExperimentStopped,
-    );
+    const passes = await exp.runCycle();
+    assert.equal(passes, undefined);
     offChunk();
     assert.equal(exp.phase, "om_training", "stopped inside the cycle's OM training");
     assert.equal(stoppedAt, 2);
@@ -101,5 +118,87 @@ describe("interrupting run calls", () => {
     await exp.runEpisode();
     assert.equal(exp.episodesCompleted, 1);
     exp.dispose();
+  });
+
+  it("refuses later run calls in the interrupted scope (a notebook cell), and tells the source where the call stopped", async () => {
+    let cell = "A";
+    const handlers = new Set<() => void>();
+    const told: string[] = [];
+    const source: InterruptSource = Object.assign(
+      (fn: () => void) => {
+        handlers.add(fn);
+        return () => void handlers.delete(fn);
+      },
+      { scope: () => cell, stopped: (message: string) => void told.push(message) },
+    );
+    const exp = await Experiment.create({ ...SMALL, run_dir: tmpRun() }, { print: null, progress: null, interrupts: source });
+    exp.step();
+    // the interrupt arrives once the call listens, before its first step (it yields first)
+    const interruptSoon = setImmediate(() => {
+      for (const h of handlers) h();
+    });
+    const partial = await exp.runEpisode();
+    clearImmediate(interruptSoon);
+    const steps = exp.episodeStep;
+    assert.deepEqual([steps, exp.episodesCompleted], [1, 0], "stopped at the first step boundary");
+    assert.equal(partial.length, 2, "the episode's rewards so far, per agent");
+    assert.equal(told.length, 1);
+    assert.match(told[0], /^runEpisode stopped at cycle 1\/2, .*episode 0\/40, step \d+; the experiment is consistent/);
+    await assert.rejects(
+      () => exp.runTrajectory(),
+      (e: Error) => e instanceof ExperimentStopped && /runTrajectory not started: this cell was interrupted/.test(e.message),
+    );
+    assert.equal(exp.lastCall?.outcome, "refused");
+    assert.equal(exp.episodeStep, steps, "the refused call did nothing");
+    cell = "B";
+    await exp.runEpisode();
+    assert.equal(exp.episodesCompleted, 1);
+    assert.equal(exp.lastCall?.outcome, "done");
+    exp.dispose();
+  });
+
+  it("rejects with ExperimentStopped when code asks for the stop (requestStop)", async () => {
+    const exp = await make();
+    const off = exp.on("episode_end", (e) => {
+      if (e.episode === 1) exp.requestStop();
+    });
+    await assert.rejects(
+      () => exp.runTrajectory(),
+      (e: Error) => e instanceof ExperimentStopped,
+    );
+    off();
+    assert.equal(exp.lastCall?.outcome, "stopped");
+    assert.equal(exp.episodesCompleted, 2);
+    exp.dispose();
+  });
+});
+
+describe("the kernel's SIGINT inside tslab", () => {
+  it("is taken from tslab while a run call listens, given back after, and handed to tslab on a second interrupt", () => {
+    const g = globalThis as { __tslab__?: unknown };
+    const hadTslab = "__tslab__" in g;
+    g.__tslab__ = {};
+    let tslabInterrupts = 0;
+    const tslab = () => void tslabInterrupts++;
+    process.on("SIGINT", tslab);
+    try {
+      let ours = 0;
+      const off = onKernelInterrupt(() => void ours++);
+      assert.ok(!process.listeners("SIGINT").includes(tslab), "tslab's listener is set aside while lemol listens");
+      process.emit("SIGINT", "SIGINT");
+      assert.deepEqual([ours, tslabInterrupts], [1, 0], "the first interrupt is lemol's");
+      process.emit("SIGINT", "SIGINT");
+      assert.deepEqual([ours, tslabInterrupts], [1, 1], "a second one before the call stopped goes to tslab");
+      assert.ok(process.listeners("SIGINT").includes(tslab));
+      off();
+      assert.equal(process.listeners("SIGINT").filter((l) => l === tslab).length, 1, "given back once");
+      const off2 = onKernelInterrupt(() => void ours++);
+      assert.ok(!process.listeners("SIGINT").includes(tslab));
+      off2();
+      assert.ok(process.listeners("SIGINT").includes(tslab), "given back when the call ends");
+    } finally {
+      process.removeListener("SIGINT", tslab);
+      if (!hadTslab) delete g.__tslab__;
+    }
   });
 });
