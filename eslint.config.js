@@ -44,5 +44,8 @@ export default tseslint.config(
   },
   { files: ["notebooks/source/*.ts"], rules: { "@typescript-eslint/no-unused-expressions": "off" } },
   // code that runs inside the page (puppeteer's page.evaluate)
-  { files: ["scripts/check-html.mjs"], languageOptions: { globals: { document: "readonly", window: "readonly" } } },
+  {
+    files: ["scripts/check-html.mjs", "scripts/check-notebook-server.mjs", "scripts/static-figures.mjs"],
+    languageOptions: { globals: { document: "readonly", window: "readonly", getComputedStyle: "readonly", fetch: "readonly" } },
+  },
 );

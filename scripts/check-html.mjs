@@ -2,7 +2,8 @@
 // Opens exported notebook HTML files in headless Chromium (Debian's, via puppeteer-core) with the
 // network cut off, and checks that every plot actually rendered: each lemol plot element holds a
 // drawn plotly SVG, every animation shows a frame, and the page logged no errors and asked for
-// nothing but local files. Saves a full-page PNG screenshot next to each HTML file.
+// nothing but local files. Saves a full-page PNG screenshot next to each HTML file. Then opens each
+// page again with JavaScript disabled: every figure must show its static image.
 //
 //   node scripts/check-html.mjs build/notebooks/*.html
 //
@@ -10,6 +11,7 @@
 import puppeteer from "puppeteer-core";
 import { CHROMIUM_ARGS, chromiumPath } from "../dist/notebook/plotly.js";
 import { resolve } from "node:path";
+import { staticFigures } from "./static-figures.mjs";
 
 // the same launch settings as the library's static plot rendering (built to dist/ by the set-up)
 function chromium() {
@@ -58,7 +60,20 @@ async function check(browser, file) {
   const png = file.replace(/\.html$/, ".png");
   await page.screenshot({ path: png, fullPage: true });
   await page.close();
-  return { plots, ...stats, problems, png };
+  const statics = await withoutScripts(browser, file, problems);
+  return { plots, ...stats, statics, problems, png };
+}
+
+/** The page with JavaScript off (an untrusted notebook, GitHub, a careful reader): each figure's static image must show. */
+async function withoutScripts(browser, file, problems) {
+  const page = await browser.newPage();
+  await page.setJavaScriptEnabled(false);
+  await page.setViewport({ width: 1100, height: 900 });
+  await page.goto("file://" + resolve(file), { waitUntil: "load", timeout: 60_000 });
+  const r = await page.evaluate(staticFigures, ".lemol-figure");
+  if (r.shown !== r.all) problems.push(`JavaScript off: ${r.all - r.shown} of ${r.all} figures show no static image`);
+  await page.close();
+  return r.shown;
 }
 
 const files = process.argv.slice(2);
@@ -71,7 +86,7 @@ let failed = 0;
 try {
   for (const f of files) {
     const r = await check(browser, f);
-    const summary = `${r.rendered}/${r.plots} plots rendered (${r.traces} traces), ${r.animations} animations, ${r.tables} tables; screenshot ${r.png}`;
+    const summary = `${r.rendered}/${r.plots} plots rendered (${r.traces} traces), ${r.statics} static images with JavaScript off, ${r.animations} animations, ${r.tables} tables; screenshot ${r.png}`;
     if (r.problems.length) {
       failed++;
       console.log(`FAIL ${f}: ${summary}`);

@@ -5,7 +5,12 @@
 #      the executed notebooks and their HTML exports go to build/notebooks/
 #   3. each HTML export, opened offline in headless Chromium, shows every plot and animation, with
 #      no console errors and no network requests; a PNG screenshot is saved next to it
-#   4. the kernel smoke test (jupyter_kernel_test) and the interrupt test against a live kernel
+#   4. the executed notebooks travel: each under 800 KB, no plotly bundle or absolute path stored,
+#      a static image for every figure, and a second run gives the same outputs byte for byte
+#      apart from timings (check_notebooks.py)
+#   5. a real Notebook server in Chromium: opening and saving a shipped notebook changes nothing,
+#      and figures show untrusted and trusted-before-running (check-notebook-server.mjs)
+#   6. the kernel smoke test (jupyter_kernel_test) and the interrupt test against a live kernel
 # LEMOL_NOTEBOOK_SIZE overrides the size (default small). Exit status 1 on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +30,14 @@ echo "== HTML exports in headless Chromium (offline)"
 shopt -s nullglob
 html=(build/notebooks/*.html)
 if [ ${#html[@]} -gt 0 ]; then node scripts/check-html.mjs "${html[@]}" || status=1; else status=1; fi
+
+echo "== executing again: the outputs must not change"
+rm -rf build/notebooks-again
+"$PYTHON" scripts/run_notebooks.py --timeout 600 --no-html --out build/notebooks-again notebooks/[0-9]*.ipynb || status=1
+"$PYTHON" scripts/check_notebooks.py build/notebooks build/notebooks-again --max-kb 800 || status=1
+
+echo "== a Notebook server in Chromium: open and save, untrusted and trusted figures"
+node scripts/check-notebook-server.mjs build/notebooks || status=1
 
 echo "== kernel smoke test and interrupt test"
 "$PYTHON" -m unittest discover -s test/kernel -p "test_*.py" 2>&1 | tail -n 25 || status=1

@@ -60,7 +60,7 @@ export function toNotebook(cells, stem) {
         file_extension: ".ts",
         mimetype: "text/typescript",
         name: "typescript",
-        version: "5.0",
+        version: "3.7.2", // exactly what tslab reports (Notebook rewrites language_info from the kernel on open)
       },
     },
     nbformat: 4,

@@ -54,11 +54,11 @@ def describe_failure(nb, err, limit=3000):
 
 
 def export_html(nb, path):
-    from nbconvert import HTMLExporter
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from export_html import to_html
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(body)
+        f.write(to_html(nb))
 
 
 def run(path, out_dir, timeout, html, kernel):
@@ -72,6 +72,7 @@ def run(path, out_dir, timeout, html, kernel):
         timeout_func=lambda cell: cell.metadata.get("timeout", timeout),
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
         startup_timeout=120,
+        record_timing=False,  # no timestamps in the executed notebook: re-runs compare byte for byte
     )
     error = None
     try:

@@ -13,6 +13,11 @@
 //
 // **Size.** Every lemol notebook reads `LEMOL_NOTEBOOK_SIZE` (`small`, `medium`, `full`); here it
 // only sets the episode length of the animations.
+//
+// **Plots** are live (zoom, hover) where the notebook's scripts run, and each carries a static
+// image for where they do not: an untrusted copy, GitHub, an HTML export read with JavaScript off.
+// A notebook you received opens untrusted; to get live plots, trust it (File ▸ Trust Notebook, or
+// `python3 -m nbformat.sign NOTEBOOK.ipynb`) and run it (plotly.js comes with the run, not the file).
 
 // %%
 import { sizedOptions } from "lemol";

@@ -13,6 +13,11 @@
 //
 // **Size:** `LEMOL_NOTEBOOK_SIZE` = `small` (seconds, for CI), `medium` (about a minute) or
 // `full` (about ten minutes: the original's batch size and one update per step).
+//
+// **Plots** are live (zoom, hover) where the notebook's scripts run, and each carries a static
+// image for where they do not: an untrusted copy, GitHub, an HTML export read with JavaScript off.
+// A notebook you received opens untrusted; to get live plots, trust it (File ▸ Trust Notebook, or
+// `python3 -m nbformat.sign NOTEBOOK.ipynb`) and run it (plotly.js comes with the run, not the file).
 
 // %%
 import { sizedOptions } from "lemol";

@@ -19,6 +19,11 @@
 // **Size:** `LEMOL_NOTEBOOK_SIZE` = `small` (seconds, for CI), `medium` (the recorded run's
 // settings: about a minute and a half) or `full` (the original's defaults: 10 cycles of 3
 // trajectories of 10,000 episodes, an overnight run).
+//
+// **Plots** are live (zoom, hover) where the notebook's scripts run, and each carries a static
+// image for where they do not: an untrusted copy, GitHub, an HTML export read with JavaScript off.
+// A notebook you received opens untrusted; to get live plots, trust it (File ▸ Trust Notebook, or
+// `python3 -m nbformat.sign NOTEBOOK.ipynb`) and run it (plotly.js comes with the run, not the file).
 
 // %%
 import { sizedOptions } from "lemol";

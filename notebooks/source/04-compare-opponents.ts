@@ -15,6 +15,11 @@
 //
 // **Size:** `LEMOL_NOTEBOOK_SIZE` = `small` (seconds, for CI), `medium` (a few minutes) or `full`
 // (the original's defaults: many hours).
+//
+// **Plots** are live (zoom, hover) where the notebook's scripts run, and each carries a static
+// image for where they do not: an untrusted copy, GitHub, an HTML export read with JavaScript off.
+// A notebook you received opens untrusted; to get live plots, trust it (File ▸ Trust Notebook, or
+// `python3 -m nbformat.sign NOTEBOOK.ipynb`) and run it (plotly.js comes with the run, not the file).
 
 // %%
 import { sizedOptions } from "lemol";
@@ -67,19 +72,31 @@ const lemolRun = await Experiment.create({ exp_name: "lemol-vs-opponents", bad_p
 await lemolRun.run();
 lemolRun;
 
+// %% [markdown]
+// **Equal budgets.** LeMOL's experiment runs in cycles: `n_opp_cycles` × `traj_per_iter`
+// trajectories against each opponent, with opponent-model training between cycles. A run without
+// LeMOL has no opponent model to train, so it is one cycle; to give the baseline as many
+// trajectories (whole learning runs of a fresh opponent, each `num_episodes` long) against each
+// opponent, its `traj_per_iter` is LeMOL's `n_opp_cycles × traj_per_iter`. Both adversaries then
+// play the same number of episodes against the same opponents; the difference is what LeMOL's
+// model learned between its cycles.
+
 // %% {"timeout": 36000}
+const lemolTrajectories = lemolRun.config.n_opp_cycles * lemolRun.config.traj_per_iter;
 const baselineRun = await Experiment.create(
-  { exp_name: "maddpg-vs-opponents", bad_policy: "maddpg", good_policy: opponents, seed: 4, ...sized },
+  { exp_name: "maddpg-vs-opponents", bad_policy: "maddpg", good_policy: opponents, seed: 4, ...sized, traj_per_iter: lemolTrajectories },
   { print: null },
 );
 await baselineRun.run();
+console.log(`trajectories played: LeMOL ${lemolRun.totalTrajectories}, MADDPG ${baselineRun.totalTrajectories}`);
 baselineRun;
 
 // %% [markdown]
 // ## Comparison
 //
 // Final rewards: per adversary and opponent, the mean episode reward over the last 100 episodes of
-// each trajectory (averaged over trajectories). Higher is better for the adversary.
+// each trajectory (averaged over trajectories: the `trajectories` column shows both adversaries
+// had the same number). Higher is better for the adversary.
 
 // %%
 const runs = { "LeMOL adversary": lemolRun, "MADDPG adversary": baselineRun };

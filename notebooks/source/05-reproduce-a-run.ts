@@ -16,6 +16,11 @@
 // It then reads the saved run back from disk and shows what its manifest records.
 //
 // **Size:** `LEMOL_NOTEBOOK_SIZE` = `small` (seconds), `medium` (a few minutes) or `full`.
+//
+// **Plots** are live (zoom, hover) where the notebook's scripts run, and each carries a static
+// image for where they do not: an untrusted copy, GitHub, an HTML export read with JavaScript off.
+// A notebook you received opens untrusted; to get live plots, trust it (File ▸ Trust Notebook, or
+// `python3 -m nbformat.sign NOTEBOOK.ipynb`) and run it (plotly.js comes with the run, not the file).
 
 // %%
 import { sizedOptions } from "lemol";
@@ -100,9 +105,10 @@ record("lemol train with the same flags", metricsOf(reference), fs.readFileSync(
 // %% [markdown]
 // ## 4 · Stopped and continued
 //
-// `requestStop()` (which the kernel's interrupt triggers) ends the call under way at the next step
-// boundary with an `ExperimentStopped` error; the experiment stays consistent and the next call
-// continues where it stopped.
+// `requestStop()` ends the call under way at the next step boundary with an `ExperimentStopped`
+// error; the experiment stays consistent and the next call continues where it stopped. (The
+// kernel's interrupt, the ■ button, stops a call the same way, but the call then ends normally
+// with one printed line, so that the cell keeps what it declared.)
 
 // %% {"timeout": 7200}
 const stopped = await Experiment.create(options, { print: null });
@@ -135,7 +141,7 @@ await saving.runEpisode();
 const checkpointDir = saving.checkpoint("notebook", { replay: true });
 saving.dispose();
 const restored = await Experiment.restore(saving.runDir.root, { checkpoint: "notebook" }, { print: null });
-console.log(`restored from ${checkpointDir}: ${restored.describe()}`);
+console.log(`restored from ${path.relative(".", checkpointDir)}: ${restored.describe()}`);
 await restored.run();
 record("saved mid-trajectory, restored from disk, continued", metricsOf(reference), metricsOf(restored));
 
@@ -157,5 +163,8 @@ show(
   Object.entries(manifest).map(([key, value]) => ({ key, value: typeof value === "object" ? JSON.stringify(value) : String(value) })),
   { title: "manifest.json (without the options)" },
 );
-console.log(`${saved.metrics.length} metric rows, ${saved.experienceFiles.length} experience files; checkpoint:`, reference.checkpoint("notebook"));
+console.log(
+  `${saved.metrics.length} metric rows, ${saved.experienceFiles.length} experience files; checkpoint:`,
+  path.relative(".", reference.checkpoint("notebook")),
+);
 plot.omAccuracy(saved);

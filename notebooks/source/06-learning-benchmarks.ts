@@ -18,6 +18,11 @@
 // This notebook reads the committed results (any size); the last section re-trains a small
 // comparison live (`LEMOL_NOTEBOOK_SIZE`: `small` seconds, `medium` about two minutes, `full` the
 // benchmark's own settings for one seed, a few minutes).
+//
+// **Plots** are live (zoom, hover) where the notebook's scripts run, and each carries a static
+// image for where they do not: an untrusted copy, GitHub, an HTML export read with JavaScript off.
+// A notebook you received opens untrusted; to get live plots, trust it (File ▸ Trust Notebook, or
+// `python3 -m nbformat.sign NOTEBOOK.ipynb`) and run it (plotly.js comes with the run, not the file).
 
 // %%
 import * as fs from "node:fs";

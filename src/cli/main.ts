@@ -2,6 +2,7 @@
 /** The `lemol` command. */
 import { createRequire } from "node:module";
 import { UsageError } from "./args.js";
+import { setOptionSyntax } from "../train/config.js";
 import { errorLine, guardOutput, outLine } from "./output.js";
 import { conformance } from "./conformance.js";
 import { demo } from "./demo.js";
@@ -64,6 +65,7 @@ function usage(): string {
 /** Runs the CLI; returns the exit code ({@link EXIT}). */
 async function main(argv: readonly string[]): Promise<number> {
   guardOutput();
+  setOptionSyntax("cli"); // option names in messages as flags
   const out = outLine;
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {

@@ -66,7 +66,7 @@ export async function train(argv: readonly string[], out: (line: string) => void
       return 0;
     }
   } else {
-    exp = await Experiment.create({ ...given, ...forced }, { print: out });
+    exp = await Experiment.create({ ...given, ...forced }, { print: out, printConfig: true });
   }
   out(`run directory: ${exp.runDir.root}`);
   out(`backend: ${exp.backend.name}, kernels: ${exp.backend.kernels}`);

@@ -3,6 +3,7 @@
  * agents half-transparent as in the original viewer, comm shown as a letter next to each speaking
  * agent), and an episode is an HTML snippet that plays its frames with play/pause and a slider.
  */
+import { createHash } from "node:crypto";
 import { DIM_P, World } from "./world.js";
 import { escapeHtml, scriptSafe } from "../util/html.js";
 
@@ -74,8 +75,6 @@ export function renderSvg(w: World, e: number, options: RenderOptions = {}): str
   return parts.join("");
 }
 
-let animationCounter = 0;
-
 /**
  * An HTML snippet that plays SVG `frames` (from {@link renderSvg}) at `fps` with play/pause and a
  * frame slider. Self-contained (no external scripts); without JavaScript it shows the first frame.
@@ -84,9 +83,14 @@ export function animationHtml(frames: readonly string[], options: { fps?: number
   if (frames.length === 0) throw new RangeError("animationHtml needs at least one frame");
   const fps = options.fps ?? 10;
   if (!(fps > 0)) throw new RangeError(`fps must be positive, got ${fps}`);
-  const id = `lemol-anim-${Date.now().toString(36)}-${animationCounter++}`;
+  // the key is a hash of the content: re-running a notebook gives the same bytes, and every
+  // element with this key shows the same frames, so the script sets up each one not yet set up
+  const key = createHash("sha256")
+    .update(JSON.stringify([fps, frames]))
+    .digest("hex")
+    .slice(0, 16);
   const data = scriptSafe(JSON.stringify(frames));
-  return `<div id="${id}" class="lemol-animation">
+  return `<div data-lemol-animation="${key}" class="lemol-animation">
 <div class="frame">${frames[0]}</div>
 <div class="controls" style="font-family:sans-serif;font-size:12px">
 <button type="button" class="play">play</button>
@@ -94,12 +98,14 @@ export function animationHtml(frames: readonly string[], options: { fps?: number
 <span class="label">1 / ${frames.length}</span>
 </div>
 <script type="text/javascript">(function(){
-var frames=${data};var root=document.getElementById(${JSON.stringify(id)});if(!root)return;
+var frames=${data},roots=document.querySelectorAll('div[data-lemol-animation="${key}"]:not([data-ready])');
+for(var r=0;r<roots.length;r++)(function(root){root.setAttribute("data-ready","1");
 var view=root.querySelector(".frame"),btn=root.querySelector(".play"),slider=root.querySelector(".slider"),label=root.querySelector(".label");
 var i=0,timer=null;function show(k){i=k;view.innerHTML=frames[k];slider.value=String(k);label.textContent=(k+1)+" / "+frames.length;}
 function stop(){if(timer){clearInterval(timer);timer=null;}btn.textContent="play";}
 btn.onclick=function(){if(timer){stop();return;}btn.textContent="pause";timer=setInterval(function(){if(i+1>=frames.length){stop();return;}show(i+1);},${Math.round(1000 / fps)});};
 slider.oninput=function(){stop();show(parseInt(slider.value,10));};
+})(roots[r]);
 })();</script>
 </div>`;
 }

@@ -96,8 +96,3 @@ export class DisplayHandle {
     this.shown = true;
   }
 }
-
-/** A unique element id for one output. */
-export function uniqueId(prefix: string): string {
-  return `${prefix}-${process.pid.toString(36)}-${Date.now().toString(36)}-${displayCounter++}`;
-}

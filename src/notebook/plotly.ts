@@ -1,17 +1,24 @@
 /**
- * Plotly figures in notebooks, rendered live and in offline HTML exports.
+ * Plotly figures in notebooks, live where scripts run and as images where they do not.
  *
- * Each figure is ONE output holding three representations: `application/vnd.plotly.v1+json` (for
- * front ends with a plotly renderer, e.g. VS Code or JupyterLab with the extension), `text/html`
- * (a div plus a script that draws it with the plotly bundle embedded once per notebook, which is
- * what classic Notebook and nbconvert's HTML show) and `text/plain`. The plotly bundle itself is
- * one output carrying the library as an inline script (no CDN: exports must work offline).
- * Untrusted notebooks strip scripts; {@link Figure.showWithImage} adds a static PNG for them.
+ * A figure is ONE output: `text/html` (a static image of the figure (WebP), then a div that a script draws
+ * the live plot into, hiding the image once drawn) and `text/plain`. The figure's data is stored
+ * once (in the script), the image is the fallback for readers that run no scripts (an untrusted
+ * copy, GitHub, an HTML export with JavaScript off; see static-image.ts), and element ids are a
+ * hash of the figure, so re-running a notebook gives the same bytes.
+ *
+ * plotly.js itself (1.2 MB) is never stored in the notebook: the first figure of each cell is
+ * first shown as an output carrying the bundle (the page runs it), then that same output is
+ * replaced by the figure, so the saved notebook keeps only the figure. A notebook reopened
+ * without running shows the static images until its cells run again; an HTML export gets the
+ * bundle at export (`scripts/export_html.py`).
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { inspect } from "node:util";
-import { display, escapeHtml, scriptSafe, uniqueId, MimeBundle } from "./display.js";
+import { currentCell, display, DisplayHandle, escapeHtml, scriptSafe, MimeBundle } from "./display.js";
+import { staticImage } from "./static-image.js";
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -27,40 +34,50 @@ const BUNDLES: Record<PlotlyFlavor, string> = {
 export type Trace = Record<string, unknown>;
 export type Layout = Record<string, unknown>;
 
-let embedded: PlotlyFlavor | null = null;
+/** The flavour figures load; the cell that last got the bundle. */
+let flavor: PlotlyFlavor = "basic";
+let loadedInCell: unknown = undefined;
 
 /** The plotly.js source of a flavour (read from node_modules, never from the network). */
-export function plotlySource(flavor: PlotlyFlavor = "basic"): string {
-  const spec = BUNDLES[flavor];
-  if (!spec) throw new RangeError(`unknown plotly flavour ${JSON.stringify(flavor)} (use "basic" or "full")`);
+export function plotlySource(which: PlotlyFlavor = "basic"): string {
+  const spec = BUNDLES[which];
+  if (!spec) throw new RangeError(`unknown plotly flavour ${JSON.stringify(which)} (use "basic" or "full")`);
   return fs.readFileSync(nodeRequire.resolve(spec), "utf8");
 }
 
 /**
- * Embeds the plotly bundle in the notebook (once per kernel session; later calls do nothing unless
- * `force` or another flavour). Called by the first figure shown; call it yourself in the first cell
- * to choose the full bundle (e.g. for heatmaps).
+ * Chooses the plotly.js bundle figures load in the page: `basic` (default) or `full` (every trace
+ * type, e.g. heatmaps). The bundle goes to the page with the next figure shown and is never stored
+ * in the notebook.
  */
-export function plotlyInit(flavor: PlotlyFlavor = "basic", options: { force?: boolean } = {}): void {
-  if (embedded === flavor && !options.force) return;
-  if (embedded === "full" && flavor === "basic" && !options.force) return;
-  const src = plotlySource(flavor);
-  display({
-    "text/html": `<script type="text/javascript">${scriptSafe(src)}</script>`,
-    "text/plain": `[plotly.js ${flavor} bundle embedded: ${(src.length / 1e6).toFixed(1)} MB]`,
-  });
-  embedded = flavor;
+export function plotlyInit(which: PlotlyFlavor = "basic"): void {
+  plotlySource(which); // checks the name and that the bundle is installed
+  if (which !== flavor) loadedInCell = undefined;
+  flavor = which;
 }
 
-/** Forgets that the bundle was embedded (e.g. after clearing all outputs). */
+/** Sends the bundle again with the next figure (e.g. after reloading the page). */
 export function resetPlotlyInit(): void {
-  embedded = null;
+  loadedInCell = undefined;
+}
+
+/** The output that loads plotly.js into the page (once a page has it, running it again does nothing). */
+function loaderBundle(): MimeBundle {
+  const src = plotlySource(flavor);
+  return {
+    "text/html": `<script type="text/javascript">if(!window.Plotly||window.Plotly.__lemolFlavor!=="${flavor}"&&"${flavor}"==="full"){${scriptSafe(src)}
+window.Plotly.__lemolFlavor="${flavor}";}</script>`,
+    "text/plain": `[loading plotly.js (${flavor})]`,
+  };
 }
 
 export interface FigureOptions {
   /** Pixel height (default 400). */
   height?: number;
 }
+
+/** Width of the static image, in pixels (about a notebook's output area). */
+const STATIC_WIDTH = 900;
 
 /** A plotly figure: data + layout, shown inline, exportable as standalone HTML. */
 export class Figure {
@@ -74,58 +91,64 @@ export class Figure {
     this.config = { responsive: true, displaylogo: false, ...config };
   }
 
-  /** The figure as plotly JSON (what the `application/vnd.plotly.v1+json` output holds). */
+  /** The figure as plotly JSON (`{ data, layout, config }`). */
   toJSON(): { data: Trace[]; layout: Layout; config: Record<string, unknown> } {
     return { data: this.data, layout: this.layout, config: this.config };
   }
 
-  /** The notebook output: plotly JSON, HTML that draws it, plain text (and a PNG when given). */
-  bundle(staticPng?: string): MimeBundle {
-    const id = uniqueId("lemol-plot");
-    const fig = JSON.stringify(this.toJSON());
-    const height = Number(this.layout.height) || 400;
-    const img = staticPng ? `<div id="${id}-static"><img alt="plot" src="data:image/png;base64,${staticPng}"/></div>` : "";
-    // The script waits for window.Plotly (the bundle output may render after this one) and says so
-    // in the page when the bundle is missing instead of staying blank.
-    const html =
-      `${img}<div id="${id}" class="lemol-plot" style="width:100%;height:${height}px;"></div>` +
-      `<script type="text/javascript">(function(){var fig=${scriptSafe(fig)},k=0;function draw(){var el=document.getElementById("${id}");if(!el)return;` +
-      `if(window.Plotly){var s=document.getElementById("${id}-static");if(s)s.style.display="none";window.Plotly.newPlot(el,fig.data,fig.layout,fig.config);}` +
-      `else if(k++<200){setTimeout(draw,50);}else if(!document.getElementById("${id}-static")){el.style.height="auto";el.textContent="plotly.js is not loaded in this page: run lemol's plotlyInit() (or any plot) in an earlier cell.";}}draw();})();</script>`;
-    const bundle: MimeBundle = {
-      "application/vnd.plotly.v1+json": this.toJSON(),
-      "text/html": html,
-      "text/plain": this.describe(),
-    };
-    if (staticPng) bundle["image/png"] = staticPng;
-    return bundle;
-  }
-
-  /** Shows the figure in the current cell (embedding the plotly bundle first if needed). */
-  show(): this {
-    plotlyInit();
-    display(this.bundle());
-    return this;
+  /** A key of the figure's content (its element ids): the same figure, the same key. */
+  key(): string {
+    return createHash("sha256").update(JSON.stringify(this.toJSON())).digest("hex").slice(0, 16);
   }
 
   /**
-   * Shows the figure with a static PNG as well, for readers whose viewer runs no scripts
-   * (untrusted notebooks, GitHub). Renders with headless Chromium (puppeteer-core + Debian's
-   * chromium); see {@link renderPng}.
+   * The notebook output: HTML (static image when given, the live plot's div and script) and plain
+   * text. Every element holding this figure is drawn, so an id shared by two outputs is harmless.
    */
-  async showWithImage(options: { width?: number } = {}): Promise<this> {
-    const png = await renderPng(this, options);
-    plotlyInit();
+  bundle(staticImage?: string | null): MimeBundle {
+    const key = this.key();
+    // numbers to 6 significant digits: the plot looks the same, the notebook is far smaller
+    const fig = JSON.stringify(this.toJSON(), (_k, v: unknown) => (typeof v === "number" && Number.isFinite(v) ? Number(v.toPrecision(6)) : v));
+    const height = Number(this.layout.height) || 400;
+    const img = staticImage
+      ? `<img class="lemol-plot-static" alt="${escapeHtml(this.describe())}" style="max-width:100%" src="data:image/webp;base64,${staticImage}"/>`
+      : "";
+    // The script draws every not-yet-drawn element of this figure once window.Plotly exists (the
+    // loader may render after it), hiding the static image; without plotly the image stays.
+    const html =
+      `<div class="lemol-figure" data-lemol-figure="${key}"${flavor === "full" ? ' data-lemol-plotly="full"' : ""}>${img}<div class="lemol-plot" style="width:100%;height:${staticImage ? 0 : height}px;"></div></div>` +
+      `<script type="text/javascript">(function(){var fig=${scriptSafe(fig)},k=0;function draw(){` +
+      `var roots=document.querySelectorAll('div[data-lemol-figure="${key}"]:not([data-drawn])');if(!roots.length)return;` +
+      `if(!window.Plotly){if(k++<200)setTimeout(draw,50);else for(var i=0;i<roots.length;i++){if(!roots[i].querySelector("img")){var d=roots[i].querySelector(".lemol-plot");d.style.height="auto";d.textContent="plotly.js is not loaded in this page: run the cell again to draw the plot.";}}return;}` +
+      `for(var j=0;j<roots.length;j++){var r=roots[j],el=r.querySelector(".lemol-plot"),im=r.querySelector("img");r.setAttribute("data-drawn","1");` +
+      `el.style.height="${height}px";if(im)im.style.display="none";window.Plotly.newPlot(el,fig.data,fig.layout,fig.config);}}draw();})();</script>`;
+    return { "text/html": html, "text/plain": this.describe() };
+  }
+
+  /**
+   * Shows the figure in the current cell, with a static image when Chromium is at hand (see
+   * static-image.ts). The first figure of a cell brings plotly.js to the page (not to the notebook).
+   */
+  show(): void {
+    const png = staticImage(this.toJSON(), { width: STATIC_WIDTH, height: Number(this.layout.height) || 400 }, STATIC_ENV);
+    const cell = currentCell();
+    if (cell !== undefined && cell !== loadedInCell) {
+      // one output: the bundle first (the page runs it), then the figure in its place
+      const handle = new DisplayHandle();
+      handle.update(loaderBundle());
+      handle.update(this.bundle(png));
+      loadedInCell = cell;
+      return;
+    }
     display(this.bundle(png));
-    return this;
   }
 
   /** A standalone HTML page with the plotly bundle inlined (works offline). */
-  toHTML(flavor: PlotlyFlavor = "basic"): string {
+  toHTML(which: PlotlyFlavor = "basic"): string {
     const b = this.bundle();
     return (
       `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(this.title() ?? "lemol figure")}</title>` +
-      `<script type="text/javascript">${scriptSafe(plotlySource(flavor))}</script></head><body>${b["text/html"] as string}</body></html>`
+      `<script type="text/javascript">${scriptSafe(plotlySource(which))}</script></head><body>${b["text/html"] as string}</body></html>`
     );
   }
 
@@ -174,45 +197,17 @@ export const CHROMIUM_ARGS = [
   "--disable-dev-shm-usage",
 ];
 
-/** The part of puppeteer-core's browser that renderPng uses (puppeteer-core is optional: no static import). */
-interface HeadlessBrowser {
-  newPage(): Promise<{
-    setContent(html: string): Promise<void>;
-    addScriptTag(tag: { content: string }): Promise<unknown>;
-    evaluate<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<R>;
-  }>;
-  close(): Promise<void>;
-}
+/** Where static images come from: Chromium, its flags, the plotly bundle that draws them. */
+const STATIC_ENV = { chromium: chromiumPath, args: CHROMIUM_ARGS, plotly: () => plotlySource("full") };
 
-/** Renders a figure to a base64 PNG in headless Chromium (needs `puppeteer-core` installed). */
+/**
+ * Renders a figure to a base64 PNG in headless Chromium (Debian's chromium and the npm package
+ * puppeteer-core); throws when that is not possible here.
+ */
 export async function renderPng(fig: Figure, options: { width?: number } = {}): Promise<string> {
-  const executablePath = chromiumPath();
-  if (!executablePath) throw new Error("no Chromium found: install Debian's chromium or set LEMOL_CHROMIUM to a Chrome/Chromium binary");
-  let puppeteer: { launch(o: object): Promise<HeadlessBrowser> };
-  try {
-    puppeteer = (await import("puppeteer-core" as string)).default;
-  } catch {
-    throw new Error("static plot images need the npm package puppeteer-core (npm i puppeteer-core)");
-  }
-  const browser = await puppeteer.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
-  try {
-    const page = await browser.newPage();
-    await page.setContent("<!doctype html><html><body><div id=plot></div></body></html>");
-    await page.addScriptTag({ content: plotlySource("basic") });
-    const width = options.width ?? 800;
-    const height = Number(fig.layout.height) || 400;
-    const url: string = await page.evaluate(
-      (f: { data: unknown[]; layout: object }, w: number, h: number) =>
-        (globalThis as unknown as { Plotly: { toImage(fig: object, o: object): Promise<string> } }).Plotly.toImage(
-          { data: f.data, layout: { ...f.layout, width: w, height: h } },
-          { format: "png", width: w, height: h },
-        ),
-      fig.toJSON(),
-      width,
-      height,
-    );
-    return url.replace(/^data:image\/png;base64,/, "");
-  } finally {
-    await browser.close();
-  }
+  const png = staticImage(fig.toJSON(), { width: options.width ?? 800, height: Number(fig.layout.height) || 400, format: "png" }, STATIC_ENV, {
+    evenIfOff: true,
+  });
+  if (png === null) throw new Error("no static image: see the message printed above (Chromium and puppeteer-core are needed)");
+  return png;
 }

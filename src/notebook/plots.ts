@@ -281,7 +281,8 @@ export function omAccuracy(source: MetricsSource, opts: AccuracyOptions = {}): F
   return finish(
     new Figure(traces, {
       title: { text: titled("Opponent-model accuracy in play", opts, source) },
-      xaxis: { title: { text: xTitle }, zeroline: false },
+      // trajectories are whole numbers: no 0.5 ticks
+      xaxis: { title: { text: xTitle }, zeroline: false, ...(xTitle === "trajectory" ? { tickmode: "linear", dtick: 1, tickformat: "d" } : {}) },
       yaxis: { title: { text: "accuracy (argmax prediction = opponent's action)" }, range: [0, 1] },
       ...(opts.height ? { height: opts.height } : {}),
     }),
@@ -338,8 +339,9 @@ export function omTraining(source: MetricsSource, opts: TrainingPlotOptions = {}
       xaxis: { title: { text: "OM training iteration (chunk)" } },
       yaxis: { title: { text: "accuracy" }, range: [0, 1] },
       yaxis2: { title: { text: "loss (cross-entropy)" }, overlaying: "y", side: "right" },
-      margin: { t: 72, r: 72, b: 48, l: 64 },
-      legend: { orientation: "h", y: -0.2 },
+      // the legend below the axis title, clear of it
+      margin: { t: 72, r: 72, b: 110, l: 64 },
+      legend: { orientation: "h", x: 0, y: -0.22, yanchor: "top" },
       ...(opts.height ? { height: opts.height } : {}),
     }),
     opts,

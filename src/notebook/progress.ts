@@ -72,7 +72,7 @@ export class LiveProgress implements ProgressReporter {
           // parallel trajectories: a line per worker
           st.workers.set(
             p.worker,
-            `worker ${p.worker + 1}: trajectory ${p.trajectory + 1}/${p.trajectoriesTotal} (${p.pair}) · episode ${p.episode}/${p.episodes} · ${Math.round(p.stepsPerSecond).toLocaleString("en-US")} steps/s`,
+            `worker ${p.worker}: trajectory ${p.trajectory} (of ${p.trajectoriesTotal}, ${p.pair}) · episode ${p.episode}/${p.episodes} · ${Math.round(p.stepsPerSecond).toLocaleString("en-US")} steps/s`,
           );
           st.line = [...st.workers.entries()]
             .sort(([a], [b]) => a - b)
@@ -85,9 +85,12 @@ export class LiveProgress implements ProgressReporter {
         st.om = null;
         const elapsed = (Date.now() - st.started) / 1000;
         const eta = st.planned > 0 ? (elapsed / st.episodesDone) * Math.max(0, st.planned - st.episodesDone) : NaN;
-        st.fraction = st.planned > 0 ? Math.min(1, st.episodesDone / st.planned) : null;
+        // a call that ends with OM training (runCycle, run) is not done when its episodes are
+        const cap = st.call === "runCycle" || st.call === "run" ? 0.99 : 1;
+        st.fraction = st.planned > 0 ? Math.min(cap, st.episodesDone / st.planned) : null;
+        // cycles and trajectories by their ids (from 0, as in metrics, tables and plots), with the count in all
         st.line =
-          `cycle ${p.cycle + 1}/${exp.cycles} · trajectory ${p.trajectory + 1}/${p.trajectoriesTotal} (${p.pair}) · ` +
+          `cycle ${p.cycle} (of ${exp.cycles}) · trajectory ${p.trajectory} (of ${p.trajectoriesTotal}, ${p.pair}) · ` +
           `episode ${p.episode}/${p.episodes} · ${elapsed > 0 ? Math.round(st.steps / elapsed).toLocaleString("en-US") : "–"} steps/s` +
           (st.planned > 1 ? ` · ETA ${formatDuration(eta)}` : "");
         this.draw(false);
@@ -97,8 +100,9 @@ export class LiveProgress implements ProgressReporter {
       }),
       exp.on("om_chunk", (c) => {
         const done = c.pass * c.chunks + c.chunk + 1;
-        st.fraction = st.call === "trainOpponentModel" ? done / (c.passes * c.chunks) : st.fraction;
-        st.om = `opponent-model training, cycle ${c.cycle + 1}/${exp.cycles} · pass ${c.pass + 1}/${c.passes} · chunk ${c.chunk + 1}/${c.chunks} · loss ${c.loss.toFixed(3)} · accuracy ${c.accuracy.toFixed(3)}`;
+        // the bar shows the OM training's own progress while it runs (it is not part of the episodes)
+        st.fraction = done / (c.passes * c.chunks);
+        st.om = `opponent-model training of cycle ${c.cycle} · pass ${c.pass + 1}/${c.passes} · chunk ${c.chunk + 1}/${c.chunks} · loss ${c.loss.toFixed(3)} · accuracy ${c.accuracy.toFixed(3)}`;
         this.draw(false);
       }),
     ];

@@ -130,7 +130,7 @@ export const OPTIONS: readonly OptionDef[] = [
   // run, output, checkpoints
   opt("seed", "int", 71, "master seed of every random stream (the original fixes 71)", { min: 0 }),
   opt("run_dir", "string", null, "run directory (default: runs/<exp_name>-<time>)"),
-  opt("exp_name", "string", "M3DDPG_Experiment", "experiment name"),
+  opt("exp_name", "string", null, "experiment name (default: <bad_policy>_vs_<good_policy>_<scenario>; the original's was M3DDPG_Experiment whatever ran)"),
   opt("save_dir", "string", null, "checkpoint directory (default: <run_dir>/checkpoints)"),
   opt("save_rate", "int", 1000, "print a summary and checkpoint every this many episodes", { min: 1 }),
   // evaluating loaded policies (the original's loading is undone by re-initialisation; here it is not)
@@ -273,10 +273,33 @@ export interface ExperimentConfig {
   load_bad: string | null;
 }
 
-/** A bad option value or combination: one line naming the option and what is expected. */
+/** How messages name options: `--num_episodes` on the command line, `num_episodes` from the API (the default). */
+let optionSyntax: "cli" | "api" = "api";
+
+/** Set by `lemol`'s command line: messages then name options as flags. */
+export function setOptionSyntax(syntax: "cli" | "api"): void {
+  optionSyntax = syntax;
+}
+
+/** A message written with flags, in the syntax of the front end in use (see setOptionSyntax). */
+export function inOptionSyntax(message: string): string {
+  return optionSyntax === "api" ? apiSyntax(message) : message;
+}
+
+/** The command line's flags in a message, as the API says them. */
+function apiSyntax(message: string): string {
+  return message
+    .replace(/--restore <run_dir>/g, "Experiment.restore(run_dir)")
+    .replace(/--([a-z][a-z0-9_]*)/g, (flag, name: string) => (OPTION_BY_NAME.has(name) ? name : flag));
+}
+
+/**
+ * A bad option value or combination: one line naming the option and what is expected. Messages
+ * are written with flags (`--num_episodes`); from the API they name the option as a key instead.
+ */
 export class ConfigError extends Error {
   constructor(message: string) {
-    super(message);
+    super(inOptionSyntax(message));
     this.name = "ConfigError";
   }
 }
@@ -333,6 +356,7 @@ export function resolveConfig(partial: Record<string, unknown> = {}): Experiment
   }
   for (const def of OPTIONS) if (def.implemented && !(def.name in out)) out[def.name] = def.default;
   const cfg = out as unknown as ExperimentConfig;
+  cfg.exp_name ??= `${cfg.bad_policy}_vs_${cfg.good_policy}_${cfg.scenario}`;
   if (cfg.discrete_actions) cfg.train_lemol_om_on_oh = true; // as the original's __main__ does
   if (cfg.fully_decentralise_lemol) cfg.decentralise_lemol_obs = true; // as the later release's __main__ does
   if (cfg.recurrent_om_prediction && !cfg.block_processing) {

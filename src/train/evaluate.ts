@@ -9,8 +9,8 @@ import * as path from "node:path";
 import type { Learner } from "../agents/learner.js";
 import { animationHtml } from "../envs/render.js";
 import { CheckpointError, CheckpointReader, loadCheckpoint } from "../storage/checkpoint.js";
-import { writeFileAtomic } from "../util/fs.js";
-import type { ExperimentConfig } from "./config.js";
+import { displayPath, writeFileAtomic } from "../util/fs.js";
+import { inOptionSyntax, type ExperimentConfig } from "./config.js";
 import type { EnvStep } from "./loop.js";
 import type { Manifest } from "./run-dir.js";
 
@@ -45,7 +45,9 @@ export function loadPolicies(learners: ReadonlyMap<string, Learner>, adversary: 
     const r = reader(from);
     if (!r.has(`trainer/${key}/${t.checkpointProbe}`)) {
       const made = r.header.config as Record<string, unknown> | undefined;
-      throw new CheckpointError(`${r.where} has no trainer "${key}" (it was made with --bad_policy ${made?.bad_policy} --good_policy ${made?.good_policy})`);
+      throw new CheckpointError(
+        inOptionSyntax(`${r.where} has no trainer "${key}" (it was made with --bad_policy ${made?.bad_policy} --good_policy ${made?.good_policy})`),
+      );
     }
     t.loadWeightsFrom(r, `trainer/${key}`);
   }
@@ -95,6 +97,6 @@ export class EvaluationRecorder {
     const data = this.benchmarkData;
     writeFileAtomic(file, JSON.stringify({ scenario: this.cfg.scenario, agents, steps: data.length, data }) + "\n");
     this.benchmarkData = [];
-    return `benchmark data for ${data.length} steps saved to ${file}`;
+    return `benchmark data for ${data.length} steps saved to ${displayPath(file)}`;
   }
 }

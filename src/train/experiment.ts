@@ -26,6 +26,7 @@ import type { UAVEnv } from "../envs/uav.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
 import { CheckpointReader, CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
 import { saveNpz } from "../storage/npz.js";
+import { displayPath } from "../util/fs.js";
 import { Rng } from "../util/rng.js";
 import { buildRun } from "./build.js";
 import { CallOutcome, CallQueue, ExperimentStopped, yieldEvery, yieldToEventLoop } from "./calls.js";
@@ -102,6 +103,7 @@ export class Experiment {
   private readonly stepHooks: StepHooks;
   private readonly events = new EventBus<ExperimentEventMap>();
   private readonly print: (line: string) => void;
+  private readonly printConfig: boolean;
   private started = new Date().toISOString();
   /** Resumptions of this run (from the manifest), this one last. */
   private resumed: NonNullable<Manifest["resumed"]> = [];
@@ -144,6 +146,7 @@ export class Experiment {
     this.backend = backend;
     const { print, progress, interrupts } = resolveHooks(hooks);
     this.print = print;
+    this.printConfig = hooks.printConfig ?? false;
     this.calls = new CallQueue(this, progress, interrupts);
     const cfg = this.config;
     const setup = buildRun(cfg, this.print);
@@ -203,7 +206,7 @@ export class Experiment {
         // checkpointed before its last OM training, so its manifest says it)
         if (this.phase === "done" || (resume.manifest.status === "finished" && resume.label === "latest")) {
           this.schedule.phase = "done";
-          this.print(`${this.runDir.root}: this run is finished; nothing to continue (its final state is checkpoint ${resume.label})`);
+          this.print(`${displayPath(this.runDir.root)}: this run is finished; nothing to continue (its final state is checkpoint ${resume.label})`);
           return;
         }
         this.writeManifest("running");
@@ -233,7 +236,11 @@ export class Experiment {
     }
     this.writeManifest("running");
     this.print(`${cfg.exp_name} (${this.started})`);
-    for (const [k, v] of Object.entries(cfg).sort(([a], [b]) => a.localeCompare(b))) this.print(`  ${k}: ${v}`);
+    if (this.printConfig) for (const [k, v] of Object.entries(cfg).sort(([a], [b]) => a.localeCompare(b))) this.print(`  ${k}: ${v}`);
+    else
+      this.print(
+        `  ${cfg.scenario}, ${cfg.bad_policy} (bad) vs ${cfg.good_policy} (good), seed ${cfg.seed}: ${this.cycles} cycle(s) of ${this.schedule.perCycle} trajectories of ${cfg.num_episodes} episodes; every option in ${displayPath(this.runDir.manifestFile)}`,
+      );
     const nBad = this.adversary.filter((x) => x).length;
     this.print(`${nBad} bad agents`);
     this.print(`${this.env.n - nBad} good agents`);
@@ -313,7 +320,7 @@ export class Experiment {
   /** One line on where the experiment stands (what a notebook prints for `exp`). */
   describe(): string {
     const c = this.config;
-    return `<Experiment ${c.exp_name}: ${c.scenario}, ${c.bad_policy} (bad) vs ${c.good_policy} (good), seed ${c.seed}; ${this.schedule.where(this.episodesCompleted, this.trainStep)}; ${this.metrics.length} metric rows in ${this.runDir.root}>`;
+    return `<Experiment ${c.exp_name}: ${c.scenario}, ${c.bad_policy} (bad) vs ${c.good_policy} (good), seed ${c.seed}; ${this.schedule.where(this.episodesCompleted, this.trainStep)}; ${this.metrics.length} metric rows in ${displayPath(this.runDir.root)}>`;
   }
 
   [inspect.custom](): string {
@@ -418,7 +425,7 @@ export class Experiment {
     const cfg = this.config;
     const info = this.schedule.info!;
     const animation = this.evaluation.episodeEnded(info.trajectory, info.pair);
-    if (animation) this.print(`display: ${animation}`);
+    if (animation) this.print(`display: ${displayPath(animation)}`);
     this.runDir.heartbeat();
     const rewards = this.records.endEpisode(this.loop.learners, episode, episodeRewards, this.trainStep, (r) => this.row(r));
     this.emit("episode_end", { ...info, episode, trainStep: this.trainStep, rewards, length });
@@ -449,7 +456,7 @@ export class Experiment {
     if (output) {
       file = this.runDir.experienceFile(info.pair, info.cycle, info.repeat);
       saveNpz(file, output);
-      this.print(`${file} saved`);
+      this.print(`${displayPath(file)} saved`);
     }
     this.print(`...Finished total of ${this.episodesCompleted} episodes.`);
     this.schedule.inTrajectory = false;

@@ -37,6 +37,8 @@ export type InterruptSource = ((onInterrupt: () => void) => () => void) & {
 export interface ExperimentHooks {
   /** Where the original's printed lines go (default: console.log; null: nowhere). */
   print?: ((line: string) => void) | null;
+  /** Print every option when a run starts, as `lemol train` does (default: one line; the manifest holds them all). */
+  printConfig?: boolean;
   /** Progress display for run calls (default: the installed default, e.g. a notebook's live display; else none). */
   progress?: ProgressReporter | null;
   /** Interrupts that stop run calls cleanly (default: the installed default, e.g. the kernel's interrupt; else none). */

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError, CheckpointReader, checkpointExists, loadCheckpoint } from "../storage/checkpoint.js";
-import { ExperimentConfig, OPTIONS, resolveConfig } from "./config.js";
+import { ExperimentConfig, inOptionSyntax, OPTIONS, resolveConfig } from "./config.js";
 import { listExperienceFiles, Manifest } from "./run-dir.js";
 import { RunLock } from "./run-lock.js";
 
@@ -78,7 +78,8 @@ export function openRun(runDir: string, options: RestoreOptions, print: (line: s
       // an option added after the checkpoint was made had its default then
       const a = def.name in saved ? (saved[def.name] ?? null) : def.default;
       const b = (parent as unknown as Record<string, unknown>)[def.name] ?? null;
-      if (a !== b) throw new CheckpointError(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`);
+      if (a !== b)
+        throw new CheckpointError(inOptionSyntax(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`));
     }
     return { config, lock, resume: { reader, manifest, label, detached: detached !== null } };
   } catch (err) {

@@ -147,10 +147,12 @@ export class Schedule {
   /** Where the schedule stands, in words. */
   where(episodesCompleted: number, trainStep: number): string {
     if (this.phase === "done") return "finished";
-    if (this.phase === "om_training") return `cycle ${this.cycle + 1}/${this.shape.cycles}: opponent-model training due`;
+    // cycles and trajectories by their ids (from 0, as in metrics, tables and plots), with the count in all
+    if (this.phase === "om_training") return `cycle ${this.cycle} (of ${this.shape.cycles}): opponent-model training due`;
+    const current = this.inTrajectory ? this.info!.trajectory : this.trajectoriesStarted;
     return (
-      `cycle ${this.cycle + 1}/${this.shape.cycles}, trajectory ${this.trajectoriesStarted}/${this.totalTrajectories}` +
-      (this.inTrajectory ? ` (${this.info!.pair}), episode ${episodesCompleted}/${this.config.num_episodes}, step ${trainStep}` : " (next not started)")
+      `cycle ${this.cycle} (of ${this.shape.cycles}), trajectory ${current} (of ${this.totalTrajectories}` +
+      (this.inTrajectory ? `, ${this.info!.pair}), episode ${episodesCompleted}/${this.config.num_episodes}, step ${trainStep}` : ", not started)")
     );
   }
 

@@ -135,3 +135,14 @@ export function appendFile(file: string, data: string): void {
     throw fileError(err, file, path.basename(file));
   }
 }
+
+/**
+ * A path as printed for a reader: relative to the working directory when it is inside it or close
+ * by (at most two levels up), so notebook outputs do not carry the machine's layout; else absolute.
+ */
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  if (rel === "") return ".";
+  const up = rel.split(path.sep).filter((part) => part === "..").length;
+  return !path.isAbsolute(rel) && up <= 2 ? rel : p;
+}

@@ -351,7 +351,7 @@ describe("reliability (issue 14)", () => {
     );
     await assert.rejects(
       () => Experiment.create({ lr: NaN }),
-      (e: Error) => e instanceof ConfigError && /--lr: expected a finite number, got NaN/.test(e.message),
+      (e: Error) => e instanceof ConfigError && /^lr: expected a finite number, got NaN/.test(e.message),
     );
   });
 

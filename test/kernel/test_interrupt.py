@@ -88,7 +88,7 @@ class InterruptTests(unittest.TestCase):
         )
         self.assertEqual(status, "error", "the interrupted cell ends as Interrupted (cancelling queued cells)")
         self.assertEqual(out["error"]["ename"], "Interrupted")
-        self.assertRegex(out["error"]["evalue"], r"^runTrajectory stopped at cycle 1/1, trajectory 1/1 .*episode \d+/800.*call again to continue$")
+        self.assertRegex(out["error"]["evalue"], r"^runTrajectory stopped at cycle 0 \(of 1\), trajectory 0 \(of 1, lemol_vs_maddpg\), episode \d+/800.*call again to continue$")
         self.assertEqual(out["stderr"], "", "no kernel frames, no stderr")
         late = self.collect_late_updates(1.0)
         progress = out["displays"] + late

@@ -36,7 +36,7 @@ class TslabKernelTests(jupyter_kernel_test.KernelTests):
     incomplete_code_samples = ["function f() {"]
     code_inspect_sample = "Math.max"
     code_display_data = [
-        {"code": 'import * as lemol from "lemol";\nlemol.plotlyInit();', "mime": "text/html"},
+        {"code": 'import * as lemol from "lemol";\nlemol.display({ "text/html": "<i>y</i>", "text/plain": "y" });', "mime": "text/html"},
         {"code": 'lemol.display({ "text/html": "<b>x</b>", "text/plain": "x" });', "mime": "text/html"},
         {"code": 'new lemol.Figure([{ type: "scatter", x: [1, 2], y: [3, 4] }]).show();', "mime": "text/html"},
         {"code": 'lemol.show([{ a: 1, b: "x" }]);', "mime": "text/html"},

@@ -5,12 +5,13 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { inspect } from "node:util";
 import * as aq from "arquero";
 import { MetricRow, MetricsLog } from "../../src/train/metrics.js";
 import { makeEnv } from "../../src/envs/env.js";
 import { DisplaySink, MimeBundle, setDisplaySink, DisplayHandle } from "../../src/notebook/display.js";
-import { chromiumPath, Figure, resetPlotlyInit } from "../../src/notebook/plotly.js";
+import { chromiumPath, Figure, renderPng, resetPlotlyInit } from "../../src/notebook/plotly.js";
 import { plot } from "../../src/notebook/plots.js";
 import { show, summarise } from "../../src/notebook/tables.js";
 import { animate, recordEpisode } from "../../src/notebook/animate.js";
@@ -31,6 +32,7 @@ interface Shown {
   update: boolean;
 }
 let shown: Shown[] = [];
+const nodeRequire = createRequire(import.meta.url);
 let previous: DisplaySink | null = null;
 before(() => {
   previous = setDisplaySink((bundle, id, update) => shown.push({ bundle, id, update }));
@@ -67,25 +69,54 @@ function syntheticRuns(): MetricsLog {
 }
 
 describe("figures", () => {
-  it("embed the plotly bundle once, then show one output with plotly JSON, drawing HTML and text", () => {
+  it("are one output each: HTML drawing the figure (its data stored once) and text; ids are a hash of the figure", () => {
     shown = [];
-    resetPlotlyInit();
     const fig = new Figure([{ type: "scatter", x: [1, 2], y: [3, 4], name: "line" }], { title: { text: "t" } });
     fig.show();
     fig.show();
-    assert.equal(shown.length, 3, "bundle + two figures");
-    assert.match(shown[0].bundle["text/html"] as string, /^<script type="text\/javascript">/);
-    assert.ok((shown[0].bundle["text/html"] as string).length > 1_000_000, "the basic plotly bundle is inlined (offline)");
-    assert.doesNotMatch(shown[0].bundle["text/html"] as string, /<\/script>[\s\S]*<\/script>/, "no early </script> inside the inlined bundle");
-    for (const s of shown.slice(1)) {
-      assert.deepEqual(Object.keys(s.bundle).sort(), ["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
-      assert.deepEqual((s.bundle["application/vnd.plotly.v1+json"] as { data: unknown[] }).data, fig.data);
+    assert.equal(shown.length, 2, "outside a kernel: no bundle output, one output per figure");
+    for (const s of shown) {
+      assert.deepEqual(Object.keys(s.bundle).sort(), ["text/html", "text/plain"]);
       assert.match(s.bundle["text/html"] as string, /Plotly\.newPlot/);
+      assert.equal((s.bundle["text/html"] as string).split('"line"').length - 1, 1, "the figure's data appears once");
       assert.equal(s.bundle["text/plain"], '<Figure "t": 1 trace(s) [line]>');
     }
-    const ids = shown.slice(1).map((s) => /id="([^"]+)"/.exec(s.bundle["text/html"] as string)![1]);
-    assert.notEqual(ids[0], ids[1], "each output draws into its own element");
+    assert.equal(shown[0].bundle["text/html"], shown[1].bundle["text/html"], "the same figure, the same bytes (no random or time-based ids)");
+    const other = new Figure([{ type: "scatter", x: [1, 2], y: [3, 5], name: "line" }], { title: { text: "t" } });
+    assert.notEqual(other.key(), fig.key());
     assert.equal(inspect(fig), '<Figure "t": 1 trace(s) [line]>');
+    assert.equal(fig.show(), undefined, "show() returns nothing, so a cell ending with it prints no <Figure> line");
+  });
+
+  it("bring plotly.js to the page with the first figure of each cell, in the output the figure then replaces", () => {
+    const g = globalThis as { __tslab__?: unknown };
+    const cache = nodeRequire.cache as Record<string, unknown>;
+    const fake = "/fake/node_modules/tslab/dist/jupyter.js";
+    const tslab: { lastWriteDisplayData: unknown } = { lastWriteDisplayData: () => {} };
+    g.__tslab__ = {};
+    cache[fake] = { exports: tslab };
+    try {
+      shown = [];
+      resetPlotlyInit();
+      const fig = new Figure([{ type: "bar", x: ["a"], y: [1] }]);
+      fig.show();
+      fig.show();
+      tslab.lastWriteDisplayData = () => {}; // the next cell
+      fig.show();
+      assert.equal(shown.length, 5);
+      const [loader, replaced, second, loader2, replaced2] = shown;
+      assert.match(loader.bundle["text/html"] as string, /^<script type="text\/javascript">if\(!window\.Plotly/);
+      assert.ok((loader.bundle["text/html"] as string).length > 1_000_000, "the bundle, inline (offline)");
+      assert.doesNotMatch(loader.bundle["text/html"] as string, /<\/script>[\s\S]*<\/script>/, "no early </script> inside the inlined bundle");
+      assert.deepEqual([loader.update, replaced.update, replaced.id], [false, true, loader.id], "then replaced by the figure in place");
+      assert.match(replaced.bundle["text/html"] as string, /data-lemol-figure/);
+      assert.deepEqual([second.update, second.id], [false, null], "a later figure of the cell: the figure only");
+      assert.match(loader2.bundle["text/html"] as string, /^<script/, "a new cell gets the bundle again (the page may have been reloaded)");
+      assert.equal(replaced2.update, true);
+    } finally {
+      delete g.__tslab__;
+      delete cache[fake];
+    }
   });
 
   it("escape figure JSON that contains a closing script tag", () => {
@@ -95,18 +126,23 @@ describe("figures", () => {
   });
 
   it(
-    "can carry a static PNG (rendered in headless Chromium) for viewers that run no scripts",
+    "carry a static image (plotly's own rendering in headless Chromium, WebP) for viewers that run no scripts",
     { skip: chromiumPath() ? false : "no Chromium installed" },
     async () => {
       shown = [];
       const fig = new Figure([{ type: "bar", x: ["a", "b"], y: [1, 3] }], { title: { text: "static" }, height: 300 });
-      await fig.showWithImage({ width: 400 });
-      const out = shown[shown.length - 1].bundle;
-      const png = Buffer.from(out["image/png"] as string, "base64");
-      assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "a PNG file");
-      assert.equal(png.readUInt32BE(16), 400, "rendered at the requested width");
-      assert.equal(png.readUInt32BE(20), 300);
-      assert.match(out["text/html"] as string, /<div id="[^"]+-static"><img alt="plot" src="data:image\/png;base64,/);
+      fig.show();
+      const html = shown[shown.length - 1].bundle["text/html"] as string;
+      const m = /<img class="lemol-plot-static" alt="[^"]*" style="max-width:100%" src="data:image\/webp;base64,([^"]+)"\/><div class="lemol-plot"/.exec(html);
+      assert.ok(m, "the static image is in the HTML, before the live plot's div");
+      const webp = Buffer.from(m[1], "base64");
+      assert.deepEqual([webp.toString("latin1", 0, 4), webp.toString("latin1", 8, 12)], ["RIFF", "WEBP"], "a WebP file");
+      assert.ok(webp.length > 2000, "with something drawn in it");
+      fig.show();
+      assert.equal(shown[shown.length - 1].bundle["text/html"], html, "the same figure, the same image bytes");
+      const png = Buffer.from(await renderPng(fig, { width: 400 }), "base64");
+      assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "renderPng: a PNG file");
+      assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [400, 300], "at the requested width, the figure's height");
     },
   );
 
@@ -183,7 +219,7 @@ describe("plots", () => {
   it("are shown and not returned by default, returned and not shown with show: false", () => {
     shown = [];
     assert.equal(plot.learningCurves(syntheticRuns()), undefined);
-    assert.equal(shown.filter((s) => "application/vnd.plotly.v1+json" in s.bundle).length, 1);
+    assert.equal(shown.filter((s) => /data-lemol-figure/.test(s.bundle["text/html"] as string)).length, 1);
     shown = [];
     assert.ok(plot.omTraining(syntheticRuns(), { show: false }) instanceof Figure);
     assert.equal(shown.length, 0);
@@ -256,12 +292,16 @@ describe("animations", () => {
 });
 
 describe("live progress", () => {
-  it("updates one output in place during a run call and ends with how it went", async () => {
-    shown = [];
-    const exp = await Experiment.create(
+  /** One 40-episode trajectory and its OM training, progress shown live in the (fake) cell. */
+  const liveExperiment = () =>
+    Experiment.create(
       { ...REDUCED, num_episodes: 40, n_opp_cycles: 1, traj_per_iter: 1, run_dir: tmpRun() },
       { print: null, progress: new LiveProgress({ intervalMs: 0 }), interrupts: null },
     );
+
+  it("updates one output in place during a run call and ends with how it went", async () => {
+    shown = [];
+    const exp = await liveExperiment();
     await exp.runTrajectory();
     assert.ok(shown.length >= 40, `one update per episode at least (got ${shown.length})`);
     const ids = new Set(shown.map((s) => s.id));
@@ -269,13 +309,28 @@ describe("live progress", () => {
     assert.equal(shown[0].update, false);
     assert.ok(shown.slice(1).every((s) => s.update));
     const middle = shown[Math.floor(shown.length / 2)].bundle["text/plain"] as string;
-    assert.match(middle, /^runTrajectory \d+% · cycle 1\/1 · trajectory 1\/1 \(lemol_vs_maddpg\) · episode \d+\/40 · [\d,]+ steps\/s · ETA /);
+    assert.match(middle, /^runTrajectory \d+% · cycle 0 \(of 1\) · trajectory 0 \(of 1, lemol_vs_maddpg\) · episode \d+\/40 · [\d,]+ steps\/s · ETA /);
     const last = shown[shown.length - 1].bundle;
     assert.match(last["text/plain"] as string, /^runTrajectory: done in /);
     assert.match(last["text/html"] as string, /width:100%/);
     shown = [];
     await exp.trainOpponentModel();
-    assert.match(shown[shown.length - 1].bundle["text/plain"] as string, /^trainOpponentModel: done in .* opponent-model training, cycle 1\/1 · pass 2\/2/);
+    assert.match(shown[shown.length - 1].bundle["text/plain"] as string, /^trainOpponentModel: done in .* opponent-model training of cycle 0 · pass 2\/2/);
+    exp.dispose();
+  });
+
+  it("does not read 100% before a cycle's opponent-model training has run", async () => {
+    shown = [];
+    const exp = await liveExperiment();
+    await exp.runCycle();
+    const texts = shown.map((s) => s.bundle["text/plain"] as string);
+    const omStart = texts.findIndex((t) => /opponent-model training of cycle 0/.test(t));
+    assert.ok(omStart > 0, "the OM training shows");
+    assert.ok(
+      texts.slice(0, omStart).every((t) => !/^runCycle 100%/.test(t)),
+      "the episodes done are not the whole call",
+    );
+    assert.match(texts[omStart], /^runCycle \d+% · opponent-model training of cycle 0 · pass 1\/\d+ · chunk 1\//);
     exp.dispose();
   });
 
@@ -288,12 +343,12 @@ describe("live progress", () => {
     await exp.runCycle({ workers: 2 });
     const texts = shown.map((s) => s.bundle["text/plain"] as string);
     assert.ok(
-      texts.some((t) => /worker 1: trajectory \d\/2 .* episode \d+\/40/.test(t)),
-      "worker 1's line",
+      texts.some((t) => /worker 0: trajectory \d \(of 2, .*\) · episode \d+\/40/.test(t)),
+      "worker 0's line",
     );
     assert.ok(
-      texts.some((t) => /worker 2: trajectory \d\/2/.test(t)),
-      "worker 2's line",
+      texts.some((t) => /worker 1: trajectory \d \(of 2/.test(t)),
+      "worker 1's line",
     );
     assert.match(texts[texts.length - 1], /^runCycle: done in /);
     assert.equal(exp.phase, "done");

@@ -144,8 +144,8 @@ describe("baselines in the experiment: PPO and the UAV grid world", () => {
   it("refuses UAV settings that cannot work, naming the option", async () => {
     assert.throws(
       () => resolveConfig({ uav_grid_height: 1 }),
-      (e: Error) => e instanceof ConfigError && /--uav_grid_height: must be >= 2/.test(e.message),
+      (e: Error) => e instanceof ConfigError && /uav_grid_height: must be >= 2/.test(e.message),
     );
-    await assert.rejects(() => make({ scenario: "uav", benchmark: true, load_name: tmpRun() }), /--benchmark/);
+    await assert.rejects(() => make({ scenario: "uav", benchmark: true, load_name: tmpRun() }), /benchmark/);
   });
 });

@@ -97,19 +97,22 @@ describe("evaluating loaded policies", () => {
 
   it("refuses combinations that cannot work, before writing anything", async () => {
     const dir = tmpRun();
-    await assert.rejects(() => Experiment.create({ test: true, run_dir: dir }, { print: null }), /evaluate loaded policies: give --load_name/);
-    await assert.rejects(() => Experiment.create({ load_name: trainedRun, run_dir: dir }, { print: null }), /to continue a run use --restore/);
+    await assert.rejects(() => Experiment.create({ test: true, run_dir: dir }, { print: null }), /evaluate loaded policies: give load_name/);
+    await assert.rejects(
+      () => Experiment.create({ load_name: trainedRun, run_dir: dir }, { print: null }),
+      /to continue a run use Experiment\.restore\(run_dir\)/,
+    );
     await assert.rejects(
       () => Experiment.create({ test: true, load_name: trainedRun, run_dir: dir }, { print: null }),
       /"trainer\/lemol\/0\/actor\/0" has shape \[\d+,64\], the network expects \[\d+,64\]|has shape/,
     );
     await assert.rejects(
       () => Experiment.create({ ...ARCH, test: true, bad_policy: "maddpg", load_name: trainedRun, run_dir: dir }, { print: null }),
-      /has no trainer "maddpg\/0" \(it was made with --bad_policy lemol --good_policy maddpg\)/,
+      /has no trainer "maddpg\/0" \(it was made with bad_policy lemol good_policy maddpg\)/,
     );
     await assert.rejects(
       () => Experiment.create({ benchmark: true, load_name: trainedRun, run_dir: dir }, { print: null }),
-      /--benchmark: scenario simple_push has no benchmark_data/,
+      /benchmark: scenario simple_push has no benchmark_data/,
     );
     assert.ok(!fs.existsSync(dir), "nothing written");
     const r = runCli(["train", "--test", "--load_name", "/no/such/run", "--run_dir", dir]);

@@ -196,7 +196,7 @@ describe("the experiment loop", () => {
 
   it("refuses configurations that cannot work, before creating anything", async () => {
     await assert.rejects(() => experiment({ scenario: "simple_spread" }), /LeMOL needs a two-player scenario; simple_spread has 3 agents/);
-    await assert.rejects(() => experiment({ num_episodes: 10 }), /--chunk_length 16 is larger than what a trajectory leaves for OM training/);
+    await assert.rejects(() => experiment({ num_episodes: 10 }), /chunk_length 16 is larger than what a trajectory leaves for OM training/);
     await assert.rejects(() => experiment({ bad_policy: "lemol", good_policy: "lemol" }), /LeMOL can play only one side/);
   });
 });

@@ -52,7 +52,7 @@ describe("interrupting run calls", () => {
     assert.equal(await exp.run(), undefined, "an interrupted call resolves");
     offEpisode();
     assert.deepEqual(printed.stop(), [
-      "run stopped at cycle 1/2, trajectory 1/2 (lemol_vs_maddpg), episode 7/40, step 175; the experiment is consistent: call again to continue",
+      "run stopped at cycle 0 (of 2), trajectory 0 (of 2, lemol_vs_maddpg), episode 7/40, step 175; the experiment is consistent: call again to continue",
     ]);
     assert.deepEqual(exp.lastCall, { call: "run", outcome: "stopped", message: printed.lines[0] });
     assert.equal(exp.episodesCompleted, 7, "stopped right after the 7th episode");
@@ -143,7 +143,10 @@ describe("interrupting run calls", () => {
     assert.deepEqual([steps, exp.episodesCompleted], [1, 0], "stopped at the first step boundary");
     assert.equal(partial.length, 2, "the episode's rewards so far, per agent");
     assert.equal(told.length, 1);
-    assert.match(told[0], /^runEpisode stopped at cycle 1\/2, .*episode 0\/40, step \d+; the experiment is consistent/);
+    assert.match(
+      told[0],
+      /^runEpisode stopped at cycle 0 \(of 2\), trajectory 0 \(of 2, lemol_vs_maddpg\), episode 0\/40, step 1; the experiment is consistent/,
+    );
     await assert.rejects(
       () => exp.runTrajectory(),
       (e: Error) => e instanceof ExperimentStopped && /runTrajectory not started: this cell was interrupted/.test(e.message),

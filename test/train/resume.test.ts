@@ -147,7 +147,7 @@ describe("checkpoints and resume", () => {
       return JSON.stringify({ ...body, header_sha256: createHash("sha256").update(JSON.stringify(body)).digest("hex") });
     };
     fs.writeFileSync(hfile, resealed({ ...header, config: { ...header.config, num_units: 64 } }));
-    await assert.rejects(() => restore(exp, "ok"), /made with --num_units 64, but the run's manifest says 32/);
+    await assert.rejects(() => restore(exp, "ok"), /made with num_units 64, but the run's manifest says 32/);
     fs.writeFileSync(hfile, resealed({ ...header, values: { ...header.values, experiment: { ...header.values.experiment, cycle: 7 } } }));
     await assert.rejects(() => restore(exp, "ok"), /cycle \(of --n_opp_cycles 2\) is 7, outside \[0, 2\]; the checkpoint does not fit this run's options/);
     fs.writeFileSync(

@@ -151,15 +151,12 @@ describe("LeMOL variants end to end", () => {
   });
 
   it("rejects combinations that cannot work, naming the options", async () => {
-    await assert.rejects(() => make({ recurrent_om_prediction: true }), /--recurrent_om_prediction needs --block_processing/);
-    await assert.rejects(() => make({ block_processing: true, episode_embedding_dim: 7 }), /--episode_embedding_dim: must be even/);
-    await assert.rejects(() => make({ use_triplet_representation_loss: true }), /too short for --rep_loss_neg_dist 40/);
+    await assert.rejects(() => make({ recurrent_om_prediction: true }), /recurrent_om_prediction needs block_processing/);
+    await assert.rejects(() => make({ block_processing: true, episode_embedding_dim: 7 }), /episode_embedding_dim: must be even/);
+    await assert.rejects(() => make({ use_triplet_representation_loss: true }), /too short for rep_loss_neg_dist 40/);
     await assert.rejects(() => make({ block_processing: true, chunk_length: 400 }), /periods of 25 steps is larger than/);
-    await assert.rejects(() => make({ skip_to_om_training: true, feed_lemol_true_action: true }), /--skip_to_om_training/);
-    await assert.rejects(
-      () => make({ use_alternative_lstm: true, block_processing: true }),
-      /--use_alternative_lstm .* does not combine with --block_processing/,
-    );
+    await assert.rejects(() => make({ skip_to_om_training: true, feed_lemol_true_action: true }), /skip_to_om_training/);
+    await assert.rejects(() => make({ use_alternative_lstm: true, block_processing: true }), /use_alternative_lstm .* does not combine with block_processing/);
   });
 
   it("a LeMOL-EP run with the in-episode LSTM and the triplet loss resumes mid-trajectory with exactly the uninterrupted run's metrics", async () => {
