@@ -4,8 +4,16 @@ import { benchLearning } from "./learning.js";
 import { benchSoak } from "./soak.js";
 import { benchScale } from "./scale.js";
 import { benchTrain } from "./train.js";
+import { benchUpdate } from "./update.js";
 
-const SUITES: Record<string, () => Promise<string>> = { env: benchEnv, train: benchTrain, soak: benchSoak, scale: benchScale, learning: benchLearning };
+const SUITES: Record<string, () => Promise<string>> = {
+  env: benchEnv,
+  train: benchTrain,
+  soak: benchSoak,
+  scale: benchScale,
+  learning: benchLearning,
+  update: benchUpdate,
+};
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {

@@ -68,6 +68,13 @@ describe("architecture", () => {
     assert.deepEqual(wrong, []);
   });
 
+  it("has small modules: no TypeScript file under src/ over 600 lines", () => {
+    const long = sources(SRC)
+      .map((f) => [rel(f), fs.readFileSync(f, "utf8").split("\n").length] as const)
+      .filter(([, n]) => n > 600);
+    assert.deepEqual(long, [], "split these (docs/design.md says where each part lives)");
+  });
+
   it("has no import cycles", () => {
     // Tarjan's strongly connected components
     let counter = 0;

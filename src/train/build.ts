@@ -17,6 +17,8 @@ import { getScenario } from "../envs/scenarios/index.js";
 import { UAVEnv } from "../envs/uav.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError, ExperimentConfig, policyLists } from "./config.js";
+import { OMPhase } from "./om-phase.js";
+import { Schedule } from "./schedule.js";
 
 /** What a configuration builds. */
 export interface RunSetup {
@@ -36,6 +38,11 @@ export interface RunSetup {
   opponents: number;
   /** Every learner by `<policy>/<agent index>`. */
   trainers: Map<string, Learner>;
+  /** Cycles, trajectories and OM phases in order. */
+  schedule: Schedule;
+  /** The cycle's OM training over LeMOL's learners, and its file-sampling stream. */
+  omPhase: OMPhase;
+  omRng: Rng;
 }
 
 /** The MADDPG family's config from the experiment's options. */
@@ -241,17 +248,12 @@ export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): R
       trainers.set(`${policy}/${i}`, learner);
     }
   }
-  return {
-    env,
-    adversary,
-    policies,
-    evaluating,
-    lemolPresent,
-    episodicPeriods: uav,
-    explorationSteps,
-    // evaluation plays each pairing's trajectories once, without OM training in between
-    cycles: lemolPresent && !evaluating ? cfg.n_opp_cycles : 1,
-    opponents: Math.max(policies.bad.length, policies.good.length),
-    trainers,
-  };
+  // evaluation plays each pairing's trajectories once, without OM training in between
+  const cycles = lemolPresent && !evaluating ? cfg.n_opp_cycles : 1;
+  const opponents = Math.max(policies.bad.length, policies.good.length);
+  const schedule = new Schedule(cfg, { cycles, opponents, policies, omTrainingDue: omTraining, episodicPeriods: uav });
+  const omRng = Rng.stream(cfg.seed, "om-files");
+  const lemolLearners = [...trainers.values()].filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
+  const omPhase = new OMPhase(lemolLearners, cfg, explorationSteps, uav, omRng);
+  return { env, adversary, policies, evaluating, lemolPresent, episodicPeriods: uav, explorationSteps, cycles, opponents, trainers, schedule, omPhase, omRng };
 }

@@ -10,46 +10,38 @@
  *       num_episodes episodes, each step the loop of §2.4                 loop.ts
  *     OM training: om_training_iters passes over the saved experience    om-phase.ts
  *
- * What it plays is built from the config (build.ts); it records episodes and summaries
- * (records.ts), writes the run directory (manifest, metrics.csv, experience files, checkpoints),
+ * What it plays is built from the config (build.ts) and played by trajectory-player.ts, which
+ * records episodes and summaries (records.ts); the experiment writes the run directory (manifest, metrics.csv, experience files, checkpoints),
  * runs a cycle on worker processes with `--parallel_trajectories` (parallel.ts), queues the
  * notebook's calls (calls.ts), and emits events that front ends subscribe to (events.ts, hooks.ts).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { inspect } from "node:util";
 import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
-import type { Learner, LearnerSink } from "../agents/learner.js";
+import type { Learner } from "../agents/learner.js";
 import { POLICY_NAMES } from "../agents/policies.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import type { UAVEnv } from "../envs/uav.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
 import { CheckpointReader, CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
-import { saveNpz } from "../storage/npz.js";
 import { displayPath } from "../util/fs.js";
 import { Rng } from "../util/rng.js";
 import { buildRun } from "./build.js";
 import { CallOutcome, CallQueue, ExperimentStopped, yieldEvery, yieldToEventLoop } from "./calls.js";
 import { absolutePaths, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
-import { EvaluationRecorder, loadPolicies } from "./evaluate.js";
+import { loadPolicies } from "./evaluate.js";
 import { EventBus, ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
 import { ExperimentHooks, resolveHooks } from "./hooks.js";
-import { PlayLoop, StepHooks } from "./loop.js";
 import { adoptWorkersEnd, readRunState, RunParts, writeRunState } from "./run-state.js";
-import { MetricRow, MetricsLog } from "./metrics.js";
+import { MetricsLog } from "./metrics.js";
 import { OMPhase, omTrainingRefusal } from "./om-phase.js";
 import { CycleStart, WorkerProcesses } from "./parallel.js";
-import { TrajectoryRecords } from "./records.js";
 import { openRun, RestoreOptions, Resumption } from "./resume.js";
-import { gitCommit, hostInfo, libraryVersion, Manifest, RunDir } from "./run-dir.js";
+import { libraryVersion, Manifest, ManifestRecord, RunDir } from "./run-dir.js";
 import type { RunLock } from "./run-lock.js";
 import { ExperimentState, Schedule } from "./schedule.js";
+import { TrajectoryPlayer } from "./trajectory-player.js";
 
-export type { ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
-export type { ExperimentHooks, InterruptSource, ProgressReporter } from "./hooks.js";
-export type { RestoreOptions } from "./resume.js";
-export { ExperimentStopped, yieldToEventLoop } from "./calls.js";
-export type { CallOutcome } from "./calls.js";
+export { ExperimentStopped } from "./calls.js";
 
 /** Policies the experiment builds (every policy of the registry, agents/policies.ts). */
 export const EXPERIMENT_POLICIES = POLICY_NAMES;
@@ -88,30 +80,17 @@ export class Experiment {
 
   private readonly schedule: Schedule;
   private readonly trainers: Map<string, Learner>;
-  /** The step loop of each pairing (by opponent index); `loop` is the current pairing's. */
-  private readonly loops = new Map<number, PlayLoop>();
-  private loop: PlayLoop;
-  private readonly records = new TrajectoryRecords();
+  /** Plays the trajectories: the pairing's loop, episode records, experience files. */
+  private readonly player: TrajectoryPlayer;
   private readonly omPhase: OMPhase;
   private readonly omRng: Rng;
   private readonly cycleStart = new CycleStart();
   private readonly calls: CallQueue;
-  /** Per agent: the env one-hots its movement (`--discrete_actions`), so the one-hot is stored. */
-  private readonly oneHotMovement: boolean[];
-  /** What learners report through, with this experiment's counters and trajectory. */
-  private readonly sink: LearnerSink;
-  private readonly stepHooks: StepHooks;
   private readonly events = new EventBus<ExperimentEventMap>();
   private readonly print: (line: string) => void;
   private readonly printConfig: boolean;
-  private started = new Date().toISOString();
-  /** Resumptions of this run (from the manifest), this one last. */
-  private resumed: NonNullable<Manifest["resumed"]> = [];
-  /** A save_rate checkpoint waits for the end of the step (checkpoints are taken between steps). */
-  private checkpointDue = false;
-  /** `--display` frames and `--benchmark` data. */
-  private readonly evaluation: EvaluationRecorder;
-  private inStep = false;
+  /** The manifest's record: when the run started, its resumptions. */
+  private readonly manifest: ManifestRecord;
   private readonly workers: WorkerProcesses;
 
   /** Builds an experiment: checks the options, chooses the backend, creates the run directory. */
@@ -159,48 +138,31 @@ export class Experiment {
     this.cycles = setup.cycles;
     this.opponents = setup.opponents;
     this.trainers = setup.trainers;
-    const omTrainingDue = this.lemolPresent && !this.evaluating && !cfg.feed_lemol_true_action && cfg.om_training_iters > 0;
-    this.schedule = new Schedule(cfg, {
-      cycles: this.cycles,
-      opponents: this.opponents,
-      policies: this.policies,
-      omTrainingDue,
-      episodicPeriods: setup.episodicPeriods,
-    });
-    this.omRng = Rng.stream(cfg.seed, "om-files");
-    const lemolLearners = [...this.trainers.values()].filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
-    this.omPhase = new OMPhase(lemolLearners, cfg, this.explorationSteps, setup.episodicPeriods, this.omRng);
-    // with --discrete_actions the original env one-hots the movement in place: that is what is stored
-    const env = this.env;
-    this.oneHotMovement = Array.from({ length: env.n }, (_, a) => cfg.discrete_actions && env instanceof MultiAgentEnv && env.world.layout.movable[a] === 1);
-    this.sink = {
-      metric: (learner, metric, value) => this.row({ train_step: this.trainStep, episode: this.episodesCompleted, agent: learner.name, metric, value }),
-      emit: (event, payload) => this.emit(event, { ...this.schedule.info!, ...payload }),
-      print: (line) => this.print(line),
-    };
-    this.stepHooks = {
-      envStepped: (r) => this.evaluation.stepped(r, () => `${this.schedule.info!.pair} · episode ${this.episodesCompleted + 1} · step ${this.episodeStep}`),
-      episodeEnded: (episode, rewards, length) => this.endEpisode(episode, rewards, length),
-      updated: (a, u) => {
-        this.records.addUpdate(a, u.logged);
-        if (u.note) this.print(u.note);
-      },
-    };
-    this.loop = this.loopFor(0);
+    this.schedule = setup.schedule;
+    this.omRng = setup.omRng;
+    this.omPhase = setup.omPhase;
     if (this.evaluating) loadPolicies(this.trainers, this.adversary, cfg);
 
     this.workers = new WorkerProcesses(cfg.workers);
     this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached, lock });
-    this.evaluation = new EvaluationRecorder(cfg, this.env, this.runDir.root);
+    this.manifest = new ManifestRecord(this.runDir, this.config, backend);
     try {
+      // a worker's own directory (detached) starts fresh metrics from the run's state
+      this.metrics =
+        resume && !resume.detached
+          ? MetricsLog.resume(this.runDir.metricsFile, resume.reader.value<ExperimentState>("experiment").metricsBytes)
+          : new MetricsLog(this.runDir.metricsFile);
+      this.player = new TrajectoryPlayer({
+        ...{ config: this.config, env: this.env, schedule: this.schedule, trainers: this.trainers, policies: this.policies },
+        ...{ adversary: this.adversary, evaluating: this.evaluating, runDir: this.runDir, metrics: this.metrics, cycleStart: this.cycleStart },
+        emit: (event, payload) => this.emit(event, payload),
+        print: this.print,
+        progressed: () => this.writeManifest("running"),
+      });
       if (resume?.detached) {
-        // a worker's own directory: fresh metrics, the run's state
-        this.metrics = new MetricsLog(this.runDir.metricsFile);
         this.loadState(resume.reader, resume.label, true);
       } else if (resume) {
-        this.metrics = MetricsLog.resume(this.runDir.metricsFile, resume.reader.value<ExperimentState>("experiment").metricsBytes);
-        this.started = resume.manifest.started ?? this.started;
-        this.resumed = [...(resume.manifest.resumed ?? [])];
+        this.manifest.continueFrom(resume.manifest);
         this.loadState(resume.reader, resume.label);
         // (a finished run's latest checkpoint is its final state; a run finished by an older lemol
         // checkpointed before its last OM training, so its manifest says it)
@@ -214,7 +176,6 @@ export class Experiment {
           `${cfg.exp_name} resumed from checkpoint ${resume.label} (cycle ${this.cycle}, trajectory ${this.trajectoriesStarted}, episode ${this.episodesCompleted})`,
         );
       } else {
-        this.metrics = new MetricsLog(this.runDir.metricsFile);
         this.start();
       }
     } catch (err) {
@@ -235,7 +196,7 @@ export class Experiment {
       this.schedule.phase = "om_training";
     }
     this.writeManifest("running");
-    this.print(`${cfg.exp_name} (${this.started})`);
+    this.print(`${cfg.exp_name} (${this.manifest.started})`);
     if (this.printConfig) for (const [k, v] of Object.entries(cfg).sort(([a], [b]) => a.localeCompare(b))) this.print(`  ${k}: ${v}`);
     else
       this.print(
@@ -271,15 +232,15 @@ export class Experiment {
   }
   /** Steps since the current trajectory's start (the original's `train_step`). */
   get trainStep(): number {
-    return this.loop.trainStep;
+    return this.player.trainStep;
   }
   /** Steps of the current episode so far. */
   get episodeStep(): number {
-    return this.loop.episodeStep;
+    return this.player.episodeStep;
   }
   /** Episodes of the current trajectory completed so far. */
   get episodesCompleted(): number {
-    return this.loop.episodesCompleted;
+    return this.player.episodesCompleted;
   }
   /** Whether a trajectory is under way. */
   get trajectoryInProgress(): boolean {
@@ -292,7 +253,7 @@ export class Experiment {
 
   /** The learners of the current pairing, in agent order. */
   get pairing(): readonly Trainer[] {
-    return Array.from({ length: this.env.n }, (_, i) => this.trainerFor(i, this.opponent));
+    return Array.from({ length: this.env.n }, (_, i) => this.player.trainerFor(i, this.opponent));
   }
 
   /** The LeMOL agent of the current pairing, if any. */
@@ -342,133 +303,11 @@ export class Experiment {
     return this.calls.last;
   }
 
-  // --- playing ---
+  // --- playing (trajectory-player.ts) ---
 
-  /** The learner for an agent under pairing j. */
-  private trainerFor(agent: number, j: number): Trainer {
-    const list = this.policies[this.adversary[agent] ? "bad" : "good"];
-    return this.trainers.get(`${list.length > 1 ? list[j] : list[0]}/${agent}`)!;
-  }
-
-  /** The step loop over the learners of pairing `j` (made once per pairing). */
-  private loopFor(j: number): PlayLoop {
-    let loop = this.loops.get(j);
-    if (!loop) {
-      const learners = Array.from({ length: this.env.n }, (_, i) => this.trainerFor(i, j));
-      this.loops.set(j, (loop = new PlayLoop(this.env, learners, { maxEpisodeLen: this.config.max_episode_len, oneHotMovement: this.oneHotMovement })));
-      loop.evaluating = this.evaluating;
-      loop.sink = this.sink;
-    }
-    return loop;
-  }
-
-  private beginTrajectory(): void {
-    const cfg = this.config;
-    const s = this.schedule;
-    this.loop = this.loopFor(s.opponent);
-    const agents = this.loop.learners;
-    const info = s.startTrajectory(agents.map((a) => a.name)); // refused unless the schedule is playing
-    // evaluating, the loaded weights are kept (the original re-initialised them here) and acting starts at once
-    if (!this.evaluating && cfg.parallel_trajectories)
-      this.cycleStart.beginTrajectory(this.trainers, cfg.seed, info.trajectory, info.repeat === 0 && info.opponent === 0);
-    for (const a of agents) a.startTrajectory(this.evaluating ? "evaluate" : "learn");
-    this.records.begin(agents.length);
-    // with parallel trajectories each has an environment seed of its own
-    this.loop.begin(cfg.parallel_trajectories ? this.env.reset(Rng.stream(cfg.seed, `env/trajectory-${info.trajectory}`).int(2 ** 31)) : this.env.reset());
-    this.evaluation.trajectoryStarted(`${info.pair} · episode 1 · step 0`);
-    this.print(`Using good policy ${info.agents[info.agents.length - 1]} and bad policy ${info.agents[0]} with ${cfg.num_adversaries} adversaries`);
-    this.print("Starting iterations...");
-    this.emit("trajectory_start", info);
-  }
-
-  /** One environment step with every learner, then their updates (lemol-spec §2.4); a due checkpoint after it. */
+  /** One step (lemol-spec §2.4), then a `save_rate` checkpoint if one is due (checkpoints are taken between steps). */
   private advance(): void {
-    this.inStep = true;
-    try {
-      if (!this.schedule.inTrajectory) this.beginTrajectory();
-      this.loop.step(this.stepHooks);
-      this.records.countStep();
-      if (this.evaluation.benchmarkDone) this.finishBenchmark();
-      else if (this.episodesCompleted >= this.config.num_episodes) this.endTrajectory();
-    } finally {
-      this.inStep = false;
-    }
-    if (this.checkpointDue) {
-      this.checkpointDue = false;
-      this.checkpoint();
-    }
-  }
-
-  /** --benchmark: writes the recorded benchmark data and ends the run (as the original's benchmark mode). */
-  private finishBenchmark(): void {
-    this.print(this.evaluation.writeBenchmark(this.loop.learners.map((a) => a.name)));
-    this.endTrajectory();
-    this.schedule.phase = "done";
-  }
-
-  private row(partial: Partial<MetricRow> & { metric: string; value: number }): void {
-    const t = this.schedule.info;
-    this.metrics.add({
-      cycle: t?.cycle ?? null,
-      trajectory: t?.trajectory ?? null,
-      opponent: t ? this.schedule.opponentName() : null,
-      episode: null,
-      train_step: null,
-      om_iter: null,
-      agent: null,
-      ...partial,
-    });
-  }
-
-  /** An episode ended (called by the loop before the step's updates): its rows, events and the save_rate report. */
-  private endEpisode(episode: number, episodeRewards: Float64Array, length: number): void {
-    const cfg = this.config;
-    const info = this.schedule.info!;
-    const animation = this.evaluation.episodeEnded(info.trajectory, info.pair);
-    if (animation) this.print(`display: ${displayPath(animation)}`);
-    this.runDir.heartbeat();
-    const rewards = this.records.endEpisode(this.loop.learners, episode, episodeRewards, this.trainStep, (r) => this.row(r));
-    this.emit("episode_end", { ...info, episode, trainStep: this.trainStep, rewards, length });
-    this.emit("progress", {
-      ...info,
-      episode: this.episodesCompleted,
-      episodes: cfg.num_episodes,
-      trainStep: this.trainStep,
-      stepsPerSecond: this.records.stepsPerSecond,
-      trajectoriesDone: info.trajectory,
-      trajectoriesTotal: this.totalTrajectories,
-    });
-    if (this.episodesCompleted % cfg.save_rate === 0) {
-      // every save_rate episodes: the original's summary lines, averaged rewards and a checkpoint
-      const lines = this.records.summary(this.loop.learners, cfg.save_rate, this.episodesCompleted, this.trainStep, cfg.max_episode_len, (r) => this.row(r));
-      for (const l of lines) this.print(l);
-      this.emit("summary", { lines });
-      this.metrics.flush();
-      this.checkpointDue = true;
-    }
-  }
-
-  private endTrajectory(): void {
-    const info = this.schedule.info!;
-    let file: string | null = null;
-    // what a learner made over the trajectory that outlives it: LeMOL's experience file
-    const output = this.loop.learners.map((l) => l.trajectoryOutput()).find((o) => o !== null) ?? null;
-    if (output) {
-      file = this.runDir.experienceFile(info.pair, info.cycle, info.repeat);
-      saveNpz(file, output);
-      this.print(`${displayPath(file)} saved`);
-    }
-    this.print(`...Finished total of ${this.episodesCompleted} episodes.`);
-    this.schedule.inTrajectory = false;
-    this.metrics.flush();
-    this.emit("trajectory_end", { ...info, episodes: this.episodesCompleted, steps: this.trainStep, experienceFile: file });
-    if (this.schedule.endTrajectory()) this.finishCycle(false);
-    this.writeManifest("running");
-  }
-
-  private finishCycle(omTrained: boolean): void {
-    this.emit("cycle_end", { cycle: this.cycle, omTrained });
-    this.schedule.finishCycle();
+    if (this.player.step()) this.checkpoint();
   }
 
   // --- checkpoints ---
@@ -481,7 +320,7 @@ export class Experiment {
    * episodes. Returns its path.
    */
   checkpoint(label = "latest", options: { replay?: boolean } = {}): string {
-    if (this.inStep) throw new Error("checkpoint() was called in the middle of a step (from an event handler?); call it between steps");
+    if (this.player.inStep) throw new Error("checkpoint() was called in the middle of a step (from an event handler?); call it between steps");
     this.metrics.flush();
     const w = new CheckpointWriter();
     writeRunState(w, this.parts(), options.replay ?? this.config.checkpoint_replay);
@@ -492,28 +331,23 @@ export class Experiment {
 
   /** Puts back what {@link checkpoint} wrote (called while restoring, on a freshly built experiment). */
   private loadState(r: CheckpointReader, label: string, detached = false): void {
-    const { state, loop, replay } = readRunState(r, this.parts(), (j) => this.loopFor(j), detached);
-    this.loop = loop;
+    const { state, loop, replay } = readRunState(r, this.parts(), (j) => this.player.loopFor(j), detached);
+    this.player.loop = loop;
     if (detached) return;
-    const midTrajectory = state.inTrajectory && this.trainStep > 0;
-    this.resumed.push({
-      at: new Date().toISOString(),
-      checkpoint: label,
-      replay,
-      ...(midTrajectory && !replay
-        ? {
-            note: `trajectory ${this.schedule.info!.trajectory} continued from episode ${this.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's`,
-          }
-        : {}),
-    });
+    // without the replay buffers a trajectory continued mid-way cannot give an uninterrupted run's numbers
+    const note =
+      state.inTrajectory && this.trainStep > 0 && !replay
+        ? `trajectory ${this.schedule.info!.trajectory} continued from episode ${this.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's`
+        : undefined;
+    this.manifest.resumed.push({ at: new Date().toISOString(), checkpoint: label, replay, ...(note ? { note } : {}) });
   }
 
   /** The parts of this experiment its state is made of (run-state.ts). */
   private parts(): RunParts {
     return {
       schedule: this.schedule,
-      loop: this.loop,
-      records: this.records,
+      loop: this.player.loop,
+      records: this.player.records,
       env: this.env,
       omRng: this.omRng,
       omPhase: this.omPhase,
@@ -538,12 +372,12 @@ export class Experiment {
       "runEpisode",
       async () => {
         this.checkStop(); // a stop between trajectories does not start the next one
-        if (!this.schedule.inTrajectory) this.beginTrajectory();
+        if (!this.schedule.inTrajectory) this.player.beginTrajectory();
         const before = this.episodesCompleted;
         await this.pump(() => this.episodesCompleted > before);
-        return this.records.episodeRewards[this.records.episodeRewards.length - 1];
+        return this.player.records.episodeRewards[this.player.records.episodeRewards.length - 1];
       },
-      () => Array.from(this.loop.currentRewards), // interrupted: the episode's rewards so far
+      () => Array.from(this.player.loop.currentRewards), // interrupted: the episode's rewards so far
     );
   }
 
@@ -640,7 +474,7 @@ export class Experiment {
 
   private async runTrajectory_(): Promise<TrajectoryInfo> {
     this.checkStop();
-    if (!this.schedule.inTrajectory) this.beginTrajectory();
+    if (!this.schedule.inTrajectory) this.player.beginTrajectory();
     const info = this.schedule.info!;
     await this.pump(() => !this.schedule.inTrajectory);
     return info;
@@ -650,24 +484,9 @@ export class Experiment {
     const refusal = omTrainingRefusal(this.phase, this.lemolPresent, this.config);
     if (refusal) throw new Error(refusal);
     await yieldToEventLoop();
-    const summaries = await this.omPhase.run(
-      {
-        config: this.config,
-        cycle: this.cycle,
-        experienceFiles: () => this.runDir.experienceFiles(),
-        experienceDir: this.runDir.experienceDir,
-        metric: (row) => this.metrics.add(row),
-        chunkDone: (e) => {
-          this.emit("om_chunk", e);
-          this.runDir.heartbeat();
-        },
-        checkStop: () => this.checkStop(),
-        maybeYield: yieldEvery(),
-        flush: () => this.metrics.flush(),
-      },
-      this.print,
-    );
-    this.finishCycle(true);
+    const host = { cycle: this.cycle, runDir: this.runDir, metrics: this.metrics, checkStop: () => this.checkStop() };
+    const summaries = await this.omPhase.run({ ...host, chunkDone: (e) => this.emit("om_chunk", e) }, this.print);
+    this.player.finishCycle(true);
     // the trained OM is kept at once (after the last cycle this is the run's final state)
     this.checkpoint();
     this.writeManifest("running");
@@ -705,12 +524,10 @@ export class Experiment {
     const cycle = this.cycle;
     // the workers continue from the cycle's start; it is also where a crashed run resumes
     this.checkpoint("latest");
-    const base = path.join(this.runDir.root, "workers", `cycle-${cycle}`);
     const played = await this.workers.playCycle({
       schedule: this.schedule,
       runDir: this.runDir.root,
       checkpoint: "latest",
-      base,
       backend: this.backend.name,
       progress: (e) => this.emit("progress", e),
       stopRequested: () => this.calls.stopRequested,
@@ -723,7 +540,6 @@ export class Experiment {
     adoptWorkersEnd(this.parts(), played.rows, played.end);
     if (this.cycle !== cycle) this.emit("cycle_end", { cycle, omTrained: false });
     this.print(`cycle ${cycle + 1}: ${this.schedule.perCycle} trajectories played on ${Math.min(this.workers.count, this.schedule.perCycle)} workers`);
-    fs.rmSync(base, { recursive: true, force: true });
     this.writeManifest("running");
   }
 
@@ -739,20 +555,7 @@ export class Experiment {
   }
 
   private writeManifest(status: Manifest["status"]): void {
-    this.runDir.writeManifest({
-      lemol_version: libraryVersion(),
-      git_commit: gitCommit(),
-      node: process.version,
-      host: hostInfo(),
-      backend: this.backend,
-      seed: this.config.seed,
-      config: this.config as ExperimentConfig,
-      started: this.started,
-      ended: status === "running" ? null : new Date().toISOString(),
-      status,
-      progress: { cycle: this.cycle, trajectories_started: this.trajectoriesStarted, tensors: tf.memory().numTensors },
-      ...(this.resumed.length ? { resumed: this.resumed } : {}),
-    });
+    this.manifest.write(status, { cycle: this.cycle, trajectories_started: this.trajectoriesStarted, tensors: tf.memory().numTensors });
   }
 
   /** Ends the worker processes of parallel trajectories (a later parallel cycle forks new ones). */

@@ -8,24 +8,21 @@ import type { LeMOLAgentTrainer } from "../agents/lemol/agent.js";
 import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData } from "../agents/lemol/om-training.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import type { Rng } from "../util/rng.js";
+import { yieldEvery } from "./calls.js";
 import type { ExperimentConfig } from "./config.js";
 import type { OMPassSummary, Phase } from "./events.js";
 import type { MetricRow } from "./metrics.js";
 
 /** What the phase needs from the experiment around it. */
 export interface OMPhaseHost {
-  readonly config: Readonly<ExperimentConfig>;
   readonly cycle: number;
-  /** The experience files to train on (absolute paths), and the directory they are under. */
-  experienceFiles(): string[];
-  readonly experienceDir: string;
-  metric(row: MetricRow): void;
+  /** The experience files to train on (absolute paths); a heartbeat after each chunk. */
+  readonly runDir: { experienceFiles(): string[]; heartbeat(): void };
+  readonly metrics: { add(row: MetricRow): void; flush(): void };
+  /** After each chunk (the experiment's `om_chunk` event). */
   chunkDone(e: { cycle: number; pass: number; passes: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number }): void;
   /** Throws to stop at this chunk boundary (a requested stop). */
   checkStop(): void;
-  /** Gives the event loop a turn now and then. */
-  maybeYield(): Promise<void> | undefined;
-  flush(): void;
 }
 
 interface Progress {
@@ -52,7 +49,7 @@ export class OMPhase {
 
   constructor(
     private readonly learners: readonly LeMOLAgentTrainer[],
-    cfg: Readonly<ExperimentConfig>,
+    private readonly cfg: Readonly<ExperimentConfig>,
     explorationSteps: number,
     episodicPeriods: boolean,
     rng: Rng,
@@ -80,7 +77,8 @@ export class OMPhase {
 
   /** Trains every LeMOL learner's OM (or what remains of an interrupted training); returns each pass's summary. */
   async run(host: OMPhaseHost, print: (line: string) => void): Promise<OMPassSummary[]> {
-    const passes = host.config.om_training_iters;
+    const passes = this.cfg.om_training_iters;
+    const maybeYield = yieldEvery();
     if (!this.progress) {
       print("Starting LeMOL Opponent Model Training");
       this.progress = { trainer: 0, pass: 0, current: null, sums: [0, 0], summaries: [] };
@@ -90,7 +88,7 @@ export class OMPhase {
       const lemol = this.learners[st.trainer];
       for (; st.pass < passes; st.pass++) {
         if (!st.current) {
-          st.current = new OMTrainingPass(lemol.om, host.experienceFiles(), this.options, this.cache);
+          st.current = new OMTrainingPass(lemol.om, host.runDir.experienceFiles(), this.options, this.cache);
           st.sums = [0, 0];
         }
         const pass = st.current;
@@ -102,14 +100,15 @@ export class OMPhase {
           st.sums[1] += res.accuracy;
           const iteration = lemol.om.iterations;
           const base = { cycle: host.cycle, trajectory: null, opponent: null, episode: null, train_step: null, om_iter: iteration, agent: lemol.name };
-          host.metric({ ...base, metric: "om_training_accuracy", value: res.accuracy });
-          host.metric({ ...base, metric: "om_training_loss", value: res.loss });
+          host.metrics.add({ ...base, metric: "om_training_accuracy", value: res.accuracy });
+          host.metrics.add({ ...base, metric: "om_training_loss", value: res.loss });
           host.chunkDone({ cycle: host.cycle, pass: st.pass, passes, iteration, chunk, chunks: pass.chunks, loss: res.loss, accuracy: res.accuracy });
-          await host.maybeYield();
+          host.runDir.heartbeat();
+          await maybeYield();
         }
         st.summaries.push({ chunks: pass.chunks, loss: st.sums[0] / pass.chunks, accuracy: st.sums[1] / pass.chunks });
         st.current = null;
-        host.flush();
+        host.metrics.flush();
       }
       lemol.resetPlayState();
     }

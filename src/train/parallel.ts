@@ -117,8 +117,6 @@ export interface WorkerCycle {
   runDir: string;
   /** The checkpoint (label) the workers continue from. */
   checkpoint: string;
-  /** Where their directories go (removed when stopped; the caller removes them after adopting the state). */
-  base: string;
   backend: string;
   /** A worker's progress, as the experiment's progress event. */
   progress: (e: ExperimentEventMap["progress"]) => void;
@@ -131,8 +129,10 @@ export async function playCycleOnWorkers(c: WorkerCycle): Promise<{ rows: Metric
   const T = s.perCycle;
   const opponents = s.shape.opponents;
   const first = s.trajectoriesStarted;
-  fs.rmSync(c.base, { recursive: true, force: true });
-  const dirs = Array.from({ length: T }, (_, i) => path.join(c.base, `trajectory-${i}`));
+  // the workers' directories, removed once their results are read (or when stopped)
+  const base = path.join(c.runDir, "workers", `cycle-${s.cycle}`);
+  fs.rmSync(base, { recursive: true, force: true });
+  const dirs = Array.from({ length: T }, (_, i) => path.join(base, `trajectory-${i}`));
   const outcome = await c.pool.run({
     workers: Math.min(c.workers, T),
     jobs: dirs.map((dir, index) => ({ type: "run", runDir: c.runDir, checkpoint: c.checkpoint, dir, index, last: index === T - 1, backend: c.backend })),
@@ -157,7 +157,7 @@ export async function playCycleOnWorkers(c: WorkerCycle): Promise<{ rows: Metric
     stopRequested: c.stopRequested,
   });
   if (outcome === "stopped") {
-    fs.rmSync(c.base, { recursive: true, force: true });
+    fs.rmSync(base, { recursive: true, force: true });
     return null;
   }
   const rows: MetricRow[] = [];
@@ -165,5 +165,7 @@ export async function playCycleOnWorkers(c: WorkerCycle): Promise<{ rows: Metric
     const file = path.join(dir, "metrics.csv");
     rows.push(...parseMetricsCsv(fs.readFileSync(file, "utf8"), file));
   }
-  return { rows, end: loadCheckpoint(path.join(dirs[T - 1], "checkpoints", "end")) };
+  const end = loadCheckpoint(path.join(dirs[T - 1], "checkpoints", "end")); // read whole into memory
+  fs.rmSync(base, { recursive: true, force: true });
+  return { rows, end };
 }

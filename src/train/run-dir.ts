@@ -62,6 +62,45 @@ export interface Manifest {
   resumed?: { at: string; checkpoint: string; replay: boolean; note?: string }[];
 }
 
+/**
+ * The manifest as a run keeps it: when the run started, each time it was continued, and the rest
+ * written anew (config, versions, host, status, counters) whenever the run's progress changes.
+ */
+export class ManifestRecord {
+  started = new Date().toISOString();
+  /** Resumptions of this run (from the manifest), this process's last. */
+  resumed: NonNullable<Manifest["resumed"]> = [];
+
+  constructor(
+    private readonly runDir: RunDir,
+    private readonly config: Readonly<ExperimentConfig>,
+    private readonly backend: BackendInfo,
+  ) {}
+
+  /** Continues the record of an earlier process of the run. */
+  continueFrom(manifest: Manifest): void {
+    this.started = manifest.started ?? this.started;
+    this.resumed = [...(manifest.resumed ?? [])];
+  }
+
+  write(status: Manifest["status"], progress: Manifest["progress"]): void {
+    this.runDir.writeManifest({
+      lemol_version: libraryVersion(),
+      git_commit: gitCommit(),
+      node: process.version,
+      host: hostInfo(),
+      backend: this.backend,
+      seed: this.config.seed,
+      config: this.config as ExperimentConfig,
+      started: this.started,
+      ended: status === "running" ? null : new Date().toISOString(),
+      status,
+      progress,
+      ...(this.resumed.length ? { resumed: this.resumed } : {}),
+    });
+  }
+}
+
 export class RunDir {
   readonly root: string;
   readonly experienceDir: string;

@@ -23,7 +23,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError, checkpointExists } from "../storage/checkpoint.js";
 import { ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
-import { Experiment, ExperimentHooks, ExperimentStopped } from "./experiment.js";
+import { Experiment, ExperimentStopped } from "./experiment.js";
+import type { ExperimentHooks } from "./hooks.js";
 import { MetricsLog } from "./metrics.js";
 import type { Manifest } from "./run-dir.js";
 

@@ -1,0 +1,311 @@
+/**
+ * The update round against the machine's arithmetic, and the loop experiments run (issue 17).
+ *
+ * Per GEMM ISA of lemol's native kernels (avx512 where the CPU has it, avx2 forced with
+ * LEMOL_NATIVE_ISA; each in its own process), on simple_push (MADDPG vs MADDPG, batch 1024,
+ * 64 units, both agents):
+ *   - the GEMMs of one update round, from the networks' shapes (roundGemms below), and their FLOPs;
+ *   - the best GEMM rate on each of those shapes: lemol's kernel, and Debian's OpenBLAS
+ *     `cblas_sgemm` on one thread (bench/gemm/openblas-gemm.c, built here when libopenblas-dev
+ *     is installed; OPENBLAS_CORETYPE=Haswell for the AVX2 row);
+ *   - the GEMM bound: Σ over the round's GEMMs of FLOPs / best rate on that shape, and the
+ *     measured round over it;
+ *   - the loop experiments run (`Experiment.step`), MADDPG vs MADDPG and LeMOL vs MADDPG, env
+ *     steps/s after exploration, updating every step (the seed) and every 25 (the later release);
+ *     during exploration (no updates), the difference is LeMOL's own cost per step in play;
+ *   - LeMOL's OM training (chunks/s), and from all of it the seed's full experiment's time.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTrainers } from "../src/agents/policies.js";
+import type { MADDPGAgentTrainer } from "../src/agents/maddpg.js";
+import { MultiAgentEnv } from "../src/envs/env.js";
+import { initBackend } from "../src/nn/backend.js";
+import { nativeGemm, nativeStatus } from "../src/nn/native.js";
+import { resolveConfig } from "../src/train/config.js";
+import { Experiment } from "../src/train/experiment.js";
+import { TrainingRunner } from "../src/train/runner.js";
+import { machine, median, writeResult } from "./common.js";
+
+const REPO = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
+const B = 1024;
+/** What the committed results changed (edit with each re-run that means something). */
+const CHANGED =
+  "new suite (issue 17, first slice): the GEMM bound of the update round measured against lemol's kernel and Debian's OpenBLAS on the round's own shapes, and the loop experiments run (Experiment.step). The round is 3.1x its bound on AVX-512 and 3.8x on AVX2 (target 1.5x: not yet met). OpenBLAS wins on the thin shapes (N = 1 or 5: 55-94 vs 4-21 GFLOP/s) and on every shape on AVX2; lemol's kernel wins on the 64-wide shapes on AVX-512 (115 vs 97)";
+
+/** An update cadence that never comes within a benchmark. */
+const NO_UPDATES = 100_000; // (steps in a trajectory here: < 45,000)
+const HIDDEN = 64;
+
+/** One GEMM: C[m×n] = op(A)·B with inner dimension k; `tn`: A stored k×m (weight gradients Xᵀ·dZ). */
+interface Gemm {
+  m: number;
+  k: number;
+  n: number;
+  tn: boolean;
+}
+const key = (g: Gemm) => `${g.m}x${g.k}x${g.n}${g.tn ? "t" : ""}`;
+
+/**
+ * The GEMMs of one MADDPG update round (every agent's update), from the layer widths (docs/learning.md
+ * §the update; agents/maddpg.ts `learn`). Per agent i: every agent's target actor forward; the
+ * target critic forward; the critic's forward and backward (weight gradients, input gradients of
+ * the hidden layers); agent i's actor forward; the critic's forward at the fresh sample and its
+ * input gradient through every layer; the actor's backward.
+ */
+export function roundGemms(obsSizes: readonly number[], actSizes: readonly number[], hidden = HIDDEN, batch = B): Gemm[] {
+  const criticIn = obsSizes.reduce((a, b) => a + b, 0) + actSizes.reduce((a, b) => a + b, 0);
+  const dims = (input: number, out: number) => [input, hidden, hidden, out];
+  const fwd = (d: number[]) => d.slice(0, -1).map((w, l) => ({ m: batch, k: w, n: d[l + 1], tn: false }));
+  const dW = (d: number[]) => d.slice(0, -1).map((w, l) => ({ m: w, k: batch, n: d[l + 1], tn: true }));
+  // input gradients dX_l = dZ_{l+1}·Wᵀ for layers from `first` on (the network's input is layer 0)
+  const dX = (d: number[], first: number) => d.slice(first, -1).map((w, l) => ({ m: batch, k: d[first + l + 1], n: w, tn: false }));
+  const critic = dims(criticIn, 1);
+  const out: Gemm[] = [];
+  for (let i = 0; i < obsSizes.length; i++) {
+    const actor = dims(obsSizes[i], actSizes[i]);
+    for (let j = 0; j < obsSizes.length; j++) out.push(...fwd(dims(obsSizes[j], actSizes[j]))); // target actions
+    out.push(...fwd(critic)); // target Q
+    out.push(...fwd(critic), ...dW(critic), ...dX(critic, 1)); // critic step
+    out.push(...fwd(actor)); // actor forward
+    out.push(...fwd(critic), ...dX(critic, 0)); // critic at the sample, gradient to its input
+    out.push(...dW(actor), ...dX(actor, 1)); // actor step
+  }
+  return out;
+}
+
+const flops = (g: Gemm) => 2 * g.m * g.k * g.n;
+
+/** lemol's native GEMM on a shape: best GFLOP/s of 7 timed runs of ~0.2 GFLOP each. */
+function lemolRate(g: Gemm): number {
+  const A = new Float32Array(g.m * g.k).map((_, j) => ((j * 7919) % 1000) / 1000 - 0.5);
+  const Bm = new Float32Array(g.k * g.n).map((_, j) => ((j * 104729) % 1000) / 1000 - 0.5);
+  const C = new Float32Array(g.m * g.n);
+  const reps = Math.ceil(2e8 / flops(g));
+  // lemol's transposed call takes A as stored (k×m) with its own M = k, K = m
+  const call = g.tn ? () => nativeGemm(A, Bm, C, g.k, g.m, g.n, true, false) : () => nativeGemm(A, Bm, C, g.m, g.k, g.n, false, false);
+  let best = 0;
+  for (let r = 0; r < 7; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) call();
+    best = Math.max(best, (flops(g) * reps) / ((performance.now() - t0) / 1e3) / 1e9);
+  }
+  return best;
+}
+
+/** OpenBLAS on the shapes (null when libopenblas-dev or a C compiler is missing). */
+function openblasRates(shapes: Gemm[], isa: string): Map<string, number> | null {
+  const exe = path.join(REPO, "build", "openblas-gemm");
+  const built = spawnSync("cc", ["-O2", path.join(REPO, "bench/gemm/openblas-gemm.c"), "-lopenblas", "-o", exe], { encoding: "utf8" });
+  if (built.status !== 0) return null;
+  const args = shapes.flatMap((g) => [g.m, g.k, g.n, g.tn ? 1 : 0].map(String));
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", ...(isa === "avx2" ? { OPENBLAS_CORETYPE: "Haswell" } : {}) };
+  const r = spawnSync(exe, args, { encoding: "utf8", env });
+  if (r.status !== 0) return null;
+  const rates = new Map<string, number>();
+  for (const line of r.stdout.trim().split("\n")) {
+    const [m, k, n, t, rate] = line.split(" ").map(Number);
+    rates.set(key({ m, k, n, tn: t === 1 }), rate);
+  }
+  return rates;
+}
+
+function time(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** One update round of both agents (ms, median), past exploration, with the loop experiments run. */
+function updateRoundMs(): number {
+  const env = new MultiAgentEnv("simple_push", { seed: 0 });
+  const trainers = createTrainers(env, { badPolicy: "maddpg", goodPolicy: "maddpg", seed: 0, config: { agentUpdateFreq: 1 } }) as MADDPGAgentTrainer[];
+  const run = new TrainingRunner(env, trainers, { learn: false });
+  while (trainers[0].replay.length < B * 25) run.step();
+  let t = 0;
+  const round = () => {
+    for (const tr of trainers) tr.preupdate();
+    for (const tr of trainers) tr.update(trainers, t++);
+  };
+  for (let i = 0; i < 60; i++) round();
+  const ms = median(Array.from({ length: 7 }, () => time(() => Array.from({ length: 10 }, round)) / 10));
+  trainers.forEach((x) => x.dispose());
+  return ms;
+}
+
+/** An experiment of the seed's shape on simple_push (batch 1024, exploration 25,600 steps), quiet, in a temporary directory. */
+async function experiment(bad: string, freq: number, extra: Record<string, unknown> = {}): Promise<{ exp: Experiment; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-bench-update-"));
+  const exp = await Experiment.create(
+    {
+      scenario: "simple_push",
+      bad_policy: bad,
+      good_policy: "maddpg",
+      agent_update_freq: freq,
+      num_episodes: 100_000,
+      save_rate: 100_000,
+      seed: 1,
+      run_dir: dir,
+      ...extra,
+    },
+    { print: null, progress: null, interrupts: null },
+  );
+  return { exp, dir };
+}
+
+/** Env steps/s of `exp.step()` over `steps` steps (median of 3). */
+function stepsPerSecond(exp: Experiment, steps: number): number {
+  const go = () => {
+    for (let i = 0; i < steps; i++) exp.step();
+  };
+  return median(Array.from({ length: 3 }, () => steps / (time(go) / 1000)));
+}
+
+interface Row {
+  isa: string;
+  name: string;
+  value: number;
+  unit: string;
+}
+
+async function measureIsa(): Promise<{ rows: Row[]; shapes: object[] }> {
+  await initBackend("wasm");
+  const status = nativeStatus();
+  if (!status.active) throw new Error(`native kernels not active: ${status.reason}`);
+  const rows: Row[] = [];
+  const row = (name: string, value: number, unit: string) => rows.push({ isa: status.isa!, name, value: Math.round(value * 1000) / 1000, unit });
+
+  // the GEMM bound of the round
+  const env = new MultiAgentEnv("simple_push", { seed: 0 });
+  const gemms = roundGemms(env.obsSizes, env.actionSizes);
+  const distinct = [...new Map(gemms.map((g) => [key(g), g])).values()];
+  const lemol = new Map(distinct.map((g) => [key(g), lemolRate(g)]));
+  const blas = openblasRates(distinct, status.isa!);
+  const best = (g: Gemm) => Math.max(lemol.get(key(g))!, blas?.get(key(g)) ?? 0);
+  const total = gemms.reduce((s, g) => s + flops(g), 0);
+  const boundMs = gemms.reduce((s, g) => s + flops(g) / (best(g) * 1e9), 0) * 1e3;
+  const lemolBoundMs = gemms.reduce((s, g) => s + flops(g) / (lemol.get(key(g))! * 1e9), 0) * 1e3;
+  const roundMs = updateRoundMs();
+  row("round_gemm_mflop", total / 1e6, "MFLOP");
+  row("gemm_bound_ms", boundMs, "ms");
+  row("gemm_bound_lemol_gemm_only_ms", lemolBoundMs, "ms");
+  row("update_round_ms", roundMs, "ms");
+  row("update_round_over_gemm_bound", roundMs / boundMs, "x");
+  const shapes = distinct.map((g) => ({
+    shape: key(g),
+    uses: gemms.filter((h) => key(h) === key(g)).length,
+    mflop_per_round: (gemms.filter((h) => key(h) === key(g)).length * flops(g)) / 1e6,
+    lemol_gflops: Math.round(lemol.get(key(g))! * 10) / 10,
+    openblas_gflops: blas ? Math.round(blas.get(key(g))! * 10) / 10 : null,
+  }));
+
+  // the loop experiments run
+  for (const bad of ["maddpg", "lemol"]) {
+    // NO_UPDATES: past exploration nothing updates, so a step costs acting, the env and (LeMOL) the
+    // OM's prediction and event recording: the difference between the two is LeMOL's cost in play
+    for (const freq of [NO_UPDATES, 25, 1]) {
+      const { exp, dir } = await experiment(bad, freq);
+      while (exp.trainStep < exp.explorationSteps) exp.step();
+      if (freq === NO_UPDATES) {
+        for (let i = 0; i < 2000; i++) exp.step(); // warm-up
+        const us = median(Array.from({ length: 5 }, () => (time(() => Array.from({ length: 2000 }, () => exp.step())) * 1000) / 2000));
+        row(`${bad}_vs_maddpg_play_us_per_step`, us, "us");
+      } else row(`${bad}_vs_maddpg_steps_per_s_freq${freq}`, stepsPerSecond(exp, freq === 25 ? 2500 : 100), "env steps/s");
+      exp.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const lemolPlay = rows.find((r) => r.name === "lemol_vs_maddpg_play_us_per_step")!.value;
+  row("lemol_play_overhead_us_per_step", lemolPlay - rows.find((r) => r.name === "maddpg_vs_maddpg_play_us_per_step")!.value, "us");
+
+  // OM training: chunks/s of the cycle's OM training on a short run's experience
+  {
+    const { exp, dir } = await experiment("lemol", 25, { num_episodes: 1100, batch_size: 1024, n_opp_cycles: 1, traj_per_iter: 1, om_training_iters: 1 });
+    await exp.runTrajectory();
+    let chunks = 0;
+    exp.on("om_chunk", () => chunks++);
+    const t0 = process.hrtime.bigint();
+    await exp.trainOpponentModel();
+    row("om_training_chunks_per_s", chunks / (Number(process.hrtime.bigint() - t0) / 1e9), "chunks/s");
+    exp.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { rows, shapes };
+}
+
+/** The seed's full experiment (INIT defaults) from the measured rates: play, and OM training between cycles. */
+function fullExperimentEstimate(rows: Row[], isa: string, cores: number): object {
+  const cfg = resolveConfig({});
+  const v = (name: string) => rows.find((r) => r.isa === isa && r.name === name)!.value;
+  const steps = cfg.num_episodes * cfg.max_episode_len;
+  const exploration = cfg.batch_size * cfg.max_episode_len;
+  const trajectories = cfg.n_opp_cycles * cfg.traj_per_iter;
+  // a trajectory: exploration at the play rate, then every step updates
+  const trajectoryS = (exploration * v("lemol_vs_maddpg_play_us_per_step")) / 1e6 + (steps - exploration) / v("lemol_vs_maddpg_steps_per_s_freq1");
+  const chunksPerPass = Math.ceil((steps - 1 - exploration) / cfg.chunk_length);
+  const omS = (cfg.n_opp_cycles * cfg.om_training_iters * chunksPerPass) / v("om_training_chunks_per_s");
+  const parallelRounds = Math.ceil(cfg.traj_per_iter / cores);
+  return {
+    isa,
+    config: `INIT defaults: ${cfg.n_opp_cycles} cycles x ${cfg.traj_per_iter} trajectories x ${cfg.num_episodes} episodes, update every ${cfg.agent_update_freq} step, batch ${cfg.batch_size}; OM ${cfg.om_training_iters} passes of ${chunksPerPass} chunks per cycle`,
+    single_process_hours: Math.round(((trajectories * trajectoryS + omS) / 3600) * 10) / 10,
+    parallel_trajectories_hours: Math.round(((cfg.n_opp_cycles * parallelRounds * trajectoryS + omS) / 3600) * 10) / 10,
+    parallel_note: `--parallel_trajectories on ${cores} cores: a cycle's ${cfg.traj_per_iter} trajectories in ${parallelRounds} rounds (one per core), OM training on one`,
+  };
+}
+
+/** Runs each ISA in its own process and writes bench/results/update.json. */
+export async function benchUpdate(): Promise<string> {
+  const self = fileURLToPath(import.meta.url);
+  const rows: Row[] = [];
+  const shapes: Record<string, object[]> = {};
+  const skipped: { isa: string; reason: string }[] = [];
+  for (const isa of ["avx512", "avx2"]) {
+    const r = spawnSync(process.execPath, [...process.execArgv, self, "--isa", isa], {
+      encoding: "utf8",
+      env: { ...process.env, LEMOL_NATIVE_ISA: isa },
+      maxBuffer: 1 << 26,
+    });
+    if (r.status !== 0) {
+      skipped.push({
+        isa,
+        reason: (
+          r.stderr
+            .trim()
+            .split("\n")
+            .find((l) => /Error/.test(l)) ?? "failed"
+        ).slice(0, 300),
+      });
+      continue;
+    }
+    const got = JSON.parse(r.stdout.trim().split("\n").pop()!) as { rows: Row[]; shapes: object[] };
+    const measured = got.rows[0]?.isa ?? isa;
+    if (measured !== isa) {
+      skipped.push({ isa, reason: `the CPU has no ${isa} (lemol used ${measured})` });
+      continue;
+    }
+    for (const x of got.rows) console.log(`${x.isa.padEnd(8)} ${x.name.padEnd(40)} ${String(x.value).padStart(10)} ${x.unit}`);
+    rows.push(...got.rows);
+    shapes[isa] = got.shapes;
+  }
+  const cores = os.cpus().length;
+  return writeResult("update", {
+    machine: machine(),
+    node: process.version,
+    method:
+      "simple_push, batch 1024, 64 units. GEMM bound = sum over the round's GEMMs (bench/update.ts roundGemms) of FLOPs / the best single-thread rate measured on that shape (lemol's kernel or OpenBLAS 0.3.21 cblas_sgemm); loops are Experiment.step() past exploration (25,600 steps), seed 1; each ISA in its own process (LEMOL_NATIVE_ISA)",
+    changed: CHANGED,
+    rows,
+    shapes,
+    full_experiment: Object.keys(shapes).map((isa) => fullExperimentEstimate(rows, isa, cores)),
+    skipped,
+  });
+}
+
+if (process.argv[2] === "--isa") {
+  const out = await measureIsa();
+  process.stdout.write(JSON.stringify(out) + "\n");
+}
