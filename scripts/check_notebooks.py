@@ -22,7 +22,8 @@ import sys
 TIMINGS = [
     (re.compile(r"\d+(\.\d+)? s\b"), "<t>"),
     (re.compile(r"\b\d+m \d+s\b|\b\d+h \d+m\b"), "<t>"),
-    (re.compile(r"[\d,]+ steps/s"), "<n> steps/s"),
+    # a rate, or "–" before the first measurement
+    (re.compile(r"(?:[\d,]+|–) steps/s"), "<n> steps/s"),
     (re.compile(r"ETA [^·<\n\"]*"), "ETA <t>"),
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d[-:]\d\d[-:]\d\d([-.:]\d+)?Z?"), "<date>"),
 ]

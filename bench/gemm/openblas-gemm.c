@@ -1,6 +1,6 @@
 // Times Debian's OpenBLAS cblas_sgemm (one thread) on GEMM shapes given as arguments, for the update
 // benchmark's GEMM bound (bench/update.ts): "M K N T" (T = 1 when A is transposed: C = Aᵀ·B, A
-// stored K×M, as lemol's weight gradients). Prints one line per shape: M K N T GFLOP/s (best of 7).
+// stored K×M, as lemol's weight gradients). Prints one line per shape: M K N T GFLOP/s (best of 15).
 // Build: cc -O2 bench/gemm/openblas-gemm.c -lopenblas -o build/openblas-gemm
 #include <cblas.h>
 #include <stdio.h>
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     double flop = 2.0 * M * K * N;
     int reps = (int)(2e8 / flop) + 1;
     double best = 0;
-    for (int r = 0; r < 7; r++) {
+    for (int r = 0; r < 15; r++) {
       double t0 = now();
       for (int k = 0; k < reps; k++)
         cblas_sgemm(CblasRowMajor, T ? CblasTrans : CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, T ? M : K, B, N, 0.0f, C, N);

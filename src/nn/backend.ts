@@ -1,15 +1,21 @@
 /**
- * The TensorFlow.js backend, chosen once per process: `@tensorflow/tfjs-node` when it can be
- * loaded (an optional dependency whose installer needs a download, so usually absent), otherwise
- * the WebAssembly backend (SIMD, loads offline from node_modules), otherwise the plain-JS cpu
- * backend. `LEMOL_BACKEND=node|wasm|cpu` or the `backend` option forces one; the choice is
- * reported (and recorded in every run manifest).
+ * The TensorFlow.js backend, chosen once per process by measurement, not by name: where lemol's
+ * native kernels are built, the WebAssembly backend with them (for lemol's network sizes they
+ * beat tfjs-node's TensorFlow, whose per-op overhead dominates at these sizes), unless a training
+ * benchmark run on this machine (`npm run bench -- train`) found `@tensorflow/tfjs-node` faster;
+ * otherwise tfjs-node when it loads (an optional dependency whose installer needs a download),
+ * then WebAssembly (SIMD, offline from node_modules), then the plain-JS cpu backend.
+ * `LEMOL_BACKEND=node|wasm|cpu` or the `backend` option forces one; the choice is reported (and
+ * recorded in every run manifest).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
-import { activateNative, nativeStatus } from "./native.js";
+import * as os from "node:os";
+import { fileURLToPath } from "node:url";
+import { activateNative, nativeAvailable, nativeStatus } from "./native.js";
 
 export { tf };
 
@@ -98,13 +104,49 @@ export function initBackend(preferred?: string): Promise<BackendInfo> {
   return pending;
 }
 
+/** Update rounds (ms) measured on this machine by the training benchmark, per path. */
+export interface MeasuredSpeed {
+  native?: number;
+  node?: number;
+}
+
+/**
+ * The update-round times `npm run bench -- train` recorded in `file` (default: this checkout's
+ * bench/results/train.json), when they were measured on a machine like this one (same CPU model
+ * and core count); null otherwise.
+ */
+export function measuredHere(file = fileURLToPath(new URL("../../bench/results/train.json", import.meta.url))): MeasuredSpeed | null {
+  try {
+    const r = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      machine?: { cpu?: string; cores?: number };
+      rows?: { backend: string; kernels: string; name: string; value: number }[];
+    };
+    const cpus = os.cpus();
+    if (r.machine?.cpu !== cpus[0]?.model || r.machine?.cores !== cpus.length) return null;
+    const round = (backend: string, kernels?: string) =>
+      r.rows?.find((x) => x.backend === backend && (!kernels || x.kernels === kernels) && x.name === "update_round_ms")?.value;
+    return { native: round("wasm", "native"), node: round("tensorflow") };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The automatic order: lemol's native kernels (on wasm) first where they are built, unless this
+ * machine's measurement found tfjs-node faster; tfjs-node first otherwise; cpu last.
+ */
+export function autoOrder(nativeBuilt: boolean, measured: MeasuredSpeed | null): BackendName[] {
+  const nodeFaster = measured?.node !== undefined && measured.native !== undefined && measured.node < measured.native;
+  return nativeBuilt && !nodeFaster ? ["wasm", "tensorflow", "cpu"] : ["tensorflow", "wasm", "cpu"];
+}
+
 async function choose(preferred?: string): Promise<BackendInfo> {
   tf.env().set("PROD", true); // no debug checks, no "install tfjs-node" banner
   const fromOption = preferred !== undefined;
   const request = preferred ?? process.env.LEMOL_BACKEND ?? "auto";
   const skipped: BackendInfo["skipped"] = [];
   let order: BackendName[];
-  if (request === "auto" || request === "") order = ["tensorflow", "wasm", "cpu"];
+  if (request === "auto" || request === "") order = autoOrder(nativeAvailable(), measuredHere());
   else {
     const name = ALIASES[request];
     if (!name) {

@@ -33,6 +33,8 @@ interface Addon {
   fillGumbel(state: Uint32Array, out: Float32Array, n: number): void;
   softmaxRows(x: Float32Array, noise: Float32Array | null, B: number, out: Float32Array): void;
   sliceColumns(x: Float32Array, B: number, start: number, out: Float32Array): void;
+  gatherRows(data: Float32Array, stride: number, size: number, index: Int32Array, segments: Int32Array, outs: Float32Array[]): void;
+  gemmLog(on: boolean): Int32Array;
 }
 
 /** The slice of tfjs-backend-wasm's backend object the kernels use. */
@@ -70,6 +72,11 @@ function load(): Addon | null {
     loadProblem = `addon not built (${(err as Error).message.split("\n")[0]}); run \`node scripts/build-native.mjs\``;
   }
   return addon;
+}
+
+/** Whether the addon is built and loads (whatever the backend). */
+export function nativeAvailable(): boolean {
+  return load() !== null;
 }
 
 /** Whether the native kernels are in use now. */
@@ -371,4 +378,40 @@ export function nativeGemm(A: Float32Array, B: Float32Array, C: Float32Array, M:
   const a = load();
   if (!a) throw new Error(`native kernels unavailable: ${loadProblem}`);
   a.gemm(A, B, C, M, K, N, transA, acc);
+}
+
+/**
+ * Copies segments of the rows at `index` (rows of `stride` floats in `data`, `size` of them in
+ * use) into `outs`: segment s is `segments[2s]` (offset) and `segments[2s + 1]` (width). An exact
+ * copy, prefetching rows ahead (replay sampling is memory-latency bound). Returns false without
+ * the addon (the caller copies in TypeScript); works on any backend.
+ */
+export function nativeGatherRows(data: Float32Array, stride: number, size: number, index: Int32Array, segments: Int32Array, outs: Float32Array[]): boolean {
+  const a = load();
+  if (!a) return false;
+  a.gatherRows(data, stride, size, index, segments, outs);
+  return true;
+}
+
+/** A GEMM the native kernels ran: C[m×n] = op(A)·B with inner dimension k; `tn`: A transposed (weight gradients). */
+export interface GemmCall {
+  m: number;
+  k: number;
+  n: number;
+  tn: boolean;
+}
+
+/**
+ * Records the GEMMs the native kernels run from now on (`on`), or stops; returns those recorded
+ * since the last call (null without the addon). For checking a count of FLOPs against the kernels.
+ */
+export function nativeGemmLog(on: boolean): GemmCall[] | null {
+  const a = load();
+  if (!a) return null;
+  const raw = a.gemmLog(on);
+  const calls: GemmCall[] = [];
+  // the addon's transposed call takes (rows of A, columns of A, N): C is columns × N
+  for (let i = 0; i < raw.length; i += 4)
+    calls.push(raw[i + 3] ? { m: raw[i + 1], k: raw[i], n: raw[i + 2], tn: true } : { m: raw[i], k: raw[i + 1], n: raw[i + 2], tn: false });
+  return calls;
 }

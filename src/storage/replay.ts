@@ -7,21 +7,24 @@
  * Storage grows by doubling up to `capacity` (the default capacity, 1e6, is far more than a
  * trajectory's 275,600 steps), so an unused capacity costs no memory. Float32, as training uses.
  */
+import { nativeGatherRows } from "../nn/native.js";
 import type { Rng } from "../util/rng.js";
 import { CheckpointError, CheckpointReader, CheckpointWriter } from "./checkpoint.js";
 
 /** A gathered batch, laid out row-major: obs [B, obsSize], act [B, actSize], ... */
 export interface ReplayBatch {
-  obs: Float32Array;
-  act: Float32Array;
-  rew: Float32Array;
-  obsNext: Float32Array;
-  done: Float32Array;
+  readonly obs: Float32Array;
+  readonly act: Float32Array;
+  readonly rew: Float32Array;
+  readonly obsNext: Float32Array;
+  readonly done: Float32Array;
   /** The per-transition extra numbers (e.g. LeMOL's opponent prediction), [B, extraSize]. */
-  extra: Float32Array;
+  readonly extra: Float32Array;
 }
 
 export class ReplayBuffer {
+  /** Gather with the native addon when it is built (true by default; false for comparisons). */
+  static nativeGather = true;
   readonly obsSize: number;
   readonly actSize: number;
   readonly capacity: number;
@@ -37,6 +40,10 @@ export class ReplayBuffer {
   private readonly nextOff: number;
   private readonly doneOff: number;
   private readonly extraOff: number;
+  /** [offset, width] of obs, act, rew, obsNext, done, extra within a row (the native gather's segments). */
+  private readonly segments: Int32Array;
+  /** Per batch buffer, its arrays in segment order (made once, so a gather allocates nothing). */
+  private readonly batchOuts = new WeakMap<ReplayBatch, Float32Array[]>();
   private allocated = 0;
   private size = 0;
   private next = 0;
@@ -53,6 +60,7 @@ export class ReplayBuffer {
     this.extraOff = 2 * obsSize + actSize + 2;
     this.extraSize = extraSize;
     this.stride = 2 * obsSize + actSize + 2 + extraSize;
+    this.segments = Int32Array.from([0, obsSize, this.actOff, actSize, this.rewOff, 1, this.nextOff, obsSize, this.doneOff, 1, this.extraOff, extraSize]);
     this.grow(Math.min(capacity, initial));
   }
 
@@ -137,8 +145,11 @@ export class ReplayBuffer {
     };
   }
 
-  /** Copies the rows at `index` into `out`. */
+  /** Copies the rows at `index` into `out` (natively when the addon is built: the same copy, prefetched). */
   gather(index: Int32Array, out: ReplayBatch): void {
+    let outs = this.batchOuts.get(out);
+    if (!outs) this.batchOuts.set(out, (outs = [out.obs, out.act, out.rew, out.obsNext, out.done, out.extra]));
+    if (ReplayBuffer.nativeGather && nativeGatherRows(this.data, this.stride, this.size, index, this.segments, outs)) return;
     const os = this.obsSize;
     const as = this.actSize;
     const size = this.size;

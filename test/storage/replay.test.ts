@@ -22,6 +22,39 @@ describe("ReplayBuffer", () => {
     assert.throws(() => rb.makeIndex(new Rng(0), new Int32Array(2)), /empty buffer/);
   });
 
+  it("gathers the same rows natively (prefetched) and in TypeScript, extras included, and refuses indices out of range", () => {
+    const rb = new ReplayBuffer(3, 2, 50_000, 16, 4);
+    const rng = new Rng(5);
+    for (let t = 0; t < 40_000; t++) {
+      const u = () => rng.uniform();
+      rb.add([u(), u(), u()], [u(), u()], u(), [u(), u(), u()], u() < 0.1, [u(), u(), u(), u()]);
+    }
+    const index = rb.makeIndex(new Rng(6), new Int32Array(1024));
+    const gathered = (native: boolean) => {
+      ReplayBuffer.nativeGather = native;
+      try {
+        const out = rb.newBatch(1024);
+        rb.gather(index, out);
+        rb.gather(index, out); // a second gather into the same batch gives the same
+        return out;
+      } finally {
+        ReplayBuffer.nativeGather = true;
+      }
+    };
+    const a = gathered(true);
+    const b = gathered(false);
+    for (const k of ["obs", "act", "rew", "obsNext", "done", "extra"] as const) assert.deepEqual(a[k], b[k], k);
+    assert.ok(a.extra.some((x) => x !== 0) && a.done.some((x) => x === 1));
+    for (const native of [true, false]) {
+      ReplayBuffer.nativeGather = native;
+      try {
+        assert.throws(() => rb.gather(Int32Array.from([0, 40_000]), rb.newBatch(2)), /replay: index 40000 out of range \[0, 40000\)/);
+      } finally {
+        ReplayBuffer.nativeGather = true;
+      }
+    }
+  });
+
   it("samples indices uniformly with replacement", () => {
     const rb = new ReplayBuffer(1, 1, 100);
     for (let t = 0; t < 5; t++) rb.add([t], [0], 0, [t], false);

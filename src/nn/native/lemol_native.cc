@@ -44,9 +44,39 @@ static inline __attribute__((always_inline)) V splat(float x) {
   return V{} + x;  // GCC broadcasts a scalar operand: one broadcast instruction
 }
 
-// C[M,N] (+)= A[M,K]·B[K,N]
+// What a forward GEMM does around its products, so that no separate pass over C is needed: start
+// each element from the bias (broadcast over rows) instead of C or 0, and on the way out apply
+// ReLU, or keep the element only where the mask (a ReLU output, laid out as C) is positive (ReLU's
+// derivative). Each element is the same FMA chain as without them, so the numbers are the same.
+struct Epilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+  const float* mask = nullptr;
+};
+
+// An element's starting value (bias, C when accumulating, or 0), and its value on the way out.
+template <class V, int W>
+static inline __attribute__((always_inline)) V start(const Epilogue& e, bool acc, const float* C, size_t at, int j) {
+  return e.bias ? load<V, W>(e.bias + j) : acc ? load<V, W>(C + at) : splat<V, W>(0.f);
+}
+static inline __attribute__((always_inline)) float start1(const Epilogue& e, bool acc, const float* C, size_t at, int j) {
+  return e.bias ? e.bias[j] : acc ? C[at] : 0.f;
+}
+template <class V, int W>
+static inline __attribute__((always_inline)) V finish(V c, const Epilogue& e, size_t at) {
+  if (e.relu) c = c > 0 ? c : V{};
+  if (e.mask) c = load<V, W>(e.mask + at) > 0 ? c : V{};
+  return c;
+}
+static inline __attribute__((always_inline)) float finish1(float c, const Epilogue& e, size_t at) {
+  if (e.relu) c = c > 0.f ? c : 0.f;
+  if (e.mask) c = e.mask[at] > 0.f ? c : 0.f;
+  return c;
+}
+
+// C[M,N] (+)= A[M,K]·B[K,N], with an epilogue
 template <class V, int W, int R, int Q>
-static inline __attribute__((always_inline)) void gemm_nn_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+static inline __attribute__((always_inline)) void gemm_nn_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
   const int TW = W * Q;
   int i = 0;
   for (; i + R <= M; i += R) {
@@ -54,7 +84,7 @@ static inline __attribute__((always_inline)) void gemm_nn_impl(const float* A, i
     for (; j + TW <= N; j += TW) {
       V c[R][Q];
       for (int r = 0; r < R; r++)
-        for (int q = 0; q < Q; q++) c[r][q] = acc ? load<V, W>(C + (size_t)(i + r) * ldc + j + W * q) : splat<V, W>(0.f);
+        for (int q = 0; q < Q; q++) c[r][q] = start<V, W>(e, acc, C, (size_t)(i + r) * ldc + j + W * q, j + W * q);
       for (int k = 0; k < K; k++) {
         const float* b = B + (size_t)k * ldb + j;
         V bv[Q];
@@ -65,29 +95,37 @@ static inline __attribute__((always_inline)) void gemm_nn_impl(const float* A, i
         }
       }
       for (int r = 0; r < R; r++)
-        for (int q = 0; q < Q; q++) store<V, W>(C + (size_t)(i + r) * ldc + j + W * q, c[r][q]);
+        for (int q = 0; q < Q; q++) {
+          const size_t at = (size_t)(i + r) * ldc + j + W * q;
+          store<V, W>(C + at, finish<V, W>(c[r][q], e, at));
+        }
     }
     for (; j + W <= N; j += W) {
       V c[R];
-      for (int r = 0; r < R; r++) c[r] = acc ? load<V, W>(C + (size_t)(i + r) * ldc + j) : splat<V, W>(0.f);
+      for (int r = 0; r < R; r++) c[r] = start<V, W>(e, acc, C, (size_t)(i + r) * ldc + j, j);
       for (int k = 0; k < K; k++) {
         V b = load<V, W>(B + (size_t)k * ldb + j);
         for (int r = 0; r < R; r++) c[r] += splat<V, W>(A[(size_t)(i + r) * lda + k]) * b;
       }
-      for (int r = 0; r < R; r++) store<V, W>(C + (size_t)(i + r) * ldc + j, c[r]);
+      for (int r = 0; r < R; r++) {
+        const size_t at = (size_t)(i + r) * ldc + j;
+        store<V, W>(C + at, finish<V, W>(c[r], e, at));
+      }
     }
     for (; j < N; j++)
       for (int r = 0; r < R; r++) {
-        float s = acc ? C[(size_t)(i + r) * ldc + j] : 0.f;
+        float s = start1(e, acc, C, (size_t)(i + r) * ldc + j, j);
         for (int k = 0; k < K; k++) s += A[(size_t)(i + r) * lda + k] * B[(size_t)k * ldb + j];
-        C[(size_t)(i + r) * ldc + j] = s;
+        const size_t at = (size_t)(i + r) * ldc + j;
+        C[at] = finish1(s, e, at);
       }
   }
   for (; i < M; i++)
     for (int j = 0; j < N; j++) {
-      float s = acc ? C[(size_t)i * ldc + j] : 0.f;
+      float s = start1(e, acc, C, (size_t)i * ldc + j, j);
       for (int k = 0; k < K; k++) s += A[(size_t)i * lda + k] * B[(size_t)k * ldb + j];
-      C[(size_t)i * ldc + j] = s;
+      const size_t at = (size_t)i * ldc + j;
+      C[at] = finish1(s, e, at);
     }
 }
 
@@ -149,27 +187,28 @@ static inline __attribute__((always_inline)) void gemm_tn_impl(const float* A, i
 }
 
 typedef void (*GemmFn)(const float*, int, const float*, int, float*, int, int, int, int, bool);
+typedef void (*GemmNnFn)(const float*, int, const float*, int, float*, int, int, int, int, bool, const Epilogue&);
 
-__attribute__((target("avx512f"))) void gemm_nn_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  gemm_nn_impl<Vec<16>::type, 16, 4, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+__attribute__((target("avx512f"))) void gemm_nn_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
+  gemm_nn_impl<Vec<16>::type, 16, 4, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
 }
 __attribute__((target("avx512f"))) void gemm_tn_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
   gemm_tn_impl<Vec<16>::type, 16, 4, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
-__attribute__((target("avx2,fma"))) void gemm_nn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  gemm_nn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+__attribute__((target("avx2,fma"))) void gemm_nn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
+  gemm_nn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
 }
 __attribute__((target("avx2,fma"))) void gemm_tn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
   gemm_tn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
-void gemm_nn_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  gemm_nn_impl<Vec<4>::type, 4, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+void gemm_nn_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
+  gemm_nn_impl<Vec<4>::type, 4, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
 }
 void gemm_tn_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
   gemm_tn_impl<Vec<4>::type, 4, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 
-GemmFn gemm_nn_kernel = gemm_nn_generic;
+GemmNnFn gemm_nn_kernel = gemm_nn_generic;
 GemmFn gemm_tn_kernel = gemm_tn_generic;
 const char* isa_name = "generic";
 
@@ -183,8 +222,18 @@ float* growv(std::vector<float>& v, size_t n) {
   return v.data();
 }
 
-void gemm_nn(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  if (N % PAD == 0 || M < PAD) return gemm_nn_kernel(A, lda, B, ldb, C, ldc, M, K, N, acc);
+// When on, every GEMM issued is recorded as (M, K, N, transposed), in the calls' own convention:
+// the update benchmark's list of a round's GEMMs is tested against what the kernels really run.
+bool gemmLogOn = false;
+std::vector<int32_t> gemmLog;
+inline void logGemm(int M, int K, int N, bool t) {
+  if (!gemmLogOn) return;
+  gemmLog.push_back(M), gemmLog.push_back(K), gemmLog.push_back(N), gemmLog.push_back(t);
+}
+
+void gemm_nn(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e = Epilogue()) {
+  logGemm(M, K, N, false);
+  if (N % PAD == 0 || M < PAD) return gemm_nn_kernel(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
   const int Np = (N + PAD - 1) / PAD * PAD;
   float* Bp = growv(padB, (size_t)K * Np);
   float* Cp = growv(padC, (size_t)M * Np);
@@ -192,13 +241,22 @@ void gemm_nn(const float* A, int lda, const float* B, int ldb, float* C, int ldc
     std::memcpy(Bp + (size_t)k * Np, B + (size_t)k * ldb, N * 4);
     std::memset(Bp + (size_t)k * Np + N, 0, (Np - N) * 4);
   }
-  if (acc)
+  // padded: the bias as C's starting value, the rest of the epilogue after the copy back
+  if (e.bias)
+    for (int i = 0; i < M; i++) std::memcpy(Cp + (size_t)i * Np, e.bias, N * 4);
+  else if (acc)
     for (int i = 0; i < M; i++) std::memcpy(Cp + (size_t)i * Np, C + (size_t)i * ldc, N * 4);
-  gemm_nn_kernel(A, lda, Bp, Np, Cp, Np, M, K, Np, acc);
-  for (int i = 0; i < M; i++) std::memcpy(C + (size_t)i * ldc, Cp + (size_t)i * Np, N * 4);
+  gemm_nn_kernel(A, lda, Bp, Np, Cp, Np, M, K, Np, acc || e.bias != nullptr, Epilogue());
+  for (int i = 0; i < M; i++) {
+    float* row = C + (size_t)i * ldc;
+    std::memcpy(row, Cp + (size_t)i * Np, N * 4);
+    if (e.relu || e.mask)
+      for (int j = 0; j < N; j++) row[j] = finish1(row[j], e, (size_t)i * ldc + j);
+  }
 }
 
 void gemm_tn(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  logGemm(M, K, N, true);
   if (N % PAD == 0 || M < PAD) return gemm_tn_kernel(A, lda, B, ldb, C, ldc, M, K, N, acc);
   const int Np = (N + PAD - 1) / PAD * PAD;
   float* Bp = growv(padB, (size_t)M * Np);
@@ -320,10 +378,6 @@ void columnSums(const float* __restrict dz, int B, int n, float* __restrict db) 
   }
 }
 
-// d[k] = 0 where h[k] <= 0 (the ReLU derivative, from the ReLU output)
-void reluMask(const float* __restrict h, float* __restrict d, size_t n) {
-  for (size_t k = 0; k < n; k++) d[k] = h[k] > 0.f ? d[k] : 0.f;
-}
 
 // Scratch reused across calls (single-threaded JS).
 std::vector<float> scratchA, scratchB, scratchT;
@@ -379,10 +433,10 @@ napi_value MlpForward(napi_env env, napi_callback_info info) {
     float* o = outs[l].data;
     const float* bias = params[2 * l + 1].data;
     const int m = n[l + 1];
-    for (int b = 0; b < B; b++) std::memcpy(o + (size_t)b * m, bias, m * 4);
-    gemm_nn(in, n[l], params[2 * l].data, m, o, m, B, n[l], m, true);
-    if (l + 1 < L)
-      for (size_t k = 0; k < (size_t)B * m; k++) o[k] = o[k] > 0.f ? o[k] : 0.f;
+    Epilogue e;
+    e.bias = bias;       // starts from the bias, as a copy of it into o would
+    e.relu = l + 1 < L;  // hidden layers
+    gemm_nn(in, n[l], params[2 * l].data, m, o, m, B, n[l], m, false, e);
     in = o;
   }
   return nullptr;
@@ -428,9 +482,10 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
       for (int r = 0; r < nin; r++)
         for (int c = 0; c < nout; c++) WT[(size_t)c * nin + r] = W[(size_t)r * nout + c];
       float* dIn = li == 0 ? dx.data : bufs[next];
-      gemm_nn(dz, nout, WT, nin, dIn, nin, B, nout, nin, false);
+      Epilogue e;
+      if (li > 0) e.mask = acts[li - 1].data;  // ReLU'(h)
+      gemm_nn(dz, nout, WT, nin, dIn, nin, B, nout, nin, false, e);
       if (li > 0) {
-        reluMask(acts[li - 1].data, dIn, (size_t)B * nin);  // ReLU'(h)
         dz = dIn;
         next ^= 1;
       }
@@ -480,6 +535,12 @@ napi_value Polyak(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Copies a few floats (a row segment: 1 to ~64). A loop, not a memcpy call: these copies run
+// thousands of times per update with widths where the call costs more than the copy.
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) static inline void copyFloats(float* __restrict dst, const float* __restrict src, int n) {
+  for (int c = 0; c < n; c++) dst[c] = src[c];
+}
+
 napi_value ConcatColumns(napi_env env, napi_callback_info info) {
   napi_value a[3];
   if (!args(env, info, a, 3)) return nullptr;
@@ -497,7 +558,7 @@ napi_value ConcatColumns(napi_env env, napi_callback_info info) {
     float* o = out.data + (size_t)b * total;
     for (auto& x : ins) {
       size_t w = x.length / B;
-      std::memcpy(o, x.data + (size_t)b * w, w * 4);
+      copyFloats(o, x.data + (size_t)b * w, w);
       o += w;
     }
   }
@@ -540,7 +601,7 @@ napi_value SliceColumns(napi_env env, napi_callback_info info) {
   if (B <= 0 || x.length % B || out.length % B) return fail(env, "sliceColumns: sizes are not multiples of B"), nullptr;
   const size_t n = x.length / B, w = out.length / B;
   if (start < 0 || start + w > n) return fail(env, "sliceColumns: columns out of range"), nullptr;
-  for (int b = 0; b < B; b++) std::memcpy(out.data + (size_t)b * w, x.data + (size_t)b * n + start, w * 4);
+  for (int b = 0; b < B; b++) copyFloats(out.data + (size_t)b * w, x.data + (size_t)b * n + start, w);
   return nullptr;
 }
 
@@ -588,12 +649,81 @@ napi_value FillGumbel(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// gatherRows(data, stride, size, index: Int32Array, segments: Int32Array [offset, width]*, outs):
+// for each b, copies the `width` floats at `offset` of row index[b] (rows of `stride` floats) into
+// outs[s] at b·width. Random rows of a large replay buffer are memory-latency bound: the rows a
+// few iterations ahead are prefetched so that their cache misses overlap.
+napi_value GatherRows(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  if (!args(env, info, a, 6)) return nullptr;
+  F32 data;
+  int stride, size;
+  if (!getF32(env, a[0], &data, "data") || !getInt(env, a[1], &stride, "stride") || !getInt(env, a[2], &size, "size")) return nullptr;
+  const int32_t* index = nullptr;
+  size_t B = 0;
+  const int32_t* seg = nullptr;
+  size_t nseg2 = 0;
+  for (int which = 3; which <= 4; which++) {
+    bool is = false;
+    napi_is_typedarray(env, a[which], &is);
+    napi_typedarray_type type;
+    size_t len, off;
+    void* p;
+    napi_value ab;
+    if (is) napi_get_typedarray_info(env, a[which], &type, &len, &p, &ab, &off);
+    if (!is || type != napi_int32_array) return fail(env, which == 3 ? "gatherRows: index must be an Int32Array" : "gatherRows: segments must be an Int32Array"), nullptr;
+    if (which == 3) index = static_cast<const int32_t*>(p), B = len;
+    else seg = static_cast<const int32_t*>(p), nseg2 = len;
+  }
+  std::vector<F32> outs;
+  if (!getF32List(env, a[5], &outs, "outs")) return nullptr;
+  const size_t nseg = nseg2 / 2;
+  if (nseg2 % 2 || outs.size() != nseg) return fail(env, "gatherRows: one output per [offset, width] segment"), nullptr;
+  if (stride <= 0 || size < 0 || (size_t)size * stride > data.length) return fail(env, "gatherRows: size rows of stride floats exceed the data"), nullptr;
+  for (size_t s = 0; s < nseg; s++)
+    if (seg[2 * s] < 0 || seg[2 * s + 1] < 0 || seg[2 * s] + seg[2 * s + 1] > stride || outs[s].length < B * seg[2 * s + 1])
+      return fail(env, "gatherRows: segment " + std::to_string(s) + " does not fit the row or its output"), nullptr;
+  for (size_t b = 0; b < B; b++)
+    if (index[b] < 0 || index[b] >= size) return fail(env, "replay: index " + std::to_string(index[b]) + " out of range [0, " + std::to_string(size) + ")"), nullptr;
+  const size_t AHEAD = 8;
+  for (size_t b = 0; b < B; b++) {
+    if (b + AHEAD < B) {
+      const float* next = data.data + (size_t)index[b + AHEAD] * stride;
+      for (int k = 0; k < stride; k += 16) __builtin_prefetch(next + k);
+      __builtin_prefetch(next + stride - 1);
+    }
+    const float* row = data.data + (size_t)index[b] * stride;
+    for (size_t s = 0; s < nseg; s++) {
+      const int w = seg[2 * s + 1];
+      copyFloats(outs[s].data + b * w, row + seg[2 * s], w);
+    }
+  }
+  return nullptr;
+}
+
+// gemmLog(on): the GEMMs recorded since the last call (Int32Array of M, K, N, transposed per call),
+// then recording on or off.
+napi_value GemmLog(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (!args(env, info, a, 1)) return nullptr;
+  bool on = false;
+  napi_get_value_bool(env, a[0], &on);
+  napi_value ab, out;
+  void* data;
+  napi_create_arraybuffer(env, gemmLog.size() * 4, &data, &ab);
+  if (!gemmLog.empty()) std::memcpy(data, gemmLog.data(), gemmLog.size() * 4);
+  napi_create_typedarray(env, napi_int32_array, gemmLog.size(), ab, 0, &out);
+  gemmLog.clear();
+  gemmLogOn = on;
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   choose_isa();
   struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}};
+  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"gemmLog", GemmLog}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
