@@ -11,9 +11,10 @@
  *     OM training: om_training_iters passes over the saved experience    om-phase.ts
  *
  * What it plays is built from the config (build.ts) and played by trajectory-player.ts, which
- * records episodes and summaries (records.ts); the experiment writes the run directory (manifest, metrics.csv, experience files, checkpoints),
- * runs a cycle on worker processes with `--parallel_trajectories` (parallel.ts), queues the
- * notebook's calls (calls.ts), and emits events that front ends subscribe to (events.ts, hooks.ts).
+ * records episodes and summaries (records.ts); cycle-runner.ts carries out the run calls (a cycle
+ * on worker processes with `--parallel_trajectories`: parallel.ts). The experiment writes the run
+ * directory (manifest, metrics.csv, experience files, checkpoints), queues the notebook's calls
+ * (calls.ts), and emits events that front ends subscribe to (events.ts, hooks.ts).
  */
 import { inspect } from "node:util";
 import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
@@ -26,20 +27,21 @@ import { CheckpointReader, CheckpointWriter, saveCheckpoint } from "../storage/c
 import { displayPath } from "../util/fs.js";
 import { Rng } from "../util/rng.js";
 import { buildRun } from "./build.js";
-import { CallOutcome, CallQueue, ExperimentStopped, yieldEvery, yieldToEventLoop } from "./calls.js";
+import { CallOutcome, CallQueue } from "./calls.js";
 import { absolutePaths, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
 import { loadPolicies } from "./evaluate.js";
 import { EventBus, ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
 import { ExperimentHooks, resolveHooks } from "./hooks.js";
-import { adoptWorkersEnd, readRunState, RunParts, writeRunState } from "./run-state.js";
+import { readRunState, RunParts, writeRunState } from "./run-state.js";
 import { MetricsLog } from "./metrics.js";
-import { OMPhase, omTrainingRefusal } from "./om-phase.js";
+import type { OMPhase } from "./om-phase.js";
 import { CycleStart, WorkerProcesses } from "./parallel.js";
 import { openRun, RestoreOptions, Resumption } from "./resume.js";
 import { libraryVersion, Manifest, ManifestRecord, RunDir } from "./run-dir.js";
 import type { RunLock } from "./run-lock.js";
 import { ExperimentState, Schedule } from "./schedule.js";
 import { TrajectoryPlayer } from "./trajectory-player.js";
+import { CycleRunner } from "./cycle-runner.js";
 
 export { ExperimentStopped } from "./calls.js";
 
@@ -82,6 +84,8 @@ export class Experiment {
   private readonly trainers: Map<string, Learner>;
   /** Plays the trajectories: the pairing's loop, episode records, experience files. */
   private readonly player: TrajectoryPlayer;
+  /** What the run calls do: trajectories, OM training, cycles (cycle-runner.ts). */
+  private readonly runner: CycleRunner;
   private readonly omPhase: OMPhase;
   private readonly omRng: Rng;
   private readonly cycleStart = new CycleStart();
@@ -158,6 +162,18 @@ export class Experiment {
         emit: (event, payload) => this.emit(event, payload),
         print: this.print,
         progressed: () => this.writeManifest("running"),
+      });
+      this.runner = new CycleRunner({
+        ...{ config: this.config, schedule: this.schedule, player: this.player, omPhase: this.omPhase, workers: this.workers, runDir: this.runDir },
+        ...{ metrics: this.metrics, backendName: backend.name, lemolPresent: this.lemolPresent },
+        advance: () => this.advance(),
+        checkStop: () => this.checkStop(),
+        stopRequested: () => this.calls.stopRequested,
+        checkpoint: (label) => this.checkpoint(label),
+        progressed: () => this.writeManifest("running"),
+        parts: () => this.parts(),
+        emit: (event, payload) => this.emit(event, payload),
+        print: (line) => this.print(line),
       });
       if (resume?.detached) {
         this.loadState(resume.reader, resume.label, true);
@@ -374,7 +390,7 @@ export class Experiment {
         this.checkStop(); // a stop between trajectories does not start the next one
         if (!this.schedule.inTrajectory) this.player.beginTrajectory();
         const before = this.episodesCompleted;
-        await this.pump(() => this.episodesCompleted > before);
+        await this.runner.pump(() => this.episodesCompleted > before);
         return this.player.records.episodeRewards[this.player.records.episodeRewards.length - 1];
       },
       () => Array.from(this.player.loop.currentRewards), // interrupted: the episode's rewards so far
@@ -385,7 +401,7 @@ export class Experiment {
   runTrajectory(): Promise<TrajectoryInfo> {
     return this.call(
       "runTrajectory",
-      () => this.runTrajectory_(),
+      () => this.runner.trajectory(),
       () => this.schedule.info!,
     );
   }
@@ -398,7 +414,7 @@ export class Experiment {
   trainOpponentModel(): Promise<OMPassSummary[]> {
     return this.call(
       "trainOpponentModel",
-      () => this.trainOpponentModel_(),
+      () => this.runner.trainOpponentModel(),
       () => this.omPhase.completedPasses,
     );
   }
@@ -411,7 +427,7 @@ export class Experiment {
   runCycle(options: RunOptions = {}): Promise<void> {
     return this.call(
       "runCycle",
-      () => this.workers.with(options.workers, () => this.runCycle_()),
+      () => this.workers.with(options.workers, () => this.runner.cycle()),
       () => undefined,
     );
   }
@@ -422,7 +438,7 @@ export class Experiment {
       "run",
       () =>
         this.workers.with(options.workers, async () => {
-          while (this.phase !== "done") await this.runCycle_();
+          while (this.phase !== "done") await this.runner.cycle();
           this.close();
         }),
       () => undefined,
@@ -457,90 +473,12 @@ export class Experiment {
   }
 
   /**
-   * Steps until `done()` holds. It yields to the event loop before the first step (so no step runs
-   * inside the notebook cell's synchronous part, where an interrupt would abort it midway) and
-   * then every YIELD_MS, so that interrupts and progress displays are served.
-   */
-  private async pump(done: () => boolean): Promise<void> {
-    await yieldToEventLoop();
-    const turn = yieldEvery();
-    while (!done()) {
-      this.checkStop();
-      this.advance();
-      const yielding = turn();
-      if (yielding) await yielding;
-    }
-  }
-
-  private async runTrajectory_(): Promise<TrajectoryInfo> {
-    this.checkStop();
-    if (!this.schedule.inTrajectory) this.player.beginTrajectory();
-    const info = this.schedule.info!;
-    await this.pump(() => !this.schedule.inTrajectory);
-    return info;
-  }
-
-  private async trainOpponentModel_(): Promise<OMPassSummary[]> {
-    const refusal = omTrainingRefusal(this.phase, this.lemolPresent, this.config);
-    if (refusal) throw new Error(refusal);
-    await yieldToEventLoop();
-    const host = { cycle: this.cycle, runDir: this.runDir, metrics: this.metrics, checkStop: () => this.checkStop() };
-    const summaries = await this.omPhase.run({ ...host, chunkDone: (e) => this.emit("om_chunk", e) }, this.print);
-    this.player.finishCycle(true);
-    // the trained OM is kept at once (after the last cycle this is the run's final state)
-    this.checkpoint();
-    this.writeManifest("running");
-    return summaries;
-  }
-
-  private async runCycle_(): Promise<void> {
-    const cycle = this.cycle;
-    const s = this.schedule;
-    if (this.config.parallel_trajectories && this.workers.count > 1 && s.phase === "play" && !s.inTrajectory && s.repeat === 0 && s.opponent === 0)
-      await this.playCycleInWorkers_();
-    while (this.phase === "play" && this.cycle === cycle) await this.runTrajectory_();
-    if (this.phase === "om_training" && this.cycle === cycle) await this.trainOpponentModel_();
-  }
-
-  /**
    * Trajectory `index` of the current cycle (in schedule order), played from the cycle's start
    * (what a parallel worker does; `parallel_trajectories` makes it independent of the others).
    * @internal
    */
-  async playTrajectoryOfCycle(index: number): Promise<TrajectoryInfo> {
-    const s = this.schedule;
-    if (s.phase !== "play" || s.inTrajectory || s.repeat !== 0 || s.opponent !== 0)
-      throw new Error("playTrajectoryOfCycle: the experiment is not at the start of a cycle");
-    if (!Number.isInteger(index) || index < 0 || index >= s.perCycle)
-      throw new RangeError(`playTrajectoryOfCycle: index ${index} is not one of the cycle's ${s.perCycle} trajectories`);
-    s.repeat = Math.floor(index / this.opponents);
-    s.opponent = index % this.opponents;
-    s.trajectoriesStarted += index;
-    return this.runTrajectory_();
-  }
-
-  /** The cycle's trajectories on worker processes (parallel.ts), then the state the last ended in. */
-  private async playCycleInWorkers_(): Promise<void> {
-    const cycle = this.cycle;
-    // the workers continue from the cycle's start; it is also where a crashed run resumes
-    this.checkpoint("latest");
-    const played = await this.workers.playCycle({
-      schedule: this.schedule,
-      runDir: this.runDir.root,
-      checkpoint: "latest",
-      backend: this.backend.name,
-      progress: (e) => this.emit("progress", e),
-      stopRequested: () => this.calls.stopRequested,
-    });
-    if (!played) {
-      // stopped: nothing of the cycle is kept, a later call plays it again from its start
-      this.checkStop();
-      throw new ExperimentStopped();
-    }
-    adoptWorkersEnd(this.parts(), played.rows, played.end);
-    if (this.cycle !== cycle) this.emit("cycle_end", { cycle, omTrained: false });
-    this.print(`cycle ${cycle + 1}: ${this.schedule.perCycle} trajectories played on ${Math.min(this.workers.count, this.schedule.perCycle)} workers`);
-    this.writeManifest("running");
+  playTrajectoryOfCycle(index: number): Promise<TrajectoryInfo> {
+    return this.runner.trajectoryOfCycle(index);
   }
 
   // --- events, the end ---
