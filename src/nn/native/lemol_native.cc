@@ -186,6 +186,44 @@ static inline __attribute__((always_inline)) void gemm_tn_impl(const float* A, i
   }
 }
 
+// C[K,N] (+)= A[M,K]ᵀ·B[M,N] for narrow N (< 16: weight gradients of an output layer): vectorised
+// over C's rows (A's columns, contiguous) instead of zero-padding N to 16 columns. Each element is
+// the same FMA chain over i as in the wide kernel, so the numbers are the same.
+template <class V, int W>
+static inline __attribute__((always_inline)) void gemm_tn_thin_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  int k = 0;
+  for (; k + W <= K; k += W)
+    for (int j0 = 0; j0 < N; j0 += 4) {
+      const int nj = N - j0 < 4 ? N - j0 : 4;
+      V c[4];
+      for (int q = 0; q < nj; q++) {
+        if (acc) {
+          float t[W];
+          for (int r = 0; r < W; r++) t[r] = C[(size_t)(k + r) * ldc + j0 + q];
+          c[q] = load<V, W>(t);
+        } else {
+          c[q] = splat<V, W>(0.f);
+        }
+      }
+      for (int i = 0; i < M; i++) {
+        const V a = load<V, W>(A + (size_t)i * lda + k);
+        const float* b = B + (size_t)i * ldb + j0;
+        for (int q = 0; q < nj; q++) c[q] += a * splat<V, W>(b[q]);
+      }
+      for (int q = 0; q < nj; q++) {
+        float t[W];
+        store<V, W>(t, c[q]);
+        for (int r = 0; r < W; r++) C[(size_t)(k + r) * ldc + j0 + q] = t[r];
+      }
+    }
+  for (; k < K; k++)
+    for (int j = 0; j < N; j++) {
+      float s = acc ? C[(size_t)k * ldc + j] : 0.f;
+      for (int i = 0; i < M; i++) s += A[(size_t)i * lda + k] * B[(size_t)i * ldb + j];
+      C[(size_t)k * ldc + j] = s;
+    }
+}
+
 typedef void (*GemmFn)(const float*, int, const float*, int, float*, int, int, int, int, bool);
 typedef void (*GemmNnFn)(const float*, int, const float*, int, float*, int, int, int, int, bool, const Epilogue&);
 
@@ -194,6 +232,15 @@ __attribute__((target("avx512f"))) void gemm_nn_avx512(const float* A, int lda, 
 }
 __attribute__((target("avx512f"))) void gemm_tn_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
   gemm_tn_impl<Vec<16>::type, 16, 4, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+}
+__attribute__((target("avx512f"))) void gemm_tn_thin_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  gemm_tn_thin_impl<Vec<16>::type, 16>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+}
+__attribute__((target("avx2,fma"))) void gemm_tn_thin_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  gemm_tn_thin_impl<Vec<8>::type, 8>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+}
+void gemm_tn_thin_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  gemm_tn_thin_impl<Vec<4>::type, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 __attribute__((target("avx2,fma"))) void gemm_nn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
   gemm_nn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
@@ -210,6 +257,7 @@ void gemm_tn_generic(const float* A, int lda, const float* B, int ldb, float* C,
 
 GemmNnFn gemm_nn_kernel = gemm_nn_generic;
 GemmFn gemm_tn_kernel = gemm_tn_generic;
+GemmFn gemm_tn_thin_kernel = gemm_tn_thin_generic;
 const char* isa_name = "generic";
 
 // Column counts that are not a multiple of 16 (37 inputs, 5 actions, 1 Q-value) would run in the
@@ -257,6 +305,7 @@ void gemm_nn(const float* A, int lda, const float* B, int ldb, float* C, int ldc
 
 void gemm_tn(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
   logGemm(M, K, N, true);
+  if (N < PAD && M >= PAD) return gemm_tn_thin_kernel(A, lda, B, ldb, C, ldc, M, K, N, acc);
   if (N % PAD == 0 || M < PAD) return gemm_tn_kernel(A, lda, B, ldb, C, ldc, M, K, N, acc);
   const int Np = (N + PAD - 1) / PAD * PAD;
   float* Bp = growv(padB, (size_t)M * Np);
@@ -282,10 +331,12 @@ void choose_isa() {
   if (w != "avx2" && __builtin_cpu_supports("avx512f")) {
     gemm_nn_kernel = gemm_nn_avx512;
     gemm_tn_kernel = gemm_tn_avx512;
+    gemm_tn_thin_kernel = gemm_tn_thin_avx512;
     isa_name = "avx512";
   } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     gemm_nn_kernel = gemm_nn_avx2;
     gemm_tn_kernel = gemm_tn_avx2;
+    gemm_tn_thin_kernel = gemm_tn_thin_avx2;
     isa_name = "avx2";
   }
 }
