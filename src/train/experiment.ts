@@ -23,19 +23,20 @@ import { POLICY_NAMES } from "../agents/policies.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import type { UAVEnv } from "../envs/uav.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
-import { CheckpointReader, CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
+import { CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
 import { displayPath } from "../util/fs.js";
 import { Rng } from "../util/rng.js";
 import { buildRun } from "./build.js";
 import { CallOutcome, CallQueue } from "./calls.js";
-import { absolutePaths, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
+import { absolutePaths, ExperimentConfig, resolveConfig } from "./config.js";
 import { loadPolicies } from "./evaluate.js";
 import { EventBus, ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
 import { ExperimentHooks, resolveHooks } from "./hooks.js";
-import { readRunState, RunParts, writeRunState } from "./run-state.js";
+import { RunParts, writeRunState } from "./run-state.js";
 import { MetricsLog } from "./metrics.js";
 import type { OMPhase } from "./om-phase.js";
 import { CycleStart, WorkerProcesses } from "./parallel.js";
+import { openExperiment } from "./opening.js";
 import { openRun, RestoreOptions, Resumption } from "./resume.js";
 import { libraryVersion, Manifest, ManifestRecord, RunDir } from "./run-dir.js";
 import type { RunLock } from "./run-lock.js";
@@ -92,7 +93,6 @@ export class Experiment {
   private readonly calls: CallQueue;
   private readonly events = new EventBus<ExperimentEventMap>();
   private readonly print: (line: string) => void;
-  private readonly printConfig: boolean;
   /** The manifest's record: when the run started, its resumptions. */
   private readonly manifest: ManifestRecord;
   private readonly workers: WorkerProcesses;
@@ -129,7 +129,6 @@ export class Experiment {
     this.backend = backend;
     const { print, progress, interrupts } = resolveHooks(hooks);
     this.print = print;
-    this.printConfig = hooks.printConfig ?? false;
     this.calls = new CallQueue(this, progress, interrupts);
     const cfg = this.config;
     const setup = buildRun(cfg, this.print);
@@ -175,53 +174,20 @@ export class Experiment {
         emit: (event, payload) => this.emit(event, payload),
         print: (line) => this.print(line),
       });
-      if (resume?.detached) {
-        this.loadState(resume.reader, resume.label, true);
-      } else if (resume) {
-        this.manifest.continueFrom(resume.manifest);
-        this.loadState(resume.reader, resume.label);
-        // (a finished run's latest checkpoint is its final state; a run finished by an older lemol
-        // checkpointed before its last OM training, so its manifest says it)
-        if (this.phase === "done" || (resume.manifest.status === "finished" && resume.label === "latest")) {
-          this.schedule.phase = "done";
-          this.print(`${displayPath(this.runDir.root)}: this run is finished; nothing to continue (its final state is checkpoint ${resume.label})`);
-          return;
-        }
-        this.writeManifest("running");
-        this.print(
-          `${cfg.exp_name} resumed from checkpoint ${resume.label} (cycle ${this.cycle}, trajectory ${this.trajectoriesStarted}, episode ${this.episodesCompleted})`,
-        );
-      } else {
-        this.start();
-      }
+      openExperiment(
+        {
+          ...{ config: this.config, runDir: this.runDir, schedule: this.schedule, player: this.player, manifest: this.manifest },
+          ...{ adversary: this.adversary, policies: this.policies, cycles: this.cycles, printConfig: hooks.printConfig ?? false },
+          parts: () => this.parts(),
+          writeManifest: (status) => this.writeManifest(status),
+          print: this.print,
+        },
+        resume,
+      );
     } catch (err) {
       this.runDir.releaseLock();
       throw err;
     }
-  }
-
-  /** A fresh run: the schedule's start, the manifest, and the original's opening lines. */
-  private start(): void {
-    const cfg = this.config;
-    if (this.schedule.skipsPlay(0)) {
-      if (this.runDir.experienceFiles().length === 0) {
-        throw new ConfigError(
-          `--skip_to_om_training: no experience files under ${this.runDir.experienceDir} to train on (give --lemol_save_path the experience directory of an earlier run)`,
-        );
-      }
-      this.schedule.phase = "om_training";
-    }
-    this.writeManifest("running");
-    this.print(`${cfg.exp_name} (${this.manifest.started})`);
-    if (this.printConfig) for (const [k, v] of Object.entries(cfg).sort(([a], [b]) => a.localeCompare(b))) this.print(`  ${k}: ${v}`);
-    else
-      this.print(
-        `  ${cfg.scenario}, ${cfg.bad_policy} (bad) vs ${cfg.good_policy} (good), seed ${cfg.seed}: ${this.cycles} cycle(s) of ${this.schedule.perCycle} trajectories of ${cfg.num_episodes} episodes; every option in ${displayPath(this.runDir.manifestFile)}`,
-      );
-    const nBad = this.adversary.filter((x) => x).length;
-    this.print(`${nBad} bad agents`);
-    this.print(`${this.env.n - nBad} good agents`);
-    if (this.policies.varying) this.print(`Training with varied ${this.policies.varying} agents ...`);
   }
 
   // --- where it stands ---
@@ -343,19 +309,6 @@ export class Experiment {
     const where = saveCheckpoint(this.runDir.checkpointsDir, label, { lemol_version: libraryVersion(), config: this.config }, w);
     this.emit("checkpoint", { path: where, episode: this.episodesCompleted });
     return where;
-  }
-
-  /** Puts back what {@link checkpoint} wrote (called while restoring, on a freshly built experiment). */
-  private loadState(r: CheckpointReader, label: string, detached = false): void {
-    const { state, loop, replay } = readRunState(r, this.parts(), (j) => this.player.loopFor(j), detached);
-    this.player.loop = loop;
-    if (detached) return;
-    // without the replay buffers a trajectory continued mid-way cannot give an uninterrupted run's numbers
-    const note =
-      state.inTrajectory && this.trainStep > 0 && !replay
-        ? `trajectory ${this.schedule.info!.trajectory} continued from episode ${this.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's`
-        : undefined;
-    this.manifest.resumed.push({ at: new Date().toISOString(), checkpoint: label, replay, ...(note ? { note } : {}) });
   }
 
   /** The parts of this experiment its state is made of (run-state.ts). */
