@@ -3,7 +3,7 @@
     {
       "target_name": "lemol_native",
       "sources": ["src/nn/native/lemol_native.cc"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions", "-fno-math-errno"],
       "cflags": ["-O3"]
     }
   ]

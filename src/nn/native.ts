@@ -30,7 +30,7 @@ interface Addon {
   adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lrT: number, b1: number, b2: number, eps: number, clip: number): void;
   polyak(target: Float32Array, online: Float32Array, tau: number): void;
   concatColumns(inputs: Float32Array[], B: number, out: Float32Array): void;
-  fillGumbel(state: Uint32Array, out: Float32Array, n: number): void;
+  fillGumbel(state: Uint32Array, out: Float32Array, n: number, exact?: boolean): void;
   softmaxRows(x: Float32Array, noise: Float32Array | null, B: number, out: Float32Array): void;
   sliceColumns(x: Float32Array, B: number, start: number, out: Float32Array): void;
   gatherRows(data: Float32Array, stride: number, size: number, index: Int32Array, segments: Int32Array, outs: Float32Array[]): void;
@@ -363,12 +363,14 @@ const rngState = new Uint32Array(4);
 
 /**
  * Fills `n` Gumbel(0, 1) numbers from `rng` natively (the same integer draws as the JS path;
- * `-log(-log u)` rounded to float32). Returns false when the addon is not loaded.
+ * `-log(-log u)` rounded to float32, as glibc's log gives it). `exact`: with glibc's log alone, not
+ * the vectorised log that defers to it near a rounding boundary (the tests' reference). Returns
+ * false when the addon is not loaded.
  */
-export function nativeFillGumbel(rng: Rng, out: Float32Array, n: number): boolean {
+export function nativeFillGumbel(rng: Rng, out: Float32Array, n: number, exact = false): boolean {
   if (!active) return false;
   rng.stateInto(rngState);
-  addon!.fillGumbel(rngState, out, n);
+  addon!.fillGumbel(rngState, out, n, exact);
   rng.stateFrom(rngState);
   return true;
 }

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "elementwise.h"
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -255,6 +257,22 @@ void gemm_tn_generic(const float* A, int lda, const float* B, int ldb, float* C,
   gemm_tn_impl<Vec<4>::type, 4, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 
+// Elementwise kernels (elementwise.h), one body per ISA; all give the same bits.
+#define LEMOL_ELEMENTWISE(suffix, attr, W)                                                                                                 \
+  attr void adam_##suffix(float* p, float* m, float* v, const float* g, long n, float scale, float b1, float b2, float lr, float eps) { \
+    elementwise::adam<W>(p, m, v, g, n, scale, b1, b2, lr, eps);                                                                        \
+  }                                                                                                                                   \
+  attr double sum_squares_##suffix(const float* g, long n) { return elementwise::sumSquares(g, n); }                                \
+  attr void gumbel_##suffix(const double* u, float* out, double* y, long n) { elementwise::gumbel(u, out, y, n); }
+LEMOL_ELEMENTWISE(avx512, __attribute__((target("avx512f"))), 8)
+LEMOL_ELEMENTWISE(avx2, __attribute__((target("avx2,fma"))), 4)
+LEMOL_ELEMENTWISE(generic, , 2)
+#undef LEMOL_ELEMENTWISE
+
+void (*adam_kernel)(float*, float*, float*, const float*, long, float, float, float, float, float) = adam_generic;
+double (*sum_squares_kernel)(const float*, long) = sum_squares_generic;
+void (*gumbel_kernel)(const double*, float*, double*, long) = gumbel_generic;
+
 GemmNnFn gemm_nn_kernel = gemm_nn_generic;
 GemmFn gemm_tn_kernel = gemm_tn_generic;
 GemmFn gemm_tn_thin_kernel = gemm_tn_thin_generic;
@@ -332,11 +350,13 @@ void choose_isa() {
     gemm_nn_kernel = gemm_nn_avx512;
     gemm_tn_kernel = gemm_tn_avx512;
     gemm_tn_thin_kernel = gemm_tn_thin_avx512;
+    adam_kernel = adam_avx512, sum_squares_kernel = sum_squares_avx512, gumbel_kernel = gumbel_avx512;
     isa_name = "avx512";
   } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     gemm_nn_kernel = gemm_nn_avx2;
     gemm_tn_kernel = gemm_tn_avx2;
     gemm_tn_thin_kernel = gemm_tn_thin_avx2;
+    adam_kernel = adam_avx2, sum_squares_kernel = sum_squares_avx2, gumbel_kernel = gumbel_avx2;
     isa_name = "avx2";
   }
 }
@@ -557,20 +577,10 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   if (m.length != n || v.length != n || g.length != n) return fail(env, "adam: arrays differ in length"), nullptr;
   float scale = 1.f;
   if (clip > 0) {
-    double ss = 0;
-    for (size_t i = 0; i < n; i++) ss += (double)g.data[i] * g.data[i];
-    double norm = std::sqrt(ss);
+    const double norm = std::sqrt(sum_squares_kernel(g.data, (long)n));
     scale = (float)(clip / (norm > clip ? norm : clip));  // TF's clip_by_norm
   }
-  const float fb1 = (float)b1, fb2 = (float)b2, fl = (float)lrT, fe = (float)eps;
-  for (size_t i = 0; i < n; i++) {
-    const float gi = g.data[i] * scale;
-    const float mi = fb1 * m.data[i] + (1.f - fb1) * gi;
-    const float vi = fb2 * v.data[i] + (1.f - fb2) * gi * gi;
-    m.data[i] = mi;
-    v.data[i] = vi;
-    p.data[i] -= fl * mi / (std::sqrt(vi) + fe);
-  }
+  adam_kernel(p.data, m.data, v.data, g.data, (long)n, scale, (float)b1, (float)b2, (float)lrT, (float)eps);
   return nullptr;
 }
 
@@ -656,7 +666,7 @@ napi_value SliceColumns(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// fillGumbel(state: Uint32Array(4), out: Float32Array, n): n Gumbel(0, 1) numbers -log(-log u) from
+// fillGumbel(state: Uint32Array(4), out: Float32Array, n, exact?): n Gumbel(0, 1) numbers -log(-log u) from
 // lemol's xoshiro128** stream, advancing `state` exactly as Rng.uniform() would (two 27-bit draws
 // per 53-bit uniform, u clamped to >= 1e-20).
 static inline uint32_t next27(uint32_t* s) {
@@ -673,8 +683,14 @@ static inline uint32_t next27(uint32_t* s) {
   return result >> 5;
 }
 
+std::vector<double> gumbelU, gumbelY;
+double* growd(std::vector<double>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
 napi_value FillGumbel(napi_env env, napi_callback_info info) {
-  napi_value a[3];
+  napi_value a[4];
   if (!args(env, info, a, 3)) return nullptr;
   bool is = false;
   napi_is_typedarray(env, a[0], &is);
@@ -690,13 +706,19 @@ napi_value FillGumbel(napi_env env, napi_callback_info info) {
   int n;
   if (!getF32(env, a[1], &out, "out") || !getInt(env, a[2], &n, "n")) return nullptr;
   if ((size_t)n > out.length) return fail(env, "fillGumbel: n exceeds the output length"), nullptr;
+  double* u = growd(gumbelU, n);
   for (int i = 0; i < n; i++) {
     const double hi = next27(st);
     const double lo = next27(st) >> 1;
-    double u = (hi * 67108864.0 + lo) / 9007199254740992.0;
-    if (u < 1e-20) u = 1e-20;
-    out.data[i] = (float)(-std::log(-std::log(u)));
+    u[i] = (hi * 67108864.0 + lo) / 9007199254740992.0;
+    if (u[i] < 1e-20) u[i] = 1e-20;
   }
+  bool exact = false;
+  napi_get_value_bool(env, a[3], &exact);  // (undefined: false)
+  if (exact)  // glibc's log alone: the reference the tests hold the fast path to
+    for (int i = 0; i < n; i++) out.data[i] = (float)(-std::log(-std::log(u[i])));
+  else
+    gumbel_kernel(u, out.data, growd(gumbelY, n), n);
   return nullptr;
 }
 
