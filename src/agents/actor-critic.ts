@@ -147,6 +147,8 @@ export abstract class ActorCriticTrainer implements Learner {
   readonly rngs: { init: Rng; act: Rng; noise: Rng; replay: Rng };
   /** Whether the target action needs the opponent's target action first (LeMOL). */
   readonly targetNeedsOpponent: boolean = false;
+  /** Whether the target action is softmax(π'(o') + Gumbel) of its own target actor alone (MADDPG's: the fused update can compute it). */
+  readonly gumbelTarget: boolean = false;
   readonly actsLast: boolean = false;
   readonly updatesOnCadence = true;
   readonly updateMetrics = ["q_loss", "p_loss", "q_value"] as const;
@@ -440,10 +442,15 @@ export abstract class ActorCriticTrainer implements Learner {
    * than copying it, so one buffer must not back two live tensors.
    */
   protected noise(pd: ActionDistribution, rows: number, slot: string): tf.Tensor2D {
+    return tf.tensor2d(this.noiseArray(pd, rows, slot), [rows, pd.noiseSize]);
+  }
+
+  /** {@link noise} as the slot's array (valid until the slot's next draw). */
+  protected noiseArray(pd: ActionDistribution, rows: number, slot: string): Float32Array {
     let buf = this.noiseBuffers.get(slot);
     if (!buf || buf.length !== rows * pd.noiseSize) this.noiseBuffers.set(slot, (buf = new Float32Array(rows * pd.noiseSize)));
     pd.fillNoise(this.rngs.noise, buf, rows);
-    return tf.tensor2d(buf, [rows, pd.noiseSize]);
+    return buf;
   }
 
   /** The statistics tensor every update returns: [qLoss, pLoss, mean Q, mean y, mean r, mean Q', std y]. */
@@ -454,10 +461,11 @@ export abstract class ActorCriticTrainer implements Learner {
   }
 
   /** Reads the statistics back and refreshes the mirrored acting weights. */
-  protected finishUpdate(stats: tf.Tensor1D): UpdateStats {
+  protected finishUpdate(stats: tf.Tensor1D | UpdateStats): UpdateStats {
+    this.actor.toPlain(this.plainActor);
+    if (!(stats instanceof tf.Tensor)) return stats;
     const v = stats.dataSync();
     stats.dispose();
-    this.actor.toPlain(this.plainActor);
     return { qLoss: v[0], pLoss: v[1], qValue: v[2], targetQ: v[3], reward: v[4], targetQNext: v[5], targetQStd: v[6] };
   }
 

@@ -18,6 +18,7 @@ import { tf } from "../nn/backend.js";
 import type { MLP } from "../nn/mlp.js";
 import { concatColumns, sliceColumns } from "../nn/ops.js";
 import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "./actor-critic.js";
+import { FusedMADDPGUpdate } from "./maddpg-fused.js";
 import type { StepContext, Transition } from "./learner.js";
 
 export { MADDPG_DEFAULTS, type MADDPGConfig, type UpdateStats } from "./actor-critic.js";
@@ -32,9 +33,13 @@ export interface MADDPGTrainerOptions extends TrainerOptions {
 }
 
 export class MADDPGAgentTrainer extends ActorCriticTrainer {
+  /** Update on the native kernels directly when they are active (maddpg-fused.ts); false: always through tfjs ops (for comparisons). */
+  static fusedUpdate = true;
   readonly variant: MADDPGVariant;
+  override readonly gumbelTarget: boolean;
   private readonly localQ: boolean;
   private readonly adversarial: boolean;
+  private fused: FusedMADDPGUpdate | null = null;
 
   constructor(opts: MADDPGTrainerOptions) {
     const localQ = opts.variant === "ddpg";
@@ -44,6 +49,7 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
     this.variant = opts.variant;
     this.localQ = localQ;
     this.adversarial = opts.variant === "mmmaddpg";
+    this.gumbelTarget = this.pd.kind === "soft_categorical";
   }
 
   /** Samples this agent's action for one observation into `out` (no tensors, no allocation). */
@@ -79,6 +85,16 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
     const cfg = this.config;
     const i = this.agentIndex;
     const batches = this.sampleBatches(agents);
+    if (MADDPGAgentTrainer.fusedUpdate && FusedMADDPGUpdate.applies(this, this.adversarial, agents)) {
+      // the same steps on the native kernels over plain arrays (maddpg-fused.ts)
+      this.fused ??= new FusedMADDPGUpdate({
+        trainer: this,
+        localQ: this.localQ,
+        actionColumn: (j) => this.actionColumn(j),
+        noise: (pd, slot) => this.noiseArray(pd, cfg.batchSize, slot),
+      });
+      return this.finishUpdate(this.fused.learn(agents as readonly ActorCriticTrainer[], batches));
+    }
 
     const stats = tf.tidy(() => {
       const { obs, act, obsNext, rew, done } = this.batchTensors(agents, batches);

@@ -14,7 +14,8 @@ import { createRequire } from "node:module";
 import type { Rng } from "../util/rng.js";
 import type { MLPCache, MLPGrads, MLPKernels } from "./mlp-kernels.js";
 
-interface Addon {
+/** The addon's kernels on plain float32 arrays (any memory: the JS heap or views of the wasm heap). */
+export interface NativeKernels {
   isa(): string;
   gemm(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number, transA: boolean, acc: boolean): void;
   mlpForward(x: Float32Array, B: number, params: Float32Array[], outs: Float32Array[]): void;
@@ -54,12 +55,12 @@ export interface NativeStatus {
   reason?: string;
 }
 
-let addon: Addon | null = null;
+let addon: NativeKernels | null = null;
 let loadProblem: string | null = null;
 let active = false;
 let registered = false;
 
-function load(): Addon | null {
+function load(): NativeKernels | null {
   if (addon || loadProblem) return addon;
   if (process.env.LEMOL_NATIVE === "0") {
     loadProblem = "disabled by LEMOL_NATIVE=0";
@@ -67,7 +68,7 @@ function load(): Addon | null {
   }
   try {
     // src/nn/native.ts and dist/nn/native.js both sit two levels below the package root
-    addon = createRequire(import.meta.url)("../../build/Release/lemol_native.node") as Addon;
+    addon = createRequire(import.meta.url)("../../build/Release/lemol_native.node") as NativeKernels;
   } catch (err) {
     loadProblem = `addon not built (${(err as Error).message.split("\n")[0]}); run \`node scripts/build-native.mjs\``;
   }
@@ -134,7 +135,7 @@ function wasmKernel(name: string, body: (inputs: tf.NamedTensorInfoMap, be: Wasm
   });
 }
 
-function registerKernels(a: Addon): void {
+function registerKernels(a: NativeKernels): void {
   wasmKernel(FORWARD, (inputs, be, attrs) => {
     const L = (attrs as { layers: number }).layers;
     const x = inputs.x as tf.TensorInfo;
@@ -177,7 +178,7 @@ function registerKernels(a: Addon): void {
   });
 }
 
-function registerSmallKernels(a: Addon): void {
+function registerSmallKernels(a: NativeKernels): void {
   wasmKernel(SOFTMAX, (inputs, be) => {
     const x = inputs.x as tf.TensorInfo;
     const noise = (inputs.noise as tf.TensorInfo | undefined) ?? null;
@@ -342,9 +343,39 @@ function heap(t: tf.Tensor): Float32Array {
   return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t);
 }
 
+/** The addon's kernels while they are active (for updates written over plain arrays), else null. */
+export function nativeKernels(): NativeKernels | null {
+  return active ? addon : null;
+}
+
+/**
+ * Views of the tensors' memory in the wasm heap, written to in place by the native kernels. Valid
+ * until the wasm memory next grows (any tfjs allocation may grow it): take them fresh per use.
+ */
+export function heapViews(ts: readonly tf.Tensor[], into: Float32Array[] = []): Float32Array[] {
+  into.length = ts.length;
+  for (let k = 0; k < ts.length; k++) into[k] = heap(ts[k]);
+  return into;
+}
+
 /** TF1 Adam with clip_by_norm, in place on the variables' memory (clip <= 0: none). */
 export function nativeAdam(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, lrT: number, b1: number, b2: number, eps: number, clip: number): void {
   addon!.adam(heap(p), heap(m), heap(v), heap(g), lrT, b1, b2, eps, clip);
+}
+
+/** {@link nativeAdam} with the gradient in a plain array. */
+export function nativeAdamArray(
+  p: tf.Variable,
+  m: tf.Variable,
+  v: tf.Variable,
+  g: Float32Array,
+  lrT: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  clip: number,
+): void {
+  addon!.adam(heap(p), heap(m), heap(v), g, lrT, b1, b2, eps, clip);
 }
 
 /** target ← (1 − tau)·target + tau·online, in place. */

@@ -4,7 +4,7 @@
  * `clip_by_norm` on each gradient tensor, not a global norm), and polyak target updates.
  */
 import { tf } from "./backend.js";
-import { nativeActive, nativeAdam, nativePolyak } from "./native.js";
+import { nativeActive, nativeAdam, nativeAdamArray, nativePolyak } from "./native.js";
 
 export interface AdamConfig {
   learningRate: number;
@@ -63,9 +63,8 @@ export class Adam {
   /** Applies one update from `grads` (same order as `vars`); clips each first when configured. */
   apply(grads: readonly tf.Tensor[]): void {
     if (grads.length !== this.vars.length) throw new RangeError(`Adam: ${grads.length} gradients for ${this.vars.length} variables`);
-    const { learningRate: lr, beta1: b1, beta2: b2, epsilon, clipNorm } = this.config;
-    this.t++;
-    const lrT = (lr * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t);
+    const { beta1: b1, beta2: b2, epsilon, clipNorm } = this.config;
+    const lrT = this.nextStep();
     if (nativeActive()) {
       for (let i = 0; i < this.vars.length; i++) nativeAdam(this.vars[i], this.m[i], this.v[i], grads[i], lrT, b1, b2, epsilon, clipNorm ?? 0);
       return;
@@ -80,6 +79,24 @@ export class Adam {
         this.vars[i].assign(tf.sub(this.vars[i], tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsilon)), lrT)));
       }
     });
+  }
+
+  /**
+   * The same update from gradients in plain arrays (same order as `vars`), on the native kernels
+   * (only while they are active: updates written over plain arrays, e.g. the fused MADDPG update).
+   */
+  applyArrays(grads: readonly Float32Array[]): void {
+    if (grads.length !== this.vars.length) throw new RangeError(`Adam: ${grads.length} gradients for ${this.vars.length} variables`);
+    const { beta1: b1, beta2: b2, epsilon, clipNorm } = this.config;
+    const lrT = this.nextStep();
+    for (let i = 0; i < this.vars.length; i++) nativeAdamArray(this.vars[i], this.m[i], this.v[i], grads[i], lrT, b1, b2, epsilon, clipNorm ?? 0);
+  }
+
+  /** Counts the step; returns TF1's bias-corrected rate lr·sqrt(1 − β2^t)/(1 − β1^t). */
+  private nextStep(): number {
+    const { learningRate: lr, beta1: b1, beta2: b2 } = this.config;
+    this.t++;
+    return (lr * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t);
   }
 
   getState(): AdamState {

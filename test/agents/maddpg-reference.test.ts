@@ -151,11 +151,17 @@ interface Logged {
   terminal: boolean;
 }
 
+/** Records the gradients of every step, through tfjs tensors or plain arrays (the fused update). */
 function spyGradients(opt: Adam, into: Float64Array[][]): void {
   const apply = opt.apply.bind(opt);
   opt.apply = (grads) => {
     into.push(grads.map((g) => Float64Array.from(g.dataSync())));
     apply(grads);
+  };
+  const applyArrays = opt.applyArrays.bind(opt);
+  opt.applyArrays = (grads) => {
+    into.push(grads.map((g) => Float64Array.from(g)));
+    applyArrays(grads);
   };
 }
 
@@ -196,12 +202,13 @@ function checkUpdate(timeLimitTerminal: boolean): void {
   const makeIndex = self.replay.makeIndex.bind(self.replay);
   self.replay.makeIndex = (rng, out) => (drawn.index = Int32Array.from(makeIndex(rng, out)));
   const noise = new Map<string, Mat>();
-  const s = self as unknown as { noise(pd: unknown, rows: number, slot: string): tf.Tensor2D };
-  const draw = s.noise.bind(self);
-  s.noise = (pd, rows, slot) => {
-    const t = draw(pd, rows, slot);
-    noise.set(slot, mat(t.shape[0], t.shape[1], Float64Array.from(t.dataSync())));
-    return t;
+  // (every draw goes through noiseArray, on the tfjs path and the fused one)
+  const s = self as unknown as { noiseArray(pd: { noiseSize: number }, rows: number, slot: string): Float32Array };
+  const draw = s.noiseArray.bind(self);
+  s.noiseArray = (pd, rows, slot) => {
+    const z = draw(pd, rows, slot);
+    noise.set(slot, mat(rows, pd.noiseSize, Float64Array.from(z)));
+    return z;
   };
   const criticGrads: Float64Array[][] = [],
     actorGrads: Float64Array[][] = [];

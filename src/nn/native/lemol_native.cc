@@ -17,6 +17,7 @@
 #include <cstring>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "elementwise.h"
@@ -131,6 +132,117 @@ static inline __attribute__((always_inline)) void gemm_nn_impl(const float* A, i
     }
 }
 
+// A W×W block transposed in registers: log2(W) stages, each swapping the off-diagonal halves of
+// every 2h×2h block (element (r, l) moves to (r ^ h, l ^ h) where bit h of r and l differ). The
+// shuffle masks are constants (built from index packs), so each shuffle is one or two instructions.
+template <int W>
+struct IVec {
+  typedef int32_t type __attribute__((vector_size(W * 4)));
+};
+template <int W, int H, int... L>
+static inline __attribute__((always_inline)) typename IVec<W>::type lowMask(std::integer_sequence<int, L...>) {
+  return typename IVec<W>::type{((L & H) ? W + L - H : L)...};
+}
+template <int W, int H, int... L>
+static inline __attribute__((always_inline)) typename IVec<W>::type highMask(std::integer_sequence<int, L...>) {
+  return typename IVec<W>::type{((L & H) ? W + L : L + H)...};
+}
+template <class V, int W, int H>
+static inline __attribute__((always_inline)) void transposeStage(V (&x)[W]) {
+  if constexpr (H >= 1) {
+    const auto lo = lowMask<W, H>(std::make_integer_sequence<int, W>{});
+    const auto hi = highMask<W, H>(std::make_integer_sequence<int, W>{});
+    for (int r = 0; r < W; r++) {
+      if (r & H) continue;
+      const V a = x[r], b = x[r + H];
+      x[r] = __builtin_shuffle(a, b, lo);
+      x[r + H] = __builtin_shuffle(a, b, hi);
+    }
+    transposeStage<V, W, H / 2>(x);
+  }
+}
+template <class V, int W>
+static inline __attribute__((always_inline)) void transposeBlock(V (&x)[W]) {
+  transposeStage<V, W, W / 2>(x);
+}
+
+// C[M,N] (+)= A[M,K]·B[K,N] for narrow N (< 16: an output layer's forward pass), starting from the
+// bias (no activation): vectorised over C's rows, W rows at a time, A's W×W blocks transposed in
+// registers, instead of zero-padding N to 16 columns; the last rows as a zero-filled block. Each
+// element is the same FMA chain over k (from its bias, C or 0) as in the wide kernel, so the
+// numbers are the same. NN (the column count) is a template argument: the accumulators stay in
+// registers.
+template <class V, int W, int NN>
+static inline __attribute__((always_inline)) void gemm_nn_thin_rows(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int i, int rows, int K, bool acc,
+                                                                    const float* bias) {
+  V c[NN];
+  for (int n = 0; n < NN; n++) {
+    if (bias) {
+      c[n] = splat<V, W>(bias[n]);
+    } else if (acc) {
+      float t[W] = {};
+      for (int r = 0; r < rows; r++) t[r] = C[(size_t)(i + r) * ldc + n];
+      c[n] = load<V, W>(t);
+    } else {
+      c[n] = splat<V, W>(0.f);
+    }
+  }
+  for (int k0 = 0; k0 < K; k0 += W) {
+    const int nk = K - k0 < W ? K - k0 : W;
+    V at[W];
+    if (nk == W && rows == W) {
+      for (int r = 0; r < W; r++) at[r] = load<V, W>(A + (size_t)(i + r) * lda + k0);
+    } else {
+      for (int r = 0; r < W; r++) {
+        float t[W] = {};
+        if (r < rows)
+          for (int q = 0; q < nk; q++) t[q] = A[(size_t)(i + r) * lda + k0 + q];
+        at[r] = load<V, W>(t);
+      }
+    }
+    transposeBlock<V, W>(at);  // at[q]: column k0 + q of the W rows
+    for (int q = 0; q < nk; q++) {
+      const float* b = B + (size_t)(k0 + q) * ldb;
+      for (int n = 0; n < NN; n++) c[n] += at[q] * splat<V, W>(b[n]);
+    }
+  }
+  for (int n = 0; n < NN; n++) {
+    if (ldc == 1 && rows == W) {
+      store<V, W>(C + i, c[n]);
+    } else {
+      float t[W];
+      store<V, W>(t, c[n]);
+      for (int r = 0; r < rows; r++) C[(size_t)(i + r) * ldc + n] = t[r];
+    }
+  }
+}
+
+// The wide kernel takes rows 4 at a time (vector FMA chains) and the last M % 4 rows one by one
+// (scalar, multiply then add): so do these, to give its numbers.
+template <class V, int W, int NN>
+static inline __attribute__((always_inline)) void gemm_nn_thin_n(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, bool acc, const float* bias) {
+  const int M4 = M - M % 4;
+  for (int i = 0; i < M4; i += W) gemm_nn_thin_rows<V, W, NN>(A, lda, B, ldb, C, ldc, i, M4 - i < W ? M4 - i : W, K, acc, bias);
+  for (int i = M4; i < M; i++)
+    for (int n = 0; n < NN; n++) {
+      float s = bias ? bias[n] : acc ? C[(size_t)i * ldc + n] : 0.f;
+      for (int k = 0; k < K; k++) s += A[(size_t)i * lda + k] * B[(size_t)k * ldb + n];
+      C[(size_t)i * ldc + n] = s;
+    }
+}
+
+template <class V, int W>
+static inline __attribute__((always_inline)) void gemm_nn_thin_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const float* bias) {
+  switch (N) {
+#define LEMOL_THIN(NN) \
+  case NN:             \
+    return gemm_nn_thin_n<V, W, NN>(A, lda, B, ldb, C, ldc, M, K, acc, bias);
+    LEMOL_THIN(1) LEMOL_THIN(2) LEMOL_THIN(3) LEMOL_THIN(4) LEMOL_THIN(5) LEMOL_THIN(6) LEMOL_THIN(7) LEMOL_THIN(8)
+    LEMOL_THIN(9) LEMOL_THIN(10) LEMOL_THIN(11) LEMOL_THIN(12) LEMOL_THIN(13) LEMOL_THIN(14) LEMOL_THIN(15)
+#undef LEMOL_THIN
+  }
+}
+
 // C[K,N] (+)= A[M,K]ᵀ·B[M,N] (contraction over the rows: weight gradients)
 template <class V, int W, int R, int Q>
 static inline __attribute__((always_inline)) void gemm_tn_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
@@ -238,6 +350,15 @@ __attribute__((target("avx512f"))) void gemm_tn_avx512(const float* A, int lda, 
 __attribute__((target("avx512f"))) void gemm_tn_thin_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
   gemm_tn_thin_impl<Vec<16>::type, 16>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
+__attribute__((target("avx512f"))) void gemm_nn_thin_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const float* bias) {
+  gemm_nn_thin_impl<Vec<16>::type, 16>(A, lda, B, ldb, C, ldc, M, K, N, acc, bias);
+}
+__attribute__((target("avx2,fma"))) void gemm_nn_thin_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const float* bias) {
+  gemm_nn_thin_impl<Vec<8>::type, 8>(A, lda, B, ldb, C, ldc, M, K, N, acc, bias);
+}
+void gemm_nn_thin_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const float* bias) {
+  gemm_nn_thin_impl<Vec<4>::type, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc, bias);
+}
 __attribute__((target("avx2,fma"))) void gemm_tn_thin_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
   gemm_tn_thin_impl<Vec<8>::type, 8>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
@@ -276,6 +397,7 @@ void (*gumbel_kernel)(const double*, float*, double*, long) = gumbel_generic;
 GemmNnFn gemm_nn_kernel = gemm_nn_generic;
 GemmFn gemm_tn_kernel = gemm_tn_generic;
 GemmFn gemm_tn_thin_kernel = gemm_tn_thin_generic;
+void (*gemm_nn_thin_kernel)(const float*, int, const float*, int, float*, int, int, int, int, bool, const float*) = gemm_nn_thin_generic;
 const char* isa_name = "generic";
 
 // Column counts that are not a multiple of 16 (37 inputs, 5 actions, 1 Q-value) would run in the
@@ -300,6 +422,12 @@ inline void logGemm(int M, int K, int N, bool t) {
 void gemm_nn(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e = Epilogue()) {
   logGemm(M, K, N, false);
   if (N % PAD == 0 || M < PAD) return gemm_nn_kernel(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
+  if (!e.relu && !e.mask) {
+    // the columns up to a multiple of 16 in the wide kernel, the rest (< 16) in the thin one
+    const int wide = N - N % PAD;
+    if (wide > 0) gemm_nn_kernel(A, lda, B, ldb, C, ldc, M, K, wide, acc, e);
+    return gemm_nn_thin_kernel(A, lda, B + wide, ldb, C + wide, ldc, M, K, N - wide, acc, e.bias ? e.bias + wide : nullptr);
+  }
   const int Np = (N + PAD - 1) / PAD * PAD;
   float* Bp = growv(padB, (size_t)K * Np);
   float* Cp = growv(padC, (size_t)M * Np);
@@ -350,12 +478,14 @@ void choose_isa() {
     gemm_nn_kernel = gemm_nn_avx512;
     gemm_tn_kernel = gemm_tn_avx512;
     gemm_tn_thin_kernel = gemm_tn_thin_avx512;
+    gemm_nn_thin_kernel = gemm_nn_thin_avx512;
     adam_kernel = adam_avx512, sum_squares_kernel = sum_squares_avx512, gumbel_kernel = gumbel_avx512;
     isa_name = "avx512";
   } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     gemm_nn_kernel = gemm_nn_avx2;
     gemm_tn_kernel = gemm_tn_avx2;
     gemm_tn_thin_kernel = gemm_tn_thin_avx2;
+    gemm_nn_thin_kernel = gemm_nn_thin_avx2;
     adam_kernel = adam_avx2, sum_squares_kernel = sum_squares_avx2, gumbel_kernel = gumbel_avx2;
     isa_name = "avx2";
   }

@@ -1,0 +1,237 @@
+/**
+ * The MADDPG/DDPG update of `maddpg.ts` (lemol-spec §4.1) straight on lemol's native kernels,
+ * over arrays the trainer owns: no tfjs op, tensor or tidy scope in the hot path (each tfjs op
+ * costs a few µs of dispatch; the update has ~45 of them). Same steps in the same order as
+ * `MADDPGAgentTrainer.learn`, read side by side:
+ *
+ *   1. target next actions a'_j = softmax(π'_j(o'_j) + Gumbel)           mlpForward, softmaxRows
+ *   2. y = r + γ(1 − d)·Q'(o', a')                                       float32 glue
+ *   3. critic: one Adam step on mean (Q(o, a) − y)²                      mlpForward/Backward, Adam
+ *   4. actor: one Adam step on −mean Q(o, â_i, a_−i) + 1e-3·mean(logits²)
+ *   5. polyak-update both target networks
+ *
+ * The float32 glue between kernels (TD target, losses, the Gumbel-softmax backward, statistics)
+ * rounds every operation with `Math.fround`, as the wasm kernels of the tfjs path compute it (a
+ * mean is a sequential float32 sum divided by the count), and the kernels are the ones the tfjs
+ * path calls: the numbers are that path's bit for bit (test/agents/maddpg-fused.test.ts).
+ *
+ * Taken when the native kernels are active, the learner is MADDPG or DDPG (M3DDPG's worst case
+ * stays on the tfjs path), and every agent of the game is a MADDPG-family trainer with a
+ * soft-categorical action space and a target action of its own (not LeMOL).
+ */
+import type { ActionDistribution } from "../nn/distributions.js";
+import type { MLP } from "../nn/mlp.js";
+import { heapViews, NativeKernels, nativeKernels } from "../nn/native.js";
+import { polyakUpdate } from "../nn/optim.js";
+import type { ReplayBatch } from "../storage/replay.js";
+import { ACTOR_REGULARISATION, ActorCriticTrainer, UpdateStats } from "./actor-critic.js";
+
+const f = Math.fround;
+
+/** A network's layer outputs for a batch (what its backward pass reads), and its parameters' views. */
+class NetBuffers {
+  readonly outs: Float32Array[];
+  readonly hidden: Float32Array[];
+  readonly grads: Float32Array[];
+  readonly views: Float32Array[] = [];
+  constructor(
+    readonly net: MLP,
+    B: number,
+    grads: boolean,
+  ) {
+    this.outs = net.sizes.slice(1).map((n) => new Float32Array(B * n));
+    this.hidden = this.outs.slice(0, -1);
+    this.grads = grads ? net.params.map((p) => new Float32Array(p.size)) : [];
+  }
+  get out(): Float32Array {
+    return this.outs[this.outs.length - 1];
+  }
+}
+
+/** Sequential float32 mean, as tfjs-wasm's Mean computes it. */
+function mean(x: Float32Array): number {
+  let s = 0;
+  for (let k = 0; k < x.length; k++) s = f(s + x[k]);
+  return f(s / x.length);
+}
+
+/** What the fused update needs of its learner. */
+export interface FusedLearner {
+  readonly trainer: ActorCriticTrainer;
+  /** DDPG: the critic sees only this agent's observation and action. */
+  readonly localQ: boolean;
+  /** First column of agent j's action within the critic's input. */
+  actionColumn(j: number): number;
+  /** Fresh training noise for a batch of `pd` into the slot's buffer (the tfjs path's draws). */
+  noise(pd: ActionDistribution, slot: string): Float32Array;
+}
+
+export class FusedMADDPGUpdate {
+  private readonly B: number;
+  private readonly critic: NetBuffers;
+  private readonly targetCritic: NetBuffers;
+  private readonly actor: NetBuffers;
+  private readonly targetActors = new Map<MLP, NetBuffers>();
+  private readonly criticIn: Float32Array;
+  private readonly y: Float32Array;
+  private readonly tdGrad: Float32Array;
+  private readonly squares: Float32Array;
+  private readonly sample: Float32Array;
+  private readonly fillGrad: Float32Array;
+  private readonly dInput: Float32Array;
+  private readonly dLogits: Float32Array;
+  private readonly actNext: Float32Array[] = [];
+  private readonly criticParts: Float32Array[] = [];
+
+  constructor(private readonly learner: FusedLearner) {
+    const t = learner.trainer;
+    const B = (this.B = t.config.batchSize);
+    this.critic = new NetBuffers(t.critic, B, true);
+    this.targetCritic = new NetBuffers(t.targetCritic, B, false);
+    this.actor = new NetBuffers(t.actor, B, true);
+    const criticIn = t.critic.sizes[0];
+    this.criticIn = new Float32Array(B * criticIn);
+    this.y = new Float32Array(B);
+    this.tdGrad = new Float32Array(B);
+    this.squares = new Float32Array(B * Math.max(1, t.pd.paramSize));
+    this.sample = new Float32Array(B * t.pd.actionSize);
+    this.fillGrad = new Float32Array(B).fill(f(-1 / B));
+    this.dInput = new Float32Array(B * criticIn);
+    this.dLogits = new Float32Array(B * t.pd.paramSize);
+  }
+
+  /** Whether this update can run for the game `agents` (else the tfjs path runs). */
+  static applies(self: ActorCriticTrainer, adversarial: boolean, agents: readonly unknown[]): boolean {
+    if (adversarial || nativeKernels() === null || self.pd.kind !== "soft_categorical") return false;
+    return agents.every(
+      (a) => a instanceof ActorCriticTrainer && a.pd.kind === "soft_categorical" && a.gumbelTarget && a.config.batchSize === self.config.batchSize,
+    );
+  }
+
+  /** The update on sampled batches (`batches[j]`: agent j's transitions at this agent's indices). */
+  learn(agents: readonly ActorCriticTrainer[], batches: readonly ReplayBatch[]): UpdateStats {
+    const k = nativeKernels()!;
+    const t = this.learner.trainer;
+    const B = this.B;
+    const i = t.agentIndex;
+    const n = agents.length;
+    // views of the weights, taken once: nothing below allocates in the wasm heap
+    for (const net of [this.critic, this.targetCritic, this.actor]) heapViews(net.net.params, net.views);
+
+    // 1. target next actions: a sample from each agent's target actor
+    for (let j = 0; j < n; j++) {
+      const a = agents[j];
+      const z = this.learner.noise(a.pd, `target${j}`);
+      const target = this.targetActorBuffers(a.targetActor);
+      k.mlpForward(batches[j].obsNext, B, heapViews(a.targetActor.params, target.views), target.outs);
+      k.softmaxRows(target.out, z, B, this.actNextBuffer(j, a.pd.actionSize));
+    }
+
+    // 2. TD target y = r + γ(1 − done)·Q'(o', a')
+    this.criticInput(
+      k,
+      batches.map((b) => b.obsNext),
+      this.actNext,
+    );
+    k.mlpForward(this.criticIn, B, this.targetCritic.views, this.targetCritic.outs);
+    const qNext = this.targetCritic.out;
+    const { rew, done } = batches[i];
+    const gamma = f(t.config.gamma);
+    const y = this.y;
+    for (let b = 0; b < B; b++) y[b] = f(rew[b] + f(f(f(1 - done[b]) * gamma) * qNext[b]));
+
+    // 3. critic: mean squared TD error, its gradient 2(Q − y)/B
+    this.criticInput(
+      k,
+      batches.map((b) => b.obs),
+      batches.map((b) => b.act),
+    );
+    const critic = this.critic;
+    k.mlpForward(this.criticIn, B, critic.views, critic.outs);
+    const q = critic.out;
+    const qMean = mean(q);
+    const twoOverB = f(2 / B);
+    for (let b = 0; b < B; b++) {
+      const td = f(q[b] - y[b]);
+      this.squares[b] = f(td * td);
+      this.tdGrad[b] = f(td * twoOverB);
+    }
+    const qLoss = mean(this.squares.subarray(0, B));
+    k.mlpBackward(this.criticIn, B, critic.hidden, this.tdGrad, critic.views, critic.grads, null);
+    t.criticOptimiser.applyArrays(critic.grads);
+
+    // 4. actor: a fresh sample of its own action through the updated critic
+    const actor = this.actor;
+    const P = t.pd.paramSize;
+    k.mlpForward(batches[i].obs, B, actor.views, actor.outs);
+    const logits = actor.out;
+    k.softmaxRows(logits, this.learner.noise(t.pd, "actor"), B, this.sample);
+    this.criticInput(
+      k,
+      batches.map((b) => b.obs),
+      batches.map((b, j) => (j === i ? this.sample : b.act)),
+    );
+    k.mlpForward(this.criticIn, B, critic.views, critic.outs);
+    for (let e = 0; e < B * P; e++) this.squares[e] = f(logits[e] * logits[e]);
+    const pLoss = f(-mean(critic.out) + f(mean(this.squares.subarray(0, B * P)) * f(ACTOR_REGULARISATION)));
+    k.mlpBackward(this.criticIn, B, critic.hidden, this.fillGrad, critic.views, null, this.dInput);
+    this.actorGradient(logits, this.learner.actionColumn(i), t.critic.sizes[0]);
+    k.mlpBackward(batches[i].obs, B, actor.hidden, this.dLogits, actor.views, actor.grads, null);
+    t.actorOptimiser.applyArrays(actor.grads);
+
+    // 5. targets follow slowly
+    polyakUpdate(t.targetActor.params, t.actor.params, t.config.polyak);
+    polyakUpdate(t.targetCritic.params, t.critic.params, t.config.polyak);
+
+    // statistics: mean Q, mean and std of y, mean r, mean Q'
+    const yMean = mean(y);
+    for (let b = 0; b < B; b++) {
+      const d = f(y[b] - yMean);
+      this.squares[b] = f(d * d);
+    }
+    const yStd = f(Math.sqrt(mean(this.squares.subarray(0, B))));
+    return { qLoss, pLoss, qValue: qMean, targetQ: yMean, reward: mean(rew), targetQNext: mean(qNext), targetQStd: yStd };
+  }
+
+  /**
+   * d(loss)/d(logits): the Gumbel-softmax backward of the critic's gradient at the sample's
+   * columns, s ⊙ (ds − Σ ds ⊙ s) per row, plus the regulariser's 2·1e-3·logits/(B·P).
+   */
+  private actorGradient(logits: Float32Array, column: number, width: number): void {
+    const B = this.B;
+    const P = this.learner.trainer.pd.paramSize;
+    const s = this.sample,
+      dIn = this.dInput,
+      out = this.dLogits;
+    const reg = f((2 * ACTOR_REGULARISATION) / (B * P));
+    for (let b = 0; b < B; b++) {
+      const row = b * P,
+        at = b * width + column;
+      let dot = 0;
+      for (let c = 0; c < P; c++) dot = f(dot + f(dIn[at + c] * s[row + c]));
+      for (let c = 0; c < P; c++) out[row + c] = f(f(s[row + c] * f(dIn[at + c] - dot)) + f(logits[row + c] * reg));
+    }
+  }
+
+  /** The critic's input into `criticIn`: all observations then all actions (DDPG: its own). */
+  private criticInput(k: NativeKernels, obs: readonly Float32Array[], act: readonly Float32Array[]): void {
+    const parts = this.criticParts;
+    parts.length = 0;
+    if (this.learner.localQ) {
+      const i = this.learner.trainer.agentIndex;
+      parts.push(obs[i], act[i]);
+    } else parts.push(...obs, ...act);
+    k.concatColumns(parts, this.B, this.criticIn);
+  }
+
+  private targetActorBuffers(net: MLP): NetBuffers {
+    let b = this.targetActors.get(net);
+    if (!b) this.targetActors.set(net, (b = new NetBuffers(net, this.B, false)));
+    return b;
+  }
+
+  private actNextBuffer(j: number, size: number): Float32Array {
+    if (!this.actNext[j]) this.actNext[j] = new Float32Array(this.B * size);
+    return this.actNext[j];
+  }
+}

@@ -1,0 +1,125 @@
+// The fused MADDPG update (maddpg-fused.ts: the update on the native kernels over plain arrays)
+// gives the tfjs path's numbers bit for bit: weights, optimiser state, statistics and random
+// streams after a run of updates, for MADDPG and DDPG, batch sizes with and without a power of
+// two, two and three agents; and it is taken only where it applies.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import type { ActorCriticTrainer, UpdateStats } from "../../src/agents/actor-critic.js";
+import { MADDPGAgentTrainer } from "../../src/agents/maddpg.js";
+import { FusedMADDPGUpdate } from "../../src/agents/maddpg-fused.js";
+import { createTrainers } from "../../src/agents/policies.js";
+import { MultiAgentEnv } from "../../src/envs/env.js";
+import { nativeStatus } from "../../src/nn/native.js";
+import { TrainingRunner } from "../../src/train/runner.js";
+import { makeLeMOL } from "../helpers/lemol.js";
+import { ready, tf } from "../helpers/tf.js";
+
+const status = nativeStatus();
+const skip = status.available ? false : `native kernels not built (${status.reason})`;
+
+interface Outcome {
+  stats: UpdateStats[];
+  state: Uint32Array[];
+  streams: unknown[];
+  /** Per update: the tfjs kernels it ran (none on the fused path). */
+  kernels: number[];
+}
+
+/** How many tfjs kernels `fn` runs. */
+function kernelsDuring(fn: () => void): number {
+  const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+  const original = engine.runKernel;
+  let n = 0;
+  engine.runKernel = function (this: unknown, ...a: unknown[]) {
+    n++;
+    return original.apply(this, a);
+  };
+  try {
+    fn();
+  } finally {
+    engine.runKernel = original;
+  }
+  return n;
+}
+
+/** Trainers of `scenario` with their buffers past exploration. */
+function game(scenario: string, bad: string, good: string, config: object) {
+  const env = new MultiAgentEnv(scenario, { seed: 3 });
+  const trainers = createTrainers(env, { badPolicy: bad, goodPolicy: good, seed: 3, config }) as ActorCriticTrainer[];
+  const runner = new TrainingRunner(env, trainers, { learn: false });
+  const c = trainers[0].config;
+  while (trainers[0].replay.length < c.batchSize * c.maxEpisodeLen) runner.step();
+  return { trainers, runner };
+}
+
+/** Runs `updates` rounds of every agent's update past exploration, fused or through tfjs ops. */
+function run(scenario: string, bad: string, good: string, config: object, updates: number, fused: boolean): Outcome {
+  MADDPGAgentTrainer.fusedUpdate = fused;
+  try {
+    const { trainers, runner } = game(scenario, bad, good, config);
+    const stats: UpdateStats[] = [];
+    const kernels: number[] = [];
+    for (let t = 0; t < updates; t++) {
+      for (const tr of trainers) {
+        kernels.push(
+          kernelsDuring(() => {
+            const s = tr.update(trainers, t);
+            if (s) stats.push(s);
+          }),
+        );
+      }
+      runner.step(); // the buffers move on between rounds
+    }
+    const bits = (a: Float32Array) => new Uint32Array(a.slice().buffer);
+    const state: Uint32Array[] = [];
+    for (const tr of trainers) {
+      for (const net of [tr.actor, tr.critic, tr.targetActor, tr.targetCritic]) for (const p of net.params) state.push(bits(p.dataSync() as Float32Array));
+      for (const o of tr.optimisers) for (const a of [...o.getState().m, ...o.getState().v]) state.push(bits(a));
+    }
+    const streams = trainers.map((tr) => Object.values(tr.rngs).map((r) => r.getState()));
+    trainers.forEach((tr) => tr.dispose());
+    return { stats, state, streams, kernels };
+  } finally {
+    MADDPGAgentTrainer.fusedUpdate = true;
+  }
+}
+
+describe("fused MADDPG update", { skip }, () => {
+  before(ready);
+
+  const cases: [string, string, string, string, object][] = [
+    ["MADDPG on simple_push, batch 64", "simple_push", "maddpg", "maddpg", { batchSize: 64, numUnits: 32 }],
+    ["DDPG on simple_push, batch 50 (the mean's division is not a power of two)", "simple_push", "ddpg", "ddpg", { batchSize: 50, numUnits: 16 }],
+    ["MADDPG on simple_spread (three agents), batch 40", "simple_spread", "maddpg", "maddpg", { batchSize: 40, numUnits: 24 }],
+  ];
+  for (const [name, scenario, bad, good, config] of cases) {
+    it(`gives the tfjs path's numbers bit for bit: ${name}`, () => {
+      const viaTf = run(scenario, bad, good, config, 12, false);
+      const fused = run(scenario, bad, good, config, 12, true);
+      assert.equal(fused.stats.length, 12 * (scenario === "simple_spread" ? 3 : 2));
+      assert.ok(
+        viaTf.kernels.every((n) => n > 0),
+        "switched off: every update through tfjs ops",
+      );
+      assert.ok(
+        fused.kernels.every((n) => n === 0),
+        "fused: no tfjs kernel",
+      );
+      assert.deepEqual(fused.stats, viaTf.stats, "statistics");
+      assert.equal(fused.state.length, viaTf.state.length);
+      fused.state.forEach((a, k) => assert.deepEqual(a, viaTf.state[k], `weights / optimiser state ${k}`));
+      assert.deepEqual(fused.streams, viaTf.streams, "random streams");
+    });
+  }
+
+  it("is not taken by M3DDPG (its worst case stays on tfjs) nor beside LeMOL, whose target action needs its opponent's", () => {
+    const { trainers } = game("simple_push", "mmmaddpg", "maddpg", { batchSize: 32, numUnits: 16 });
+    const viaTf = trainers.map((tr) => kernelsDuring(() => assert.ok(tr.update(trainers, 0))) > 0);
+    assert.deepEqual(viaTf, [true, false], "M3DDPG through tfjs, the MADDPG agent beside it fused");
+    const lemol = makeLeMOL(0, {}, { batchSize: 32, numUnits: 16 });
+    assert.equal(FusedMADDPGUpdate.applies(trainers[1], false, trainers), true);
+    assert.equal(FusedMADDPGUpdate.applies(trainers[1], false, [lemol, trainers[1]]), false, "beside LeMOL");
+    trainers.forEach((tr) => tr.dispose());
+    lemol.dispose();
+  });
+});
