@@ -5,15 +5,16 @@
  * `MADDPGAgentTrainer.learn`, read side by side:
  *
  *   1. target next actions a'_j = softmax(π'_j(o'_j) + Gumbel)           mlpForward, softmaxRows
- *   2. y = r + γ(1 − d)·Q'(o', a')                                       float32 glue
+ *   2. y = r + γ(1 − d)·Q'(o', a')                                       criticGlue
  *   3. critic: one Adam step on mean (Q(o, a) − y)²                      mlpForward/Backward, Adam
  *   4. actor: one Adam step on −mean Q(o, â_i, a_−i) + 1e-3·mean(logits²)
  *   5. polyak-update both target networks
  *
- * The float32 glue between kernels (TD target, losses, the Gumbel-softmax backward, statistics)
- * rounds every operation with `Math.fround`, as the wasm kernels of the tfjs path compute it (a
- * mean is a sequential float32 sum divided by the count), and the kernels are the ones the tfjs
- * path calls: the numbers are that path's bit for bit (test/agents/maddpg-fused.test.ts).
+ * The float32 glue between the kernels (TD target, losses, the Gumbel-softmax backward,
+ * statistics: `criticGlue`, `actorGlue` in nn/native/lemol_native.cc) rounds every operation as
+ * the wasm kernels of the tfjs path do (a mean is a sequential float32 sum divided by the count),
+ * and the other kernels are the ones the tfjs path calls: the numbers are that path's bit for bit
+ * (test/agents/maddpg-fused.test.ts).
  *
  * Taken when the native kernels are active, the learner is MADDPG or DDPG (M3DDPG's worst case
  * stays on the tfjs path), and every agent of the game is a MADDPG-family trainer with a
@@ -25,8 +26,6 @@ import { heapViews, NativeKernels, nativeKernels } from "../nn/native.js";
 import { polyakUpdate } from "../nn/optim.js";
 import type { ReplayBatch } from "../storage/replay.js";
 import { ACTOR_REGULARISATION, ActorCriticTrainer, UpdateStats } from "./actor-critic.js";
-
-const f = Math.fround;
 
 /** A network's layer outputs for a batch (what its backward pass reads), and its parameters' views. */
 class NetBuffers {
@@ -46,13 +45,6 @@ class NetBuffers {
   get out(): Float32Array {
     return this.outs[this.outs.length - 1];
   }
-}
-
-/** Sequential float32 mean, as tfjs-wasm's Mean computes it. */
-function mean(x: Float32Array): number {
-  let s = 0;
-  for (let k = 0; k < x.length; k++) s = f(s + x[k]);
-  return f(s / x.length);
 }
 
 /** What the fused update needs of its learner. */
@@ -75,7 +67,7 @@ export class FusedMADDPGUpdate {
   private readonly criticIn: Float32Array;
   private readonly y: Float32Array;
   private readonly tdGrad: Float32Array;
-  private readonly squares: Float32Array;
+  private readonly stats = new Float32Array(6);
   private readonly sample: Float32Array;
   private readonly fillGrad: Float32Array;
   private readonly dInput: Float32Array;
@@ -93,9 +85,8 @@ export class FusedMADDPGUpdate {
     this.criticIn = new Float32Array(B * criticIn);
     this.y = new Float32Array(B);
     this.tdGrad = new Float32Array(B);
-    this.squares = new Float32Array(B * Math.max(1, t.pd.paramSize));
     this.sample = new Float32Array(B * t.pd.actionSize);
-    this.fillGrad = new Float32Array(B).fill(f(-1 / B));
+    this.fillGrad = new Float32Array(B).fill(-1 / B);
     this.dInput = new Float32Array(B * criticIn);
     this.dLogits = new Float32Array(B * t.pd.paramSize);
   }
@@ -127,20 +118,15 @@ export class FusedMADDPGUpdate {
       k.softmaxRows(target.out, z, B, this.actNextBuffer(j, a.pd.actionSize));
     }
 
-    // 2. TD target y = r + γ(1 − done)·Q'(o', a')
+    // 2. TD target y = r + γ(1 − done)·Q'(o', a'), from the target critic
     this.criticInput(
       k,
       batches.map((b) => b.obsNext),
       this.actNext,
     );
     k.mlpForward(this.criticIn, B, this.targetCritic.views, this.targetCritic.outs);
-    const qNext = this.targetCritic.out;
-    const { rew, done } = batches[i];
-    const gamma = f(t.config.gamma);
-    const y = this.y;
-    for (let b = 0; b < B; b++) y[b] = f(rew[b] + f(f(f(1 - done[b]) * gamma) * qNext[b]));
 
-    // 3. critic: mean squared TD error, its gradient 2(Q − y)/B
+    // 3. critic: mean squared TD error, its gradient 2(Q − y)/B (the statistics on the way)
     this.criticInput(
       k,
       batches.map((b) => b.obs),
@@ -148,19 +134,13 @@ export class FusedMADDPGUpdate {
     );
     const critic = this.critic;
     k.mlpForward(this.criticIn, B, critic.views, critic.outs);
-    const q = critic.out;
-    const qMean = mean(q);
-    const twoOverB = f(2 / B);
-    for (let b = 0; b < B; b++) {
-      const td = f(q[b] - y[b]);
-      this.squares[b] = f(td * td);
-      this.tdGrad[b] = f(td * twoOverB);
-    }
-    const qLoss = mean(this.squares.subarray(0, B));
+    const { rew, done } = batches[i];
+    k.criticGlue(rew, done, this.targetCritic.out, critic.out, t.config.gamma, 2 / B, this.y, this.tdGrad, this.stats);
     k.mlpBackward(this.criticIn, B, critic.hidden, this.tdGrad, critic.views, critic.grads, null);
     t.criticOptimiser.applyArrays(critic.grads);
 
-    // 4. actor: a fresh sample of its own action through the updated critic
+    // 4. actor: a fresh sample of its own action through the updated critic; its gradient is the
+    //    Gumbel-softmax backward of the critic's input gradient, plus the regulariser's
     const actor = this.actor;
     const P = t.pd.paramSize;
     k.mlpForward(batches[i].obs, B, actor.views, actor.outs);
@@ -172,10 +152,9 @@ export class FusedMADDPGUpdate {
       batches.map((b, j) => (j === i ? this.sample : b.act)),
     );
     k.mlpForward(this.criticIn, B, critic.views, critic.outs);
-    for (let e = 0; e < B * P; e++) this.squares[e] = f(logits[e] * logits[e]);
-    const pLoss = f(-mean(critic.out) + f(mean(this.squares.subarray(0, B * P)) * f(ACTOR_REGULARISATION)));
     k.mlpBackward(this.criticIn, B, critic.hidden, this.fillGrad, critic.views, null, this.dInput);
-    this.actorGradient(logits, this.learner.actionColumn(i), t.critic.sizes[0]);
+    const reg = (2 * ACTOR_REGULARISATION) / (B * P);
+    const pLoss = k.actorGlue(logits, critic.out, this.sample, this.dInput, this.learner.actionColumn(i), ACTOR_REGULARISATION, reg, this.dLogits);
     k.mlpBackward(batches[i].obs, B, actor.hidden, this.dLogits, actor.views, actor.grads, null);
     t.actorOptimiser.applyArrays(actor.grads);
 
@@ -183,34 +162,8 @@ export class FusedMADDPGUpdate {
     polyakUpdate(t.targetActor.params, t.actor.params, t.config.polyak);
     polyakUpdate(t.targetCritic.params, t.critic.params, t.config.polyak);
 
-    // statistics: mean Q, mean and std of y, mean r, mean Q'
-    const yMean = mean(y);
-    for (let b = 0; b < B; b++) {
-      const d = f(y[b] - yMean);
-      this.squares[b] = f(d * d);
-    }
-    const yStd = f(Math.sqrt(mean(this.squares.subarray(0, B))));
-    return { qLoss, pLoss, qValue: qMean, targetQ: yMean, reward: mean(rew), targetQNext: mean(qNext), targetQStd: yStd };
-  }
-
-  /**
-   * d(loss)/d(logits): the Gumbel-softmax backward of the critic's gradient at the sample's
-   * columns, s ⊙ (ds − Σ ds ⊙ s) per row, plus the regulariser's 2·1e-3·logits/(B·P).
-   */
-  private actorGradient(logits: Float32Array, column: number, width: number): void {
-    const B = this.B;
-    const P = this.learner.trainer.pd.paramSize;
-    const s = this.sample,
-      dIn = this.dInput,
-      out = this.dLogits;
-    const reg = f((2 * ACTOR_REGULARISATION) / (B * P));
-    for (let b = 0; b < B; b++) {
-      const row = b * P,
-        at = b * width + column;
-      let dot = 0;
-      for (let c = 0; c < P; c++) dot = f(dot + f(dIn[at + c] * s[row + c]));
-      for (let c = 0; c < P; c++) out[row + c] = f(f(s[row + c] * f(dIn[at + c] - dot)) + f(logits[row + c] * reg));
-    }
+    const [qLoss, qValue, targetQ, targetQStd, reward, targetQNext] = this.stats;
+    return { qLoss, pLoss, qValue, targetQ, reward, targetQNext, targetQStd };
   }
 
   /** The critic's input into `criticIn`: all observations then all actions (DDPG: its own). */

@@ -36,6 +36,29 @@ export interface NativeKernels {
   sliceColumns(x: Float32Array, B: number, start: number, out: Float32Array): void;
   gatherRows(data: Float32Array, stride: number, size: number, index: Int32Array, segments: Int32Array, outs: Float32Array[]): void;
   gemmLog(on: boolean): Int32Array;
+  /** The fused MADDPG update's critic glue: y, the TD loss's gradient, stats [loss, mean Q, mean y, std y, mean r, mean Q']. */
+  criticGlue(
+    rew: Float32Array,
+    done: Float32Array,
+    qNext: Float32Array,
+    q: Float32Array,
+    gamma: number,
+    twoOverB: number,
+    y: Float32Array,
+    grad: Float32Array,
+    stats: Float32Array,
+  ): void;
+  /** The fused MADDPG update's actor glue: the Gumbel-softmax backward plus the regulariser into dLogits; returns the actor loss. */
+  actorGlue(
+    logits: Float32Array,
+    qSample: Float32Array,
+    sample: Float32Array,
+    dInput: Float32Array,
+    column: number,
+    reg: number,
+    regGrad: number,
+    dLogits: Float32Array,
+  ): number;
 }
 
 /** The slice of tfjs-backend-wasm's backend object the kernels use. */

@@ -1,10 +1,11 @@
 // Elementwise kernels of the update that must give the float32 results of the plain loops they
 // replace, bit for bit, but faster:
 //
-//   adam     float32 Adam arithmetic carried out in double lanes. Parameters whose gradient is
-//            zero (dead ReLU units) let m and v decay into float32's subnormal range, where an
-//            Intel core takes a ~100-cycle assist for every subnormal operand or result: with 12 %
-//            of the state subnormal, Adam ran 5x slower. In double those values are normal. Each
+//   adam     float32 Adam, in float32 lanes where no input is subnormal, else in double lanes.
+//            Parameters whose gradient is zero (dead ReLU units) let m and v decay into float32's
+//            subnormal range, where an Intel core takes a ~100-cycle assist for every subnormal
+//            operand or result: with 12 % of the state subnormal, Adam ran 5x slower. In double
+//            those values are normal. Each
 //            float32 operation is computed in double and rounded to float32 (`round32`): a
 //            product of two floats is exact in double, and a double +, -, *, /, sqrt rounded to
 //            float32 is the float32 operation's result (53 >= 2·24 + 2), so nothing changes but
@@ -90,7 +91,10 @@ static inline __attribute__((always_inline)) void store32(float* p, typename Lan
   const uint64_t minNormal = 0x3810000000000000ULL;  // 2^-126 as a double
   const D offset = (D)((U64)tiny & (((U64)x & kSign64) | minNormal));
   const U32 bits = (U32)__builtin_convertvector(x + offset, F);
-  const U32 b = bits & ~((U32)__builtin_convertvector(tiny, I32) & 0x00800000u);
+  // the offset's own float bits, unsigned: 0x00800000 exactly where it was added (all 32-bit lane
+  // work: AVX2 has no narrowing of 64-bit masks)
+  const U32 added = (U32)__builtin_convertvector(offset, F) & 0x7fffffffu;
+  const U32 b = bits - added;
   std::memcpy(p, &b, sizeof b);
 }
 
@@ -101,22 +105,65 @@ static inline __attribute__((always_inline)) typename Lanes<W>::d sqrtLanes(type
   return r;
 }
 
-/** Adam's constants as doubles. */
+/** Adam's constants, as floats and as doubles. */
 struct AdamConstants {
-  double scale, b1, b2, c1, c2, lr, eps;
+  float scale, b1, b2, c1, c2, lr, eps;
 };
 
-/** W values of Adam (see {@link adam}). */
+/** Whether any of the W floats at p is subnormal. */
 template <int W>
-static inline __attribute__((always_inline)) void adamBlock(float* p, float* m, float* v, const float* g, const AdamConstants& k) {
+static inline __attribute__((always_inline)) bool anySubnormal(const float* p) {
+  typedef typename Lanes<W>::u32 U32;
+  U32 b;
+  std::memcpy(&b, p, sizeof b);
+  const U32 sub = (U32)(((b & 0x7f800000u) == 0) & ((b & 0x007fffffu) != 0));
+  uint32_t any = 0;
+  for (int k = 0; k < W; k++) any |= sub[k];
+  return any != 0;
+}
+
+/** Keeps the compiler from fusing a product into the sum it feeds (an FMA rounds once, float32 twice). */
+template <class T>
+static inline __attribute__((always_inline)) T rounded(T x) {
+  asm("" : "+v"(x));
+  return x;
+}
+
+/** W values of Adam in float32 lanes: for blocks with no subnormal input (the common case). */
+template <int W>
+static inline __attribute__((always_inline)) void adamBlockFloat(float* p, float* m, float* v, const float* g, const AdamConstants& k) {
+  typedef typename Lanes<W>::f F;
+  F gv, mv, vv, pv;
+  std::memcpy(&gv, g, sizeof gv), std::memcpy(&mv, m, sizeof mv), std::memcpy(&vv, v, sizeof vv), std::memcpy(&pv, p, sizeof pv);
+  const F gi = gv * k.scale;
+  const F mi = rounded(k.b1 * mv) + rounded(k.c1 * gi);
+  const F vi = rounded(k.b2 * vv) + rounded(k.c2 * gi * gi);
+  F root;
+  for (int q = 0; q < W; q++) root[q] = __builtin_sqrtf(vi[q]);
+  const F pn = pv - (k.lr * mi) / (root + k.eps);
+  std::memcpy(m, &mi, sizeof mi), std::memcpy(v, &vi, sizeof vi), std::memcpy(p, &pn, sizeof pn);
+}
+
+/** W values of Adam in double lanes, each float32 operation rounded (any input may be subnormal). */
+template <int W>
+static inline __attribute__((always_inline)) void adamBlockDouble(float* p, float* m, float* v, const float* g, const AdamConstants& k) {
   typedef typename Lanes<W>::d D;
-  const D gi = round32<W>(load32<W>(g) * k.scale);
-  const D mi = round32<W>(round32<W>(k.b1 * load32<W>(m)) + round32<W>(k.c1 * gi));
-  const D vi = round32<W>(round32<W>(k.b2 * load32<W>(v)) + round32<W>(round32<W>(k.c2 * gi) * gi));
-  const D step = round32<W>(round32<W>(k.lr * mi) / round32<W>(round32<W>(sqrtLanes<W>(vi)) + k.eps));
+  const D gi = round32<W>(load32<W>(g) * (double)k.scale);
+  const D mi = round32<W>(round32<W>((double)k.b1 * load32<W>(m)) + round32<W>((double)k.c1 * gi));
+  const D vi = round32<W>(round32<W>((double)k.b2 * load32<W>(v)) + round32<W>(round32<W>((double)k.c2 * gi) * gi));
+  const D step = round32<W>(round32<W>((double)k.lr * mi) / round32<W>(round32<W>(sqrtLanes<W>(vi)) + (double)k.eps));
   store32<W>(m, mi);
   store32<W>(v, vi);
   store32<W>(p, round32<W>(load32<W>(p) - step));
+}
+
+/** W values of Adam: in float32 lanes unless an input is subnormal; the same bits either way. */
+template <int W>
+static inline __attribute__((always_inline)) void adamBlock(float* p, float* m, float* v, const float* g, const AdamConstants& k) {
+  if (anySubnormal<W>(m) || anySubnormal<W>(v) || anySubnormal<W>(g) || anySubnormal<W>(p))
+    adamBlockDouble<W>(p, m, v, g, k);
+  else
+    adamBlockFloat<W>(p, m, v, g, k);
 }
 
 /**
@@ -130,14 +177,6 @@ static inline __attribute__((always_inline)) void adam(float* p, float* m, float
                                                        float eps) {
   const AdamConstants k = {scale, b1, b2, 1.f - b1, 1.f - b2, lr, eps};
   long i = 0;
-  // four blocks at a time: one block is a long chain of dependent conversions, so four chains
-  // in flight keep the vector units busy
-  for (; i + 4 * W <= n; i += 4 * W) {
-    adamBlock<W>(p + i, m + i, v + i, g + i, k);
-    adamBlock<W>(p + i + W, m + i + W, v + i + W, g + i + W, k);
-    adamBlock<W>(p + i + 2 * W, m + i + 2 * W, v + i + 2 * W, g + i + 2 * W, k);
-    adamBlock<W>(p + i + 3 * W, m + i + 3 * W, v + i + 3 * W, g + i + 3 * W, k);
-  }
   for (; i + W <= n; i += W) adamBlock<W>(p + i, m + i, v + i, g + i, k);
   if (i < n) {
     float tp[W] = {}, tm[W] = {}, tv[W] = {}, tg[W] = {};

@@ -81,8 +81,11 @@ static inline __attribute__((always_inline)) float finish1(float c, const Epilog
 template <class V, int W, int R, int Q>
 static inline __attribute__((always_inline)) void gemm_nn_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
   const int TW = W * Q;
+  // rows R at a time up to a multiple of 4, then one at a time (vector FMA chains alike), and the
+  // last M % 4 rows scalar: where the rows fall does not depend on R, so neither do the numbers
+  const int M4 = M - M % 4;
   int i = 0;
-  for (; i + R <= M; i += R) {
+  for (; i + R <= M4; i += R) {
     int j = 0;
     for (; j + TW <= N; j += TW) {
       V c[R][Q];
@@ -122,6 +125,21 @@ static inline __attribute__((always_inline)) void gemm_nn_impl(const float* A, i
         const size_t at = (size_t)(i + r) * ldc + j;
         C[at] = finish1(s, e, at);
       }
+  }
+  for (; i < M4; i++) {
+    int j = 0;
+    for (; j + W <= N; j += W) {
+      V c = start<V, W>(e, acc, C, (size_t)i * ldc + j, j);
+      for (int k = 0; k < K; k++) c += splat<V, W>(A[(size_t)i * lda + k]) * load<V, W>(B + (size_t)k * ldb + j);
+      const size_t at = (size_t)i * ldc + j;
+      store<V, W>(C + at, finish<V, W>(c, e, at));
+    }
+    for (; j < N; j++) {
+      float s = start1(e, acc, C, (size_t)i * ldc + j, j);
+      for (int k = 0; k < K; k++) s += A[(size_t)i * lda + k] * B[(size_t)k * ldb + j];
+      const size_t at = (size_t)i * ldc + j;
+      C[at] = finish1(s, e, at);
+    }
   }
   for (; i < M; i++)
     for (int j = 0; j < N; j++) {
@@ -366,10 +384,10 @@ void gemm_tn_thin_generic(const float* A, int lda, const float* B, int ldb, floa
   gemm_tn_thin_impl<Vec<4>::type, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 __attribute__((target("avx2,fma"))) void gemm_nn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
-  gemm_nn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
+  gemm_nn_impl<Vec<8>::type, 8, 6, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
 }
 __attribute__((target("avx2,fma"))) void gemm_tn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  gemm_tn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+  gemm_tn_impl<Vec<8>::type, 8, 6, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 void gemm_nn_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
   gemm_nn_impl<Vec<4>::type, 4, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
@@ -406,6 +424,10 @@ const int PAD = 16;
 std::vector<float> padB, padC;
 
 float* growv(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+double* growd(std::vector<double>& v, size_t n) {
   if (v.size() < n) v.resize(n);
   return v.data();
 }
@@ -714,6 +736,97 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The fused MADDPG update's float32 glue between kernels (agents/maddpg-fused.ts): each operation
+// rounded to float32 as the tfjs path's wasm kernels compute it (a mean: a sequential float32 sum
+// divided by the count). Compiled for the baseline ISA only: without FMA instructions no product
+// can be fused into a sum, so every operation rounds as it is written.
+
+static float meanOf(const float* x, size_t n) {
+  float s = 0.f;
+  for (size_t k = 0; k < n; k++) s += x[k];
+  return s / (float)n;
+}
+
+// criticGlue(rew, done, qNext, q, gamma, twoOverB, y, grad, stats: Float32Array(6)):
+//   y = r + γ(1 − done)·Q';  grad = (Q − y)·(2/B);
+//   stats = [mean (Q − y)², mean Q, mean y, std y, mean r, mean Q']
+napi_value CriticGlue(napi_env env, napi_callback_info info) {
+  napi_value a[9];
+  if (!args(env, info, a, 9)) return nullptr;
+  F32 rew, done, qNext, q, y, grad, stats;
+  double gamma, twoOverB;
+  if (!getF32(env, a[0], &rew, "rew") || !getF32(env, a[1], &done, "done") || !getF32(env, a[2], &qNext, "qNext") || !getF32(env, a[3], &q, "q") ||
+      !getDouble(env, a[4], &gamma, "gamma") || !getDouble(env, a[5], &twoOverB, "twoOverB") || !getF32(env, a[6], &y, "y") || !getF32(env, a[7], &grad, "grad") ||
+      !getF32(env, a[8], &stats, "stats"))
+    return nullptr;
+  const size_t B = rew.length;
+  if (done.length != B || qNext.length != B || q.length != B || y.length < B || grad.length < B || stats.length < 6) return fail(env, "criticGlue: sizes differ"), nullptr;
+  const float g = (float)gamma, c = (float)twoOverB;
+  float lossSum = 0.f;
+  for (size_t b = 0; b < B; b++) {
+    float t = 1.f - done.data[b];
+    t = t * g;
+    t = t * qNext.data[b];
+    y.data[b] = rew.data[b] + t;
+    const float td = q.data[b] - y.data[b];
+    const float sq = td * td;
+    lossSum += sq;
+    grad.data[b] = td * c;
+  }
+  const float yMean = meanOf(y.data, B);
+  float devSum = 0.f;
+  for (size_t b = 0; b < B; b++) {
+    const float d = y.data[b] - yMean;
+    const float sq = d * d;
+    devSum += sq;
+  }
+  stats.data[0] = lossSum / (float)B;
+  stats.data[1] = meanOf(q.data, B);
+  stats.data[2] = yMean;
+  stats.data[3] = std::sqrt(devSum / (float)B);
+  stats.data[4] = meanOf(rew.data, B);
+  stats.data[5] = meanOf(qNext.data, B);
+  return nullptr;
+}
+
+// actorGlue(logits, qSample, sample, dInput, column, reg, regGrad, dLogits) → pLoss:
+//   pLoss = −mean Q(o, â) + reg·mean(logits²);
+//   dLogits = s ⊙ (ds − Σ_row ds ⊙ s) + regGrad·logits, ds = dInput's columns [column, column + P)
+napi_value ActorGlue(napi_env env, napi_callback_info info) {
+  napi_value a[8];
+  if (!args(env, info, a, 8)) return nullptr;
+  F32 logits, qs, sample, dIn, dLogits;
+  int column;
+  double reg, regGrad;
+  if (!getF32(env, a[0], &logits, "logits") || !getF32(env, a[1], &qs, "qSample") || !getF32(env, a[2], &sample, "sample") || !getF32(env, a[3], &dIn, "dInput") ||
+      !getInt(env, a[4], &column, "column") || !getDouble(env, a[5], &reg, "reg") || !getDouble(env, a[6], &regGrad, "regGrad") || !getF32(env, a[7], &dLogits, "dLogits"))
+    return nullptr;
+  const size_t B = qs.length;
+  if (B == 0 || logits.length % B || sample.length != logits.length || dLogits.length < logits.length || dIn.length % B) return fail(env, "actorGlue: sizes differ"), nullptr;
+  const size_t P = logits.length / B, width = dIn.length / B;
+  if (column < 0 || column + P > width) return fail(env, "actorGlue: columns out of range"), nullptr;
+  float l2 = 0.f;
+  for (size_t e = 0; e < B * P; e++) {
+    const float sq = logits.data[e] * logits.data[e];
+    l2 += sq;
+  }
+  const float pLoss = -meanOf(qs.data, B) + (l2 / (float)(B * P)) * (float)reg;
+  const float rg = (float)regGrad;
+  for (size_t b = 0; b < B; b++) {
+    const float* s = sample.data + b * P;
+    const float* ds = dIn.data + b * width + column;
+    const float* l = logits.data + b * P;
+    float* out = dLogits.data + b * P;
+    float dot = 0.f;
+    for (size_t c = 0; c < P; c++) dot += ds[c] * s[c];
+    for (size_t c = 0; c < P; c++) out[c] = s[c] * (ds[c] - dot) + l[c] * rg;
+  }
+  napi_value r;
+  napi_create_double(env, pLoss, &r);
+  return r;
+}
+
 napi_value Polyak(napi_env env, napi_callback_info info) {
   napi_value a[3];
   if (!args(env, info, a, 3)) return nullptr;
@@ -814,10 +927,6 @@ static inline uint32_t next27(uint32_t* s) {
 }
 
 std::vector<double> gumbelU, gumbelY;
-double* growd(std::vector<double>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
 
 napi_value FillGumbel(napi_env env, napi_callback_info info) {
   napi_value a[4];
@@ -926,7 +1035,7 @@ napi_value Init(napi_env env, napi_value exports) {
   struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"gemmLog", GemmLog}};
+  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"gemmLog", GemmLog}, {"criticGlue", CriticGlue}, {"actorGlue", ActorGlue}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
