@@ -146,11 +146,8 @@ export class FusedMADDPGUpdate {
     k.mlpForward(batches[i].obs, B, actor.views, actor.outs);
     const logits = actor.out;
     k.softmaxRows(logits, this.learner.noise(t.pd, "actor"), B, this.sample);
-    this.criticInput(
-      k,
-      batches.map((b) => b.obs),
-      batches.map((b, j) => (j === i ? this.sample : b.act)),
-    );
+    // the critic's input of step 3 with this agent's action replaced by the sample
+    k.sliceColumns(this.criticIn, B, this.learner.actionColumn(i), this.sample, true);
     k.mlpForward(this.criticIn, B, critic.views, critic.outs);
     k.mlpBackward(this.criticIn, B, critic.hidden, this.fillGrad, critic.views, null, this.dInput);
     const reg = (2 * ACTOR_REGULARISATION) / (B * P);

@@ -33,7 +33,8 @@ export interface NativeKernels {
   concatColumns(inputs: Float32Array[], B: number, out: Float32Array): void;
   fillGumbel(state: Uint32Array, out: Float32Array, n: number, exact?: boolean): void;
   softmaxRows(x: Float32Array, noise: Float32Array | null, B: number, out: Float32Array): void;
-  sliceColumns(x: Float32Array, B: number, start: number, out: Float32Array): void;
+  /** out = x's columns [start, start + width); `into`: the other way, x's columns = out. */
+  sliceColumns(x: Float32Array, B: number, start: number, out: Float32Array, into?: boolean): void;
   gatherRows(data: Float32Array, stride: number, size: number, index: Int32Array, segments: Int32Array, outs: Float32Array[]): void;
   gemmLog(on: boolean): Int32Array;
   /** The fused MADDPG update's critic glue: y, the TD loss's gradient, stats [loss, mean Q, mean y, std y, mean r, mean Q']. */

@@ -896,16 +896,22 @@ napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
 }
 
 // sliceColumns(x, B, start, out): out[b, :] = x[b, start : start + width]
+// (with a fifth argument true, the other way: x[b, start : start + width] = out[b, :])
 napi_value SliceColumns(napi_env env, napi_callback_info info) {
-  napi_value a[4];
+  napi_value a[5];
   if (!args(env, info, a, 4)) return nullptr;
+  bool into = false;
+  napi_get_value_bool(env, a[4], &into);  // (undefined: false)
   F32 x, out;
   int B, start;
   if (!getF32(env, a[0], &x, "x") || !getInt(env, a[1], &B, "B") || !getInt(env, a[2], &start, "start") || !getF32(env, a[3], &out, "out")) return nullptr;
   if (B <= 0 || x.length % B || out.length % B) return fail(env, "sliceColumns: sizes are not multiples of B"), nullptr;
   const size_t n = x.length / B, w = out.length / B;
   if (start < 0 || start + w > n) return fail(env, "sliceColumns: columns out of range"), nullptr;
-  for (int b = 0; b < B; b++) copyFloats(out.data + (size_t)b * w, x.data + (size_t)b * n + start, w);
+  if (into)
+    for (int b = 0; b < B; b++) copyFloats(x.data + (size_t)b * n + start, out.data + (size_t)b * w, w);
+  else
+    for (int b = 0; b < B; b++) copyFloats(out.data + (size_t)b * w, x.data + (size_t)b * n + start, w);
   return nullptr;
 }
 
