@@ -32,6 +32,7 @@ export interface NativeKernels {
   polyak(target: Float32Array, online: Float32Array, tau: number): void;
   concatColumns(inputs: Float32Array[], B: number, out: Float32Array): void;
   fillGumbel(state: Uint32Array, out: Float32Array, n: number, exact?: boolean): void;
+  fillIndex(state: Uint32Array, n: number, out: Int32Array): void;
   softmaxRows(x: Float32Array, noise: Float32Array | null, B: number, out: Float32Array): void;
   /** out = x's columns [start, start + width); `into`: the other way, x's columns = out. */
   sliceColumns(x: Float32Array, B: number, start: number, out: Float32Array, into?: boolean): void;
@@ -426,6 +427,19 @@ export function nativeFillGumbel(rng: Rng, out: Float32Array, n: number, exact =
   if (!active) return false;
   rng.stateInto(rngState);
   addon!.fillGumbel(rngState, out, n, exact);
+  rng.stateFrom(rngState);
+  return true;
+}
+
+/**
+ * Fills `out` with integers uniform in [0, n) drawn from `rng` natively, as `rng.int(n)` would draw
+ * them one by one (same numbers, same stream state after). Returns false when the addon is not
+ * active or n is 2^31 or more.
+ */
+export function nativeFillIndex(rng: Rng, n: number, out: Int32Array): boolean {
+  if (!active || n >= 2 ** 31) return false;
+  rng.stateInto(rngState);
+  addon!.fillIndex(rngState, n, out);
   rng.stateFrom(rngState);
   return true;
 }

@@ -7,7 +7,7 @@
  * Storage grows by doubling up to `capacity` (the default capacity, 1e6, is far more than a
  * trajectory's 275,600 steps), so an unused capacity costs no memory. Float32, as training uses.
  */
-import { nativeGatherRows } from "../nn/native.js";
+import { nativeFillIndex, nativeGatherRows } from "../nn/native.js";
 import type { Rng } from "../util/rng.js";
 import { CheckpointError, CheckpointReader, CheckpointWriter } from "./checkpoint.js";
 
@@ -23,7 +23,7 @@ export interface ReplayBatch {
 }
 
 export class ReplayBuffer {
-  /** Gather with the native addon when it is built (true by default; false for comparisons). */
+  /** Draw batch indices and gather with the native addon when it is built (true by default; false for comparisons). */
   static nativeGather = true;
   readonly obsSize: number;
   readonly actSize: number;
@@ -129,6 +129,7 @@ export class ReplayBuffer {
   /** `index.length` uniform draws with replacement from [0, length). */
   makeIndex(rng: Rng, index: Int32Array): Int32Array {
     if (this.size === 0) throw new RangeError("replay: cannot sample from an empty buffer");
+    if (ReplayBuffer.nativeGather && nativeFillIndex(rng, this.size, index)) return index;
     for (let b = 0; b < index.length; b++) index[b] = rng.int(this.size);
     return index;
   }

@@ -6,7 +6,7 @@ import { before, describe, it } from "node:test";
 import { backendInfo } from "../../src/nn/backend.js";
 import { gumbel, SoftCategorical } from "../../src/nn/distributions.js";
 import { compositeKernels, MLP, mlpKernels } from "../../src/nn/mlp.js";
-import { activateNative, deactivateNative, nativeActive, nativeFillGumbel, nativeGemm, nativeStatus } from "../../src/nn/native.js";
+import { activateNative, deactivateNative, nativeActive, nativeFillGumbel, nativeFillIndex, nativeGemm, nativeStatus } from "../../src/nn/native.js";
 import { concatColumns, sliceColumns, softmaxRows } from "../../src/nn/ops.js";
 import { Adam, polyakUpdate } from "../../src/nn/optim.js";
 import { Rng } from "../../src/util/rng.js";
@@ -219,6 +219,18 @@ describe("native kernels", { skip }, () => {
     for (let i = 0; i < n; i++) if (fb[i] !== eb[i]) differ++;
     assert.equal(differ, 0);
     assert.deepEqual(a.getState(), b.getState());
+  });
+
+  it("draws replay indices as Rng.int does, leaving the stream in the same state", () => {
+    for (const n of [1, 7, 1000, 25_600, 1_000_003, 2 ** 31 - 1]) {
+      const a = new Rng(8),
+        b = new Rng(8);
+      const out = new Int32Array(4096);
+      assert.ok(nativeFillIndex(a, n, out));
+      const js = Int32Array.from({ length: out.length }, () => b.int(n));
+      assert.deepEqual(out, js, `n = ${n}`);
+      assert.deepEqual(a.getState(), b.getState());
+    }
   });
 
   it("can be switched off, falling back to the composite kernels", () => {

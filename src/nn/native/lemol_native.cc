@@ -387,7 +387,7 @@ __attribute__((target("avx2,fma"))) void gemm_nn_avx2(const float* A, int lda, c
   gemm_nn_impl<Vec<8>::type, 8, 6, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
 }
 __attribute__((target("avx2,fma"))) void gemm_tn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  gemm_tn_impl<Vec<8>::type, 8, 6, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+  gemm_tn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 void gemm_nn_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
   gemm_nn_impl<Vec<4>::type, 4, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
@@ -932,6 +932,51 @@ static inline uint32_t next27(uint32_t* s) {
   return result >> 5;
 }
 
+// fillIndex(state: Uint32Array(4), n, out: Int32Array): out.length integers uniform in [0, n),
+// drawn as Rng.int(n) draws them (53-bit integers, rejection above the largest multiple of n),
+// advancing `state` alike: a batch's replay index without a JavaScript loop.
+napi_value FillIndex(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  if (!args(env, info, a, 3)) return nullptr;
+  uint32_t* st = nullptr;
+  int32_t* out = nullptr;
+  size_t len = 0, outLen = 0;
+  for (int which : {0, 2}) {
+    bool is = false;
+    napi_is_typedarray(env, a[which], &is);
+    napi_typedarray_type type;
+    void* data;
+    napi_value ab;
+    size_t off, l;
+    if (is) napi_get_typedarray_info(env, a[which], &type, &l, &data, &ab, &off);
+    if (which == 0) {
+      if (!is || type != napi_uint32_array || l != 4) return fail(env, "fillIndex: state must be a Uint32Array of 4"), nullptr;
+      st = static_cast<uint32_t*>(data), len = l;
+    } else {
+      if (!is || type != napi_int32_array) return fail(env, "fillIndex: out must be an Int32Array"), nullptr;
+      out = static_cast<int32_t*>(data), outLen = l;
+    }
+  }
+  double nd;
+  if (!getDouble(env, a[1], &nd, "n")) return nullptr;
+  if (!(nd >= 1 && nd <= 2147483647.0) || nd != std::floor(nd)) return fail(env, "fillIndex: n must be an integer in [1, 2^31)"), nullptr;
+  (void)len;
+  const uint64_t n = (uint64_t)nd, limit = (1ULL << 53) - (1ULL << 53) % n;
+  uint32_t s4[4] = {st[0], st[1], st[2], st[3]};
+  for (size_t b = 0; b < outLen; b++) {
+    for (;;) {
+      const uint64_t hi = next27(s4);
+      const uint64_t x = (hi << 26) | (next27(s4) >> 1);
+      if (x < limit) {
+        out[b] = (int32_t)(x % n);
+        break;
+      }
+    }
+  }
+  std::memcpy(st, s4, sizeof s4);
+  return nullptr;
+}
+
 std::vector<double> gumbelU, gumbelY;
 
 napi_value FillGumbel(napi_env env, napi_callback_info info) {
@@ -952,11 +997,20 @@ napi_value FillGumbel(napi_env env, napi_callback_info info) {
   if (!getF32(env, a[1], &out, "out") || !getInt(env, a[2], &n, "n")) return nullptr;
   if ((size_t)n > out.length) return fail(env, "fillGumbel: n exceeds the output length"), nullptr;
   double* u = growd(gumbelU, n);
-  for (int i = 0; i < n; i++) {
-    const double hi = next27(st);
-    const double lo = next27(st) >> 1;
-    u[i] = (hi * 67108864.0 + lo) / 9007199254740992.0;
-    if (u[i] < 1e-20) u[i] = 1e-20;
+  {
+    // the stream in registers (a local copy), its 53-bit integers first, then the doubles
+    uint32_t s4[4] = {st[0], st[1], st[2], st[3]};
+    int64_t* bits = reinterpret_cast<int64_t*>(u);
+    for (int i = 0; i < n; i++) {
+      const uint64_t hi = next27(s4);
+      const uint64_t lo = next27(s4) >> 1;
+      bits[i] = (int64_t)((hi << 26) | lo);
+    }
+    std::memcpy(st, s4, sizeof s4);
+    for (int i = 0; i < n; i++) {
+      const double x = (double)bits[i] / 9007199254740992.0;  // exact: 53 bits, a power-of-two divisor
+      u[i] = x < 1e-20 ? 1e-20 : x;
+    }
   }
   bool exact = false;
   napi_get_value_bool(env, a[3], &exact);  // (undefined: false)
@@ -1041,7 +1095,7 @@ napi_value Init(napi_env env, napi_value exports) {
   struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"gemmLog", GemmLog}, {"criticGlue", CriticGlue}, {"actorGlue", ActorGlue}};
+  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"gemmLog", GemmLog}, {"criticGlue", CriticGlue}, {"actorGlue", ActorGlue}, {"fillIndex", FillIndex}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
