@@ -147,8 +147,12 @@ export abstract class ActorCriticTrainer implements Learner {
   readonly rngs: { init: Rng; act: Rng; noise: Rng; replay: Rng };
   /** Whether the target action needs the opponent's target action first (LeMOL). */
   readonly targetNeedsOpponent: boolean = false;
-  /** Whether the target action is softmax(π'(o') + Gumbel) of its own target actor alone (MADDPG's: the fused update can compute it). */
-  readonly gumbelTarget: boolean = false;
+  /**
+   * The target action as the fused update computes it (maddpg-fused.ts): softmax(π'(o') + Gumbel)
+   * on the agent's own next observation ("own", MADDPG), or on [o' ‖ the opponent's target action]
+   * ("opponent", LeMOL); null: only through tfjs ops.
+   */
+  readonly fusedTarget: "own" | "opponent" | null = null;
   readonly actsLast: boolean = false;
   readonly updatesOnCadence = true;
   readonly updateMetrics = ["q_loss", "p_loss", "q_value"] as const;

@@ -1,5 +1,5 @@
 /**
- * The MADDPG/DDPG update of `maddpg.ts` (lemol-spec §4.1) straight on lemol's native kernels,
+ * The MADDPG/DDPG update of `maddpg.ts` (lemol-spec §4.1, and LeMOL's, §4.3) straight on lemol's native kernels,
  * over arrays the trainer owns: no tfjs op, tensor or tidy scope in the hot path (each tfjs op
  * costs a few µs of dispatch; the update has ~45 of them). Same steps in the same order as
  * `MADDPGAgentTrainer.learn`, read side by side:
@@ -16,9 +16,10 @@
  * and the other kernels are the ones the tfjs path calls: the numbers are that path's bit for bit
  * (test/agents/maddpg-fused.test.ts).
  *
- * Taken when the native kernels are active, the learner is MADDPG or DDPG (M3DDPG's worst case
- * stays on the tfjs path), and every agent of the game is a MADDPG-family trainer with a
- * soft-categorical action space and a target action of its own (not LeMOL).
+ * Taken when the native kernels are active, the learner is MADDPG, DDPG or LeMOL (M3DDPG's worst
+ * case and fully decentralised LeMOL's OM predictions stay on the tfjs path), and every agent of
+ * the game is one of these with a soft-categorical action space. LeMOL's actor takes [o ‖ m] (m
+ * as stored in its replay) and its target action is conditioned on its opponent's.
  */
 import type { ActionDistribution } from "../nn/distributions.js";
 import type { MLP } from "../nn/mlp.js";
@@ -50,8 +51,10 @@ class NetBuffers {
 /** What the fused update needs of its learner. */
 export interface FusedLearner {
   readonly trainer: ActorCriticTrainer;
-  /** DDPG: the critic sees only this agent's observation and action. */
-  readonly localQ: boolean;
+  /** Whose observations and actions the critic sees: every agent's (MADDPG), or this one's (DDPG; LeMOL's decentralised critic: its own observation, every action). */
+  readonly criticSees: { obs: "all" | "own"; act: "all" | "own" };
+  /** How many of the replay's extra numbers the actor takes after the observation (LeMOL's m; 0: none). */
+  readonly actorExtra: number;
   /** First column of agent j's action within the critic's input. */
   actionColumn(j: number): number;
   /** Fresh training noise for a batch of `pd` into the slot's buffer (the tfjs path's draws). */
@@ -59,6 +62,8 @@ export interface FusedLearner {
 }
 
 export class FusedMADDPGUpdate {
+  /** Update on the native kernels directly when they are active; false: always through tfjs ops (for comparisons). */
+  static enabled = true;
   private readonly B: number;
   private readonly critic: NetBuffers;
   private readonly targetCritic: NetBuffers;
@@ -74,6 +79,11 @@ export class FusedMADDPGUpdate {
   private readonly dLogits: Float32Array;
   private readonly actNext: Float32Array[] = [];
   private readonly criticParts: Float32Array[] = [];
+  /** Per agent: its target actor's input when it is conditioned on its opponent's target action (LeMOL). */
+  private readonly targetIn: Float32Array[] = [];
+  /** The actor's input [o ‖ m] and the m columns of the batch, when the actor takes extras. */
+  private readonly actorIn: Float32Array | null;
+  private readonly actorExtra: Float32Array | null;
 
   constructor(private readonly learner: FusedLearner) {
     const t = learner.trainer;
@@ -89,14 +99,17 @@ export class FusedMADDPGUpdate {
     this.fillGrad = new Float32Array(B).fill(-1 / B);
     this.dInput = new Float32Array(B * criticIn);
     this.dLogits = new Float32Array(B * t.pd.paramSize);
+    this.actorIn = learner.actorExtra ? new Float32Array(B * t.actor.sizes[0]) : null;
+    this.actorExtra = learner.actorExtra ? new Float32Array(B * learner.actorExtra) : null;
   }
 
   /** Whether this update can run for the game `agents` (else the tfjs path runs). */
   static applies(self: ActorCriticTrainer, adversarial: boolean, agents: readonly unknown[]): boolean {
-    if (adversarial || nativeKernels() === null || self.pd.kind !== "soft_categorical") return false;
-    return agents.every(
-      (a) => a instanceof ActorCriticTrainer && a.pd.kind === "soft_categorical" && a.gumbelTarget && a.config.batchSize === self.config.batchSize,
-    );
+    if (!FusedMADDPGUpdate.enabled || adversarial || nativeKernels() === null || self.pd.kind !== "soft_categorical") return false;
+    const fusable = (a: unknown): a is ActorCriticTrainer =>
+      a instanceof ActorCriticTrainer && a.pd.kind === "soft_categorical" && a.fusedTarget !== null && a.config.batchSize === self.config.batchSize;
+    // a target conditioned on the opponent's (LeMOL) is defined for two-player games
+    return agents.every(fusable) && (agents.length === 2 || agents.every((a) => (a as ActorCriticTrainer).fusedTarget === "own"));
   }
 
   /** The update on sampled batches (`batches[j]`: agent j's transitions at this agent's indices). */
@@ -105,16 +118,21 @@ export class FusedMADDPGUpdate {
     const t = this.learner.trainer;
     const B = this.B;
     const i = t.agentIndex;
-    const n = agents.length;
     // views of the weights, taken once: nothing below allocates in the wasm heap
     for (const net of [this.critic, this.targetCritic, this.actor]) heapViews(net.net.params, net.views);
 
-    // 1. target next actions: a sample from each agent's target actor
-    for (let j = 0; j < n; j++) {
+    // 1. target next actions: a sample from each agent's target actor; one conditioned on its
+    //    opponent's target action (LeMOL) after the others, as targetActions orders them
+    for (const j of this.targetOrder(agents)) {
       const a = agents[j];
       const z = this.learner.noise(a.pd, `target${j}`);
       const target = this.targetActorBuffers(a.targetActor);
-      k.mlpForward(batches[j].obsNext, B, heapViews(a.targetActor.params, target.views), target.outs);
+      let input = batches[j].obsNext;
+      if (a.fusedTarget === "opponent") {
+        input = this.targetIn[j] ??= new Float32Array(B * a.targetActor.sizes[0]);
+        k.concatColumns([batches[j].obsNext, this.actNext[1 - j]], B, input);
+      }
+      k.mlpForward(input, B, heapViews(a.targetActor.params, target.views), target.outs);
       k.softmaxRows(target.out, z, B, this.actNextBuffer(j, a.pd.actionSize));
     }
 
@@ -143,7 +161,8 @@ export class FusedMADDPGUpdate {
     //    Gumbel-softmax backward of the critic's input gradient, plus the regulariser's
     const actor = this.actor;
     const P = t.pd.paramSize;
-    k.mlpForward(batches[i].obs, B, actor.views, actor.outs);
+    const actorIn = this.actorInput(k, batches[i]);
+    k.mlpForward(actorIn, B, actor.views, actor.outs);
     const logits = actor.out;
     k.softmaxRows(logits, this.learner.noise(t.pd, "actor"), B, this.sample);
     // the critic's input of step 3 with this agent's action replaced by the sample
@@ -152,7 +171,7 @@ export class FusedMADDPGUpdate {
     k.mlpBackward(this.criticIn, B, critic.hidden, this.fillGrad, critic.views, null, this.dInput);
     const reg = (2 * ACTOR_REGULARISATION) / (B * P);
     const pLoss = k.actorGlue(logits, critic.out, this.sample, this.dInput, this.learner.actionColumn(i), ACTOR_REGULARISATION, reg, this.dLogits);
-    k.mlpBackward(batches[i].obs, B, actor.hidden, this.dLogits, actor.views, actor.grads, null);
+    k.mlpBackward(actorIn, B, actor.hidden, this.dLogits, actor.views, actor.grads, null);
     t.actorOptimiser.applyArrays(actor.grads);
 
     // 5. targets follow slowly
@@ -163,15 +182,32 @@ export class FusedMADDPGUpdate {
     return { qLoss, pLoss, qValue, targetQ, reward, targetQNext, targetQStd };
   }
 
-  /** The critic's input into `criticIn`: all observations then all actions (DDPG: its own). */
+  /** The critic's input into `criticIn`: the observations then the actions it sees. */
   private criticInput(k: NativeKernels, obs: readonly Float32Array[], act: readonly Float32Array[]): void {
     const parts = this.criticParts;
+    const i = this.learner.trainer.agentIndex;
+    const sees = this.learner.criticSees;
     parts.length = 0;
-    if (this.learner.localQ) {
-      const i = this.learner.trainer.agentIndex;
-      parts.push(obs[i], act[i]);
-    } else parts.push(...obs, ...act);
+    if (sees.obs === "all") parts.push(...obs);
+    else parts.push(obs[i]);
+    if (sees.act === "all") parts.push(...act);
+    else parts.push(act[i]);
     k.concatColumns(parts, this.B, this.criticIn);
+  }
+
+  /** The actor's input: the observation, or [o ‖ m] with m the batch's first extra columns. */
+  private actorInput(k: NativeKernels, batch: ReplayBatch): Float32Array {
+    if (!this.actorIn || !this.actorExtra) return batch.obs;
+    const B = this.B;
+    let m = batch.extra;
+    if (m.length !== this.actorExtra.length) k.sliceColumns(batch.extra, B, 0, (m = this.actorExtra));
+    k.concatColumns([batch.obs, m], B, this.actorIn);
+    return this.actorIn;
+  }
+
+  /** Agents in the order their target actions are computed: those conditioned on an opponent's last. */
+  private targetOrder(agents: readonly ActorCriticTrainer[]): number[] {
+    return agents.map((_, j) => j).sort((a, b) => Number(agents[a].fusedTarget === "opponent") - Number(agents[b].fusedTarget === "opponent"));
   }
 
   private targetActorBuffers(net: MLP): NetBuffers {

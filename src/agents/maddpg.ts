@@ -33,10 +33,8 @@ export interface MADDPGTrainerOptions extends TrainerOptions {
 }
 
 export class MADDPGAgentTrainer extends ActorCriticTrainer {
-  /** Update on the native kernels directly when they are active (maddpg-fused.ts); false: always through tfjs ops (for comparisons). */
-  static fusedUpdate = true;
   readonly variant: MADDPGVariant;
-  override readonly gumbelTarget: boolean;
+  override readonly fusedTarget: "own" | null;
   private readonly localQ: boolean;
   private readonly adversarial: boolean;
   private fused: FusedMADDPGUpdate | null = null;
@@ -49,7 +47,7 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
     this.variant = opts.variant;
     this.localQ = localQ;
     this.adversarial = opts.variant === "mmmaddpg";
-    this.gumbelTarget = this.pd.kind === "soft_categorical";
+    this.fusedTarget = this.pd.kind === "soft_categorical" ? "own" : null;
   }
 
   /** Samples this agent's action for one observation into `out` (no tensors, no allocation). */
@@ -85,11 +83,13 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
     const cfg = this.config;
     const i = this.agentIndex;
     const batches = this.sampleBatches(agents);
-    if (MADDPGAgentTrainer.fusedUpdate && FusedMADDPGUpdate.applies(this, this.adversarial, agents)) {
+    if (FusedMADDPGUpdate.applies(this, this.adversarial, agents)) {
       // the same steps on the native kernels over plain arrays (maddpg-fused.ts)
+      const own = this.localQ ? "own" : "all";
       this.fused ??= new FusedMADDPGUpdate({
         trainer: this,
-        localQ: this.localQ,
+        criticSees: { obs: own, act: own },
+        actorExtra: 0,
         actionColumn: (j) => this.actionColumn(j),
         noise: (pd, slot) => this.noiseArray(pd, cfg.batchSize, slot),
       });

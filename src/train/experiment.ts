@@ -12,25 +12,24 @@
  *
  * What it plays is built from the config (build.ts) and played by trajectory-player.ts, which
  * records episodes and summaries (records.ts); cycle-runner.ts carries out the run calls (a cycle
- * on worker processes with `--parallel_trajectories`: parallel.ts). The experiment writes the run
- * directory (manifest, metrics.csv, experience files, checkpoints), queues the notebook's calls
- * (calls.ts), and emits events that front ends subscribe to (events.ts, hooks.ts).
+ * on worker processes with `--parallel_trajectories`: parallel.ts); opening.ts starts a run or
+ * puts a checkpoint's state back; experiment-view.ts holds the read-only view of where it stands.
+ * The experiment writes the run directory (manifest, metrics.csv, experience files, checkpoints),
+ * queues the notebook's calls (calls.ts), and emits events that front ends subscribe to
+ * (events.ts, hooks.ts).
  */
-import { inspect } from "node:util";
-import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
 import type { Learner } from "../agents/learner.js";
 import { POLICY_NAMES } from "../agents/policies.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import type { UAVEnv } from "../envs/uav.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
 import { CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
-import { displayPath } from "../util/fs.js";
 import { Rng } from "../util/rng.js";
 import { buildRun } from "./build.js";
-import { CallOutcome, CallQueue } from "./calls.js";
+import { CallQueue } from "./calls.js";
 import { absolutePaths, ExperimentConfig, resolveConfig } from "./config.js";
 import { loadPolicies } from "./evaluate.js";
-import { EventBus, ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
+import { EventBus, ExperimentEvent, ExperimentEventMap, OMPassSummary, RunCall, TrajectoryInfo } from "./events.js";
 import { ExperimentHooks, resolveHooks } from "./hooks.js";
 import { RunParts, writeRunState } from "./run-state.js";
 import { MetricsLog } from "./metrics.js";
@@ -43,6 +42,7 @@ import type { RunLock } from "./run-lock.js";
 import { ExperimentState, Schedule } from "./schedule.js";
 import { TrajectoryPlayer } from "./trajectory-player.js";
 import { CycleRunner } from "./cycle-runner.js";
+import { ExperimentView } from "./experiment-view.js";
 
 export { ExperimentStopped } from "./calls.js";
 
@@ -63,7 +63,7 @@ export interface RunOptions {
   workers?: number;
 }
 
-export class Experiment {
+export class Experiment extends ExperimentView {
   readonly config: Readonly<ExperimentConfig>;
   readonly runDir: RunDir;
   /** The MPE environment, or the UAV grid world (`--scenario uav`). */
@@ -81,21 +81,21 @@ export class Experiment {
   /** Evaluating loaded policies (`test`, `display`, `benchmark`): no learning, no OM training. */
   readonly evaluating: boolean;
 
-  private readonly schedule: Schedule;
-  private readonly trainers: Map<string, Learner>;
+  protected readonly schedule: Schedule;
+  protected readonly trainers: Map<string, Learner>;
   /** Plays the trajectories: the pairing's loop, episode records, experience files. */
-  private readonly player: TrajectoryPlayer;
+  protected readonly player: TrajectoryPlayer;
   /** What the run calls do: trajectories, OM training, cycles (cycle-runner.ts). */
   private readonly runner: CycleRunner;
   private readonly omPhase: OMPhase;
   private readonly omRng: Rng;
   private readonly cycleStart = new CycleStart();
-  private readonly calls: CallQueue;
+  protected readonly calls: CallQueue;
   private readonly events = new EventBus<ExperimentEventMap>();
   private readonly print: (line: string) => void;
   /** The manifest's record: when the run started, its resumptions. */
   private readonly manifest: ManifestRecord;
-  private readonly workers: WorkerProcesses;
+  protected readonly workers: WorkerProcesses;
 
   /** Builds an experiment: checks the options, chooses the backend, creates the run directory. */
   static async create(options: ExperimentOptions = {}, hooks: ExperimentHooks = {}): Promise<Experiment> {
@@ -125,6 +125,7 @@ export class Experiment {
   }
 
   private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks, resume?: Resumption, lock?: RunLock) {
+    super();
     this.config = Object.freeze(absolutePaths(config));
     this.backend = backend;
     const { print, progress, interrupts } = resolveHooks(hooks);
@@ -188,101 +189,6 @@ export class Experiment {
       this.runDir.releaseLock();
       throw err;
     }
-  }
-
-  // --- where it stands ---
-
-  get phase(): Phase {
-    return this.schedule.phase;
-  }
-  get cycle(): number {
-    return this.schedule.cycle;
-  }
-  get repeat(): number {
-    return this.schedule.repeat;
-  }
-  get opponent(): number {
-    return this.schedule.opponent;
-  }
-  /** Trajectories started so far (the id of the next one). */
-  get trajectoriesStarted(): number {
-    return this.schedule.trajectoriesStarted;
-  }
-  /** Trajectories in the whole run. */
-  get totalTrajectories(): number {
-    return this.schedule.totalTrajectories;
-  }
-  /** Steps since the current trajectory's start (the original's `train_step`). */
-  get trainStep(): number {
-    return this.player.trainStep;
-  }
-  /** Steps of the current episode so far. */
-  get episodeStep(): number {
-    return this.player.episodeStep;
-  }
-  /** Episodes of the current trajectory completed so far. */
-  get episodesCompleted(): number {
-    return this.player.episodesCompleted;
-  }
-  /** Whether a trajectory is under way. */
-  get trajectoryInProgress(): boolean {
-    return this.schedule.inTrajectory;
-  }
-  /** The current (or last) trajectory. */
-  get trajectory(): TrajectoryInfo | null {
-    return this.schedule.info;
-  }
-
-  /** The learners of the current pairing, in agent order. */
-  get pairing(): readonly Trainer[] {
-    return Array.from({ length: this.env.n }, (_, i) => this.player.trainerFor(i, this.opponent));
-  }
-
-  /** The LeMOL agent of the current pairing, if any. */
-  get lemol(): LeMOLAgentTrainer | null {
-    return (this.pairing.find((t) => t instanceof LeMOLAgentTrainer) as LeMOLAgentTrainer | undefined) ?? null;
-  }
-
-  /** Every learner of the experiment (all policies of both sides). */
-  get allTrainers(): readonly Trainer[] {
-    return [...this.trainers.values()];
-  }
-
-  /**
-   * The opponent model's prediction at the last step and the opponent's actual action (as the
-   * environment played it); null without a LeMOL agent or before the first step.
-   */
-  get omPrediction(): { predicted: number[]; opponentAction: number[]; correct: boolean } | null {
-    const lemol = this.lemol;
-    if (!lemol || this.schedule.info === null || (this.trainStep === 0 && this.episodesCompleted === 0)) return null;
-    const predicted = Array.from(lemol.prediction);
-    const opponentAction = Array.from(lemol.lastOpponentAction);
-    return { predicted, opponentAction, correct: argmax(predicted, predicted.length) === argmax(opponentAction, opponentAction.length) };
-  }
-
-  /** One line on where the experiment stands (what a notebook prints for `exp`). */
-  describe(): string {
-    const c = this.config;
-    return `<Experiment ${c.exp_name}: ${c.scenario}, ${c.bad_policy} (bad) vs ${c.good_policy} (good), seed ${c.seed}; ${this.schedule.where(this.episodesCompleted, this.trainStep)}; ${this.metrics.length} metric rows in ${displayPath(this.runDir.root)}>`;
-  }
-
-  [inspect.custom](): string {
-    return this.describe();
-  }
-
-  /** Process ids of the parallel-trajectory worker processes alive now (none before the first parallel cycle). */
-  get workerPids(): number[] {
-    return this.workers.pids;
-  }
-
-  /** Whether a run call is under way (or queued). */
-  get busy(): boolean {
-    return this.calls.busy;
-  }
-
-  /** How the last run call ended: done, stopped (interrupt or requestStop), refused or failed. */
-  get lastCall(): CallOutcome | null {
-    return this.calls.last;
   }
 
   // --- playing (trajectory-player.ts) ---

@@ -5,12 +5,13 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { ActorCriticTrainer, UpdateStats } from "../../src/agents/actor-critic.js";
-import { MADDPGAgentTrainer } from "../../src/agents/maddpg.js";
 import { FusedMADDPGUpdate } from "../../src/agents/maddpg-fused.js";
 import { createTrainers } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { nativeStatus } from "../../src/nn/native.js";
 import { TrainingRunner } from "../../src/train/runner.js";
+import * as fs from "node:fs";
+import { experiment } from "../helpers/experiment.js";
 import { makeLeMOL } from "../helpers/lemol.js";
 import { ready, tf } from "../helpers/tf.js";
 
@@ -54,7 +55,7 @@ function game(scenario: string, bad: string, good: string, config: object) {
 
 /** Runs `updates` rounds of every agent's update past exploration, fused or through tfjs ops. */
 function run(scenario: string, bad: string, good: string, config: object, updates: number, fused: boolean): Outcome {
-  MADDPGAgentTrainer.fusedUpdate = fused;
+  FusedMADDPGUpdate.enabled = fused;
   try {
     const { trainers, runner } = game(scenario, bad, good, config);
     const stats: UpdateStats[] = [];
@@ -80,7 +81,7 @@ function run(scenario: string, bad: string, good: string, config: object, update
     trainers.forEach((tr) => tr.dispose());
     return { stats, state, streams, kernels };
   } finally {
-    MADDPGAgentTrainer.fusedUpdate = true;
+    FusedMADDPGUpdate.enabled = true;
   }
 }
 
@@ -112,13 +113,52 @@ describe("fused MADDPG update", { skip }, () => {
     });
   }
 
-  it("is not taken by M3DDPG (its worst case stays on tfjs) nor beside LeMOL, whose target action needs its opponent's", () => {
+  for (const [name, extra] of [
+    ["LeMOL vs MADDPG", {}],
+    ["LeMOL with its decentralised critic vs MADDPG", { decentralise_lemol_obs: true }],
+  ] as const) {
+    it(`gives the tfjs path's experiment bit for bit: ${name} (metrics, weights, opponent model)`, async () => {
+      const runs: { metrics: string; weights: Uint32Array[] }[] = [];
+      for (const fused of [false, true]) {
+        FusedMADDPGUpdate.enabled = fused;
+        try {
+          const exp = await experiment({
+            num_episodes: 50,
+            n_opp_cycles: 1,
+            traj_per_iter: 1,
+            agent_update_freq: 1,
+            om_training_iters: 1,
+            save_rate: 1000,
+            ...extra,
+          });
+          await exp.run();
+          const weights = exp.allTrainers.flatMap((tr) => {
+            const a = tr as ActorCriticTrainer;
+            return [a.actor, a.critic, a.targetActor, a.targetCritic].flatMap((net) =>
+              net.params.map((p) => new Uint32Array((p.dataSync() as Float32Array).slice().buffer)),
+            );
+          });
+          runs.push({ metrics: fs.readFileSync(exp.runDir.metricsFile, "utf8"), weights });
+          exp.dispose();
+        } finally {
+          FusedMADDPGUpdate.enabled = true;
+        }
+      }
+      assert.ok(runs[0].metrics.split("\n").length > 10, "metrics were logged");
+      assert.equal(runs[1].metrics, runs[0].metrics);
+      runs[1].weights.forEach((w, k) => assert.deepEqual(w, runs[0].weights[k], `weights ${k}`));
+    });
+  }
+
+  it("is not taken by M3DDPG (its worst case stays on tfjs); is taken beside LeMOL, whose target action is conditioned on its opponent's", () => {
     const { trainers } = game("simple_push", "mmmaddpg", "maddpg", { batchSize: 32, numUnits: 16 });
     const viaTf = trainers.map((tr) => kernelsDuring(() => assert.ok(tr.update(trainers, 0))) > 0);
     assert.deepEqual(viaTf, [true, false], "M3DDPG through tfjs, the MADDPG agent beside it fused");
     const lemol = makeLeMOL(0, {}, { batchSize: 32, numUnits: 16 });
+    assert.equal(lemol.fusedTarget, "opponent");
     assert.equal(FusedMADDPGUpdate.applies(trainers[1], false, trainers), true);
-    assert.equal(FusedMADDPGUpdate.applies(trainers[1], false, [lemol, trainers[1]]), false, "beside LeMOL");
+    assert.equal(FusedMADDPGUpdate.applies(trainers[1], false, [lemol, trainers[1]]), true, "beside LeMOL");
+    assert.equal(FusedMADDPGUpdate.applies(trainers[1], true, trainers), false, "adversarial (M3DDPG) learner");
     trainers.forEach((tr) => tr.dispose());
     lemol.dispose();
   });

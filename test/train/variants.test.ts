@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
+import { FusedMADDPGUpdate } from "../../src/agents/maddpg-fused.js";
 import type { MADDPGAgentTrainer } from "../../src/agents/maddpg.js";
 import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
 import { loadNpz } from "../../src/storage/npz.js";
@@ -132,7 +133,10 @@ describe("LeMOL variants end to end", () => {
     await assert.rejects(() => make({ skip_to_om_training: true, lemol_save_path: empty }), /no experience files under/);
   });
 
-  it("the fully decentralised update uses the OM where the centralised one asks the opponent for its target action", async () => {
+  it("the fully decentralised update uses the OM where the centralised one asks the opponent for its target action", async (t) => {
+    // watched on the tfjs path (the fused update computes the same: test/agents/maddpg-fused.test.ts)
+    FusedMADDPGUpdate.enabled = false;
+    t.after(() => (FusedMADDPGUpdate.enabled = true));
     for (const full of [false, true]) {
       const exp = await make({ fully_decentralise_lemol: full, n_opp_cycles: 1 });
       const opponent = exp.pairing.find((t) => !(t instanceof LeMOLAgentTrainer)) as MADDPGAgentTrainer;

@@ -24,6 +24,7 @@ import type { RecurrentActivation } from "../../nn/lstm.js";
 import { concatColumns, sliceColumns } from "../../nn/ops.js";
 import { Rng } from "../../util/rng.js";
 import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
+import { FusedMADDPGUpdate } from "../maddpg-fused.js";
 import type { StepContext, StepEnd, Transition } from "../learner.js";
 import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
 import { ExperienceRecorder } from "../../storage/experience.js";
@@ -81,6 +82,9 @@ export interface LeMOLTrainerOptions extends TrainerOptions {
 export class LeMOLAgentTrainer extends ActorCriticTrainer {
   override readonly targetNeedsOpponent = true;
   override readonly actsLast = true;
+  /** Its target action is conditioned on the opponent's (see targetAction). */
+  override readonly fusedTarget: "opponent" | null;
+  private fused: FusedMADDPGUpdate | null = null;
   readonly options: LeMOLOptions;
   readonly om: OpponentModel;
   readonly opponentIndex: number;
@@ -130,6 +134,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     const extra = opts.actionSizes[opp] + (decentralise === "full" ? 4 * U : 0);
     super(opts, opts.actionSizes[opp], criticObs + sum(opts.actionSizes), extra);
     this.options = opts.lemol;
+    this.fusedTarget = this.pd.kind === "soft_categorical" ? "opponent" : null;
     this.decentralise = decentralise;
     this.opponentIndex = opp;
     this.oppActionSize = opts.actionSizes[opp];
@@ -406,6 +411,17 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     const opp = this.opponentIndex;
     const batches = this.sampleBatches(agents);
     const full = this.decentralise === "full";
+    if (!full && FusedMADDPGUpdate.applies(this, false, agents)) {
+      // the same steps on the native kernels over plain arrays (maddpg-fused.ts)
+      this.fused ??= new FusedMADDPGUpdate({
+        trainer: this,
+        criticSees: { obs: this.decentralise === "none" ? "all" : "own", act: "all" },
+        actorExtra: this.oppActionSize,
+        actionColumn: (j) => this.actionColumn(j),
+        noise: (pd, slot) => this.noiseArray(pd, B, slot),
+      });
+      return this.finishUpdate(this.fused.learn(agents as readonly ActorCriticTrainer[], batches));
+    }
     const lf = full ? this.learningFeature() : null;
     const stats = tf.tidy(() => {
       const { obs, act, obsNext, rew, done } = this.batchTensors(agents, batches);
