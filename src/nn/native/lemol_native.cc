@@ -42,9 +42,18 @@ template <class V, int W>
 static inline __attribute__((always_inline)) void store(float* p, V v) {
   std::memcpy(p, &v, W * 4);
 }
+template <int W>
+struct IVec {
+  typedef int32_t type __attribute__((vector_size(W * 4)));
+};
+// x in every lane, broadcast as an integer: a float V{} + x costs an add on the FMA ports before
+// the broadcast (x + 0 is not x for −0), an integer broadcast is one load-port instruction
+// (vpbroadcastd). The lanes hold x's bits exactly.
 template <class V, int W>
 static inline __attribute__((always_inline)) V splat(float x) {
-  return V{} + x;  // GCC broadcasts a scalar operand: one broadcast instruction
+  int32_t bits;
+  std::memcpy(&bits, &x, 4);
+  return (V)(typename IVec<W>::type{} + bits);
 }
 
 // What a forward GEMM does around its products, so that no separate pass over C is needed: start
@@ -153,10 +162,6 @@ static inline __attribute__((always_inline)) void gemm_nn_impl(const float* A, i
 // A W×W block transposed in registers: log2(W) stages, each swapping the off-diagonal halves of
 // every 2h×2h block (element (r, l) moves to (r ^ h, l ^ h) where bit h of r and l differ). The
 // shuffle masks are constants (built from index packs), so each shuffle is one or two instructions.
-template <int W>
-struct IVec {
-  typedef int32_t type __attribute__((vector_size(W * 4)));
-};
 template <int W, int H, int... L>
 static inline __attribute__((always_inline)) typename IVec<W>::type lowMask(std::integer_sequence<int, L...>) {
   return typename IVec<W>::type{((L & H) ? W + L - H : L)...};
@@ -387,7 +392,7 @@ __attribute__((target("avx2,fma"))) void gemm_nn_avx2(const float* A, int lda, c
   gemm_nn_impl<Vec<8>::type, 8, 6, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
 }
 __attribute__((target("avx2,fma"))) void gemm_tn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  gemm_tn_impl<Vec<8>::type, 8, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+  gemm_tn_impl<Vec<8>::type, 8, 6, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 void gemm_nn_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
   gemm_nn_impl<Vec<4>::type, 4, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
