@@ -179,6 +179,11 @@ export async function benchTrain(): Promise<string> {
         "no separate passes over the activations (a bias copy, a ReLU pass, a mask pass per layer); part of 6.19 -> 5.50 ms per round; numbers unchanged (each element the same FMA chain)",
     },
     {
+      lever:
+        "the update fused over the native kernels (agents/maddpg-fused.ts: MADDPG, DDPG, LeMOL; no tfjs op in the hot path), thin output layers vectorised over rows, Adam without subnormal assists, a vectorised Gumbel log, integer broadcasts in the GEMMs (issue 17)",
+      result: `update round 5.50 -> ${pick("wasm", "native", "update_round_ms")} ms; numbers unchanged bit for bit (tested against the tfjs path and the previous kernels)`,
+    },
+    {
       lever: "tfjs-wasm multi-threaded XNNPACK in Node",
       result:
         "fails out of the box: tfjs hands Node's Worker a blob: URL (ERR_WORKER_PATH) and setBackend('wasm') fails; not pursued, since the native kernels are several times faster than single-threaded wasm and leave the second core free for a second run",
@@ -191,7 +196,7 @@ export async function benchTrain(): Promise<string> {
     peer: "shariqiqbal2810/maddpg-pytorch on Debian torch 1.13, one thread: ~17 ms per update round, ~270 us per env step outside updates; loop ~980 env steps/s updating every 25 steps, ~64 every step",
     targets: { loop_steps_per_s_freq25: ">= 1960 (2x peer)", loop_steps_per_s_freq1: ">= 128 (2x peer)" },
     changed:
-      "replay gathers in the native addon with rows prefetched, and the MLP GEMMs starting from the bias and applying ReLU / ReLU' as they store (issue 17): the update round 6.79 -> 5.50 ms, the loop at freq 25 3272 -> 3907 env steps/s, freq 1 154 -> 159; numbers unchanged (exact copies; each element the same FMA chain)",
+      "the update fused over the native kernels and the kernels' own levers (issue 17; bench/results/update.json says which): the native update round 5.50 -> ~2.7 ms; numbers unchanged bit for bit",
     rows,
     levers,
     skipped,

@@ -44,7 +44,7 @@ export const OPTIONS: readonly OptionDef[] = [
   // environment
   opt("scenario", "string", "simple_push", "MPE scenario (LeMOL needs a two-player one), or uav for the UAV grid world"),
   opt("max_episode_len", "int", 25, "steps per episode", { min: 1 }),
-  opt("num_episodes", "int", 10000, "episodes per trajectory (one full learning run of the opponent)", { min: 1 }),
+  opt("num_episodes", "int", 10000, "episodes per trajectory (one full learning run of the opponent); 11024 with --revision head", { min: 1 }),
   opt("num_adversaries", "int", 1, "number of adversaries (used for M3DDPG's sides)", { min: 0 }),
   opt("good_policy", "string", "maddpg", "policy of the good agent; '_'-separated list to vary the opponent"),
   opt("bad_policy", "string", "lemol", "policy of the adversary; '_'-separated list to vary the opponent"),
@@ -56,7 +56,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("num_units", "int", 64, "units per hidden layer of every MLP", { min: 1 }),
   opt("adv_eps", "number", 1e-3, "M3DDPG perturbation size for competitors", { min: 0 }),
   opt("adv_eps_s", "number", 1e-5, "M3DDPG perturbation size for collaborators", { min: 0 }),
-  opt("agent_update_freq", "int", 1, "update every this many steps; also LeMOL's period F for the slow LSTM", { min: 1 }),
+  opt("agent_update_freq", "int", 1, "update every this many steps; also LeMOL's period F for the slow LSTM; 25 with --revision head", { min: 1 }),
   opt("polyak", "number", 1e-4, "target network update step", { min: 0, max: 1 }),
   opt("replay_buffer_capacity", "int", 1_000_000, "replay buffer capacity", { min: 1 }),
   opt(
@@ -126,7 +126,13 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("skip_to_om_training_first_cycle", "boolean", false, "skip play in cycle 0 only"),
   opt("log_om_influence", "boolean", false, "log the OM's influence on LeMOL's policy, mean((d logits / d m)^2)"),
   opt("log_om_influence_freq", "int", 5, "... every this many steps", { min: 1 }),
-  opt("revision", "string", "init", "which release's OM alignment to follow: init (the seed) or head (the later release)", { choices: ["init", "head"] }),
+  opt(
+    "revision",
+    "string",
+    "init",
+    "which release to follow: its OM alignment and its cadence defaults. init (the seed): 10000 episodes, an update every step; head (the later release): 11024 episodes (1024 of exploration), an update every 25 steps. Given --num_episodes / --agent_update_freq win",
+    { choices: ["init", "head"] },
+  ),
   // run, output, checkpoints
   opt("seed", "int", 71, "master seed of every random stream (the original fixes 71)", { min: 0 }),
   opt("run_dir", "string", null, "run directory (default: runs/<exp_name>-<time>)"),
@@ -354,7 +360,9 @@ export function resolveConfig(partial: Record<string, unknown> = {}): Experiment
     }
     out[name] = checkOptionValue(def, value);
   }
-  for (const def of OPTIONS) if (def.implemented && !(def.name in out)) out[def.name] = def.default;
+  // options not given take the chosen release's default where the releases differ, else the option's
+  const release = REVISION_DEFAULTS[(out.revision as Revision | undefined) ?? "init"] as Record<string, unknown>;
+  for (const def of OPTIONS) if (def.implemented && !(def.name in out)) out[def.name] = def.name in release ? release[def.name] : def.default;
   const cfg = out as unknown as ExperimentConfig;
   cfg.exp_name ??= `${cfg.bad_policy}_vs_${cfg.good_policy}_${cfg.scenario}`;
   if (cfg.discrete_actions) cfg.train_lemol_om_on_oh = true; // as the original's __main__ does
@@ -375,6 +383,21 @@ export function resolveConfig(partial: Record<string, unknown> = {}): Experiment
   }
   return cfg;
 }
+
+type Revision = "init" | "head";
+
+/**
+ * The defaults each release's code uses where they differ (lemol-spec §7): the later release runs
+ * 11,024 episodes (1,024 of exploration, then 10,000 learning) and updates every 25 steps. Where
+ * the initial release's code and README differ, lemol follows the README, which describes its
+ * experiment: `--lstm_hidden_dim` 64 (code: 32), as the later release's code also has, and
+ * `--learning_feature_dim` 64 (the later release's; the initial code's 32 is for a cell it
+ * never uses by default).
+ */
+export const REVISION_DEFAULTS: Readonly<Record<Revision, Partial<ExperimentConfig>>> = {
+  init: { num_episodes: 10000, agent_update_freq: 1 },
+  head: { num_episodes: 11024, agent_update_freq: 25 },
+};
 
 /** Above this many steps an episode or a trajectory is surely a typo (1e15) rather than an experiment. */
 const MAX_STEPS = 1e9;

@@ -35,6 +35,16 @@ describe("experiment configuration", () => {
     assert.equal(c.replay_buffer_capacity, 1_000_000);
   });
 
+  it("takes the chosen release's cadence defaults: --revision head runs 11,024 episodes and updates every 25 steps; given values win", () => {
+    const head = resolveConfig({ revision: "head" });
+    assert.deepEqual([head.num_episodes, head.agent_update_freq], [11024, 25]);
+    assert.deepEqual([head.lstm_hidden_dim, head.learning_feature_dim], [64, 64]);
+    const init = resolveConfig({ revision: "init" });
+    assert.deepEqual([init.num_episodes, init.agent_update_freq], [10000, 1]);
+    const given = resolveConfig({ revision: "head", num_episodes: 500, agent_update_freq: 1 });
+    assert.deepEqual([given.num_episodes, given.agent_update_freq], [500, 1]);
+  });
+
   it("turns on one-hot OM targets with discrete actions, as the original's main does", () => {
     assert.equal(resolveConfig({ discrete_actions: true }).train_lemol_om_on_oh, true);
   });
