@@ -121,6 +121,21 @@ describe("LeMOL", () => {
     assert.deepEqual(Array.from(a.h), Array.from(h));
   });
 
+  it("does not advance the slow LSTM during exploration (spec §5.1): its state stays the initial one", () => {
+    const a = lemol(0, 8, "head", { agentUpdateFreq: 2 });
+    const obs = new Float64Array(8).fill(0.3),
+      act = [0, 1, 0, 0, 0],
+      opp = [0, 0, 1, 0, 0];
+    for (let t = 0; t < 19; t++) a.experience(obs, act, 0, obs, false, false, opp, opp); // still exploring: fewer than 4 x 5
+    const before = { h: Array.from(a.h), c: Array.from(a.c) };
+    a.recordEvent(0, opp, obs, act, 0.5, false);
+    a.recordEvent(1, opp, obs, act, -0.5, true);
+    const m = new Float64Array(5);
+    a.predict(obs, opp, true, 3, m);
+    assert.equal(a.useInitialState, true, "still on the initial state");
+    assert.deepEqual({ h: Array.from(a.h), c: Array.from(a.c) }, before, "h and c untouched");
+  });
+
   it("checks experience files: missing keys and wrong shapes are named", () => {
     const a = lemol(0, 8);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-traj-"));

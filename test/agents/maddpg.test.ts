@@ -113,6 +113,34 @@ describe("MADDPG trainers", () => {
     assert.deepEqual(stats[1], stats[0]);
   });
 
+  it("M3DDPG with adv_eps > 0: the actor loss through the same critic is MADDPG's bit for bit (the original never perturbs the actor's input; spec §9.2 item 7)", () => {
+    // the critics frozen (their Adam steps skipped), so that both actor losses go through the same
+    // critic, while the worst case still moves the TD target
+    const run = (policy: string) => {
+      const { env, trainers } = pushTrainers(policy, policy, 3, { ...small, advEps: 0.5 });
+      for (const t of trainers) {
+        t.criticOptimiser.apply = () => {};
+        t.criticOptimiser.applyArrays = () => {};
+      }
+      const r = new TrainingRunner(env, trainers);
+      const out: { pLoss: number; targetQNext: number }[] = [];
+      while (out.length < 6) for (const u of r.step().updates) if (u) out.push({ pLoss: u.pLoss, targetQNext: u.targetQNext });
+      trainers.forEach((t) => t.dispose());
+      return out;
+    };
+    const maddpg = run("maddpg"),
+      m3 = run("mmmaddpg");
+    assert.deepEqual(
+      m3.map((u) => u.pLoss),
+      maddpg.map((u) => u.pLoss),
+      "actor losses",
+    );
+    assert.ok(
+      m3.every((u, k) => u.targetQNext !== maddpg[k].targetQNext),
+      "the perturbation is active: every TD target differs",
+    );
+  });
+
   it("M3DDPG with adv_eps > 0 changes the TD target", () => {
     const run = (policy: string) => {
       const { env, trainers } = pushTrainers(policy, policy, 3, { ...small, advEps: 0.5 });
