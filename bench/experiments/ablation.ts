@@ -276,7 +276,7 @@ const result = {
     exploration_steps: explorationSteps,
     caveats: [
       "cycle 0 plays with an untrained OM, so the comparisons use cycles >= 1",
-      "the first logged window of every later trajectory averages stale values from the end of the previous one (the original's clear() bug, §5.1); it is part of the early region",
+      "lemol clears the in-play window at each trajectory's start (the original's clear() bug, §5.1, is not reproduced), so no stale values enter the early region (corrected 2026-12-06: an earlier version of this caveat said otherwise)",
       "the ablated model still trains its predictor MLP on o_L (a behaviour-cloning model), so it can improve on average; item 13 is about the early region",
       "short trajectories: the MADDPG opponent's policy changes much less within one than in the paper's 10,000-update trajectories",
     ],
