@@ -136,6 +136,25 @@ describe("LeMOL", () => {
     assert.deepEqual({ h: Array.from(a.h), c: Array.from(a.c) }, before, "h and c untouched");
   });
 
+  it("INIT: does not score the step at exploration's end that is still fed the truth (its first window read 1.0)", () => {
+    const a = lemol(0, 8, "init"); // exploration: batch 4 x 5 steps = 20 transitions
+    const obs = new Float64Array(8).fill(0.3),
+      act = [0, 1, 0, 0, 0],
+      opp = [0, 0, 1, 0, 0];
+    const m = new Float64Array(5);
+    const step = () => {
+      a.predict(obs, opp, false, 0, m);
+      a.experience(obs, act, 0, obs, false, false, m, opp);
+    };
+    for (let t = 0; t < 20; t++) step();
+    a.tracking = true; // the first update has come (onFirstUpdate)
+    step(); // the buffer held exactly 20 at predict: still exploring, m is the truth
+    assert.deepEqual(Array.from(m), opp, "fed the truth");
+    assert.equal(a.takeInPlayWindow(), null, "nothing scored");
+    step(); // past exploration: the OM's prediction, scored
+    assert.equal(a.takeInPlayWindow()?.count, 1);
+  });
+
   it("checks experience files: missing keys and wrong shapes are named", () => {
     const a = lemol(0, 8);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-traj-"));

@@ -95,6 +95,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   useInitialState = true;
   /** Whether in-play accuracy is being tracked (on from the first update of a trajectory). */
   tracking = false;
+  /** Whether this step's m is the truth fed during INIT's exploration (not scored). */
+  private fedTruth = false;
   /** Evaluating loaded policies: the OM predicts from the first step, and accuracy is tracked throughout. */
   evaluating = false;
   /** m: the OM's prediction of the opponent's action at the last step (what LeMOL acted on). */
@@ -285,6 +287,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   ): void {
     const o = this.options;
     const P = this.oppActionSize;
+    this.fedTruth = false;
     if (o.oracle.enabled) {
       const window = episodeStep < o.oracle.before || episodeStep > o.oracle.after;
       // the later release adds `or U' < lemol_oracle_baseline_acc` (drawn only when needed, as Python's `or`)
@@ -295,7 +298,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       return;
     }
     const exploring = !this.evaluating && this.replay.length <= this.config.batchSize * this.config.maxEpisodeLen;
-    if (o.revision === "init" && exploring) {
+    this.fedTruth = o.revision === "init" && exploring;
+    if (this.fedTruth) {
       // INIT feeds the true opponent action during exploration (lemol-spec §8 item 5)
       this.copyAction(oppAction, m);
       return;
@@ -354,7 +358,10 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       x.set(this.inEpisode.c, (k += U));
     }
     this.replay.add(obs, act, rew, obsNext, this.storedDone(done, terminal), x);
-    this.score(m, oppAction);
+    // the step at which exploration ends is still fed the truth at INIT (the buffer reaches its
+    // exploration size as it is stored), while tracking has begun: it is not a prediction, so
+    // it is not scored (else every trajectory's first window read 1.0)
+    if (!this.fedTruth) this.score(m, oppAction);
   }
 
   /**
