@@ -24,7 +24,7 @@ import type { Rng } from "../util/rng.js";
 /** Events learners raise (the experiment adds where in its schedule they happened). */
 export interface LearnerEvents {
   /** An in-play opponent-model accuracy window closed (lemol-spec §5.1). */
-  om_window: { trainStep: number; accuracy: number; crossEntropy: number; xentOriginal: number; count: number };
+  om_window: { trainStep: number; accuracy: number; crossEntropy: number; xentOriginal: number; persistence: number; windowMajority: number; count: number };
 }
 
 /** Where learners report what they measure during play. */

@@ -34,7 +34,7 @@ export interface MADDPGTrainerOptions extends TrainerOptions {
 
 export class MADDPGAgentTrainer extends ActorCriticTrainer {
   readonly variant: MADDPGVariant;
-  override readonly fusedTarget: "own" | null;
+  override readonly fusedTarget: "own" | null = null;
   private readonly localQ: boolean;
   private readonly adversarial: boolean;
   private fused: FusedMADDPGUpdate | null = null;

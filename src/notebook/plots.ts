@@ -4,7 +4,8 @@
  * `show: false` (then call `fig.show()` when ready, or tweak `fig.layout` first).
  *
  *   plot.learningCurves(run)   episode reward per agent (raw, faint) and its rolling mean
- *   plot.omAccuracy(run)       opponent-model accuracy in play per (cycle, trajectory), chance line
+ *   plot.omAccuracy(run)       opponent-model accuracy in play per (cycle, trajectory), against the
+ *                              baselines on the same steps (persistence, window majority) and chance
  *   plot.omTraining(run)       OM training accuracy and loss per training chunk, by cycle
  *   plot.losses(run)           critic (q) and actor (p) losses per agent
  *   plot.qValues(run)          mean Q per agent
@@ -40,6 +41,12 @@ export interface AccuracyOptions extends PlotOptions {
   groupBy?: "cycle" | "opponent";
   /** The chance line (default 1/5: uniform over the movement choices); null for none. */
   chance?: number | null;
+  /**
+   * The baselines scored in play on the same steps, per trajectory (default true, where the run
+   * logged them): persistence (the opponent repeats its previous action) and the window's
+   * majority action.
+   */
+  baselines?: boolean;
 }
 
 /** `show: false` returns the figure; otherwise it is shown and nothing is returned (so a notebook cell does not also print it). */
@@ -232,8 +239,7 @@ export function omAccuracy(source: MetricsSource, opts: AccuracyOptions = {}): F
         const m = mean(v);
         x.push(t);
         y.push(m);
-        // the bar spans the middle half of the trajectory's windows (robust to the INIT revision's
-        // first window, which holds one oracle step and so reads 1)
+        // the bar spans the middle half of the trajectory's windows
         above.push(Math.max(0, quantile(v, 0.75) - m));
         below.push(Math.max(0, m - quantile(v, 0.25)));
         text.push(`trajectory ${t}, cycle ${rs[0].cycle}, vs ${rs[0].opponent}: ${rs.length} windows`);
@@ -264,6 +270,25 @@ export function omAccuracy(source: MetricsSource, opts: AccuracyOptions = {}): F
         x: list.map((r) => r.train_step),
         y: list.map((r) => r.value),
         line: { color, width: 1.5 },
+      });
+    }
+  }
+  if ((opts.by ?? "trajectory") === "trajectory" && opts.baselines !== false) {
+    // the baselines on the same steps, per trajectory over every group: what the OM has to beat
+    for (const [metric, name, dash] of [
+      ["om_baseline_persistence_in_play", "persistence (previous action)", "dot"],
+      ["om_baseline_window_majority_in_play", "window majority (hindsight)", "dashdot"],
+    ] as const) {
+      const b = log.select(metric);
+      if (b.length === 0) continue;
+      const per = [...groupBy(b, (r) => r.trajectory ?? -1)];
+      traces.push({
+        type: "scatter",
+        mode: "lines",
+        name,
+        x: per.map(([t]) => t),
+        y: per.map(([, rs]) => mean(rs.map((r) => r.value))),
+        line: { color: "#777", dash, width: 1.5 },
       });
     }
   }

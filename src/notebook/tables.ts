@@ -6,7 +6,7 @@
 import { inspect } from "node:util";
 import * as aq from "arquero";
 import { MOVE_CHOICES } from "../envs/spaces.js";
-import { MetricsLog } from "../train/metrics.js";
+import { MetricRow, MetricsLog } from "../train/metrics.js";
 import { display, escapeHtml } from "./display.js";
 import { groupBy, mean, metricsOf, MetricsSource } from "./source.js";
 
@@ -134,6 +134,8 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
     });
   }
   const acc = log.select("om_accuracy_in_play");
+  const persistence = log.select("om_baseline_persistence_in_play");
+  const majority = log.select("om_baseline_window_majority_in_play");
   const training = log.select("om_training_accuracy");
   const trainingLoss = log.select("om_training_loss");
   const accRows: Record<string, unknown>[] = [];
@@ -142,10 +144,20 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
     // OM training at the end of cycle c shapes the predictions of cycle c+1
     const before = training.filter((r) => r.cycle === cycle - 1);
     const beforeLoss = trainingLoss.filter((r) => r.cycle === cycle - 1);
+    const accuracy = mean(list.map((r) => r.value));
+    const inCycle = (rows: MetricRow[]) => {
+      const v = rows.filter((r) => r.cycle === cycle).map((r) => r.value);
+      return v.length > 0 ? mean(v) : null;
+    };
+    const baselines = [inCycle(persistence), inCycle(majority)].filter((v): v is number => v !== null);
     accRows.push({
       cycle,
       trajectories: perTrajectory.length,
-      accuracy: mean(list.map((r) => r.value)),
+      accuracy,
+      persistence: inCycle(persistence),
+      window_majority: inCycle(majority),
+      // what the OM adds over the better of the baselines scored on the same steps
+      om_minus_best_baseline: baselines.length > 0 ? accuracy - Math.max(...baselines) : null,
       first_trajectory: perTrajectory[0],
       last_trajectory: perTrajectory[perTrajectory.length - 1],
       chance: 1 / MOVE_CHOICES,

@@ -22,7 +22,15 @@ export interface TrajectoryInfo {
 export interface ExperimentEventMap {
   trajectory_start: TrajectoryInfo;
   episode_end: TrajectoryInfo & { episode: number; trainStep: number; rewards: number[]; length: number };
-  om_window: TrajectoryInfo & { trainStep: number; accuracy: number; crossEntropy: number; xentOriginal: number; count: number };
+  om_window: TrajectoryInfo & {
+    trainStep: number;
+    accuracy: number;
+    crossEntropy: number;
+    xentOriginal: number;
+    persistence: number;
+    windowMajority: number;
+    count: number;
+  };
   om_chunk: { cycle: number; pass: number; passes: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number };
   trajectory_end: TrajectoryInfo & { episodes: number; steps: number; experienceFile: string | null };
   cycle_end: { cycle: number; omTrained: boolean };

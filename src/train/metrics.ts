@@ -31,6 +31,8 @@ export type MetricName =
   | "p_loss"
   | "q_value"
   | "om_accuracy_in_play"
+  | "om_baseline_persistence_in_play"
+  | "om_baseline_window_majority_in_play"
   | "om_cross_entropy_in_play"
   | "om_xent_original"
   | "om_training_accuracy"

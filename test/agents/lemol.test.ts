@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { xentHead, xentInit } from "../../src/agents/lemol/agent.js";
+import { InPlayScore } from "../../src/agents/lemol/in-play.js";
 import { chunkPlan, readTrajectory } from "../../src/agents/lemol/om-training.js";
 import { saveNpz } from "../../src/storage/npz.js";
 import { Rng } from "../../src/util/rng.js";
@@ -153,6 +154,27 @@ describe("LeMOL", () => {
     assert.equal(a.takeInPlayWindow(), null, "nothing scored");
     step(); // past exploration: the OM's prediction, scored
     assert.equal(a.takeInPlayWindow()?.count, 1);
+  });
+
+  it("scores the persistence and window-majority baselines on the same steps as the OM", () => {
+    const score = new InPlayScore(3, "head");
+    const oneHot = (k: number) => [0, 1, 2].map((j) => (j === k ? 1 : 0));
+    score.noteAction(oneHot(2)); // an unscored step before: its action is the first "previous" one
+    // the opponent plays 2, 2, 0, 0, 0; the OM predicts 2, 0, 0, 1, 0
+    const played = [2, 2, 0, 0, 0],
+      predicted = [2, 0, 0, 1, 0];
+    played.forEach((a, k) => {
+      score.score(oneHot(predicted[k]), oneHot(a));
+      score.noteAction(oneHot(a));
+    });
+    const w = score.take()!;
+    assert.equal(w.count, 5);
+    assert.equal(w.accuracy, 3 / 5);
+    assert.equal(w.persistence, 4 / 5, "repeats: 2->2, 2->2, 0->0, 0->0; 2->0 misses");
+    assert.equal(w.windowMajority, 3 / 5, "action 0, three of five");
+    score.forgetPrevious();
+    score.score(oneHot(0), oneHot(0));
+    assert.equal(score.take()!.persistence, 0, "no previous action at a trajectory's start");
   });
 
   it("checks experience files: missing keys and wrong shapes are named", () => {

@@ -59,6 +59,10 @@ function syntheticRuns(): MetricsLog {
         metric: "om_accuracy_in_play",
         value: v + t * 0.1,
       });
+      // baselines on the same windows: persistence 0.35 throughout, window majority 0.25 + 0.1·t
+      const window = { ...base, cycle: t, trajectory: t, episode: 2 + k, train_step: 100 * k, agent: "lemol-bad_agent_0" };
+      rows.push({ ...window, metric: "om_baseline_persistence_in_play", value: 0.35 });
+      rows.push({ ...window, metric: "om_baseline_window_majority_in_play", value: 0.25 + t * 0.1 });
     }
   }
   for (let i = 0; i < 6; i++) {
@@ -167,9 +171,15 @@ describe("plots", () => {
     assert.equal((fig.layout.shapes as unknown[]).length, 1, "one separator: before trajectory 1");
   });
 
-  it("opponent-model accuracy: one point per trajectory (mean of its windows) and the chance line", () => {
+  it("opponent-model accuracy: one point per trajectory (mean of its windows), the baselines on the same steps, and the chance line", () => {
     const fig = plot.omAccuracy(syntheticRuns(), { show: false });
-    const [c0, c1, chance] = fig.data;
+    const [c0, c1, persistence, majority, chance] = fig.data;
+    assert.equal(persistence.name, "persistence (previous action)");
+    assert.deepEqual(persistence.x, [0, 1]);
+    assert.ok((persistence.y as number[]).every((v) => Math.abs(v - 0.35) < 1e-12));
+    assert.equal(majority.name, "window majority (hindsight)");
+    assert.ok(Math.abs((majority.y as number[])[1] - 0.35) < 1e-12);
+    assert.equal(plot.omAccuracy(syntheticRuns(), { show: false, baselines: false }).data.length, 3, "baselines: false");
     assert.equal(c0.name, "cycle 0");
     assert.deepEqual(c0.x, [0]);
     assert.ok(Math.abs((c0.y as number[])[0] - 0.3) < 1e-12);
@@ -250,7 +260,7 @@ describe("tables", () => {
     assert.equal(shown[0].bundle["text/plain"], "T\na  b\n-  ---\n1  x\n2  <y>\n… 1 more rows (3 in all)");
   });
 
-  it("summarise(): final rewards over the last episodes of each trajectory, accuracy per cycle", () => {
+  it("summarise(): final rewards over the last episodes of each trajectory, accuracy per cycle against the baselines", () => {
     shown = [];
     assert.equal(summarise(syntheticRuns(), { window: 2 }), undefined, "shown, not returned (a cell would print it again)");
     assert.equal(shown.length, 2, "two tables shown");
@@ -266,6 +276,11 @@ describe("tables", () => {
     const acc = s.accuracy.objects() as Record<string, unknown>[];
     assert.equal(acc.length, 2);
     assert.ok(Math.abs((acc[1].accuracy as number) - 0.4) < 1e-12);
+    // the OM against the better baseline on the same steps: cycle 0 0.3 vs persistence 0.35; cycle 1 0.4 vs 0.35
+    assert.ok(Math.abs((acc[0].persistence as number) - 0.35) < 1e-12);
+    assert.ok(Math.abs((acc[0].om_minus_best_baseline as number) - -0.05) < 1e-12);
+    assert.ok(Math.abs((acc[1].window_majority as number) - 0.35) < 1e-12);
+    assert.ok(Math.abs((acc[1].om_minus_best_baseline as number) - 0.05) < 1e-12);
     assert.equal(acc[0].om_trained_before, false);
     assert.equal(acc[1].om_trained_before, true, "cycle 0's OM training precedes cycle 1");
     assert.match(inspect(s), /final rewards/);

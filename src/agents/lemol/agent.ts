@@ -30,7 +30,7 @@ import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoin
 import { ExperienceRecorder } from "../../storage/experience.js";
 import type { NdArray } from "../../storage/npz.js";
 import { InEpisodeState, OpponentModel, Revision } from "./opponent-model.js";
-import { argmax, InPlayScore, InPlayWindow } from "./in-play.js";
+import { argmax, InPlayScore, InPlayWindow, PlayFlags } from "./in-play.js";
 import type { TripletOptions } from "./triplet.js";
 
 export { argmax, xentHead, xentInit, type InPlayWindow } from "./in-play.js";
@@ -83,7 +83,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   override readonly targetNeedsOpponent = true;
   override readonly actsLast = true;
   /** Its target action is conditioned on the opponent's (see targetAction). */
-  override readonly fusedTarget: "opponent" | null;
+  override readonly fusedTarget: "opponent" | null = null;
   private fused: FusedMADDPGUpdate | null = null;
   readonly options: LeMOLOptions;
   readonly om: OpponentModel;
@@ -221,8 +221,10 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     else if (this.recordingPeriods) this.recordEvent(this.periodEvents++, t.stored[opp], t.obs[L], t.stored[L], t.rewards[L], finished);
     this.recorder.add(t.obs[L], t.stored[L], t.rewards[L], finished, t.stored[opp], m, t.policy[L], t.policy[opp]);
     this.lastOpponentAction.set(t.stored[opp]);
-    if (ctx.evaluating) this.score(m, t.stored[opp]);
-    else this.experience(t.obs[L], t.stored[L], t.rewards[L], t.obsNext[L], t.done, t.terminal, m, t.stored[opp]);
+    if (ctx.evaluating) {
+      this.score(m, t.stored[opp]);
+      this.inPlay.noteAction(t.stored[opp]);
+    } else this.experience(t.obs[L], t.stored[L], t.rewards[L], t.obsNext[L], t.done, t.terminal, m, t.stored[opp]);
   }
 
   /**
@@ -235,6 +237,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       const w = this.takeInPlayWindow();
       if (w) {
         end.sink.metric(this, "om_accuracy_in_play", w.accuracy);
+        end.sink.metric(this, "om_baseline_persistence_in_play", w.persistence);
+        end.sink.metric(this, "om_baseline_window_majority_in_play", w.windowMajority);
         end.sink.metric(this, "om_cross_entropy_in_play", w.crossEntropy);
         end.sink.metric(this, "om_xent_original", w.xentOriginal);
         end.sink.emit("om_window", { trainStep: end.trainStep, ...w });
@@ -256,6 +260,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.periodEvents = 0;
     this.recordingPeriods = false;
     this.recorder.clear();
+    this.inPlay.forgetPrevious();
   }
 
   /** The trajectory's experience file (null if nothing was recorded). */
@@ -362,6 +367,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     // exploration size as it is stored), while tracking has begun: it is not a prediction, so
     // it is not scored (else every trajectory's first window read 1.0)
     if (!this.fedTruth) this.score(m, oppAction);
+    this.inPlay.noteAction(oppAction);
   }
 
   /**
@@ -493,14 +499,15 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     w.array(`${prefix}/play/h`, Float64Array.from(this.h));
     w.array(`${prefix}/play/c`, Float64Array.from(this.c));
     w.array(`${prefix}/play/events`, Float64Array.from(this.events));
-    w.value(`${prefix}/play/flags`, {
+    const flags: PlayFlags = {
       useInitialState: this.useInitialState,
       tracking: this.tracking,
       ...this.inPlay.sums(),
       postExplorationSteps: this.postExplorationSteps,
       periodEvents: this.periodEvents,
       recordingPeriods: this.recordingPeriods,
-    });
+    };
+    w.value(`${prefix}/play/flags`, flags);
     w.array(`${prefix}/play/prediction`, Float64Array.from(this.prediction));
     w.array(`${prefix}/play/opponent_action`, Float64Array.from(this.lastOpponentAction));
     this.recorder.saveTo(w, `${prefix}/experience`);
@@ -520,17 +527,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.h.set(r.f64(`${prefix}/play/h`, this.h.length));
     this.c.set(r.f64(`${prefix}/play/c`, this.c.length));
     this.events.set(r.f64(`${prefix}/play/events`, this.events.length));
-    const f = r.value<{
-      useInitialState: boolean;
-      tracking: boolean;
-      accSum: number;
-      ceSum: number;
-      xentSum: number;
-      tracked: number;
-      postExplorationSteps: number;
-      periodEvents: number;
-      recordingPeriods: boolean;
-    }>(`${prefix}/play/flags`);
+    const f = r.value<PlayFlags>(`${prefix}/play/flags`);
     this.postExplorationSteps = f.postExplorationSteps;
     this.periodEvents = f.periodEvents;
     this.recordingPeriods = f.recordingPeriods;

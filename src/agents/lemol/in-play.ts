@@ -2,7 +2,9 @@
  * How well the opponent model predicts in play (lemol-spec §5.1, §5.2): per step, the prediction
  * m LeMOL acted on is scored against the opponent's action as executed — accuracy (arg-maxes
  * agree), the proper cross-entropy, and the original's "xent" of the revision, kept so curves can
- * be compared with the original's — and the sums are read out as windows.
+ * be compared with the original's — and the sums are read out as windows. On the same steps, the
+ * baselines a sceptical reader tries first: persistence (the opponent repeats its previous
+ * action) and the window's majority action (the most frequent one, in hindsight).
  */
 
 /** One in-play tracking window (lemol-spec §5.1, §5.2). */
@@ -13,6 +15,10 @@ export interface InPlayWindow {
   crossEntropy: number;
   /** Mean of the original's "xent" (per revision; kept for comparison with the original's curves). */
   xentOriginal: number;
+  /** Persistence baseline: mean of 1[argmax a_opp(t) = argmax a_opp(t − 1)] on the same steps. */
+  persistence: number;
+  /** Window-majority baseline: the share of the window's steps whose opponent action is its most frequent one. */
+  windowMajority: number;
   count: number;
 }
 
@@ -24,6 +30,19 @@ export interface InPlaySums {
   ceSum: number;
   xentSum: number;
   tracked: number;
+  /** (absent in checkpoints older than the baselines: 0, empty counts, no previous action) */
+  persistSum?: number;
+  actionCounts?: number[];
+  previousAction?: number;
+}
+
+/** LeMOL's play flags as a checkpoint holds them (agent.ts). */
+export interface PlayFlags extends InPlaySums {
+  useInitialState: boolean;
+  tracking: boolean;
+  postExplorationSteps: number;
+  periodEvents: number;
+  recordingPeriods: boolean;
 }
 
 export class InPlayScore {
@@ -31,16 +50,25 @@ export class InPlayScore {
   private ceSum = 0;
   private xentSum = 0;
   private tracked = 0;
+  private persistSum = 0;
+  private readonly actionCounts: Int32Array;
+  /** The opponent's previous executed action (arg-max), −1 at a trajectory's start. */
+  private previousAction = -1;
 
   constructor(
     private readonly actionSize: number,
     private readonly revision: "init" | "head",
-  ) {}
+  ) {
+    this.actionCounts = new Int32Array(actionSize);
+  }
 
-  /** Scores m against the opponent's executed action. */
+  /** Scores m against the opponent's executed action (call before {@link noteAction} of the step). */
   score(m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
     const P = this.actionSize;
-    this.accSum += argmax(oppAction, P) === argmax(m, P) ? 1 : 0;
+    const a = argmax(oppAction, P);
+    this.accSum += a === argmax(m, P) ? 1 : 0;
+    this.persistSum += a === this.previousAction ? 1 : 0;
+    this.actionCounts[a]++;
     let ce = 0;
     for (let k = 0; k < P; k++) ce -= oppAction[k] * Math.log(Math.max(m[k], LOG_FLOOR));
     this.ceSum += ce;
@@ -48,18 +76,37 @@ export class InPlayScore {
     this.tracked++;
   }
 
+  /** Every step, scored or not: the opponent's executed action becomes the previous one. */
+  noteAction(oppAction: ArrayLike<number>): void {
+    this.previousAction = argmax(oppAction, this.actionSize);
+  }
+
+  /** A new trajectory: no previous action. */
+  forgetPrevious(): void {
+    this.previousAction = -1;
+  }
+
   /** The window since the last call (null if empty), then a fresh window. */
   take(): InPlayWindow | null {
     if (this.tracked === 0) return null;
     const n = this.tracked;
-    const w = { accuracy: this.accSum / n, crossEntropy: this.ceSum / n, xentOriginal: this.xentSum / n, count: n };
-    this.accSum = this.ceSum = this.xentSum = 0;
+    const w = {
+      accuracy: this.accSum / n,
+      crossEntropy: this.ceSum / n,
+      xentOriginal: this.xentSum / n,
+      persistence: this.persistSum / n,
+      windowMajority: Math.max(...this.actionCounts) / n,
+      count: n,
+    };
+    this.accSum = this.ceSum = this.xentSum = this.persistSum = 0;
+    this.actionCounts.fill(0);
     this.tracked = 0;
     return w;
   }
 
   sums(): InPlaySums {
-    return { accSum: this.accSum, ceSum: this.ceSum, xentSum: this.xentSum, tracked: this.tracked };
+    const { accSum, ceSum, xentSum, tracked, persistSum, previousAction } = this;
+    return { accSum, ceSum, xentSum, tracked, persistSum, actionCounts: Array.from(this.actionCounts), previousAction };
   }
 
   setSums(s: InPlaySums): void {
@@ -67,6 +114,10 @@ export class InPlayScore {
     this.ceSum = s.ceSum;
     this.xentSum = s.xentSum;
     this.tracked = s.tracked;
+    this.persistSum = s.persistSum ?? 0;
+    this.actionCounts.fill(0);
+    if (s.actionCounts) this.actionCounts.set(s.actionCounts);
+    this.previousAction = s.previousAction ?? -1;
   }
 }
 
