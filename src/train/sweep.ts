@@ -210,7 +210,8 @@ function summarise(runDir: string, how: SweepJobResult["how"]): SweepJobResult {
   for (const r of rows) {
     if (r.trajectory !== lastTrajectory) continue;
     if (r.metric === "averaged_reward" && r.agent) summary[`averaged_reward/${r.agent}`] = r.value;
-    if (r.metric === "om_accuracy_in_play") summary.om_accuracy_in_play = r.value;
+    // the OM's last in-play window, and its baselines on the same steps
+    if (r.metric === "om_accuracy_in_play" || r.metric.startsWith("om_baseline_")) summary[r.metric] = r.value;
   }
   return { runDir, how, metricRows: rows.length, trajectories: lastTrajectory + 1, summary };
 }
