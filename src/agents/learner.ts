@@ -20,11 +20,12 @@ import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.j
 import type { NdArray } from "../storage/npz.js";
 import type { ReplayBuffer } from "../storage/replay.js";
 import type { Rng } from "../util/rng.js";
+import type { InPlayWindow } from "./lemol/in-play.js";
 
 /** Events learners raise (the experiment adds where in its schedule they happened). */
 export interface LearnerEvents {
   /** An in-play opponent-model accuracy window closed (lemol-spec §5.1). */
-  om_window: { trainStep: number; accuracy: number; crossEntropy: number; xentOriginal: number; persistence: number; windowMajority: number; count: number };
+  om_window: { trainStep: number } & InPlayWindow;
 }
 
 /** Where learners report what they measure during play. */

@@ -84,6 +84,7 @@ export class FusedMADDPGUpdate {
   /** The actor's input [o ‖ m] and the m columns of the batch, when the actor takes extras. */
   private readonly actorIn: Float32Array | null;
   private readonly actorExtra: Float32Array | null;
+  private order: { agents: readonly ActorCriticTrainer[]; order: number[] } | null = null;
 
   constructor(private readonly learner: FusedLearner) {
     const t = learner.trainer;
@@ -205,9 +206,13 @@ export class FusedMADDPGUpdate {
     return this.actorIn;
   }
 
-  /** Agents in the order their target actions are computed: those conditioned on an opponent's last. */
+  /** Agents in the order their target actions are computed: those conditioned on an opponent's last (kept per game). */
   private targetOrder(agents: readonly ActorCriticTrainer[]): number[] {
-    return agents.map((_, j) => j).sort((a, b) => Number(agents[a].fusedTarget === "opponent") - Number(agents[b].fusedTarget === "opponent"));
+    if (this.order?.agents !== agents) {
+      const order = agents.map((_, j) => j).sort((a, b) => Number(agents[a].fusedTarget === "opponent") - Number(agents[b].fusedTarget === "opponent"));
+      this.order = { agents, order };
+    }
+    return this.order.order;
   }
 
   private targetActorBuffers(net: MLP): NetBuffers {

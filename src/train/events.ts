@@ -2,6 +2,7 @@
  * What an experiment tells the world: where its schedule stands, and the typed events front ends
  * (the CLI's bar, the notebook's live progress, sweep workers) subscribe to.
  */
+import type { LearnerEvents } from "../agents/learner.js";
 
 /** Where the schedule stands. */
 export type Phase = "play" | "om_training" | "done";
@@ -22,15 +23,7 @@ export interface TrajectoryInfo {
 export interface ExperimentEventMap {
   trajectory_start: TrajectoryInfo;
   episode_end: TrajectoryInfo & { episode: number; trainStep: number; rewards: number[]; length: number };
-  om_window: TrajectoryInfo & {
-    trainStep: number;
-    accuracy: number;
-    crossEntropy: number;
-    xentOriginal: number;
-    persistence: number;
-    windowMajority: number;
-    count: number;
-  };
+  om_window: TrajectoryInfo & LearnerEvents["om_window"];
   om_chunk: { cycle: number; pass: number; passes: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number };
   trajectory_end: TrajectoryInfo & { episodes: number; steps: number; experienceFile: string | null };
   cycle_end: { cycle: number; omTrained: boolean };

@@ -13,6 +13,9 @@ import { Rng } from "../../src/util/rng.js";
 import { assertClose, ready } from "../helpers/tf.js";
 import { makeLeMOL } from "../helpers/lemol.js";
 
+/** One step's numbers for the play-state tests: LeMOL's observation and action, the opponent's action. */
+const PLAY = { obs: new Float64Array(8).fill(0.3), act: [0, 1, 0, 0, 0], opp: [0, 0, 1, 0, 0] };
+
 function lemol(agentIndex: number, hidden: number, revision: "init" | "head" = "init", extra: object = {}) {
   return makeLeMOL(agentIndex, { lstmHiddenDim: hidden, revision }, extra);
 }
@@ -102,9 +105,7 @@ describe("LeMOL", () => {
 
   it("advances the slow LSTM only past exploration, from its learned initial state, on the last F events", () => {
     const a = lemol(0, 8, "head", { agentUpdateFreq: 2 });
-    const obs = new Float64Array(8).fill(0.3),
-      act = [0, 1, 0, 0, 0],
-      opp = [0, 0, 1, 0, 0];
+    const { obs, act, opp } = PLAY;
     for (let t = 0; t < 21; t++) a.experience(obs, act, 0, obs, false, false, opp, opp); // past exploration: more than 4 x 5
     a.recordEvent(0, opp, obs, act, 0.5, false);
     a.recordEvent(1, opp, obs, act, -0.5, true);
@@ -124,9 +125,7 @@ describe("LeMOL", () => {
 
   it("does not advance the slow LSTM during exploration (spec §5.1): its state stays the initial one", () => {
     const a = lemol(0, 8, "head", { agentUpdateFreq: 2 });
-    const obs = new Float64Array(8).fill(0.3),
-      act = [0, 1, 0, 0, 0],
-      opp = [0, 0, 1, 0, 0];
+    const { obs, act, opp } = PLAY;
     for (let t = 0; t < 19; t++) a.experience(obs, act, 0, obs, false, false, opp, opp); // still exploring: fewer than 4 x 5
     const before = { h: Array.from(a.h), c: Array.from(a.c) };
     a.recordEvent(0, opp, obs, act, 0.5, false);
@@ -139,9 +138,7 @@ describe("LeMOL", () => {
 
   it("INIT: does not score the step at exploration's end that is still fed the truth (its first window read 1.0)", () => {
     const a = lemol(0, 8, "init"); // exploration: batch 4 x 5 steps = 20 transitions
-    const obs = new Float64Array(8).fill(0.3),
-      act = [0, 1, 0, 0, 0],
-      opp = [0, 0, 1, 0, 0];
+    const { obs, act, opp } = PLAY;
     const m = new Float64Array(5);
     const step = () => {
       a.predict(obs, opp, false, 0, m);

@@ -972,7 +972,7 @@ napi_value FillIndex(napi_env env, napi_callback_info info) {
   if (!args(env, info, a, 3)) return nullptr;
   uint32_t* st = nullptr;
   int32_t* out = nullptr;
-  size_t len = 0, outLen = 0;
+  size_t outLen = 0;
   for (int which : {0, 2}) {
     bool is = false;
     napi_is_typedarray(env, a[which], &is);
@@ -983,7 +983,7 @@ napi_value FillIndex(napi_env env, napi_callback_info info) {
     if (is) napi_get_typedarray_info(env, a[which], &type, &l, &data, &ab, &off);
     if (which == 0) {
       if (!is || type != napi_uint32_array || l != 4) return fail(env, "fillIndex: state must be a Uint32Array of 4"), nullptr;
-      st = static_cast<uint32_t*>(data), len = l;
+      st = static_cast<uint32_t*>(data);
     } else {
       if (!is || type != napi_int32_array) return fail(env, "fillIndex: out must be an Int32Array"), nullptr;
       out = static_cast<int32_t*>(data), outLen = l;
@@ -992,7 +992,6 @@ napi_value FillIndex(napi_env env, napi_callback_info info) {
   double nd;
   if (!getDouble(env, a[1], &nd, "n")) return nullptr;
   if (!(nd >= 1 && nd <= 2147483647.0) || nd != std::floor(nd)) return fail(env, "fillIndex: n must be an integer in [1, 2^31)"), nullptr;
-  (void)len;
   const uint64_t n = (uint64_t)nd, limit = (1ULL << 53) - (1ULL << 53) % n;
   uint32_t s4[4] = {st[0], st[1], st[2], st[3]};
   for (size_t b = 0; b < outLen; b++) {
