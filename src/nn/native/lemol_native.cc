@@ -10,6 +10,14 @@
 //   adam(param, m, v, grad, lrT, beta1, beta2, eps, clip)   TF1 Adam with clip_by_norm, in place
 //   polyak(target, online, tau)              target = (1 - tau)·target + tau·online, in place
 //   concatColumns(inputs[], B, out)          [B, n1] ‖ [B, n2] ‖ ... → [B, Σn]
+//   sliceColumns(x, B, start, out, into?)    out = x's columns [start, start + w) (into: the other way)
+//   softmaxRows(x, noise | null, B, out)     row-wise softmax(x + noise)
+//   fillGumbel(state, out, n, exact?)        Gumbel noise from lemol's xoshiro128** stream
+//   fillIndex(state, n, out)                 replay indices as Rng.int(n) draws them
+//   gatherRows(data, stride, size, index, segments, outs)   a batch's rows from a replay buffer
+//   criticGlue(...), actorGlue(...)          the fused MADDPG update's float32 glue (maddpg-fused.ts)
+//   gemmLog(on)                              the GEMMs issued since the last call (benchmarks)
+// Elementwise kernels that must keep float32 bits while vectorised live in elementwise.h.
 #include <node_api.h>
 
 #include <cmath>
