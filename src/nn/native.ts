@@ -33,7 +33,8 @@ export interface NativeKernels {
   concatColumns(inputs: Float32Array[], B: number, out: Float32Array): void;
   fillGumbel(state: Uint32Array, out: Float32Array, n: number, exact?: boolean): void;
   fillIndex(state: Uint32Array, n: number, out: Int32Array): void;
-  softmaxRows(x: Float32Array, noise: Float32Array | null, B: number, out: Float32Array): void;
+  /** `exact`: glibc's expf element by element instead of the vectorised one that defers to it (tests). */
+  softmaxRows(x: Float32Array, noise: Float32Array | null, B: number, out: Float32Array, exact?: boolean): void;
   /** out = x's columns [start, start + width); `into`: the other way, x's columns = out. */
   sliceColumns(x: Float32Array, B: number, start: number, out: Float32Array, into?: boolean): void;
   gatherRows(data: Float32Array, stride: number, size: number, index: Int32Array, segments: Int32Array, outs: Float32Array[]): void;

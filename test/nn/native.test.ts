@@ -6,7 +6,16 @@ import { before, describe, it } from "node:test";
 import { backendInfo } from "../../src/nn/backend.js";
 import { gumbel, SoftCategorical } from "../../src/nn/distributions.js";
 import { compositeKernels, MLP, mlpKernels } from "../../src/nn/mlp.js";
-import { activateNative, deactivateNative, nativeActive, nativeFillGumbel, nativeFillIndex, nativeGemm, nativeStatus } from "../../src/nn/native.js";
+import {
+  activateNative,
+  deactivateNative,
+  nativeActive,
+  nativeFillGumbel,
+  nativeFillIndex,
+  nativeGemm,
+  nativeKernels,
+  nativeStatus,
+} from "../../src/nn/native.js";
 import { concatColumns, sliceColumns, softmaxRows } from "../../src/nn/ops.js";
 import { Adam, polyakUpdate } from "../../src/nn/optim.js";
 import { Rng } from "../../src/util/rng.js";
@@ -219,6 +228,29 @@ describe("native kernels", { skip }, () => {
     for (let i = 0; i < n; i++) if (fb[i] !== eb[i]) differ++;
     assert.equal(differ, 0);
     assert.deepEqual(a.getState(), b.getState());
+  });
+
+  it("computes softmax with a vectorised exp that gives glibc's expf results bit for bit", () => {
+    // logits over a wide range, so that shifted values reach past -100 (glibc decides there) and
+    // every table entry and rounding case is hit; widths 5 (the unrolled rows) and 7
+    const k = nativeKernels()!;
+    const rng = new Rng(11);
+    for (const width of [5, 7]) {
+      const B = 200_000;
+      const x = Float32Array.from({ length: B * width }, () => (rng.uniform() - 0.5) * (rng.uniform() < 0.01 ? 300 : 20));
+      const noise = Float32Array.from({ length: B * width }, () => rng.uniform() - 0.5);
+      const fast = new Float32Array(x.length),
+        exact = new Float32Array(x.length);
+      k.softmaxRows(x, noise, B, fast);
+      k.softmaxRows(x, noise, B, exact, true);
+      const fb = new Uint32Array(fast.buffer),
+        eb = new Uint32Array(exact.buffer);
+      let differ = 0;
+      for (let i = 0; i < fb.length; i++) if (fb[i] !== eb[i]) differ++;
+      assert.equal(differ, 0, `width ${width}`);
+      // (the reference is softmax: rows sum to ~1)
+      assert.ok(Math.abs(exact.subarray(0, width).reduce((a, b) => a + b, 0) - 1) < 1e-6);
+    }
   });
 
   it("draws replay indices as Rng.int does, leaving the stream in the same state", () => {

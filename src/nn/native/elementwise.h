@@ -14,10 +14,18 @@
 //            log (relative error ~3e-14) vectorises; where its result is within 2^-36·(1 + |y|)
 //            of a float32 rounding boundary (about 1 draw in 2,000) glibc's log decides. So the
 //            float32 results are glibc's, faster.
+//   expf     glibc's expf on W lanes: its algorithm (exp x = 2^(k/32)·2^(r/32), a 32-entry table
+//            and a cubic in r, in double; the FMA variant glibc picks on CPUs with FMA) run in
+//            vector lanes; where the double result is within 2^-40 of a float32 rounding boundary
+//            (a contraction choice could then decide), or x is outside [-100, 88], glibc's expf
+//            decides. Checked against glibc on every float in [-100, 88] (test/nn/native.test.ts
+//            samples it; the exhaustive run is in docs/development.md).
 //
 // Each is written once and compiled for AVX-512, AVX2 and the baseline (see the wrappers in
 // lemol_native.cc); all three give the same bits.
 #pragma once
+
+#include <immintrin.h>  // (declares the x86 builtins used below)
 
 #include <cmath>
 #include <cstdint>
@@ -199,34 +207,29 @@ static inline __attribute__((always_inline)) double sumSquares(const float* g, l
   return ss;
 }
 
-/** log(x) for a positive normal double, relative error ~3e-14 (not correctly rounded). */
-static inline __attribute__((always_inline)) double polyLog(double x) {
-  uint64_t b;
-  std::memcpy(&b, &x, 8);
+/** log(x) on W lanes of positive normal doubles, relative error ~3e-14 (not correctly rounded). */
+template <int W>
+static inline __attribute__((always_inline)) typename Lanes<W>::d polyLog(typename Lanes<W>::d x) {
+  LEMOL_LANES;
   // x = 2^e · m with m in [√2/2, √2): then log m = 2·atanh(s), s = (m − 1)/(m + 1), |s| < 0.172
-  const uint64_t t = b + (0x3ff0000000000000ULL - 0x3fe6a09e667f3bcdULL);
-  const int64_t e = (int64_t)(t >> 52) - 0x3ff;
-  const uint64_t mb = (t & 0x000fffffffffffffULL) + 0x3fe6a09e667f3bcdULL;
-  double m;
-  std::memcpy(&m, &mb, 8);
-  const double f = m - 1.0;
-  const double s = f / (2.0 + f);
-  const double z = s * s;
+  const U64 t = (U64)x + (0x3ff0000000000000ULL - 0x3fe6a09e667f3bcdULL);
+  const I64 e = (I64)(t >> 52) - 0x3ff;
+  const D m = (D)((t & 0x000fffffffffffffULL) + 0x3fe6a09e667f3bcdULL);
+  const D f = m - 1.0;
+  const D s = f / (2.0 + f);
+  const D z = s * s;
   // the series to z^7/15: truncated at ~3e-14 relative (z < 0.0295), 400 times inside the margin
   // `gumbel` allows
-  double q = 1.0 / 15;
+  D q = D{} + 1.0 / 15;
   q = q * z + 1.0 / 13;
   q = q * z + 1.0 / 11;
   q = q * z + 1.0 / 9;
   q = q * z + 1.0 / 7;
   q = q * z + 1.0 / 5;
   q = q * z + 1.0 / 3;
-  const double logm = 2.0 * s + 2.0 * s * (z * q);
+  const D logm = 2.0 * s + 2.0 * s * (z * q);
   // e as a double without an int64 conversion (none in AVX2): e + 1.5·2^52 read as a double
-  const uint64_t eb = 0x4338000000000000ULL + (uint64_t)e;
-  double ed;
-  std::memcpy(&ed, &eb, 8);
-  ed -= 0x1.8p52;
+  const D ed = (D)(0x4338000000000000ULL + (U64)e) - 0x1.8p52;
   return ed * 0x1.62e42fee00000p-1 + (ed * 0x1.a39ef35793c76p-33 + logm);  // e·ln2 in two parts
 }
 
@@ -234,15 +237,113 @@ static inline __attribute__((always_inline)) double polyLog(double x) {
  * out[i] = (float)(−log(−log u[i])) with glibc's log, for u in [1e-20, 1): the polynomial log
  * where its rounding to float32 is certain, glibc's elsewhere. `y` is scratch of n doubles.
  */
+template <int W>
 static inline __attribute__((always_inline)) void gumbel(const double* __restrict u, float* __restrict out, double* __restrict y, long n) {
-  for (long i = 0; i < n; i++) y[i] = -polyLog(-polyLog(u[i]));
+  typedef typename Lanes<W>::d D;
+  long i = 0;
+  for (; i + W <= n; i += W) {
+    D x;
+    std::memcpy(&x, u + i, sizeof x);
+    const D g = -polyLog<W>(-polyLog<W>(x));
+    std::memcpy(y + i, &g, sizeof g);
+  }
+  if (i < n) {  // the tail through a padded block, so that it takes the same path
+    D x = D{} + 0.5;
+    for (long j = i; j < n; j++) x[j - i] = u[j];
+    const D g = -polyLog<W>(-polyLog<W>(x));
+    for (long j = i; j < n; j++) y[j] = g[j - i];
+  }
+  int unsure = 0;
   for (long i = 0; i < n; i++) {
     const double eps = 0x1p-36 * (1.0 + std::fabs(y[i]));
     const float lo = (float)(y[i] - eps), hi = (float)(y[i] + eps);
     out[i] = lo == hi ? lo : __builtin_nanf("");  // NaN: glibc's log decides below
+    unsure |= lo != hi;
   }
-  for (long i = 0; i < n; i++)
-    if (out[i] != out[i]) out[i] = (float)(-std::log(-std::log(u[i])));
+  if (!unsure) return;
+  // ~1 draw in 2,000: found a block of 16 at a time (a branch per draw cost more than the logs)
+  for (long i = 0; i < n; i += 16) {
+    const long end = i + 16 < n ? i + 16 : n;
+    int any = 0;
+    for (long j = i; j < end; j++) any |= out[j] != out[j];
+    if (any)
+      for (long j = i; j < end; j++)
+        if (out[j] != out[j]) out[j] = (float)(-std::log(-std::log(u[j])));
+  }
+}
+
+/** glibc's expf table: 2^(i/32) as double bits, less i << 47 (k's exponent is added to it). */
+constexpr uint64_t kExpTable[32] = {
+    0x3ff0000000000000ULL, 0x3fefd9b0d3158574ULL, 0x3fefb5586cf9890fULL, 0x3fef9301d0125b51ULL, 0x3fef72b83c7d517bULL, 0x3fef54873168b9aaULL,
+    0x3fef387a6e756238ULL, 0x3fef1e9df51fdee1ULL, 0x3fef06fe0a31b715ULL, 0x3feef1a7373aa9cbULL, 0x3feedea64c123422ULL, 0x3feece086061892dULL,
+    0x3feebfdad5362a27ULL, 0x3feeb42b569d4f82ULL, 0x3feeab07dd485429ULL, 0x3feea47eb03a5585ULL, 0x3feea09e667f3bcdULL, 0x3fee9f75e8ec5f74ULL,
+    0x3feea11473eb0187ULL, 0x3feea589994cce13ULL, 0x3feeace5422aa0dbULL, 0x3feeb737b0cdc5e5ULL, 0x3feec49182a3f090ULL, 0x3feed503b23e255dULL,
+    0x3feee89f995ad3adULL, 0x3feeff76f2fb5e47ULL, 0x3fef199bdd85529cULL, 0x3fef3720dcef9069ULL, 0x3fef5818dcfba487ULL, 0x3fef7c97337b9b5fULL,
+    0x3fefa4afa2a490daULL, 0x3fefd0765b6e4540ULL};
+
+// (GCC builtins, not intrinsics: an intrinsic cannot be inlined into these untargeted templates;
+// a builtin is only expanded in the AVX-512 / AVX2 functions that instantiate them)
+/** kExpTable[i & 31] for 8 lanes: two two-register permutes and a select. */
+static inline __attribute__((always_inline)) Lanes<8>::u64 expTableLookup(Lanes<8>::u64 i) {
+  typedef Lanes<8>::u64 U;
+  U t[4];
+  std::memcpy(t, kExpTable, sizeof t);
+  const U lo = __builtin_shuffle(t[0], t[1], i), hi = __builtin_shuffle(t[2], t[3], i);  // (index mod 16)
+  return (i & 16) ? hi : lo;
+}
+/** kExpTable[i & 31] for 4 lanes: a gather. */
+static inline __attribute__((always_inline)) Lanes<4>::u64 expTableLookup(Lanes<4>::u64 i) {
+  typedef long long V __attribute__((vector_size(32)));
+  return (Lanes<4>::u64)__builtin_ia32_gatherdiv4di(V{}, (const long long*)kExpTable, (V)(i & 31), V{} - 1, 8);
+}
+/** Whether every lane of a 0 / −1 mask is set. */
+static inline __attribute__((always_inline)) bool allLanes(Lanes<8>::i32 m) {
+  typedef float V __attribute__((vector_size(32)));
+  return __builtin_ia32_movmskps256((V)m) == 0xff;
+}
+static inline __attribute__((always_inline)) bool allLanes(Lanes<4>::i32 m) {
+  typedef float V __attribute__((vector_size(16)));
+  return __builtin_ia32_movmskps((V)m) == 0xf;
+}
+
+template <int W>
+static inline __attribute__((always_inline)) typename Lanes<W>::d fmaLanes(typename Lanes<W>::d a, typename Lanes<W>::d b, typename Lanes<W>::d c) {
+  typename Lanes<W>::d r;
+  for (int k = 0; k < W; k++) r[k] = __builtin_fma(a[k], b[k], c[k]);
+  return r;
+}
+
+/**
+ * out[i] = expf(x[i]) with glibc's bits (in place allowed), W at a time: 1/ln2·32 = 0x1.71547652b82fep5,
+ * shift 1.5·2^52 rounds k to an integer, the cubic's coefficients are glibc's scaled by 32^-j.
+ * Only for ISAs with FMA (glibc's FMA variant contracts z·(1/ln2) into both k and r, and the cubic).
+ */
+template <int W>
+static inline __attribute__((always_inline)) void expf32(const float* x, float* out, long n) {
+  LEMOL_LANES;
+  const D invLn2N = D{} + 0x1.71547652b82fep5, shift = D{} + 0x1.8p52;
+  const D c0 = D{} + 0x1.c6af84b912394p-5 / 32 / 32 / 32, c1 = D{} + 0x1.ebfce50fac4f3p-3 / 32 / 32, c2 = D{} + 0x1.62e42ff0c52d6p-1 / 32;
+  long i = 0;
+  for (; i + W <= n; i += W) {
+    F xf;
+    std::memcpy(&xf, x + i, sizeof xf);
+    const D xd = __builtin_convertvector(xf, D);
+    const D kd = fmaLanes<W>(invLn2N, xd, shift);  // k + 1.5·2^52: k in the low bits
+    const U64 ki = (U64)kd;
+    const D r = fmaLanes<W>(invLn2N, xd, -(kd - shift));
+    const D s = (D)(expTableLookup(ki) + (ki << 47));
+    const D p = fmaLanes<W>(c0, r, c1);
+    const D y = fmaLanes<W>(p, r * r, fmaLanes<W>(c2, r, D{} + 1.0)) * s;
+    const D eps = y * 0x1p-40;
+    const F lo = __builtin_convertvector(y - eps, F), hi = __builtin_convertvector(y + eps, F);
+    const I32 sure = (lo == hi) & (xf >= -100.f) & (xf <= 88.f);
+    if (allLanes(sure)) {
+      std::memcpy(out + i, &lo, sizeof lo);
+    } else {
+      for (int q = 0; q < W; q++) out[i + q] = sure[q] ? lo[q] : std::exp(xf[q]);
+    }
+  }
+  for (; i < n; i++) out[i] = std::exp(x[i]);
 }
 
 }  // namespace elementwise

@@ -11,7 +11,7 @@
 //   polyak(target, online, tau)              target = (1 - tau)·target + tau·online, in place
 //   concatColumns(inputs[], B, out)          [B, n1] ‖ [B, n2] ‖ ... → [B, Σn]
 //   sliceColumns(x, B, start, out, into?)    out = x's columns [start, start + w) (into: the other way)
-//   softmaxRows(x, noise | null, B, out)     row-wise softmax(x + noise)
+//   softmaxRows(x, noise | null, B, out, exact?)  row-wise softmax(x + noise)
 //   fillGumbel(state, out, n, exact?)        Gumbel noise from lemol's xoshiro128** stream
 //   fillIndex(state, n, out)                 replay indices as Rng.int(n) draws them
 //   gatherRows(data, stride, size, index, segments, outs)   a batch's rows from a replay buffer
@@ -443,11 +443,18 @@ void gemm_tn_generic(const float* A, int lda, const float* B, int ldb, float* C,
     elementwise::adam<W>(p, m, v, g, n, scale, b1, b2, lr, eps);                                                                        \
   }                                                                                                                                   \
   attr double sum_squares_##suffix(const float* g, long n) { return elementwise::sumSquares(g, n); }                                \
-  attr void gumbel_##suffix(const double* u, float* out, double* y, long n) { elementwise::gumbel(u, out, y, n); }
+  attr void gumbel_##suffix(const double* u, float* out, double* y, long n) { elementwise::gumbel<W>(u, out, y, n); }
 LEMOL_ELEMENTWISE(avx512, __attribute__((target("avx512f"))), 8)
 LEMOL_ELEMENTWISE(avx2, __attribute__((target("avx2,fma"))), 4)
 LEMOL_ELEMENTWISE(generic, , 2)
 #undef LEMOL_ELEMENTWISE
+__attribute__((target("avx512f"))) void exp_avx512(const float* x, float* out, long n) { elementwise::expf32<8>(x, out, n); }
+__attribute__((target("avx2,fma"))) void exp_avx2(const float* x, float* out, long n) { elementwise::expf32<4>(x, out, n); }
+// (no FMA: glibc's expf itself)
+void exp_generic(const float* x, float* out, long n) {
+  for (long i = 0; i < n; i++) out[i] = std::exp(x[i]);
+}
+void (*exp_kernel)(const float*, float*, long) = exp_generic;
 
 void (*adam_kernel)(float*, float*, float*, const float*, long, float, float, float, float, float) = adam_generic;
 double (*sum_squares_kernel)(const float*, long) = sum_squares_generic;
@@ -544,7 +551,7 @@ void choose_isa() {
     gemm_tn_thin_kernel = gemm_tn_thin_avx512;
     gemm_nn_thin_kernel = gemm_nn_thin_avx512;
     column_sums_kernel = column_sums_avx512;
-    adam_kernel = adam_avx512, sum_squares_kernel = sum_squares_avx512, gumbel_kernel = gumbel_avx512;
+    adam_kernel = adam_avx512, sum_squares_kernel = sum_squares_avx512, gumbel_kernel = gumbel_avx512, exp_kernel = exp_avx512;
     isa_name = "avx512";
   } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     gemm_nn_kernel = gemm_nn_avx2;
@@ -552,7 +559,7 @@ void choose_isa() {
     gemm_tn_thin_kernel = gemm_tn_thin_avx2;
     gemm_nn_thin_kernel = gemm_nn_thin_avx2;
     column_sums_kernel = column_sums_avx2;
-    adam_kernel = adam_avx2, sum_squares_kernel = sum_squares_avx2, gumbel_kernel = gumbel_avx2;
+    adam_kernel = adam_avx2, sum_squares_kernel = sum_squares_avx2, gumbel_kernel = gumbel_avx2, exp_kernel = exp_avx2;
     isa_name = "avx2";
   }
 }
@@ -909,29 +916,54 @@ napi_value ConcatColumns(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// softmaxRows(x, noise | null, B, out): out = softmax(x + noise) row by row (max-shifted)
+// Row-wise softmax(x + noise) (noise may be null; out may be x): each row shifted by its max, then
+// glibc's expf over the whole block (vectorised: elementwise.h), then each row's sum, left to
+// right, and the division by it. Rows of a compile-time width (MPE's 5 actions) unroll.
+template <int N>
+static void softmax_rows_n(const float* x, const float* __restrict noise, int B, size_t width, float* out, bool exact) {
+  const size_t n = N ? N : width;
+  for (int b = 0; b < B; b++) {
+    const float* xr = x + (size_t)b * n;
+    float* o = out + (size_t)b * n;
+    float v[N ? N : 1];
+    float mx = -INFINITY;
+    for (size_t k = 0; k < n; k++) {
+      const float z = noise ? xr[k] + noise[(size_t)b * n + k] : xr[k];
+      if (N) v[k] = z;
+      else o[k] = z;
+      mx = z > mx ? z : mx;
+    }
+    for (size_t k = 0; k < n; k++) o[k] = (N ? v[k] : o[k]) - mx;
+  }
+  (exact ? exp_generic : exp_kernel)(out, out, (long)((size_t)B * n));
+  for (int b = 0; b < B; b++) {
+    float* o = out + (size_t)b * n;
+    float sum = 0.f;
+    for (size_t k = 0; k < n; k++) sum += o[k];
+    for (size_t k = 0; k < n; k++) o[k] /= sum;
+  }
+}
+static void softmax_rows(const float* x, const float* noise, int B, size_t n, float* out, bool exact) {
+  if (n == 5)
+    softmax_rows_n<5>(x, noise, B, n, out, exact);
+  else
+    softmax_rows_n<0>(x, noise, B, n, out, exact);
+}
+
+// softmaxRows(x, noise | null, B, out, exact?): out = softmax(x + noise) row by row (max-shifted);
+// exact: glibc's expf element by element (the tests' reference for the vectorised one)
 napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
-  napi_value a[4];
+  napi_value a[5];
   if (!args(env, info, a, 4)) return nullptr;
+  bool exact = false;
+  napi_get_value_bool(env, a[4], &exact);  // (undefined: false)
   F32 x, noise, out;
   int B;
   if (!getF32(env, a[0], &x, "x") || !getInt(env, a[2], &B, "B") || !getF32(env, a[3], &out, "out")) return nullptr;
   bool hasNoise = !isNull(env, a[1]);
   if (hasNoise && !getF32(env, a[1], &noise, "noise")) return nullptr;
   if (B <= 0 || x.length % B || out.length != x.length || (hasNoise && noise.length != x.length)) return fail(env, "softmaxRows: shapes differ"), nullptr;
-  const size_t n = x.length / B;
-  for (int b = 0; b < B; b++) {
-    const float* xr = x.data + (size_t)b * n;
-    float* o = out.data + (size_t)b * n;
-    float mx = -INFINITY;
-    for (size_t k = 0; k < n; k++) {
-      o[k] = hasNoise ? xr[k] + noise.data[(size_t)b * n + k] : xr[k];
-      mx = o[k] > mx ? o[k] : mx;
-    }
-    float sum = 0.f;
-    for (size_t k = 0; k < n; k++) sum += (o[k] = std::exp(o[k] - mx));
-    for (size_t k = 0; k < n; k++) o[k] /= sum;
-  }
+  softmax_rows(x.data, hasNoise ? noise.data : nullptr, B, x.length / B, out.data, exact);
   return nullptr;
 }
 
@@ -1035,28 +1067,28 @@ napi_value FillGumbel(napi_env env, napi_callback_info info) {
   int n;
   if (!getF32(env, a[1], &out, "out") || !getInt(env, a[2], &n, "n")) return nullptr;
   if ((size_t)n > out.length) return fail(env, "fillGumbel: n exceeds the output length"), nullptr;
-  double* u = growd(gumbelU, n);
-  {
-    // the stream in registers (a local copy), its 53-bit integers first, then the doubles
-    uint32_t s4[4] = {st[0], st[1], st[2], st[3]};
-    int64_t* bits = reinterpret_cast<int64_t*>(u);
-    for (int i = 0; i < n; i++) {
-      const uint64_t hi = next27(s4);
-      const uint64_t lo = next27(s4) >> 1;
-      bits[i] = (int64_t)((hi << 26) | lo);
-    }
-    std::memcpy(st, s4, sizeof s4);
-    for (int i = 0; i < n; i++) {
-      const double x = (double)bits[i] / 9007199254740992.0;  // exact: 53 bits, a power-of-two divisor
-      u[i] = x < 1e-20 ? 1e-20 : x;
-    }
-  }
   bool exact = false;
   napi_get_value_bool(env, a[3], &exact);  // (undefined: false)
-  if (exact)  // glibc's log alone: the reference the tests hold the fast path to
-    for (int i = 0; i < n; i++) out.data[i] = (float)(-std::log(-std::log(u[i])));
-  else
-    gumbel_kernel(u, out.data, growd(gumbelY, n), n);
+  // in chunks, so that the uniforms and the logs' scratch stay in L1 between the passes
+  const int CHUNK = 1024;
+  double* u = growd(gumbelU, CHUNK);
+  double* y = growd(gumbelY, CHUNK);
+  uint32_t s4[4] = {st[0], st[1], st[2], st[3]};  // the stream in registers (a local copy)
+  for (int c0 = 0; c0 < n; c0 += CHUNK) {
+    const int m = n - c0 < CHUNK ? n - c0 : CHUNK;
+    for (int i = 0; i < m; i++) {
+      const uint64_t hi = next27(s4);
+      const uint64_t lo = next27(s4) >> 1;
+      const double x = (double)(int64_t)((hi << 26) | lo) / 9007199254740992.0;  // exact: 53 bits, a power-of-two divisor
+      u[i] = x < 1e-20 ? 1e-20 : x;
+    }
+    float* o = out.data + c0;
+    if (exact)  // glibc's log alone: the reference the tests hold the fast path to
+      for (int i = 0; i < m; i++) o[i] = (float)(-std::log(-std::log(u[i])));
+    else
+      gumbel_kernel(u, o, y, m);
+  }
+  std::memcpy(st, s4, sizeof s4);
   return nullptr;
 }
 
