@@ -18,8 +18,8 @@
 //            and a cubic in r, in double; the FMA variant glibc picks on CPUs with FMA) run in
 //            vector lanes; where the double result is within 2^-40 of a float32 rounding boundary
 //            (a contraction choice could then decide), or x is outside [-100, 88], glibc's expf
-//            decides. Checked against glibc on every float in [-100, 88] (test/nn/native.test.ts
-//            samples it; the exhaustive run is in docs/development.md).
+//            decides. Checked against glibc on every float in [-100, 88]
+//            (bench/native/expf-exhaustive.cc; test/nn/native.test.ts samples it).
 //
 // Each is written once and compiled for AVX-512, AVX2 and the baseline (see the wrappers in
 // lemol_native.cc); all three give the same bits.
