@@ -5,7 +5,8 @@
  *
  *   plot.learningCurves(run)   episode reward per agent (raw, faint) and its rolling mean
  *   plot.omAccuracy(run)       opponent-model accuracy in play per (cycle, trajectory), against the
- *                              baselines on the same steps (persistence, window majority) and chance
+ *                              baselines on the same steps (persistence, window majority, the
+ *                              behaviour-cloning MLP on o_t) and chance
  *   plot.omTraining(run)       OM training accuracy and loss per training chunk, by cycle
  *   plot.losses(run)           critic (q) and actor (p) losses per agent
  *   plot.qValues(run)          mean Q per agent
@@ -43,8 +44,8 @@ export interface AccuracyOptions extends PlotOptions {
   chance?: number | null;
   /**
    * The baselines scored in play on the same steps, per trajectory (default true, where the run
-   * logged them): persistence (the opponent repeats its previous action) and the window's
-   * majority action.
+   * logged them): persistence (the opponent repeats its previous action), the window's
+   * majority action, and the behaviour-cloning MLP on o_t trained on the OM's data.
    */
   baselines?: boolean;
 }
@@ -278,6 +279,7 @@ export function omAccuracy(source: MetricsSource, opts: AccuracyOptions = {}): F
     for (const [metric, name, dash] of [
       ["om_baseline_persistence_in_play", "persistence (previous action)", "dot"],
       ["om_baseline_window_majority_in_play", "window majority (hindsight)", "dashdot"],
+      ["om_baseline_bc_in_play", "behaviour cloning (MLP on o_t)", "dash"],
     ] as const) {
       const b = log.select(metric);
       if (b.length === 0) continue;

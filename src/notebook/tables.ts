@@ -136,6 +136,7 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
   const acc = log.select("om_accuracy_in_play");
   const persistence = log.select("om_baseline_persistence_in_play");
   const majority = log.select("om_baseline_window_majority_in_play");
+  const cloning = log.select("om_baseline_bc_in_play");
   const training = log.select("om_training_accuracy");
   const trainingLoss = log.select("om_training_loss");
   const accRows: Record<string, unknown>[] = [];
@@ -149,13 +150,14 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
       const v = rows.filter((r) => r.cycle === cycle).map((r) => r.value);
       return v.length > 0 ? mean(v) : null;
     };
-    const baselines = [inCycle(persistence), inCycle(majority)].filter((v): v is number => v !== null);
+    const baselines = [inCycle(persistence), inCycle(majority), inCycle(cloning)].filter((v): v is number => v !== null);
     accRows.push({
       cycle,
       trajectories: perTrajectory.length,
       accuracy,
       persistence: inCycle(persistence),
       window_majority: inCycle(majority),
+      behaviour_cloning: inCycle(cloning),
       // what the OM adds over the better of the baselines scored on the same steps
       om_minus_best_baseline: baselines.length > 0 ? accuracy - Math.max(...baselines) : null,
       first_trajectory: perTrajectory[0],

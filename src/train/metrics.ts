@@ -33,6 +33,7 @@ export type MetricName =
   | "om_accuracy_in_play"
   | "om_baseline_persistence_in_play"
   | "om_baseline_window_majority_in_play"
+  | "om_baseline_bc_in_play"
   | "om_cross_entropy_in_play"
   | "om_xent_original"
   | "om_training_accuracy"

@@ -153,15 +153,17 @@ describe("LeMOL", () => {
     assert.equal(a.takeInPlayWindow()?.count, 1);
   });
 
-  it("scores the persistence and window-majority baselines on the same steps as the OM", () => {
-    const score = new InPlayScore(3, "head");
+  it("scores the persistence, window-majority and behaviour-cloning baselines on the same steps as the OM", () => {
+    // a stand-in behaviour-cloning baseline predicting the action its observation names
+    const score = new InPlayScore(3, "head", { predict: (obs) => obs[0] });
     const oneHot = (k: number) => [0, 1, 2].map((j) => (j === k ? 1 : 0));
     score.noteAction(oneHot(2)); // an unscored step before: its action is the first "previous" one
-    // the opponent plays 2, 2, 0, 0, 0; the OM predicts 2, 0, 0, 1, 0
+    // the opponent plays 2, 2, 0, 0, 0; the OM predicts 2, 0, 0, 1, 0; the BC-MLP 1, 2, 0, 1, 1
     const played = [2, 2, 0, 0, 0],
-      predicted = [2, 0, 0, 1, 0];
+      predicted = [2, 0, 0, 1, 0],
+      cloned = [1, 2, 0, 1, 1];
     played.forEach((a, k) => {
-      score.score(oneHot(predicted[k]), oneHot(a));
+      score.score(oneHot(predicted[k]), oneHot(a), [cloned[k]]);
       score.noteAction(oneHot(a));
     });
     const w = score.take()!;
@@ -169,9 +171,12 @@ describe("LeMOL", () => {
     assert.equal(w.accuracy, 3 / 5);
     assert.equal(w.persistence, 4 / 5, "repeats: 2->2, 2->2, 0->0, 0->0; 2->0 misses");
     assert.equal(w.windowMajority, 3 / 5, "action 0, three of five");
+    assert.equal(w.behaviourCloning, 2 / 5, "the BC-MLP hits steps 2 and 3");
     score.forgetPrevious();
-    score.score(oneHot(0), oneHot(0));
-    assert.equal(score.take()!.persistence, 0, "no previous action at a trajectory's start");
+    score.score(oneHot(0), oneHot(0), [0]);
+    const next = score.take()!;
+    assert.equal(next.persistence, 0, "no previous action at a trajectory's start");
+    assert.equal(next.behaviourCloning, 1, "a fresh window");
   });
 
   it("checks experience files: missing keys and wrong shapes are named", () => {

@@ -59,10 +59,12 @@ function syntheticRuns(): MetricsLog {
         metric: "om_accuracy_in_play",
         value: v + t * 0.1,
       });
-      // baselines on the same windows: persistence 0.35 throughout, window majority 0.25 + 0.1·t
+      // baselines on the same windows: persistence 0.35 throughout, window majority 0.25 + 0.1·t,
+      // behaviour cloning 0.2 + 0.18·t
       const window = { ...base, cycle: t, trajectory: t, episode: 2 + k, train_step: 100 * k, agent: "lemol-bad_agent_0" };
       rows.push({ ...window, metric: "om_baseline_persistence_in_play", value: 0.35 });
       rows.push({ ...window, metric: "om_baseline_window_majority_in_play", value: 0.25 + t * 0.1 });
+      rows.push({ ...window, metric: "om_baseline_bc_in_play", value: 0.2 + t * 0.18 });
     }
   }
   for (let i = 0; i < 6; i++) {
@@ -173,12 +175,14 @@ describe("plots", () => {
 
   it("opponent-model accuracy: one point per trajectory (mean of its windows), the baselines on the same steps, and the chance line", () => {
     const fig = plot.omAccuracy(syntheticRuns(), { show: false });
-    const [c0, c1, persistence, majority, chance] = fig.data;
+    const [c0, c1, persistence, majority, cloning, chance] = fig.data;
     assert.equal(persistence.name, "persistence (previous action)");
     assert.deepEqual(persistence.x, [0, 1]);
     assert.ok((persistence.y as number[]).every((v) => Math.abs(v - 0.35) < 1e-12));
     assert.equal(majority.name, "window majority (hindsight)");
     assert.ok(Math.abs((majority.y as number[])[1] - 0.35) < 1e-12);
+    assert.equal(cloning.name, "behaviour cloning (MLP on o_t)");
+    assert.ok(Math.abs((cloning.y as number[])[1] - 0.38) < 1e-12);
     assert.equal(plot.omAccuracy(syntheticRuns(), { show: false, baselines: false }).data.length, 3, "baselines: false");
     assert.equal(c0.name, "cycle 0");
     assert.deepEqual(c0.x, [0]);
@@ -276,11 +280,13 @@ describe("tables", () => {
     const acc = s.accuracy.objects() as Record<string, unknown>[];
     assert.equal(acc.length, 2);
     assert.ok(Math.abs((acc[1].accuracy as number) - 0.4) < 1e-12);
-    // the OM against the better baseline on the same steps: cycle 0 0.3 vs persistence 0.35; cycle 1 0.4 vs 0.35
+    // the OM against the best baseline on the same steps: cycle 0 0.3 vs persistence 0.35; cycle 1
+    // 0.4 vs behaviour cloning 0.38
     assert.ok(Math.abs((acc[0].persistence as number) - 0.35) < 1e-12);
     assert.ok(Math.abs((acc[0].om_minus_best_baseline as number) - -0.05) < 1e-12);
     assert.ok(Math.abs((acc[1].window_majority as number) - 0.35) < 1e-12);
-    assert.ok(Math.abs((acc[1].om_minus_best_baseline as number) - 0.05) < 1e-12);
+    assert.ok(Math.abs((acc[1].behaviour_cloning as number) - 0.38) < 1e-12);
+    assert.ok(Math.abs((acc[1].om_minus_best_baseline as number) - 0.02) < 1e-12);
     assert.equal(acc[0].om_trained_before, false);
     assert.equal(acc[1].om_trained_before, true, "cycle 0's OM training precedes cycle 1");
     assert.match(inspect(s), /final rewards/);

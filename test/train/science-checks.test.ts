@@ -1,6 +1,6 @@
 // The science checks of lemol-spec §9.2 on a small seeded experiment (LeMOL vs MADDPG on
 // simple_push, 2 cycles of 200 episodes): item 11 (in-play accuracy near chance before any OM
-// training, clearly above chance and above cycle 0 after it), item 13 (the ablated model no better
+// training, clearly above chance, above cycle 0 and at or above the behaviour-cloning MLP after it), item 13 (the ablated model no better
 // than the full one, and not improving across cycles), item 16 (the alignment switch alone changes
 // the OM training curve). Deterministic for the seed; the margins below are wide.
 import assert from "node:assert/strict";
@@ -50,6 +50,10 @@ describe("science checks (lemol-spec §9.2) on a small seeded run", () => {
     assert.ok(before < 0.25, `cycle 0 (no OM training yet): ${before.toFixed(3)} is about chance or below`);
     assert.ok(after > 0.3, `cycle 1 (after OM training): ${after.toFixed(3)} is clearly above chance`);
     assert.ok(after > before + 0.1, `cycle 1 ${after.toFixed(3)} above cycle 0 ${before.toFixed(3)}`);
+    // the paper's claim: at or above a behaviour-cloning MLP on o_L trained on the same files,
+    // scored on the same steps (bc-baseline.ts)
+    const cloning = full.mean("om_baseline_bc_in_play", 1);
+    assert.ok(after >= cloning, `cycle 1: OM ${after.toFixed(3)} at or above the BC-MLP's ${cloning.toFixed(3)}`);
 
     const ablated = await run({ ablate_lemol_lstm: true });
     const ablatedAfter = ablated.mean("om_accuracy_in_play", 1);

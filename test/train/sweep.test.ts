@@ -53,6 +53,7 @@ describe("sweep jobs", () => {
     assert.ok(Number.isFinite(r.summary.om_accuracy_in_play));
     assert.ok(Number.isFinite(r.summary.om_baseline_persistence_in_play), "the baselines beside it");
     assert.ok(Number.isFinite(r.summary.om_baseline_window_majority_in_play));
+    assert.ok(Number.isFinite(r.summary.om_baseline_bc_in_play));
     const again = await runSweepJob(j);
     assert.equal(again.how, "already-finished");
     assert.equal(fs.readFileSync(path.join(j.runDir, "metrics.csv"), "utf8"), expected);

@@ -157,6 +157,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       triplet: opts.lemol.triplet ?? null,
       tripletRng: Rng.stream(opts.seed, `${key}/om-triplet`),
       alternativeCell: opts.lemol.alternativeCell ?? null,
+      baselineRng: Rng.stream(opts.seed, `${key}/om-bc-baseline`),
     });
     this.inEpisode = U ? { h: new Float64Array(U), c: new Float64Array(U) } : null;
     this.inEpisodePrev = U ? { h: new Float64Array(U), c: new Float64Array(U) } : null;
@@ -170,7 +171,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.prediction = new Float64Array(this.oppActionSize);
     this.lastOpponentAction = new Float64Array(this.oppActionSize);
     this.recorder = new ExperienceRecorder(this.obsSize, this.pd.actionSize, this.oppActionSize);
-    this.inPlay = new InPlayScore(this.oppActionSize, opts.lemol.revision);
+    this.inPlay = new InPlayScore(this.oppActionSize, opts.lemol.revision, this.om.baseline);
     this.resetPlayState();
   }
 
@@ -222,7 +223,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.recorder.add(t.obs[L], t.stored[L], t.rewards[L], finished, t.stored[opp], m, t.policy[L], t.policy[opp]);
     this.lastOpponentAction.set(t.stored[opp]);
     if (ctx.evaluating) {
-      this.score(m, t.stored[opp]);
+      this.score(m, t.stored[opp], t.obs[L]);
       this.inPlay.noteAction(t.stored[opp]);
     } else this.experience(t.obs[L], t.stored[L], t.rewards[L], t.obsNext[L], t.done, t.terminal, m, t.stored[opp]);
   }
@@ -239,6 +240,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
         end.sink.metric(this, "om_accuracy_in_play", w.accuracy);
         end.sink.metric(this, "om_baseline_persistence_in_play", w.persistence);
         end.sink.metric(this, "om_baseline_window_majority_in_play", w.windowMajority);
+        end.sink.metric(this, "om_baseline_bc_in_play", w.behaviourCloning);
         end.sink.metric(this, "om_cross_entropy_in_play", w.crossEntropy);
         end.sink.metric(this, "om_xent_original", w.xentOriginal);
         end.sink.emit("om_window", { trainStep: end.trainStep, ...w });
@@ -355,18 +357,13 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     for (let k = 0; k < this.oppActionSize; k++) x[k] = m[k];
     if (this.decentralise === "full" && this.inEpisode) {
       // the in-episode states before and after this step, for the OM's prediction at o and o'
-      const U = this.inEpisode.h.length;
-      let k = this.oppActionSize;
-      x.set(this.inEpisodePrev!.h, k);
-      x.set(this.inEpisodePrev!.c, (k += U));
-      x.set(this.inEpisode.h, (k += U));
-      x.set(this.inEpisode.c, (k += U));
+      const states = [this.inEpisodePrev!.h, this.inEpisodePrev!.c, this.inEpisode.h, this.inEpisode.c]; // U each
+      states.forEach((s, j) => x.set(s, this.oppActionSize + j * s.length));
     }
     this.replay.add(obs, act, rew, obsNext, this.storedDone(done, terminal), x);
-    // the step at which exploration ends is still fed the truth at INIT (the buffer reaches its
-    // exploration size as it is stored), while tracking has begun: it is not a prediction, so
-    // it is not scored (else every trajectory's first window read 1.0)
-    if (!this.fedTruth) this.score(m, oppAction);
+    // INIT still feeds the truth at the step exploration ends (the buffer fills as it is stored)
+    // while tracking has begun: not a prediction, not scored (else every first window read 1.0)
+    if (!this.fedTruth) this.score(m, oppAction, obs);
     this.inPlay.noteAction(oppAction);
   }
 
@@ -397,9 +394,9 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     return this.initialLF.h;
   }
 
-  /** While tracking, scores the prediction m against the opponent's executed action. */
-  score(m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
-    if (this.tracking) this.inPlay.score(m, oppAction);
+  /** While tracking, scores the prediction m made from `obs` (and the baselines) against the opponent's executed action. */
+  score(m: ArrayLike<number>, oppAction: ArrayLike<number>, obs: ArrayLike<number>): void {
+    if (this.tracking) this.inPlay.score(m, oppAction, obs);
   }
 
   /** The tracking window since the last call (null if empty), then a fresh window. */

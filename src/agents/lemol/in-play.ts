@@ -4,7 +4,8 @@
  * agree), the proper cross-entropy, and the original's "xent" of the revision, kept so curves can
  * be compared with the original's — and the sums are read out as windows. On the same steps, the
  * baselines a sceptical reader tries first: persistence (the opponent repeats its previous
- * action) and the window's majority action (the most frequent one, in hindsight).
+ * action), the window's majority action (the most frequent one, in hindsight), and the
+ * behaviour-cloning MLP on o_t trained on the OM's own data (bc-baseline.ts).
  */
 
 /** One in-play tracking window (lemol-spec §5.1, §5.2). */
@@ -19,6 +20,8 @@ export interface InPlayWindow {
   persistence: number;
   /** Window-majority baseline: the share of the window's steps whose opponent action is its most frequent one. */
   windowMajority: number;
+  /** Behaviour-cloning baseline: mean of 1[argmax a_opp = the BC-MLP's prediction from o_t] on the same steps. */
+  behaviourCloning: number;
   count: number;
 }
 
@@ -34,6 +37,8 @@ export interface InPlaySums {
   persistSum?: number;
   actionCounts?: number[];
   previousAction?: number;
+  /** (absent in checkpoints older than the behaviour-cloning baseline: 0) */
+  bcSum?: number;
 }
 
 /** LeMOL's play flags as a checkpoint holds them (agent.ts). */
@@ -51,6 +56,7 @@ export class InPlayScore {
   private xentSum = 0;
   private tracked = 0;
   private persistSum = 0;
+  private bcSum = 0;
   private readonly actionCounts: Int32Array;
   /** The opponent's previous executed action (arg-max), −1 at a trajectory's start. */
   private previousAction = -1;
@@ -58,16 +64,22 @@ export class InPlayScore {
   constructor(
     private readonly actionSize: number,
     private readonly revision: "init" | "head",
+    /** The behaviour-cloning baseline (bc-baseline.ts), or null: then it scores nothing. */
+    private readonly cloning: { predict(obs: ArrayLike<number>): number } | null = null,
   ) {
     this.actionCounts = new Int32Array(actionSize);
   }
 
-  /** Scores m against the opponent's executed action (call before {@link noteAction} of the step). */
-  score(m: ArrayLike<number>, oppAction: ArrayLike<number>): void {
+  /**
+   * Scores m, predicted from `obs`, and the baselines against the opponent's executed action (call
+   * before {@link noteAction} of the step).
+   */
+  score(m: ArrayLike<number>, oppAction: ArrayLike<number>, obs: ArrayLike<number>): void {
     const P = this.actionSize;
     const a = argmax(oppAction, P);
     this.accSum += a === argmax(m, P) ? 1 : 0;
     this.persistSum += a === this.previousAction ? 1 : 0;
+    this.bcSum += this.cloning && a === this.cloning.predict(obs) ? 1 : 0;
     this.actionCounts[a]++;
     let ce = 0;
     for (let k = 0; k < P; k++) ce -= oppAction[k] * Math.log(Math.max(m[k], LOG_FLOOR));
@@ -96,17 +108,18 @@ export class InPlayScore {
       xentOriginal: this.xentSum / n,
       persistence: this.persistSum / n,
       windowMajority: Math.max(...this.actionCounts) / n,
+      behaviourCloning: this.bcSum / n,
       count: n,
     };
-    this.accSum = this.ceSum = this.xentSum = this.persistSum = 0;
+    this.accSum = this.ceSum = this.xentSum = this.persistSum = this.bcSum = 0;
     this.actionCounts.fill(0);
     this.tracked = 0;
     return w;
   }
 
   sums(): InPlaySums {
-    const { accSum, ceSum, xentSum, tracked, persistSum, previousAction } = this;
-    return { accSum, ceSum, xentSum, tracked, persistSum, actionCounts: Array.from(this.actionCounts), previousAction };
+    const { accSum, ceSum, xentSum, tracked, persistSum, previousAction, bcSum } = this;
+    return { accSum, ceSum, xentSum, tracked, persistSum, actionCounts: Array.from(this.actionCounts), previousAction, bcSum };
   }
 
   setSums(s: InPlaySums): void {
@@ -115,6 +128,7 @@ export class InPlayScore {
     this.xentSum = s.xentSum;
     this.tracked = s.tracked;
     this.persistSum = s.persistSum ?? 0;
+    this.bcSum = s.bcSum ?? 0;
     this.actionCounts.fill(0);
     if (s.actionCounts) this.actionCounts.set(s.actionCounts);
     this.previousAction = s.previousAction ?? -1;

@@ -156,6 +156,9 @@ export class OMTrainingPass {
   private readonly inputs: Float32Array;
   private readonly obs: Float32Array;
   private readonly targets: Float32Array;
+  /** The behaviour-cloning baseline's rows of the chunk (bc-baseline.ts): observations, unshifted targets. */
+  private readonly baselineObs: Float32Array | null;
+  private readonly baselineTargets: Float32Array | null;
 
   /**
    * Draws `num_traj_to_train` of `files` (with replacement) and reads them. Throws if there are no
@@ -214,6 +217,8 @@ export class OMTrainingPass {
     this.inputs = new Float32Array(B * this.chunkSteps * om.eventSize);
     this.obs = new Float32Array(B * this.chunkSteps * om.obsSize);
     this.targets = new Float32Array(B * this.chunkSteps * om.oppActionSize);
+    this.baselineObs = om.baseline ? new Float32Array(B * this.chunkSteps * om.obsSize) : null;
+    this.baselineTargets = om.baseline ? new Float32Array(B * this.chunkSteps * om.oppActionSize) : null;
   }
 
   /** Where the pass stands (files relative to `baseDir` when given), for a checkpoint. */
@@ -292,9 +297,34 @@ export class OMTrainingPass {
       this.revision,
       this.next,
     );
+    this.trainBaseline((b, k) => ({ data: this.data[b], row: this.starts[b] + start + k }), B, C, null);
     this.next++;
     if (this.done) om.syncPlain();
     return r;
+  }
+
+  /**
+   * The baseline's step on the chunk's rows: (file, row) of the k-th step of file b's part,
+   * `lengths` the real steps per period when periods are padded (those rows only).
+   */
+  private trainBaseline(at: (b: number, k: number) => { data: TrajectoryData; row: number }, B: number, steps: number, lengths: Int32Array | null): void {
+    const bc = this.om.baseline;
+    if (!bc) return;
+    const O = this.om.obsSize,
+      P = this.om.oppActionSize;
+    const obs = this.baselineObs!,
+      targets = this.baselineTargets!;
+    let n = 0;
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < steps; k++) {
+        if (lengths && k % this.om.period >= lengths[b * (steps / this.om.period) + Math.floor(k / this.om.period)]) continue;
+        const { data, row } = at(b, k);
+        obs.set(data.obs.subarray(row * O, (row + 1) * O), n * O);
+        targets.set(data.targets.subarray(row * P, (row + 1) * P), n * P);
+        n++;
+      }
+    }
+    if (n > 0) bc.trainStep(obs, targets, n);
   }
 
   /** A chunk of whole episodes (episodic periods), each padded to the model's period. */
@@ -325,6 +355,15 @@ export class OMTrainingPass {
       }
     }
     const r = om.trainChunk(this.inputs, this.obs, this.targets, B, K * F, this.state, this.revision, this.next, lengths);
+    this.trainBaseline(
+      (b, k) => {
+        const e = this.next * K + Math.floor(k / F);
+        return { data: this.data[b], row: this.episodes![b].starts[e] + (k % F) };
+      },
+      B,
+      K * F,
+      lengths,
+    );
     this.next++;
     if (this.done) om.syncPlain();
     return r;

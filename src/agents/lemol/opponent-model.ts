@@ -39,6 +39,7 @@ import { AlternativeCell, AlternativeSequence } from "./alternative-cell.js";
 import { EpisodeSummariser, RaggedPeriods, SummaryCache, raggedPeriodInputs } from "./episode-summariser.js";
 import { explicitChunkGradients } from "./om-backward.js";
 import { autodiffChunk, crossEntropyLoss, OMLoss, validRows } from "./om-loss.js";
+import { BehaviourCloningBaseline } from "./bc-baseline.js";
 import { TripletOptions, tripletMinStates, tripletWeight } from "./triplet.js";
 
 /** Which release's data alignment to follow. */
@@ -72,6 +73,8 @@ export interface OpponentModelOptions {
   tripletRng?: Rng;
   /** `--use_alternative_lstm` with `--learning_feature_dim`: the experimental cell (per-step model only). */
   alternativeCell?: { learningFeatureDim: number } | null;
+  /** The stream that initialises the behaviour-cloning baseline trained beside the OM (bc-baseline.ts); none without it. */
+  baselineRng?: Rng | null;
 }
 
 /** The recurrent state handed from chunk to chunk during training, [B, H] each. */
@@ -119,6 +122,8 @@ export class OpponentModel {
   readonly inEpisode: { lstm: LSTM; initialH: tf.Variable; initialC: tf.Variable } | null;
   readonly predictor: MLP;
   readonly optimiser: Adam;
+  /** The behaviour-cloning baseline on o_t, trained on the OM's chunks (null when not asked for). */
+  readonly baseline: BehaviourCloningBaseline | null;
   /** Training chunks so far (the original's `om_learning_iter`; never reset). */
   iterations = 0;
 
@@ -170,6 +175,7 @@ export class OpponentModel {
     this.predictor = new MLP(mlpSizes(this.ablate ? x : x + o.hidden, o.oppActionSize, o.numUnits), o.rng, `${name}/predictor`);
     this.tripletRng = this.triplet ? (o.tripletRng ?? Rng.stream(0, `${name}/triplet`)) : null;
     this.optimiser = new Adam(this.trainedVariables(), { learningRate: o.omlr, epsilon: 1e-8, clipNorm: null });
+    this.baseline = o.baselineRng ? new BehaviourCloningBaseline(o.obsSize, o.oppActionSize, o.numUnits, o.omlr, o.baselineRng, `${name}/bc_baseline`) : null;
     this.plainLstm = this.lstm.toPlain();
     this.plainPredictor = this.predictor.toPlain();
     this.plainInitialH = new Float64Array(o.hidden);
@@ -222,6 +228,7 @@ export class OpponentModel {
     w.adam(`${prefix}/adam`, this.optimiser);
     w.value(`${prefix}/iterations`, this.iterations);
     if (this.tripletRng) w.rng(`${prefix}/triplet_rng`, this.tripletRng);
+    this.baseline?.saveTo(w, `${prefix}/bc_baseline`);
   }
 
   /** Reads what {@link saveTo} wrote and refreshes the plain copies. */
@@ -239,6 +246,7 @@ export class OpponentModel {
     r.adam(`${prefix}/adam`, this.optimiser);
     this.iterations = r.value<number>(`${prefix}/iterations`);
     if (this.tripletRng) r.rng(`${prefix}/triplet_rng`, this.tripletRng);
+    this.baseline?.loadFrom(r, `${prefix}/bc_baseline`);
     this.syncPlain();
   }
 
@@ -250,6 +258,7 @@ export class OpponentModel {
     this.plainInitialH.set(this.initialH.dataSync());
     this.plainInitialC.set(this.initialC ? this.initialC.dataSync() : this.initialH.dataSync());
     this.summariser?.syncPlain();
+    this.baseline?.syncPlain();
     if (this.inEpisode && this.plainInEpisode) {
       this.inEpisode.lstm.toPlain(this.plainInEpisode.lstm);
       this.plainInEpisode.h.set(this.inEpisode.initialH.dataSync());
@@ -578,17 +587,7 @@ export class OpponentModel {
   }
 
   dispose(): void {
-    if (this.cell) this.cell.dispose();
-    else this.lstm.dispose();
-    this.initialH.dispose();
-    this.initialC?.dispose();
-    this.summariser?.dispose();
-    if (this.inEpisode) {
-      this.inEpisode.lstm.dispose();
-      this.inEpisode.initialH.dispose();
-      this.inEpisode.initialC.dispose();
-    }
-    this.predictor.dispose();
-    this.optimiser.dispose();
+    for (const x of [this.cell ?? this.lstm, this.initialH, this.initialC, this.summariser, this.predictor, this.optimiser, this.baseline]) x?.dispose();
+    if (this.inEpisode) for (const x of [this.inEpisode.lstm, this.inEpisode.initialH, this.inEpisode.initialC]) x.dispose();
   }
 }
