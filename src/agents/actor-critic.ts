@@ -335,9 +335,17 @@ export abstract class ActorCriticTrainer implements Learner {
 
   // --- update plumbing ---
 
-  /** Draws this agent's index and gathers every agent's buffer at it (aligned transitions). */
-  protected sampleBatches(agents: readonly Partner[]): ReplayBatch[] {
+  /**
+   * Draws this agent's index and gathers every agent's buffer at it (aligned transitions). With
+   * `meanwhile` (work that does not need the batch: the update's noise), the rows are prefetched
+   * first and that work runs while they arrive (the gathers are memory-latency bound).
+   */
+  protected sampleBatches(agents: readonly Partner[], meanwhile?: () => void): ReplayBatch[] {
     this.replay.makeIndex(this.rngs.replay, this.index);
+    if (meanwhile) {
+      for (const a of agents) a.replay.prefetch(this.index);
+      meanwhile();
+    }
     return agents.map((a) => {
       let b = this.batches.get(a);
       if (!b) this.batches.set(a, (b = a.replay.newBatch(this.config.batchSize)));

@@ -79,6 +79,8 @@ export class FusedMADDPGUpdate {
   private readonly dLogits: Float32Array;
   private readonly actNext: Float32Array[] = [];
   private readonly criticParts: Float32Array[] = [];
+  /** The update's noise: noise[j] for agent j's target action, noise[agents] for the actor's sample. */
+  private readonly noiseSlots: Float32Array[] = [];
   /** Per agent: its target actor's input when it is conditioned on its opponent's target action (LeMOL). */
   private readonly targetIn: Float32Array[] = [];
   /** The actor's input [o ‖ m] and the m columns of the batch, when the actor takes extras. */
@@ -113,12 +115,21 @@ export class FusedMADDPGUpdate {
     return agents.every(fusable) && (agents.length === 2 || agents.every((a) => (a as ActorCriticTrainer).fusedTarget === "own"));
   }
 
-  /** The update on sampled batches (`batches[j]`: agent j's transitions at this agent's indices). */
-  learn(agents: readonly ActorCriticTrainer[], batches: readonly ReplayBatch[]): UpdateStats {
+  /**
+   * The update on batches from `sample` (`batches[j]`: agent j's transitions at this agent's
+   * indices), which draws the indices, runs `meanwhile` (the update's noise, drawn here in the
+   * order the steps below use it) while the rows are fetched, then gathers them.
+   */
+  learn(agents: readonly ActorCriticTrainer[], sample: (meanwhile: () => void) => readonly ReplayBatch[]): UpdateStats {
     const k = nativeKernels()!;
     const t = this.learner.trainer;
     const B = this.B;
     const i = t.agentIndex;
+    const noise = this.noiseSlots;
+    const batches = sample(() => {
+      for (const j of this.targetOrder(agents)) noise[j] = this.learner.noise(agents[j].pd, `target${j}`);
+      noise[agents.length] = this.learner.noise(t.pd, "actor");
+    });
     // views of the weights, taken once: nothing below allocates in the wasm heap
     for (const net of [this.critic, this.targetCritic, this.actor]) heapViews(net.net.params, net.views);
 
@@ -126,7 +137,7 @@ export class FusedMADDPGUpdate {
     //    opponent's target action (LeMOL) after the others, as targetActions orders them
     for (const j of this.targetOrder(agents)) {
       const a = agents[j];
-      const z = this.learner.noise(a.pd, `target${j}`);
+      const z = noise[j];
       const target = this.targetActorBuffers(a.targetActor);
       let input = batches[j].obsNext;
       if (a.fusedTarget === "opponent") {
@@ -165,7 +176,7 @@ export class FusedMADDPGUpdate {
     const actorIn = this.actorInput(k, batches[i]);
     k.mlpForward(actorIn, B, actor.views, actor.outs);
     const logits = actor.out;
-    k.softmaxRows(logits, this.learner.noise(t.pd, "actor"), B, this.sample);
+    k.softmaxRows(logits, noise[agents.length], B, this.sample);
     // the critic's input of step 3 with this agent's action replaced by the sample
     k.sliceColumns(this.criticIn, B, this.learner.actionColumn(i), this.sample, true);
     k.mlpForward(this.criticIn, B, critic.views, critic.outs);

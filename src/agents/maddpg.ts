@@ -82,7 +82,6 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
   protected learn(agents: readonly Partner[]): UpdateStats {
     const cfg = this.config;
     const i = this.agentIndex;
-    const batches = this.sampleBatches(agents);
     if (FusedMADDPGUpdate.applies(this, this.adversarial, agents)) {
       // the same steps on the native kernels over plain arrays (maddpg-fused.ts)
       const own = this.localQ ? "own" : "all";
@@ -93,8 +92,9 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
         actionColumn: (j) => this.actionColumn(j),
         noise: (pd, slot) => this.noiseArray(pd, cfg.batchSize, slot),
       });
-      return this.finishUpdate(this.fused.learn(agents as readonly ActorCriticTrainer[], batches));
+      return this.finishUpdate(this.fused.learn(agents as readonly ActorCriticTrainer[], (meanwhile) => this.sampleBatches(agents, meanwhile)));
     }
+    const batches = this.sampleBatches(agents);
 
     const stats = tf.tidy(() => {
       const { obs, act, obsNext, rew, done } = this.batchTensors(agents, batches);

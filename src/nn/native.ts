@@ -38,6 +38,7 @@ export interface NativeKernels {
   /** out = x's columns [start, start + width); `into`: the other way, x's columns = out. */
   sliceColumns(x: Float32Array, B: number, start: number, out: Float32Array, into?: boolean): void;
   gatherRows(data: Float32Array, stride: number, size: number, index: Int32Array, segments: Int32Array, outs: Float32Array[]): void;
+  prefetchRows(data: Float32Array, stride: number, size: number, index: Int32Array): void;
   gemmLog(on: boolean): Int32Array;
   /** The fused MADDPG update's critic glue: y, the TD loss's gradient, stats [loss, mean Q, mean y, std y, mean r, mean Q']. */
   criticGlue(
@@ -458,6 +459,13 @@ export function nativeGemm(A: Float32Array, B: Float32Array, C: Float32Array, M:
  * copy, prefetching rows ahead (replay sampling is memory-latency bound). Returns false without
  * the addon (the caller copies in TypeScript); works on any backend.
  */
+/** Prefetches the rows at `index` of a replay buffer's data (see prefetchRows in the addon); false without the addon. */
+export function nativePrefetchRows(data: Float32Array, stride: number, size: number, index: Int32Array): boolean {
+  if (!active) return false;
+  addon!.prefetchRows(data, stride, size, index);
+  return true;
+}
+
 export function nativeGatherRows(data: Float32Array, stride: number, size: number, index: Int32Array, segments: Int32Array, outs: Float32Array[]): boolean {
   const a = load();
   if (!a) return false;

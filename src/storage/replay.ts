@@ -7,7 +7,7 @@
  * Storage grows by doubling up to `capacity` (the default capacity, 1e6, is far more than a
  * trajectory's 275,600 steps), so an unused capacity costs no memory. Float32, as training uses.
  */
-import { nativeFillIndex, nativeGatherRows } from "../nn/native.js";
+import { nativeFillIndex, nativeGatherRows, nativePrefetchRows } from "../nn/native.js";
 import type { Rng } from "../util/rng.js";
 import { CheckpointError, CheckpointReader, CheckpointWriter } from "./checkpoint.js";
 
@@ -132,6 +132,14 @@ export class ReplayBuffer {
     if (ReplayBuffer.nativeGather && nativeFillIndex(rng, this.size, index)) return index;
     for (let b = 0; b < index.length; b++) index[b] = rng.int(this.size);
     return index;
+  }
+
+  /**
+   * Asks the memory system for the rows at `index` without waiting (natively; a no-op otherwise):
+   * their cache misses then overlap work done before {@link gather} reads them.
+   */
+  prefetch(index: Int32Array): void {
+    if (ReplayBuffer.nativeGather && this.size > 0) nativePrefetchRows(this.data, this.stride, this.size, index);
   }
 
   /** A batch buffer sized for `batchSize` rows of this buffer. */

@@ -43,6 +43,11 @@ describe("ReplayBuffer", () => {
     };
     const a = gathered(true);
     const b = gathered(false);
+    // a prefetch asks for rows and changes nothing (indices out of range are left to the gather)
+    const before = a.obs.slice();
+    rb.prefetch(Int32Array.from([...index, -1, 40_000]));
+    rb.gather(index, a);
+    assert.deepEqual(a.obs, before);
     for (const k of ["obs", "act", "rew", "obsNext", "done", "extra"] as const) assert.deepEqual(a[k], b[k], k);
     assert.ok(a.extra.some((x) => x !== 0) && a.done.some((x) => x === 1));
     for (const native of [true, false]) {

@@ -419,7 +419,6 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     const B = cfg.batchSize;
     const i = this.agentIndex;
     const opp = this.opponentIndex;
-    const batches = this.sampleBatches(agents);
     const full = this.decentralise === "full";
     if (!full && FusedMADDPGUpdate.applies(this, false, agents)) {
       // the same steps on the native kernels over plain arrays (maddpg-fused.ts)
@@ -430,8 +429,9 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
         actionColumn: (j) => this.actionColumn(j),
         noise: (pd, slot) => this.noiseArray(pd, B, slot),
       });
-      return this.finishUpdate(this.fused.learn(agents as readonly ActorCriticTrainer[], batches));
+      return this.finishUpdate(this.fused.learn(agents as readonly ActorCriticTrainer[], (meanwhile) => this.sampleBatches(agents, meanwhile)));
     }
+    const batches = this.sampleBatches(agents);
     const lf = full ? this.learningFeature() : null;
     const stats = tf.tidy(() => {
       const { obs, act, obsNext, rew, done } = this.batchTensors(agents, batches);

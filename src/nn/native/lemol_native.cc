@@ -1144,6 +1144,34 @@ napi_value GatherRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// prefetchRows(data, stride, size, index): asks the memory system for the rows at `index` (every
+// cache line of each), without waiting: issued before work that does not need them (the update's
+// noise), so that their cache misses overlap that work and the gather that follows finds them.
+napi_value PrefetchRows(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  if (!args(env, info, a, 4)) return nullptr;
+  F32 data;
+  int stride, size;
+  if (!getF32(env, a[0], &data, "data") || !getInt(env, a[1], &stride, "stride") || !getInt(env, a[2], &size, "size")) return nullptr;
+  bool is = false;
+  napi_is_typedarray(env, a[3], &is);
+  napi_typedarray_type type;
+  size_t B = 0, off;
+  void* p = nullptr;
+  napi_value ab;
+  if (is) napi_get_typedarray_info(env, a[3], &type, &B, &p, &ab, &off);
+  if (!is || type != napi_int32_array) return fail(env, "prefetchRows: index must be an Int32Array"), nullptr;
+  if (stride <= 0 || size < 0 || (size_t)size * stride > data.length) return fail(env, "prefetchRows: size rows of stride floats exceed the data"), nullptr;
+  const int32_t* index = static_cast<const int32_t*>(p);
+  for (size_t b = 0; b < B; b++) {
+    if (index[b] < 0 || index[b] >= size) continue;  // (the gather reports it)
+    const float* row = data.data + (size_t)index[b] * stride;
+    for (int k = 0; k < stride; k += 16) __builtin_prefetch(row + k, 0, 2);
+    __builtin_prefetch(row + stride - 1, 0, 2);
+  }
+  return nullptr;
+}
+
 // gemmLog(on): the GEMMs recorded since the last call (Int32Array of M, K, N, transposed per call),
 // then recording on or off.
 napi_value GemmLog(napi_env env, napi_callback_info info) {
@@ -1166,7 +1194,7 @@ napi_value Init(napi_env env, napi_value exports) {
   struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"gemmLog", GemmLog}, {"criticGlue", CriticGlue}, {"actorGlue", ActorGlue}, {"fillIndex", FillIndex}};
+  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"prefetchRows", PrefetchRows}, {"gemmLog", GemmLog}, {"criticGlue", CriticGlue}, {"actorGlue", ActorGlue}, {"fillIndex", FillIndex}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
