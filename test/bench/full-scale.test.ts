@@ -1,0 +1,85 @@
+// The full-scale run's summary (bench/experiments/full-scale.ts): per-trajectory means of the OM's
+// in-play accuracy and its baselines, OM training before each cycle, final rewards, and the binned
+// copy shipped in data/ (means over bins, in metrics.csv's own columns, loadable as a run's).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { summariseFullRun } from "../../bench/experiments/full-scale.js";
+import { csvLine, METRIC_COLUMNS, MetricRow, MetricsLog } from "../../src/train/metrics.js";
+
+function syntheticRun(dir: string): void {
+  const rows: MetricRow[] = [];
+  const base = { opponent: "maddpg", om_iter: null, agent: "lemol-bad_agent_0" };
+  for (const cycle of [0, 1]) {
+    for (const trajectory of [0, 1]) {
+      const t = cycle * 2 + trajectory;
+      for (let e = 1; e <= 250; e++) rows.push({ ...base, cycle, trajectory, episode: e, train_step: e * 25, metric: "episode_reward", value: e });
+      for (let w = 1; w <= 40; w++) {
+        const at = { ...base, cycle, trajectory, episode: null, train_step: w * 100 };
+        // the OM: 0.2 in cycle 0, 0.5 + 0.1·(w > 30) in cycle 1; persistence 0.4; majority 0.3; BC 0.25
+        rows.push({ ...at, metric: "om_accuracy_in_play", value: cycle === 0 ? 0.2 : w > 30 ? 0.6 : 0.5 });
+        rows.push({ ...at, metric: "om_baseline_persistence_in_play", value: 0.4 });
+        rows.push({ ...at, metric: "om_baseline_window_majority_in_play", value: 0.3 });
+        rows.push({ ...at, metric: "om_baseline_bc_in_play", value: 0.25 + 0.01 * t });
+      }
+    }
+    for (let i = 1; i <= 20; i++) {
+      const at = { ...base, cycle, trajectory: null, episode: null, train_step: null, om_iter: cycle * 20 + i };
+      rows.push({ ...at, metric: "om_training_accuracy", value: i <= 18 ? 0.3 : 0.7 });
+      rows.push({ ...at, metric: "om_training_loss", value: i <= 18 ? 2 : 1 });
+    }
+  }
+  fs.writeFileSync(path.join(dir, "metrics.csv"), METRIC_COLUMNS.join(",") + "\n" + rows.map(csvLine).join(""));
+  fs.writeFileSync(
+    path.join(dir, "manifest.json"),
+    JSON.stringify({ config: { revision: "head" }, started: "2026-12-06T00:00:00.000Z", ended: "2026-12-06T04:30:00.000Z", status: "finished" }),
+  );
+}
+
+describe("full-scale run summary", () => {
+  it("summarises the OM against each baseline per trajectory and cycle, and ships a binned copy of the metrics", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-full-"));
+    syntheticRun(dir);
+    const data = path.join(dir, "shipped");
+    const s = (await summariseFullRun(dir, data)) as {
+      wall_time_hours: number;
+      trajectories: Record<string, number>[];
+      cycles: Record<string, number | boolean | null>[];
+      final_rewards: { final_reward: number; episodes: number }[];
+    };
+    assert.equal(s.wall_time_hours, 4.5);
+    const t3 = s.trajectories[3]; // cycle 1, trajectory 1
+    assert.deepEqual([t3.cycle, t3.trajectory, t3.windows], [1, 1, 40]);
+    assert.equal(t3.om_accuracy, 0.525, "30 windows at 0.5, 10 at 0.6");
+    assert.equal(t3.om_accuracy_last_quarter, 0.6);
+    assert.equal(t3.om_baseline_bc_in_play, 0.28);
+    assert.equal(t3.om_minus_best_baseline, 0.125, "against persistence, the best");
+    const [c0, c1] = s.cycles;
+    assert.equal(c0.om_trained_before, false);
+    assert.equal(c1.om_trained_before, true);
+    assert.equal(c1.om_training_accuracy_before, 0.7, "the last tenth of cycle 0's chunks");
+    assert.equal(c1.om_training_loss_before, 1);
+    assert.equal(c1.om_accuracy, 0.525);
+    assert.equal(s.final_rewards[0].final_reward, 200.5, "the last 100 of 250 episodes");
+    // the shipped copy: 250 episodes in bins of 100 (100, 100, 50), 40 windows in bins of 10
+    const log = MetricsLog.load(path.join(data, "metrics.csv"));
+    const rewards = log.rows.filter((r) => r.metric === "episode_reward" && r.cycle === 0 && r.trajectory === 0);
+    assert.deepEqual(
+      rewards.map((r) => [r.episode, r.value]),
+      [
+        [100, 50.5],
+        [200, 150.5],
+        [250, 225.5],
+      ],
+    );
+    const acc = log.rows.filter((r) => r.metric === "om_accuracy_in_play" && r.cycle === 1 && r.trajectory === 1);
+    assert.deepEqual(
+      acc.map((r) => Math.round(r.value * 1e12) / 1e12),
+      [0.5, 0.5, 0.5, 0.6],
+    );
+    assert.equal(log.rows.filter((r) => r.metric === "om_training_loss").length, 4, "20 chunks per cycle in bins of 10");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
