@@ -274,61 +274,63 @@ static inline __attribute__((always_inline)) void gemm_nn_thin_impl(const float*
   }
 }
 
+// Rows k .. k+R-1 of C[K,N] (+)= A[M,K]ᵀ·B[M,N]: R×(W·Q) register tiles across the columns, then
+// R×W, then single columns. Each element is one FMA chain over i in order, whatever the tile.
+template <class V, int W, int R, int Q>
+static inline __attribute__((always_inline)) void gemm_tn_rows(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int k, int N, bool acc) {
+  const int TW = W * Q;
+  int j = 0;
+  for (; j + TW <= N; j += TW) {
+    V c[R][Q];
+    for (int r = 0; r < R; r++)
+      for (int q = 0; q < Q; q++) c[r][q] = acc ? load<V, W>(C + (size_t)(k + r) * ldc + j + W * q) : splat<V, W>(0.f);
+    for (int i = 0; i < M; i++) {
+      const float* b = B + (size_t)i * ldb + j;
+      const float* a = A + (size_t)i * lda + k;
+      V bv[Q];
+      for (int q = 0; q < Q; q++) bv[q] = load<V, W>(b + W * q);
+      for (int r = 0; r < R; r++) {
+        V av = splat<V, W>(a[r]);
+        for (int q = 0; q < Q; q++) c[r][q] += av * bv[q];
+      }
+    }
+    for (int r = 0; r < R; r++)
+      for (int q = 0; q < Q; q++) store<V, W>(C + (size_t)(k + r) * ldc + j + W * q, c[r][q]);
+  }
+  for (; j + W <= N; j += W) {
+    V c[R];
+    for (int r = 0; r < R; r++) c[r] = acc ? load<V, W>(C + (size_t)(k + r) * ldc + j) : splat<V, W>(0.f);
+    for (int i = 0; i < M; i++) {
+      V b = load<V, W>(B + (size_t)i * ldb + j);
+      const float* a = A + (size_t)i * lda + k;
+      for (int r = 0; r < R; r++) c[r] += splat<V, W>(a[r]) * b;
+    }
+    for (int r = 0; r < R; r++) store<V, W>(C + (size_t)(k + r) * ldc + j, c[r]);
+  }
+  for (; j < N; j++)
+    for (int r = 0; r < R; r++) {
+      float s = acc ? C[(size_t)(k + r) * ldc + j] : 0.f;
+      for (int i = 0; i < M; i++) s += A[(size_t)i * lda + k + r] * B[(size_t)i * ldb + j];
+      C[(size_t)(k + r) * ldc + j] = s;
+    }
+}
+
+// The last rows < R of C, in a tile of their own height: one row at a time left a single FMA chain
+// per W columns in flight (latency bound: AVX2's 6-row tiles leave 4 of 64 rows, 1 of 37).
+template <class V, int W, int R, int Q>
+static inline __attribute__((always_inline)) void gemm_tn_tail(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int k, int rows, int N, bool acc) {
+  if constexpr (R > 0) {
+    if (rows == R) return gemm_tn_rows<V, W, R, Q>(A, lda, B, ldb, C, ldc, M, k, N, acc);
+    gemm_tn_tail<V, W, R - 1, Q>(A, lda, B, ldb, C, ldc, M, k, rows, N, acc);
+  }
+}
+
 // C[K,N] (+)= A[M,K]ᵀ·B[M,N] (contraction over the rows: weight gradients)
 template <class V, int W, int R, int Q>
 static inline __attribute__((always_inline)) void gemm_tn_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  const int TW = W * Q;
   int k = 0;
-  for (; k + R <= K; k += R) {
-    int j = 0;
-    for (; j + TW <= N; j += TW) {
-      V c[R][Q];
-      for (int r = 0; r < R; r++)
-        for (int q = 0; q < Q; q++) c[r][q] = acc ? load<V, W>(C + (size_t)(k + r) * ldc + j + W * q) : splat<V, W>(0.f);
-      for (int i = 0; i < M; i++) {
-        const float* b = B + (size_t)i * ldb + j;
-        const float* a = A + (size_t)i * lda + k;
-        V bv[Q];
-        for (int q = 0; q < Q; q++) bv[q] = load<V, W>(b + W * q);
-        for (int r = 0; r < R; r++) {
-          V av = splat<V, W>(a[r]);
-          for (int q = 0; q < Q; q++) c[r][q] += av * bv[q];
-        }
-      }
-      for (int r = 0; r < R; r++)
-        for (int q = 0; q < Q; q++) store<V, W>(C + (size_t)(k + r) * ldc + j + W * q, c[r][q]);
-    }
-    for (; j + W <= N; j += W) {
-      V c[R];
-      for (int r = 0; r < R; r++) c[r] = acc ? load<V, W>(C + (size_t)(k + r) * ldc + j) : splat<V, W>(0.f);
-      for (int i = 0; i < M; i++) {
-        V b = load<V, W>(B + (size_t)i * ldb + j);
-        const float* a = A + (size_t)i * lda + k;
-        for (int r = 0; r < R; r++) c[r] += splat<V, W>(a[r]) * b;
-      }
-      for (int r = 0; r < R; r++) store<V, W>(C + (size_t)(k + r) * ldc + j, c[r]);
-    }
-    for (; j < N; j++)
-      for (int r = 0; r < R; r++) {
-        float s = acc ? C[(size_t)(k + r) * ldc + j] : 0.f;
-        for (int i = 0; i < M; i++) s += A[(size_t)i * lda + k + r] * B[(size_t)i * ldb + j];
-        C[(size_t)(k + r) * ldc + j] = s;
-      }
-  }
-  // leftover rows of C (K not a multiple of R): vectorised over the columns
-  for (; k < K; k++) {
-    int j = 0;
-    for (; j + W <= N; j += W) {
-      V c = acc ? load<V, W>(C + (size_t)k * ldc + j) : splat<V, W>(0.f);
-      for (int i = 0; i < M; i++) c += splat<V, W>(A[(size_t)i * lda + k]) * load<V, W>(B + (size_t)i * ldb + j);
-      store<V, W>(C + (size_t)k * ldc + j, c);
-    }
-    for (; j < N; j++) {
-      float s = acc ? C[(size_t)k * ldc + j] : 0.f;
-      for (int i = 0; i < M; i++) s += A[(size_t)i * lda + k] * B[(size_t)i * ldb + j];
-      C[(size_t)k * ldc + j] = s;
-    }
-  }
+  for (; k + R <= K; k += R) gemm_tn_rows<V, W, R, Q>(A, lda, B, ldb, C, ldc, M, k, N, acc);
+  if (k < K) gemm_tn_tail<V, W, R - 1, Q>(A, lda, B, ldb, C, ldc, M, k, K - k, N, acc);
 }
 
 // C[K,N] (+)= A[M,K]ᵀ·B[M,N] for narrow N (< 16: weight gradients of an output layer): vectorised
