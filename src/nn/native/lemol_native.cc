@@ -1094,6 +1094,31 @@ napi_value FillGumbel(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// A replay buffer's rows: data, stride and size (arguments 0-2), checked to fit; then an Int32Array.
+static bool getRows(napi_env env, napi_value* a, F32* data, int* stride, int* size, const char* fn) {
+  if (!getF32(env, a[0], data, "data") || !getInt(env, a[1], stride, "stride") || !getInt(env, a[2], size, "size")) return false;
+  if (*stride <= 0 || *size < 0 || (size_t)*size * *stride > data->length) return fail(env, std::string(fn) + ": size rows of stride floats exceed the data");
+  return true;
+}
+static bool getI32(napi_env env, napi_value v, const int32_t** p, size_t* n, const std::string& what) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type;
+  size_t off;
+  void* data = nullptr;
+  napi_value ab;
+  if (is) napi_get_typedarray_info(env, v, &type, n, &data, &ab, &off);
+  if (!is || type != napi_int32_array) return fail(env, what + " must be an Int32Array");
+  *p = static_cast<const int32_t*>(data);
+  return true;
+}
+// Every cache line of a row of `stride` floats (Locality: __builtin_prefetch's, 3 = into L1).
+template <int Locality>
+static inline void prefetchRow(const float* row, int stride) {
+  for (int k = 0; k < stride; k += 16) __builtin_prefetch(row + k, 0, Locality);
+  __builtin_prefetch(row + stride - 1, 0, Locality);
+}
+
 // gatherRows(data, stride, size, index: Int32Array, segments: Int32Array [offset, width]*, outs):
 // for each b, copies the `width` floats at `offset` of row index[b] (rows of `stride` floats) into
 // outs[s] at b·width. Random rows of a large replay buffer are memory-latency bound: the rows a
@@ -1103,28 +1128,15 @@ napi_value GatherRows(napi_env env, napi_callback_info info) {
   if (!args(env, info, a, 6)) return nullptr;
   F32 data;
   int stride, size;
-  if (!getF32(env, a[0], &data, "data") || !getInt(env, a[1], &stride, "stride") || !getInt(env, a[2], &size, "size")) return nullptr;
-  const int32_t* index = nullptr;
-  size_t B = 0;
-  const int32_t* seg = nullptr;
-  size_t nseg2 = 0;
-  for (int which = 3; which <= 4; which++) {
-    bool is = false;
-    napi_is_typedarray(env, a[which], &is);
-    napi_typedarray_type type;
-    size_t len, off;
-    void* p;
-    napi_value ab;
-    if (is) napi_get_typedarray_info(env, a[which], &type, &len, &p, &ab, &off);
-    if (!is || type != napi_int32_array) return fail(env, which == 3 ? "gatherRows: index must be an Int32Array" : "gatherRows: segments must be an Int32Array"), nullptr;
-    if (which == 3) index = static_cast<const int32_t*>(p), B = len;
-    else seg = static_cast<const int32_t*>(p), nseg2 = len;
-  }
+  const int32_t *index = nullptr, *seg = nullptr;
+  size_t B = 0, nseg2 = 0;
+  if (!getRows(env, a, &data, &stride, &size, "gatherRows") || !getI32(env, a[3], &index, &B, "gatherRows: index") ||
+      !getI32(env, a[4], &seg, &nseg2, "gatherRows: segments"))
+    return nullptr;
   std::vector<F32> outs;
   if (!getF32List(env, a[5], &outs, "outs")) return nullptr;
   const size_t nseg = nseg2 / 2;
   if (nseg2 % 2 || outs.size() != nseg) return fail(env, "gatherRows: one output per [offset, width] segment"), nullptr;
-  if (stride <= 0 || size < 0 || (size_t)size * stride > data.length) return fail(env, "gatherRows: size rows of stride floats exceed the data"), nullptr;
   for (size_t s = 0; s < nseg; s++)
     if (seg[2 * s] < 0 || seg[2 * s + 1] < 0 || seg[2 * s] + seg[2 * s + 1] > stride || outs[s].length < B * seg[2 * s + 1])
       return fail(env, "gatherRows: segment " + std::to_string(s) + " does not fit the row or its output"), nullptr;
@@ -1132,11 +1144,7 @@ napi_value GatherRows(napi_env env, napi_callback_info info) {
     if (index[b] < 0 || index[b] >= size) return fail(env, "replay: index " + std::to_string(index[b]) + " out of range [0, " + std::to_string(size) + ")"), nullptr;
   const size_t AHEAD = 8;
   for (size_t b = 0; b < B; b++) {
-    if (b + AHEAD < B) {
-      const float* next = data.data + (size_t)index[b + AHEAD] * stride;
-      for (int k = 0; k < stride; k += 16) __builtin_prefetch(next + k);
-      __builtin_prefetch(next + stride - 1);
-    }
+    if (b + AHEAD < B) prefetchRow<3>(data.data + (size_t)index[b + AHEAD] * stride, stride);
     const float* row = data.data + (size_t)index[b] * stride;
     for (size_t s = 0; s < nseg; s++) {
       const int w = seg[2 * s + 1];
@@ -1154,23 +1162,11 @@ napi_value PrefetchRows(napi_env env, napi_callback_info info) {
   if (!args(env, info, a, 4)) return nullptr;
   F32 data;
   int stride, size;
-  if (!getF32(env, a[0], &data, "data") || !getInt(env, a[1], &stride, "stride") || !getInt(env, a[2], &size, "size")) return nullptr;
-  bool is = false;
-  napi_is_typedarray(env, a[3], &is);
-  napi_typedarray_type type;
-  size_t B = 0, off;
-  void* p = nullptr;
-  napi_value ab;
-  if (is) napi_get_typedarray_info(env, a[3], &type, &B, &p, &ab, &off);
-  if (!is || type != napi_int32_array) return fail(env, "prefetchRows: index must be an Int32Array"), nullptr;
-  if (stride <= 0 || size < 0 || (size_t)size * stride > data.length) return fail(env, "prefetchRows: size rows of stride floats exceed the data"), nullptr;
-  const int32_t* index = static_cast<const int32_t*>(p);
-  for (size_t b = 0; b < B; b++) {
-    if (index[b] < 0 || index[b] >= size) continue;  // (the gather reports it)
-    const float* row = data.data + (size_t)index[b] * stride;
-    for (int k = 0; k < stride; k += 16) __builtin_prefetch(row + k, 0, 2);
-    __builtin_prefetch(row + stride - 1, 0, 2);
-  }
+  const int32_t* index = nullptr;
+  size_t B = 0;
+  if (!getRows(env, a, &data, &stride, &size, "prefetchRows") || !getI32(env, a[3], &index, &B, "prefetchRows: index")) return nullptr;
+  for (size_t b = 0; b < B; b++)
+    if (index[b] >= 0 && index[b] < size) prefetchRow<2>(data.data + (size_t)index[b] * stride, stride);  // (the gather reports the others)
   return nullptr;
 }
 
