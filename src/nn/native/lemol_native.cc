@@ -336,33 +336,55 @@ static inline __attribute__((always_inline)) void gemm_tn_impl(const float* A, i
 // C[K,N] (+)= A[M,K]ᵀ·B[M,N] for narrow N (< 16: weight gradients of an output layer): vectorised
 // over C's rows (A's columns, contiguous) instead of zero-padding N to 16 columns. Each element is
 // the same FMA chain over i as in the wide kernel, so the numbers are the same.
-template <class V, int W>
-static inline __attribute__((always_inline)) void gemm_tn_thin_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  int k = 0;
-  for (; k + W <= K; k += W)
-    for (int j0 = 0; j0 < N; j0 += 4) {
-      const int nj = N - j0 < 4 ? N - j0 : 4;
-      V c[4];
-      for (int q = 0; q < nj; q++) {
-        if (acc) {
-          float t[W];
-          for (int r = 0; r < W; r++) t[r] = C[(size_t)(k + r) * ldc + j0 + q];
-          c[q] = load<V, W>(t);
-        } else {
-          c[q] = splat<V, W>(0.f);
-        }
-      }
-      for (int i = 0; i < M; i++) {
-        const V a = load<V, W>(A + (size_t)i * lda + k);
-        const float* b = B + (size_t)i * ldb + j0;
-        for (int q = 0; q < nj; q++) c[q] += a * splat<V, W>(b[q]);
-      }
-      for (int q = 0; q < nj; q++) {
+//
+// One tile of the narrow kernel: C rows k .. k+NK·W (NK vectors), columns j0 .. j0+NJ, NK·NJ
+// independent FMA chains over i (enough to cover the FMA latency: one chain per column left a
+// single output column latency bound).
+template <class V, int W, int NK, int NJ>
+static inline __attribute__((always_inline)) void gemm_tn_thin_tile(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int k, int j0, bool acc) {
+  V c[NK][NJ];
+  for (int r = 0; r < NK; r++)
+    for (int q = 0; q < NJ; q++) {
+      if (acc) {
         float t[W];
-        store<V, W>(t, c[q]);
-        for (int r = 0; r < W; r++) C[(size_t)(k + r) * ldc + j0 + q] = t[r];
+        for (int x = 0; x < W; x++) t[x] = C[(size_t)(k + r * W + x) * ldc + j0 + q];
+        c[r][q] = load<V, W>(t);
+      } else {
+        c[r][q] = splat<V, W>(0.f);
       }
     }
+  for (int i = 0; i < M; i++) {
+    V a[NK];
+    for (int r = 0; r < NK; r++) a[r] = load<V, W>(A + (size_t)i * lda + k + r * W);
+    const float* b = B + (size_t)i * ldb + j0;
+    for (int q = 0; q < NJ; q++) {
+      const V bq = splat<V, W>(b[q]);
+      for (int r = 0; r < NK; r++) c[r][q] += a[r] * bq;
+    }
+  }
+  for (int r = 0; r < NK; r++)
+    for (int q = 0; q < NJ; q++) {
+      float t[W];
+      store<V, W>(t, c[r][q]);
+      for (int x = 0; x < W; x++) C[(size_t)(k + r * W + x) * ldc + j0 + q] = t[x];
+    }
+}
+
+template <class V, int W, int NK>
+static inline __attribute__((always_inline)) void gemm_tn_thin_rows(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int k, int N, bool acc) {
+  int j0 = 0;
+  for (; j0 + 4 <= N; j0 += 4) gemm_tn_thin_tile<V, W, NK, 4>(A, lda, B, ldb, C, ldc, M, k, j0, acc);
+  if (N - j0 == 3) gemm_tn_thin_tile<V, W, NK, 3>(A, lda, B, ldb, C, ldc, M, k, j0, acc);
+  if (N - j0 == 2) gemm_tn_thin_tile<V, W, NK, 2>(A, lda, B, ldb, C, ldc, M, k, j0, acc);
+  if (N - j0 == 1) gemm_tn_thin_tile<V, W, NK, 1>(A, lda, B, ldb, C, ldc, M, k, j0, acc);
+}
+
+// The narrow kernel: NK vectors of C's rows at a time (as registers allow), then one, then single rows.
+template <class V, int W, int NK>
+static inline __attribute__((always_inline)) void gemm_tn_thin_impl(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
+  int k = 0;
+  for (; k + NK * W <= K; k += NK * W) gemm_tn_thin_rows<V, W, NK>(A, lda, B, ldb, C, ldc, M, k, N, acc);
+  for (; k + W <= K; k += W) gemm_tn_thin_rows<V, W, 1>(A, lda, B, ldb, C, ldc, M, k, N, acc);
   for (; k < K; k++)
     for (int j = 0; j < N; j++) {
       float s = acc ? C[(size_t)k * ldc + j] : 0.f;
@@ -406,7 +428,7 @@ __attribute__((target("avx512f"))) void gemm_tn_avx512(const float* A, int lda, 
   gemm_tn_impl<Vec<16>::type, 16, 4, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 __attribute__((target("avx512f"))) void gemm_tn_thin_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  gemm_tn_thin_impl<Vec<16>::type, 16>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+  gemm_tn_thin_impl<Vec<16>::type, 16, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 __attribute__((target("avx512f"))) void column_sums_avx512(const float* dz, int B, int n, float* db) { column_sums_impl<Vec<16>::type, 16>(dz, B, n, db); }
 __attribute__((target("avx2,fma"))) void column_sums_avx2(const float* dz, int B, int n, float* db) { column_sums_impl<Vec<8>::type, 8>(dz, B, n, db); }
@@ -421,10 +443,10 @@ void gemm_nn_thin_generic(const float* A, int lda, const float* B, int ldb, floa
   gemm_nn_thin_impl<Vec<4>::type, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc, bias);
 }
 __attribute__((target("avx2,fma"))) void gemm_tn_thin_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  gemm_tn_thin_impl<Vec<8>::type, 8>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+  gemm_tn_thin_impl<Vec<8>::type, 8, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 void gemm_tn_thin_generic(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc) {
-  gemm_tn_thin_impl<Vec<4>::type, 4>(A, lda, B, ldb, C, ldc, M, K, N, acc);
+  gemm_tn_thin_impl<Vec<4>::type, 4, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc);
 }
 __attribute__((target("avx2,fma"))) void gemm_nn_avx2(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const Epilogue& e) {
   gemm_nn_impl<Vec<8>::type, 8, 6, 2>(A, lda, B, ldb, C, ldc, M, K, N, acc, e);
