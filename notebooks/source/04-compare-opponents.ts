@@ -22,35 +22,10 @@
 // `python3 -m nbformat.sign NOTEBOOK.ipynb`) and run it (plotly.js comes with the run, not the file).
 
 // %%
-import { sizedOptions } from "lemol";
-const { size: SIZE, options: sized } = sizedOptions({
-  small: {
-    num_episodes: 60,
-    batch_size: 32,
-    agent_update_freq: 5,
-    num_units: 32,
-    lstm_hidden_dim: 16,
-    n_opp_cycles: 2,
-    traj_per_iter: 1,
-    om_training_iters: 2,
-    chunk_length: 16,
-    save_rate: 30,
-  },
-  medium: {
-    num_episodes: 300,
-    batch_size: 64,
-    agent_update_freq: 1,
-    polyak: 0.01,
-    lstm_hidden_dim: 64,
-    n_opp_cycles: 2,
-    traj_per_iter: 1,
-    om_training_iters: 3,
-    num_traj_to_train: 4,
-    chunk_length: 32,
-    save_rate: 100,
-  },
-  full: {},
-});
+import { sizedOptions, LEMOL_SIZES } from "lemol";
+const { size: SIZE, options } = sizedOptions(LEMOL_SIZES);
+// one trajectory per opponent and two cycles (three opponents to compare), except at full size
+const sized = SIZE === "full" ? options : { ...options, n_opp_cycles: 2, traj_per_iter: 1 };
 console.log(`size ${SIZE}:`, sized);
 
 // %%

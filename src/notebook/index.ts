@@ -19,5 +19,5 @@ export type { LiveProgressOptions } from "./progress.js";
 export { onKernelInterrupt, triggerInterrupt } from "./interrupt.js";
 export { metricsOf, rollingMean, quantile, EpisodeAxis } from "./source.js";
 export type { MetricsSource } from "./source.js";
-export { sizedOptions, NOTEBOOK_SIZES } from "./size.js";
+export { sizedOptions, NOTEBOOK_SIZES, LEMOL_SIZES } from "./size.js";
 export type { NotebookSize } from "./size.js";
