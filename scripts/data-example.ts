@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Experiment, ExperimentOptions } from "../src/train/experiment.js";
+import { EXAMPLE_RUN_SETTINGS } from "../src/train/presets.js";
 
 /** The recorded run's options (everything else is the `lemol train` default). */
 export const EXAMPLE_OPTIONS: ExperimentOptions = {
@@ -20,17 +21,8 @@ export const EXAMPLE_OPTIONS: ExperimentOptions = {
   bad_policy: "lemol",
   good_policy: "maddpg",
   seed: 71,
-  num_episodes: 300,
-  batch_size: 64,
-  agent_update_freq: 1,
-  polyak: 0.01,
+  ...EXAMPLE_RUN_SETTINGS,
   num_units: 64,
-  lstm_hidden_dim: 64,
-  n_opp_cycles: 3,
-  traj_per_iter: 2,
-  om_training_iters: 3,
-  num_traj_to_train: 4,
-  chunk_length: 32,
   save_rate: 120,
   lemol_in_play_perf_log_freq: 100,
 };

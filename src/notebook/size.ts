@@ -3,6 +3,7 @@
  * variable LEMOL_NOTEBOOK_SIZE (CI sets `small`) or the notebook's own default.
  */
 import type { ExperimentOptions } from "../train/experiment.js";
+import { EXAMPLE_RUN_SETTINGS } from "../train/presets.js";
 
 export const NOTEBOOK_SIZES = ["small", "medium", "full"] as const;
 export type NotebookSize = (typeof NOTEBOOK_SIZES)[number];
@@ -38,18 +39,6 @@ export const LEMOL_SIZES: Readonly<Record<NotebookSize, Readonly<ExperimentOptio
     chunk_length: 16,
     save_rate: 30,
   },
-  medium: {
-    num_episodes: 300,
-    batch_size: 64,
-    agent_update_freq: 1,
-    polyak: 0.01,
-    lstm_hidden_dim: 64,
-    n_opp_cycles: 3,
-    traj_per_iter: 2,
-    om_training_iters: 3,
-    num_traj_to_train: 4,
-    chunk_length: 32,
-    save_rate: 100,
-  },
+  medium: { ...EXAMPLE_RUN_SETTINGS, save_rate: 100 },
   full: {},
 };
