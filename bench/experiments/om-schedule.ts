@@ -1,0 +1,99 @@
+/**
+ * The opponent model's accuracy on one experience file under two schedules of its learning feature,
+ * with the same weights (a run's checkpoint):
+ *
+ *   every step   the slow LSTM advanced over each event before the next prediction — the alignment
+ *                the per-step model is trained with (lemol-spec §4.4 table, HEAD: LF after e_{t−1})
+ *   every F      advanced over the last F = agent_update_freq events once every F steps — the
+ *                schedule LeMOL plays with (§4.2 "Period structure in play"; HEAD: F = 25)
+ *
+ * beside the file's recorded in-play predictions and persistence. At INIT (F = 1) the two agree by
+ * construction; at HEAD they measure how much of the OM's accuracy the stale feature costs in play.
+ *
+ *   npm run experiment:om-schedule -- <run_dir> <experience .npz> [<name>]   (writes bench/results/om-schedule-<name>.json with a name)
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { OpponentModel } from "../../src/agents/lemol/opponent-model.js";
+import { readTrajectory } from "../../src/agents/lemol/om-training.js";
+import { MultiAgentEnv } from "../../src/envs/env.js";
+import { initBackend } from "../../src/nn/backend.js";
+import { loadCheckpoint } from "../../src/storage/checkpoint.js";
+import { loadNpz } from "../../src/storage/npz.js";
+import type { ExperimentConfig } from "../../src/train/config.js";
+import { Rng } from "../../src/util/rng.js";
+import { machine, writeResult } from "../common.js";
+
+const [runDir, file, name] = process.argv.slice(2);
+if (!runDir || !file) {
+  console.error("usage: npm run experiment:om-schedule -- <run_dir> <experience .npz> [<name>]");
+  process.exit(2);
+}
+await initBackend();
+const cfg = JSON.parse(fs.readFileSync(path.join(runDir, "manifest.json"), "utf8")).config as ExperimentConfig;
+if (cfg.block_processing) throw new Error("LeMOL-EP's periods are consistent between training and play: nothing to compare");
+const env = new MultiAgentEnv(cfg.scenario);
+const L = 0; // LeMOL as the adversary (lemol_vs_*)
+const om = new OpponentModel({
+  obsSize: env.obsSizes[L],
+  actionSize: env.actionSizes[L],
+  oppActionSize: env.actionSizes[1 - L],
+  hidden: cfg.lstm_hidden_dim,
+  numUnits: cfg.num_units,
+  omlr: cfg.omlr,
+  recurrentActivation: cfg.lstm_gate_activation,
+  rng: new Rng(0), // (the weights come from the checkpoint)
+});
+const checkpoint = path.join(runDir, "checkpoints", "latest");
+om.loadFrom(loadCheckpoint(checkpoint), `trainer/lemol/${L}/om`);
+const d = readTrajectory(file, om, false);
+const recorded = loadNpz(file).om_predictions?.data ?? null;
+const X = cfg.batch_size * cfg.max_episode_len;
+const E = om.eventSize,
+  O = om.obsSize,
+  P = om.oppActionSize;
+const argmax = (a: ArrayLike<number>, off: number) => {
+  let b = 0;
+  for (let k = 1; k < P; k++) if (a[off + k] > a[off + b]) b = k;
+  return b;
+};
+const events = Float64Array.from(d.events);
+const m = new Float64Array(P);
+/** Accuracy with the learning feature advanced over the last F events every F steps after exploration. */
+function scheduled(F: number): number {
+  const h = new Float64Array(om.hidden),
+    c = new Float64Array(om.hidden);
+  let useInit = true,
+    hits = 0;
+  for (let t = X; t < d.rows; t++) {
+    if (t > X && (t - X) % F === 0) {
+      om.advance(events.subarray((t - F) * E, t * E), F, h, c, useInit);
+      useInit = false;
+    }
+    om.predict(d.obs.subarray(t * O, (t + 1) * O), h, useInit, m);
+    hits += argmax(m, 0) === argmax(d.targets, t * P) ? 1 : 0;
+  }
+  return hits / (d.rows - X);
+}
+const rate = (fn: (t: number) => boolean, from: number) => {
+  let hits = 0;
+  for (let t = from; t < d.rows; t++) hits += fn(t) ? 1 : 0;
+  return hits / (d.rows - from);
+};
+const round = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
+const result = {
+  machine: machine(),
+  run: path.basename(runDir),
+  checkpoint: "latest",
+  om_training_chunks_so_far: om.iterations,
+  file: path.relative(runDir, file),
+  revision: cfg.revision,
+  agent_update_freq: cfg.agent_update_freq,
+  steps_scored: d.rows - X,
+  lf_every_step: round(scheduled(1)),
+  lf_every_period: round(scheduled(cfg.agent_update_freq)),
+  recorded_in_play: recorded ? round(rate((t) => argmax(recorded, t * P) === argmax(d.targets, t * P), X)) : null,
+  persistence: round(rate((t) => argmax(d.targets, t * P) === argmax(d.targets, (t - 1) * P), X + 1)),
+};
+console.log(result);
+if (name) console.log(`wrote ${writeResult(`om-schedule-${name}`, result)}`);
