@@ -75,16 +75,25 @@ class Binner {
   }
 }
 
+/** The run directory's manifest, after checking that `runDir` is a run of `lemol train` (a clear error if not). */
+export function readRunManifest(runDir: string): RunManifest {
+  for (const f of ["manifest.json", "metrics.csv"])
+    if (!fs.existsSync(path.join(runDir, f))) throw new Error(`${runDir}: not a run directory of lemol train (no ${f})`);
+  return JSON.parse(fs.readFileSync(path.join(runDir, "manifest.json"), "utf8")) as RunManifest;
+}
+
+interface RunManifest {
+  config: Record<string, unknown>;
+  started: string;
+  ended?: string;
+  status: string;
+  git_commit?: string;
+  backend?: object;
+}
+
 /** The summary of the run in `runDir` (for bench/results/full-<name>.json); its binned metrics written to `dataDir`/metrics.csv. */
 export async function summariseFullRun(runDir: string, dataDir: string): Promise<Record<string, unknown>> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(runDir, "manifest.json"), "utf8")) as {
-    config: Record<string, unknown>;
-    started: string;
-    ended?: string;
-    status: string;
-    git_commit?: string;
-    backend?: object;
-  };
+  const manifest = readRunManifest(runDir);
   fs.mkdirSync(dataDir, { recursive: true });
   const out = fs.openSync(path.join(dataDir, "metrics.csv"), "w");
   fs.writeSync(out, METRIC_COLUMNS.join(",") + "\n");

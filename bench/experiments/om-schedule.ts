@@ -14,6 +14,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { argmax } from "../../src/agents/lemol/in-play.js";
 import { OpponentModel } from "../../src/agents/lemol/opponent-model.js";
 import { readTrajectory } from "../../src/agents/lemol/om-training.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
@@ -23,6 +24,7 @@ import { loadNpz } from "../../src/storage/npz.js";
 import type { ExperimentConfig } from "../../src/train/config.js";
 import { Rng } from "../../src/util/rng.js";
 import { machine, writeResult } from "../common.js";
+import { readRunManifest } from "./full-scale.js";
 
 const [runDir, file, name] = process.argv.slice(2);
 if (!runDir || !file) {
@@ -30,7 +32,8 @@ if (!runDir || !file) {
   process.exit(2);
 }
 await initBackend();
-const cfg = JSON.parse(fs.readFileSync(path.join(runDir, "manifest.json"), "utf8")).config as ExperimentConfig;
+const cfg = readRunManifest(runDir).config as unknown as ExperimentConfig;
+if (!fs.existsSync(file)) throw new Error(`${file}: no such experience file`);
 if (cfg.block_processing) throw new Error("LeMOL-EP's periods are consistent between training and play: nothing to compare");
 const env = new MultiAgentEnv(cfg.scenario);
 const L = 0; // LeMOL as the adversary (lemol_vs_*)
@@ -52,11 +55,7 @@ const X = cfg.batch_size * cfg.max_episode_len;
 const E = om.eventSize,
   O = om.obsSize,
   P = om.oppActionSize;
-const argmax = (a: ArrayLike<number>, off: number) => {
-  let b = 0;
-  for (let k = 1; k < P; k++) if (a[off + k] > a[off + b]) b = k;
-  return b;
-};
+const at = (a: Float32Array | Float64Array, t: number) => argmax(a.subarray(t * P, (t + 1) * P), P);
 const events = Float64Array.from(d.events);
 const m = new Float64Array(P);
 /** Accuracy with the learning feature advanced over the last F events every F steps after exploration. */
@@ -71,7 +70,7 @@ function scheduled(F: number): number {
       useInit = false;
     }
     om.predict(d.obs.subarray(t * O, (t + 1) * O), h, useInit, m);
-    hits += argmax(m, 0) === argmax(d.targets, t * P) ? 1 : 0;
+    hits += argmax(m, P) === at(d.targets, t) ? 1 : 0;
   }
   return hits / (d.rows - X);
 }
@@ -92,8 +91,8 @@ const result = {
   steps_scored: d.rows - X,
   lf_every_step: round(scheduled(1)),
   lf_every_period: round(scheduled(cfg.agent_update_freq)),
-  recorded_in_play: recorded ? round(rate((t) => argmax(recorded, t * P) === argmax(d.targets, t * P), X)) : null,
-  persistence: round(rate((t) => argmax(d.targets, t * P) === argmax(d.targets, (t - 1) * P), X + 1)),
+  recorded_in_play: recorded ? round(rate((t) => at(recorded, t) === at(d.targets, t), X)) : null,
+  persistence: round(rate((t) => at(d.targets, t) === at(d.targets, t - 1), X + 1)),
 };
 console.log(result);
 if (name) console.log(`wrote ${writeResult(`om-schedule-${name}`, result)}`);

@@ -77,6 +77,46 @@ describe("behaviour-cloning baseline", () => {
     agent.dispose();
   });
 
+  it("trains on the real steps of LeMOL-EP's padded periods only (episodes of varying length)", () => {
+    const agent = makeLeMOL(0, { lstmHiddenDim: 8, revision: "head", blockProcessing: { embeddingDim: 4 } }, { agentUpdateFreq: 5 });
+    const om = agent.om;
+    assert.equal(om.period, 5, "periods of the episode length (5 in the test trainer)");
+    // episodes of 5 steps through exploration (rows 0-9), then of 2, 5, 3, 4, 1 steps
+    const lengths = [5, 5, 2, 5, 3, 4, 1];
+    const T = lengths.reduce((a, b) => a + b, 0);
+    const terminals = new Float64Array(T);
+    lengths.reduce((end, l) => ((terminals[end + l - 1] = 1), end + l), 0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-bc-ep-"));
+    const file = path.join(dir, "0.npz");
+    const rng = new Rng(4);
+    const randoms = (n: number) => Float64Array.from({ length: n }, () => rng.uniform());
+    saveNpz(file, {
+      observations: { data: randoms(T * O), shape: [T, O] },
+      actions: { data: randoms(T * 5), shape: [T, 5] },
+      rewards: { data: randoms(T), shape: [T] },
+      terminals: { data: terminals, shape: [T] },
+      opponent_actions: { data: randoms(T * P), shape: [T, P] },
+    });
+    const rows: number[] = [];
+    const bc = om.baseline!;
+    const step = bc.trainStep.bind(bc);
+    bc.trainStep = (obs, targets, n) => (rows.push(n), step(obs, targets, n));
+    const p = new OMTrainingPass(om, [file], {
+      numTrajToTrain: 2,
+      chunkLength: 2,
+      revision: "head",
+      explorationSteps: 10,
+      trainOnOneHot: false,
+      rng,
+      episodicPeriods: true,
+    });
+    while (!p.done) p.trainNext();
+    // two files (the same one drawn twice) x the chunk's two episodes' real steps: (2 + 5), (3 + 4)
+    assert.deepEqual(rows, [2 * 7, 2 * 7]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    agent.dispose();
+  });
+
   it("learns from its own stream: a second baseline on the same seed starts identical, and the OM's numbers do not depend on it", () => {
     const a = new BehaviourCloningBaseline(O, P, 16, 1e-3, Rng.stream(3, "bc"));
     const b = new BehaviourCloningBaseline(O, P, 16, 1e-3, Rng.stream(3, "bc"));

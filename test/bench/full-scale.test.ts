@@ -82,4 +82,10 @@ describe("full-scale run summary", () => {
     assert.equal(log.rows.filter((r) => r.metric === "om_training_loss").length, 4, "20 chunks per cycle in bins of 10");
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  it("refuses a directory that is not a run", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-full-"));
+    await assert.rejects(summariseFullRun(dir, path.join(dir, "out")), /not a run directory of lemol train \(no manifest\.json\)/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });

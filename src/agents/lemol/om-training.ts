@@ -297,17 +297,14 @@ export class OMTrainingPass {
       this.revision,
       this.next,
     );
-    this.trainBaseline((b, k) => ({ data: this.data[b], row: this.starts[b] + start + k }), B, C, null);
+    this.trainBaseline((b, k) => ({ data: this.data[b], row: this.starts[b] + start + k }), B, C);
     this.next++;
     if (this.done) om.syncPlain();
     return r;
   }
 
-  /**
-   * The baseline's step on the chunk's rows: (file, row) of the k-th step of file b's part,
-   * `lengths` the real steps per period when periods are padded (those rows only).
-   */
-  private trainBaseline(at: (b: number, k: number) => { data: TrajectoryData; row: number }, B: number, steps: number, lengths: Int32Array | null): void {
+  /** The baseline's step on the chunk's rows: `at(b, k)` is (file, row) of file b's k-th step, null for padding. */
+  private trainBaseline(at: (b: number, k: number) => { data: TrajectoryData; row: number } | null, B: number, steps: number): void {
     const bc = this.om.baseline;
     if (!bc) return;
     const O = this.om.obsSize,
@@ -317,8 +314,9 @@ export class OMTrainingPass {
     let n = 0;
     for (let b = 0; b < B; b++) {
       for (let k = 0; k < steps; k++) {
-        if (lengths && k % this.om.period >= lengths[b * (steps / this.om.period) + Math.floor(k / this.om.period)]) continue;
-        const { data, row } = at(b, k);
+        const step = at(b, k);
+        if (!step) continue;
+        const { data, row } = step;
         obs.set(data.obs.subarray(row * O, (row + 1) * O), n * O);
         targets.set(data.targets.subarray(row * P, (row + 1) * P), n * P);
         n++;
@@ -357,12 +355,12 @@ export class OMTrainingPass {
     const r = om.trainChunk(this.inputs, this.obs, this.targets, B, K * F, this.state, this.revision, this.next, lengths);
     this.trainBaseline(
       (b, k) => {
-        const e = this.next * K + Math.floor(k / F);
-        return { data: this.data[b], row: this.episodes![b].starts[e] + (k % F) };
+        const period = Math.floor(k / F);
+        if (k % F >= lengths[b * K + period]) return null; // padding
+        return { data: this.data[b], row: this.episodes![b].starts[this.next * K + period] + (k % F) };
       },
       B,
       K * F,
-      lengths,
     );
     this.next++;
     if (this.done) om.syncPlain();
