@@ -361,8 +361,7 @@ export abstract class ActorCriticTrainer implements Learner {
   protected targetActions(agents: readonly Partner[], obsNext: readonly tf.Tensor2D[]): tf.Tensor2D[] {
     const B = obsNext[0].shape[0];
     const out: tf.Tensor2D[] = new Array(agents.length);
-    const order = agents.map((_, j) => j).sort((a, b) => Number(agents[a].targetNeedsOpponent) - Number(agents[b].targetNeedsOpponent));
-    for (const j of order) {
+    for (const j of targetOrder(agents)) {
       const a = agents[j];
       if (!(a instanceof ActorCriticTrainer)) {
         // a learner outside the Gumbel family (PPO) gives its deterministic target action
@@ -487,6 +486,11 @@ export abstract class ActorCriticTrainer implements Learner {
     this.actorOptimiser.dispose();
     this.criticOptimiser.dispose();
   }
+}
+
+/** The order in which agents' target actions are computed: those that need their opponent's (LeMOL) last. */
+export function targetOrder(agents: readonly Partner[]): number[] {
+  return agents.map((_, j) => j).sort((a, b) => Number(agents[a].targetNeedsOpponent) - Number(agents[b].targetNeedsOpponent));
 }
 
 export function sum(xs: readonly number[]): number {

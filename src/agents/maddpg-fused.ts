@@ -26,7 +26,7 @@ import type { MLP } from "../nn/mlp.js";
 import { heapViews, NativeKernels, nativeKernels } from "../nn/native.js";
 import { polyakUpdate } from "../nn/optim.js";
 import type { ReplayBatch } from "../storage/replay.js";
-import { ACTOR_REGULARISATION, ActorCriticTrainer, UpdateStats } from "./actor-critic.js";
+import { ACTOR_REGULARISATION, ActorCriticTrainer, targetOrder, UpdateStats } from "./actor-critic.js";
 
 /** A network's layer outputs for a batch (what its backward pass reads), and its parameters' views. */
 class NetBuffers {
@@ -219,10 +219,7 @@ export class FusedMADDPGUpdate {
 
   /** Agents in the order their target actions are computed: those conditioned on an opponent's last (kept per game). */
   private targetOrder(agents: readonly ActorCriticTrainer[]): number[] {
-    if (this.order?.agents !== agents) {
-      const order = agents.map((_, j) => j).sort((a, b) => Number(agents[a].fusedTarget === "opponent") - Number(agents[b].fusedTarget === "opponent"));
-      this.order = { agents, order };
-    }
+    if (this.order?.agents !== agents) this.order = { agents, order: targetOrder(agents) };
     return this.order.order;
   }
 
