@@ -9,9 +9,10 @@
  *                                    loss (the last tenth of the cycle's chunks); final rewards
  *                                    per agent (last 100 episodes); the run's wall time and options
  *   data/full-<name>/metrics.csv     the run's metrics binned (means over 100 episodes, 10 in-play
- *                                    windows, 10 OM training chunks), in metrics.csv's own columns:
- *                                    small enough to ship, read by `loadRun`, `plot.*` and notebooks
- *                                    03/04 like any run's
+ *                                    windows, 100 OM training chunks), in metrics.csv's own columns,
+ *   data/full-<name>/manifest.json   and the run's manifest with a `binned` entry saying so: small
+ *                                    enough to ship (~1 MB for 10 cycles), read by `loadRun`,
+ *                                    `plot.*` and notebooks 03/04 like any run's
  *
  * Usage (the run itself is `lemol train`; see docs/experiments.md "The full-scale runs"):
  *   npm run experiment:full-scale -- <run_dir> <name> [--out-data DIR]
@@ -24,8 +25,13 @@ import { machine, writeResult } from "../common.js";
 
 const IN_PLAY = ["om_accuracy_in_play", "om_baseline_persistence_in_play", "om_baseline_window_majority_in_play", "om_baseline_bc_in_play"] as const;
 const BASELINES = IN_PLAY.slice(1);
-/** Rows per bin in the shipped copy: episodes for per-episode metrics, windows for in-play, chunks for OM training. */
-const BIN = { episode: 100, window: 10, chunk: 10 };
+/**
+ * Rows per bin in the shipped copy: episodes for per-episode metrics (aligned to end at the
+ * trajectory's last episode), windows for in-play, chunks
+ * for OM training (5 passes of ~3,900 chunks a cycle at full scale: bins of 100 keep ~200 a cycle,
+ * which a notebook's figure stores well under its size limit).
+ */
+export const BIN = { episode: 100, window: 10, chunk: 100 };
 
 /** Streams a metrics.csv's rows, a block of lines at a time (a full-scale file holds millions). */
 export async function forEachRow(file: string, fn: (r: MetricRow) => void): Promise<void> {
@@ -56,18 +62,20 @@ const round = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1
 class Binner {
   private readonly open = new Map<string, { row: MetricRow; sum: number; n: number }>();
   constructor(private readonly emit: (r: MetricRow) => void) {}
-  add(r: MetricRow, size: number): void {
+  /** Adds a row to its bin, which closes after `size` rows, or at this row when `last` says so. */
+  add(r: MetricRow, size: number, last = false): void {
     const key = [r.cycle, r.trajectory, r.opponent, r.agent, r.metric].join("\u0000");
     const bin = this.open.get(key) ?? { row: r, sum: 0, n: 0 };
     bin.sum += r.value;
     bin.n++;
     bin.row = r; // the bin is labelled with its last row's position
     this.open.set(key, bin);
-    if (bin.n === size) this.close(key);
+    if (last || bin.n === size) this.close(key);
   }
   private close(key: string): void {
     const bin = this.open.get(key)!;
-    this.emit({ ...bin.row, value: bin.sum / bin.n });
+    // 7 significant digits: more than a mean of float32 metrics carries, a third of the file's size
+    this.emit({ ...bin.row, value: Number((bin.sum / bin.n).toPrecision(7)) });
     this.open.delete(key);
   }
   finish(): void {
@@ -83,6 +91,7 @@ export function readRunManifest(runDir: string): RunManifest {
 }
 
 interface RunManifest {
+  [key: string]: unknown;
   config: Record<string, unknown>;
   started: string;
   ended?: string;
@@ -103,6 +112,10 @@ export async function summariseFullRun(runDir: string, dataDir: string): Promise
     written++;
   });
 
+  // episode bins end at a trajectory's last episode (the first bin takes the remainder), so the
+  // last bin is exactly the last 100 episodes: summarise's final reward on the copy is the run's
+  const episodes = Number(manifest.config.num_episodes);
+  const episodesOffset = Number.isInteger(episodes) && episodes > 0 ? episodes % BIN.episode : 0;
   // per (cycle, trajectory): the in-play series; per cycle: OM training; per (agent, trajectory): rewards
   const inPlay = new Map<string, Map<string, number[]>>();
   const training = new Map<number, { acc: number[]; loss: number[] }>();
@@ -123,10 +136,13 @@ export async function summariseFullRun(runDir: string, dataDir: string): Promise
       const k = `${r.agent}\u0000${r.cycle}/${r.trajectory}`;
       (rewards.get(k) ?? rewards.set(k, []).get(k)!).push(r.value);
     }
-    binner.add(r, r.episode !== null ? BIN.episode : r.om_iter !== null ? BIN.chunk : BIN.window);
+    if (r.episode !== null) binner.add(r, Infinity, (r.episode + 1) % BIN.episode === episodesOffset);
+    else binner.add(r, r.om_iter !== null ? BIN.chunk : BIN.window);
   });
   binner.finish();
   fs.closeSync(out);
+  const shippedManifest = { ...manifest, binned: { from: "metrics.csv of the run, by bench/experiments/full-scale.ts", rows_per_bin: BIN } };
+  fs.writeFileSync(path.join(dataDir, "manifest.json"), JSON.stringify(shippedManifest, null, 1) + "\n");
 
   const trajectories = [...inPlay.entries()].map(([k, m]) => {
     const [cycle, trajectory] = k.split("/").map(Number);
@@ -195,6 +211,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   const [runDir, name] = args;
   if (!runDir || !name) {
     console.error("usage: npm run experiment:full-scale -- <run_dir> <name> [--out-data DIR]");
+    process.exit(2);
+  }
+  if (!/^[\w.-]+$/.test(name)) {
+    console.error(`name ${JSON.stringify(name)}: letters, digits, '.', '_' or '-' only (it names bench/results/full-<name>.json)`);
     process.exit(2);
   }
   const data = dataDir ?? path.join("data", `full-${name}`);

@@ -56,9 +56,12 @@ summarise(example);
 
 // %% [markdown]
 // **Opponent-model accuracy in play**: how often the arg-max of `m` is the opponent's actual
-// action, averaged per trajectory (bars: spread over the trajectory's logging windows). Cycle 0
-// plays with an untrained model; each later cycle follows an opponent-model training. The dashed
-// line is chance (one in five movement choices).
+// action, averaged per trajectory (bars: the middle half of the trajectory's logging windows).
+// Cycle 0 plays with an untrained model; each later cycle follows an opponent-model training.
+// Beside it, on the same steps, the baselines a sceptical reader tries first: **persistence** (the
+// opponent repeats its previous action), the **window majority** (its most frequent action in the
+// logging window, in hindsight) and **behaviour cloning** (an MLP from LeMOL's observation alone,
+// trained on the same experience files as the model). The dashed line is chance (one in five).
 
 // %%
 plot.omAccuracy(example);
@@ -66,6 +69,36 @@ plot.omAccuracy(example);
 // %%
 plot.omTraining(example);
 plot.learningCurves(example);
+
+// %% [markdown]
+// ## At full scale: the later release's default experiment
+//
+// `data/full-head` is a binned copy (means over 100 episodes, 10 logging windows, 100 training
+// chunks) of a full run of the later release's defaults: `lemol train --revision head
+// --parallel_trajectories --seed 1` — 10 cycles × 3 trajectories × 11,024 episodes, an update every
+// 25 steps, batch 1,024. Its summary is `bench/results/full-head.json`; how it was made and what it
+// shows: `docs/experiments.md`, "The full-scale runs". The manifest's `status` says whether the
+// run had finished when the copy was taken.
+
+// %%
+const full = loadRun("../data/full-head");
+console.log(full.manifest.config.revision, "release ·", full.manifest.status, "· bins:", (full.manifest as any).binned.rows_per_bin);
+summarise(full);
+
+// %%
+plot.omAccuracy(full, { title: "full scale: opponent-model accuracy in play, per trajectory" });
+plot.omTraining(full, { window: 1 }); // each point already the mean of 100 chunks
+
+// %% [markdown]
+// **What it shows.** After training, the model's accuracy in play rises across cycles and sits a
+// little above persistence, but well below the behaviour-cloning MLP, while on its own training
+// files it reaches ~0.75–0.8. The gap is the later release's design, which lemol reproduces: the
+// per-step model is trained with a learning feature that has just seen the opponent's previous
+// action, but in play the slow LSTM advances once every 25 steps (once an episode), so the feature
+// it predicts from is up to 24 steps old. Run offline on the same weights and file, the model
+// scores ~0.76 with the feature advanced every step and ~0.39 on the play schedule
+// (`npm run experiment:om-schedule`; `bench/results/om-schedule-head.json`). At the initial
+// release's cadence (an update every step, as in the recorded run above) there is no such gap.
 
 // %% [markdown]
 // ## The same experiment, cell by cell

@@ -39,6 +39,19 @@ const example = loadRun("../data/example-run");
 summarise(example);
 
 // %% [markdown]
+// ## At full scale (LeMOL vs MADDPG, the later release's defaults)
+//
+// `data/full-head`: a binned copy of the full run notebook 03 describes (10 cycles × 3
+// trajectories × 11,024 episodes; see docs/experiments.md, "The full-scale runs"). Each point of
+// the curves is the mean of 100 episodes; the final rewards are the last 100 episodes' of each
+// trajectory, as for any run.
+
+// %%
+const full = loadRun("../data/full-head");
+summarise(full);
+plot.learningCurves(full, { window: 1, raw: false, title: "full scale: episode reward (means of 100 episodes)" });
+
+// %% [markdown]
 // ## LeMOL and MADDPG adversaries against MADDPG and M3DDPG opponents
 
 // %% {"timeout": 36000}

@@ -122,15 +122,28 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
   const rewards = log.select("episode_reward");
   const rewardRows: Record<string, unknown>[] = [];
   for (const [, list] of groupBy(rewards, (r) => `${r.agent}\u0000${r.opponent}`)) {
-    const byTrajectory = groupBy(list, (r) => r.trajectory ?? -1);
-    const finals = [...byTrajectory.values()].map((rs) => mean(rs.slice(-window).map((r) => r.value)));
+    const byTrajectory = groupBy(list, (r) => `${r.cycle}/${r.trajectory}`);
+    // By episode number, not row: a binned copy's rows (data/full-*: one row per 100 episodes,
+    // labelled with its last) then read as the run's episodes; a full log has a row per episode.
+    let episodes = 0;
+    let rewardSum = 0;
+    const finals = [...byTrajectory.values()].map((rs) => {
+      let previous = -1;
+      for (const r of rs) {
+        const e = r.episode ?? previous + 1;
+        rewardSum += r.value * (e - previous); // a row stands for the episodes since the previous row
+        previous = e;
+      }
+      episodes += previous + 1;
+      return mean(rs.filter((r) => (r.episode ?? 0) > previous - window).map((r) => r.value));
+    });
     rewardRows.push({
       agent: list[0].agent,
       opponent: list[0].opponent,
       trajectories: byTrajectory.size,
-      episodes: list.length,
+      episodes,
       final_reward: mean(finals),
-      mean_reward: mean(list.map((r) => r.value)),
+      mean_reward: rewardSum / episodes,
     });
   }
   const acc = log.select("om_accuracy_in_play");

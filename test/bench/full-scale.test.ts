@@ -6,8 +6,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { summariseFullRun } from "../../bench/experiments/full-scale.js";
+import { BIN, summariseFullRun } from "../../bench/experiments/full-scale.js";
 import { csvLine, METRIC_COLUMNS, MetricRow, MetricsLog } from "../../src/train/metrics.js";
+import { summarise } from "../../src/notebook/tables.js";
+import { loadRun } from "../../src/train/run-dir.js";
 
 function syntheticRun(dir: string): void {
   const rows: MetricRow[] = [];
@@ -15,7 +17,7 @@ function syntheticRun(dir: string): void {
   for (const cycle of [0, 1]) {
     for (const trajectory of [0, 1]) {
       const t = cycle * 2 + trajectory;
-      for (let e = 1; e <= 250; e++) rows.push({ ...base, cycle, trajectory, episode: e, train_step: e * 25, metric: "episode_reward", value: e });
+      for (let e = 0; e < 250; e++) rows.push({ ...base, cycle, trajectory, episode: e, train_step: (e + 1) * 25, metric: "episode_reward", value: e });
       for (let w = 1; w <= 40; w++) {
         const at = { ...base, cycle, trajectory, episode: null, train_step: w * 100 };
         // the OM: 0.2 in cycle 0, 0.5 + 0.1·(w > 30) in cycle 1; persistence 0.4; majority 0.3; BC 0.25
@@ -25,16 +27,23 @@ function syntheticRun(dir: string): void {
         rows.push({ ...at, metric: "om_baseline_bc_in_play", value: 0.25 + 0.01 * t });
       }
     }
-    for (let i = 1; i <= 20; i++) {
-      const at = { ...base, cycle, trajectory: null, episode: null, train_step: null, om_iter: cycle * 20 + i };
-      rows.push({ ...at, metric: "om_training_accuracy", value: i <= 18 ? 0.3 : 0.7 });
-      rows.push({ ...at, metric: "om_training_loss", value: i <= 18 ? 2 : 1 });
+    // two bins of chunks per cycle, the last tenth better
+    const chunks = 2 * BIN.chunk;
+    for (let i = 1; i <= chunks; i++) {
+      const at = { ...base, cycle, trajectory: null, episode: null, train_step: null, om_iter: cycle * chunks + i };
+      rows.push({ ...at, metric: "om_training_accuracy", value: i <= 0.9 * chunks ? 0.3 : 0.7 });
+      rows.push({ ...at, metric: "om_training_loss", value: i <= 0.9 * chunks ? 2 : 1 });
     }
   }
   fs.writeFileSync(path.join(dir, "metrics.csv"), METRIC_COLUMNS.join(",") + "\n" + rows.map(csvLine).join(""));
   fs.writeFileSync(
     path.join(dir, "manifest.json"),
-    JSON.stringify({ config: { revision: "head" }, started: "2026-12-06T00:00:00.000Z", ended: "2026-12-06T04:30:00.000Z", status: "finished" }),
+    JSON.stringify({
+      config: { revision: "head", num_episodes: 250 },
+      started: "2026-12-06T00:00:00.000Z",
+      ended: "2026-12-06T04:30:00.000Z",
+      status: "finished",
+    }),
   );
 }
 
@@ -62,16 +71,16 @@ describe("full-scale run summary", () => {
     assert.equal(c1.om_training_accuracy_before, 0.7, "the last tenth of cycle 0's chunks");
     assert.equal(c1.om_training_loss_before, 1);
     assert.equal(c1.om_accuracy, 0.525);
-    assert.equal(s.final_rewards[0].final_reward, 200.5, "the last 100 of 250 episodes");
-    // the shipped copy: 250 episodes in bins of 100 (100, 100, 50), 40 windows in bins of 10
+    assert.equal(s.final_rewards[0].final_reward, 199.5, "the last 100 of 250 episodes");
+    // the shipped copy: 250 episodes in bins of 100 ending at the last (50, 100, 100), 40 windows in bins of 10
     const log = MetricsLog.load(path.join(data, "metrics.csv"));
     const rewards = log.rows.filter((r) => r.metric === "episode_reward" && r.cycle === 0 && r.trajectory === 0);
     assert.deepEqual(
       rewards.map((r) => [r.episode, r.value]),
       [
-        [100, 50.5],
-        [200, 150.5],
-        [250, 225.5],
+        [49, 24.5],
+        [149, 99.5],
+        [249, 199.5],
       ],
     );
     const acc = log.rows.filter((r) => r.metric === "om_accuracy_in_play" && r.cycle === 1 && r.trajectory === 1);
@@ -79,7 +88,29 @@ describe("full-scale run summary", () => {
       acc.map((r) => Math.round(r.value * 1e12) / 1e12),
       [0.5, 0.5, 0.5, 0.6],
     );
-    assert.equal(log.rows.filter((r) => r.metric === "om_training_loss").length, 4, "20 chunks per cycle in bins of 10");
+    const C = BIN.chunk;
+    assert.deepEqual(
+      log.rows.filter((r) => r.metric === "om_training_loss").map((r) => [r.om_iter, r.value]),
+      [
+        [C, 2],
+        [2 * C, 1.8],
+        [3 * C, 2],
+        [4 * C, 1.8],
+      ],
+      "two bins of chunks per cycle (the second: 80 % at 2, 20 % at 1)",
+    );
+    // loadable as a run: the manifest travels with the binned metrics, saying they are binned
+    const shipped = loadRun(data);
+    assert.equal(shipped.manifest.config.revision, "head");
+    assert.deepEqual((shipped.manifest as unknown as { binned: { rows_per_bin: unknown } }).binned.rows_per_bin, BIN);
+    assert.equal(shipped.metrics.rows.length, log.rows.length);
+    // and summarise reads it as the run: the final reward the last 100 episodes', the mean weighted by bin
+    const rewardsTable = summarise(shipped, { show: false }).rewards.objects() as Record<string, number>[];
+    assert.deepEqual(
+      [rewardsTable[0].episodes, rewardsTable[0].final_reward, rewardsTable[0].mean_reward],
+      [1000, 199.5, 124.5],
+      "4 trajectories of 250 episodes; episodes 150-249; the mean of 0..249",
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
