@@ -213,18 +213,24 @@ export class OpponentModel {
     return vars;
   }
 
+  /** The model's variables by checkpoint name under `prefix` (what saveTo writes and loadFrom reads). */
+  private checkpointVariables(prefix: string): [string, tf.Variable[]][] {
+    const parts: [string, tf.Variable[]][] = [[`${prefix}/lstm`, this.lstm.params]];
+    if (this.cell) parts.push([`${prefix}/learning_feature`, this.cell.mlp.params]);
+    parts.push([`${prefix}/initial_h`, [this.initialH]]);
+    if (this.initialC) parts.push([`${prefix}/initial_c`, [this.initialC]]);
+    if (this.inEpisode) {
+      parts.push([`${prefix}/in_episode_lstm`, this.inEpisode.lstm.params]);
+      parts.push([`${prefix}/in_episode_initial`, [this.inEpisode.initialH, this.inEpisode.initialC]]);
+    }
+    parts.push([`${prefix}/predictor`, this.predictor.params]);
+    return parts;
+  }
+
   /** Writes weights, optimiser state and the iteration count under `prefix`. */
   saveTo(w: CheckpointWriter, prefix: string): void {
-    w.variables(`${prefix}/lstm`, this.lstm.params);
-    if (this.cell) w.variables(`${prefix}/learning_feature`, this.cell.mlp.params);
-    w.variables(`${prefix}/initial_h`, [this.initialH]);
-    if (this.initialC) w.variables(`${prefix}/initial_c`, [this.initialC]);
+    for (const [name, vars] of this.checkpointVariables(prefix)) w.variables(name, vars);
     this.summariser?.saveTo(w, `${prefix}/episode_summariser`);
-    if (this.inEpisode) {
-      w.variables(`${prefix}/in_episode_lstm`, this.inEpisode.lstm.params);
-      w.variables(`${prefix}/in_episode_initial`, [this.inEpisode.initialH, this.inEpisode.initialC]);
-    }
-    w.variables(`${prefix}/predictor`, this.predictor.params);
     w.adam(`${prefix}/adam`, this.optimiser);
     w.value(`${prefix}/iterations`, this.iterations);
     if (this.tripletRng) w.rng(`${prefix}/triplet_rng`, this.tripletRng);
@@ -233,16 +239,8 @@ export class OpponentModel {
 
   /** Reads what {@link saveTo} wrote and refreshes the plain copies. */
   loadFrom(r: CheckpointReader, prefix: string): void {
-    r.variables(`${prefix}/lstm`, this.lstm.params);
-    if (this.cell) r.variables(`${prefix}/learning_feature`, this.cell.mlp.params);
-    r.variables(`${prefix}/initial_h`, [this.initialH]);
-    if (this.initialC) r.variables(`${prefix}/initial_c`, [this.initialC]);
+    for (const [name, vars] of this.checkpointVariables(prefix)) r.variables(name, vars);
     this.summariser?.loadFrom(r, `${prefix}/episode_summariser`);
-    if (this.inEpisode) {
-      r.variables(`${prefix}/in_episode_lstm`, this.inEpisode.lstm.params);
-      r.variables(`${prefix}/in_episode_initial`, [this.inEpisode.initialH, this.inEpisode.initialC]);
-    }
-    r.variables(`${prefix}/predictor`, this.predictor.params);
     r.adam(`${prefix}/adam`, this.optimiser);
     this.iterations = r.value<number>(`${prefix}/iterations`);
     if (this.tripletRng) r.rng(`${prefix}/triplet_rng`, this.tripletRng);
