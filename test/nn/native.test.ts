@@ -106,6 +106,56 @@ describe("native kernels", { skip }, () => {
     });
   }
 
+  it("runs an MLP's passes in row blocks with the numbers of whole-batch GEMMs, bit for bit", () => {
+    // the reference: each layer one GEMM over the whole batch, C starting from the bias, ReLU after
+    const k = nativeKernels()!;
+    for (const sizes of [
+      [37, 64, 64, 1],
+      [19, 64, 64, 5],
+      [13, 33, 65, 5],
+    ])
+      for (const B of [1024, 1029, 150, 15]) {
+        const rng = new Rng(B);
+        const params = sizes.slice(1).flatMap((n, l) => [rand(rng, sizes[l] * n, 0.3), rand(rng, n, 0.1)]);
+        const x = rand(rng, B * sizes[0]);
+        const outs = sizes.slice(1).map((n) => new Float32Array(B * n));
+        k.mlpForward(x, B, params, outs);
+        let input = x;
+        sizes.slice(1).forEach((n, l) => {
+          const want = new Float32Array(B * n);
+          for (let r = 0; r < B; r++) want.set(params[2 * l + 1], r * n);
+          nativeGemm(input, params[2 * l], want, B, sizes[l], n, false, true);
+          if (l + 2 < sizes.length) for (let j = 0; j < want.length; j++) want[j] = Math.max(0, want[j]);
+          assert.deepEqual(outs[l], want, `forward ${sizes} B=${B} layer ${l}`);
+          input = want;
+        });
+        // backward: weight and bias gradients accumulated block by block, input gradients per block
+        const dOut = rand(rng, B * sizes[sizes.length - 1]);
+        const grads = params.map((p) => new Float32Array(p.length));
+        const dx = new Float32Array(B * sizes[0]);
+        k.mlpBackward(x, B, outs.slice(0, -1), dOut, params, grads, dx);
+        let dz = dOut;
+        for (let l = sizes.length - 2; l >= 0; l--) {
+          const nin = sizes[l];
+          const nout = sizes[l + 1];
+          const input = l === 0 ? x : outs[l - 1];
+          const dW = new Float32Array(nin * nout);
+          nativeGemm(input, dz, dW, B, nin, nout, true, false);
+          assert.deepEqual(grads[2 * l], dW, `dW ${sizes} B=${B} layer ${l}`);
+          const db = new Float32Array(nout);
+          for (let r = 0; r < B; r++) for (let j = 0; j < nout; j++) db[j] = Math.fround(db[j] + dz[r * nout + j]);
+          assert.deepEqual(grads[2 * l + 1], db, `db ${sizes} B=${B} layer ${l}`);
+          const WT = new Float32Array(nout * nin);
+          for (let i = 0; i < nin; i++) for (let j = 0; j < nout; j++) WT[j * nin + i] = params[2 * l][i * nout + j];
+          const dIn = new Float32Array(B * nin);
+          nativeGemm(dz, WT, dIn, B, nout, nin, false, false);
+          if (l > 0) for (let j = 0; j < dIn.length; j++) dIn[j] = input[j] > 0 ? dIn[j] : 0;
+          else assert.deepEqual(dx, dIn, `dx ${sizes} B=${B}`);
+          dz = dIn;
+        }
+      }
+  });
+
   it("Adam (with per-variable clipping) and polyak update the variables as the composite ops do", () => {
     const rng = new Rng(4);
     const init = [rand(rng, 37 * 64), rand(rng, 64)];
