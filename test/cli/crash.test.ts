@@ -14,34 +14,9 @@ import { loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { listExperienceFiles } from "../../src/train/run-dir.js";
 import { Rng } from "../../src/util/rng.js";
 import { REPO } from "../helpers/golden.js";
-import { runCli, runCliAsync } from "../helpers/cli.js";
+import { runCli, runCliAsync, tinyRunFlags } from "../helpers/cli.js";
 
-const FLAGS = [
-  "--seed",
-  "5",
-  "--num_episodes",
-  "40",
-  "--batch_size",
-  "16",
-  "--agent_update_freq",
-  "5",
-  "--n_opp_cycles",
-  "2",
-  "--traj_per_iter",
-  "2",
-  "--save_rate",
-  "4",
-  "--om_training_iters",
-  "1",
-  "--chunk_length",
-  "8",
-  "--num_units",
-  "16",
-  "--lstm_hidden_dim",
-  "8",
-  "--checkpoint_replay",
-  "--quiet",
-];
+const FLAGS = tinyRunFlags({ seed: 5, num_episodes: 40, traj_per_iter: 2, save_rate: 4, checkpoint_replay: true, quiet: true });
 
 /**
  * Starts `lemol train` and kills it with SIGKILL once its metrics.csv has grown to `bytes` (a point

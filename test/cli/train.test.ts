@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { OPTIONS } from "../../src/train/config.js";
 import { Experiment } from "../../src/train/experiment.js";
-import { runCli } from "../helpers/cli.js";
+import { runCli, tinyRunFlags } from "../helpers/cli.js";
 
 describe("lemol train", () => {
   it("lists every option with its default in --help", () => {
@@ -50,26 +50,7 @@ describe("lemol train", () => {
       "maddpg",
       "--run_dir",
       dir,
-      "--num_episodes",
-      "50",
-      "--batch_size",
-      "16",
-      "--agent_update_freq",
-      "5",
-      "--n_opp_cycles",
-      "2",
-      "--traj_per_iter",
-      "1",
-      "--save_rate",
-      "25",
-      "--om_training_iters",
-      "1",
-      "--chunk_length",
-      "8",
-      "--num_units",
-      "16",
-      "--lstm_hidden_dim",
-      "8",
+      ...tinyRunFlags({ num_episodes: 50, traj_per_iter: 1, save_rate: 25 }),
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(

@@ -34,3 +34,22 @@ export function runCliAsync(args: string[], opts: { cwd?: string; timeoutMs?: nu
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/**
+ * The flags of a tiny LeMOL-sized run (seconds): batch 16, 16-unit networks, an 8-unit slow LSTM,
+ * 8-step OM chunks, one OM pass, an update every 5 steps, 2 cycles. `over` sets or adds flags
+ * (`true` for a switch such as `--quiet`).
+ */
+export function tinyRunFlags(over: Record<string, string | number | true> = {}): string[] {
+  const flags: Record<string, string | number | true> = {
+    batch_size: 16,
+    agent_update_freq: 5,
+    n_opp_cycles: 2,
+    om_training_iters: 1,
+    chunk_length: 8,
+    num_units: 16,
+    lstm_hidden_dim: 8,
+    ...over,
+  };
+  return Object.entries(flags).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
+}
