@@ -16,6 +16,7 @@ import { createRequire } from "node:module";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 import { activateNative, nativeAvailable, nativeStatus } from "./native.js";
+import { useHeapViewSlicing } from "./wasm-slice.js";
 
 export { tf };
 
@@ -81,7 +82,10 @@ async function tryBackend(name: BackendName): Promise<string | null> {
   }
   try {
     const ok = await tf.setBackend(name);
-    if (name === "wasm") removeEmscriptenHandlers();
+    if (name === "wasm") {
+      removeEmscriptenHandlers();
+      useHeapViewSlicing();
+    }
     return ok ? null : `tf.setBackend("${name}") failed`;
   } catch (err) {
     return (err as Error).message;
