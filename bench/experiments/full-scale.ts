@@ -8,7 +8,7 @@
  *                                    the best baseline; per cycle the OM training accuracy and
  *                                    loss (the last tenth of the cycle's chunks); final rewards
  *                                    per agent (last 100 episodes); the run's wall time and options
- *   data/full-<name>/metrics.csv     the run's metrics binned (means over 100 episodes, 10 in-play
+ *   data/full-<name>/metrics.csv     the run's metrics binned (means over 100 episodes, 25 in-play
  *                                    windows, 100 OM training chunks), in metrics.csv's own columns,
  *   data/full-<name>/manifest.json   and the run's manifest with a `binned` entry saying so: small
  *                                    enough to ship (~1 MB for 10 cycles), read by `loadRun`,
@@ -25,13 +25,16 @@ import { machine, writeResult } from "../common.js";
 
 const IN_PLAY = ["om_accuracy_in_play", "om_baseline_persistence_in_play", "om_baseline_window_majority_in_play", "om_baseline_bc_in_play"] as const;
 const BASELINES = IN_PLAY.slice(1);
+/** Metrics logged once per in-play window (every 100 steps; their rows carry the episode count too). */
+const IN_PLAY_WINDOW = /_in_play$|^om_xent_/;
 /**
  * Rows per bin in the shipped copy: episodes for per-episode metrics (aligned to end at the
  * trajectory's last episode), windows for in-play, chunks
  * for OM training (5 passes of ~3,900 chunks a cycle at full scale: bins of 100 keep ~200 a cycle,
- * which a notebook's figure stores well under its size limit).
+ * which a notebook's figure stores well under its size limit; ~2,500 windows a trajectory: bins of
+ * 25 keep 100).
  */
-export const BIN = { episode: 100, window: 10, chunk: 100 };
+export const BIN = { episode: 100, window: 25, chunk: 100 };
 
 /** Streams a metrics.csv's rows, a block of lines at a time (a full-scale file holds millions). */
 export async function forEachRow(file: string, fn: (r: MetricRow) => void): Promise<void> {
@@ -60,17 +63,24 @@ const round = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1
 
 /** Running means of rows sharing a key, emitted as one row per `size` rows. */
 class Binner {
-  private readonly open = new Map<string, { row: MetricRow; sum: number; n: number }>();
+  private readonly open = new Map<string, { row: MetricRow; sum: number; n: number; index: number }>();
   constructor(private readonly emit: (r: MetricRow) => void) {}
-  /** Adds a row to its bin, which closes after `size` rows, or at this row when `last` says so. */
-  add(r: MetricRow, size: number, last = false): void {
+  /**
+   * Adds a row to its bin. `bin`: the bin's index (rows of another index close it first), or
+   * `{ size }`: the bin closes after that many rows.
+   */
+  add(r: MetricRow, bin: number | { size: number }): void {
     const key = [r.cycle, r.trajectory, r.opponent, r.agent, r.metric].join("\u0000");
-    const bin = this.open.get(key) ?? { row: r, sum: 0, n: 0 };
-    bin.sum += r.value;
-    bin.n++;
-    bin.row = r; // the bin is labelled with its last row's position
-    this.open.set(key, bin);
-    if (last || bin.n === size) this.close(key);
+    let open = this.open.get(key);
+    if (open && typeof bin === "number" && open.index !== bin) {
+      this.close(key);
+      open = undefined;
+    }
+    if (!open) this.open.set(key, (open = { row: r, sum: 0, n: 0, index: typeof bin === "number" ? bin : -1 }));
+    open.sum += r.value;
+    open.n++;
+    open.row = r; // the bin is labelled with its last row's position
+    if (typeof bin !== "number" && open.n === bin.size) this.close(key);
   }
   private close(key: string): void {
     const bin = this.open.get(key)!;
@@ -136,8 +146,11 @@ export async function summariseFullRun(runDir: string, dataDir: string): Promise
       const k = `${r.agent}\u0000${r.cycle}/${r.trajectory}`;
       (rewards.get(k) ?? rewards.set(k, []).get(k)!).push(r.value);
     }
-    if (r.episode !== null) binner.add(r, Infinity, (r.episode + 1) % BIN.episode === episodesOffset);
-    else binner.add(r, r.om_iter !== null ? BIN.chunk : BIN.window);
+    if (r.om_iter !== null) binner.add(r, { size: BIN.chunk });
+    else if (IN_PLAY_WINDOW.test(r.metric) || r.episode === null) binner.add(r, { size: BIN.window });
+    // per-episode metrics (some only in episodes with an update): bins of episodes ending at the
+    // trajectory's last, whichever episodes have rows
+    else binner.add(r, Math.ceil((r.episode + 1 - episodesOffset) / BIN.episode));
   });
   binner.finish();
   fs.closeSync(out);

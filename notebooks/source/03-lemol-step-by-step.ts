@@ -73,7 +73,7 @@ plot.learningCurves(example);
 // %% [markdown]
 // ## At full scale: the later release's default experiment
 //
-// `data/full-head` is a binned copy (means over 100 episodes, 10 logging windows, 100 training
+// `data/full-head` is a binned copy (means over 100 episodes, 25 logging windows, 100 training
 // chunks) of a full run of the later release's defaults: `lemol train --revision head
 // --parallel_trajectories --seed 1` — 10 cycles × 3 trajectories × 11,024 episodes, an update every
 // 25 steps, batch 1,024. Its summary is `bench/results/full-head.json`; how it was made and what it

@@ -72,7 +72,9 @@ export function useHeapViewSlicing(): void {
     original.set(name, k.kernelFunc);
     tf.unregisterKernel(name, "wasm");
   }
+  // (only kernels tfjs-wasm has are replaced: strings fall back to the original)
   const register = (name: string, body: (x: tf.TensorInfo, be: WasmBackend, attrs: tf.NamedAttrMap) => tf.TensorInfo | tf.TensorInfo[]) =>
+    original.has(name) &&
     tf.registerKernel({
       kernelName: name,
       backendName: "wasm",

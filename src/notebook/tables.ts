@@ -125,17 +125,23 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
     const byTrajectory = groupBy(list, (r) => `${r.cycle}/${r.trajectory}`);
     // By episode number, not row: a binned copy's rows (data/full-*: one row per 100 episodes,
     // labelled with its last) then read as the run's episodes; a full log has a row per episode.
+    // Rows without episode numbers, or numbered out of order (logs joined by hand), count one each.
     let episodes = 0;
     let rewardSum = 0;
     const finals = [...byTrajectory.values()].map((rs) => {
+      const numbered = rs.every((r, k) => r.episode !== null && r.episode >= 0 && (k === 0 || r.episode > rs[k - 1].episode!));
+      if (!numbered) {
+        episodes += rs.length;
+        for (const r of rs) rewardSum += r.value;
+        return mean(rs.slice(-window).map((r) => r.value));
+      }
       let previous = -1;
       for (const r of rs) {
-        const e = r.episode ?? previous + 1;
-        rewardSum += r.value * (e - previous); // a row stands for the episodes since the previous row
-        previous = e;
+        rewardSum += r.value * (r.episode! - previous); // a row stands for the episodes since the previous row
+        previous = r.episode!;
       }
       episodes += previous + 1;
-      return mean(rs.filter((r) => (r.episode ?? 0) > previous - window).map((r) => r.value));
+      return mean(rs.filter((r) => r.episode! > previous - window).map((r) => r.value));
     });
     rewardRows.push({
       agent: list[0].agent,

@@ -17,11 +17,17 @@ function syntheticRun(dir: string): void {
   for (const cycle of [0, 1]) {
     for (const trajectory of [0, 1]) {
       const t = cycle * 2 + trajectory;
-      for (let e = 0; e < 250; e++) rows.push({ ...base, cycle, trajectory, episode: e, train_step: (e + 1) * 25, metric: "episode_reward", value: e });
-      for (let w = 1; w <= 40; w++) {
-        const at = { ...base, cycle, trajectory, episode: null, train_step: w * 100 };
-        // the OM: 0.2 in cycle 0, 0.5 + 0.1·(w > 30) in cycle 1; persistence 0.4; majority 0.3; BC 0.25
-        rows.push({ ...at, metric: "om_accuracy_in_play", value: cycle === 0 ? 0.2 : w > 30 ? 0.6 : 0.5 });
+      for (let e = 0; e < 250; e++) {
+        rows.push({ ...base, cycle, trajectory, episode: e, train_step: (e + 1) * 25, metric: "episode_reward", value: e });
+        // a metric only some episodes log (an update every 100 steps)
+        if (e % 4 === 0) rows.push({ ...base, cycle, trajectory, episode: e, train_step: (e + 1) * 25, metric: "q_loss", value: e });
+      }
+      const W = BIN.window;
+      for (let w = 1; w <= 4 * W; w++) {
+        // in-play rows carry the episodes completed so far, as trajectory-player writes them
+        const at = { ...base, cycle, trajectory, episode: (w * 100) / 25, train_step: w * 100 };
+        // the OM: 0.2 in cycle 0, 0.5 + 0.1·(last quarter) in cycle 1; persistence 0.4; majority 0.3; BC 0.25
+        rows.push({ ...at, metric: "om_accuracy_in_play", value: cycle === 0 ? 0.2 : w > 3 * W ? 0.6 : 0.5 });
         rows.push({ ...at, metric: "om_baseline_persistence_in_play", value: 0.4 });
         rows.push({ ...at, metric: "om_baseline_window_majority_in_play", value: 0.3 });
         rows.push({ ...at, metric: "om_baseline_bc_in_play", value: 0.25 + 0.01 * t });
@@ -60,8 +66,8 @@ describe("full-scale run summary", () => {
     };
     assert.equal(s.wall_time_hours, 4.5);
     const t3 = s.trajectories[3]; // cycle 1, trajectory 1
-    assert.deepEqual([t3.cycle, t3.trajectory, t3.windows], [1, 1, 40]);
-    assert.equal(t3.om_accuracy, 0.525, "30 windows at 0.5, 10 at 0.6");
+    assert.deepEqual([t3.cycle, t3.trajectory, t3.windows], [1, 1, 4 * BIN.window]);
+    assert.equal(t3.om_accuracy, 0.525, "three quarters of the windows at 0.5, the last at 0.6");
     assert.equal(t3.om_accuracy_last_quarter, 0.6);
     assert.equal(t3.om_baseline_bc_in_play, 0.28);
     assert.equal(t3.om_minus_best_baseline, 0.125, "against persistence, the best");
@@ -72,7 +78,7 @@ describe("full-scale run summary", () => {
     assert.equal(c1.om_training_loss_before, 1);
     assert.equal(c1.om_accuracy, 0.525);
     assert.equal(s.final_rewards[0].final_reward, 199.5, "the last 100 of 250 episodes");
-    // the shipped copy: 250 episodes in bins of 100 ending at the last (50, 100, 100), 40 windows in bins of 10
+    // the shipped copy: 250 episodes in bins of 100 ending at the last (50, 100, 100), the windows in four bins
     const log = MetricsLog.load(path.join(data, "metrics.csv"));
     const rewards = log.rows.filter((r) => r.metric === "episode_reward" && r.cycle === 0 && r.trajectory === 0);
     assert.deepEqual(
@@ -81,6 +87,15 @@ describe("full-scale run summary", () => {
         [49, 24.5],
         [149, 99.5],
         [249, 199.5],
+      ],
+    );
+    // the sparse metric in the same episode bins: 13 rows (0..48), 25 (52..148), 25 (152..248)
+    assert.deepEqual(
+      log.rows.filter((r) => r.metric === "q_loss" && r.cycle === 0 && r.trajectory === 0).map((r) => [r.episode, r.value]),
+      [
+        [48, 24],
+        [148, 100],
+        [248, 200],
       ],
     );
     const acc = log.rows.filter((r) => r.metric === "om_accuracy_in_play" && r.cycle === 1 && r.trajectory === 1);

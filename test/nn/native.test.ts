@@ -156,6 +156,15 @@ describe("native kernels", { skip }, () => {
       }
   });
 
+  it("gives zero gradients for an empty batch (no row block to write them)", () => {
+    const k = nativeKernels()!;
+    const sizes = [5, 16, 3];
+    const params = sizes.slice(1).flatMap((n, l) => [new Float32Array(sizes[l] * n).fill(0.5), new Float32Array(n)]);
+    const grads = params.map((p) => new Float32Array(p.length).fill(7));
+    k.mlpBackward(new Float32Array(0), 0, [new Float32Array(0)], new Float32Array(0), params, grads, null);
+    for (const g of grads) assert.ok(g.every((v) => v === 0));
+  });
+
   it("Adam (with per-variable clipping) and polyak update the variables as the composite ops do", () => {
     const rng = new Rng(4);
     const init = [rand(rng, 37 * 64), rand(rng, 64)];

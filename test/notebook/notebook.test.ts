@@ -291,6 +291,28 @@ describe("tables", () => {
     assert.equal(acc[1].om_trained_before, true, "cycle 0's OM training precedes cycle 1");
     assert.match(inspect(s), /final rewards/);
   });
+
+  it("summarise(): rows without episode numbers, or numbered out of order, count one episode each", () => {
+    const reward = (episode: number | null, value: number): MetricRow => ({
+      ...base,
+      cycle: 0,
+      trajectory: 0,
+      episode,
+      agent: "a",
+      metric: "episode_reward",
+      value,
+    });
+    const rewardsOf = (rows: MetricRow[]) =>
+      (summarise(MetricsLog.fromRows(rows), { window: 2, show: false }).rewards.objects() as Record<string, number>[])[0];
+    // unnumbered: the last two rows; numbered twice over (a log joined by hand): rows as they come
+    for (const rows of [[1, 2, 3, 4].map((v) => reward(null, v)), [0, 1, 0, 1].map((e, k) => reward(e, k + 1))]) {
+      const r = rewardsOf(rows);
+      assert.deepEqual([r.episodes, r.final_reward, r.mean_reward], [4, 3.5, 2.5]);
+    }
+    // numbered in order, with gaps (a binned copy): a row stands for the episodes since the last
+    const r = rewardsOf([reward(1, 1), reward(3, 3), reward(5, 5)]);
+    assert.deepEqual([r.episodes, r.final_reward, r.mean_reward], [6, 5, 3]);
+  });
 });
 
 describe("animations", () => {

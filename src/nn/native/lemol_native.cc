@@ -802,6 +802,8 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
     if (wantGrads) logGemm(B, n[li], n[li + 1], true);
     if (li > 0 || wantDx) logGemm(B, n[li + 1], n[li], false);
   }
+  if (B == 0 && wantGrads)  // no rows: zero gradients (the block loop below writes nothing)
+    for (auto& g : grads) std::memset(g.data, 0, g.length * sizeof(float));
   // row blocks (see ROW_BLOCK): a block's dz goes down the layers through two small scratch
   // buffers; the weight and bias gradients continue their sums block after block (acc), each
   // element the same chain over the rows in order as over the whole batch
