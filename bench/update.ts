@@ -20,15 +20,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTrainers } from "../src/agents/policies.js";
-import type { MADDPGAgentTrainer } from "../src/agents/maddpg.js";
 import { MultiAgentEnv } from "../src/envs/env.js";
 import { initBackend } from "../src/nn/backend.js";
 import { nativeGemm, nativeStatus } from "../src/nn/native.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Experiment } from "../src/train/experiment.js";
-import { TrainingRunner } from "../src/train/runner.js";
 import { machine, median, writeResult } from "./common.js";
+import { updateRound } from "./update-round.js";
 
 const REPO = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const B = 1024;
@@ -134,20 +132,7 @@ function time(fn: () => void): number {
  * runs ~10 % slower however long it warms up).
  */
 function updateRounds(): { block: () => number; dispose: () => void } {
-  const sets = [0, 1].map(() => {
-    const env = new MultiAgentEnv("simple_push", { seed: 0 });
-    const trainers = createTrainers(env, { badPolicy: "maddpg", goodPolicy: "maddpg", seed: 0, config: { agentUpdateFreq: 1 } }) as MADDPGAgentTrainer[];
-    const run = new TrainingRunner(env, trainers, { learn: false });
-    while (trainers[0].replay.length < B * 25) run.step();
-    let t = 0;
-    const round = () => {
-      for (const tr of trainers) tr.preupdate();
-      for (const tr of trainers) tr.update(trainers, t);
-      t++;
-    };
-    for (let i = 0; i < 100; i++) round();
-    return { round, trainers };
-  });
+  const sets = [0, 1].map(() => updateRound());
   let next = 0;
   return {
     block: () => {

@@ -15,30 +15,17 @@
  *
  *   npm run experiment:gemm-sequence [-- --passes 3]     (LEMOL_NATIVE_ISA=avx2 for the AVX2 kernels)
  */
-import { createTrainers } from "../../src/agents/policies.js";
-import type { MADDPGAgentTrainer } from "../../src/agents/maddpg.js";
-import { MultiAgentEnv } from "../../src/envs/env.js";
 import { initBackend } from "../../src/nn/backend.js";
 import { GemmCall, nativeGemm, nativeGemmLog, nativeStatus } from "../../src/nn/native.js";
-import { TrainingRunner } from "../../src/train/runner.js";
+import { updateRound } from "../update-round.js";
 
 const at = process.argv.indexOf("--passes");
 const PASSES = at > 0 ? Number(process.argv[at + 1]) : 3;
-const B = 1024;
 
 await initBackend();
 const status = nativeStatus();
 if (!status.available) throw new Error(`the native kernels are needed (${status.reason})`);
-const env = new MultiAgentEnv("simple_push", { seed: 0 });
-const trainers = createTrainers(env, { badPolicy: "maddpg", goodPolicy: "maddpg", seed: 0, config: { agentUpdateFreq: 1 } }) as MADDPGAgentTrainer[];
-const runner = new TrainingRunner(env, trainers, { learn: false });
-while (trainers[0].replay.length < B * 25) runner.step();
-let t = 0;
-const round = () => {
-  for (const tr of trainers) tr.preupdate();
-  for (const tr of trainers) tr.update(trainers, t++);
-};
-for (let i = 0; i < 100; i++) round();
+const { round } = updateRound();
 nativeGemmLog(true);
 round();
 const calls = nativeGemmLog(false)!;

@@ -13,7 +13,7 @@ import { TrainingRunner } from "../../src/train/runner.js";
 import * as fs from "node:fs";
 import { experiment } from "../helpers/experiment.js";
 import { makeLeMOL } from "../helpers/lemol.js";
-import { ready, tf } from "../helpers/tf.js";
+import { callsDuring, ready, tf } from "../helpers/tf.js";
 
 const status = nativeStatus();
 const skip = status.available ? false : `native kernels not built (${status.reason})`;
@@ -27,21 +27,7 @@ interface Outcome {
 }
 
 /** How many tfjs kernels `fn` runs. */
-function kernelsDuring(fn: () => void): number {
-  const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
-  const original = engine.runKernel;
-  let n = 0;
-  engine.runKernel = function (this: unknown, ...a: unknown[]) {
-    n++;
-    return original.apply(this, a);
-  };
-  try {
-    fn();
-  } finally {
-    engine.runKernel = original;
-  }
-  return n;
-}
+const kernelsDuring = (fn: () => void) => callsDuring(tf.engine(), "runKernel", fn);
 
 /** Trainers of `scenario` with their buffers past exploration. */
 function game(scenario: string, bad: string, good: string, config: object) {

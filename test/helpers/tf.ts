@@ -31,3 +31,20 @@ export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol
     }
   }
 }
+
+/** How many times `fn` calls `target[method]` (counted through a wrapper, removed afterwards). */
+export function callsDuring(target: object, method: string, fn: () => void): number {
+  const t = target as Record<string, (...a: unknown[]) => unknown>;
+  const original = t[method];
+  let n = 0;
+  t[method] = function (this: unknown, ...a: unknown[]) {
+    n++;
+    return original.apply(this, a);
+  };
+  try {
+    fn();
+  } finally {
+    t[method] = original;
+  }
+  return n;
+}
