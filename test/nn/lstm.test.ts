@@ -4,7 +4,7 @@ import { before, describe, it } from "node:test";
 import { LSTM, RecurrentActivation } from "../../src/nn/lstm.js";
 import { Adam } from "../../src/nn/optim.js";
 import { Rng } from "../../src/util/rng.js";
-import { assertClose, numericDerivative, ready, tf, values } from "../helpers/tf.js";
+import { assertClose, callsDuring, numericDerivative, ready, tf, values } from "../helpers/tf.js";
 
 /** float64 reference LSTM over xs [B, T, D] from (h0, c0); returns [hs, hT, cT]. */
 function lstm64(
@@ -129,6 +129,27 @@ describe("LSTM", () => {
       l.dispose();
     });
   }
+
+  it("makes no constants per step: a pass over 8 steps makes as many tensors from values as over 2", () => {
+    for (const kind of ["hard_sigmoid", "sigmoid"] as RecurrentActivation[]) {
+      const m = new LSTM(3, 4, new Rng(1), { recurrentActivation: kind });
+      const xs = { 2: tf.randomNormal([2, 2, 3], 0, 1, "float32", 1), 8: tf.randomNormal([2, 8, 3], 0, 1, "float32", 1) };
+      // (a number in an op becomes a tensor made from its value, each call)
+      const made = (T: 2 | 8) =>
+        callsDuring(tf.engine(), "makeTensor", () =>
+          tf.tidy(() => {
+            const h0 = tf.zeros([2, 4]) as tf.Tensor2D;
+            const seq = m.forward(xs[T] as tf.Tensor3D, h0, h0);
+            m.backward(seq, tf.onesLike(seq.hs));
+          }),
+        );
+      made(2); // tfjs's own first-use set-up
+      assert.equal(made(8), made(2), kind);
+      m.dispose();
+      xs[2].dispose();
+      xs[8].dispose();
+    }
+  });
 
   it("hands state from chunk to chunk: two halves equal one long pass (truncated BPTT)", () => {
     const [B, T, D, H] = [3, 8, 4, 6];
