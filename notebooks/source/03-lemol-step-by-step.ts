@@ -90,9 +90,10 @@ plot.omAccuracy(full, { title: "full scale: opponent-model accuracy in play, per
 plot.omTraining(full, { window: 1 }); // each point already the mean of 100 chunks
 
 // %% [markdown]
-// **What it shows.** After training, the model's accuracy in play rises across cycles and sits a
-// little above persistence, but well below the behaviour-cloning MLP, while on its own training
-// files it reaches ~0.75–0.8. The gap is the later release's design, which lemol reproduces: the
+// **What it shows.** After training, the model's accuracy in play rises over the first five cycles
+// (0.27 untrained, 0.37 after one training, 0.41 by cycle 5), then levels off near 0.40: above
+// persistence (~0.36) and the window majority (~0.32), but well below the behaviour-cloning MLP
+// (~0.58), while on its own training files it goes on improving (0.74 → 0.81). The gap is the later release's design, which lemol reproduces: the
 // per-step model is trained with a learning feature that has just seen the opponent's previous
 // action, but in play the slow LSTM advances once every 25 steps (once an episode), so the feature
 // it predicts from is up to 24 steps old. Run offline on the same weights and file, the model
