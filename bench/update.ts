@@ -26,10 +26,10 @@ import { nativeGemm, nativeStatus } from "../src/nn/native.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Experiment } from "../src/train/experiment.js";
 import { machine, median, writeResult } from "./common.js";
-import { updateRound } from "./update-round.js";
+import { ROUND_BATCH, updateRound } from "./update-round.js";
 
 const REPO = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
-const B = 1024;
+const B = ROUND_BATCH;
 /** What the committed results changed (edit with each re-run that means something). */
 const CHANGED =
   "2026-12-06 (third session): OM training reads its slices through wasm heap views and the LSTM's scalar constants are made once (tfjs-wasm's Slice copied the whole input for every slice: unstacking a chunk copied it T times), numbers unchanged; the MLP passes run in row blocks of 64 (forward: each block layer to layer through L1; backward: a block down all layers, the weight and bias gradient sums continued block after block), numbers unchanged bit for bit (tested against whole-batch GEMMs; data/example-run reproduces). Why: a GEMM-only replay of one round (its 62 GEMMs in order, each on its own buffers) took ~2.3 ms against ~1.7 ms for the same GEMMs each repeated hot, ~2.0 ms on shared buffers: the whole-batch sequence pays for its working set. Same-conditions A/B (alternated runs, the session's starting addon vs this): AVX-512 round 2.81-3.04 -> 2.64-2.79 ms; AVX2 no change beyond the noise (3.49-3.68 vs 3.64-3.76). Sharing the fused update's scratch arrays across agents (working set ~5.8 -> ~2 MB) measured no change and was not kept";

@@ -93,6 +93,11 @@ class Binner {
   }
 }
 
+/** Why `name` cannot name a result file (bench/results/<prefix>-<name>.json), or null if it can. */
+export function resultNameProblem(name: string): string | null {
+  return /^[\w.-]+$/.test(name) ? null : `name ${JSON.stringify(name)}: letters, digits, '.', '_' or '-' only (it names a file in bench/results/)`;
+}
+
 /** The run directory's manifest, after checking that `runDir` is a run of `lemol train` (a clear error if not). */
 export function readRunManifest(runDir: string): RunManifest {
   for (const f of ["manifest.json", "metrics.csv"])
@@ -226,8 +231,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     console.error("usage: npm run experiment:full-scale -- <run_dir> <name> [--out-data DIR]");
     process.exit(2);
   }
-  if (!/^[\w.-]+$/.test(name)) {
-    console.error(`name ${JSON.stringify(name)}: letters, digits, '.', '_' or '-' only (it names bench/results/full-<name>.json)`);
+  const problem = resultNameProblem(name);
+  if (problem) {
+    console.error(problem);
     process.exit(2);
   }
   const data = dataDir ?? path.join("data", `full-${name}`);

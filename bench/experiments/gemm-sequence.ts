@@ -21,6 +21,10 @@ import { updateRound } from "../update-round.js";
 
 const at = process.argv.indexOf("--passes");
 const PASSES = at > 0 ? Number(process.argv[at + 1]) : 3;
+if (!Number.isInteger(PASSES) || PASSES < 1) {
+  console.error(`--passes: a positive integer expected (got ${JSON.stringify(process.argv[at + 1])})`);
+  process.exit(2);
+}
 
 await initBackend();
 const status = nativeStatus();

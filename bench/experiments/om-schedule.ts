@@ -24,17 +24,21 @@ import { loadNpz } from "../../src/storage/npz.js";
 import type { ExperimentConfig } from "../../src/train/config.js";
 import { Rng } from "../../src/util/rng.js";
 import { machine, writeResult } from "../common.js";
-import { readRunManifest } from "./full-scale.js";
+import { readRunManifest, resultNameProblem } from "./full-scale.js";
 
 const [runDir, file, name] = process.argv.slice(2);
-if (!runDir || !file) {
-  console.error("usage: npm run experiment:om-schedule -- <run_dir> <experience .npz> [<name>]");
+const usage = (problem: string | null) => {
+  if (!problem) return;
+  console.error(`${problem}\nusage: npm run experiment:om-schedule -- <run_dir> <experience .npz> [<name>]`);
   process.exit(2);
-}
+};
+usage(!runDir || !file ? "a run directory and an experience file are needed" : name ? resultNameProblem(name) : null);
 await initBackend();
 const cfg = readRunManifest(runDir).config as unknown as ExperimentConfig;
 if (!fs.existsSync(file)) throw new Error(`${file}: no such experience file`);
 if (cfg.block_processing) throw new Error("LeMOL-EP's periods are consistent between training and play: nothing to compare");
+if (!String(cfg.bad_policy).split("_").includes("lemol"))
+  throw new Error(`${runDir}: LeMOL is not the adversary here (bad_policy ${cfg.bad_policy}); this tool reads the adversary's opponent model`);
 const env = new MultiAgentEnv(cfg.scenario);
 const L = 0; // LeMOL as the adversary (lemol_vs_*)
 const om = new OpponentModel({

@@ -59,6 +59,20 @@ export function copySlice(x: Numeric, shape: readonly number[], begin: readonly 
   }
 }
 
+/** Consecutive slices of x along `axis`, `sizes[i]` wide (Unpack: each 1 wide, its axis dropped). */
+function alongAxis(x: tf.TensorInfo, be: WasmBackend, axis: number, sizes: readonly number[], dropAxis: boolean): tf.TensorInfo[] {
+  const shapeOf = (s: number) => x.shape.map((n, k) => (k === axis ? s : n));
+  // outputs are made first: allocating may grow the wasm memory and detach views taken before
+  const outs = sizes.map((s) => be.makeOutput(dropAxis ? x.shape.filter((_, k) => k !== axis) : shapeOf(s), x.dtype));
+  const xs = be.typedArrayFromHeap(x);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  outs.forEach((out, i) => {
+    copySlice(xs, x.shape, begin, shapeOf(sizes[i]), be.typedArrayFromHeap(out));
+    begin[axis] += sizes[i];
+  });
+  return outs;
+}
+
 let registered = false;
 
 /** Replaces the wasm backend's Slice, Unpack and SplitV kernels with ones reading heap views (idempotent). */
@@ -85,7 +99,7 @@ export function useHeapViewSlicing(): void {
       },
     });
 
-  // outputs are made first: allocating may grow the wasm memory and detach views taken before
+  // (the output is made before the views are taken: see alongAxis)
   register(tf.Slice, (x, be, attrs) => {
     const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
     const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
@@ -94,35 +108,12 @@ export function useHeapViewSlicing(): void {
     return out;
   });
   register(tf.Unpack, (x, be, attrs) => {
-    const rank = x.shape.length;
-    const axis = ((attrs.axis as number) + rank) % rank;
-    const outShape = x.shape.filter((_, a) => a !== axis);
-    const outs = Array.from({ length: x.shape[axis] }, () => be.makeOutput(outShape, x.dtype));
-    const xs = be.typedArrayFromHeap(x);
-    const begin = new Array<number>(rank).fill(0);
-    const size = x.shape.map((n, a) => (a === axis ? 1 : n));
-    outs.forEach((out, i) => {
-      begin[axis] = i;
-      copySlice(xs, x.shape, begin, size, be.typedArrayFromHeap(out));
-    });
-    return outs;
+    const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+    return alongAxis(x, be, axis, new Array<number>(x.shape[axis]).fill(1), true);
   });
   register(tf.SplitV, (x, be, attrs) => {
     const { numOrSizeSplits, axis } = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
     const a = tf.util.parseAxisParam(axis, x.shape)[0];
-    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, a);
-    const outs = sizes.map((s) =>
-      be.makeOutput(
-        x.shape.map((n, k) => (k === a ? s : n)),
-        x.dtype,
-      ),
-    );
-    const xs = be.typedArrayFromHeap(x);
-    const begin = new Array<number>(x.shape.length).fill(0);
-    outs.forEach((out, i) => {
-      copySlice(xs, x.shape, begin, out.shape, be.typedArrayFromHeap(out));
-      begin[a] += sizes[i];
-    });
-    return outs;
+    return alongAxis(x, be, a, tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, a), false);
   });
 }

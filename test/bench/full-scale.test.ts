@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { BIN, summariseFullRun } from "../../bench/experiments/full-scale.js";
+import { BIN, resultNameProblem, summariseFullRun } from "../../bench/experiments/full-scale.js";
 import { csvLine, METRIC_COLUMNS, MetricRow, MetricsLog } from "../../src/train/metrics.js";
 import { summarise } from "../../src/notebook/tables.js";
 import { loadRun } from "../../src/train/run-dir.js";
@@ -127,6 +127,11 @@ describe("full-scale run summary", () => {
       "4 trajectories of 250 episodes; episodes 150-249; the mean of 0..249",
     );
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a result name that is not a plain file name", () => {
+    assert.equal(resultNameProblem("head-2"), null);
+    assert.match(resultNameProblem("../head")!, /name "\.\.\/head": letters, digits, '\.', '_' or '-' only/);
   });
 
   it("refuses a directory that is not a run", async () => {

@@ -163,6 +163,8 @@ describe("native kernels", { skip }, () => {
     const grads = params.map((p) => new Float32Array(p.length).fill(7));
     k.mlpBackward(new Float32Array(0), 0, [new Float32Array(0)], new Float32Array(0), params, grads, null);
     for (const g of grads) assert.ok(g.every((v) => v === 0));
+    // and a hidden activation of the wrong size is refused, not read past its end
+    assert.throws(() => k.mlpBackward(new Float32Array(10), 2, [new Float32Array(16)], new Float32Array(6), params, grads, null), /acts: wrong size/);
   });
 
   it("Adam (with per-variable clipping) and polyak update the variables as the composite ops do", () => {

@@ -778,6 +778,8 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
   if (!layerSizes(env, params, &n)) return nullptr;
   size_t L = n.size() - 1;
   if (acts.size() != L - 1) return fail(env, "acts: one array per hidden layer expected"), nullptr;
+  for (size_t l = 0; l + 1 < L; l++)
+    if (acts[l].length != (size_t)B * n[l + 1]) return fail(env, "acts: wrong size"), nullptr;
   if (wantGrads && grads.size() != params.size()) return fail(env, "grads: one array per parameter expected"), nullptr;
   if (dOut.length != (size_t)B * n[L]) return fail(env, "dOut: wrong size"), nullptr;
   if (wantDx && dx.length != (size_t)B * n[0]) return fail(env, "dx: wrong size"), nullptr;
