@@ -31,7 +31,7 @@ export interface CycleHost {
   /** Throws ExperimentStopped at a requested stop (after flushing metrics). */
   checkStop(): void;
   stopRequested(): boolean;
-  checkpoint(label?: string): string;
+  checkpoint(label?: string, options?: { replay?: boolean }): string;
   /** The run's progress changed: the manifest records it. */
   progressed(): void;
   parts(): RunParts;
@@ -80,6 +80,8 @@ export class CycleRunner {
       metrics,
       checkStop: () => this.h.checkStop(),
       chunkDone: (e: ExperimentEventMap["om_chunk"]) => this.h.emit("om_chunk", e),
+      // between trajectories: the next one starts with empty replay buffers, so none are saved
+      passStarting: () => void this.h.checkpoint("latest", { replay: false }),
     };
     const summaries = await this.h.omPhase.run(host, (line) => this.h.print(line));
     this.h.player.finishCycle(true);

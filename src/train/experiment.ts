@@ -169,7 +169,7 @@ export class Experiment extends ExperimentView {
         advance: () => this.advance(),
         checkStop: () => this.checkStop(),
         stopRequested: () => this.calls.stopRequested,
-        checkpoint: (label) => this.checkpoint(label),
+        checkpoint: (label, options) => this.checkpoint(label, options),
         progressed: () => this.writeManifest("running"),
         parts: () => this.parts(),
         emit: (event, payload) => this.emit(event, payload),

@@ -23,6 +23,11 @@ export interface OMPhaseHost {
   chunkDone(e: { cycle: number; pass: number; passes: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number }): void;
   /** Throws to stop at this chunk boundary (a requested stop). */
   checkStop(): void;
+  /**
+   * Before each pass, with the phase's state at that boundary: the experiment checkpoints here, so
+   * a crash loses at most one pass (and never the cycle's play before it).
+   */
+  passStarting(): void;
 }
 
 interface Progress {
@@ -88,6 +93,7 @@ export class OMPhase {
       const lemol = this.learners[st.trainer];
       for (; st.pass < passes; st.pass++) {
         if (!st.current) {
+          host.passStarting();
           st.current = new OMTrainingPass(lemol.om, host.runDir.experienceFiles(), this.options, this.cache);
           st.sums = [0, 0];
         }

@@ -112,6 +112,32 @@ describe("parallel trajectories", () => {
     for (const pid of pids) assert.ok(await gone(pid), `worker ${pid} ended with its parent`);
   });
 
+  it("resumes a run that crashed in a cycle's OM training there: the cycle's play is kept and at most one pass is lost", async () => {
+    const options = { om_training_iters: 2, n_opp_cycles: 1 };
+    const reference = await run({ workers: 1, ...options });
+    const crashed = await Experiment.create({ ...OPTS, run_dir: tmpRun(), workers: 2, ...options }, { print: null });
+    const off = crashed.on("om_chunk", (e) => {
+      if (e.pass === 1 && e.chunk === 1) crashed.requestStop(); // the second pass under way
+    });
+    await assert.rejects(
+      () => crashed.run(),
+      (e: Error) => e instanceof ExperimentStopped,
+    );
+    off();
+    crashed.dispose();
+    // no explicit checkpoint: what the experiment took by itself is all a crash leaves
+    const resumed = await Experiment.restore(crashed.runDir.root, {}, { print: null });
+    assert.equal(resumed.phase, "om_training", "the cycle's play is not played again");
+    assert.equal(resumed.trajectoriesStarted, 4);
+    const chunks: { pass: number; chunk: number }[] = [];
+    resumed.on("om_chunk", (e) => chunks.push({ pass: e.pass, chunk: e.chunk }));
+    await resumed.run();
+    assert.deepEqual(chunks[0], { pass: 1, chunk: 0 }, "the training continues from the start of the pass it was in");
+    assertSameRun(reference, resumed);
+    reference.dispose();
+    resumed.dispose();
+  });
+
   it("keeps nothing of a cycle stopped on the workers; the next call plays it again identically", async () => {
     const reference = await run({ workers: 1 });
     const exp = await Experiment.create({ ...OPTS, run_dir: tmpRun(), workers: 2 }, { print: null });
