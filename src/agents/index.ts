@@ -12,7 +12,7 @@ export { LeMOLAgentTrainer, argmax, xentHead, xentInit } from "./lemol/agent.js"
 export type { LeMOLOptions, LeMOLTrainerOptions, InPlayWindow } from "./lemol/agent.js";
 export { OpponentModel } from "./lemol/opponent-model.js";
 export { BehaviourCloningBaseline } from "./lemol/bc-baseline.js";
-export type { Revision, OpponentModelOptions, ChunkResult, InEpisodeState } from "./lemol/opponent-model.js";
+export type { Revision, OpponentModelOptions, OMChunk, ChunkState, ChunkResult, InEpisodeState } from "./lemol/opponent-model.js";
 export { readTrajectory, chunkPlan, trainOpponentModelPass, OMTrainingPass } from "./lemol/om-training.js";
 export type { OMTrainingOptions, TrajectoryData } from "./lemol/om-training.js";
 export { EpisodeSummariser } from "./lemol/episode-summariser.js";

@@ -78,7 +78,7 @@ function checkGradients(om: OpponentModel, B: number, C: number, useInit: boolea
   const rngState = tripletRng?.getState();
   const loss = () => {
     if (tripletRng) tripletRng.setState(rngState!); // the same triplet indices for every evaluation
-    return om.gradients(inputs, obs, targets, B, C, { h: s0.h, c: s0.c, useInit }, revision, tripletScale);
+    return om.gradients({ inputs, obs, targets, B, C, state: { h: s0.h, c: s0.c, useInit }, revision }, tripletScale);
   };
   const { grads } = loss();
   const names = om.trainedVariableNames;
@@ -191,7 +191,7 @@ describe("LeMOL variants", () => {
     const om = smallOM({ alternativeCell: { learningFeatureDim: 3 }, recurrentActivation: "hard_sigmoid" });
     const C = 6;
     const { inputs, obs } = chunkData(om, 1, C, 23);
-    const logits = om.chunkLogits(inputs, obs, 1, C, { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, "head").logits;
+    const logits = om.chunkLogits({ inputs, obs, B: 1, C, state: { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, revision: "head" }).logits;
     const h = new Float64Array(4),
       c = new Float64Array(4);
     const p = new Float64Array(3);
@@ -222,9 +222,9 @@ describe("LeMOL variants", () => {
     const { inputs, obs, targets } = chunkData(om, 3, 6, 1);
     const st = () => ({ h: new Float32Array(12), c: new Float32Array(12), useInit: true });
     const s = r3.getState();
-    const without = om.gradients(inputs, obs, targets, 3, 6, st(), "head", 0).grads;
+    const without = om.gradients({ inputs, obs, targets, B: 3, C: 6, state: st(), revision: "head" }, 0).grads;
     r3.setState(s);
-    const withT = om.gradients(inputs, obs, targets, 3, 6, st(), "head", 5).grads;
+    const withT = om.gradients({ inputs, obs, targets, B: 3, C: 6, state: st(), revision: "head" }, 5).grads;
     assert.ok(
       withT[0].some((v, k) => Math.abs(v - without[0][k]) > 1e-7),
       "slow LSTM kernel gradient changes",
@@ -246,7 +246,14 @@ describe("LeMOL variants", () => {
       const K = 3,
         C = K * F;
       const { inputs, obs } = chunkData(om, 1, C, 21);
-      const logits = om.chunkLogits(inputs, obs, 1, C, { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, "head").logits;
+      const logits = om.chunkLogits({
+        inputs,
+        obs,
+        B: 1,
+        C,
+        state: { h: new Float32Array(4), c: new Float32Array(4), useInit: true },
+        revision: "head",
+      }).logits;
       const h = new Float64Array(4),
         c = new Float64Array(4);
       const inEp = { h: new Float64Array(3), c: new Float64Array(3) };
@@ -280,7 +287,7 @@ describe("LeMOL variants", () => {
         C = 12;
       const { inputs, obs, targets } = chunkData(om, B, C, 31);
       const loss = (inp: Float32Array) =>
-        om.gradients(inp, obs, targets, B, C, { h: new Float32Array(8), c: new Float32Array(8), useInit: true }, "head", 0, lengths);
+        om.gradients({ inputs: inp, obs, targets, B, C, state: { h: new Float32Array(8), c: new Float32Array(8), useInit: true }, revision: "head", lengths });
       // what lies in the padding changes nothing
       const junk = Float32Array.from(inputs);
       for (let n = 0; n < lengths.length; n++)
@@ -321,7 +328,15 @@ describe("LeMOL variants", () => {
     const lengths = Int32Array.from([3, 1, 4]);
     const C = lengths.length * F;
     const { inputs, obs } = chunkData(om, 1, C, 41);
-    const logits = om.chunkLogits(inputs, obs, 1, C, { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, "head", lengths).logits;
+    const logits = om.chunkLogits({
+      inputs,
+      obs,
+      B: 1,
+      C,
+      state: { h: new Float32Array(4), c: new Float32Array(4), useInit: true },
+      revision: "head",
+      lengths,
+    }).logits;
     const h = new Float64Array(4),
       c = new Float64Array(4);
     const inEp = { h: new Float64Array(3), c: new Float64Array(3) };

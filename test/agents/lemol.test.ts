@@ -54,21 +54,28 @@ describe("LeMOL", () => {
       const rng = new Rng(2);
       const inputs = Float32Array.from({ length: B * 2 * C * E }, () => rng.normal());
       const obs = Float32Array.from({ length: B * 2 * C * O }, () => rng.normal());
-      const whole = om.chunkLogits(inputs, obs, B, 2 * C, { h: new Float32Array(B * 8), c: new Float32Array(B * 8), useInit: true }, revision).logits;
+      const whole = om.chunkLogits({
+        inputs,
+        obs,
+        B,
+        C: 2 * C,
+        state: { h: new Float32Array(B * 8), c: new Float32Array(B * 8), useInit: true },
+        revision,
+      }).logits;
       const half = (x: Float32Array, w: number, part: number) => {
         const out = new Float32Array(B * C * w);
         for (let b = 0; b < B; b++) out.set(x.subarray((b * 2 * C + part * C) * w, (b * 2 * C + part * C + C) * w), b * C * w);
         return out;
       };
-      const first = om.chunkLogits(
-        half(inputs, E, 0),
-        half(obs, O, 0),
+      const first = om.chunkLogits({
+        inputs: half(inputs, E, 0),
+        obs: half(obs, O, 0),
         B,
         C,
-        { h: new Float32Array(B * 8), c: new Float32Array(B * 8), useInit: true },
+        state: { h: new Float32Array(B * 8), c: new Float32Array(B * 8), useInit: true },
         revision,
-      );
-      const second = om.chunkLogits(half(inputs, E, 1), half(obs, O, 1), B, C, { h: first.h, c: first.c, useInit: false }, revision);
+      });
+      const second = om.chunkLogits({ inputs: half(inputs, E, 1), obs: half(obs, O, 1), B, C, state: { h: first.h, c: first.c, useInit: false }, revision });
       const A = om.oppActionSize;
       for (let b = 0; b < B; b++) {
         assertClose(

@@ -144,14 +144,14 @@ describe("autodiff", () => {
       const targets = new Float32Array(B * C * 3);
       for (let r = 0; r < B * C; r++) targets[r * 3 + rng.int(3)] = 1;
       const state = { h: data(rng, B * 4), c: data(rng, B * 4), useInit: revision === "init" };
-      return { m, args: [inputs, obs, targets, B, C, state, revision] as const };
+      return { m, chunk: { inputs, obs, targets, B, C, state, revision } };
     }
 
     for (const revision of ["init", "head"] as const) {
       it(`written for autodiff, the default cross-entropy gives the explicit path's gradients (${revision})`, () => {
-        const { m, args } = om(revision);
-        const explicit = m.gradients(...args);
-        const auto = m.autodiffGradients(...args, null, crossEntropyLoss);
+        const { m, chunk } = om(revision);
+        const explicit = m.gradients(chunk);
+        const auto = m.autodiffGradients(chunk, crossEntropyLoss);
         assert.ok(Math.abs(auto.loss - explicit.loss) < 1e-5, `loss ${auto.loss} vs ${explicit.loss}`);
         agree(auto.grads, explicit.grads, 1e-4, "gradient");
         m.dispose();
@@ -159,17 +159,17 @@ describe("autodiff", () => {
     }
 
     it("can be swapped in a notebook cell: another loss trains the model by autodiff, with no tensors left behind", () => {
-      const { m, args } = om("head");
-      const [inputs, obs, targets, B, C] = args;
+      const { m, chunk } = om("head");
+      const { B } = chunk;
       // label smoothing: a loss the explicit path does not have
       const smoothed = (logits: tf.Tensor2D, t: tf.Tensor2D) => crossEntropyLoss(logits, tf.add(tf.mul(t, 0.8), 0.2 / 3) as tf.Tensor2D, null);
       m.setLoss(smoothed);
       const before = m.predictor.params.map((p) => Float32Array.from(p.dataSync()));
       const state = () => ({ h: new Float32Array(B * 4), c: new Float32Array(B * 4), useInit: true });
-      const first = m.trainChunk(inputs, obs, targets, B, C, state(), "head");
+      const first = m.trainChunk({ ...chunk, state: state(), revision: "head" });
       const tensors = tf.memory().numTensors;
       let last = first;
-      for (let i = 0; i < 30; i++) last = m.trainChunk(inputs, obs, targets, B, C, state(), "head");
+      for (let i = 0; i < 30; i++) last = m.trainChunk({ ...chunk, state: state(), revision: "head" });
       assert.equal(tf.memory().numTensors, tensors, "tensors flat");
       assert.ok(last.loss < first.loss - 0.05, `the smoothed loss falls: ${first.loss} -> ${last.loss}`);
       assert.notDeepEqual(

@@ -55,14 +55,11 @@ export interface ChunkStart {
 export function explicitChunkGradients(
   om: ExplicitOM,
   fwd: ChunkForwardPass,
-  targets: Float32Array,
-  B: number,
-  C: number,
-  state: ChunkStart,
-  revision: "init" | "head",
+  chunk: { targets: Float32Array; B: number; C: number; state: ChunkStart; revision: "init" | "head"; lengths?: Int32Array | null },
   tripletScale: number,
-  lengths: Int32Array | null,
 ) {
+  const { targets, B, C, state, revision } = chunk;
+  const lengths = chunk.lengths ?? null;
   const H = om.hidden;
   const A = om.oppActionSize;
   const N = B * C;

@@ -287,16 +287,8 @@ export class OMTrainingPass {
       }
     }
     const n = B * C;
-    const r = om.trainChunk(
-      this.inputs.subarray(0, n * E),
-      this.obs.subarray(0, n * O),
-      this.targets.subarray(0, n * P),
-      B,
-      C,
-      this.state,
-      this.revision,
-      this.next,
-    );
+    const chunk = { inputs: this.inputs.subarray(0, n * E), obs: this.obs.subarray(0, n * O), targets: this.targets.subarray(0, n * P), B, C };
+    const r = om.trainChunk({ ...chunk, state: this.state, revision: this.revision }, this.next);
     this.trainBaseline((b, k) => ({ data: this.data[b], row: this.starts[b] + start + k }), B, C);
     this.next++;
     if (this.done) om.syncPlain();
@@ -352,7 +344,10 @@ export class OMTrainingPass {
         this.targets.set(d.targets.subarray(from * P, (from + len) * P), at * P);
       }
     }
-    const r = om.trainChunk(this.inputs, this.obs, this.targets, B, K * F, this.state, this.revision, this.next, lengths);
+    const r = om.trainChunk(
+      { inputs: this.inputs, obs: this.obs, targets: this.targets, B, C: K * F, state: this.state, revision: this.revision, lengths },
+      this.next,
+    );
     this.trainBaseline(
       (b, k) => {
         const period = Math.floor(k / F);

@@ -85,6 +85,24 @@ export interface ChunkState {
   useInit: boolean;
 }
 
+/** One training chunk: B sequences of C steps each, batch-major (lemol-spec §5.3). */
+export interface OMChunk {
+  /** Events [B·C·E]. */
+  inputs: Float32Array;
+  /** LeMOL's observations [B·C·O]. */
+  obs: Float32Array;
+  /** Soft labels [B·C·A]. */
+  targets: Float32Array;
+  B: number;
+  /** Steps per sequence; for EP a whole number of periods of F steps. */
+  C: number;
+  /** The slow LSTM's state at the chunk's start (`trainChunk` replaces it with the state at its end). */
+  state: ChunkState;
+  revision: Revision;
+  /** EP: the steps each period holds, [B·C/F] (episodes that ended early; the rest is padding, out of the loss). */
+  lengths?: Int32Array | null;
+}
+
 export interface ChunkResult {
   /** Cross-entropy plus the weighted triplet term. */
   loss: number;
@@ -355,13 +373,10 @@ export class OpponentModel {
     return states >= tripletMinStates(this.triplet);
   }
 
-  /**
-   * The forward pass of one chunk: returns what the backward pass needs. `inputs` [B·C·E] events,
-   * `obs` [B·C·O], in batch-major order; for EP, C is a whole number of periods of F steps, and
-   * with `lengths` (one per period, [B·C/F]) period n holds only its first lengths[n] steps
-   * (episodes that ended early; the rest is padding, left out of the loss).
-   */
-  private forwardChunk(inputs: Float32Array, obs: Float32Array, B: number, C: number, state: ChunkState, revision: Revision, lengths: Int32Array | null) {
+  /** The forward pass of one chunk (its targets aside): returns what the backward pass needs. */
+  private forwardChunk(chunk: Omit<OMChunk, "targets">) {
+    const { inputs, obs, B, C, state, revision } = chunk;
+    const lengths = chunk.lengths ?? null;
     const H = this.hidden;
     const F = this.period;
     const K = F ? C / F : C; // slow-LSTM steps in the chunk
@@ -416,18 +431,10 @@ export class OpponentModel {
   }
 
   /** Logits [B·C, A] of a chunk without training, and the final slow state (for checks and analysis). */
-  chunkLogits(
-    inputs: Float32Array,
-    obs: Float32Array,
-    B: number,
-    C: number,
-    state: ChunkState,
-    revision: Revision,
-    lengths: Int32Array | null = null,
-  ): { logits: Float32Array; h: Float32Array; c: Float32Array } {
+  chunkLogits(chunk: Omit<OMChunk, "targets">): { logits: Float32Array; h: Float32Array; c: Float32Array } {
     return tf.tidy(() => {
-      const { cache, slow } = this.forwardChunk(inputs, obs, B, C, state, revision, lengths);
-      const n = B * this.hidden;
+      const { cache, slow } = this.forwardChunk(chunk);
+      const n = chunk.B * this.hidden;
       return {
         logits: cache.out.dataSync() as Float32Array,
         h: slow ? (slow.seq.h.dataSync() as Float32Array) : new Float32Array(n),
@@ -437,37 +444,17 @@ export class OpponentModel {
   }
 
   /** Loss and gradients of one chunk by the explicit backward pass (om-backward.ts; call inside `tf.tidy`). */
-  private chunkGradients(
-    inputs: Float32Array,
-    obs: Float32Array,
-    targets: Float32Array,
-    B: number,
-    C: number,
-    state: ChunkState,
-    revision: Revision,
-    tripletScale: number,
-    lengths: Int32Array | null,
-  ) {
-    return explicitChunkGradients(this, this.forwardChunk(inputs, obs, B, C, state, revision, lengths), targets, B, C, state, revision, tripletScale, lengths);
+  private chunkGradients(chunk: OMChunk, tripletScale: number) {
+    return explicitChunkGradients(this, this.forwardChunk(chunk), chunk, tripletScale);
   }
 
   /**
    * Gradients of one chunk's loss as plain arrays, without training (for gradient checks), in the
    * order of the optimiser's variables.
    */
-  gradients(
-    inputs: Float32Array,
-    obs: Float32Array,
-    targets: Float32Array,
-    B: number,
-    C: number,
-    state: ChunkState,
-    revision: Revision,
-    tripletScale = 0,
-    lengths: Int32Array | null = null,
-  ): { loss: number; grads: Float32Array[] } {
+  gradients(chunk: OMChunk, tripletScale = 0): { loss: number; grads: Float32Array[] } {
     return tf.tidy(() => {
-      const r = this.chunkGradients(inputs, obs, targets, B, C, state, revision, tripletScale, lengths);
+      const r = this.chunkGradients(chunk, tripletScale);
       return { loss: r.loss.dataSync()[0], grads: r.grads.map((g) => Float32Array.from(g.dataSync() as Float32Array)) };
     });
   }
@@ -489,44 +476,24 @@ export class OpponentModel {
   }
 
   /** Loss and gradients of one chunk under `loss` (default: the cross-entropy) by autodiff, in {@link gradients}' order. */
-  autodiffGradients(
-    inputs: Float32Array,
-    obs: Float32Array,
-    targets: Float32Array,
-    B: number,
-    C: number,
-    state: ChunkState,
-    revision: Revision,
-    lengths: Int32Array | null = null,
-    loss: OMLoss = crossEntropyLoss,
-  ): { loss: number; grads: Float32Array[] } {
+  autodiffGradients(chunk: OMChunk, loss: OMLoss = crossEntropyLoss): { loss: number; grads: Float32Array[] } {
     return tf.tidy(() => {
-      const r = this.autodiffStep(inputs, obs, targets, B, C, state, revision, lengths, loss);
+      const r = this.autodiffStep(chunk, loss);
       r.h?.dispose();
       r.c?.dispose();
       return { loss: r.loss.dataSync()[0], grads: r.grads.map((g) => Float32Array.from(g.dataSync() as Float32Array)) };
     });
   }
 
-  private autodiffStep(
-    inputs: Float32Array,
-    obs: Float32Array,
-    targets: Float32Array,
-    B: number,
-    C: number,
-    state: ChunkState,
-    revision: Revision,
-    lengths: Int32Array | null,
-    loss: OMLoss,
-  ) {
-    const N = B * C;
-    const valid = lengths ? validRows(lengths, this.period, N) : null;
+  private autodiffStep(chunk: OMChunk, loss: OMLoss) {
+    const N = chunk.B * chunk.C;
+    const valid = chunk.lengths ? validRows(chunk.lengths, this.period, N) : null;
     const mask = valid ? { rows: tf.tensor2d(valid.mask, [N, 1]), count: valid.count } : null;
     const forward = () => {
-      const { cache, slow } = this.forwardChunk(inputs, obs, B, C, state, revision, lengths);
+      const { cache, slow } = this.forwardChunk(chunk);
       return { logits: cache.out, h: slow?.seq.h ?? null, c: slow?.seq.c ?? null };
     };
-    return autodiffChunk(forward, this.trainedVariables(), loss, tf.tensor2d(targets, [N, this.oppActionSize]), mask);
+    return autodiffChunk(forward, this.trainedVariables(), loss, tf.tensor2d(chunk.targets, [N, this.oppActionSize]), mask);
   }
 
   /** Names of the trained variables, in the optimiser's (and {@link gradients}') order. */
@@ -540,27 +507,16 @@ export class OpponentModel {
   }
 
   /**
-   * One truncated-BPTT step on a chunk: soft-label cross-entropy against `targets` [B·C·A] (plus
-   * the weighted triplet loss of chunk `chunkIndex` of the pass), one Adam step. Accuracy and loss
-   * are those of the forward pass before the step (lemol-spec §5.3). `state` is replaced by the
+   * One truncated-BPTT step on a chunk: soft-label cross-entropy against its targets (plus the
+   * weighted triplet loss of chunk `chunkIndex` of the pass), one Adam step. Accuracy and loss are
+   * those of the forward pass before the step (lemol-spec §5.3). `chunk.state` is replaced by the
    * chunk's final slow state.
    */
-  trainChunk(
-    inputs: Float32Array,
-    obs: Float32Array,
-    targets: Float32Array,
-    B: number,
-    C: number,
-    state: ChunkState,
-    revision: Revision,
-    chunkIndex = 0,
-    lengths: Int32Array | null = null,
-  ): ChunkResult {
+  trainChunk(chunk: OMChunk, chunkIndex = 0): ChunkResult {
+    const { state } = chunk;
     const scale = this.triplet ? tripletWeight(this.triplet, chunkIndex) : 0;
     const result = tf.tidy(() => {
-      const r = this.lossFn
-        ? { ...this.autodiffStep(inputs, obs, targets, B, C, state, revision, lengths, this.lossFn), triplet: NaN }
-        : this.chunkGradients(inputs, obs, targets, B, C, state, revision, scale, lengths);
+      const r = this.lossFn ? { ...this.autodiffStep(chunk, this.lossFn), triplet: NaN } : this.chunkGradients(chunk, scale);
       this.optimiser.apply(r.grads);
       const out = {
         stats: tf.stack([r.loss, r.hits]).dataSync(),
