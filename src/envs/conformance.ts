@@ -64,10 +64,14 @@ export function checkGolden(golden: unknown, file = "<memory>", tolerance = DEFA
     return error(-1, (err as Error).message);
   }
 
+  /** A per-agent list (observations, rewards, dones) of the wrong type or length. */
+  const lengthMismatch = (step: number, expected: unknown, got: number): ConformanceMismatch | null =>
+    Array.isArray(expected) && expected.length === got
+      ? null
+      : { scenario, step, field: "length", agent: -1, index: -1, expected: Array.isArray(expected) ? expected.length : "array", got };
   const compareObs = (step: number, expected: unknown, got: readonly Float64Array[]): ConformanceMismatch | null => {
-    if (!Array.isArray(expected) || expected.length !== got.length) {
-      return { scenario, step, field: "length", agent: -1, index: -1, expected: Array.isArray(expected) ? expected.length : "array", got: got.length };
-    }
+    const agents = lengthMismatch(step, expected, got.length);
+    if (agents || !Array.isArray(expected)) return agents;
     for (let a = 0; a < got.length; a++) {
       const row = expected[a];
       if (!Array.isArray(row) || row.length !== got[a].length) {
@@ -94,33 +98,15 @@ export function checkGolden(golden: unknown, file = "<memory>", tolerance = DEFA
     const m = compareObs(t, s.obs, r.obs);
     if (m) return result(t, m);
     const rewards = s.rewards as unknown[];
-    if (!Array.isArray(rewards) || rewards.length !== r.rewards.length) {
-      return result(t, {
-        scenario,
-        step: t,
-        field: "length",
-        agent: -1,
-        index: -1,
-        expected: Array.isArray(rewards) ? rewards.length : "array",
-        got: r.rewards.length,
-      });
-    }
+    const rewardsLength = lengthMismatch(t, rewards, r.rewards.length);
+    if (rewardsLength) return result(t, rewardsLength);
     for (let a = 0; a < rewards.length; a++) {
       if (!close(rewards[a], r.rewards[a], tolerance))
         return result(t, { scenario, step: t, field: "rewards", agent: a, index: 0, expected: rewards[a] as number, got: r.rewards[a] });
     }
     const dones = s.dones as unknown[];
-    if (!Array.isArray(dones) || dones.length !== r.dones.length) {
-      return result(t, {
-        scenario,
-        step: t,
-        field: "length",
-        agent: -1,
-        index: -1,
-        expected: Array.isArray(dones) ? dones.length : "array",
-        got: r.dones.length,
-      });
-    }
+    const donesLength = lengthMismatch(t, dones, r.dones.length);
+    if (donesLength) return result(t, donesLength);
     for (let a = 0; a < dones.length; a++) {
       if (dones[a] !== r.dones[a]) return result(t, { scenario, step: t, field: "dones", agent: a, index: 0, expected: dones[a] as boolean, got: r.dones[a] });
     }

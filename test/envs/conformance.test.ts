@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { MultiAgentEnv, SCENARIO_NAMES } from "../../src/index.js";
 import { goldenFileList, loadGolden } from "../helpers/golden.js";
+import { checkGolden } from "../../src/envs/conformance.js";
 
 const TOL = 1e-9;
 const files = goldenFileList();
@@ -39,4 +40,29 @@ describe("MPE conformance against the original Python trajectories", () => {
       });
     });
   }
+});
+
+describe("checkGolden on a damaged file", () => {
+  it("names a per-agent list of the wrong length or type (observations, rewards, dones) at its step, instead of reading past it", () => {
+    const file = files.find((f) => f.includes("simple_push__onehot"))!;
+    const damaged = (edit: (g: ReturnType<typeof loadGolden>) => void) => {
+      const g = loadGolden(file);
+      edit(g);
+      return checkGolden(g).mismatch;
+    };
+    assert.equal(checkGolden(loadGolden(file)).mismatch, null, "the intact file passes");
+    const agents = loadGolden(file).initial_obs.length;
+    assert.deepEqual(
+      damaged((g) => g.steps[3].rewards.pop()),
+      { scenario: "simple_push", step: 3, field: "length", agent: -1, index: -1, expected: agents - 1, got: agents },
+    );
+    assert.deepEqual(
+      damaged((g) => ((g.steps[2] as { dones: unknown }).dones = "no")),
+      { scenario: "simple_push", step: 2, field: "length", agent: -1, index: -1, expected: "array", got: agents },
+    );
+    assert.deepEqual(
+      damaged((g) => g.steps[4].obs.push([0])),
+      { scenario: "simple_push", step: 4, field: "length", agent: -1, index: -1, expected: agents + 1, got: agents },
+    );
+  });
 });
