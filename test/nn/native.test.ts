@@ -260,6 +260,42 @@ describe("native kernels", { skip }, () => {
     assertClose(n.plain, c.plain, 1e-6, "softmax");
   });
 
+  it("copies row segments of every width exactly: concatenation, slices out and in, replay gathers", () => {
+    const k = nativeKernels()!;
+    const rng = new Rng(8);
+    const B = 7;
+    // NaN payloads and negative zeros too: a copy moves bits
+    const special = Float32Array.from([Number.NaN, -0, Infinity, 1e-45]);
+    new Uint32Array(special.buffer)[0] = 0x7fc01234;
+    const fill = (n: number) => Float32Array.from({ length: n }, (_, i) => (i % 11 === 3 ? special[i % 4] : rng.normal()));
+    const bitsOf = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
+    for (let w = 1; w <= 24; w++) {
+      const parts = [fill(B * w), fill(B * 3), fill(B * (25 - w))];
+      const widths = [w, 3, 25 - w];
+      const cat = new Float32Array(B * 28);
+      k.concatColumns(parts, B, cat);
+      const want = new Float32Array(B * 28);
+      for (let b = 0, o = 0; b < B; b++) for (let p = 0; p < 3; p++) for (let c = 0; c < widths[p]; c++) want[o++] = parts[p][b * widths[p] + c];
+      assert.deepEqual(bitsOf(cat), bitsOf(want), `concat, first width ${w}`);
+      const slice = new Float32Array(B * w);
+      k.sliceColumns(cat, B, 2, slice);
+      const wantSlice = Float32Array.from({ length: B * w }, (_, i) => cat[Math.floor(i / w) * 28 + 2 + (i % w)]);
+      assert.deepEqual(bitsOf(slice), bitsOf(wantSlice), `slice out, width ${w}`);
+      const into = Float32Array.from(cat);
+      const fresh = fill(B * w);
+      k.sliceColumns(into, B, 28 - w, fresh, true);
+      const wantInto = Float32Array.from(cat);
+      for (let b = 0; b < B; b++) for (let c = 0; c < w; c++) wantInto[b * 28 + 28 - w + c] = fresh[b * w + c];
+      assert.deepEqual(bitsOf(into), bitsOf(wantInto), `slice in, width ${w}`);
+      const index = Int32Array.from([5, 0, 6, 6, 2]);
+      const outs = [new Float32Array(index.length * w), new Float32Array(index.length)];
+      k.gatherRows(cat, 28, B, index, Int32Array.from([1, w, 27, 1]), outs);
+      const wantRows = Float32Array.from({ length: index.length * w }, (_, i) => cat[index[Math.floor(i / w)] * 28 + 1 + (i % w)]);
+      assert.deepEqual(bitsOf(outs[0]), bitsOf(wantRows), `gather, width ${w}`);
+      assert.deepEqual(bitsOf(outs[1]), bitsOf(Float32Array.from(index, (r) => cat[r * 28 + 27])), `gather, width 1 at the row's end`);
+    }
+  });
+
   it("draws the same Gumbel noise as the JavaScript path and leaves the stream in the same state", () => {
     const pd = new SoftCategorical(5);
     const a = new Rng(6),
