@@ -80,8 +80,9 @@ export class CycleRunner {
       metrics,
       checkStop: () => this.h.checkStop(),
       chunkDone: (e: ExperimentEventMap["om_chunk"]) => this.h.emit("om_chunk", e),
-      // between trajectories: the next one starts with empty replay buffers, so none are saved
-      passStarting: () => void this.h.checkpoint("latest", { replay: false }),
+      // between trajectories: the next one empties the replay buffers, so they are not saved
+      // (after the last trajectory they are: that checkpoint ends as the run's final state)
+      passStarting: () => void this.h.checkpoint("latest", schedule.trajectoriesStarted < schedule.totalTrajectories ? { replay: false } : {}),
     };
     const summaries = await this.h.omPhase.run(host, (line) => this.h.print(line));
     this.h.player.finishCycle(true);
@@ -134,6 +135,8 @@ export class CycleRunner {
       throw new ExperimentStopped();
     }
     adoptWorkersEnd(this.h.parts(), played.rows, played.end);
+    // with OM training next, its passes are checkpointed as they start; without, the cycle's end is here
+    if (schedule.phase !== "om_training") this.h.checkpoint();
     if (schedule.cycle !== cycle) this.h.emit("cycle_end", { cycle, omTrained: false });
     this.h.print(`cycle ${cycle}: ${schedule.perCycle} trajectories played on ${Math.min(workers.count, schedule.perCycle)} workers`);
     this.h.progressed();

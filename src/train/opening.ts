@@ -73,9 +73,11 @@ function continueRun(ctx: OpeningContext, resume: Resumption): void {
     return;
   }
   ctx.writeManifest("running");
-  ctx.print(
-    `${ctx.config.exp_name} resumed from checkpoint ${resume.label} (cycle ${schedule.cycle}, trajectory ${schedule.trajectoriesStarted}, episode ${player.episodesCompleted})`,
-  );
+  const where =
+    schedule.phase === "om_training"
+      ? `cycle ${schedule.cycle}, its opponent-model training`
+      : `cycle ${schedule.cycle}, trajectory ${schedule.trajectoriesStarted}, episode ${player.episodesCompleted}`;
+  ctx.print(`${ctx.config.exp_name} resumed from checkpoint ${resume.label} (${where})`);
 }
 
 /** Puts back what `Experiment.checkpoint` wrote, on a freshly built experiment. */
@@ -85,9 +87,12 @@ function putBackState(ctx: OpeningContext, r: CheckpointReader, label: string, d
   player.loop = loop;
   if (detached) return;
   // without the replay buffers a trajectory continued mid-way cannot give an uninterrupted run's numbers
-  const note =
-    state.inTrajectory && player.trainStep > 0 && !replay
+  const note = replay
+    ? undefined
+    : state.inTrajectory && player.trainStep > 0
       ? `trajectory ${schedule.info!.trajectory} continued from episode ${player.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's`
-      : undefined;
+      : !state.inTrajectory
+        ? "taken between trajectories, where the next trajectory empties the replay buffers: the run continues exactly"
+        : undefined;
   ctx.manifest.resumed.push({ at: new Date().toISOString(), checkpoint: label, replay, ...(note ? { note } : {}) });
 }

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
+import { loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { tmpRun } from "../helpers/experiment.js";
 import { REPO } from "../helpers/golden.js";
 
@@ -136,6 +137,14 @@ describe("parallel trajectories", () => {
     assertSameRun(reference, resumed);
     reference.dispose();
     resumed.dispose();
+  });
+
+  it("checkpoints a cycle played on the workers at its end when no OM training follows (oracle mode): latest is the run's final state", async () => {
+    const exp = await run({ workers: 2, n_opp_cycles: 1, feed_lemol_true_action: true });
+    const state = loadCheckpoint(path.join(exp.runDir.checkpointsDir, "latest")).value<{ phase: string; trajectoriesStarted: number }>("experiment");
+    assert.equal(state.phase, "done");
+    assert.equal(state.trajectoriesStarted, 4);
+    exp.dispose();
   });
 
   it("keeps nothing of a cycle stopped on the workers; the next call plays it again identically", async () => {

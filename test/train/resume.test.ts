@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
-import { CheckpointError } from "../../src/storage/checkpoint.js";
+import { CheckpointError, loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { REDUCED, tmpRun } from "../helpers/experiment.js";
 
 const OPTS: ExperimentOptions = { ...REDUCED, n_opp_cycles: 2, traj_per_iter: 2, num_episodes: 40, save_rate: 10, seed: 21, checkpoint_replay: true };
@@ -83,6 +83,67 @@ describe("checkpoints and resume", () => {
     await c.run();
     sameRun(whole, c);
     c.dispose();
+    whole.dispose();
+  });
+
+  it("resume a crash in OM training from the checkpoint its pass took as it began: exactly, the cycle's play kept, the manifest saying why no buffers were needed", async () => {
+    // no replay buffers in the save_rate checkpoints, and the last one mid-trajectory: only the
+    // pass's own checkpoint gives the uninterrupted run's numbers
+    const opts = { om_training_iters: 2, num_episodes: 40, save_rate: 30, checkpoint_replay: false };
+    const whole = await make(opts);
+    await whole.run();
+    const a = await make(opts);
+    const off = a.on("om_chunk", (e) => {
+      if (e.cycle === 0 && e.pass === 1 && e.chunk === 1) a.requestStop();
+    });
+    await assert.rejects(
+      () => a.run(),
+      (e: Error) => e instanceof ExperimentStopped,
+    );
+    off();
+    a.dispose();
+    const b = await restore(a, "latest");
+    assert.equal(b.phase, "om_training");
+    const chunks: number[][] = [];
+    b.on("om_chunk", (e) => chunks.push([e.cycle, e.pass, e.chunk]));
+    await b.run();
+    assert.deepEqual(chunks[0], [0, 1, 0], "the training goes on from the start of the pass it was in");
+    sameRun(whole, b);
+    const resumed = JSON.parse(fs.readFileSync(b.runDir.manifestFile, "utf8")).resumed;
+    assert.equal(resumed.length, 1);
+    assert.equal(resumed[0].replay, false);
+    assert.match(resumed[0].note, /between trajectories, where the next trajectory empties the replay buffers: the run continues exactly/);
+    b.dispose();
+    whole.dispose();
+  });
+
+  it("end a run resumed in its last OM training with the replay buffers in its final checkpoint, as an uninterrupted run does", async () => {
+    const replaySizes = (exp: Experiment) => {
+      const r = loadCheckpoint(path.join(exp.runDir.checkpointsDir, "latest"));
+      const sizes = Object.keys(r.header.values)
+        .filter((k) => k.endsWith("/replay/meta"))
+        .sort()
+        .map((k) => [k, r.value<{ size: number }>(k).size]);
+      assert.ok(sizes.length > 0 && sizes.every(([, n]) => (n as number) > 0), `replay buffers in the final checkpoint: ${JSON.stringify(sizes)}`);
+      return sizes;
+    };
+    const whole = await make();
+    await whole.run();
+    const a = await make();
+    const off = a.on("om_chunk", (e) => {
+      if (e.cycle === 1 && e.pass === 1 && e.chunk === 1) a.requestStop();
+    });
+    await assert.rejects(
+      () => a.run(),
+      (e: Error) => e instanceof ExperimentStopped,
+    );
+    off();
+    a.dispose();
+    const b = await restore(a, "latest");
+    await b.run();
+    sameRun(whole, b);
+    assert.deepEqual(replaySizes(b), replaySizes(whole));
+    b.dispose();
     whole.dispose();
   });
 
