@@ -102,6 +102,20 @@ plot.omTraining(full, { window: 1 }); // each point already the mean of 100 chun
 // release's cadence (an update every step, as in the recorded run above) there is no such gap.
 
 // %% [markdown]
+// ## At full size: the initial release's experiment, its first cycles
+//
+// `data/full-init`: the same kind of copy of `lemol train --revision init --parallel_trajectories
+// --seed 1` — the seed's default experiment: 3 trajectories × 10,000 episodes a cycle, an update
+// every step, batch 1,024 — stopped after its first cycles for time (the manifest's `status` says
+// `running`; docs/experiments.md says how far it got). Its summary: `bench/results/full-init.json`.
+
+// %%
+const fullInit = loadRun("../data/full-init");
+console.log(fullInit.manifest.config.revision, "release ·", fullInit.manifest.status);
+summarise(fullInit);
+plot.omAccuracy(fullInit, { title: "initial release, full size: opponent-model accuracy in play, per trajectory" });
+
+// %% [markdown]
 // ## The same experiment, cell by cell
 //
 // Every call below can be made in any order the schedule allows, and the numbers are the same as
