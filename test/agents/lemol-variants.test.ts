@@ -48,6 +48,11 @@ function smallOM(extra: Partial<OpponentModelOptions> = {}) {
   return om;
 }
 
+/** One sequence's logits over a chunk of C steps from the learned initial state (the later release's). */
+function logitsFromStart(om: OpponentModel, inputs: Float32Array, obs: Float32Array, C: number, lengths: Int32Array | null = null): Float32Array {
+  return om.chunkLogits({ inputs, obs, B: 1, C, state: { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, revision: "head", lengths }).logits;
+}
+
 function chunkData(om: OpponentModel, B: number, C: number, seed: number) {
   const rng = new Rng(seed);
   const inputs = Float32Array.from({ length: B * C * om.eventSize }, () => rng.normal());
@@ -191,7 +196,7 @@ describe("LeMOL variants", () => {
     const om = smallOM({ alternativeCell: { learningFeatureDim: 3 }, recurrentActivation: "hard_sigmoid" });
     const C = 6;
     const { inputs, obs } = chunkData(om, 1, C, 23);
-    const logits = om.chunkLogits({ inputs, obs, B: 1, C, state: { h: new Float32Array(4), c: new Float32Array(4), useInit: true }, revision: "head" }).logits;
+    const logits = logitsFromStart(om, inputs, obs, C);
     const h = new Float64Array(4),
       c = new Float64Array(4);
     const p = new Float64Array(3);
@@ -246,14 +251,7 @@ describe("LeMOL variants", () => {
       const K = 3,
         C = K * F;
       const { inputs, obs } = chunkData(om, 1, C, 21);
-      const logits = om.chunkLogits({
-        inputs,
-        obs,
-        B: 1,
-        C,
-        state: { h: new Float32Array(4), c: new Float32Array(4), useInit: true },
-        revision: "head",
-      }).logits;
+      const logits = logitsFromStart(om, inputs, obs, C);
       const h = new Float64Array(4),
         c = new Float64Array(4);
       const inEp = { h: new Float64Array(3), c: new Float64Array(3) };
@@ -328,15 +326,7 @@ describe("LeMOL variants", () => {
     const lengths = Int32Array.from([3, 1, 4]);
     const C = lengths.length * F;
     const { inputs, obs } = chunkData(om, 1, C, 41);
-    const logits = om.chunkLogits({
-      inputs,
-      obs,
-      B: 1,
-      C,
-      state: { h: new Float32Array(4), c: new Float32Array(4), useInit: true },
-      revision: "head",
-      lengths,
-    }).logits;
+    const logits = logitsFromStart(om, inputs, obs, C, lengths);
     const h = new Float64Array(4),
       c = new Float64Array(4);
     const inEp = { h: new Float64Array(3), c: new Float64Array(3) };

@@ -48,6 +48,19 @@ async function runUntil(exp: Experiment, event: "episode_end" | "om_chunk", when
   off();
 }
 
+/** Runs `exp` until the second chunk of OM training pass `pass` of cycle `cycle`, and "crashes" there (no checkpoint of its own). */
+async function crashInOMTraining(exp: Experiment, cycle: number, pass: number): Promise<void> {
+  const off = exp.on("om_chunk", (e) => {
+    if (e.cycle === cycle && e.pass === pass && e.chunk === 1) exp.requestStop();
+  });
+  await assert.rejects(
+    () => exp.run(),
+    (e: Error) => e instanceof ExperimentStopped,
+  );
+  off();
+  exp.dispose();
+}
+
 describe("checkpoints and resume", () => {
   it("continue mid-trajectory and mid-OM-training exactly as the uninterrupted run (rows and files written after the checkpoint are dropped)", async () => {
     const whole = await make();
@@ -93,15 +106,7 @@ describe("checkpoints and resume", () => {
     const whole = await make(opts);
     await whole.run();
     const a = await make(opts);
-    const off = a.on("om_chunk", (e) => {
-      if (e.cycle === 0 && e.pass === 1 && e.chunk === 1) a.requestStop();
-    });
-    await assert.rejects(
-      () => a.run(),
-      (e: Error) => e instanceof ExperimentStopped,
-    );
-    off();
-    a.dispose();
+    await crashInOMTraining(a, 0, 1);
     const b = await restore(a, "latest");
     assert.equal(b.phase, "om_training");
     const chunks: number[][] = [];
@@ -130,15 +135,7 @@ describe("checkpoints and resume", () => {
     const whole = await make();
     await whole.run();
     const a = await make();
-    const off = a.on("om_chunk", (e) => {
-      if (e.cycle === 1 && e.pass === 1 && e.chunk === 1) a.requestStop();
-    });
-    await assert.rejects(
-      () => a.run(),
-      (e: Error) => e instanceof ExperimentStopped,
-    );
-    off();
-    a.dispose();
+    await crashInOMTraining(a, 1, 1);
     const b = await restore(a, "latest");
     await b.run();
     sameRun(whole, b);
