@@ -106,14 +106,22 @@ plot.omTraining(full, { window: 1 }); // each point already the mean of 100 chun
 //
 // `data/full-init`: the same kind of copy of `lemol train --revision init --parallel_trajectories
 // --seed 1` — the seed's default experiment: 3 trajectories × 10,000 episodes a cycle, an update
-// every step, batch 1,024 — stopped after its first cycles for time (the manifest's `status` says
-// `running`; docs/experiments.md says how far it got). Its summary: `bench/results/full-init.json`.
+// every step, batch 1,024 — stopped after its first 4 of 10 cycles for time (the manifest's
+// `status` says `stopped`). Its summary: `bench/results/full-init.json`; docs/experiments.md, "The
+// full-scale runs".
 
 // %%
 const fullInit = loadRun("../data/full-init");
 console.log(fullInit.manifest.config.revision, "release ·", fullInit.manifest.status);
 summarise(fullInit);
 plot.omAccuracy(fullInit, { title: "initial release, full size: opponent-model accuracy in play, per trajectory" });
+
+// %% [markdown]
+// **What it shows.** Here the model plays with the learning feature it was trained with (an update
+// every step), and after training it is above every baseline on the same steps: 0.49, 0.56 and 0.58
+// in cycles 1–3 against the behaviour-cloning MLP's 0.37–0.45 and persistence's 0.32–0.38. The first
+// training lifts it from 0.24 far beyond the spread across trajectories; the later gains are within
+// that spread (0.08–0.14).
 
 // %% [markdown]
 // ## The same experiment, cell by cell
