@@ -273,14 +273,18 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
       const { job: sweepJob } = job.data;
       log(`${me}: ${sweepJob.id} started (attempt ${job.attemptsMade + 1})`);
       let last = 0;
+      let lastTrajectory = -1;
       try {
         const result = await runSweepJob(sweepJob, { print: null, progress: null, interrupts: null }, (exp) => {
           running.set(job.id!, exp);
           if (stopping) exp.requestStop();
           exp.on("progress", (p) => {
+            // at most one update a second, but a new trajectory is reported at once (a short one
+            // could otherwise start and end between two updates, never shown)
             const now = Date.now();
-            if (now - last < 1000) return;
+            if (now - last < 1000 && p.trajectory === lastTrajectory) return;
             last = now;
+            lastTrajectory = p.trajectory;
             void job
               .updateProgress({ worker: me, trajectory: p.trajectory + 1, trajectories: p.trajectoriesTotal, episode: p.episode, episodes: p.episodes })
               .catch(() => {});
