@@ -87,12 +87,9 @@ function putBackState(ctx: OpeningContext, r: CheckpointReader, label: string, d
   player.loop = loop;
   if (detached) return;
   // without the replay buffers a trajectory continued mid-way cannot give an uninterrupted run's numbers
-  const note = replay
-    ? undefined
-    : state.inTrajectory && player.trainStep > 0
-      ? `trajectory ${schedule.info!.trajectory} continued from episode ${player.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's`
-      : !state.inTrajectory
-        ? "taken between trajectories, where the next trajectory empties the replay buffers: the run continues exactly"
-        : undefined;
+  let note: string | undefined;
+  if (!replay && !state.inTrajectory) note = "taken between trajectories, where the next trajectory empties the replay buffers: the run continues exactly";
+  else if (!replay && player.trainStep > 0)
+    note = `trajectory ${schedule.info!.trajectory} continued from episode ${player.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's`;
   ctx.manifest.resumed.push({ at: new Date().toISOString(), checkpoint: label, replay, ...(note ? { note } : {}) });
 }

@@ -257,6 +257,23 @@ export interface SweepWorker {
   readonly closed: Promise<void>;
 }
 
+/**
+ * Whether a worker's progress is worth posting to the queue: at most one update every `intervalMs`,
+ * but a new trajectory at once (a short one could otherwise start and end between two updates and
+ * never show in `lemol sweep --status`).
+ */
+export function progressGate(intervalMs: number, now: () => number = Date.now): (trajectory: number) => boolean {
+  let last = -Infinity;
+  let lastTrajectory = -1;
+  return (trajectory) => {
+    const t = now();
+    if (t - last < intervalMs && trajectory === lastTrajectory) return false;
+    last = t;
+    lastTrajectory = trajectory;
+    return true;
+  };
+}
+
 /** Starts a worker that runs sweep jobs from the queue, one at a time. */
 export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}): Promise<SweepWorker> {
   const log = o.log ?? (() => {});
@@ -272,19 +289,13 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
     async (job: Job<JobData, SweepJobResult>, token?: string) => {
       const { job: sweepJob } = job.data;
       log(`${me}: ${sweepJob.id} started (attempt ${job.attemptsMade + 1})`);
-      let last = 0;
-      let lastTrajectory = -1;
+      const due = progressGate(1000);
       try {
         const result = await runSweepJob(sweepJob, { print: null, progress: null, interrupts: null }, (exp) => {
           running.set(job.id!, exp);
           if (stopping) exp.requestStop();
           exp.on("progress", (p) => {
-            // at most one update a second, but a new trajectory is reported at once (a short one
-            // could otherwise start and end between two updates, never shown)
-            const now = Date.now();
-            if (now - last < 1000 && p.trajectory === lastTrajectory) return;
-            last = now;
-            lastTrajectory = p.trajectory;
+            if (!due(p.trajectory)) return;
             void job
               .updateProgress({ worker: me, trajectory: p.trajectory + 1, trajectories: p.trajectoriesTotal, episode: p.episode, episodes: p.episodes })
               .catch(() => {});

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { sweepStatus, waitForSweep } from "../../src/train/queue.js";
+import { progressGate, sweepStatus, waitForSweep } from "../../src/train/queue.js";
 import { expandSweep, loadSweepSpec } from "../../src/train/sweep.js";
 import { Experiment } from "../../src/train/experiment.js";
 import { runCli, runCliAsync } from "../helpers/cli.js";
@@ -214,5 +214,21 @@ describe("lemol sweep without Redis", () => {
     const r = runCli(["worker", "--redis", "http://nope"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--redis: expected redis:\/\/host:port/);
+  });
+});
+
+describe("a worker's progress updates", () => {
+  it("go to the queue at most once a second, but a new trajectory at once", () => {
+    let t = 0;
+    const due = progressGate(1000, () => t);
+    assert.equal(due(0), true, "the first update");
+    t = 400;
+    assert.equal(due(0), false, "the same trajectory within the second");
+    t = 500;
+    assert.equal(due(1), true, "a new trajectory at once");
+    t = 1400;
+    assert.equal(due(1), false);
+    t = 1500;
+    assert.equal(due(1), true, "a second after the last update");
   });
 });
