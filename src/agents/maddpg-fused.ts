@@ -5,15 +5,19 @@
  * `MADDPGAgentTrainer.learn`, read side by side:
  *
  *   1. target next actions a'_j = softmax(π'_j(o'_j) + Gumbel)           mlpForward, softmaxRows
- *   2. y = r + γ(1 − d)·Q'(o', a')                                       criticGlue
- *   3. critic: one Adam step on mean (Q(o, a) − y)²                      mlpForward/Backward, Adam
- *   4. actor: one Adam step on −mean Q(o, â_i, a_−i) + 1e-3·mean(logits²)
+ *   2. Q'(o', a') from the target critic                                 mlpForward
+ *   3. critic: y = r + γ(1 − d)·Q'; one Adam step on mean (Q(o, a) − y)²  criticTrain, Adam
+ *   4. actor: one Adam step on −mean Q(o, â_i, a_−i) + 1e-3·mean(logits²)  actorTrain, Adam
  *   5. polyak-update both target networks
  *
- * The float32 glue between the kernels (TD target, losses, the Gumbel-softmax backward,
- * statistics: `criticGlue`, `actorGlue` in nn/native/lemol_native.cc) rounds every operation as
- * the wasm kernels of the tfjs path do (a mean is a sequential float32 sum divided by the count),
- * and the other kernels are the ones the tfjs path calls: the numbers are that path's bit for bit
+ * Steps 3 and 4 are each one native pass over blocks of 64 rows, taking a block through every
+ * kernel of the step (forward, glue, backward) while it is in cache; the networks' inputs are
+ * handed over as column parts (never concatenated whole), the target networks keep only their
+ * outputs. The float32 glue between the kernels (TD target, losses, the Gumbel-softmax backward,
+ * statistics: `criticGlueRows`, `actorGlueRows` in nn/native/lemol_native.cc) rounds every
+ * operation as the wasm kernels of the tfjs path do (a mean is a sequential float32 sum divided by
+ * the count), the gradients' sums continue block after block in row order, and the other kernels
+ * are the ones the tfjs path calls: the numbers are that path's bit for bit
  * (test/agents/maddpg-fused.test.ts).
  *
  * Taken when the native kernels are active, the learner is MADDPG, DDPG or LeMOL (M3DDPG's worst
@@ -28,10 +32,14 @@ import { polyakUpdate } from "../nn/optim.js";
 import type { ReplayBatch } from "../storage/replay.js";
 import { ACTOR_REGULARISATION, ActorCriticTrainer, targetOrder, UpdateStats } from "./actor-critic.js";
 
-/** A network's layer outputs for a batch (what its backward pass reads), and its parameters' views. */
+/**
+ * A network's output for a batch, its parameters' views and (trained here) its gradients. Its
+ * hidden layers stay in the kernels' block-sized scratch: the passes here take each block of rows
+ * through every layer (and, in training, straight back down) while it is in cache.
+ */
 class NetBuffers {
+  readonly out: Float32Array;
   readonly outs: Float32Array[];
-  readonly hidden: Float32Array[];
   readonly grads: Float32Array[];
   readonly views: Float32Array[] = [];
   constructor(
@@ -39,12 +47,9 @@ class NetBuffers {
     B: number,
     grads: boolean,
   ) {
-    this.outs = net.sizes.slice(1).map((n) => new Float32Array(B * n));
-    this.hidden = this.outs.slice(0, -1);
+    this.out = new Float32Array(B * net.sizes[net.sizes.length - 1]);
+    this.outs = [this.out];
     this.grads = grads ? net.params.map((p) => new Float32Array(p.size)) : [];
-  }
-  get out(): Float32Array {
-    return this.outs[this.outs.length - 1];
   }
 }
 
@@ -69,22 +74,20 @@ export class FusedMADDPGUpdate {
   private readonly targetCritic: NetBuffers;
   private readonly actor: NetBuffers;
   private readonly targetActors = new Map<MLP, NetBuffers>();
-  private readonly criticIn: Float32Array;
   private readonly y: Float32Array;
   private readonly tdGrad: Float32Array;
   private readonly stats = new Float32Array(6);
   private readonly sample: Float32Array;
-  private readonly fillGrad: Float32Array;
-  private readonly dInput: Float32Array;
-  private readonly dLogits: Float32Array;
   private readonly actNext: Float32Array[] = [];
-  private readonly criticParts: Float32Array[] = [];
+  /** The critic's input as column parts: at the next observations (target) and at the batch's. */
+  private readonly nextParts: Float32Array[] = [];
+  private readonly parts: Float32Array[] = [];
   /** The update's noise: noise[j] for agent j's target action, noise[agents] for the actor's sample. */
   private readonly noiseSlots: Float32Array[] = [];
   /** Per agent: its target actor's input when it is conditioned on its opponent's target action (LeMOL). */
-  private readonly targetIn: Float32Array[] = [];
-  /** The actor's input [o ‖ m] and the m columns of the batch, when the actor takes extras. */
-  private readonly actorIn: Float32Array | null;
+  private readonly targetIn: Float32Array[][] = [];
+  /** The actor's input as parts [o, m] and the m columns of the batch, when the actor takes extras. */
+  private readonly actorIn: Float32Array[] = [];
   private readonly actorExtra: Float32Array | null;
   private order: { agents: readonly ActorCriticTrainer[]; order: number[] } | null = null;
 
@@ -94,15 +97,9 @@ export class FusedMADDPGUpdate {
     this.critic = new NetBuffers(t.critic, B, true);
     this.targetCritic = new NetBuffers(t.targetCritic, B, false);
     this.actor = new NetBuffers(t.actor, B, true);
-    const criticIn = t.critic.sizes[0];
-    this.criticIn = new Float32Array(B * criticIn);
     this.y = new Float32Array(B);
     this.tdGrad = new Float32Array(B);
     this.sample = new Float32Array(B * t.pd.actionSize);
-    this.fillGrad = new Float32Array(B).fill(-1 / B);
-    this.dInput = new Float32Array(B * criticIn);
-    this.dLogits = new Float32Array(B * t.pd.paramSize);
-    this.actorIn = learner.actorExtra ? new Float32Array(B * t.actor.sizes[0]) : null;
     this.actorExtra = learner.actorExtra ? new Float32Array(B * learner.actorExtra) : null;
   }
 
@@ -139,51 +136,75 @@ export class FusedMADDPGUpdate {
       const a = agents[j];
       const z = noise[j];
       const target = this.targetActorBuffers(a.targetActor);
-      let input = batches[j].obsNext;
+      let input: Float32Array | Float32Array[] = batches[j].obsNext;
       if (a.fusedTarget === "opponent") {
-        input = this.targetIn[j] ??= new Float32Array(B * a.targetActor.sizes[0]);
-        k.concatColumns([batches[j].obsNext, this.actNext[1 - j]], B, input);
+        input = this.targetIn[j] ??= [];
+        input[0] = batches[j].obsNext;
+        input[1] = this.actNext[1 - j];
       }
       k.mlpForward(input, B, heapViews(a.targetActor.params, target.views), target.outs);
       k.softmaxRows(target.out, z, B, this.actNextBuffer(j, a.pd.actionSize));
     }
 
-    // 2. TD target y = r + γ(1 − done)·Q'(o', a'), from the target critic
-    this.criticInput(
-      k,
+    // 2. TD target y = r + γ(1 − done)·Q'(o', a'), from the target critic (its input given as
+    //    column parts: the kernels put each block's rows together, no concatenation is stored)
+    const nextIn = this.criticInput(
+      this.nextParts,
       batches.map((b) => b.obsNext),
       this.actNext,
     );
-    k.mlpForward(this.criticIn, B, this.targetCritic.views, this.targetCritic.outs);
+    k.mlpForward(nextIn, B, this.targetCritic.views, this.targetCritic.outs);
 
     // 3. critic: mean squared TD error, its gradient 2(Q − y)/B (the statistics on the way)
-    this.criticInput(
-      k,
+    //    (forward, TD target, backward: one pass over row blocks, criticTrain)
+    const criticIn = this.criticInput(
+      this.parts,
       batches.map((b) => b.obs),
       batches.map((b) => b.act),
     );
     const critic = this.critic;
-    k.mlpForward(this.criticIn, B, critic.views, critic.outs);
     const { rew, done } = batches[i];
-    k.criticGlue(rew, done, this.targetCritic.out, critic.out, t.config.gamma, 2 / B, this.y, this.tdGrad, this.stats);
-    k.mlpBackward(this.criticIn, B, critic.hidden, this.tdGrad, critic.views, critic.grads, null);
+    k.criticTrain(
+      criticIn,
+      B,
+      critic.views,
+      critic.grads,
+      rew,
+      done,
+      this.targetCritic.out,
+      t.config.gamma,
+      2 / B,
+      critic.out,
+      this.y,
+      this.tdGrad,
+      this.stats,
+    );
     t.criticOptimiser.applyArrays(critic.grads);
 
-    // 4. actor: a fresh sample of its own action through the updated critic; its gradient is the
-    //    Gumbel-softmax backward of the critic's input gradient, plus the regulariser's
+    // 4. actor: a fresh sample of its own action through the updated critic (into the critic's
+    //    input of step 3, in place of this agent's action); its gradient is the Gumbel-softmax
+    //    backward of the critic's input gradient for dQ = −1/B, plus the regulariser's
+    //    (one pass over row blocks, actorTrain)
     const actor = this.actor;
     const P = t.pd.paramSize;
     const actorIn = this.actorInput(k, batches[i]);
-    k.mlpForward(actorIn, B, actor.views, actor.outs);
-    const logits = actor.out;
-    k.softmaxRows(logits, noise[agents.length], B, this.sample);
-    // the critic's input of step 3 with this agent's action replaced by the sample
-    k.sliceColumns(this.criticIn, B, this.learner.actionColumn(i), this.sample, true);
-    k.mlpForward(this.criticIn, B, critic.views, critic.outs);
-    k.mlpBackward(this.criticIn, B, critic.hidden, this.fillGrad, critic.views, null, this.dInput);
     const reg = (2 * ACTOR_REGULARISATION) / (B * P);
-    const pLoss = k.actorGlue(logits, critic.out, this.sample, this.dInput, this.learner.actionColumn(i), ACTOR_REGULARISATION, reg, this.dLogits);
-    k.mlpBackward(actorIn, B, actor.hidden, this.dLogits, actor.views, actor.grads, null);
+    const pLoss = k.actorTrain(
+      actorIn,
+      B,
+      actor.views,
+      actor.grads,
+      noise[agents.length],
+      criticIn,
+      this.learner.actionColumn(i),
+      critic.views,
+      -1 / B,
+      ACTOR_REGULARISATION,
+      reg,
+      actor.out,
+      this.sample,
+      critic.out,
+    );
     t.actorOptimiser.applyArrays(actor.grads);
 
     // 5. targets follow slowly
@@ -194,9 +215,8 @@ export class FusedMADDPGUpdate {
     return { qLoss, pLoss, qValue, targetQ, reward, targetQNext, targetQStd };
   }
 
-  /** The critic's input into `criticIn`: the observations then the actions it sees. */
-  private criticInput(k: NativeKernels, obs: readonly Float32Array[], act: readonly Float32Array[]): void {
-    const parts = this.criticParts;
+  /** The critic's input as column parts (into `parts`): the observations then the actions it sees. */
+  private criticInput(parts: Float32Array[], obs: readonly Float32Array[], act: readonly Float32Array[]): Float32Array[] {
     const i = this.learner.trainer.agentIndex;
     const sees = this.learner.criticSees;
     parts.length = 0;
@@ -204,16 +224,16 @@ export class FusedMADDPGUpdate {
     else parts.push(obs[i]);
     if (sees.act === "all") parts.push(...act);
     else parts.push(act[i]);
-    k.concatColumns(parts, this.B, this.criticIn);
+    return parts;
   }
 
-  /** The actor's input: the observation, or [o ‖ m] with m the batch's first extra columns. */
-  private actorInput(k: NativeKernels, batch: ReplayBatch): Float32Array {
-    if (!this.actorIn || !this.actorExtra) return batch.obs;
-    const B = this.B;
+  /** The actor's input: the observation, or the parts [o, m] with m the batch's first extra columns. */
+  private actorInput(k: NativeKernels, batch: ReplayBatch): Float32Array | Float32Array[] {
+    if (!this.actorExtra) return batch.obs;
     let m = batch.extra;
-    if (m.length !== this.actorExtra.length) k.sliceColumns(batch.extra, B, 0, (m = this.actorExtra));
-    k.concatColumns([batch.obs, m], B, this.actorIn);
+    if (m.length !== this.actorExtra.length) k.sliceColumns(batch.extra, this.B, 0, (m = this.actorExtra));
+    this.actorIn[0] = batch.obs;
+    this.actorIn[1] = m;
     return this.actorIn;
   }
 

@@ -18,7 +18,12 @@ import type { MLPCache, MLPGrads, MLPKernels } from "./mlp-kernels.js";
 export interface NativeKernels {
   isa(): string;
   gemm(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number, transA: boolean, acc: boolean): void;
-  mlpForward(x: Float32Array, B: number, params: Float32Array[], outs: Float32Array[]): void;
+  /**
+   * `x`: the input, or its column parts (B rows each, side by side: each block's rows are put
+   * together in scratch, the concatenation is never stored). `outs`: every layer's output (for a
+   * backward pass), or `[out]` alone (the hidden layers then stay in cache-sized scratch).
+   */
+  mlpForward(x: Float32Array | Float32Array[], B: number, params: Float32Array[], outs: Float32Array[]): void;
   mlpBackward(
     x: Float32Array,
     B: number,
@@ -29,6 +34,18 @@ export interface NativeKernels {
     dx: Float32Array | null,
   ): void;
   adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lrT: number, b1: number, b2: number, eps: number, clip: number): void;
+  /** `adam` on each variable of an optimiser step in turn (the clip norms' sums computed side by side first). */
+  adamAll(
+    p: Float32Array[],
+    m: Float32Array[],
+    v: Float32Array[],
+    g: readonly Float32Array[],
+    lrT: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    clip: number,
+  ): void;
   polyak(target: Float32Array, online: Float32Array, tau: number): void;
   concatColumns(inputs: Float32Array[], B: number, out: Float32Array): void;
   fillGumbel(state: Uint32Array, out: Float32Array, n: number, exact?: boolean): void;
@@ -63,12 +80,60 @@ export interface NativeKernels {
     regGrad: number,
     dLogits: Float32Array,
   ): number;
+  /**
+   * The fused update's critic step as one pass over row blocks (x whole or as column parts, as in
+   * mlpForward): q = Q(x), then criticGlue's y,
+   * grad and stats, then the critic's backward pass for `grad` (weight gradients into `grads`).
+   * The numbers of mlpForward, criticGlue and mlpBackward called in turn.
+   */
+  criticTrain(
+    x: Float32Array | Float32Array[],
+    B: number,
+    params: Float32Array[],
+    grads: Float32Array[],
+    rew: Float32Array,
+    done: Float32Array,
+    qNext: Float32Array,
+    gamma: number,
+    twoOverB: number,
+    q: Float32Array,
+    y: Float32Array,
+    grad: Float32Array,
+    stats: Float32Array,
+  ): void;
+  /**
+   * The fused update's actor step as one pass over row blocks: logits = π(actorIn), sample =
+   * softmax(logits + noise) in place of criticIn's columns [column, column + P) (criticIn is not
+   * changed; both inputs whole or as column parts), qs = Q(criticIn),
+   * the critic's input gradient for dQ = dq, actorGlue's dLogits, the actor's backward pass
+   * (weight gradients into `actorGrads`). Returns actorGlue's loss; the numbers of the separate calls.
+   */
+  actorTrain(
+    actorIn: Float32Array | Float32Array[],
+    B: number,
+    actorParams: Float32Array[],
+    actorGrads: Float32Array[],
+    noise: Float32Array,
+    criticIn: Float32Array | Float32Array[],
+    column: number,
+    criticParams: Float32Array[],
+    dq: number,
+    reg: number,
+    regGrad: number,
+    logits: Float32Array,
+    sample: Float32Array,
+    qs: Float32Array,
+  ): number;
+  /** A zero-filled Float32Array of n floats in transparent huge pages (replay buffers: fewer TLB misses); null where the mapping fails. */
+  hugeFloats(n: number): Float32Array | null;
 }
 
 /** The slice of tfjs-backend-wasm's backend object the kernels use. */
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  /** The wasm module: its heap's buffer (replaced when the heap grows). */
+  wasm: { HEAPU8: Uint8Array };
 }
 
 export interface NativeStatus {
@@ -366,8 +431,19 @@ export const nativeMLPKernels: MLPKernels = {
   inputGrad: (cache, dOut, params) => backward(cache, dOut, params, false, true).input!,
 };
 
+/**
+ * A tensor's float32 data as a view of the wasm heap, kept per tensor: a view stays valid while
+ * the tensor keeps its data (a variable's assign gives it new data) and the heap keeps its buffer
+ * (a grown heap has a new one). The update takes ~200 views a round; making each anew cost ~15 µs.
+ */
+const heapCache = new WeakMap<tf.Tensor, { dataId: object; view: Float32Array }>();
 function heap(t: tf.Tensor): Float32Array {
-  return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t);
+  const backend = tf.backend() as unknown as WasmBackend;
+  const cached = heapCache.get(t);
+  if (cached && cached.dataId === t.dataId && cached.view.buffer === backend.wasm.HEAPU8.buffer) return cached.view;
+  const view = backend.typedArrayFromHeap(t);
+  heapCache.set(t, { dataId: t.dataId, view });
+  return view;
 }
 
 /** The addon's kernels while they are active (for updates written over plain arrays), else null. */
@@ -390,19 +466,21 @@ export function nativeAdam(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf
   addon!.adam(heap(p), heap(m), heap(v), heap(g), lrT, b1, b2, eps, clip);
 }
 
-/** {@link nativeAdam} with the gradient in a plain array. */
-export function nativeAdamArray(
-  p: tf.Variable,
-  m: tf.Variable,
-  v: tf.Variable,
-  g: Float32Array,
+const adamViews = { p: [] as Float32Array[], m: [] as Float32Array[], v: [] as Float32Array[] };
+
+/** {@link nativeAdam} on every variable of an optimiser step, the gradients in plain arrays (one native call). */
+export function nativeAdamArrays(
+  p: readonly tf.Variable[],
+  m: readonly tf.Variable[],
+  v: readonly tf.Variable[],
+  g: readonly Float32Array[],
   lrT: number,
   b1: number,
   b2: number,
   eps: number,
   clip: number,
 ): void {
-  addon!.adam(heap(p), heap(m), heap(v), g, lrT, b1, b2, eps, clip);
+  addon!.adamAll(heapViews(p, adamViews.p), heapViews(m, adamViews.m), heapViews(v, adamViews.v), g, lrT, b1, b2, eps, clip);
 }
 
 /** target ← (1 − tau)·target + tau·online, in place. */
@@ -459,6 +537,18 @@ export function nativeGemm(A: Float32Array, B: Float32Array, C: Float32Array, M:
  * copy, prefetching rows ahead (replay sampling is memory-latency bound). Returns false without
  * the addon (the caller copies in TypeScript); works on any backend.
  */
+/** Smaller arrays are plain (a huge page is 2 MB; the addon rounds the mapping up to whole pages). */
+const HUGE_PAGE_FLOATS = (2 << 20) / 4;
+
+/**
+ * A zero-filled Float32Array of `n` floats for a large buffer read at random rows (a replay
+ * buffer): in transparent huge pages when the addon is built, so that a row costs a cache miss
+ * but not also a TLB miss; a plain array otherwise. Same contents either way.
+ */
+export function largeFloat32Array(n: number): Float32Array {
+  return (n >= HUGE_PAGE_FLOATS && load()?.hugeFloats(n)) || new Float32Array(n);
+}
+
 /** Prefetches the rows at `index` of a replay buffer's data (see prefetchRows in the addon); false without the addon. */
 export function nativePrefetchRows(data: Float32Array, stride: number, size: number, index: Int32Array): boolean {
   if (!active) return false;

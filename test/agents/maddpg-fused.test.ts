@@ -1,7 +1,8 @@
 // The fused MADDPG update (maddpg-fused.ts: the update on the native kernels over plain arrays)
 // gives the tfjs path's numbers bit for bit: weights, optimiser state, statistics and random
 // streams after a run of updates, for MADDPG and DDPG, batch sizes with and without a power of
-// two, two and three agents; and it is taken only where it applies.
+// two, within one row block of the kernels and across several, two and three agents; and it is
+// taken only where it applies.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { ActorCriticTrainer, UpdateStats } from "../../src/agents/actor-critic.js";
@@ -78,6 +79,8 @@ describe("fused MADDPG update", { skip }, () => {
     ["MADDPG on simple_push, batch 64", "simple_push", "maddpg", "maddpg", { batchSize: 64, numUnits: 32 }],
     ["DDPG on simple_push, batch 50 (the mean's division is not a power of two)", "simple_push", "ddpg", "ddpg", { batchSize: 50, numUnits: 16 }],
     ["MADDPG on simple_spread (three agents), batch 40", "simple_spread", "maddpg", "maddpg", { batchSize: 40, numUnits: 24 }],
+    // the kernels take rows in blocks of 64 (the last block up to 127): sums carried across blocks
+    ["MADDPG on simple_push, batch 300 (row blocks of 64, 64, 64, 108)", "simple_push", "maddpg", "maddpg", { batchSize: 300, numUnits: 32 }],
   ];
   for (const [name, scenario, bad, good, config] of cases) {
     it(`gives the tfjs path's numbers bit for bit: ${name}`, () => {
@@ -102,6 +105,8 @@ describe("fused MADDPG update", { skip }, () => {
   for (const [name, extra] of [
     ["LeMOL vs MADDPG", {}],
     ["LeMOL with its decentralised critic vs MADDPG", { decentralise_lemol_obs: true }],
+    // row blocks with LeMOL's inputs given as column parts (the actor's [o, m], the target conditioned on the opponent's)
+    ["LeMOL vs MADDPG, batch 150 (row blocks of 64 and 86)", { batch_size: 150, max_episode_len: 5, num_episodes: 160 }],
   ] as const) {
     it(`gives the tfjs path's experiment bit for bit: ${name} (metrics, weights, opponent model)`, async () => {
       const runs: { metrics: string; weights: Uint32Array[] }[] = [];

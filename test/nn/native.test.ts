@@ -15,6 +15,7 @@ import {
   nativeGemm,
   nativeKernels,
   nativeStatus,
+  largeFloat32Array,
 } from "../../src/nn/native.js";
 import { concatColumns, sliceColumns, softmaxRows } from "../../src/nn/ops.js";
 import { Adam, polyakUpdate } from "../../src/nn/optim.js";
@@ -156,6 +157,71 @@ describe("native kernels", { skip }, () => {
       }
   });
 
+  it("takes a pass's input as column parts and can keep only its output, with the same numbers", () => {
+    const k = nativeKernels()!;
+    const sizes = [37, 64, 96, 48, 5]; // (three hidden layers of different widths: the scratch alternates)
+    for (const B of [300, 40]) {
+      const rng = new Rng(B + 1);
+      const params = sizes.slice(1).flatMap((n, l) => [rand(rng, sizes[l] * n, 0.3), rand(rng, n, 0.1)]);
+      const widths = [19, 8, 5, 5];
+      const parts = widths.map((w) => rand(rng, B * w));
+      const x = new Float32Array(B * 37);
+      let at = 0;
+      for (let r = 0; r < B; r++)
+        for (const [p, w] of widths.entries()) {
+          x.set(parts[p].subarray(r * w, (r + 1) * w), at);
+          at += w;
+        }
+      const outs = sizes.slice(1).map((n) => new Float32Array(B * n));
+      k.mlpForward(x, B, params, outs);
+      const fromParts = sizes.slice(1).map((n) => new Float32Array(B * n));
+      k.mlpForward(parts, B, params, fromParts);
+      fromParts.forEach((o, l) => assert.deepEqual(o, outs[l], `layer ${l} from column parts, B=${B}`));
+      const only = new Float32Array(B * 5);
+      k.mlpForward(parts, B, params, [only]);
+      assert.deepEqual(only, outs[3], `[out] alone, B=${B}`);
+    }
+    assert.throws(() => k.mlpForward([new Float32Array(33)], 3, [new Float32Array(10 * 4), new Float32Array(4)], [new Float32Array(12)]), /x: wrong size/);
+    assert.throws(
+      () => k.mlpForward([new Float32Array(31)], 3, [new Float32Array(10 * 4), new Float32Array(4)], [new Float32Array(12)]),
+      /each part must hold B rows/,
+    );
+  });
+
+  it("refuses fused update steps on arrays of the wrong size, naming what is wrong", () => {
+    const k = nativeKernels()!;
+    const B = 4;
+    const critic = [new Float32Array(6 * 8), new Float32Array(8), new Float32Array(8), new Float32Array(1)];
+    const grads = critic.map((p) => new Float32Array(p.length));
+    const v = (n: number) => new Float32Array(n);
+    const stats = v(6);
+    assert.throws(() => k.criticTrain(v(B * 5), B, critic, grads, v(B), v(B), v(B), 0.95, 0.5, v(B), v(B), v(B), stats), /criticTrain: x must be B rows/);
+    assert.throws(
+      () => k.criticTrain(v(B * 6), B, critic, grads.slice(1), v(B), v(B), v(B), 0.95, 0.5, v(B), v(B), v(B), stats),
+      /grads must be one array per parameter/,
+    );
+    assert.throws(() => k.criticTrain(v(B * 6), B, critic, grads, v(B), v(B - 1), v(B), 0.95, 0.5, v(B), v(B), v(B), stats), /must hold B values/);
+    const actor = [v(3 * 8), v(8), v(8 * 2), v(2)];
+    const ag = actor.map((p) => v(p.length));
+    const call = (column: number, noise = v(B * 2)) =>
+      k.actorTrain(v(B * 3), B, actor, ag, noise, v(B * 6), column, critic, -1 / B, 1e-3, 1e-3, v(B * 2), v(B * 2), v(B));
+    assert.throws(() => call(5), /action's columns lie outside the critic's input/);
+    assert.throws(() => call(0, v(B * 3)), /noise, logits and sample must be B rows/);
+    assert.ok(Number.isFinite(call(4)), "a well-formed call returns the actor's loss");
+  });
+
+  it("gives large arrays in huge pages, zero-filled, and small ones plain", () => {
+    const n = (3 << 20) / 4 + 5; // past a huge page and not a whole number of them
+    const big = nativeKernels()!.hugeFloats(n)!;
+    assert.ok(big instanceof Float32Array && big.length === n);
+    assert.ok(big.every((x) => x === 0));
+    big[n - 1] = 2;
+    assert.equal(big[n - 1], 2);
+    assert.throws(() => nativeKernels()!.hugeFloats(0), /positive integer/);
+    assert.equal(largeFloat32Array(1000).buffer.byteLength, 4000);
+    assert.equal(largeFloat32Array(n).length, n);
+  });
+
   it("gives zero gradients for an empty batch (no row block to write them)", () => {
     const k = nativeKernels()!;
     const sizes = [5, 16, 3];
@@ -236,6 +302,46 @@ describe("native kernels", { skip }, () => {
     x.dispose();
   });
 
+  it("clips Adam's gradient by the exact sequential norm, at and around the clip norm too (the fast estimate only skips it when surely below)", () => {
+    const k = nativeKernels()!;
+    const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+    const clip = 0.5;
+    const rng = new Rng(43);
+    let clipped = 0;
+    for (const n of [1, 31, 1000 + 13, 4096]) {
+      const base = Float32Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 0 : i % 11 === 5 ? 1e-39 : rng.normal()));
+      let ss0 = 0;
+      for (const x of base) ss0 += x * x;
+      // norms well below, just below, at, just above and well above the clip norm
+      for (const ratio of [0.1, 1 - 1e-7, 1 - 1e-12, 1, 1 + 1e-12, 1 + 1e-7, 3]) {
+        const g = base.map((x) => x * ((ratio * clip) / Math.sqrt(ss0)));
+        let ss = 0;
+        for (const x of g) ss += x * x; // the reference: the sequential double sum
+        const norm = Math.sqrt(ss);
+        const scale = Math.fround(clip / (norm > clip ? norm : clip));
+        if (scale !== 1) clipped++;
+        const state = () => [rand(new Rng(n), n), rand(new Rng(n + 1), n, 1e-3), Float32Array.from(rand(new Rng(n + 2), n, 1e-3), Math.abs)];
+        const [p1, m1, v1] = state();
+        k.adam(p1, m1, v1, g, 0.01, 0.9, 0.999, 1e-8, clip);
+        const [p2, m2, v2] = state();
+        k.adam(
+          p2,
+          m2,
+          v2,
+          g.map((x) => Math.fround(x * scale)),
+          0.01,
+          0.9,
+          0.999,
+          1e-8,
+          0,
+        ); // pre-scaled, unclipped
+        assert.deepEqual(bits(p1), bits(p2), `parameters, n=${n}, norm ${ratio}·clip`);
+        assert.deepEqual(bits(v1), bits(v2), `v, n=${n}, norm ${ratio}·clip`);
+      }
+    }
+    assert.ok(clipped >= 8, "cases on both sides of the clip norm");
+  });
+
   it("concatenates, slices and soft-maxes columns as tfjs does", () => {
     const rng = new Rng(5);
     const a = rand(rng, 50 * 8),
@@ -311,10 +417,11 @@ describe("native kernels", { skip }, () => {
 
   it("computes Gumbel noise with a vectorised log that gives glibc's float32 results bit for bit", () => {
     // the fast log defers to glibc's near a float32 rounding boundary (~1 draw in 2,000), so the
-    // results are glibc's; 2 million draws cover a thousand such deferrals
+    // results are glibc's; 2 million draws cover a thousand such deferrals (and an odd count, a
+    // tail shorter than the vector width)
     const a = new Rng(7),
       b = new Rng(7);
-    const n = 2_000_000;
+    const n = 2_000_003;
     const fast = new Float32Array(n),
       exact = new Float32Array(n);
     assert.ok(nativeFillGumbel(a, fast, n));

@@ -5,9 +5,11 @@
 // Exports (all synchronous, no allocation after warm-up):
 //   isa()                                    "avx512" | "avx2" | "generic": the GEMM variant in use
 //   gemm(A, B, C, M, K, N, transA, acc)      C = A·B or Aᵀ·B (+C), row-major
-//   mlpForward(x, B, params[], outs[])       h_l = relu(h_{l-1}·W_l + b_l), last layer linear
+//   mlpForward(x, B, params[], outs[])       h_l = relu(h_{l-1}·W_l + b_l), last layer linear (outs: every
+//                                            layer's output, or the last's alone)
 //   mlpBackward(x, B, acts[], dOut, params[], grads[] | null, dx | null)
 //   adam(param, m, v, grad, lrT, beta1, beta2, eps, clip)   TF1 Adam with clip_by_norm, in place
+//   adamAll(params[], m[], v[], grads[], ...)   adam on each variable of an optimiser step
 //   polyak(target, online, tau)              target = (1 - tau)·target + tau·online, in place
 //   concatColumns(inputs[], B, out)          [B, n1] ‖ [B, n2] ‖ ... → [B, Σn]
 //   sliceColumns(x, B, start, out, into?)    out = x's columns [start, start + w) (into: the other way)
@@ -16,9 +18,12 @@
 //   fillIndex(state, n, out)                 replay indices as Rng.int(n) draws them
 //   gatherRows(data, stride, size, index, segments, outs)   a batch's rows from a replay buffer
 //   criticGlue(...), actorGlue(...)          the fused MADDPG update's float32 glue (maddpg-fused.ts)
+//   criticTrain(...), actorTrain(...)        its critic and actor steps, each one pass over row blocks
+//   hugeFloats(n)                            a Float32Array in transparent huge pages (replay buffers)
 //   gemmLog(on)                              the GEMMs issued since the last call (benchmarks)
 // Elementwise kernels that must keep float32 bits while vectorised live in elementwise.h.
 #include <node_api.h>
+#include <sys/mman.h>
 
 #include <cmath>
 #include <cstdint>
@@ -470,6 +475,7 @@ void gemm_tn_generic(const float* A, int lda, const float* B, int ldb, float* C,
     elementwise::adam<W>(p, m, v, g, n, scale, b1, b2, lr, eps);                                                                        \
   }                                                                                                                                   \
   attr double sum_squares_##suffix(const float* g, long n) { return elementwise::sumSquares(g, n); }                                \
+  attr double sum_squares_approx_##suffix(const float* g, long n) { return elementwise::sumSquaresApprox<W>(g, n); }                \
   attr void gumbel_##suffix(const double* u, float* out, double* y, long n) { elementwise::gumbel<W>(u, out, y, n); }
 LEMOL_ELEMENTWISE(avx512, __attribute__((target("avx512f"))), 8)
 LEMOL_ELEMENTWISE(avx2, __attribute__((target("avx2,fma"))), 4)
@@ -485,6 +491,7 @@ void (*exp_kernel)(const float*, float*, long) = exp_generic;
 
 void (*adam_kernel)(float*, float*, float*, const float*, long, float, float, float, float, float) = adam_generic;
 double (*sum_squares_kernel)(const float*, long) = sum_squares_generic;
+double (*sum_squares_approx_kernel)(const float*, long) = sum_squares_approx_generic;
 void (*gumbel_kernel)(const double*, float*, double*, long) = gumbel_generic;
 
 GemmNnFn gemm_nn_kernel = gemm_nn_generic;
@@ -594,7 +601,7 @@ void choose_isa() {
     gemm_tn_thin_kernel = gemm_tn_thin_avx512;
     gemm_nn_thin_kernel = gemm_nn_thin_avx512;
     column_sums_kernel = column_sums_avx512;
-    adam_kernel = adam_avx512, sum_squares_kernel = sum_squares_avx512, gumbel_kernel = gumbel_avx512, exp_kernel = exp_avx512;
+    adam_kernel = adam_avx512, sum_squares_kernel = sum_squares_avx512, sum_squares_approx_kernel = sum_squares_approx_avx512, gumbel_kernel = gumbel_avx512, exp_kernel = exp_avx512;
     isa_name = "avx512";
   } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     gemm_nn_kernel = gemm_nn_avx2;
@@ -602,7 +609,7 @@ void choose_isa() {
     gemm_tn_thin_kernel = gemm_tn_thin_avx2;
     gemm_nn_thin_kernel = gemm_nn_thin_avx2;
     column_sums_kernel = column_sums_avx2;
-    adam_kernel = adam_avx2, sum_squares_kernel = sum_squares_avx2, gumbel_kernel = gumbel_avx2, exp_kernel = exp_avx2;
+    adam_kernel = adam_avx2, sum_squares_kernel = sum_squares_avx2, sum_squares_approx_kernel = sum_squares_approx_avx2, gumbel_kernel = gumbel_avx2, exp_kernel = exp_avx2;
     isa_name = "avx2";
   }
 }
@@ -699,6 +706,146 @@ float* grow(std::vector<float>& v, size_t n) {
   return v.data();
 }
 
+// Copies a few floats (a row segment: 1 to ~64). A loop, not a memcpy call: these copies run
+// thousands of times per update with widths where the call costs more than the copy.
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) static inline void copyFloats(float* __restrict dst, const float* __restrict src, int n) {
+  for (int c = 0; c < n; c++) dst[c] = src[c];
+}
+
+// Rows [i0, i0 + rows) of k column parts (part j: rows of widths[j] floats) side by side into out
+// (rows of `width`). (Masked vector moves measured no faster: the copies wait on memory.)
+static void assembleRows(float* out, int width, const float* const* parts, const int* widths, size_t k, size_t i0, int rows) {
+  for (int r = 0; r < rows; r++) {
+    float* o = out + (size_t)r * width;
+    for (size_t j = 0; j < k; j++) {
+      copyFloats(o, parts[j] + (i0 + r) * widths[j], widths[j]);
+      o += widths[j];
+    }
+  }
+}
+
+// A batch's input given whole (a Float32Array of B rows) or as its column parts (an array of
+// Float32Arrays of B rows each, side by side): as parts, each block's rows are put together in
+// block-sized scratch, and the whole concatenation is never stored.
+struct Columns {
+  std::vector<F32> parts;
+  std::vector<const float*> data;
+  std::vector<int> widths;
+  int width = 0;
+  // rows [i0, i0 + n): a pointer into the single array, or put together in `scratch`
+  const float* rows(int i0, int n, float* scratch) const {
+    return parts.size() == 1 ? parts[0].data + (size_t)i0 * width : rowsInto(i0, n, scratch);
+  }
+  // rows [i0, i0 + n) copied into `scratch` (n × width)
+  float* rowsInto(int i0, int n, float* scratch) const {
+    assembleRows(scratch, width, data.data(), widths.data(), parts.size(), i0, n);
+    return scratch;
+  }
+};
+
+bool getColumns(napi_env env, napi_value v, int B, Columns* out, const char* what) {
+  bool list = false;
+  napi_is_array(env, v, &list);
+  if (list) {
+    if (!getF32List(env, v, &out->parts, what)) return false;
+  } else {
+    out->parts.resize(1);
+    if (!getF32(env, v, &out->parts[0], what)) return false;
+  }
+  if (out->parts.empty()) return fail(env, std::string(what) + ": no columns");
+  for (const F32& part : out->parts) {
+    if (B <= 0 || part.length % B) return fail(env, std::string(what) + ": each part must hold B rows");
+    out->data.push_back(part.data);
+    out->widths.push_back((int)(part.length / B));
+    out->width += out->widths.back();
+  }
+  return true;
+}
+std::vector<float> scratchIn, scratchIn2;
+
+// ---------------------------------------------------------------------------------------------
+// MLP passes over one row block (see ROW_BLOCK), written once for mlpForward/mlpBackward and the
+// fused update steps. n: layer sizes; a block's layer l has rows × n[l] floats, rows contiguous.
+
+// outs[l] = layer l's output for the block (ReLU on hidden layers, the last linear)
+void forwardBlock(const std::vector<F32>& params, const std::vector<int>& n, const float* in, int rows, float* const* outs) {
+  const size_t L = n.size() - 1;
+  for (size_t l = 0; l < L; l++) {
+    const int m = n[l + 1];
+    Epilogue e;
+    e.bias = params[2 * l + 1].data;  // starts from the bias, as a copy of it into the output would
+    e.relu = l + 1 < L;               // hidden layers
+    gemm_nn_unlogged(in, n[l], params[2 * l].data, m, outs[l], m, rows, n[l], m, false, e);
+    in = outs[l];
+  }
+}
+
+// A block's dz (the output layer's gradient) down the layers through two scratch buffers: the
+// weight and bias gradients summed into grads (acc: continuing earlier blocks' sums, each element
+// the same chain over the rows in order as over the whole batch), dx = the input's gradient.
+// acts: the block's hidden outputs; wts: the kernels' transposes (transposes()).
+void backwardBlock(const std::vector<int>& n, const float* x, int rows, const float* const* acts, const float* dz, std::vector<F32>* grads, bool acc, float* dx,
+                   const std::vector<float*>& wts, float* const bufs[2]) {
+  const size_t L = n.size() - 1;
+  int next = 0;
+  for (size_t li = L; li-- > 0;) {
+    const int nin = n[li], nout = n[li + 1];
+    const float* in = li == 0 ? x : acts[li - 1];
+    if (grads) {
+      gemm_tn_unlogged(in, nin, dz, nout, (*grads)[2 * li].data, nout, rows, nin, nout, acc);
+      columnSums(dz, rows, nout, (*grads)[2 * li + 1].data, acc);
+    }
+    if (li > 0 || dx) {
+      float* dIn = li == 0 ? dx : bufs[next];
+      Epilogue e;
+      if (li > 0) e.mask = in;  // ReLU'(h), h = this layer's input
+      gemm_nn_unlogged(dz, nout, wts[li], nin, dIn, nin, rows, nout, nin, false, e);
+      if (li > 0) {
+        dz = dIn;
+        next ^= 1;
+      }
+    }
+  }
+}
+
+// The kernels' transposes, once per pass (dIn = dz·Wᵀ reads Wᵀ as a row-major matrix), into
+// `store`; the first layer's only when the input's gradient is wanted.
+std::vector<float*> transposes(const std::vector<F32>& params, const std::vector<int>& n, bool wantDx, std::vector<float>& store) {
+  const size_t L = n.size() - 1;
+  size_t size = 0;
+  for (size_t li = wantDx ? 0 : 1; li < L; li++) size += (size_t)n[li] * n[li + 1];
+  float* WT = grow(store, size);
+  std::vector<float*> wts(L, nullptr);
+  for (size_t li = wantDx ? 0 : 1, at = 0; li < L; li++) {
+    const int nin = n[li], nout = n[li + 1];
+    const float* W = params[2 * li].data;
+    wts[li] = WT + at;
+    for (int r = 0; r < nin; r++)
+      for (int c = 0; c < nout; c++) wts[li][(size_t)c * nin + r] = W[(size_t)r * nout + c];
+    at += (size_t)nin * nout;
+  }
+  return wts;
+}
+
+// Two scratch buffers for a block's layer outputs (the widest layer, the largest block).
+void blockBuffers(const std::vector<int>& n, float* bufs[2]) {
+  int maxWidth = 0;
+  for (int s : n) maxWidth = s > maxWidth ? s : maxWidth;
+  bufs[0] = grow(scratchA, (size_t)2 * ROW_BLOCK * maxWidth);
+  bufs[1] = grow(scratchB, (size_t)2 * ROW_BLOCK * maxWidth);
+}
+
+// The GEMMs of a whole-batch forward and backward pass, for gemmLog (as mlpForward/mlpBackward log them).
+void logForward(int B, const std::vector<int>& n) {
+  for (size_t l = 0; l + 1 < n.size(); l++) logGemm(B, n[l], n[l + 1], false);
+}
+void logBackward(int B, const std::vector<int>& n, bool wantGrads, bool wantDx) {
+  for (size_t li = n.size() - 1; li-- > 0;) {
+    if (wantGrads) logGemm(B, n[li], n[li + 1], true);
+    if (li > 0 || wantDx) logGemm(B, n[li + 1], n[li], false);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Exports
 
@@ -727,35 +874,32 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// mlpForward(x, B, params[], outs[]): outs = [h_1, ..., h_{L-1}, out]
+// mlpForward(x, B, params[], outs[]): outs = [h_1, ..., h_{L-1}, out], or [out]; x whole or as column parts
 napi_value MlpForward(napi_env env, napi_callback_info info) {
   napi_value a[4];
   if (!args(env, info, a, 4)) return nullptr;
-  F32 x;
+  Columns x;
   int B;
   std::vector<F32> params, outs;
   std::vector<int> n;
-  if (!getF32(env, a[0], &x, "x") || !getInt(env, a[1], &B, "B") || !getF32List(env, a[2], &params, "params") || !getF32List(env, a[3], &outs, "outs")) return nullptr;
+  if (!getInt(env, a[1], &B, "B") || !getColumns(env, a[0], B, &x, "x") || !getF32List(env, a[2], &params, "params") || !getF32List(env, a[3], &outs, "outs")) return nullptr;
   if (!layerSizes(env, params, &n)) return nullptr;
   size_t L = n.size() - 1;
-  if (outs.size() != L) return fail(env, "outs: one array per layer expected"), nullptr;
-  if (x.length != (size_t)B * n[0]) return fail(env, "x: wrong size"), nullptr;
-  for (size_t l = 0; l < L; l++) {
-    if (outs[l].length != (size_t)B * n[l + 1]) return fail(env, "outs: wrong size"), nullptr;
-    logGemm(B, n[l], n[l + 1], false);
-  }
+  // [out] alone: the hidden layers go through two block-sized scratch buffers that stay in L1
+  // (a pass with no backward after it need not store them: 0.5 MB of writes at batch 1024)
+  const bool outOnly = outs.size() == 1 && L > 1;
+  if (outs.size() != L && !outOnly) return fail(env, "outs: one array per layer, or the output's alone, expected"), nullptr;
+  if (x.width != n[0]) return fail(env, "x: wrong size"), nullptr;
+  for (size_t l = outOnly ? L - 1 : 0; l < L; l++)
+    if (outs[outOnly ? 0 : l].length != (size_t)B * n[l + 1]) return fail(env, "outs: wrong size"), nullptr;
+  logForward(B, n);
+  float* bufs[2] = {nullptr, nullptr};
+  if (outOnly) blockBuffers(n, bufs);
+  std::vector<float*> o(L);
   for (int i0 = 0; i0 < B;) {
     const int rows = blockRows(i0, B);
-    const float* in = x.data + (size_t)i0 * n[0];
-    for (size_t l = 0; l < L; l++) {
-      const int m = n[l + 1];
-      float* o = outs[l].data + (size_t)i0 * m;
-      Epilogue e;
-      e.bias = params[2 * l + 1].data;  // starts from the bias, as a copy of it into o would
-      e.relu = l + 1 < L;               // hidden layers
-      gemm_nn_unlogged(in, n[l], params[2 * l].data, m, o, m, rows, n[l], m, false, e);
-      in = o;
-    }
+    for (size_t l = 0; l < L; l++) o[l] = !outOnly ? outs[l].data + (size_t)i0 * n[l + 1] : l + 1 < L ? bufs[l % 2] : outs[0].data + (size_t)i0 * n[L];
+    forwardBlock(params, n, x.rows(i0, rows, grow(scratchIn, (size_t)2 * ROW_BLOCK * n[0])), rows, o.data());
     i0 += rows;
   }
   return nullptr;
@@ -783,58 +927,35 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
   if (wantGrads && grads.size() != params.size()) return fail(env, "grads: one array per parameter expected"), nullptr;
   if (dOut.length != (size_t)B * n[L]) return fail(env, "dOut: wrong size"), nullptr;
   if (wantDx && dx.length != (size_t)B * n[0]) return fail(env, "dx: wrong size"), nullptr;
-  int maxWidth = 0;
-  for (int s : n) maxWidth = s > maxWidth ? s : maxWidth;
-  // the kernels' transposes, once per call: dIn = dz·Wᵀ reads Wᵀ as a row-major matrix
-  size_t wtSize = 0;
-  for (size_t li = 1; li < L; li++) wtSize += (size_t)n[li] * n[li + 1];
-  if (wantDx) wtSize += (size_t)n[0] * n[1];
-  float* WT = grow(scratchT, wtSize);
-  std::vector<float*> wts(L, nullptr);
-  for (size_t li = 0, at = 0; li < L; li++) {
-    if (li == 0 && !wantDx) continue;
-    const int nin = n[li], nout = n[li + 1];
-    const float* W = params[2 * li].data;
-    wts[li] = WT + at;
-    for (int r = 0; r < nin; r++)
-      for (int c = 0; c < nout; c++) wts[li][(size_t)c * nin + r] = W[(size_t)r * nout + c];
-    at += (size_t)nin * nout;
-  }
-  for (size_t li = L; li-- > 0;) {
-    if (wantGrads) logGemm(B, n[li], n[li + 1], true);
-    if (li > 0 || wantDx) logGemm(B, n[li + 1], n[li], false);
-  }
+  const std::vector<float*> wts = transposes(params, n, wantDx, scratchT);
+  logBackward(B, n, wantGrads, wantDx);
   if (B == 0 && wantGrads)  // no rows: zero gradients (the block loop below writes nothing)
     for (auto& g : grads) std::memset(g.data, 0, g.length * sizeof(float));
-  // row blocks (see ROW_BLOCK): a block's dz goes down the layers through two small scratch
-  // buffers; the weight and bias gradients continue their sums block after block (acc), each
-  // element the same chain over the rows in order as over the whole batch
-  float* bufs[2] = {grow(scratchA, (size_t)2 * ROW_BLOCK * maxWidth), grow(scratchB, (size_t)2 * ROW_BLOCK * maxWidth)};
+  // row blocks (see ROW_BLOCK): the weight and bias gradients continue their sums block after block
+  float* bufs[2];
+  blockBuffers(n, bufs);
+  std::vector<const float*> h(L);
   for (int i0 = 0; i0 < B;) {
     const int rows = blockRows(i0, B);
-    int next = 0;
-    const float* dz = dOut.data + (size_t)i0 * n[L];
-    for (size_t li = L; li-- > 0;) {
-      const int nin = n[li], nout = n[li + 1];
-      const float* in = (li == 0 ? x.data : acts[li - 1].data) + (size_t)i0 * nin;
-      if (wantGrads) {
-        gemm_tn_unlogged(in, nin, dz, nout, grads[2 * li].data, nout, rows, nin, nout, i0 > 0);
-        columnSums(dz, rows, nout, grads[2 * li + 1].data, i0 > 0);
-      }
-      if (li > 0 || wantDx) {
-        float* dIn = li == 0 ? dx.data + (size_t)i0 * nin : bufs[next];
-        Epilogue e;
-        if (li > 0) e.mask = in;  // ReLU'(h), h = this layer's input
-        gemm_nn_unlogged(dz, nout, wts[li], nin, dIn, nin, rows, nout, nin, false, e);
-        if (li > 0) {
-          dz = dIn;
-          next ^= 1;
-        }
-      }
-    }
+    for (size_t l = 0; l + 1 < L; l++) h[l] = acts[l].data + (size_t)i0 * n[l + 1];
+    backwardBlock(n, x.data + (size_t)i0 * n[0], rows, h.data(), dOut.data + (size_t)i0 * n[L], wantGrads ? &grads : nullptr, i0 > 0,
+                  wantDx ? dx.data + (size_t)i0 * n[0] : nullptr, wts, bufs);
     i0 += rows;
   }
   return nullptr;
+}
+
+// One variable's Adam step, its gradient clipped to norm `clip` first (clip <= 0: none)
+// (clipping rarely bites: a gradient whose norm is surely below `clip` by a vectorised estimate
+// keeps scale 1, as the exact norm would give it, without the exact norm's serial chain of adds)
+void adamStep(const F32& p, const F32& m, const F32& v, const F32& g, double lrT, double b1, double b2, double eps, double clip) {
+  float scale = 1.f;
+  const long n = (long)g.length;
+  if (clip > 0 && !(n < (1L << 20) && sum_squares_approx_kernel(g.data, n) <= clip * clip * (1 - 1e-6))) {
+    const double norm = std::sqrt(sum_squares_kernel(g.data, n));
+    scale = (float)(clip / (norm > clip ? norm : clip));  // TF's clip_by_norm
+  }
+  adam_kernel(p.data, m.data, v.data, g.data, (long)p.length, scale, (float)b1, (float)b2, (float)lrT, (float)eps);
 }
 
 // adam(param, m, v, grad, lrT, beta1, beta2, eps, clip): clip <= 0 means no clipping
@@ -847,12 +968,24 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   if (!getDouble(env, a[4], &lrT, "lrT") || !getDouble(env, a[5], &b1, "beta1") || !getDouble(env, a[6], &b2, "beta2") || !getDouble(env, a[7], &eps, "eps") || !getDouble(env, a[8], &clip, "clip")) return nullptr;
   size_t n = p.length;
   if (m.length != n || v.length != n || g.length != n) return fail(env, "adam: arrays differ in length"), nullptr;
-  float scale = 1.f;
-  if (clip > 0) {
-    const double norm = std::sqrt(sum_squares_kernel(g.data, (long)n));
-    scale = (float)(clip / (norm > clip ? norm : clip));  // TF's clip_by_norm
-  }
-  adam_kernel(p.data, m.data, v.data, g.data, (long)n, scale, (float)b1, (float)b2, (float)lrT, (float)eps);
+  adamStep(p, m, v, g, lrT, b1, b2, eps, clip);
+  return nullptr;
+}
+
+// adamAll(params[], m[], v[], grads[], lrT, beta1, beta2, eps, clip): adam on each variable in
+// turn (one call per optimiser step)
+napi_value AdamAll(napi_env env, napi_callback_info info) {
+  napi_value a[9];
+  if (!args(env, info, a, 9)) return nullptr;
+  std::vector<F32> p, m, v, g;
+  double lrT, b1, b2, eps, clip;
+  if (!getF32List(env, a[0], &p, "params") || !getF32List(env, a[1], &m, "m") || !getF32List(env, a[2], &v, "v") || !getF32List(env, a[3], &g, "grads")) return nullptr;
+  if (!getDouble(env, a[4], &lrT, "lrT") || !getDouble(env, a[5], &b1, "beta1") || !getDouble(env, a[6], &b2, "beta2") || !getDouble(env, a[7], &eps, "eps") || !getDouble(env, a[8], &clip, "clip")) return nullptr;
+  const size_t k = p.size();
+  if (m.size() != k || v.size() != k || g.size() != k) return fail(env, "adamAll: one m, v and gradient per variable expected"), nullptr;
+  for (size_t j = 0; j < k; j++)
+    if (m[j].length != p[j].length || v[j].length != p[j].length || g[j].length != p[j].length) return fail(env, "adamAll: arrays of variable " + std::to_string(j) + " differ in length"), nullptr;
+  for (size_t j = 0; j < k; j++) adamStep(p[j], m[j], v[j], g[j], lrT, b1, b2, eps, clip);
   return nullptr;
 }
 
@@ -866,6 +999,42 @@ static float meanOf(const float* x, size_t n) {
   float s = 0.f;
   for (size_t k = 0; k < n; k++) s += x[k];
   return s / (float)n;
+}
+
+// The TD target and the critic's loss gradient for rows [b0, b1): y = r + γ(1 − done)·Q',
+// grad = (Q − y)·(2/B).
+static void criticGlueRows(const float* rew, const float* done, const float* qNext, const float* q, float g, float c, float* y, float* grad, size_t b0, size_t b1) {
+  for (size_t b = b0; b < b1; b++) {
+    float t = 1.f - done[b];
+    t = t * g;
+    t = t * qNext[b];
+    y[b] = rew[b] + t;
+    const float td = q[b] - y[b];
+    grad[b] = td * c;
+  }
+}
+
+// stats = [mean (Q − y)², mean Q, mean y, std y, mean r, mean Q'] over B rows
+static void criticStats(const float* rew, const float* qNext, const float* q, const float* y, size_t B, float* stats) {
+  float lossSum = 0.f;
+  for (size_t b = 0; b < B; b++) {
+    const float td = q[b] - y[b];
+    const float sq = td * td;
+    lossSum += sq;
+  }
+  const float yMean = meanOf(y, B);
+  float devSum = 0.f;
+  for (size_t b = 0; b < B; b++) {
+    const float d = y[b] - yMean;
+    const float sq = d * d;
+    devSum += sq;
+  }
+  stats[0] = lossSum / (float)B;
+  stats[1] = meanOf(q, B);
+  stats[2] = yMean;
+  stats[3] = std::sqrt(devSum / (float)B);
+  stats[4] = meanOf(rew, B);
+  stats[5] = meanOf(qNext, B);
 }
 
 // criticGlue(rew, done, qNext, q, gamma, twoOverB, y, grad, stats: Float32Array(6)):
@@ -882,32 +1051,33 @@ napi_value CriticGlue(napi_env env, napi_callback_info info) {
     return nullptr;
   const size_t B = rew.length;
   if (done.length != B || qNext.length != B || q.length != B || y.length < B || grad.length < B || stats.length < 6) return fail(env, "criticGlue: sizes differ"), nullptr;
-  const float g = (float)gamma, c = (float)twoOverB;
-  float lossSum = 0.f;
-  for (size_t b = 0; b < B; b++) {
-    float t = 1.f - done.data[b];
-    t = t * g;
-    t = t * qNext.data[b];
-    y.data[b] = rew.data[b] + t;
-    const float td = q.data[b] - y.data[b];
-    const float sq = td * td;
-    lossSum += sq;
-    grad.data[b] = td * c;
-  }
-  const float yMean = meanOf(y.data, B);
-  float devSum = 0.f;
-  for (size_t b = 0; b < B; b++) {
-    const float d = y.data[b] - yMean;
-    const float sq = d * d;
-    devSum += sq;
-  }
-  stats.data[0] = lossSum / (float)B;
-  stats.data[1] = meanOf(q.data, B);
-  stats.data[2] = yMean;
-  stats.data[3] = std::sqrt(devSum / (float)B);
-  stats.data[4] = meanOf(rew.data, B);
-  stats.data[5] = meanOf(qNext.data, B);
+  criticGlueRows(rew.data, done.data, qNext.data, q.data, (float)gamma, (float)twoOverB, y.data, grad.data, 0, B);
+  criticStats(rew.data, qNext.data, q.data, y.data, B, stats.data);
   return nullptr;
+}
+
+// pLoss = −mean Q(o, â) + reg·mean(logits²) over B rows of P logits
+static float actorLoss(const float* logits, const float* qs, size_t B, size_t P, float reg) {
+  float l2 = 0.f;
+  for (size_t e = 0; e < B * P; e++) {
+    const float sq = logits[e] * logits[e];
+    l2 += sq;
+  }
+  return -meanOf(qs, B) + (l2 / (float)(B * P)) * reg;
+}
+
+// dLogits = s ⊙ (ds − Σ_row ds ⊙ s) + regGrad·logits for `rows` rows, ds = dIn's columns
+// [column, column + P) (dIn's rows `width` wide)
+static void actorGlueRows(const float* logits, const float* sample, const float* dIn, size_t width, size_t column, size_t rows, size_t P, float rg, float* dLogits) {
+  for (size_t b = 0; b < rows; b++) {
+    const float* s = sample + b * P;
+    const float* ds = dIn + b * width + column;
+    const float* l = logits + b * P;
+    float* out = dLogits + b * P;
+    float dot = 0.f;
+    for (size_t c = 0; c < P; c++) dot += ds[c] * s[c];
+    for (size_t c = 0; c < P; c++) out[c] = s[c] * (ds[c] - dot) + l[c] * rg;
+  }
 }
 
 // actorGlue(logits, qSample, sample, dInput, column, reg, regGrad, dLogits) → pLoss:
@@ -926,22 +1096,8 @@ napi_value ActorGlue(napi_env env, napi_callback_info info) {
   if (B == 0 || logits.length % B || sample.length != logits.length || dLogits.length < logits.length || dIn.length % B) return fail(env, "actorGlue: sizes differ"), nullptr;
   const size_t P = logits.length / B, width = dIn.length / B;
   if (column < 0 || column + P > width) return fail(env, "actorGlue: columns out of range"), nullptr;
-  float l2 = 0.f;
-  for (size_t e = 0; e < B * P; e++) {
-    const float sq = logits.data[e] * logits.data[e];
-    l2 += sq;
-  }
-  const float pLoss = -meanOf(qs.data, B) + (l2 / (float)(B * P)) * (float)reg;
-  const float rg = (float)regGrad;
-  for (size_t b = 0; b < B; b++) {
-    const float* s = sample.data + b * P;
-    const float* ds = dIn.data + b * width + column;
-    const float* l = logits.data + b * P;
-    float* out = dLogits.data + b * P;
-    float dot = 0.f;
-    for (size_t c = 0; c < P; c++) dot += ds[c] * s[c];
-    for (size_t c = 0; c < P; c++) out[c] = s[c] * (ds[c] - dot) + l[c] * rg;
-  }
+  const float pLoss = actorLoss(logits.data, qs.data, B, P, (float)reg);
+  actorGlueRows(logits.data, sample.data, dIn.data, width, column, B, P, (float)regGrad, dLogits.data);
   napi_value r;
   napi_create_double(env, pLoss, &r);
   return r;
@@ -959,11 +1115,6 @@ napi_value Polyak(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// Copies a few floats (a row segment: 1 to ~64). A loop, not a memcpy call: these copies run
-// thousands of times per update with widths where the call costs more than the copy.
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) static inline void copyFloats(float* __restrict dst, const float* __restrict src, int n) {
-  for (int c = 0; c < n; c++) dst[c] = src[c];
-}
 
 napi_value ConcatColumns(napi_env env, napi_callback_info info) {
   napi_value a[3];
@@ -973,19 +1124,15 @@ napi_value ConcatColumns(napi_env env, napi_callback_info info) {
   F32 out;
   if (!getF32List(env, a[0], &ins, "inputs") || !getInt(env, a[1], &B, "B") || !getF32(env, a[2], &out, "out")) return nullptr;
   size_t total = 0;
+  std::vector<const float*> data;
+  std::vector<int> widths;
   for (auto& x : ins) {
     if (B <= 0 || x.length % B) return fail(env, "concatColumns: input size is not a multiple of B"), nullptr;
     total += x.length / B;
+    data.push_back(x.data), widths.push_back((int)(x.length / B));
   }
   if (out.length != total * B) return fail(env, "concatColumns: output has the wrong size"), nullptr;
-  for (int b = 0; b < B; b++) {
-    float* o = out.data + (size_t)b * total;
-    for (auto& x : ins) {
-      size_t w = x.length / B;
-      copyFloats(o, x.data + (size_t)b * w, w);
-      o += w;
-    }
-  }
+  assembleRows(out.data, (int)total, data.data(), widths.data(), ins.size(), 0, B);
   return nullptr;
 }
 
@@ -1121,6 +1268,7 @@ napi_value FillIndex(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+
 std::vector<double> gumbelU, gumbelY;
 
 napi_value FillGumbel(napi_env env, napi_callback_info info) {
@@ -1183,6 +1331,148 @@ static bool getI32(napi_env env, napi_value v, const int32_t** p, size_t* n, con
   *p = static_cast<const int32_t*>(data);
   return true;
 }
+// ---------------------------------------------------------------------------------------------
+// The fused update's critic and actor steps (agents/maddpg-fused.ts, steps 3 and 4), each one
+// pass over row blocks that takes a block through every kernel of the step while it is in cache:
+// the hidden layers never leave block-sized scratch (at batch 1024 the separate passes wrote and
+// read back 0.5 MB of them per network). Every row is computed by the same kernels as the calls
+// they replace (mlpForward, criticGlue, mlpBackward; softmaxRows, sliceColumns, actorGlue), the
+// gradients' sums continue block after block in row order, and the means are taken after the
+// loop: the numbers are theirs, bit for bit.
+
+// A network's hidden layers for one block: at[l] holds layer l's output (rows × n[l + 1]).
+struct HiddenScratch {
+  std::vector<float> store;
+  std::vector<float*> at;
+  void fit(const std::vector<int>& n) {
+    size_t size = 0;
+    for (size_t l = 1; l + 1 < n.size(); l++) size += (size_t)2 * ROW_BLOCK * n[l];
+    float* p = grow(store, size);
+    at.assign(n.size() - 1, nullptr);
+    for (size_t l = 1; l + 1 < n.size(); l++) at[l - 1] = p, p += (size_t)2 * ROW_BLOCK * n[l];
+  }
+};
+HiddenScratch criticHidden, actorHidden;
+std::vector<float> scratchT2, scratchDx, scratchDq, scratchDLogits;
+
+// Whether grads pairs up with params (one array per parameter, of its size).
+bool gradsMatch(napi_env env, const std::vector<F32>& params, const std::vector<F32>& grads, const char* fn) {
+  bool ok = grads.size() == params.size();
+  for (size_t i = 0; ok && i < params.size(); i++) ok = grads[i].length == params[i].length;
+  return ok || fail(env, std::string(fn) + ": grads must be one array per parameter, of its size");
+}
+
+// criticTrain(x, B, params, grads, rew, done, qNext, gamma, twoOverB, q, y, grad, stats):
+// the critic's forward pass, criticGlue and its backward pass (weight gradients into grads) as
+// one pass over row blocks; q = Q(x), y, grad and stats as criticGlue gives them. x whole or as
+// column parts.
+napi_value CriticTrain(napi_env env, napi_callback_info info) {
+  napi_value a[13];
+  if (!args(env, info, a, 13)) return nullptr;
+  Columns x;
+  F32 rew, done, qNext, q, y, grad, stats;
+  int B;
+  double gamma, twoOverB;
+  std::vector<F32> params, grads;
+  std::vector<int> n;
+  if (!getInt(env, a[1], &B, "B") || !getColumns(env, a[0], B, &x, "x") || !getF32List(env, a[2], &params, "params") || !getF32List(env, a[3], &grads, "grads") ||
+      !getF32(env, a[4], &rew, "rew") || !getF32(env, a[5], &done, "done") || !getF32(env, a[6], &qNext, "qNext") || !getDouble(env, a[7], &gamma, "gamma") ||
+      !getDouble(env, a[8], &twoOverB, "twoOverB") || !getF32(env, a[9], &q, "q") || !getF32(env, a[10], &y, "y") || !getF32(env, a[11], &grad, "grad") ||
+      !getF32(env, a[12], &stats, "stats"))
+    return nullptr;
+  if (!layerSizes(env, params, &n) || !gradsMatch(env, params, grads, "criticTrain")) return nullptr;
+  const size_t L = n.size() - 1;
+  const size_t Bs = (size_t)B;
+  if (B <= 0 || n[L] != 1 || x.width != n[0]) return fail(env, "criticTrain: x must be B rows of the critic's input, and its output one value"), nullptr;
+  if (rew.length != Bs || done.length != Bs || qNext.length != Bs || q.length != Bs || y.length != Bs || grad.length != Bs || stats.length < 6)
+    return fail(env, "criticTrain: rew, done, qNext, q, y and grad must hold B values, stats 6"), nullptr;
+  logForward(B, n);
+  logBackward(B, n, true, false);
+  const std::vector<float*> wts = transposes(params, n, false, scratchT);
+  float* bufs[2];
+  blockBuffers(n, bufs);
+  criticHidden.fit(n);
+  float** outs = criticHidden.at.data();
+  float* in = grow(scratchIn, (size_t)2 * ROW_BLOCK * n[0]);
+  for (int i0 = 0; i0 < B;) {
+    const int rows = blockRows(i0, B);
+    const float* xb = x.rows(i0, rows, in);
+    outs[L - 1] = q.data + i0;
+    forwardBlock(params, n, xb, rows, outs);
+    criticGlueRows(rew.data, done.data, qNext.data, q.data, (float)gamma, (float)twoOverB, y.data, grad.data, i0, i0 + rows);
+    backwardBlock(n, xb, rows, outs, grad.data + i0, &grads, i0 > 0, nullptr, wts, bufs);
+    i0 += rows;
+  }
+  criticStats(rew.data, qNext.data, q.data, y.data, Bs, stats.data);
+  return nullptr;
+}
+
+// actorTrain(actorIn, B, actorParams, actorGrads, noise, criticIn, column, criticParams, dq, reg,
+//            regGrad, logits, sample, qs) → pLoss: the actor's step as one pass over row blocks:
+//   logits = π(actorIn); sample = softmax(logits + noise), in place of criticIn's columns
+//   [column, column + P) (criticIn itself is not changed); qs = Q(criticIn); the critic's input
+//   gradient for dQ = dq on every row; dLogits as actorGlue; the actor's weight gradients into
+//   actorGrads. pLoss as actorGlue's. actorIn and criticIn whole or as column parts.
+napi_value ActorTrain(napi_env env, napi_callback_info info) {
+  napi_value a[14];
+  if (!args(env, info, a, 14)) return nullptr;
+  Columns xa, xc;
+  F32 noise, logits, sample, qs;
+  int B, column;
+  double dq, reg, regGrad;
+  std::vector<F32> pa, ga, pc;
+  std::vector<int> na, nc;
+  if (!getInt(env, a[1], &B, "B") || !getColumns(env, a[0], B, &xa, "actorIn") || !getF32List(env, a[2], &pa, "actorParams") || !getF32List(env, a[3], &ga, "actorGrads") ||
+      !getF32(env, a[4], &noise, "noise") || !getColumns(env, a[5], B, &xc, "criticIn") || !getInt(env, a[6], &column, "column") ||
+      !getF32List(env, a[7], &pc, "criticParams") || !getDouble(env, a[8], &dq, "dq") || !getDouble(env, a[9], &reg, "reg") || !getDouble(env, a[10], &regGrad, "regGrad") ||
+      !getF32(env, a[11], &logits, "logits") || !getF32(env, a[12], &sample, "sample") || !getF32(env, a[13], &qs, "qs"))
+    return nullptr;
+  if (!layerSizes(env, pa, &na) || !layerSizes(env, pc, &nc) || !gradsMatch(env, pa, ga, "actorTrain")) return nullptr;
+  const size_t La = na.size() - 1, Lc = nc.size() - 1;
+  const size_t Bs = (size_t)B, P = (size_t)na[La], width = (size_t)nc[0];
+  if (B <= 0 || xa.width != na[0] || xc.width != nc[0] || nc[Lc] != 1) return fail(env, "actorTrain: actorIn and criticIn must be B rows of the networks' inputs, the critic's output one value"), nullptr;
+  if (noise.length != Bs * P || logits.length != Bs * P || sample.length != Bs * P || qs.length != Bs) return fail(env, "actorTrain: noise, logits and sample must be B rows of the actor's output, qs B values"), nullptr;
+  if (column < 0 || column + P > width) return fail(env, "actorTrain: the action's columns lie outside the critic's input"), nullptr;
+  logForward(B, na);
+  logForward(B, nc);
+  logBackward(B, nc, false, true);
+  logBackward(B, na, true, false);
+  const std::vector<float*> wtsC = transposes(pc, nc, true, scratchT), wtsA = transposes(pa, na, false, scratchT2);
+  float* bufs[2];
+  blockBuffers(na, bufs);
+  blockBuffers(nc, bufs);  // (grown to the wider of the two; the earlier pointers are not used)
+  actorHidden.fit(na);
+  criticHidden.fit(nc);
+  float** outsA = actorHidden.at.data();
+  float** outsC = criticHidden.at.data();
+  float* dx = grow(scratchDx, (size_t)2 * ROW_BLOCK * width);
+  float* dLogits = grow(scratchDLogits, (size_t)2 * ROW_BLOCK * P);
+  float* dqs = grow(scratchDq, (size_t)2 * ROW_BLOCK);
+  for (int r = 0; r < 2 * ROW_BLOCK; r++) dqs[r] = (float)dq;
+  float* inA = grow(scratchIn2, (size_t)2 * ROW_BLOCK * na[0]);
+  float* inC = grow(scratchIn, (size_t)2 * ROW_BLOCK * width);
+  for (int i0 = 0; i0 < B;) {
+    const int rows = blockRows(i0, B);
+    const float* xab = xa.rows(i0, rows, inA);
+    float* xcb = xc.rowsInto(i0, rows, inC);
+    float* lb = logits.data + (size_t)i0 * P;
+    float* sb = sample.data + (size_t)i0 * P;
+    outsA[La - 1] = lb;
+    forwardBlock(pa, na, xab, rows, outsA);
+    softmax_rows(lb, noise.data + (size_t)i0 * P, rows, P, sb, false);
+    for (int r = 0; r < rows; r++) copyFloats(xcb + (size_t)r * width + column, sb + (size_t)r * P, (int)P);
+    outsC[Lc - 1] = qs.data + i0;
+    forwardBlock(pc, nc, xcb, rows, outsC);
+    backwardBlock(nc, xcb, rows, outsC, dqs, nullptr, false, dx, wtsC, bufs);
+    actorGlueRows(lb, sb, dx, width, (size_t)column, (size_t)rows, P, (float)regGrad, dLogits);
+    backwardBlock(na, xab, rows, outsA, dLogits, &ga, i0 > 0, nullptr, wtsA, bufs);
+    i0 += rows;
+  }
+  napi_value r;
+  napi_create_double(env, actorLoss(logits.data, qs.data, Bs, P, (float)reg), &r);
+  return r;
+}
+
 // Every cache line of a row of `stride` floats (Locality: __builtin_prefetch's, 3 = into L1).
 template <int Locality>
 static inline void prefetchRow(const float* row, int stride) {
@@ -1241,6 +1531,35 @@ napi_value PrefetchRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// hugeFloats(n): a zero-filled Float32Array of n floats in its own mapping, advised into the
+// kernel's transparent huge pages (2 MB): a replay buffer's random rows then each cost a cache
+// miss, not also a TLB miss and page walk (4 KB pages: a 50 MB buffer spans 12,800 of them, far
+// more than the TLB holds). Unmapped when the array is collected. Null where mmap fails.
+void freeHuge(napi_env, void* data, void* hint) { munmap(data, reinterpret_cast<size_t>(hint)); }
+napi_value HugeFloats(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (!args(env, info, a, 1)) return nullptr;
+  int64_t n = 0;
+  if (napi_get_value_int64(env, a[0], &n) != napi_ok || n < 1) return fail(env, "hugeFloats: n must be a positive integer"), nullptr;
+  const size_t HUGE2M = size_t(2) << 20;
+  const size_t bytes = ((size_t)n * 4 + HUGE2M - 1) / HUGE2M * HUGE2M;
+  // over-map by 2 MB, then trim to a 2 MB-aligned range (huge pages need the alignment)
+  char* raw = static_cast<char*>(mmap(nullptr, bytes + HUGE2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  napi_value out;
+  if (raw == MAP_FAILED) return napi_get_null(env, &out), out;
+  char* p = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(raw) + HUGE2M - 1) & ~(HUGE2M - 1));
+  if (p > raw) munmap(raw, p - raw);
+  if (p + bytes < raw + bytes + HUGE2M) munmap(p + bytes, raw + bytes + HUGE2M - (p + bytes));
+  madvise(p, bytes, MADV_HUGEPAGE);
+  napi_value ab;
+  if (napi_create_external_arraybuffer(env, p, (size_t)n * 4, freeHuge, reinterpret_cast<void*>(bytes), &ab) != napi_ok) {
+    munmap(p, bytes);
+    return napi_get_null(env, &out), out;
+  }
+  napi_create_typedarray(env, napi_float32_array, (size_t)n, ab, 0, &out);
+  return out;
+}
+
 // gemmLog(on): the GEMMs recorded since the last call (Int32Array of M, K, N, transposed per call),
 // then recording on or off.
 napi_value GemmLog(napi_env env, napi_callback_info info) {
@@ -1263,7 +1582,7 @@ napi_value Init(napi_env env, napi_value exports) {
   struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"prefetchRows", PrefetchRows}, {"gemmLog", GemmLog}, {"criticGlue", CriticGlue}, {"actorGlue", ActorGlue}, {"fillIndex", FillIndex}};
+  } fns[] = {{"isa", Isa}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"adamAll", AdamAll}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"prefetchRows", PrefetchRows}, {"gemmLog", GemmLog}, {"criticGlue", CriticGlue}, {"actorGlue", ActorGlue}, {"fillIndex", FillIndex}, {"hugeFloats", HugeFloats}, {"criticTrain", CriticTrain}, {"actorTrain", ActorTrain}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
