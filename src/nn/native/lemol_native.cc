@@ -504,12 +504,25 @@ const char* isa_name = "generic";
 // Column counts that are not a multiple of 16 (37 inputs, 5 actions, 1 Q-value) would run in the
 // kernels' scalar tails; instead they are zero-padded to a multiple of 16 in scratch buffers.
 const int PAD = 16;
-std::vector<float> padB, padC;
 
-float* growv(std::vector<float>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
+// Scratch memory, aligned to a cache line (a vector load from an operand that is not splits across
+// two lines). Reused across calls (single-threaded JS); its contents do not survive growing.
+struct Scratch {
+  float* p = nullptr;
+  size_t n = 0;
+  ~Scratch() { std::free(p); }
+};
+float* grow(Scratch& s, size_t n) {
+  if (s.n < n) {
+    std::free(s.p);
+    s.p = static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64));
+    if (!s.p) std::abort();  // (out of memory for a few hundred KB of scratch)
+    s.n = n;
+  }
+  return s.p;
 }
+Scratch padB, padC;
+float* growv(Scratch& v, size_t n) { return grow(v, n); }
 double* growd(std::vector<double>& v, size_t n) {
   if (v.size() < n) v.resize(n);
   return v.data();
@@ -699,12 +712,8 @@ void columnSums(const float* __restrict dz, int B, int n, float* __restrict db, 
 }
 
 
-// Scratch reused across calls (single-threaded JS).
-std::vector<float> scratchA, scratchB, scratchT;
-float* grow(std::vector<float>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
+Scratch scratchA, scratchB, scratchT;
+
 
 // Copies a few floats (a row segment: 1 to ~64). A loop, not a memcpy call: these copies run
 // thousands of times per update with widths where the call costs more than the copy.
@@ -761,7 +770,7 @@ bool getColumns(napi_env env, napi_value v, int B, Columns* out, const char* wha
   }
   return true;
 }
-std::vector<float> scratchIn, scratchIn2;
+Scratch scratchIn, scratchIn2;
 
 // ---------------------------------------------------------------------------------------------
 // MLP passes over one row block (see ROW_BLOCK), written once for mlpForward/mlpBackward and the
@@ -810,7 +819,7 @@ void backwardBlock(const std::vector<int>& n, const float* x, int rows, const fl
 
 // The kernels' transposes, once per pass (dIn = dz·Wᵀ reads Wᵀ as a row-major matrix), into
 // `store`; the first layer's only when the input's gradient is wanted.
-std::vector<float*> transposes(const std::vector<F32>& params, const std::vector<int>& n, bool wantDx, std::vector<float>& store) {
+std::vector<float*> transposes(const std::vector<F32>& params, const std::vector<int>& n, bool wantDx, Scratch& store) {
   const size_t L = n.size() - 1;
   size_t size = 0;
   for (size_t li = wantDx ? 0 : 1; li < L; li++) size += (size_t)n[li] * n[li + 1];
@@ -1342,7 +1351,7 @@ static bool getI32(napi_env env, napi_value v, const int32_t** p, size_t* n, con
 
 // A network's hidden layers for one block: at[l] holds layer l's output (rows × n[l + 1]).
 struct HiddenScratch {
-  std::vector<float> store;
+  Scratch store;
   std::vector<float*> at;
   void fit(const std::vector<int>& n) {
     size_t size = 0;
@@ -1353,7 +1362,7 @@ struct HiddenScratch {
   }
 };
 HiddenScratch criticHidden, actorHidden;
-std::vector<float> scratchT2, scratchDx, scratchDq, scratchDLogits;
+Scratch scratchT2, scratchDx, scratchDq, scratchDLogits;
 
 // Whether grads pairs up with params (one array per parameter, of its size).
 bool gradsMatch(napi_env env, const std::vector<F32>& params, const std::vector<F32>& grads, const char* fn) {
