@@ -46,7 +46,8 @@ export interface NativeKernels {
     eps: number,
     clip: number,
   ): void;
-  polyak(target: Float32Array, online: Float32Array, tau: number): void;
+  /** target = (1 − tau)·target + tau·online in place; or on lists of them (a network's variables) in one call. */
+  polyak(target: Float32Array | Float32Array[], online: Float32Array | Float32Array[], tau: number): void;
   concatColumns(inputs: Float32Array[], B: number, out: Float32Array): void;
   fillGumbel(state: Uint32Array, out: Float32Array, n: number, exact?: boolean): void;
   fillIndex(state: Uint32Array, n: number, out: Int32Array): void;
@@ -483,9 +484,11 @@ export function nativeAdamArrays(
   addon!.adamAll(heapViews(p, adamViews.p), heapViews(m, adamViews.m), heapViews(v, adamViews.v), g, lrT, b1, b2, eps, clip);
 }
 
-/** target ← (1 − tau)·target + tau·online, in place. */
-export function nativePolyak(target: tf.Variable, online: tf.Variable, tau: number): void {
-  addon!.polyak(heap(target), heap(online), tau);
+const polyakViews = { target: [] as Float32Array[], online: [] as Float32Array[] };
+
+/** target ← (1 − tau)·target + tau·online, in place, for each pair of variables (one native call). */
+export function nativePolyak(target: readonly tf.Variable[], online: readonly tf.Variable[], tau: number): void {
+  addon!.polyak(heapViews(target, polyakViews.target), heapViews(online, polyakViews.online), tau);
 }
 
 /** [B, n1] ‖ [B, n2] ‖ ... as one native kernel. */

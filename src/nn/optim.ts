@@ -127,7 +127,7 @@ export class Adam {
 export function polyakUpdate(target: readonly tf.Variable[], online: readonly tf.Variable[], tau: number): void {
   if (target.length !== online.length) throw new RangeError("polyak: target and online variable lists differ in length");
   if (nativeActive()) {
-    for (let i = 0; i < target.length; i++) nativePolyak(target[i], online[i], tau);
+    nativePolyak(target, online, tau);
     return;
   }
   tf.tidy(() => {

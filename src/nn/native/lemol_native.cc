@@ -10,7 +10,7 @@
 //   mlpBackward(x, B, acts[], dOut, params[], grads[] | null, dx | null)
 //   adam(param, m, v, grad, lrT, beta1, beta2, eps, clip)   TF1 Adam with clip_by_norm, in place
 //   adamAll(params[], m[], v[], grads[], ...)   adam on each variable of an optimiser step
-//   polyak(target, online, tau)              target = (1 - tau)·target + tau·online, in place
+//   polyak(target, online, tau)              target = (1 - tau)·target + tau·online, in place (or lists)
 //   concatColumns(inputs[], B, out)          [B, n1] ‖ [B, n2] ‖ ... → [B, Σn]
 //   sliceColumns(x, B, start, out, into?)    out = x's columns [start, start + w) (into: the other way)
 //   softmaxRows(x, noise | null, B, out, exact?)  row-wise softmax(x + noise)
@@ -200,6 +200,26 @@ static inline __attribute__((always_inline)) void transposeStage(V (&x)[W]) {
 template <class V, int W>
 static inline __attribute__((always_inline)) void transposeBlock(V (&x)[W]) {
   transposeStage<V, W, W / 2>(x);
+}
+
+// T = Aᵀ (A: rows × cols, row-major; T: cols × rows): W×W blocks transposed in registers, the
+// edges one element at a time (a weight matrix's transpose for a backward pass).
+template <class V, int W>
+static inline __attribute__((always_inline)) void transpose_impl(const float* A, int rows, int cols, float* T) {
+  int r = 0;
+  for (; r + W <= rows; r += W) {
+    int c = 0;
+    for (; c + W <= cols; c += W) {
+      V x[W];
+      for (int q = 0; q < W; q++) x[q] = load<V, W>(A + (size_t)(r + q) * cols + c);
+      transposeBlock<V, W>(x);
+      for (int q = 0; q < W; q++) store<V, W>(T + (size_t)(c + q) * rows + r, x[q]);
+    }
+    for (; c < cols; c++)
+      for (int q = 0; q < W; q++) T[(size_t)c * rows + r + q] = A[(size_t)(r + q) * cols + c];
+  }
+  for (; r < rows; r++)
+    for (int c = 0; c < cols; c++) T[(size_t)c * rows + r] = A[(size_t)r * cols + c];
 }
 
 // C[M,N] (+)= A[M,K]·B[K,N] for narrow N (< 16: an output layer's forward pass), starting from the
@@ -439,6 +459,9 @@ __attribute__((target("avx512f"))) void gemm_tn_thin_avx512(const float* A, int 
 __attribute__((target("avx512f"))) void column_sums_avx512(const float* dz, int B, int n, float* db, bool acc) {
   column_sums_impl<Vec<16>::type, 16>(dz, B, n, db, acc);
 }
+__attribute__((target("avx512f"))) void transpose_avx512(const float* A, int rows, int cols, float* T) { transpose_impl<Vec<16>::type, 16>(A, rows, cols, T); }
+__attribute__((target("avx2,fma"))) void transpose_avx2(const float* A, int rows, int cols, float* T) { transpose_impl<Vec<8>::type, 8>(A, rows, cols, T); }
+void transpose_generic(const float* A, int rows, int cols, float* T) { transpose_impl<Vec<4>::type, 4>(A, rows, cols, T); }
 __attribute__((target("avx2,fma"))) void column_sums_avx2(const float* dz, int B, int n, float* db, bool acc) { column_sums_impl<Vec<8>::type, 8>(dz, B, n, db, acc); }
 void column_sums_generic(const float* dz, int B, int n, float* db, bool acc) { column_sums_impl<Vec<4>::type, 4>(dz, B, n, db, acc); }
 __attribute__((target("avx512f"))) void gemm_nn_thin_avx512(const float* A, int lda, const float* B, int ldb, float* C, int ldc, int M, int K, int N, bool acc, const float* bias) {
@@ -499,6 +522,7 @@ GemmFn gemm_tn_kernel = gemm_tn_generic;
 GemmFn gemm_tn_thin_kernel = gemm_tn_thin_generic;
 void (*gemm_nn_thin_kernel)(const float*, int, const float*, int, float*, int, int, int, int, bool, const float*) = gemm_nn_thin_generic;
 void (*column_sums_kernel)(const float*, int, int, float*, bool) = column_sums_generic;
+void (*transpose_kernel)(const float*, int, int, float*) = transpose_generic;
 const char* isa_name = "generic";
 
 // Column counts that are not a multiple of 16 (37 inputs, 5 actions, 1 Q-value) would run in the
@@ -613,7 +637,7 @@ void choose_isa() {
     gemm_tn_kernel = gemm_tn_avx512;
     gemm_tn_thin_kernel = gemm_tn_thin_avx512;
     gemm_nn_thin_kernel = gemm_nn_thin_avx512;
-    column_sums_kernel = column_sums_avx512;
+    column_sums_kernel = column_sums_avx512, transpose_kernel = transpose_avx512;
     adam_kernel = adam_avx512, sum_squares_kernel = sum_squares_avx512, sum_squares_approx_kernel = sum_squares_approx_avx512, gumbel_kernel = gumbel_avx512, exp_kernel = exp_avx512;
     isa_name = "avx512";
   } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
@@ -621,7 +645,7 @@ void choose_isa() {
     gemm_tn_kernel = gemm_tn_avx2;
     gemm_tn_thin_kernel = gemm_tn_thin_avx2;
     gemm_nn_thin_kernel = gemm_nn_thin_avx2;
-    column_sums_kernel = column_sums_avx2;
+    column_sums_kernel = column_sums_avx2, transpose_kernel = transpose_avx2;
     adam_kernel = adam_avx2, sum_squares_kernel = sum_squares_avx2, sum_squares_approx_kernel = sum_squares_approx_avx2, gumbel_kernel = gumbel_avx2, exp_kernel = exp_avx2;
     isa_name = "avx2";
   }
@@ -847,8 +871,7 @@ std::vector<float*> transposes(const std::vector<F32>& params, const std::vector
     const int nin = n[li], nout = n[li + 1];
     const float* W = params[2 * li].data;
     wts[li] = WT + at;
-    for (int r = 0; r < nin; r++)
-      for (int c = 0; c < nout; c++) wts[li][(size_t)c * nin + r] = W[(size_t)r * nout + c];
+    transpose_kernel(W, nin, nout, wts[li]);
     at += (size_t)nin * nout;
   }
   return wts;
@@ -1131,15 +1154,28 @@ napi_value ActorGlue(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// polyak(target, online, tau) or polyak(targets[], onlines[], tau) (a network's variables in one
+// call): target = (1 − tau)·target + tau·online, in place
 napi_value Polyak(napi_env env, napi_callback_info info) {
   napi_value a[3];
   if (!args(env, info, a, 3)) return nullptr;
-  F32 t, o;
+  std::vector<F32> t, o;
   double tau;
-  if (!getF32(env, a[0], &t, "target") || !getF32(env, a[1], &o, "online") || !getDouble(env, a[2], &tau, "tau")) return nullptr;
-  if (t.length != o.length) return fail(env, "polyak: arrays differ in length"), nullptr;
+  bool list = false;
+  napi_is_array(env, a[0], &list);
+  if (list) {
+    if (!getF32List(env, a[0], &t, "targets") || !getF32List(env, a[1], &o, "onlines")) return nullptr;
+  } else {
+    t.resize(1), o.resize(1);
+    if (!getF32(env, a[0], &t[0], "target") || !getF32(env, a[1], &o[0], "online")) return nullptr;
+  }
+  if (!getDouble(env, a[2], &tau, "tau")) return nullptr;
+  if (t.size() != o.size()) return fail(env, "polyak: as many targets as online variables expected"), nullptr;
+  for (size_t j = 0; j < t.size(); j++)
+    if (t[j].length != o[j].length) return fail(env, "polyak: arrays differ in length"), nullptr;
   const float keep = (float)(1.0 - tau), mix = (float)tau;
-  for (size_t i = 0; i < t.length; i++) t.data[i] = t.data[i] * keep + o.data[i] * mix;
+  for (size_t j = 0; j < t.size(); j++)
+    for (size_t i = 0; i < t[j].length; i++) t[j].data[i] = t[j].data[i] * keep + o[j].data[i] * mix;
   return nullptr;
 }
 
