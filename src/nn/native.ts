@@ -17,6 +17,8 @@ import type { MLPCache, MLPGrads, MLPKernels } from "./mlp-kernels.js";
 /** The addon's kernels on plain float32 arrays (any memory: the JS heap or views of the wasm heap). */
 export interface NativeKernels {
   isa(): string;
+  /** How Adam computes blocks holding a subnormal (the same bits either way): whichever was faster when the addon loaded, or `$LEMOL_NATIVE_ADAM`. */
+  adamVariant(): "integer" | "converted";
   gemm(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number, transA: boolean, acc: boolean): void;
   /**
    * `x`: the input, or its column parts (B rows each, side by side: each block's rows are put

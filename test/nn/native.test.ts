@@ -20,6 +20,7 @@ import {
 import { concatColumns, sliceColumns, softmaxRows } from "../../src/nn/ops.js";
 import { Adam, polyakUpdate } from "../../src/nn/optim.js";
 import { Rng } from "../../src/util/rng.js";
+import { adamWithSubnormals } from "../helpers/adam-subnormal.js";
 import { assertClose, ready, tf, values } from "../helpers/tf.js";
 
 const status = nativeStatus();
@@ -255,51 +256,24 @@ describe("native kernels", { skip }, () => {
   });
 
   it("Adam is float32 arithmetic bit for bit with subnormal moments (computed in double lanes, no subnormal through the FPU)", () => {
-    // dead units' zero gradients let m and v decay into float32's subnormal range
-    const rng = new Rng(41);
-    const n = 1000 + 13; // a tail that is not a multiple of the vector width
-    const pick = (normal: () => number) => {
-      const r = rng.uniform();
-      return r < 0.2 ? (rng.uniform() - 0.5) * 2e-39 : r < 0.25 ? 0 : r < 0.27 ? -0 : normal();
+    const { got, want, subnormalState } = adamWithSubnormals();
+    assert.deepEqual(got.m, want.m, "m");
+    assert.deepEqual(got.v, want.v, "v");
+    assert.deepEqual(got.p, want.p, "parameters");
+    assert.ok(subnormalState, "the state holds subnormals");
+  });
+
+  it("gives the same Adam bits with either way of computing blocks that hold a subnormal (integer operations or conversions)", () => {
+    const variant = (name?: string) => {
+      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/adam-probe.ts"], {
+        encoding: "utf8",
+        env: { ...process.env, LEMOL_NATIVE_ADAM: name ?? "" },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split("\n").pop()!) as { variant: string; exact: boolean };
     };
-    const p0 = Float32Array.from({ length: n }, () => pick(() => rng.normal()));
-    const m0 = Float32Array.from({ length: n }, () => pick(() => 1e-3 * rng.normal()));
-    const v0 = Float32Array.from({ length: n }, () => Math.abs(pick(() => 1e-6 * rng.uniform())));
-    const g = Float32Array.from({ length: n }, () => pick(() => 1e-2 * rng.normal()));
-    const [b1, b2, lr, eps, clip] = [0.9, 0.999, 0.01, 1e-8, 0.5];
-    // the reference: each float32 operation of the kernel, rounded with Math.fround
-    const f = Math.fround;
-    let ss = 0;
-    for (const x of g) ss += x * x;
-    const norm = Math.sqrt(ss);
-    const scale = f(clip / (norm > clip ? norm : clip));
-    const lrT = (lr * Math.sqrt(1 - b2)) / (1 - b1);
-    const [fb1, fb2, fl, fe] = [f(b1), f(b2), f(lrT), f(eps)];
-    const [c1, c2] = [f(1 - fb1), f(1 - fb2)];
-    const want = { p: p0.slice(), m: m0.slice(), v: v0.slice() };
-    for (let i = 0; i < n; i++) {
-      const gi = f(g[i] * scale);
-      const mi = f(f(fb1 * m0[i]) + f(c1 * gi));
-      const vi = f(f(fb2 * v0[i]) + f(f(c2 * gi) * gi));
-      want.m[i] = mi;
-      want.v[i] = vi;
-      want.p[i] = f(p0[i] - f(f(fl * mi) / f(f(Math.sqrt(vi)) + fe)));
-    }
-    const x = tf.variable(tf.tensor1d(p0));
-    const adam = new Adam([x], { learningRate: lr, epsilon: eps, clipNorm: clip });
-    adam.setState({ step: 0, m: [m0], v: [v0] });
-    tf.tidy(() => adam.apply([tf.tensor1d(g)]));
-    const got = { p: x.dataSync() as Float32Array, ...adam.getState() };
-    const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
-    assert.deepEqual(bits(got.m[0]), bits(want.m), "m");
-    assert.deepEqual(bits(got.v[0]), bits(want.v), "v");
-    assert.deepEqual(bits(got.p), bits(want.p), "parameters");
-    assert.ok(
-      want.v.some((y) => y !== 0 && Math.abs(y) < 1.1754944e-38),
-      "the state holds subnormals",
-    );
-    adam.dispose();
-    x.dispose();
+    for (const name of ["integer", "converted"]) assert.deepEqual(variant(name), { variant: name, exact: true }, name);
+    assert.ok(["integer", "converted"].includes(variant().variant), "unforced: the faster of the two");
   });
 
   it("clips Adam's gradient by the exact sequential norm, at and around the clip norm too (the fast estimate only skips it when surely below)", () => {
