@@ -196,7 +196,7 @@ export async function benchTrain(): Promise<string> {
     peer: "shariqiqbal2810/maddpg-pytorch on Debian torch 1.13, one thread: ~17 ms per update round, ~270 us per env step outside updates; loop ~980 env steps/s updating every 25 steps, ~64 every step",
     targets: { loop_steps_per_s_freq25: ">= 1960 (2x peer)", loop_steps_per_s_freq1: ">= 128 (2x peer)" },
     changed:
-      "2026-12-06 (third session): re-run after the MLP passes went to row blocks of 64 (bench/results/update.json says why and what it did); numbers unchanged bit for bit. Before that: the softmax's vectorised glibc expf, replay prefetching before the update's noise, and the weight-gradient GEMMs' tail and narrow tiles. Earlier: the update fused over the native kernels, 5.50 -> ~2.7 ms",
+      "2026-12-06 (fifth session): re-run after the fused update's critic and actor steps went to one native pass over row blocks each, with replay buffers in huge pages, Adam by conversions and the clip-norm shortcut, aligned weights and transposes in registers (bench/results/update.json says what each did); numbers unchanged bit for bit. Third session: the MLP passes in row blocks of 64. Before that: the softmax's vectorised glibc expf, replay prefetching before the update's noise, and the weight-gradient GEMMs' tail and narrow tiles. Earlier: the update fused over the native kernels, 5.50 -> ~2.7 ms",
     rows,
     levers,
     skipped,
