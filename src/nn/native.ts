@@ -471,19 +471,24 @@ export function nativeAdam(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf
 
 const adamViews = { p: [] as Float32Array[], m: [] as Float32Array[], v: [] as Float32Array[] };
 
+/** One Adam step's constants: the bias-corrected rate, the moments' decays, epsilon and the clip norm (0: none). */
+export interface AdamStep {
+  lrT: number;
+  b1: number;
+  b2: number;
+  eps: number;
+  clip: number;
+}
+
 /** {@link nativeAdam} on every variable of an optimiser step, the gradients in plain arrays (one native call). */
 export function nativeAdamArrays(
   p: readonly tf.Variable[],
   m: readonly tf.Variable[],
   v: readonly tf.Variable[],
   g: readonly Float32Array[],
-  lrT: number,
-  b1: number,
-  b2: number,
-  eps: number,
-  clip: number,
+  k: AdamStep,
 ): void {
-  addon!.adamAll(heapViews(p, adamViews.p), heapViews(m, adamViews.m), heapViews(v, adamViews.v), g, lrT, b1, b2, eps, clip);
+  addon!.adamAll(heapViews(p, adamViews.p), heapViews(m, adamViews.m), heapViews(v, adamViews.v), g, k.lrT, k.b1, k.b2, k.eps, k.clip);
 }
 
 const polyakViews = { target: [] as Float32Array[], online: [] as Float32Array[] };

@@ -89,7 +89,7 @@ export class Adam {
     if (grads.length !== this.vars.length) throw new RangeError(`Adam: ${grads.length} gradients for ${this.vars.length} variables`);
     const { beta1: b1, beta2: b2, epsilon, clipNorm } = this.config;
     const lrT = this.nextStep();
-    nativeAdamArrays(this.vars, this.m, this.v, grads, lrT, b1, b2, epsilon, clipNorm ?? 0);
+    nativeAdamArrays(this.vars, this.m, this.v, grads, { lrT, b1, b2, eps: epsilon, clip: clipNorm ?? 0 });
   }
 
   /** Counts the step; returns TF1's bias-corrected rate lr·sqrt(1 − β2^t)/(1 − β1^t). */
