@@ -60,34 +60,11 @@ export interface NativeKernels {
   gatherRows(data: Float32Array, stride: number, size: number, index: Int32Array, segments: Int32Array, outs: Float32Array[]): void;
   prefetchRows(data: Float32Array, stride: number, size: number, index: Int32Array): void;
   gemmLog(on: boolean): Int32Array;
-  /** The fused MADDPG update's critic glue: y, the TD loss's gradient, stats [loss, mean Q, mean y, std y, mean r, mean Q']. */
-  criticGlue(
-    rew: Float32Array,
-    done: Float32Array,
-    qNext: Float32Array,
-    q: Float32Array,
-    gamma: number,
-    twoOverB: number,
-    y: Float32Array,
-    grad: Float32Array,
-    stats: Float32Array,
-  ): void;
-  /** The fused MADDPG update's actor glue: the Gumbel-softmax backward plus the regulariser into dLogits; returns the actor loss. */
-  actorGlue(
-    logits: Float32Array,
-    qSample: Float32Array,
-    sample: Float32Array,
-    dInput: Float32Array,
-    column: number,
-    reg: number,
-    regGrad: number,
-    dLogits: Float32Array,
-  ): number;
   /**
    * The fused update's critic step as one pass over row blocks (x whole or as column parts, as in
-   * mlpForward): q = Q(x), then criticGlue's y,
+   * mlpForward): q = Q(x), then the TD target y,
    * grad and stats, then the critic's backward pass for `grad` (weight gradients into `grads`).
-   * The numbers of mlpForward, criticGlue and mlpBackward called in turn.
+   * The tfjs path's numbers bit for bit.
    */
   criticTrain(
     x: Float32Array | Float32Array[],
@@ -108,8 +85,8 @@ export interface NativeKernels {
    * The fused update's actor step as one pass over row blocks: logits = π(actorIn), sample =
    * softmax(logits + noise) in place of criticIn's columns [column, column + P) (criticIn is not
    * changed; both inputs whole or as column parts), qs = Q(criticIn),
-   * the critic's input gradient for dQ = dq, actorGlue's dLogits, the actor's backward pass
-   * (weight gradients into `actorGrads`). Returns actorGlue's loss; the numbers of the separate calls.
+   * the critic's input gradient for dQ = dq, the Gumbel-softmax backward into the logits' gradient, the actor's backward pass
+   * (weight gradients into `actorGrads`). Returns the actor's loss; the tfjs path's numbers bit for bit.
    */
   actorTrain(
     actorIn: Float32Array | Float32Array[],
