@@ -146,8 +146,8 @@ export class FusedMADDPGUpdate {
       k.softmaxRows(target.out, z, B, this.actNextBuffer(j, a.pd.actionSize));
     }
 
-    // 2. TD target y = r + γ(1 − done)·Q'(o', a'), from the target critic (its input given as
-    //    column parts: the kernels put each block's rows together, no concatenation is stored)
+    // 2. Q'(o', a') from the target critic (its input given as column parts: the kernels put each
+    //    block's rows together, no concatenation is stored)
     const nextIn = this.criticInput(
       this.nextParts,
       batches.map((b) => b.obsNext),
@@ -155,8 +155,9 @@ export class FusedMADDPGUpdate {
     );
     k.mlpForward(nextIn, B, this.targetCritic.views, this.targetCritic.outs);
 
-    // 3. critic: mean squared TD error, its gradient 2(Q − y)/B (the statistics on the way)
-    //    (forward, TD target, backward: one pass over row blocks, criticTrain)
+    // 3. critic: y = r + γ(1 − done)·Q'; one Adam step on the mean squared TD error, its gradient
+    //    2(Q − y)/B (forward, TD target, backward: one pass over row blocks, criticTrain; the
+    //    statistics on the way)
     const criticIn = this.criticInput(
       this.parts,
       batches.map((b) => b.obs),
