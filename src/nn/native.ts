@@ -48,8 +48,8 @@ export interface NativeKernels {
     eps: number,
     clip: number,
   ): void;
-  /** target = (1 − tau)·target + tau·online in place; or on lists of them (a network's variables) in one call. */
-  polyak(target: Float32Array | Float32Array[], online: Float32Array | Float32Array[], tau: number): void;
+  /** target = (1 − tau)·target + tau·online in place, for each pair (a network's variables in one call). */
+  polyak(targets: Float32Array[], onlines: Float32Array[], tau: number): void;
   concatColumns(inputs: Float32Array[], B: number, out: Float32Array): void;
   fillGumbel(state: Uint32Array, out: Float32Array, n: number, exact?: boolean): void;
   fillIndex(state: Uint32Array, n: number, out: Int32Array): void;

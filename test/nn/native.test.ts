@@ -189,7 +189,7 @@ describe("native kernels", { skip }, () => {
     );
   });
 
-  it("refuses fused update steps on arrays of the wrong size, naming what is wrong", () => {
+  it("refuses fused update steps, Adam and Polyak on arrays of the wrong size, naming what is wrong", () => {
     const k = nativeKernels()!;
     const B = 4;
     const critic = [new Float32Array(6 * 8), new Float32Array(8), new Float32Array(8), new Float32Array(1)];
@@ -209,6 +209,12 @@ describe("native kernels", { skip }, () => {
     assert.throws(() => call(5), /action's columns lie outside the critic's input/);
     assert.throws(() => call(0, v(B * 3)), /noise, logits and sample must be B rows/);
     assert.ok(Number.isFinite(call(4)), "a well-formed call returns the actor's loss");
+    // an optimiser step and the targets' update take their variables as lists
+    const ps = [v(8), v(3)];
+    assert.throws(() => k.adamAll(ps, [v(8), v(3)], [v(8)], [v(8), v(3)], 0.01, 0.9, 0.999, 1e-8, 0.5), /adamAll: one m, v and gradient per variable/);
+    assert.throws(() => k.adamAll(ps, [v(8), v(3)], [v(8), v(3)], [v(8), v(4)], 0.01, 0.9, 0.999, 1e-8, 0.5), /adamAll: arrays of variable 1 differ in length/);
+    assert.throws(() => k.polyak(ps, [v(8)], 0.01), /polyak: as many targets as online variables/);
+    assert.throws(() => k.polyak(ps, [v(8), v(2)], 0.01), /polyak: arrays differ in length/);
   });
 
   it("gives large arrays in huge pages, zero-filled, and small ones plain", () => {

@@ -137,7 +137,7 @@ napi_value CriticTrain(napi_env env, napi_callback_info info) {
   logBackward(B, n, true, false);
   const std::vector<float*> wts = transposes(params, n, false, scratchT);
   float* bufs[2];
-  blockBuffers(n, bufs);
+  blockBuffers(widest(n), bufs);
   criticHidden.fit(n);
   float** outs = criticHidden.at.data();
   float* in = grow(scratchIn, (size_t)2 * ROW_BLOCK * n[0]);
@@ -187,8 +187,7 @@ napi_value ActorTrain(napi_env env, napi_callback_info info) {
   logBackward(B, na, true, false);
   const std::vector<float*> wtsC = transposes(pc, nc, true, scratchT), wtsA = transposes(pa, na, false, scratchT2);
   float* bufs[2];
-  blockBuffers(na, bufs);
-  blockBuffers(nc, bufs);  // (grown to the wider of the two; the earlier pointers are not used)
+  blockBuffers(std::max(widest(na), widest(nc)), bufs);
   actorHidden.fit(na);
   criticHidden.fit(nc);
   float** outsA = actorHidden.at.data();

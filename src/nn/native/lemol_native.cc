@@ -11,7 +11,7 @@
 //   mlpBackward(x, B, acts[], dOut, params[], grads[] | null, dx | null)
 //   adam(param, m, v, grad, lrT, beta1, beta2, eps, clip)   TF1 Adam with clip_by_norm, in place
 //   adamAll(params[], m[], v[], grads[], ...)   adam on each variable of an optimiser step
-//   polyak(target, online, tau)              target = (1 - tau)·target + tau·online, in place (or lists)
+//   polyak(targets[], onlines[], tau)        target = (1 - tau)·target + tau·online, in place, each pair
 //   concatColumns(inputs[], B, out)          [B, n1] ‖ [B, n2] ‖ ... → [B, Σn]
 //   sliceColumns(x, B, start, out, into?)    out = x's columns [start, start + w) (into: the other way)
 //   softmaxRows(x, noise | null, B, out, exact?)  row-wise softmax(x + noise)
@@ -26,6 +26,7 @@
 #include <node_api.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -914,12 +915,17 @@ std::vector<float*> transposes(const std::vector<F32>& params, const std::vector
   return wts;
 }
 
-// Two scratch buffers for a block's layer outputs (the widest layer, the largest block).
-void blockBuffers(const std::vector<int>& n, float* bufs[2]) {
-  int maxWidth = 0;
-  for (int s : n) maxWidth = s > maxWidth ? s : maxWidth;
-  bufs[0] = grow(scratchA, (size_t)2 * ROW_BLOCK * maxWidth);
-  bufs[1] = grow(scratchB, (size_t)2 * ROW_BLOCK * maxWidth);
+// The widest of a network's layers.
+int widest(const std::vector<int>& n) {
+  int w = 0;
+  for (int s : n) w = s > w ? s : w;
+  return w;
+}
+
+// Two scratch buffers for a block's layer outputs (`width`: the widest layer; the largest block).
+void blockBuffers(int width, float* bufs[2]) {
+  bufs[0] = grow(scratchA, (size_t)2 * ROW_BLOCK * width);
+  bufs[1] = grow(scratchB, (size_t)2 * ROW_BLOCK * width);
 }
 
 // The GEMMs of a whole-batch forward and backward pass, for gemmLog (as mlpForward/mlpBackward log them).
@@ -988,13 +994,14 @@ napi_value MlpForward(napi_env env, napi_callback_info info) {
     if (outs[outOnly ? 0 : l].length != (size_t)B * n[l + 1]) return fail(env, "outs: wrong size"), nullptr;
   logForward(B, n);
   float* bufs[2] = {nullptr, nullptr};
-  if (outOnly) blockBuffers(n, bufs);
+  if (outOnly) blockBuffers(widest(n), bufs);
   const std::vector<F32> aligned = alignedParams(params, paramsFirst);
+  float* in = grow(scratchIn, (size_t)2 * ROW_BLOCK * n[0]);
   std::vector<float*> o(L);
   for (int i0 = 0; i0 < B;) {
     const int rows = blockRows(i0, B);
     for (size_t l = 0; l < L; l++) o[l] = !outOnly ? outs[l].data + (size_t)i0 * n[l + 1] : l + 1 < L ? bufs[l % 2] : outs[0].data + (size_t)i0 * n[L];
-    forwardBlock(aligned, n, x.rows(i0, rows, grow(scratchIn, (size_t)2 * ROW_BLOCK * n[0])), rows, o.data());
+    forwardBlock(aligned, n, x.rows(i0, rows, in), rows, o.data());
     i0 += rows;
   }
   return nullptr;
@@ -1028,7 +1035,7 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
     for (auto& g : grads) std::memset(g.data, 0, g.length * sizeof(float));
   // row blocks (see ROW_BLOCK): the weight and bias gradients continue their sums block after block
   float* bufs[2];
-  blockBuffers(n, bufs);
+  blockBuffers(widest(n), bufs);
   std::vector<const float*> h(L);
   for (int i0 = 0; i0 < B;) {
     const int rows = blockRows(i0, B);
@@ -1084,20 +1091,14 @@ napi_value AdamAll(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// polyak(targets[], onlines[], tau): target = (1 − tau)·target + tau·online in place, for each
+// pair (a network's variables in one call)
 napi_value Polyak(napi_env env, napi_callback_info info) {
   napi_value a[3];
   if (!args(env, info, a, 3)) return nullptr;
   std::vector<F32> t, o;
   double tau;
-  bool list = false;
-  napi_is_array(env, a[0], &list);
-  if (list) {
-    if (!getF32List(env, a[0], &t, "targets") || !getF32List(env, a[1], &o, "onlines")) return nullptr;
-  } else {
-    t.resize(1), o.resize(1);
-    if (!getF32(env, a[0], &t[0], "target") || !getF32(env, a[1], &o[0], "online")) return nullptr;
-  }
-  if (!getDouble(env, a[2], &tau, "tau")) return nullptr;
+  if (!getF32List(env, a[0], &t, "targets") || !getF32List(env, a[1], &o, "onlines") || !getDouble(env, a[2], &tau, "tau")) return nullptr;
   if (t.size() != o.size()) return fail(env, "polyak: as many targets as online variables expected"), nullptr;
   for (size_t j = 0; j < t.size(); j++)
     if (t[j].length != o[j].length) return fail(env, "polyak: arrays differ in length"), nullptr;
