@@ -16,9 +16,10 @@ const ALLOWED: Record<string, string[]> = {
   storage: ["util", "nn"],
   agents: ["util", "envs", "nn", "storage"],
   train: ["util", "envs", "nn", "storage", "agents"],
-  notebook: ["util", "envs", "nn", "storage", "agents", "train"],
-  cli: ["util", "envs", "nn", "storage", "agents", "train"],
-  index: ["util", "envs", "nn", "storage", "agents", "train", "notebook"],
+  analysis: ["util", "envs", "nn", "storage", "agents", "train"],
+  notebook: ["util", "envs", "nn", "storage", "agents", "train", "analysis"],
+  cli: ["util", "envs", "nn", "storage", "agents", "train", "analysis"],
+  index: ["util", "envs", "nn", "storage", "agents", "train", "analysis", "notebook"],
 };
 
 function sources(dir: string): string[] {
@@ -112,7 +113,7 @@ describe("architecture", () => {
 });
 
 describe("the public API", () => {
-  const SUBPATHS = ["envs", "nn", "storage", "agents", "train", "notebook"];
+  const SUBPATHS = ["envs", "nn", "storage", "agents", "train", "analysis", "notebook"];
 
   it("is grouped by concern in the package's exports map, and `lemol` exports every group (the built package)", async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { exports: Record<string, unknown> };

@@ -6,6 +6,7 @@ import { setOptionSyntax } from "../train/config.js";
 import { errorLine, guardOutput, outLine } from "./output.js";
 import { conformance } from "./conformance.js";
 import { demo } from "./demo.js";
+import { stats } from "./stats.js";
 import { sweep, worker } from "./sweep.js";
 import { train } from "./train.js";
 
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   conformance: { run: conformance, help: "check golden trajectory files against our MPE (N passed, M failed)" },
   sweep: { run: sweep, help: "run a sweep of configurations x seeds here, or queue it on Redis for workers (--status shows it)" },
   worker: { run: worker, help: "run queued sweep jobs from Redis until stopped" },
+  stats: { run: stats, help: "compare runs across seeds by condition: IQM, bootstrap CIs, paired differences" },
 };
 
 function version(): string {
@@ -43,6 +45,7 @@ const INPUT_ERRORS = new Set([
   "MetricsFileError",
   "PathError",
   "RunDirInUseError",
+  "AnalysisError",
   "RangeError",
 ]);
 /** Errors of the machine or its services (a full disk, an unreachable Redis): one line, exit 3. */

@@ -9,6 +9,10 @@ import * as aq from "arquero";
 import { MetricRow, MetricsLog } from "../train/metrics.js";
 import { loadRun, RunRecord } from "../train/run-dir.js";
 
+// one implementation for the plots and the statistics (src/analysis)
+export { EpisodeAxis } from "../analysis/runs.js";
+export { mean, quantile } from "../analysis/stats.js";
+
 /** Anything holding a run's metric rows. */
 export type MetricsSource = MetricsLog | aq.ColumnTable | readonly MetricRow[] | string | RunRecord | { metrics: MetricsLog };
 
@@ -40,38 +44,6 @@ export function sourceName(source: MetricsSource): string | null {
   return base.replace(/-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z(-\d+)?$/, "");
 }
 
-/**
- * A run-wide episode index for (trajectory, episode) pairs: episodes restart at 0 in each
- * trajectory, so trajectory k's episodes are offset by the episodes of trajectories before it.
- */
-export class EpisodeAxis {
-  private readonly offsets = new Map<number, number>();
-  /** Trajectory start positions, in order: [trajectory, first global episode, cycle, pair]. */
-  readonly starts: { trajectory: number; at: number; cycle: number | null; opponent: string | null }[] = [];
-
-  constructor(rows: readonly MetricRow[]) {
-    const last = new Map<number, { max: number; cycle: number | null; opponent: string | null }>();
-    for (const r of rows) {
-      if (r.trajectory === null || r.episode === null) continue;
-      const e = last.get(r.trajectory);
-      if (!e) last.set(r.trajectory, { max: r.episode, cycle: r.cycle, opponent: r.opponent });
-      else if (r.episode > e.max) e.max = r.episode;
-    }
-    let at = 0;
-    for (const t of [...last.keys()].sort((a, b) => a - b)) {
-      const e = last.get(t)!;
-      this.offsets.set(t, at);
-      this.starts.push({ trajectory: t, at, cycle: e.cycle, opponent: e.opponent });
-      at += e.max + 1;
-    }
-  }
-
-  /** The global episode of a row (its own episode when it has no trajectory). */
-  x(r: MetricRow): number {
-    return (r.trajectory !== null ? (this.offsets.get(r.trajectory) ?? 0) : 0) + (r.episode ?? 0);
-  }
-}
-
 /** Trailing mean over `window` values (shorter at the start). */
 export function rollingMean(values: readonly number[], window: number): number[] {
   const w = Math.max(1, Math.floor(window));
@@ -95,18 +67,4 @@ export function groupBy<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]>
     g.push(r);
   }
   return out;
-}
-
-export function mean(values: readonly number[]): number {
-  return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-/** The q-quantile of values (linear interpolation between order statistics, as numpy's default). */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
