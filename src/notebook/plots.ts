@@ -14,6 +14,11 @@
  *   plot.compare(runs, ...)    one metric across several runs
  *   plot.sweep(loadSweep(dir)) one metric per configuration of a sweep, mean ± std across seeds
  *   plot.learningBenchmark(b)  the learning benchmark's curves for one scenario, bands across seeds
+ *   plot.pairedDifferences(runs, a, b)   two conditions compared seed by seed, with CIs
+ *
+ * Given several runs instead of one (a list of runs or experiments, a sweep's results directory,
+ * or `loadSweep(...)`), learningCurves, metric and omAccuracy draw each condition's IQM across
+ * seeds with a bootstrap band (seeds.ts, on the statistics of src/analysis).
  */
 import { MOVE_CHOICES } from "../envs/spaces.js";
 import type { MetricRow } from "../train/metrics.js";
@@ -23,6 +28,7 @@ import { PALETTE, PlotOptions } from "./style.js";
 import { plotLearningBenchmark } from "./learning.js";
 import { plotSweep } from "./sweep.js";
 import { EpisodeAxis, groupBy, mean, metricsOf, MetricsSource, quantile, rollingMean, sourceName } from "./source.js";
+import { isSeedRuns, PairedPlotOptions, pairedDifferencesFigure, SeedBandOptions, seedAccuracyFigure, seedCurvesFigure, SeedRuns } from "./seeds.js";
 
 export { PALETTE, type PlotOptions } from "./style.js";
 
@@ -173,17 +179,22 @@ function curves(source: MetricsSource, metric: string, opts: CurveOptions, ylabe
   });
 }
 
-/** Episode reward per agent with a rolling mean. */
-export function learningCurves(source: MetricsSource, opts: CurveOptions & { show: false }): Figure;
-export function learningCurves(source: MetricsSource, opts?: CurveOptions): void;
-export function learningCurves(source: MetricsSource, opts: CurveOptions = {}): Figure | void {
+/**
+ * Episode reward per agent with a rolling mean; given several runs (a list, a sweep), per condition
+ * and agent the IQM across seeds of each block's mean with a bootstrap band (`window` is the block).
+ */
+export function learningCurves(source: MetricsSource | SeedRuns, opts: CurveOptions & SeedBandOptions & { show: false }): Figure;
+export function learningCurves(source: MetricsSource | SeedRuns, opts?: CurveOptions & SeedBandOptions): void;
+export function learningCurves(source: MetricsSource | SeedRuns, opts: CurveOptions & SeedBandOptions = {}): Figure | void {
+  if (isSeedRuns(source)) return finish(seedCurvesFigure(source, "episode_reward", opts, "Learning curves"), opts);
   return finish(curves(source, "episode_reward", opts, "episode reward", "Learning curves"), opts);
 }
 
-/** Any per-episode metric (`q_loss`, `p_loss`, `q_value`, `episode_reward`, ...) per agent. */
-export function metric(source: MetricsSource, name: string, opts: CurveOptions & { show: false }): Figure;
-export function metric(source: MetricsSource, name: string, opts?: CurveOptions): void;
-export function metric(source: MetricsSource, name: string, opts: CurveOptions = {}): Figure | void {
+/** Any per-episode metric (`q_loss`, `p_loss`, `q_value`, `episode_reward`, ...) per agent; across seeds as {@link learningCurves}. */
+export function metric(source: MetricsSource | SeedRuns, name: string, opts: CurveOptions & SeedBandOptions & { show: false }): Figure;
+export function metric(source: MetricsSource | SeedRuns, name: string, opts?: CurveOptions & SeedBandOptions): void;
+export function metric(source: MetricsSource | SeedRuns, name: string, opts: CurveOptions & SeedBandOptions = {}): Figure | void {
+  if (isSeedRuns(source)) return finish(seedCurvesFigure(source, name, opts, name), opts);
   return finish(curves(source, name, opts, name, name), opts);
 }
 
@@ -213,10 +224,14 @@ export function losses(source: MetricsSource, opts: CurveOptions = {}): Figure |
   return finish(fig, opts);
 }
 
-/** Opponent-model accuracy in play: per trajectory (by cycle or opponent), or within each trajectory. */
-export function omAccuracy(source: MetricsSource, opts: AccuracyOptions & { show: false }): Figure;
-export function omAccuracy(source: MetricsSource, opts?: AccuracyOptions): void;
-export function omAccuracy(source: MetricsSource, opts: AccuracyOptions = {}): Figure | void {
+/**
+ * Opponent-model accuracy in play: per trajectory (by cycle or opponent), or within each trajectory;
+ * given several runs, per cycle the IQM across seeds with a bootstrap band, and every logged baseline.
+ */
+export function omAccuracy(source: MetricsSource | SeedRuns, opts: AccuracyOptions & SeedBandOptions & { show: false }): Figure;
+export function omAccuracy(source: MetricsSource | SeedRuns, opts?: AccuracyOptions & SeedBandOptions): void;
+export function omAccuracy(source: MetricsSource | SeedRuns, opts: AccuracyOptions & SeedBandOptions = {}): Figure | void {
+  if (isSeedRuns(source)) return finish(seedAccuracyFigure(source, opts), opts);
   const log = metricsOf(source);
   const rows = log.select("om_accuracy_in_play");
   if (rows.length === 0) throw new Error("no opponent-model accuracy in this run (om_accuracy_in_play): it needs a LeMOL agent past its exploration phase");
@@ -408,5 +423,26 @@ export function compare(runs: Record<string, MetricsSource>, opts: CompareOption
   );
 }
 
+/**
+ * Two conditions of several runs compared seed by seed: each seed's difference a − b, and the
+ * mean and IQM of the differences with bootstrap intervals (analysis's `pairedComparison`).
+ */
+export function pairedDifferences(source: SeedRuns | string, a: string, b: string, opts: PairedPlotOptions & { show: false }): Figure;
+export function pairedDifferences(source: SeedRuns | string, a: string, b: string, opts?: PairedPlotOptions): void;
+export function pairedDifferences(source: SeedRuns | string, a: string, b: string, opts: PairedPlotOptions = {}): Figure | void {
+  return finish(pairedDifferencesFigure(source, a, b, opts), opts);
+}
+
 /** The plot helpers as one namespace: `plot.learningCurves(exp)`, `plot.omAccuracy(run)`, ... */
-export const plot = { learningCurves, omAccuracy, omTraining, losses, qValues, metric, compare, sweep: plotSweep, learningBenchmark: plotLearningBenchmark };
+export const plot = {
+  learningCurves,
+  omAccuracy,
+  omTraining,
+  losses,
+  qValues,
+  metric,
+  compare,
+  pairedDifferences,
+  sweep: plotSweep,
+  learningBenchmark: plotLearningBenchmark,
+};

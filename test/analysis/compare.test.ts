@@ -2,67 +2,15 @@
 // out by hand in the comments, read back by loadRuns and compared by condition, seed and cycle;
 // and the same through `lemol stats`.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { conditionCurves, pairedComparison, summarizeConditions } from "../../src/analysis/compare.js";
 import { groupByCondition, loadRuns, runValue, variedOptions } from "../../src/analysis/runs.js";
-import { csvLine, METRIC_COLUMNS, MetricRow } from "../../src/train/metrics.js";
 import { runCli } from "../helpers/cli.js";
+import { A, removeStatsSweep, writeStatsSweep } from "./sweep-fixture.js";
 
-// last-cycle OM accuracy per seed 1..5 (each the mean of v - 0.05 and v + 0.05)
-const A = [0.5, 0.42, 0.61, 0.45, 0.9]; // ablate_lemol_lstm: false
-const B = [0.4, 0.44, 0.5, 0.41, 0.3]; // ablate_lemol_lstm: true
-const BAD = "lemol-bad_agent_0";
-
-function rows(seed: number, last: number, first: number): MetricRow[] {
-  const out: MetricRow[] = [];
-  const row = (over: Partial<MetricRow>): MetricRow => ({
-    cycle: null,
-    trajectory: null,
-    opponent: "maddpg",
-    episode: null,
-    train_step: null,
-    om_iter: null,
-    agent: BAD,
-    metric: "",
-    value: 0,
-    ...over,
-  });
-  for (const cycle of [0, 1]) {
-    const v = cycle === 1 ? last : first;
-    for (const [k, d] of [-0.05, 0.05].entries()) out.push(row({ cycle, trajectory: cycle, train_step: k, metric: "om_accuracy_in_play", value: v + d }));
-    // rewards: the bad agent's is seed*10 + the run-wide episode, the good agent's its negative
-    for (let e = 0; e < 4; e++)
-      for (const [agent, sign] of [
-        [BAD, 1],
-        ["maddpg-good_agent_1", -1],
-      ] as const)
-        out.push(row({ cycle, trajectory: cycle, episode: e, agent, metric: "episode_reward", value: sign * (seed * 10 + cycle * 4 + e) }));
-  }
-  return out;
-}
-
-function writeRun(dir: string, options: Record<string, unknown>, metricRows: MetricRow[], status = "finished"): void {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "manifest.json"),
-    JSON.stringify({ seed: options.seed, status, config: { scenario: "simple_push", run_dir: dir, ...options } }),
-  );
-  fs.writeFileSync(path.join(dir, "metrics.csv"), METRIC_COLUMNS.join(",") + "\n" + metricRows.map(csvLine).join(""));
-}
-
-const root = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-stats-"));
-after(() => fs.rmSync(root, { recursive: true, force: true }));
-const results = path.join(root, "sweep");
-[A, B].forEach((values, c) =>
-  values.forEach((v, i) =>
-    writeRun(path.join(results, `r00${c}-s${i + 1}`), { seed: i + 1, ablate_lemol_lstm: c === 1 }, rows(i + 1, v, c === 0 ? 0.2 : 0.25)),
-  ),
-);
-// an unfinished run is left out: it would bias the comparison towards conditions that finish first
-writeRun(path.join(results, "r000-s6"), { seed: 6, ablate_lemol_lstm: false }, rows(6, 0.99, 0.99), "running");
+const { root, results } = writeStatsSweep();
+after(removeStatsSweep);
 
 const close = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) < 1e-9, `${what}: ${got}, expected ${want}`);
 
@@ -103,7 +51,7 @@ describe("runs as replicates", () => {
     const [a, b] = summarizeConditions(runs, { seed: 4 });
     assert.equal(a.condition, "false");
     assert.deepEqual(a.seeds, [1, 2, 3, 4, 5]);
-    close(a.mean, 2.88 / 5, "mean of A");
+    close(a.mean, A.reduce((x, y) => x + y) / 5, "mean of A");
     close(a.iqm, (0.45 + 0.5 + 0.61) / 3, "IQM of A"); // drops 0.42 and 0.90
     close(b.iqm, (0.4 + 0.41 + 0.44) / 3, "IQM of B"); // drops 0.30 and 0.50
     close(a.interval.estimate, a.iqm, "estimate");
