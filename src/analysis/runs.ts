@@ -155,10 +155,18 @@ export interface SelectOptions {
    * Rows without a cycle count as cycle 0.
    */
   cycles?: "last" | "all" | readonly number[];
+  /** Only each trajectory's last this many episodes (e.g. 1,000 for a final reward); rows need episode numbers. */
+  lastEpisodes?: number;
+  /**
+   * Subtract this metric's mean over the same selection (e.g. `om_baseline_bc_in_play` from
+   * `om_accuracy_in_play`: the baselines are scored on the OM's own windows), giving a within-run
+   * difference.
+   */
+  minus?: string;
 }
 
 /** The selected rows of one run (throws naming what is missing or ambiguous). */
-export function selectRows(run: SeedRun, opts: SelectOptions = {}): MetricRow[] {
+export function selectRows(run: SeedRun, opts: Omit<SelectOptions, "minus"> = {}): MetricRow[] {
   const metric = opts.metric ?? "om_accuracy_in_play";
   let rows = run.metrics.select(metric);
   if (rows.length === 0) throw new AnalysisError(`${run.name}: no "${metric}" rows`);
@@ -166,6 +174,7 @@ export function selectRows(run: SeedRun, opts: SelectOptions = {}): MetricRow[] 
   const agents = [...new Set(rows.map((r) => r.agent))];
   if (rows.length === 0) throw new AnalysisError(`${run.name}: no "${metric}" rows for an agent matching "${opts.agent}"`);
   if (agents.length > 1) throw new AnalysisError(`${run.name}: "${metric}" has ${agents.length} agents (${agents.join(", ")}); choose one with agent`);
+  if (opts.lastEpisodes !== undefined) rows = lastEpisodes(run, metric, rows, opts.lastEpisodes);
   const cycles = opts.cycles ?? "last";
   if (cycles === "all") return rows;
   const wanted = cycles === "last" ? [Math.max(...rows.map((r) => r.cycle ?? 0))] : cycles;
@@ -174,12 +183,25 @@ export function selectRows(run: SeedRun, opts: SelectOptions = {}): MetricRow[] 
   return kept;
 }
 
-/** One number per run: the mean of its selected rows. */
-export function runValue(run: SeedRun, opts: SelectOptions = {}): number {
-  const rows = selectRows(run, opts);
+/** Each trajectory's rows from its last `n` episodes. */
+function lastEpisodes(run: SeedRun, metric: string, rows: MetricRow[], n: number): MetricRow[] {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`lastEpisodes must be a positive integer, got ${n}`);
+  if (rows.some((r) => r.episode === null)) throw new AnalysisError(`${run.name}: "${metric}" rows have no episode numbers to take the last ${n} episodes of`);
+  const last = new Map<number | null, number>();
+  for (const r of rows) last.set(r.trajectory, Math.max(last.get(r.trajectory) ?? -Infinity, r.episode!));
+  return rows.filter((r) => r.episode! > last.get(r.trajectory)! - n);
+}
+
+function meanOf(rows: readonly MetricRow[]): number {
   let sum = 0;
   for (const r of rows) sum += r.value;
   return sum / rows.length;
+}
+
+/** One number per run: the mean of its selected rows (minus the mean of `minus`'s, when given). */
+export function runValue(run: SeedRun, opts: SelectOptions = {}): number {
+  const value = meanOf(selectRows(run, opts));
+  return opts.minus === undefined ? value : value - meanOf(selectRows(run, { ...opts, metric: opts.minus }));
 }
 
 /**
@@ -222,6 +244,11 @@ export type CurveAxis = { by: "cycle" } | { by: "episodes"; block: number };
  * of `block` run-wide episodes).
  */
 export function runCurve(run: SeedRun, axis: CurveAxis, opts: Omit<SelectOptions, "cycles"> = {}): Map<number, number> {
+  if (opts.minus !== undefined) {
+    const other = runCurve(run, axis, { ...opts, metric: opts.minus, minus: undefined });
+    const own = runCurve(run, axis, { ...opts, minus: undefined });
+    return new Map([...own].filter(([x]) => other.has(x)).map(([x, v]) => [x, v - other.get(x)!]));
+  }
   const rows = selectRows(run, { ...opts, cycles: "all" });
   let xOf: (r: MetricRow) => number;
   if (axis.by === "cycle") xOf = (r) => r.cycle ?? 0;

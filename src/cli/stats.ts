@@ -13,6 +13,8 @@ const SPECS: Record<string, OptionSpec> = {
   metric: { type: "string", default: "om_accuracy_in_play", help: "the metric (metrics.csv's name, e.g. episode_reward)" },
   agent: { type: "string", help: "only agents whose name contains this (e.g. bad); needed when the metric has several agents" },
   cycles: { type: "string", default: "last", help: "the cycles a run's number is the mean over: last, all, or a list such as 8,9" },
+  last_episodes: { type: "int", min: 1, help: "only each trajectory's last N episodes (e.g. 1000 for a final reward)" },
+  minus: { type: "string", help: "subtract this metric's mean over the same rows (e.g. om_baseline_bc_in_play): a within-run difference" },
   paired: { type: "string", help: "A,B: compare two conditions seed by seed (differences A - B)" },
   strata: { type: "string", help: "option(s) whose values the bootstrap resamples within, never across (e.g. scenario)" },
   aggregate: { type: "string", default: "iqm", choices: ["iqm", "mean", "median"], help: "the aggregate whose interval is shown" },
@@ -69,6 +71,8 @@ export function stats(argv: readonly string[], out: (line: string) => void): num
     metric: options.metric as string,
     agent: options.agent as string | undefined,
     cycles: cyclesOf(options.cycles as string),
+    lastEpisodes: options.last_episodes as number | undefined,
+    minus: options.minus as string | undefined,
     by,
     strata: list(options.strata as string | undefined),
     aggregate: options.aggregate as Aggregate,
@@ -78,9 +82,9 @@ export function stats(argv: readonly string[], out: (line: string) => void): num
   };
   const pct = `${Math.round(confidence * 1000) / 10} %`;
   const cycles = Array.isArray(opts.cycles) ? `cycles ${opts.cycles.join(", ")}` : opts.cycles === "last" ? "the last cycle" : "all cycles";
-  out(
-    `${runs.length} finished run${runs.length === 1 ? "" : "s"}; ${opts.metric}${opts.agent ? ` (agents matching "${opts.agent}")` : ""}, each run's mean over ${cycles}`,
-  );
+  const what = `${opts.metric}${opts.minus ? ` minus ${opts.minus}` : ""}${opts.agent ? ` (agents matching "${opts.agent}")` : ""}`;
+  const episodes = opts.lastEpisodes ? `, each trajectory's last ${opts.lastEpisodes} episodes` : "";
+  out(`${runs.length} finished run${runs.length === 1 ? "" : "s"}; ${what}, each run's mean over ${cycles}${episodes}`);
   out(
     `conditions by ${by ? by.join(", ") : `the options that vary (${variedOptions(runs).join(", ") || "none"})`}; bootstrap: ${opts.resamples} resamples, seed ${opts.seed}`,
   );

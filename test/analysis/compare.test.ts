@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { conditionCurves, pairedComparison, summarizeConditions } from "../../src/analysis/compare.js";
 import { groupByCondition, loadRuns, runValue, variedOptions } from "../../src/analysis/runs.js";
+import { loadRun } from "../../src/train/run-dir.js";
 import { runCli } from "../helpers/cli.js";
 import { A, removeStatsSweep, writeStatsSweep } from "./sweep-fixture.js";
 
@@ -27,11 +28,31 @@ describe("runs as replicates", () => {
     assert.deepEqual([...groupByCondition(runs).keys()], ["false", "true"]);
   });
 
+  it("takes run records and live experiments too, and refuses anything else", () => {
+    const record = loadRun(path.join(results, "r001-s3"));
+    const [fromRecord] = loadRuns(record);
+    assert.deepEqual([fromRecord.name, fromRecord.seed, fromRecord.options.ablate_lemol_lstm], ["r001-s3", 3, true]);
+    const live = { config: { seed: 12, lr: 0.01 }, metrics: record.metrics, runDir: { root: "/x/runs/live-1" } };
+    const [fromLive] = loadRuns([live]);
+    assert.deepEqual([fromLive.name, fromLive.seed, fromLive.root], ["live-1", 12, "/x/runs/live-1"]);
+    close(runValue(fromLive), 0.5, "the record's last cycle");
+    assert.throws(() => loadRuns([{ config: { lr: 1 }, metrics: record.metrics }]), /run 0: its options have no integer seed/);
+    assert.throws(() => loadRuns([42 as never]), /run 0: expected a run directory, a sweep, a loadRun\(\) record or an Experiment/);
+  });
+
   it("reduces a run to the mean of its last cycle (or the cycles asked for)", () => {
     close(runValue(runs[2]), 0.61, "last cycle");
     close(runValue(runs[2], { cycles: [0] }), 0.2, "cycle 0");
     close(runValue(runs[2], { cycles: "all" }), (0.61 + 0.2) / 2, "all cycles");
     close(runValue(runs[2], { metric: "episode_reward", agent: "bad", cycles: "all" }), 30 + 3.5, "rewards");
+    // the last 2 episodes of cycle 1's trajectory: 30 + 4 + 2 and 30 + 4 + 3
+    close(runValue(runs[2], { metric: "episode_reward", agent: "bad", lastEpisodes: 2 }), 36.5, "final reward");
+    close(runValue(runs[2], { metric: "episode_reward", agent: "bad", lastEpisodes: 2, cycles: "all" }), (32.5 + 36.5) / 2, "each trajectory's last 2");
+    // within the run: the OM minus the baseline scored on its windows (0.3 throughout)
+    close(runValue(runs[2], { minus: "om_baseline_persistence_in_play" }), 0.61 - 0.3, "OM - persistence");
+    const [a] = conditionCurves(runs, { by: "cycle" }, { seed: 1, minus: "om_baseline_persistence_in_play" });
+    close(a.points[0].interval.estimate, 0.2 - 0.3, "cycle 0, OM - persistence");
+    close(a.points[1].interval.estimate, (0.45 + 0.5 + 0.61) / 3 - 0.3, "cycle 1, OM - persistence");
   });
 
   it("refuses what it cannot compare, naming it", () => {
@@ -41,6 +62,7 @@ describe("runs as replicates", () => {
     );
     assert.throws(() => runValue(runs[0], { metric: "om_accuracy" }), /r000-s1: no "om_accuracy" rows/);
     assert.throws(() => runValue(runs[0], { cycles: [7] }), /no "om_accuracy_in_play" rows in cycle 7/);
+    assert.throws(() => runValue(runs[0], { lastEpisodes: 5 }), /"om_accuracy_in_play" rows have no episode numbers to take the last 5 episodes of/);
     assert.throws(() => groupByCondition(runs, ["lr"]), /no run has an option "lr"/);
     assert.throws(() => groupByCondition(runs, () => "all"), /condition "all" has seed 1 twice \(r000-s1 and r001-s1\)/);
     assert.throws(() => loadRuns(path.join(root, "nowhere")), /no such run directory/);
