@@ -198,10 +198,11 @@ export function metric(source: MetricsSource | SeedRuns, name: string, opts: Cur
   return finish(curves(source, name, opts, name, name), opts);
 }
 
-/** Mean Q of the sampled batches per agent. */
-export function qValues(source: MetricsSource, opts: CurveOptions & { show: false }): Figure;
-export function qValues(source: MetricsSource, opts?: CurveOptions): void;
-export function qValues(source: MetricsSource, opts: CurveOptions = {}): Figure | void {
+/** Mean Q of the sampled batches per agent; across seeds as {@link learningCurves}. */
+export function qValues(source: MetricsSource | SeedRuns, opts: CurveOptions & SeedBandOptions & { show: false }): Figure;
+export function qValues(source: MetricsSource | SeedRuns, opts?: CurveOptions & SeedBandOptions): void;
+export function qValues(source: MetricsSource | SeedRuns, opts: CurveOptions & SeedBandOptions = {}): Figure | void {
+  if (isSeedRuns(source)) return finish(seedCurvesFigure(source, "q_value", opts, "Q values"), opts);
   return finish(curves(source, "q_value", opts, "Q", "Q values"), opts);
 }
 
@@ -231,7 +232,13 @@ export function losses(source: MetricsSource, opts: CurveOptions = {}): Figure |
 export function omAccuracy(source: MetricsSource | SeedRuns, opts: AccuracyOptions & SeedBandOptions & { show: false }): Figure;
 export function omAccuracy(source: MetricsSource | SeedRuns, opts?: AccuracyOptions & SeedBandOptions): void;
 export function omAccuracy(source: MetricsSource | SeedRuns, opts: AccuracyOptions & SeedBandOptions = {}): Figure | void {
-  if (isSeedRuns(source)) return finish(seedAccuracyFigure(source, opts), opts);
+  if (isSeedRuns(source)) {
+    if (opts.by === "step" || opts.groupBy === "opponent")
+      throw new Error(
+        `omAccuracy: ${opts.by === "step" ? 'by: "step"' : 'groupBy: "opponent"'} draws one run; given several runs it draws each condition per cycle across seeds`,
+      );
+    return finish(seedAccuracyFigure(source, opts), opts);
+  }
   const log = metricsOf(source);
   const rows = log.select("om_accuracy_in_play");
   if (rows.length === 0) throw new Error("no opponent-model accuracy in this run (om_accuracy_in_play): it needs a LeMOL agent past its exploration phase");

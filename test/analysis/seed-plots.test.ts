@@ -77,6 +77,14 @@ describe("plots across seeds", () => {
     assert.match(String((fig.layout.title as { text: string }).text), /false higher on 4 of 5 seeds; P\(false > true\) = 0\.86/);
   });
 
+  it("says what it cannot draw across seeds", () => {
+    assert.throws(
+      () => plot.omAccuracy(results, { show: false, by: "step" }),
+      /by: "step" draws one run; given several runs it draws each condition per cycle across seeds/,
+    );
+    assert.throws(() => plot.qValues(runDirs, { show: false }), /no "q_value" rows in these runs/);
+  });
+
   it("keeps the single-run plots for one run", () => {
     const fig = plot.omAccuracy(runDirs[0], { show: false });
     assert.ok(fig.data.some((t) => t.name === "cycle 1"));
