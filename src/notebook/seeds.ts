@@ -271,7 +271,9 @@ export function pairedDifferencesFigure(source: SeedRuns | string, a: string, b:
     },
     xaxis: { title: { text: `difference ${a} − ${b}` }, zeroline: true, zerolinecolor: "#555", zerolinewidth: 2 },
     yaxis: { tickmode: "array", tickvals: [0, 1, 2], ticktext: ["IQM", "mean", "seeds"], range: [-0.6, 2.6] },
-    legend: { orientation: "h", y: -0.25 },
-    height: opts.height ?? 320,
+    // the legend (with each interval's numbers) below the axis title
+    legend: { orientation: "h", y: -0.45 },
+    margin: { b: 110 },
+    height: opts.height ?? 360,
   });
 }
