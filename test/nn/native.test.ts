@@ -14,17 +14,16 @@ import {
   nativeFillIndex,
   nativeGemm,
   nativeKernels,
-  nativeStatus,
   largeFloat32Array,
 } from "../../src/nn/native.js";
 import { concatColumns, sliceColumns, softmaxRows } from "../../src/nn/ops.js";
 import { Adam, polyakUpdate } from "../../src/nn/optim.js";
 import { Rng } from "../../src/util/rng.js";
 import { adamWithSubnormals } from "../helpers/adam-subnormal.js";
+import { nativeSkip } from "../helpers/native.js";
 import { assertClose, ready, tf, values } from "../helpers/tf.js";
 
-const status = nativeStatus();
-const skip = status.available ? false : `native kernels not built (${status.reason})`;
+const skip = nativeSkip();
 
 /** Runs fn with the composite kernels, then with the native ones, returning both results. */
 function both<T>(fn: () => T): [T, T] {

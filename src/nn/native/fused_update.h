@@ -75,9 +75,6 @@ static void actorGlueRows(const float* logits, const float* sample, const float*
   }
 }
 
-// polyak(target, online, tau) or polyak(targets[], onlines[], tau) (a network's variables in one
-// call): target = (1 − tau)·target + tau·online, in place
-
 // ---------------------------------------------------------------------------------------------
 // The fused update's critic and actor steps (agents/maddpg-fused.ts, steps 3 and 4), each one
 // pass over row blocks that takes a block through every kernel of the step while it is in cache:
@@ -178,8 +175,10 @@ napi_value ActorTrain(napi_env env, napi_callback_info info) {
   if (!layerSizes(env, pa, &na) || !layerSizes(env, pc, &nc) || !gradsMatch(env, pa, ga, "actorTrain")) return nullptr;
   const size_t La = na.size() - 1, Lc = nc.size() - 1;
   const size_t Bs = (size_t)B, P = (size_t)na[La], width = (size_t)nc[0];
-  if (B <= 0 || xa.width != na[0] || xc.width != nc[0] || nc[Lc] != 1) return fail(env, "actorTrain: actorIn and criticIn must be B rows of the networks' inputs, the critic's output one value"), nullptr;
-  if (noise.length != Bs * P || logits.length != Bs * P || sample.length != Bs * P || qs.length != Bs) return fail(env, "actorTrain: noise, logits and sample must be B rows of the actor's output, qs B values"), nullptr;
+  if (B <= 0 || xa.width != na[0] || xc.width != nc[0] || nc[Lc] != 1)
+    return fail(env, "actorTrain: actorIn and criticIn must be B rows of the networks' inputs, the critic's output one value"), nullptr;
+  if (noise.length != Bs * P || logits.length != Bs * P || sample.length != Bs * P || qs.length != Bs)
+    return fail(env, "actorTrain: noise, logits and sample must be B rows of the actor's output, qs B values"), nullptr;
   if (column < 0 || column + P > width) return fail(env, "actorTrain: the action's columns lie outside the critic's input"), nullptr;
   logForward(B, na);
   logForward(B, nc);
@@ -218,5 +217,45 @@ napi_value ActorTrain(napi_env env, napi_callback_info info) {
   }
   napi_value r;
   napi_create_double(env, actorLoss(logits.data, qs.data, Bs, P, (float)reg), &r);
+  return r;
+}
+
+// criticGlue(rew, done, qNext, q, gamma, twoOverB, y, grad, stats): criticTrain's glue alone over
+// B rows (criticGlueRows, criticStats), for checking it against agents/maddpg-maths.ts.
+napi_value CriticGlue(napi_env env, napi_callback_info info) {
+  napi_value a[9];
+  if (!args(env, info, a, 9)) return nullptr;
+  F32 rew, done, qNext, q, y, grad, stats;
+  double gamma, twoOverB;
+  if (!getF32(env, a[0], &rew, "rew") || !getF32(env, a[1], &done, "done") || !getF32(env, a[2], &qNext, "qNext") || !getF32(env, a[3], &q, "q") ||
+      !getDouble(env, a[4], &gamma, "gamma") || !getDouble(env, a[5], &twoOverB, "twoOverB") || !getF32(env, a[6], &y, "y") || !getF32(env, a[7], &grad, "grad") ||
+      !getF32(env, a[8], &stats, "stats"))
+    return nullptr;
+  const size_t B = rew.length;
+  if (B == 0 || done.length != B || qNext.length != B || q.length != B || y.length != B || grad.length != B || stats.length < 6)
+    return fail(env, "criticGlue: rew, done, qNext, q, y and grad must hold the same number (> 0) of values, stats 6"), nullptr;
+  criticGlueRows(rew.data, done.data, qNext.data, q.data, (float)gamma, (float)twoOverB, y.data, grad.data, 0, B);
+  criticStats(rew.data, qNext.data, q.data, y.data, B, stats.data);
+  return nullptr;
+}
+
+// actorGlue(logits, sample, dSample, qs, reg, regGrad, dLogits) → pLoss: actorTrain's glue alone
+// over B rows of P (actorGlueRows with the sample's gradient dSample as its own B × P array,
+// actorLoss), for checking it against agents/maddpg-maths.ts.
+napi_value ActorGlue(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  if (!args(env, info, a, 7)) return nullptr;
+  F32 logits, sample, dSample, qs, dLogits;
+  double reg, regGrad;
+  if (!getF32(env, a[0], &logits, "logits") || !getF32(env, a[1], &sample, "sample") || !getF32(env, a[2], &dSample, "dSample") || !getF32(env, a[3], &qs, "qs") ||
+      !getDouble(env, a[4], &reg, "reg") || !getDouble(env, a[5], &regGrad, "regGrad") || !getF32(env, a[6], &dLogits, "dLogits"))
+    return nullptr;
+  const size_t B = qs.length;
+  const size_t P = B ? logits.length / B : 0;
+  if (B == 0 || P == 0 || logits.length != B * P || sample.length != B * P || dSample.length != B * P || dLogits.length != B * P)
+    return fail(env, "actorGlue: logits, sample, dSample and dLogits must be B rows of P values, qs B values"), nullptr;
+  actorGlueRows(logits.data, sample.data, dSample.data, P, 0, B, P, (float)regGrad, dLogits.data);
+  napi_value r;
+  napi_create_double(env, actorLoss(logits.data, qs.data, B, P, (float)reg), &r);
   return r;
 }

@@ -1436,7 +1436,7 @@ napi_value Init(napi_env env, napi_value exports) {
   struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"isa", Isa}, {"adamVariant", AdamVariant}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"adamAll", AdamAll}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"prefetchRows", PrefetchRows}, {"gemmLog", GemmLog}, {"fillIndex", FillIndex}, {"hugeFloats", HugeFloats}, {"criticTrain", CriticTrain}, {"actorTrain", ActorTrain}};
+  } fns[] = {{"isa", Isa}, {"adamVariant", AdamVariant}, {"gemm", Gemm}, {"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"adam", Adam}, {"adamAll", AdamAll}, {"polyak", Polyak}, {"concatColumns", ConcatColumns}, {"fillGumbel", FillGumbel}, {"softmaxRows", SoftmaxRows}, {"sliceColumns", SliceColumns}, {"gatherRows", GatherRows}, {"prefetchRows", PrefetchRows}, {"gemmLog", GemmLog}, {"fillIndex", FillIndex}, {"hugeFloats", HugeFloats}, {"criticTrain", CriticTrain}, {"actorTrain", ActorTrain}, {"criticGlue", CriticGlue}, {"actorGlue", ActorGlue}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
