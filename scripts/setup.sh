@@ -6,7 +6,8 @@
 #                                       registered in .jupyter/ (project-local), `lemol` importable
 #                                       from notebooks/ by its package name
 #   bash scripts/setup.sh --tests       also what the test suite uses: numpy, jupyter_kernel_test,
-#                                       Chromium (Debian's) for the HTML export checks
+#                                       Chromium (Debian's) for the HTML export checks, clang-format
+#                                       (npm run lint checks the C++ formatting)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,7 +54,7 @@ if [ "$notebooks" = 1 ]; then
   apt_install jupyter-notebook jupyter-nbconvert python3-nbclient
 fi
 if [ "$tests" = 1 ]; then
-  apt_install python3-numpy python3-jupyter-kernel-test chromium redis-server
+  apt_install python3-numpy python3-jupyter-kernel-test chromium redis-server clang-format
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

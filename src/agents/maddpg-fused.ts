@@ -18,7 +18,7 @@
  * kernel of the step (forward, glue, backward) while it is in cache; the networks' inputs are
  * handed over as column parts (never concatenated whole), the target networks keep only their
  * outputs. The float32 glue between the kernels (TD target, losses, the Gumbel-softmax backward,
- * statistics: `criticGlueRows`, `actorGlueRows` in nn/native/fused_update.h) rounds every
+ * statistics: `criticGlueRows`, `actorGlueRows` in nn/native/fused_update.cc) rounds every
  * operation as the wasm kernels of the tfjs path do (a mean is a sequential float32 sum divided by
  * the count), the gradients' sums continue block after block in row order, and the other kernels
  * are the ones the tfjs path calls: the numbers are that path's bit for bit
@@ -31,7 +31,7 @@
  */
 import type { ActionDistribution } from "../nn/distributions.js";
 import type { MLP } from "../nn/mlp.js";
-import { heapViews, NativeKernels, nativeKernels } from "../nn/native.js";
+import { heapViews, NativeKernels, nativeKernels } from "../nn/native-kernels.js";
 import { polyakUpdate } from "../nn/optim.js";
 import type { ReplayBatch } from "../storage/replay.js";
 import { ActorCriticTrainer, type Partner, targetOrder, UpdateStats } from "./actor-critic.js";

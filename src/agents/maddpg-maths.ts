@@ -5,7 +5,7 @@
  * mechanics around them.
  *
  * The fast path (maddpg-fused.ts, the default with the native kernels) runs the same maths ported
- * to float32 C++ (nn/native/fused_update.h: criticGlueRows, criticStats, actorGlueRows,
+ * to float32 C++ (nn/native/fused_update.cc: criticGlueRows, criticStats, actorGlueRows,
  * actorLoss). Before a run takes it, {@link checkFusedMaths} runs these functions and the native
  * glue on the same probe batch and compares them bit for bit: a change made here that the C++ does
  * not implement sends the run to the tfjs path (which calls these functions), and the run's start
@@ -13,7 +13,7 @@
  */
 import { tf } from "../nn/backend.js";
 import type { ActionDistribution } from "../nn/distributions.js";
-import type { NativeKernels } from "../nn/native.js";
+import type { NativeKernels } from "../nn/native-kernels.js";
 import { Rng } from "../util/rng.js";
 
 /** Weight of the actor's logit regulariser, `1e-3 · mean(logits²)`. */
@@ -118,7 +118,7 @@ export function checkFusedMaths(k: NativeKernels, maths: Readonly<ActorCriticMat
 
   const col = (x: Float32Array, n = 1) => tf.tensor2d(x, [B, n]);
   const where = "agents/maddpg-maths.ts";
-  const native = "nn/native/fused_update.h";
+  const native = "nn/native/fused_update.cc";
   const check = (fn: string, what: string, ours: tf.Tensor, theirs: Float32Array | number, glue: string): string | null => {
     const a = ours.dataSync();
     const b = typeof theirs === "number" ? [Math.fround(theirs)] : theirs;

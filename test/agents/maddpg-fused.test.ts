@@ -20,7 +20,7 @@ const skip = nativeSkip();
 
 /** Where to look when the paths disagree (the maths itself is checked first, by test/agents/maddpg-maths.test.ts). */
 const DIFFERS =
-  "the fused update (agents/maddpg-fused.ts: learn's steps; nn/native/fused_update.h: criticTrain, actorTrain) and the tfjs path (agents/actor-critic.ts: criticStep, actorStep) differ in";
+  "the fused update (agents/maddpg-fused.ts: learn's steps; nn/native/fused_update.cc: criticTrain, actorTrain) and the tfjs path (agents/actor-critic.ts: criticStep, actorStep) differ in";
 
 interface Outcome {
   stats: UpdateStats[];

@@ -10,7 +10,7 @@ import { ActorCriticMaths, checkFusedMaths, criticLoss, MADDPG_MATHS } from "../
 import { createTrainers } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { distributionFor } from "../../src/nn/distributions.js";
-import { nativeKernels } from "../../src/nn/native.js";
+import { nativeKernels } from "../../src/nn/native-kernels.js";
 import { Experiment } from "../../src/train/experiment.js";
 import { TrainingRunner } from "../../src/train/runner.js";
 import { tmpRun } from "../helpers/experiment.js";
@@ -62,7 +62,7 @@ describe("MADDPG's maths in one place (agents/maddpg-maths.ts)", { skip }, () =>
   it("finds a changed loss and names the function that differs and the native glue to port it to", () => {
     const k = nativeKernels()!;
     const changed: [Partial<ActorCriticMaths>, RegExp][] = [
-      [{ criticLoss: doubledCriticLoss }, /^criticLoss \(agents\/maddpg-maths\.ts\).*criticGlueRows \(nn\/native\/fused_update\.h\).*dQ/],
+      [{ criticLoss: doubledCriticLoss }, /^criticLoss \(agents\/maddpg-maths\.ts\).*criticGlueRows \(nn\/native\/fused_update\.cc\).*dQ/],
       [{ tdTarget: (rew, done, qNext, gamma) => MADDPG_MATHS.tdTarget(rew, done, qNext, gamma * gamma) }, /^tdTarget .*criticGlueRows.* y /],
       [{ actorLoss: (q, logits) => ({ ...MADDPG_MATHS.actorLoss(q, logits), loss: tf.neg(tf.mean(q)) as tf.Scalar }) }, /^actorLoss .*actorLoss .*the loss/],
       [

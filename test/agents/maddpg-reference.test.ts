@@ -11,7 +11,7 @@ import { before, describe, it } from "node:test";
 import { MADDPGAgentTrainer } from "../../src/agents/maddpg.js";
 import { createTrainers } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
-import { activateNative, deactivateNative } from "../../src/nn/native.js";
+import { activateNative, deactivateNative } from "../../src/nn/native-kernels.js";
 import type { Adam } from "../../src/nn/optim.js";
 import { TrainingRunner } from "../../src/train/runner.js";
 import { ready, tf } from "../helpers/tf.js";

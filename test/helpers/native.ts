@@ -1,6 +1,6 @@
 // Whether tests of the native kernels run: skipped where the addon is not built, except when it is
 // expected (LEMOL_EXPECT_NATIVE=1, set by scripts/test.sh, which builds it): then its absence fails.
-import { nativeStatus } from "../../src/nn/native.js";
+import { nativeStatus } from "../../src/nn/native-kernels.js";
 
 /** `describe`'s skip option for native tests: false (run them), a reason to skip, or a throw when the addon is expected. */
 export function nativeSkip(): string | false {

@@ -160,7 +160,7 @@ function load(): NativeKernels | null {
     return null;
   }
   try {
-    // src/nn/native.ts and dist/nn/native.js both sit two levels below the package root
+    // src/nn/native-kernels.ts and dist/nn/native-kernels.js both sit two levels below the package root
     addon = createRequire(import.meta.url)("../../build/Release/lemol_native.node") as NativeKernels;
   } catch (err) {
     loadProblem = `addon not built (${(err as Error).message.split("\n")[0]}); run \`node scripts/build-native.mjs\``;
