@@ -60,7 +60,8 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== installing npm packages (and building the native kernels)"
   npm ci --no-audit --no-fund --loglevel=error
-elif [ ! -f build/Release/lemol_native.node ] && [ "${LEMOL_NATIVE:-1}" != "0" ]; then
+elif [ "${LEMOL_NATIVE:-1}" != "0" ] && { [ ! -f build/Release/lemol_native.node ] || [ -n "$(find src/nn/native binding.gyp -newer build/Release/lemol_native.node | head -1)" ]; }; then
+  # (also when the C++ changed since the addon was built: a stale addon lacks new exports)
   echo "== building the native kernels"
   node scripts/build-native.mjs
 fi

@@ -122,6 +122,7 @@ export class FusedMADDPGUpdate {
     if (!FusedMADDPGUpdate.enabled) return tfjs("the fused update is switched off (FusedMADDPGUpdate.enabled)");
     const k = nativeKernels();
     if (k === null) return tfjs("the native kernels are not active");
+    if (typeof k.criticGlue !== "function") return tfjs("the native addon predates its source (no criticGlue): run npm run build:native");
     if (blocker) return tfjs(blocker);
     if (self.pd.kind !== "soft_categorical") return tfjs(`its actions are ${self.pd.kind}, the fused update's soft-categorical`);
     for (const step of ["tdTarget", "criticStep", "actorStep"]) {
