@@ -4,7 +4,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** The committed results (bench/results/), rewritten only with `--record`. */
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "results");
+/** Where every run writes its results (ignored by git): a bench run leaves the checkout clean. */
+export const TMP_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "tmp");
+/** `--record` on the command line: also update the committed bench/results/<name>.json. */
+export const RECORD = process.argv.includes("--record");
 
 export function machine(): { cpu: string; cores: number; memory_gib: number; platform: string } {
   const cpus = os.cpus();
@@ -35,9 +40,13 @@ export function rates(fn: () => void, units: number, runs = 5): number[] {
   return out;
 }
 
+/** Writes bench/tmp/<name>.json, and with `--record` bench/results/<name>.json too; returns where it wrote. */
 export function writeResult(name: string, data: object): string {
-  fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify({ ...data, written: new Date().toISOString() }, null, 2) + "\n");
-  return file;
+  const text = JSON.stringify({ ...data, written: new Date().toISOString() }, null, 2) + "\n";
+  const dirs = RECORD ? [TMP_DIR, RESULTS_DIR] : [TMP_DIR];
+  for (const dir of dirs) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.json`), text);
+  }
+  return dirs.map((dir) => path.join(dir, `${name}.json`)).join(" and ");
 }

@@ -1,4 +1,7 @@
-/** `npm run bench [-- suite ...]`: runs benchmark suites and writes bench/results/<suite>.json. */
+/**
+ * `npm run bench [-- suite ...] [--record]`: runs benchmark suites and writes bench/tmp/<suite>.json;
+ * with `--record`, also the committed bench/results/<suite>.json (docs/perf-log.md says what changed).
+ */
 import { benchEnv } from "./env.js";
 import { benchLearning } from "./learning.js";
 import { benchSoak } from "./soak.js";
@@ -15,7 +18,7 @@ const SUITES: Record<string, () => Promise<string>> = {
   update: benchUpdate,
 };
 
-const wanted = process.argv.slice(2);
+const wanted = process.argv.slice(2).filter((a) => a !== "--record");
 for (const name of wanted) {
   if (!(name in SUITES)) {
     console.error(`unknown benchmark suite "${name}"; suites are ${Object.keys(SUITES).join(", ")}`);

@@ -123,7 +123,7 @@ async function measureBackend(backend: string): Promise<Row[]> {
   return rows;
 }
 
-/** Runs every configuration in its own process and writes bench/results/train.json. */
+/** Runs every configuration in its own process and writes train.json (bench/tmp/; bench/results/ with --record). */
 export async function benchTrain(): Promise<string> {
   const self = fileURLToPath(import.meta.url);
   const rows: Row[] = [];

@@ -22,7 +22,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MultiAgentEnv } from "../src/envs/env.js";
 import { initBackend } from "../src/nn/backend.js";
-import { nativeGemm, nativeStatus } from "../src/nn/native.js";
+import { nativeGemm, nativeStatus } from "../src/nn/native-kernels.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Experiment } from "../src/train/experiment.js";
 import { machine, median, writeResult } from "./common.js";

@@ -6,7 +6,8 @@
 #                                       registered in .jupyter/ (project-local), `lemol` importable
 #                                       from notebooks/ by its package name
 #   bash scripts/setup.sh --tests       also what the test suite uses: numpy, jupyter_kernel_test,
-#                                       Chromium (Debian's) for the HTML export checks
+#                                       Chromium (Debian's) for the HTML export checks, clang-format
+#                                       (npm run lint checks the C++ formatting)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,13 +54,14 @@ if [ "$notebooks" = 1 ]; then
   apt_install jupyter-notebook jupyter-nbconvert python3-nbclient
 fi
 if [ "$tests" = 1 ]; then
-  apt_install python3-numpy python3-jupyter-kernel-test chromium redis-server
+  apt_install python3-numpy python3-jupyter-kernel-test chromium redis-server clang-format
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== installing npm packages (and building the native kernels)"
   npm ci --no-audit --no-fund --loglevel=error
-elif [ ! -f build/Release/lemol_native.node ] && [ "${LEMOL_NATIVE:-1}" != "0" ]; then
+elif [ "${LEMOL_NATIVE:-1}" != "0" ] && { [ ! -f build/Release/lemol_native.node ] || [ -n "$(find src/nn/native binding.gyp -newer build/Release/lemol_native.node | head -1)" ]; }; then
+  # (also when the C++ changed since the addon was built: a stale addon lacks new exports)
   echo "== building the native kernels"
   node scripts/build-native.mjs
 fi

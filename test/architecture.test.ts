@@ -3,10 +3,12 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { describe, it } from "node:test";
 import { REPO } from "./helpers/golden.js";
 
 const SRC = path.join(REPO, "src");
+const NATIVE = path.join(SRC, "nn", "native");
 
 /** What each top-level part of src/ may import (besides itself). */
 const ALLOWED: Record<string, string[]> = {
@@ -127,5 +129,60 @@ describe("the public API", () => {
       for (const n of names) assert.equal(main[n], group[n], `lemol exports lemol/${s}'s ${n}`);
     }
     for (const n of ["Experiment", "MultiAgentEnv", "plot", "LeMOLAgentTrainer", "PlayLoop", "ReplayBuffer", "initBackend", "Rng"]) assert.ok(n in main, n);
+  });
+});
+
+describe("the algorithms' maths and the native layer", () => {
+  const read = (p: string) => fs.readFileSync(path.join(REPO, p), "utf8");
+  const agents = sources(path.join(SRC, "agents"));
+
+  it("MADDPG's maths is one module, imported by both update paths (tfjs: actor-critic.ts; fused: maddpg-fused.ts)", () => {
+    for (const f of ["src/agents/actor-critic.ts", "src/agents/maddpg-fused.ts"]) assert.match(read(f), /from "\.\/maddpg-maths\.js"/, f);
+    // the fused path takes the losses' constants from the module, not restated
+    const code = (f: string) => read(f).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    const fused = code("src/agents/maddpg-fused.ts");
+    assert.doesNotMatch(fused, /ACTOR_REGULARISATION|[-\d]\s*\/\s*\(?B\b/, "maddpg-fused.ts restates a loss constant (use fusedConstants)");
+    const steps = code("src/agents/actor-critic.ts");
+    for (const fn of ["tdTarget", "criticLoss", "actorLoss"]) assert.match(steps, new RegExp(`this\\.maths\\.${fn}\\(`), `actor-critic.ts calls maths.${fn}`);
+    assert.doesNotMatch(steps, /tf\.square\(tdError|\b2 \/ B|-1 \/ B|ACTOR_REGULARISATION/, "actor-critic.ts computes a loss itself");
+  });
+
+  it("src/agents makes no `as unknown as` casts (types that agree by construction, not by hand)", () => {
+    const casts = agents.filter((f) => /as unknown as/.test(fs.readFileSync(f, "utf8"))).map(rel);
+    assert.deepEqual(casts, []);
+  });
+
+  it("keeps C++ files under a size cap and lines under 160 characters (one file per kernel family, clang-formatted)", () => {
+    const CAP = 450;
+    const over: string[] = [];
+    for (const f of fs.readdirSync(NATIVE).filter((n) => /\.(cc|h)$/.test(n))) {
+      const lines = fs.readFileSync(path.join(NATIVE, f), "utf8").split("\n");
+      if (lines.length > CAP) over.push(`${f}: ${lines.length} lines`);
+      lines.forEach((l, i) => l.length > 160 && over.push(`${f}:${i + 1}: ${l.length} characters`));
+    }
+    assert.deepEqual(over, []);
+    assert.ok(fs.readdirSync(NATIVE).filter((n) => n.endsWith(".cc")).length >= 8, "one file per kernel family");
+  });
+
+  it("has C++ headers that compile on their own (kernels.h, gemm_tiles.h, elementwise.h)", (t) => {
+    const nodeInclude = [path.join(path.dirname(process.execPath), "..", "include", "node"), "/usr/include/node"].find((d) =>
+      fs.existsSync(path.join(d, "node_api.h")),
+    );
+    const cxx = spawnSync("c++", ["--version"]);
+    if (!nodeInclude || cxx.status !== 0) {
+      if (process.env.LEMOL_EXPECT_NATIVE === "1") assert.fail("LEMOL_EXPECT_NATIVE=1 but no C++ compiler or Node headers to check the headers with");
+      t.skip("no C++ compiler or Node headers");
+      return;
+    }
+    for (const h of ["kernels.h", "gemm_tiles.h", "elementwise.h"]) {
+      const r: SpawnSyncReturns<string> = spawnSync(
+        "c++",
+        ["-std=c++17", "-fsyntax-only", "-Wno-pragma-once-outside-header", `-I${nodeInclude}`, "-x", "c++", path.join(NATIVE, h)],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.equal(r.status, 0, `${h} does not compile on its own:\n${r.stderr}`);
+    }
   });
 });

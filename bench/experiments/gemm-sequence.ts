@@ -16,7 +16,7 @@
  *   npm run experiment:gemm-sequence [-- --passes 3]     (LEMOL_NATIVE_ISA=avx2 for the AVX2 kernels)
  */
 import { initBackend } from "../../src/nn/backend.js";
-import { GemmCall, nativeGemm, nativeGemmLog, nativeStatus } from "../../src/nn/native.js";
+import { GemmCall, nativeGemm, nativeGemmLog, nativeStatus } from "../../src/nn/native-kernels.js";
 import { updateRound } from "../update-round.js";
 
 const at = process.argv.indexOf("--passes");

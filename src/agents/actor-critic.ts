@@ -15,6 +15,7 @@ import type { Learner, LearnerStats, StepContext, StepEnd, Transition } from "./
 import type { NdArray } from "../storage/npz.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
+import { ActorCriticMaths, MADDPG_MATHS, UpdatePath } from "./maddpg-maths.js";
 
 /** Hyperparameters, named after the original's command-line flags. */
 export interface MADDPGConfig {
@@ -72,9 +73,6 @@ export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
   timeLimitTerminal: true,
 };
 
-/** Weight of the actor's logit regulariser, `1e-3 · mean(logits²)`. */
-export const ACTOR_REGULARISATION = 1e-3;
-
 /** What one update returns (the original's list, named): means over the sampled batch. */
 export interface UpdateStats {
   qLoss: number;
@@ -109,6 +107,12 @@ export interface TrainerOptions {
    * two runs that differ only in the algorithm start from identical weights and noise.
    */
   streamKey?: string;
+  /**
+   * The update's losses (default {@link MADDPG_MATHS}, agents/maddpg-maths.ts). Other functions
+   * keep the fused native update only if it computes them bit for bit (checkFusedMaths); otherwise
+   * the update runs on tfjs ops, and {@link ActorCriticTrainer.updatePath} says why.
+   */
+  maths?: Readonly<ActorCriticMaths>;
 }
 
 /**
@@ -124,6 +128,11 @@ export interface PolicyPartner {
 
 /** Any agent of the game an update reads from. */
 export type Partner = Learner;
+
+/** Whether `a` gives target actions for a centralised update (a {@link PolicyPartner}: PPO). */
+function isPolicyPartner(a: Partner): a is Partner & PolicyPartner {
+  return typeof (a as Partial<PolicyPartner>).targetActionTensor === "function";
+}
 
 /** The MADDPG family as {@link Learner}s (lemol-spec §4: act, experience, preupdate, update). */
 export abstract class ActorCriticTrainer implements Learner {
@@ -145,6 +154,8 @@ export abstract class ActorCriticTrainer implements Learner {
   initialExplorationDone = false;
   /** Random streams: weights, acting noise, training noise, replay indices. */
   readonly rngs: { init: Rng; act: Rng; noise: Rng; replay: Rng };
+  /** The update's TD target and losses (agents/maddpg-maths.ts). */
+  readonly maths: Readonly<ActorCriticMaths>;
   /** Whether the target action needs the opponent's target action first (LeMOL). */
   readonly targetNeedsOpponent: boolean = false;
   /**
@@ -172,6 +183,7 @@ export abstract class ActorCriticTrainer implements Learner {
   constructor(opts: TrainerOptions, actorExtra: number, criticIn: number, replayExtra: number) {
     const cfg: MADDPGConfig = { ...MADDPG_DEFAULTS, ...opts.config };
     this.config = cfg;
+    this.maths = opts.maths ?? MADDPG_MATHS;
     this.name = opts.name;
     this.agentIndex = opts.agentIndex;
     this.obsSizes = [...opts.obsSizes];
@@ -238,6 +250,25 @@ export abstract class ActorCriticTrainer implements Learner {
 
   /** The original's `preupdate` (clears a cached index; nothing to do here). */
   preupdate(): void {}
+
+  private chosenPath: { agents: readonly Partner[]; path: UpdatePath } | null = null;
+
+  /**
+   * Which update this trainer runs in the game `agents` (agent order): chosen at the first ask and
+   * kept while the game's agents are the same. The run's manifest and start line record it.
+   */
+  updatePath(agents: readonly Partner[]): UpdatePath {
+    const c = this.chosenPath;
+    if (c && c.agents.length === agents.length && c.agents.every((a, j) => a === agents[j])) return c.path;
+    const path = this.chooseUpdatePath(agents);
+    this.chosenPath = { agents: [...agents], path };
+    return path;
+  }
+
+  /** The update for `agents` (tfjs ops, unless an algorithm can take the fused update: maddpg-fused.ts). */
+  protected chooseUpdatePath(_agents: readonly Partner[]): UpdatePath {
+    return { path: "tfjs", reason: `${this.constructor.name} has no fused update` };
+  }
 
   private learnHook: ((agents: readonly Partner[], t: number) => UpdateStats) | null = null;
 
@@ -365,7 +396,8 @@ export abstract class ActorCriticTrainer implements Learner {
       const a = agents[j];
       if (!(a instanceof ActorCriticTrainer)) {
         // a learner outside the Gumbel family (PPO) gives its deterministic target action
-        out[j] = (a as unknown as PolicyPartner).targetActionTensor(obsNext[j]);
+        if (!isPolicyPartner(a)) throw new TypeError(`${a.name} is not an actor-critic trainer and gives no target action (targetActionTensor)`);
+        out[j] = a.targetActionTensor(obsNext[j]);
         continue;
       }
       const opponent = a.targetNeedsOpponent ? out[1 - j] : null;
@@ -387,26 +419,25 @@ export abstract class ActorCriticTrainer implements Learner {
     };
   }
 
-  /** The TD target r + γ(1 − done)Q' (`done` as stored: see {@link storedDone}). */
+  /** The TD target (maths.tdTarget; `done` as stored: see {@link storedDone}). */
   protected tdTarget(rew: tf.Tensor2D, done: tf.Tensor2D, qNext: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(rew, tf.mul(tf.mul(tf.sub(1, done), this.config.gamma), qNext)) as tf.Tensor2D;
+    return this.maths.tdTarget(rew, done, qNext, this.config.gamma);
   }
 
-  /** One critic step on the mean squared TD error; returns Q and the loss. */
+  /** One critic step on the critic's loss (maths.criticLoss); returns Q and the loss. */
   protected criticStep(obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[], y: tf.Tensor2D): { q: tf.Tensor2D; qLoss: tf.Scalar } {
-    const B = this.config.batchSize;
     const critic = this.critic.forward(this.criticInput(obs, act));
     const q = critic.out;
-    const tdError = tf.sub(q, y) as tf.Tensor2D;
-    const qLoss = tf.mean(tf.square(tdError)) as tf.Scalar;
-    this.criticOptimiser.apply(this.critic.backward(critic, tf.mul(tdError, 2 / B) as tf.Tensor2D).params);
-    return { q, qLoss };
+    const { loss, dQ } = this.maths.criticLoss(q, y);
+    this.criticOptimiser.apply(this.critic.backward(critic, dQ).params);
+    return { q, qLoss: loss };
   }
 
   /**
-   * One actor step: −mean Q of a fresh sample of this agent's action (the others' stored actions,
-   * optionally perturbed by `perturb`) through the updated critic, plus 1e-3·mean(logits²).
-   * `actor` is the actor's forward pass on its input. Returns the loss.
+   * One actor step on the actor's loss (maths.actorLoss: −mean Q plus 1e-3·mean(logits²)), Q that
+   * of a fresh sample of this agent's action (the others' stored actions, optionally perturbed by
+   * `perturb`) through the updated critic. `actor` is the actor's forward pass on its input.
+   * Returns the loss.
    */
   protected actorStep(actor: MLPCache, obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[], perturb?: (actIn: tf.Tensor2D[]) => tf.Tensor2D[]): tf.Tensor {
     const B = this.config.batchSize;
@@ -417,15 +448,12 @@ export abstract class ActorCriticTrainer implements Learner {
     let actIn = act.map((a, j) => (j === i ? sample : a));
     if (perturb) actIn = perturb(actIn);
     const criticAtSample = this.critic.forward(this.criticInput(obs, actIn));
-    const pLoss = tf.add(tf.neg(tf.mean(criticAtSample.out)), tf.mul(tf.mean(tf.square(logits)), ACTOR_REGULARISATION));
-    const dInput = this.critic.inputGrad(criticAtSample, tf.fill([B, 1], -1 / B) as tf.Tensor2D);
+    const loss = this.maths.actorLoss(criticAtSample.out, logits);
+    const dInput = this.critic.inputGrad(criticAtSample, loss.dQ);
     const dSample = sliceColumns(dInput, this.actionColumn(i), this.pd.actionSize);
-    const dLogits = tf.add(
-      this.pd.sampleBackward(logits, noise, sample, dSample),
-      tf.mul(logits, (2 * ACTOR_REGULARISATION) / (B * this.pd.paramSize)),
-    ) as tf.Tensor2D;
+    const dLogits = tf.add(this.pd.sampleBackward(logits, noise, sample, dSample), loss.dLogits) as tf.Tensor2D;
     this.actorOptimiser.apply(this.actor.backward(actor, dLogits).params);
-    return pLoss;
+    return loss.loss;
   }
 
   /** The target networks follow the online ones slowly (polyak). */

@@ -1,10 +1,14 @@
 /** The learners: one Learner interface; MADDPG, DDPG and M3DDPG; LeMOL and its opponent model; PPO; the policy registry. */
+export { updatePaths, updatePathsLine } from "./learner.js";
 export type { Learner, LearnerEvents, LearnerSink, LearnerStats, StepContext, StepEnd, Transition } from "./learner.js";
 export { POLICIES, POLICY_NAMES, MADDPG_FAMILY, createTrainers, checkPolicy, UnknownPolicyError } from "./policies.js";
 export type { PolicyName, TrainerSetup } from "./policies.js";
 export { randomAction } from "./random.js";
 export type { RandomDiscreteKind } from "./random.js";
-export { ActorCriticTrainer, MADDPG_DEFAULTS, ACTOR_REGULARISATION } from "./actor-critic.js";
+export { ActorCriticTrainer, MADDPG_DEFAULTS } from "./actor-critic.js";
+export { ACTOR_REGULARISATION, MADDPG_MATHS, tdTarget, criticLoss, actorLoss, checkFusedMaths, fusedConstants } from "./maddpg-maths.js";
+export type { ActorCriticMaths, CriticLoss, ActorLoss, UpdatePath } from "./maddpg-maths.js";
+export { FusedMADDPGUpdate } from "./maddpg-fused.js";
 export type { MADDPGConfig, UpdateStats, TrainerOptions, PolicyPartner, Partner } from "./actor-critic.js";
 export { MADDPGAgentTrainer, worstCaseActions, actAll } from "./maddpg.js";
 export type { MADDPGVariant, MADDPGTrainerOptions } from "./maddpg.js";

@@ -80,6 +80,23 @@ export interface StepEnd extends StepContext {
   readonly allExplored: boolean;
 }
 
+/** Per learner (by name), which implementation its updates run in the game `learners` and why (those with a choice). */
+export function updatePaths(learners: readonly Learner[]): Record<string, { path: string; reason: string }> {
+  const out: Record<string, { path: string; reason: string }> = {};
+  for (const l of learners) if (l.updatePath) out[l.name] = l.updatePath(learners);
+  return out;
+}
+
+/** The update paths as one line for a run's start: `fused: a, b; tfjs: c (why)`. */
+export function updatePathsLine(paths: Record<string, { path: string; reason: string }>): string {
+  const groups = new Map<string, string[]>();
+  for (const [name, p] of Object.entries(paths)) {
+    const key = p.path === "fused" ? "fused" : `${p.path} (${p.reason})`;
+    groups.set(key, [...(groups.get(key) ?? []), name]);
+  }
+  return [...groups].map(([key, names]) => key.replace(/^(\S+)/, `$1: ${names.join(", ")}`)).join("; ");
+}
+
 export interface Learner {
   /** `{policy}-{bad|good}_agent_{i}`. */
   readonly name: string;
@@ -109,6 +126,11 @@ export interface Learner {
   observe(t: Transition, ctx: StepContext): void;
   /** The original's `preupdate`. */
   preupdate(): void;
+  /**
+   * Which implementation its updates run in the game `partners` (agent order) and why, chosen once
+   * (the MADDPG family: the fused native update or tfjs ops); absent: one implementation only.
+   */
+  updatePath?(partners: readonly Learner[]): { path: string; reason: string };
   /** An update if due at step `t`, else null; `partners` is the whole game in agent order. */
   update(partners: readonly Learner[], t: number): LearnerStats | null;
   afterStep(end: StepEnd): void;

@@ -10,11 +10,15 @@
  *   4. actor: one Adam step on −mean Q(o, â_i, a_−i) + 1e-3·mean(logits²)  actorTrain, Adam
  *   5. polyak-update both target networks
  *
+ * The maths (TD target, losses and their gradients) is agents/maddpg-maths.ts's, ported to the
+ * native glue; {@link FusedMADDPGUpdate.choose} checks the port against that module bit for bit
+ * before a run takes this path, and sends a run whose maths differs to the tfjs path, saying why.
+ *
  * Steps 3 and 4 are each one native pass over blocks of 64 rows, taking a block through every
  * kernel of the step (forward, glue, backward) while it is in cache; the networks' inputs are
  * handed over as column parts (never concatenated whole), the target networks keep only their
  * outputs. The float32 glue between the kernels (TD target, losses, the Gumbel-softmax backward,
- * statistics: `criticGlueRows`, `actorGlueRows` in nn/native/fused_update.h) rounds every
+ * statistics: `criticGlueRows`, `actorGlueRows` in nn/native/fused_update.cc) rounds every
  * operation as the wasm kernels of the tfjs path do (a mean is a sequential float32 sum divided by
  * the count), the gradients' sums continue block after block in row order, and the other kernels
  * are the ones the tfjs path calls: the numbers are that path's bit for bit
@@ -27,10 +31,11 @@
  */
 import type { ActionDistribution } from "../nn/distributions.js";
 import type { MLP } from "../nn/mlp.js";
-import { heapViews, NativeKernels, nativeKernels } from "../nn/native.js";
+import { heapViews, NativeKernels, nativeKernels } from "../nn/native-kernels.js";
 import { polyakUpdate } from "../nn/optim.js";
 import type { ReplayBatch } from "../storage/replay.js";
-import { ACTOR_REGULARISATION, ActorCriticTrainer, targetOrder, UpdateStats } from "./actor-critic.js";
+import { ActorCriticTrainer, type Partner, targetOrder, UpdateStats } from "./actor-critic.js";
+import { checkFusedMaths, fusedConstants, type UpdatePath } from "./maddpg-maths.js";
 
 /**
  * A network's output for a batch, its parameters' views and (trained here) its gradients. Its
@@ -67,7 +72,7 @@ export interface FusedLearner {
 }
 
 export class FusedMADDPGUpdate {
-  /** Update on the native kernels directly when they are active; false: always through tfjs ops (for comparisons). */
+  /** Update on the native kernels directly when they are active; false: through tfjs ops (for comparisons). Read when a trainer's path is chosen (its first update or {@link ActorCriticTrainer.updatePath}). */
   static enabled = true;
   private readonly B: number;
   private readonly critic: NetBuffers;
@@ -89,6 +94,8 @@ export class FusedMADDPGUpdate {
   /** The actor's input as parts [o, m] and the m columns of the batch, when the actor takes extras. */
   private readonly actorIn: Float32Array[] = [];
   private readonly actorExtra: Float32Array | null;
+  /** The gradients' scale factors and the regulariser's weight (agents/maddpg-maths.ts). */
+  private readonly constants: ReturnType<typeof fusedConstants>;
   private order: { agents: readonly ActorCriticTrainer[]; order: number[] } | null = null;
 
   constructor(private readonly learner: FusedLearner) {
@@ -100,16 +107,42 @@ export class FusedMADDPGUpdate {
     this.y = new Float32Array(B);
     this.tdGrad = new Float32Array(B);
     this.sample = new Float32Array(B * t.pd.actionSize);
+    this.constants = fusedConstants(B, t.pd.paramSize);
     this.actorExtra = learner.actorExtra ? new Float32Array(B * learner.actorExtra) : null;
   }
 
-  /** Whether this update can run for the game `agents` (else the tfjs path runs). */
-  static applies(self: ActorCriticTrainer, adversarial: boolean, agents: readonly unknown[]): boolean {
-    if (!FusedMADDPGUpdate.enabled || adversarial || nativeKernels() === null || self.pd.kind !== "soft_categorical") return false;
-    const fusable = (a: unknown): a is ActorCriticTrainer =>
-      a instanceof ActorCriticTrainer && a.pd.kind === "soft_categorical" && a.fusedTarget !== null && a.config.batchSize === self.config.batchSize;
-    // a target conditioned on the opponent's (LeMOL) is defined for two-player games
-    return agents.every(fusable) && (agents.length === 2 || agents.every((a) => (a as ActorCriticTrainer).fusedTarget === "own"));
+  /**
+   * The update `self` runs in the game `agents`: this one where it applies and the native glue
+   * computes `self.maths` bit for bit (checkFusedMaths), else the tfjs path, with the reason.
+   * `blocker`: what in `self`'s own configuration keeps it on the tfjs path, if anything. A maths
+   * mismatch is also written to the console (stderr): a changed loss must never go unnoticed.
+   */
+  static choose(self: ActorCriticTrainer, blocker: string | null, agents: readonly Partner[]): UpdatePath {
+    const tfjs = (reason: string): UpdatePath => ({ path: "tfjs", reason });
+    if (!FusedMADDPGUpdate.enabled) return tfjs("the fused update is switched off (FusedMADDPGUpdate.enabled)");
+    const k = nativeKernels();
+    if (k === null) return tfjs("the native kernels are not active");
+    if (typeof k.criticGlue !== "function") return tfjs("the native addon predates its source (no criticGlue): run npm run build:native");
+    if (blocker) return tfjs(blocker);
+    if (self.pd.kind !== "soft_categorical") return tfjs(`its actions are ${self.pd.kind}, the fused update's soft-categorical`);
+    for (const step of ["tdTarget", "criticStep", "actorStep"]) {
+      if (Reflect.get(self, step) !== Reflect.get(ActorCriticTrainer.prototype, step)) return tfjs(`${self.constructor.name} overrides ${step}`);
+    }
+    for (const [j, a] of agents.entries()) {
+      if (!(a instanceof ActorCriticTrainer) || a.pd.kind !== "soft_categorical" || a.fusedTarget === null)
+        return tfjs(`agent ${j} (${a.name}) has no soft-categorical target action the fused update computes`);
+      if (a.config.batchSize !== self.config.batchSize) return tfjs(`agent ${j} (${a.name}) samples batches of another size`);
+      // a target conditioned on the opponent's (LeMOL) is defined for two-player games
+      if (a.fusedTarget === "opponent" && agents.length !== 2)
+        return tfjs(`agent ${j} (${a.name}) conditions its target action on an opponent's, in a game of ${agents.length}`);
+    }
+    const mismatch = checkFusedMaths(k, self.maths, self.pd, self.config.batchSize, self.config.gamma);
+    if (mismatch) {
+      const reason = `its maths is not the fused update's: ${mismatch}; port the change to the native glue (docs/contributing.md, "Change a loss") to get the fused update back`;
+      console.warn(`lemol: ${self.name} updates on the tfjs path: ${reason}`);
+      return tfjs(reason);
+    }
+    return { path: "fused", reason: "native kernels, soft-categorical actions, maths checked against agents/maddpg-maths.ts" };
   }
 
   /**
@@ -174,7 +207,7 @@ export class FusedMADDPGUpdate {
       done,
       this.targetCritic.out,
       t.config.gamma,
-      2 / B,
+      this.constants.criticDQ,
       critic.out,
       this.y,
       this.tdGrad,
@@ -187,9 +220,8 @@ export class FusedMADDPGUpdate {
     //    backward of the critic's input gradient for dQ = −1/B, plus the regulariser's
     //    (one pass over row blocks, actorTrain)
     const actor = this.actor;
-    const P = t.pd.paramSize;
     const actorIn = this.actorInput(k, batches[i]);
-    const reg = (2 * ACTOR_REGULARISATION) / (B * P);
+    const c = this.constants;
     const pLoss = k.actorTrain(
       actorIn,
       B,
@@ -199,9 +231,9 @@ export class FusedMADDPGUpdate {
       criticIn,
       this.learner.actionColumn(i),
       critic.views,
-      -1 / B,
-      ACTOR_REGULARISATION,
-      reg,
+      c.actorDQ,
+      c.reg,
+      c.regGrad,
       actor.out,
       this.sample,
       critic.out,

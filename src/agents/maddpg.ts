@@ -20,6 +20,7 @@ import { concatColumns, sliceColumns } from "../nn/ops.js";
 import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "./actor-critic.js";
 import { FusedMADDPGUpdate } from "./maddpg-fused.js";
 import type { StepContext, Transition } from "./learner.js";
+import type { UpdatePath } from "./maddpg-maths.js";
 
 export { MADDPG_DEFAULTS, type MADDPGConfig, type UpdateStats } from "./actor-critic.js";
 
@@ -82,7 +83,7 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
   protected learn(agents: readonly Partner[]): UpdateStats {
     const cfg = this.config;
     const i = this.agentIndex;
-    if (FusedMADDPGUpdate.applies(this, this.adversarial, agents)) {
+    if (this.updatePath(agents).path === "fused") {
       // the same steps on the native kernels over plain arrays (maddpg-fused.ts)
       const own = this.localQ ? "own" : "all";
       this.fused ??= new FusedMADDPGUpdate({
@@ -121,6 +122,11 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
       return this.stats(qLoss, pLoss, q, y, rew, qNext);
     });
     return this.finishUpdate(stats);
+  }
+
+  /** The fused update where it applies (maddpg-fused.ts); M3DDPG's worst case keeps the tfjs path. */
+  protected override chooseUpdatePath(agents: readonly Partner[]): UpdatePath {
+    return FusedMADDPGUpdate.choose(this, this.adversarial ? "M3DDPG's worst-case actions run on tfjs ops" : null, agents);
   }
 
   /** The critic's input: all observations then all actions in agent order, or own obs and action for DDPG. */

@@ -6,6 +6,7 @@
  */
 import type { MultiAgentEnv } from "../envs/env.js";
 import type { MADDPGConfig } from "./actor-critic.js";
+import type { ActorCriticMaths } from "./maddpg-maths.js";
 import { MADDPGAgentTrainer, MADDPGVariant } from "./maddpg.js";
 
 /** Every policy, in the order `--help` lists them. */
@@ -29,7 +30,11 @@ export class UnknownPolicyError extends Error {
 }
 
 /** `name` as a policy of `known` (default: every policy), or an {@link UnknownPolicyError}. */
-export function checkPolicy<P extends string = PolicyName>(name: string, flag = "policy", known: readonly P[] = POLICY_NAMES as unknown as P[]): P {
+export function checkPolicy<P extends string = PolicyName>(
+  name: string,
+  flag = "policy",
+  known: readonly P[] = POLICY_NAMES as readonly string[] as readonly P[],
+): P {
   if (!(known as readonly string[]).includes(name)) throw new UnknownPolicyError(name, flag, known);
   return name as P;
 }
@@ -39,6 +44,8 @@ export interface TrainerSetup {
   goodPolicy: string;
   config?: Partial<MADDPGConfig>;
   seed: number;
+  /** The update's losses (default MADDPG_MATHS, agents/maddpg-maths.ts): to try a changed loss without editing it. */
+  maths?: Readonly<ActorCriticMaths>;
 }
 
 /** One trainer per agent of `env`, in agent order (adversaries first in every MPE scenario). */
@@ -61,6 +68,7 @@ export function createTrainers(env: MultiAgentEnv, setup: TrainerSetup): MADDPGA
       config: { numAdversaries, ...setup.config },
       seed: setup.seed,
       streamKey: `${side}_agent_${i}`,
+      maths: setup.maths,
     });
   });
 }

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
-import { activateNative, nativeAvailable, nativeStatus } from "./native.js";
+import { activateNative, nativeAvailable, nativeStatus } from "./native-kernels.js";
 import { useHeapViewSlicing } from "./wasm-slice.js";
 
 export { tf };

@@ -13,7 +13,7 @@
 import type { ActionSpace } from "../envs/spaces.js";
 import type { Rng } from "../util/rng.js";
 import { tf } from "./backend.js";
-import { nativeFillGumbel } from "./native.js";
+import { nativeFillGumbel } from "./native-kernels.js";
 import { softmaxRows } from "./ops.js";
 
 const U_MIN = 1e-20;

@@ -2,7 +2,7 @@
  * Autodiff in Node. tfjs-core ships the gradients of its kernels as an opt-in registration
  * (`register_all_gradients`), which its Node build does not load; `npm run build` bundles it into
  * dist/nn/tfjs-gradients.js and {@link enableAutodiff} loads it, after which `tf.grads` and
- * `tf.variableGrads` work, through lemol's native kernels too (native.ts registers theirs). lemol's
+ * `tf.variableGrads` work, through lemol's native kernels too (native-kernels.ts registers theirs). lemol's
  * training keeps its explicit backward passes (the fast path); autodiff is for what a researcher
  * writes in a notebook cell, e.g. another opponent-model loss (`OpponentModel.setLoss`).
  */

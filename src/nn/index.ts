@@ -1,8 +1,8 @@
 /** Networks and their training: the tfjs backend, MLP and LSTM with explicit backward passes, action distributions, Adam with per-variable clipping, polyak, lemol's native kernels. */
 export { initBackend, backendInfo, BackendError, tf } from "./backend.js";
 export type { BackendInfo, BackendName } from "./backend.js";
-export { nativeStatus, activateNative, deactivateNative } from "./native.js";
-export type { NativeStatus } from "./native.js";
+export { nativeStatus, activateNative, deactivateNative } from "./native-kernels.js";
+export type { NativeStatus } from "./native-kernels.js";
 export { MLP, PlainMLP, mlpSizes, mlpKernels, setMLPKernels, compositeKernels } from "./mlp.js";
 export type { MLPCache, MLPGrads, MLPKernels } from "./mlp.js";
 export { TanhMLP, PlainTanhMLP } from "./tanh-mlp.js";

@@ -1,6 +1,6 @@
 /**
  * The contract of an MLP's forward and backward passes (`mlp.ts`), which the composite tfjs
- * kernels and lemol's native kernels (`native.ts`) both implement.
+ * kernels and lemol's native kernels (`native-kernels.ts`) both implement.
  */
 import type * as tf from "@tensorflow/tfjs-core";
 

@@ -6,14 +6,14 @@
  * fuse the whole pass into one native kernel); tfjs's autodiff also works through these layers once
  * `enableAutodiff()` has registered its gradients (gradients.ts). The forward and backward
  * computations go through {@link MLPKernels}, which a native kernel can replace (see
- * `native.ts`); the default is composite tf ops that work on every backend. Acting uses a
+ * `native-kernels.ts`); the default is composite tf ops that work on every backend. Acting uses a
  * plain-TypeScript forward pass over weights mirrored from the variables ({@link PlainMLP}).
  */
 import type { Rng } from "../util/rng.js";
 import { requireBackend, tf } from "./backend.js";
 import { glorotUniform } from "./init.js";
 import type { MLPCache, MLPGrads, MLPKernels } from "./mlp-kernels.js";
-import { nativeActive, nativeMLPKernels } from "./native.js";
+import { nativeActive, nativeMLPKernels } from "./native-kernels.js";
 
 export type { MLPCache, MLPGrads, MLPKernels } from "./mlp-kernels.js";
 

@@ -1,6 +1,6 @@
 /** Small tensor operations with a native fast path. */
 import { tf } from "./backend.js";
-import { nativeActive, nativeConcatColumns, nativeMatMul, nativeSliceColumns, nativeSoftmaxRows } from "./native.js";
+import { nativeActive, nativeConcatColumns, nativeMatMul, nativeSliceColumns, nativeSoftmaxRows } from "./native-kernels.js";
 
 /** Concatenates [B, n_k] tensors along columns (tfjs-wasm's concat runs in JavaScript, ~2 ms at 1024 x 37). */
 export function concatColumns(ts: readonly tf.Tensor2D[]): tf.Tensor2D {

@@ -4,7 +4,7 @@
  * `clip_by_norm` on each gradient tensor, not a global norm), and polyak target updates.
  */
 import { tf } from "./backend.js";
-import { nativeActive, nativeAdam, nativeAdamArrays, nativePolyak } from "./native.js";
+import { nativeActive, nativeAdam, nativeAdamArrays, nativePolyak } from "./native-kernels.js";
 
 export interface AdamConfig {
   learningRate: number;

@@ -7,7 +7,7 @@
  * Storage grows by doubling up to `capacity` (the default capacity, 1e6, is far more than a
  * trajectory's 275,600 steps), so an unused capacity costs no memory. Float32, as training uses.
  */
-import { largeFloat32Array, nativeFillIndex, nativeGatherRows, nativePrefetchRows } from "../nn/native.js";
+import { largeFloat32Array, nativeFillIndex, nativeGatherRows, nativePrefetchRows } from "../nn/native-kernels.js";
 import type { Rng } from "../util/rng.js";
 import { CheckpointError, CheckpointReader, CheckpointWriter } from "./checkpoint.js";
 

@@ -18,7 +18,7 @@
  * queues the notebook's calls (calls.ts), and emits events that front ends subscribe to
  * (events.ts, hooks.ts).
  */
-import type { Learner } from "../agents/learner.js";
+import { type Learner, updatePaths } from "../agents/learner.js";
 import { POLICY_NAMES } from "../agents/policies.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import type { UAVEnv } from "../envs/uav.js";
@@ -163,6 +163,8 @@ export class Experiment extends ExperimentView {
         print: this.print,
         progressed: () => this.writeManifest("running"),
       });
+      // which update each learner runs (fused native or tfjs), chosen once: in the manifest and the start line
+      this.manifest.updatePaths = updatePaths(Array.from({ length: this.env.n }, (_, i) => this.player.trainerFor(i, 0)));
       this.runner = new CycleRunner({
         ...{ config: this.config, schedule: this.schedule, player: this.player, omPhase: this.omPhase, workers: this.workers, runDir: this.runDir },
         ...{ metrics: this.metrics, backendName: backend.name, lemolPresent: this.lemolPresent },

@@ -3,6 +3,7 @@
  * original's opening lines), or a run continued from a checkpoint (its state put back, the
  * manifest's record of the resumption, and a finished run left done).
  */
+import { updatePathsLine } from "../agents/learner.js";
 import type { Manifest, ManifestRecord, RunDir } from "./run-dir.js";
 import { CheckpointReader } from "../storage/checkpoint.js";
 import { displayPath } from "../util/fs.js";
@@ -54,6 +55,7 @@ function startFresh(ctx: OpeningContext): void {
     ctx.print(
       `  ${cfg.scenario}, ${cfg.bad_policy} (bad) vs ${cfg.good_policy} (good), seed ${cfg.seed}: ${ctx.cycles} cycle(s) of ${schedule.perCycle} trajectories of ${cfg.num_episodes} episodes; every option in ${displayPath(runDir.manifestFile)}`,
     );
+  if (Object.keys(ctx.manifest.updatePaths).length) ctx.print(`  update: ${updatePathsLine(ctx.manifest.updatePaths)}`);
   const nBad = ctx.adversary.filter((x) => x).length;
   ctx.print(`${nBad} bad agents`);
   ctx.print(`${ctx.adversary.length - nBad} good agents`);

@@ -56,6 +56,8 @@ export interface Manifest {
   started: string;
   ended: string | null;
   status: "running" | "finished" | "stopped" | "failed";
+  /** Per learner: which implementation its updates run (the MADDPG family: `fused` native or `tfjs`) and why. */
+  update_paths?: Record<string, { path: string; reason: string }>;
   /** Counters at the last update of the manifest. */
   progress?: Record<string, number>;
   /** Each time the run was continued from a checkpoint: when, which, whether the replay buffers were in it, and a note when numbers will differ from an uninterrupted run. */
@@ -70,6 +72,8 @@ export class ManifestRecord {
   started = new Date().toISOString();
   /** Resumptions of this run (from the manifest), this process's last. */
   resumed: NonNullable<Manifest["resumed"]> = [];
+  /** The learners' update paths (agents/learner.ts updatePaths), chosen once when the run is built. */
+  updatePaths: Record<string, { path: string; reason: string }> = {};
 
   constructor(
     private readonly runDir: RunDir,
@@ -91,6 +95,7 @@ export class ManifestRecord {
       host: hostInfo(),
       backend: this.backend,
       seed: this.config.seed,
+      update_paths: this.updatePaths,
       config: this.config as ExperimentConfig,
       started: this.started,
       ended: status === "running" ? null : new Date().toISOString(),

@@ -9,15 +9,18 @@ import type { ActorCriticTrainer, UpdateStats } from "../../src/agents/actor-cri
 import { FusedMADDPGUpdate } from "../../src/agents/maddpg-fused.js";
 import { createTrainers } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
-import { nativeStatus } from "../../src/nn/native.js";
 import { TrainingRunner } from "../../src/train/runner.js";
 import * as fs from "node:fs";
 import { experiment } from "../helpers/experiment.js";
 import { makeLeMOL } from "../helpers/lemol.js";
+import { nativeSkip } from "../helpers/native.js";
 import { callsDuring, ready, tf } from "../helpers/tf.js";
 
-const status = nativeStatus();
-const skip = status.available ? false : `native kernels not built (${status.reason})`;
+const skip = nativeSkip();
+
+/** Where to look when the paths disagree (the maths itself is checked first, by test/agents/maddpg-maths.test.ts). */
+const DIFFERS =
+  "the fused update (agents/maddpg-fused.ts: learn's steps; nn/native/fused_update.cc: criticTrain, actorTrain) and the tfjs path (agents/actor-critic.ts: criticStep, actorStep) differ in";
 
 interface Outcome {
   stats: UpdateStats[];
@@ -45,6 +48,8 @@ function run(scenario: string, bad: string, good: string, config: object, update
   FusedMADDPGUpdate.enabled = fused;
   try {
     const { trainers, runner } = game(scenario, bad, good, config);
+    // the path is chosen once, before the run (its check of the maths runs tfjs ops)
+    for (const tr of trainers) tr.updatePath(trainers);
     const stats: UpdateStats[] = [];
     const kernels: number[] = [];
     for (let t = 0; t < updates; t++) {
@@ -95,10 +100,10 @@ describe("fused MADDPG update", { skip }, () => {
         fused.kernels.every((n) => n === 0),
         "fused: no tfjs kernel",
       );
-      assert.deepEqual(fused.stats, viaTf.stats, "statistics");
+      assert.deepEqual(fused.stats, viaTf.stats, `${DIFFERS} the statistics`);
       assert.equal(fused.state.length, viaTf.state.length);
-      fused.state.forEach((a, k) => assert.deepEqual(a, viaTf.state[k], `weights / optimiser state ${k}`));
-      assert.deepEqual(fused.streams, viaTf.streams, "random streams");
+      fused.state.forEach((a, k) => assert.deepEqual(a, viaTf.state[k], `${DIFFERS} weights / optimiser state ${k}`));
+      assert.deepEqual(fused.streams, viaTf.streams, `${DIFFERS} the random streams (the order of noise draws)`);
     });
   }
 
@@ -136,20 +141,21 @@ describe("fused MADDPG update", { skip }, () => {
         }
       }
       assert.ok(runs[0].metrics.split("\n").length > 10, "metrics were logged");
-      assert.equal(runs[1].metrics, runs[0].metrics);
-      runs[1].weights.forEach((w, k) => assert.deepEqual(w, runs[0].weights[k], `weights ${k}`));
+      assert.equal(runs[1].metrics, runs[0].metrics, `${DIFFERS} the metrics`);
+      runs[1].weights.forEach((w, k) => assert.deepEqual(w, runs[0].weights[k], `${DIFFERS} weights ${k}`));
     });
   }
 
   it("is not taken by M3DDPG (its worst case stays on tfjs); is taken beside LeMOL, whose target action is conditioned on its opponent's", () => {
     const { trainers } = game("simple_push", "mmmaddpg", "maddpg", { batchSize: 32, numUnits: 16 });
+    for (const tr of trainers) tr.updatePath(trainers);
     const viaTf = trainers.map((tr) => kernelsDuring(() => assert.ok(tr.update(trainers, 0))) > 0);
     assert.deepEqual(viaTf, [true, false], "M3DDPG through tfjs, the MADDPG agent beside it fused");
     const lemol = makeLeMOL(0, {}, { batchSize: 32, numUnits: 16 });
     assert.equal(lemol.fusedTarget, "opponent");
-    assert.equal(FusedMADDPGUpdate.applies(trainers[1], false, trainers), true);
-    assert.equal(FusedMADDPGUpdate.applies(trainers[1], false, [lemol, trainers[1]]), true, "beside LeMOL");
-    assert.equal(FusedMADDPGUpdate.applies(trainers[1], true, trainers), false, "adversarial (M3DDPG) learner");
+    assert.equal(trainers[1].updatePath(trainers).path, "fused");
+    assert.equal(trainers[1].updatePath([lemol, trainers[1]]).path, "fused", "beside LeMOL");
+    assert.deepEqual(trainers[0].updatePath(trainers), { path: "tfjs", reason: "M3DDPG's worst-case actions run on tfjs ops" }, "adversarial (M3DDPG) learner");
     trainers.forEach((tr) => tr.dispose());
     lemol.dispose();
   });

@@ -6,7 +6,7 @@ import { MADDPGAgentTrainer, worstCaseActions } from "../../src/agents/maddpg.js
 import { createTrainers, UnknownPolicyError } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { MLP } from "../../src/nn/mlp.js";
-import { activateNative, deactivateNative } from "../../src/nn/native.js";
+import { activateNative, deactivateNative } from "../../src/nn/native-kernels.js";
 import { TrainingRunner } from "../../src/train/runner.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, ready, tf, values } from "../helpers/tf.js";

@@ -7,7 +7,7 @@ import { roundGemms } from "../../bench/update.js";
 import { createTrainers } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { initBackend } from "../../src/nn/backend.js";
-import { GemmCall, nativeAvailable, nativeGemmLog } from "../../src/nn/native.js";
+import { GemmCall, nativeAvailable, nativeGemmLog } from "../../src/nn/native-kernels.js";
 import { TrainingRunner } from "../../src/train/runner.js";
 
 const key = (g: GemmCall) => `${g.m}x${g.k}x${g.n}${g.tn ? "t" : ""}`;

@@ -1,6 +1,6 @@
 /** Child process for the Adam variants test: whether Adam with subnormal state is exact, and the variant used ($LEMOL_NATIVE_ADAM). */
 import { initBackend } from "../../src/nn/backend.js";
-import { nativeKernels } from "../../src/nn/native.js";
+import { nativeKernels } from "../../src/nn/native-kernels.js";
 import { adamWithSubnormals } from "./adam-subnormal.js";
 
 await initBackend("wasm");

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { Experiment } from "../../src/train/experiment.js";
-import { nativeStatus } from "../../src/nn/native.js";
+import { nativeStatus } from "../../src/nn/native-kernels.js";
 import { REDUCED, tmpRun } from "./experiment.js";
 
 const exp = await Experiment.create({ ...REDUCED, num_episodes: 40, n_opp_cycles: 2, traj_per_iter: 1, run_dir: tmpRun() }, { print: null });

@@ -9,7 +9,7 @@ import { OpponentModel } from "../../src/agents/lemol/opponent-model.js";
 import { enableAutodiff } from "../../src/nn/gradients.js";
 import { LSTM } from "../../src/nn/lstm.js";
 import { MLP } from "../../src/nn/mlp.js";
-import { activateNative, deactivateNative, nativeActive } from "../../src/nn/native.js";
+import { activateNative, deactivateNative, nativeActive } from "../../src/nn/native-kernels.js";
 import { concatColumns, matMulWeights, sliceColumns, softmaxRows } from "../../src/nn/ops.js";
 import { Rng } from "../../src/util/rng.js";
 import { ready, tf } from "../helpers/tf.js";

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { REPO } from "../helpers/golden.js";
 import { autoOrder, backendInfo, initBackend, measuredHere } from "../../src/nn/backend.js";
-import { nativeAvailable } from "../../src/nn/native.js";
+import { nativeAvailable } from "../../src/nn/native-kernels.js";
 
 function probe(
   env: Record<string, string>,

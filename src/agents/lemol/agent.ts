@@ -420,8 +420,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     const i = this.agentIndex;
     const opp = this.opponentIndex;
     const full = this.decentralise === "full";
-    if (!full && FusedMADDPGUpdate.applies(this, false, agents)) {
-      // the same steps on the native kernels over plain arrays (maddpg-fused.ts)
+    if (this.updatePath(agents).path === "fused") {
       this.fused ??= new FusedMADDPGUpdate({
         trainer: this,
         criticSees: { obs: this.decentralise === "none" ? "all" : "own", act: "all" },
@@ -552,6 +551,10 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.useInitialState = true;
     this.events.fill(0);
     if (this.inEpisode) this.om.initialInEpisodeState(this.inEpisode);
+  }
+
+  protected override chooseUpdatePath(agents: readonly Partner[]): ReturnType<typeof FusedMADDPGUpdate.choose> {
+    return FusedMADDPGUpdate.choose(this, this.decentralise === "full" ? "fully decentralised LeMOL's OM predictions run on tfjs ops" : null, agents);
   }
 
   /** Decentralised (`--decentralise_lemol_obs`): LeMOL's own observation then all actions. */

@@ -22,7 +22,7 @@
 //            (bench/native/expf-exhaustive.cc; test/nn/native.test.ts samples it).
 //
 // Each is written once and compiled for AVX-512, AVX2 and the baseline (see the wrappers in
-// lemol_native.cc); all three give the same bits.
+// isa.cc); all three give the same bits.
 #pragma once
 
 #include <immintrin.h>  // (declares the x86 builtins used below)
@@ -46,12 +46,12 @@ struct Lanes {
   typedef uint32_t u32 __attribute__((vector_size(W * 4)));
 };
 
-#define LEMOL_LANES                     \
-  typedef typename Lanes<W>::d D;       \
-  typedef typename Lanes<W>::i64 I64;   \
-  typedef typename Lanes<W>::u64 U64;   \
-  typedef typename Lanes<W>::f F;       \
-  typedef typename Lanes<W>::i32 I32;   \
+#define LEMOL_LANES                   \
+  typedef typename Lanes<W>::d D;     \
+  typedef typename Lanes<W>::i64 I64; \
+  typedef typename Lanes<W>::u64 U64; \
+  typedef typename Lanes<W>::f F;     \
+  typedef typename Lanes<W>::i32 I32; \
   typedef typename Lanes<W>::u32 U32
 
 constexpr uint64_t kAbs64 = 0x7fffffffffffffffULL, kSign64 = 0x8000000000000000ULL;
@@ -98,10 +98,10 @@ static inline __attribute__((always_inline)) void store32(float* p, typename Lan
   const I64 tiny = (D)((U64)x & kAbs64) < kMinNormal32;
   const uint64_t minNormal = 0x3810000000000000ULL;  // 2^-126 as a double
   const D offset = (D)((U64)tiny & (((U64)x & kSign64) | minNormal));
-  const U32 bits = (U32)__builtin_convertvector(x + offset, F);
+  const U32 bits = (U32) __builtin_convertvector(x + offset, F);
   // the offset's own float bits, unsigned: 0x00800000 exactly where it was added (all 32-bit lane
   // work: AVX2 has no narrowing of 64-bit masks)
-  const U32 added = (U32)__builtin_convertvector(offset, F) & 0x7fffffffu;
+  const U32 added = (U32) __builtin_convertvector(offset, F) & 0x7fffffffu;
   const U32 b = bits - added;
   std::memcpy(p, &b, sizeof b);
 }
@@ -338,13 +338,13 @@ static inline __attribute__((always_inline)) void gumbel(const double* __restric
 }
 
 /** glibc's expf table: 2^(i/32) as double bits, less i << 47 (k's exponent is added to it). */
-constexpr uint64_t kExpTable[32] = {
-    0x3ff0000000000000ULL, 0x3fefd9b0d3158574ULL, 0x3fefb5586cf9890fULL, 0x3fef9301d0125b51ULL, 0x3fef72b83c7d517bULL, 0x3fef54873168b9aaULL,
-    0x3fef387a6e756238ULL, 0x3fef1e9df51fdee1ULL, 0x3fef06fe0a31b715ULL, 0x3feef1a7373aa9cbULL, 0x3feedea64c123422ULL, 0x3feece086061892dULL,
-    0x3feebfdad5362a27ULL, 0x3feeb42b569d4f82ULL, 0x3feeab07dd485429ULL, 0x3feea47eb03a5585ULL, 0x3feea09e667f3bcdULL, 0x3fee9f75e8ec5f74ULL,
-    0x3feea11473eb0187ULL, 0x3feea589994cce13ULL, 0x3feeace5422aa0dbULL, 0x3feeb737b0cdc5e5ULL, 0x3feec49182a3f090ULL, 0x3feed503b23e255dULL,
-    0x3feee89f995ad3adULL, 0x3feeff76f2fb5e47ULL, 0x3fef199bdd85529cULL, 0x3fef3720dcef9069ULL, 0x3fef5818dcfba487ULL, 0x3fef7c97337b9b5fULL,
-    0x3fefa4afa2a490daULL, 0x3fefd0765b6e4540ULL};
+constexpr uint64_t kExpTable[32] = {0x3ff0000000000000ULL, 0x3fefd9b0d3158574ULL, 0x3fefb5586cf9890fULL, 0x3fef9301d0125b51ULL, 0x3fef72b83c7d517bULL,
+                                    0x3fef54873168b9aaULL, 0x3fef387a6e756238ULL, 0x3fef1e9df51fdee1ULL, 0x3fef06fe0a31b715ULL, 0x3feef1a7373aa9cbULL,
+                                    0x3feedea64c123422ULL, 0x3feece086061892dULL, 0x3feebfdad5362a27ULL, 0x3feeb42b569d4f82ULL, 0x3feeab07dd485429ULL,
+                                    0x3feea47eb03a5585ULL, 0x3feea09e667f3bcdULL, 0x3fee9f75e8ec5f74ULL, 0x3feea11473eb0187ULL, 0x3feea589994cce13ULL,
+                                    0x3feeace5422aa0dbULL, 0x3feeb737b0cdc5e5ULL, 0x3feec49182a3f090ULL, 0x3feed503b23e255dULL, 0x3feee89f995ad3adULL,
+                                    0x3feeff76f2fb5e47ULL, 0x3fef199bdd85529cULL, 0x3fef3720dcef9069ULL, 0x3fef5818dcfba487ULL, 0x3fef7c97337b9b5fULL,
+                                    0x3fefa4afa2a490daULL, 0x3fefd0765b6e4540ULL};
 
 // (GCC builtins, not intrinsics: an intrinsic cannot be inlined into these untargeted templates;
 // a builtin is only expanded in the AVX-512 / AVX2 functions that instantiate them)

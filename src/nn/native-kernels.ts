@@ -104,6 +104,27 @@ export interface NativeKernels {
     sample: Float32Array,
     qs: Float32Array,
   ): number;
+  /**
+   * criticTrain's float32 glue alone over B rows: y = r + γ(1 − done)·Q', grad = (Q − y)·twoOverB,
+   * stats = [mean (Q − y)², mean Q, mean y, std y, mean r, mean Q'] (checked against
+   * agents/maddpg-maths.ts before the fused update is used).
+   */
+  criticGlue(
+    rew: Float32Array,
+    done: Float32Array,
+    qNext: Float32Array,
+    q: Float32Array,
+    gamma: number,
+    twoOverB: number,
+    y: Float32Array,
+    grad: Float32Array,
+    stats: Float32Array,
+  ): void;
+  /**
+   * actorTrain's float32 glue alone over B rows of P: dLogits = s ⊙ (dSample − Σ_row dSample ⊙ s)
+   * + regGrad·logits; returns −mean qs + reg·mean(logits²) (checked against agents/maddpg-maths.ts).
+   */
+  actorGlue(logits: Float32Array, sample: Float32Array, dSample: Float32Array, qs: Float32Array, reg: number, regGrad: number, dLogits: Float32Array): number;
   /** A zero-filled Float32Array of n floats in transparent huge pages (replay buffers: fewer TLB misses); null where the mapping fails. */
   hugeFloats(n: number): Float32Array | null;
 }
@@ -139,7 +160,7 @@ function load(): NativeKernels | null {
     return null;
   }
   try {
-    // src/nn/native.ts and dist/nn/native.js both sit two levels below the package root
+    // src/nn/native-kernels.ts and dist/nn/native-kernels.js both sit two levels below the package root
     addon = createRequire(import.meta.url)("../../build/Release/lemol_native.node") as NativeKernels;
   } catch (err) {
     loadProblem = `addon not built (${(err as Error).message.split("\n")[0]}); run \`node scripts/build-native.mjs\``;

@@ -1,7 +1,12 @@
-// The fused MADDPG update's critic and actor steps (agents/maddpg-fused.ts, steps 3 and 4) and
-// their float32 glue: included by lemol_native.cc inside its anonymous namespace, after the MLP
-// passes (forwardBlock, backwardBlock), the soft-max and the row copies they use.
-#pragma once
+// The fused MADDPG update's critic and actor steps (agents/maddpg-fused.ts, steps 3 and 4) and their
+// float32 glue, the native port of agents/maddpg-maths.ts (checked against it bit for bit before a
+// run takes this path: checkFusedMaths, through criticGlue and actorGlue below).
+#include <cmath>
+#include <string>
+#include <vector>
+#include "kernels.h"
+
+namespace lemol {
 
 // ---------------------------------------------------------------------------------------------
 // The fused MADDPG update's float32 glue between kernels (agents/maddpg-fused.ts): each operation
@@ -17,7 +22,8 @@ static float meanOf(const float* x, size_t n) {
 
 // The TD target and the critic's loss gradient for rows [b0, b1): y = r + γ(1 − done)·Q',
 // grad = (Q − y)·(2/B).
-static void criticGlueRows(const float* rew, const float* done, const float* qNext, const float* q, float g, float c, float* y, float* grad, size_t b0, size_t b1) {
+static void criticGlueRows(const float* rew, const float* done, const float* qNext, const float* q, float g, float c, float* y, float* grad, size_t b0,
+                           size_t b1) {
   for (size_t b = b0; b < b1; b++) {
     float t = 1.f - done[b];
     t = t * g;
@@ -63,7 +69,8 @@ static float actorLoss(const float* logits, const float* qs, size_t B, size_t P,
 
 // dLogits = s ⊙ (ds − Σ_row ds ⊙ s) + regGrad·logits for `rows` rows, ds = dIn's columns
 // [column, column + P) (dIn's rows `width` wide)
-static void actorGlueRows(const float* logits, const float* sample, const float* dIn, size_t width, size_t column, size_t rows, size_t P, float rg, float* dLogits) {
+static void actorGlueRows(const float* logits, const float* sample, const float* dIn, size_t width, size_t column, size_t rows, size_t P, float rg,
+                          float* dLogits) {
   for (size_t b = 0; b < rows; b++) {
     const float* s = sample + b * P;
     const float* ds = dIn + b * width + column;
@@ -74,9 +81,6 @@ static void actorGlueRows(const float* logits, const float* sample, const float*
     for (size_t c = 0; c < P; c++) out[c] = s[c] * (ds[c] - dot) + l[c] * rg;
   }
 }
-
-// polyak(target, online, tau) or polyak(targets[], onlines[], tau) (a network's variables in one
-// call): target = (1 − tau)·target + tau·online, in place
 
 // ---------------------------------------------------------------------------------------------
 // The fused update's critic and actor steps (agents/maddpg-fused.ts, steps 3 and 4), each one
@@ -122,10 +126,10 @@ napi_value CriticTrain(napi_env env, napi_callback_info info) {
   double gamma, twoOverB;
   std::vector<F32> params, grads;
   std::vector<int> n;
-  if (!getInt(env, a[1], &B, "B") || !getColumns(env, a[0], B, &x, "x") || !getF32List(env, a[2], &params, "params") || !getF32List(env, a[3], &grads, "grads") ||
-      !getF32(env, a[4], &rew, "rew") || !getF32(env, a[5], &done, "done") || !getF32(env, a[6], &qNext, "qNext") || !getDouble(env, a[7], &gamma, "gamma") ||
-      !getDouble(env, a[8], &twoOverB, "twoOverB") || !getF32(env, a[9], &q, "q") || !getF32(env, a[10], &y, "y") || !getF32(env, a[11], &grad, "grad") ||
-      !getF32(env, a[12], &stats, "stats"))
+  if (!getInt(env, a[1], &B, "B") || !getColumns(env, a[0], B, &x, "x") || !getF32List(env, a[2], &params, "params") ||
+      !getF32List(env, a[3], &grads, "grads") || !getF32(env, a[4], &rew, "rew") || !getF32(env, a[5], &done, "done") || !getF32(env, a[6], &qNext, "qNext") ||
+      !getDouble(env, a[7], &gamma, "gamma") || !getDouble(env, a[8], &twoOverB, "twoOverB") || !getF32(env, a[9], &q, "q") || !getF32(env, a[10], &y, "y") ||
+      !getF32(env, a[11], &grad, "grad") || !getF32(env, a[12], &stats, "stats"))
     return nullptr;
   if (!layerSizes(env, params, &n) || !gradsMatch(env, params, grads, "criticTrain")) return nullptr;
   const size_t L = n.size() - 1;
@@ -170,16 +174,19 @@ napi_value ActorTrain(napi_env env, napi_callback_info info) {
   double dq, reg, regGrad;
   std::vector<F32> pa, ga, pc;
   std::vector<int> na, nc;
-  if (!getInt(env, a[1], &B, "B") || !getColumns(env, a[0], B, &xa, "actorIn") || !getF32List(env, a[2], &pa, "actorParams") || !getF32List(env, a[3], &ga, "actorGrads") ||
-      !getF32(env, a[4], &noise, "noise") || !getColumns(env, a[5], B, &xc, "criticIn") || !getInt(env, a[6], &column, "column") ||
-      !getF32List(env, a[7], &pc, "criticParams") || !getDouble(env, a[8], &dq, "dq") || !getDouble(env, a[9], &reg, "reg") || !getDouble(env, a[10], &regGrad, "regGrad") ||
-      !getF32(env, a[11], &logits, "logits") || !getF32(env, a[12], &sample, "sample") || !getF32(env, a[13], &qs, "qs"))
+  if (!getInt(env, a[1], &B, "B") || !getColumns(env, a[0], B, &xa, "actorIn") || !getF32List(env, a[2], &pa, "actorParams") ||
+      !getF32List(env, a[3], &ga, "actorGrads") || !getF32(env, a[4], &noise, "noise") || !getColumns(env, a[5], B, &xc, "criticIn") ||
+      !getInt(env, a[6], &column, "column") || !getF32List(env, a[7], &pc, "criticParams") || !getDouble(env, a[8], &dq, "dq") ||
+      !getDouble(env, a[9], &reg, "reg") || !getDouble(env, a[10], &regGrad, "regGrad") || !getF32(env, a[11], &logits, "logits") ||
+      !getF32(env, a[12], &sample, "sample") || !getF32(env, a[13], &qs, "qs"))
     return nullptr;
   if (!layerSizes(env, pa, &na) || !layerSizes(env, pc, &nc) || !gradsMatch(env, pa, ga, "actorTrain")) return nullptr;
   const size_t La = na.size() - 1, Lc = nc.size() - 1;
   const size_t Bs = (size_t)B, P = (size_t)na[La], width = (size_t)nc[0];
-  if (B <= 0 || xa.width != na[0] || xc.width != nc[0] || nc[Lc] != 1) return fail(env, "actorTrain: actorIn and criticIn must be B rows of the networks' inputs, the critic's output one value"), nullptr;
-  if (noise.length != Bs * P || logits.length != Bs * P || sample.length != Bs * P || qs.length != Bs) return fail(env, "actorTrain: noise, logits and sample must be B rows of the actor's output, qs B values"), nullptr;
+  if (B <= 0 || xa.width != na[0] || xc.width != nc[0] || nc[Lc] != 1)
+    return fail(env, "actorTrain: actorIn and criticIn must be B rows of the networks' inputs, the critic's output one value"), nullptr;
+  if (noise.length != Bs * P || logits.length != Bs * P || sample.length != Bs * P || qs.length != Bs)
+    return fail(env, "actorTrain: noise, logits and sample must be B rows of the actor's output, qs B values"), nullptr;
   if (column < 0 || column + P > width) return fail(env, "actorTrain: the action's columns lie outside the critic's input"), nullptr;
   logForward(B, na);
   logForward(B, nc);
@@ -220,3 +227,46 @@ napi_value ActorTrain(napi_env env, napi_callback_info info) {
   napi_create_double(env, actorLoss(logits.data, qs.data, Bs, P, (float)reg), &r);
   return r;
 }
+
+// criticGlue(rew, done, qNext, q, gamma, twoOverB, y, grad, stats): criticTrain's glue alone over
+// B rows (criticGlueRows, criticStats), for checking it against agents/maddpg-maths.ts.
+napi_value CriticGlue(napi_env env, napi_callback_info info) {
+  napi_value a[9];
+  if (!args(env, info, a, 9)) return nullptr;
+  F32 rew, done, qNext, q, y, grad, stats;
+  double gamma, twoOverB;
+  if (!getF32(env, a[0], &rew, "rew") || !getF32(env, a[1], &done, "done") || !getF32(env, a[2], &qNext, "qNext") || !getF32(env, a[3], &q, "q") ||
+      !getDouble(env, a[4], &gamma, "gamma") || !getDouble(env, a[5], &twoOverB, "twoOverB") || !getF32(env, a[6], &y, "y") ||
+      !getF32(env, a[7], &grad, "grad") || !getF32(env, a[8], &stats, "stats"))
+    return nullptr;
+  const size_t B = rew.length;
+  if (B == 0 || done.length != B || qNext.length != B || q.length != B || y.length != B || grad.length != B || stats.length < 6)
+    return fail(env, "criticGlue: rew, done, qNext, q, y and grad must hold the same number (> 0) of values, stats 6"), nullptr;
+  criticGlueRows(rew.data, done.data, qNext.data, q.data, (float)gamma, (float)twoOverB, y.data, grad.data, 0, B);
+  criticStats(rew.data, qNext.data, q.data, y.data, B, stats.data);
+  return nullptr;
+}
+
+// actorGlue(logits, sample, dSample, qs, reg, regGrad, dLogits) → pLoss: actorTrain's glue alone
+// over B rows of P (actorGlueRows with the sample's gradient dSample as its own B × P array,
+// actorLoss), for checking it against agents/maddpg-maths.ts.
+napi_value ActorGlue(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  if (!args(env, info, a, 7)) return nullptr;
+  F32 logits, sample, dSample, qs, dLogits;
+  double reg, regGrad;
+  if (!getF32(env, a[0], &logits, "logits") || !getF32(env, a[1], &sample, "sample") || !getF32(env, a[2], &dSample, "dSample") ||
+      !getF32(env, a[3], &qs, "qs") || !getDouble(env, a[4], &reg, "reg") || !getDouble(env, a[5], &regGrad, "regGrad") ||
+      !getF32(env, a[6], &dLogits, "dLogits"))
+    return nullptr;
+  const size_t B = qs.length;
+  const size_t P = B ? logits.length / B : 0;
+  if (B == 0 || P == 0 || logits.length != B * P || sample.length != B * P || dSample.length != B * P || dLogits.length != B * P)
+    return fail(env, "actorGlue: logits, sample, dSample and dLogits must be B rows of P values, qs B values"), nullptr;
+  actorGlueRows(logits.data, sample.data, dSample.data, P, 0, B, P, (float)regGrad, dLogits.data);
+  napi_value r;
+  napi_create_double(env, actorLoss(logits.data, qs.data, B, P, (float)reg), &r);
+  return r;
+}
+
+}  // namespace lemol
