@@ -9,7 +9,7 @@
  * and on [o_t ‖ a_{t−1}]; cycle 0's files (drawn for training with probability
  * 1 − (1 − 1/2)^(8·3) each) are scored the same way for comparison.
  *
- *   npm run experiment:om-schedule-heldout [-- --seed N]   (writes bench/results/om-schedule-heldout.json)
+ *   npm run experiment:om-schedule-heldout [-- --seed N]   (writes bench/results/om-schedule-heldout.json; -seedN.json for N ≠ 71)
  */
 import * as path from "node:path";
 import type { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
@@ -56,6 +56,6 @@ const result = {
   seconds: Math.round((Date.now() - t0) / 1000),
 };
 console.log(JSON.stringify(result, null, 1));
-console.log(`wrote ${writeResult("om-schedule-heldout", result)}`);
+console.log(`wrote ${writeResult(seed === 71 ? "om-schedule-heldout" : `om-schedule-heldout-seed${seed}`, result)}`);
 exp.close("stopped");
 exp.dispose();
