@@ -20,10 +20,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { csvLine, METRIC_COLUMNS, MetricRow, parseMetricsCsv } from "../../src/train/metrics.js";
+import { csvLine, IN_PLAY_ACCURACY_METRICS, METRIC_COLUMNS, MetricRow, parseMetricsCsv, stabilityOf } from "../../src/train/metrics.js";
 import { machine, writeResult } from "../common.js";
 
-const IN_PLAY = ["om_accuracy_in_play", "om_baseline_persistence_in_play", "om_baseline_window_majority_in_play", "om_baseline_bc_in_play"] as const;
+const IN_PLAY = IN_PLAY_ACCURACY_METRICS;
 const BASELINES = IN_PLAY.slice(1);
 /** Metrics logged once per in-play window (every 100 steps; their rows carry the episode count too). */
 const IN_PLAY_WINDOW = /_in_play$|^om_xent_/;
@@ -136,7 +136,7 @@ export async function summariseFullRun(runDir: string, dataDir: string): Promise
   const training = new Map<number, { acc: number[]; loss: number[] }>();
   const rewards = new Map<string, number[]>();
   await forEachRow(path.join(runDir, "metrics.csv"), (r) => {
-    if ((IN_PLAY as readonly string[]).includes(r.metric)) {
+    if (IN_PLAY.includes(r.metric)) {
       const k = `${r.cycle}/${r.trajectory}`;
       const m = inPlay.get(k) ?? new Map<string, number[]>();
       inPlay.set(k, m);
@@ -178,6 +178,13 @@ export async function summariseFullRun(runDir: string, dataDir: string): Promise
       ...baselines,
       bc_last_quarter: round(lastQuarter(series("om_baseline_bc_in_play"))),
       om_minus_best_baseline: om.length && Number.isFinite(best) ? round(mean(om)! - best) : null,
+      // docs/experiments.md, "Stability": per series present, the window accuracy's sd and the drop after the opponent change
+      stability: Object.fromEntries(
+        IN_PLAY.filter((x) => series(x).length > 0).map((x) => {
+          const s = stabilityOf(series(x));
+          return [x, { sd: round(s.sd), drop: round(s.drop) }];
+        }),
+      ),
     };
   });
   trajectories.sort((a, b) => a.cycle - b.cycle || a.trajectory - b.trajectory);

@@ -14,17 +14,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { argmax } from "../../src/agents/lemol/in-play.js";
 import { OpponentModel } from "../../src/agents/lemol/opponent-model.js";
-import { readTrajectory } from "../../src/agents/lemol/om-training.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { initBackend } from "../../src/nn/backend.js";
 import { loadCheckpoint } from "../../src/storage/checkpoint.js";
-import { loadNpz } from "../../src/storage/npz.js";
 import type { ExperimentConfig } from "../../src/train/config.js";
 import { Rng } from "../../src/util/rng.js";
 import { machine, writeResult } from "../common.js";
 import { readRunManifest, resultNameProblem } from "./full-scale.js";
+import { scheduleScores } from "./schedule-score.js";
 
 const [runDir, file, name] = process.argv.slice(2);
 const usage = (problem: string | null) => {
@@ -53,37 +51,8 @@ const om = new OpponentModel({
 });
 const checkpoint = path.join(runDir, "checkpoints", "latest");
 om.loadFrom(loadCheckpoint(checkpoint), `trainer/lemol/${L}/om`);
-const d = readTrajectory(file, om, false);
-const recorded = loadNpz(file).om_predictions?.data ?? null;
 const X = cfg.batch_size * cfg.max_episode_len;
-const E = om.eventSize,
-  O = om.obsSize,
-  P = om.oppActionSize;
-const at = (a: Float32Array | Float64Array, t: number) => argmax(a.subarray(t * P, (t + 1) * P), P);
-const events = Float64Array.from(d.events);
-const m = new Float64Array(P);
-/** Accuracy with the learning feature advanced over the last F events every F steps after exploration. */
-function scheduled(F: number): number {
-  const h = new Float64Array(om.hidden),
-    c = new Float64Array(om.hidden);
-  let useInit = true,
-    hits = 0;
-  for (let t = X; t < d.rows; t++) {
-    if (t > X && (t - X) % F === 0) {
-      om.advance(events.subarray((t - F) * E, t * E), F, h, c, useInit);
-      useInit = false;
-    }
-    om.predict(d.obs.subarray(t * O, (t + 1) * O), h, useInit, m);
-    hits += argmax(m, P) === at(d.targets, t) ? 1 : 0;
-  }
-  return hits / (d.rows - X);
-}
-const rate = (fn: (t: number) => boolean, from: number) => {
-  let hits = 0;
-  for (let t = from; t < d.rows; t++) hits += fn(t) ? 1 : 0;
-  return hits / (d.rows - from);
-};
-const round = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
+const scores = scheduleScores(om, file, X, cfg.agent_update_freq);
 const result = {
   machine: machine(),
   run: path.basename(runDir),
@@ -92,11 +61,7 @@ const result = {
   file: path.relative(runDir, file),
   revision: cfg.revision,
   agent_update_freq: cfg.agent_update_freq,
-  steps_scored: d.rows - X,
-  lf_every_step: round(scheduled(1)),
-  lf_every_period: round(scheduled(cfg.agent_update_freq)),
-  recorded_in_play: recorded ? round(rate((t) => at(recorded, t) === at(d.targets, t), X)) : null,
-  persistence: round(rate((t) => at(d.targets, t) === at(d.targets, t - 1), X + 1)),
+  ...scores,
 };
 console.log(result);
 if (name) console.log(`wrote ${writeResult(`om-schedule-${name}`, result)}`);

@@ -21,7 +21,7 @@
  * seeds with a bootstrap band (seeds.ts, on the statistics of src/analysis).
  */
 import { MOVE_CHOICES } from "../envs/spaces.js";
-import type { MetricRow } from "../train/metrics.js";
+import { IN_PLAY_BASELINES, type MetricRow } from "../train/metrics.js";
 import { escapeHtml } from "./display.js";
 import { Figure, Trace } from "./plotly.js";
 import { PALETTE, PlotOptions } from "./style.js";
@@ -298,11 +298,9 @@ export function omAccuracy(source: MetricsSource | SeedRuns, opts: AccuracyOptio
   }
   if ((opts.by ?? "trajectory") === "trajectory" && opts.baselines !== false) {
     // the baselines on the same steps, per trajectory over every group: what the OM has to beat
-    for (const [metric, name, dash] of [
-      ["om_baseline_persistence_in_play", "persistence (previous action)", "dot"],
-      ["om_baseline_window_majority_in_play", "window majority (hindsight)", "dashdot"],
-      ["om_baseline_bc_in_play", "behaviour cloning (MLP on o_t)", "dash"],
-    ] as const) {
+    const dashes = ["dot", "dashdot", "dash", "longdash", "longdashdot"];
+    for (const [k, { metric, label: name }] of IN_PLAY_BASELINES.entries()) {
+      const dash = dashes[k % dashes.length];
       const b = log.select(metric);
       if (b.length === 0) continue;
       const per = [...groupBy(b, (r) => r.trajectory ?? -1)];

@@ -6,7 +6,7 @@
 import { inspect } from "node:util";
 import * as aq from "arquero";
 import { MOVE_CHOICES } from "../envs/spaces.js";
-import { MetricRow, MetricsLog } from "../train/metrics.js";
+import { IN_PLAY_BASELINES, MetricRow, MetricsLog } from "../train/metrics.js";
 import { display, escapeHtml } from "./display.js";
 import { groupBy, mean, metricsOf, MetricsSource } from "./source.js";
 
@@ -153,9 +153,7 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
     });
   }
   const acc = log.select("om_accuracy_in_play");
-  const persistence = log.select("om_baseline_persistence_in_play");
-  const majority = log.select("om_baseline_window_majority_in_play");
-  const cloning = log.select("om_baseline_bc_in_play");
+  const baselineRows = IN_PLAY_BASELINES.map((b) => ({ column: b.column, rows: log.select(b.metric) }));
   const training = log.select("om_training_accuracy");
   const trainingLoss = log.select("om_training_loss");
   const accRows: Record<string, unknown>[] = [];
@@ -169,14 +167,13 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
       const v = rows.filter((r) => r.cycle === cycle).map((r) => r.value);
       return v.length > 0 ? mean(v) : null;
     };
-    const baselines = [inCycle(persistence), inCycle(majority), inCycle(cloning)].filter((v): v is number => v !== null);
+    const baselineMeans = baselineRows.map((b) => [b.column, inCycle(b.rows)] as const);
+    const baselines = baselineMeans.map(([, v]) => v).filter((v): v is number => v !== null);
     accRows.push({
       cycle,
       trajectories: perTrajectory.length,
       accuracy,
-      persistence: inCycle(persistence),
-      window_majority: inCycle(majority),
-      behaviour_cloning: inCycle(cloning),
+      ...Object.fromEntries(baselineMeans),
       // what the OM adds over the better of the baselines scored on the same steps
       om_minus_best_baseline: baselines.length > 0 ? accuracy - Math.max(...baselines) : null,
       first_trajectory: perTrajectory[0],

@@ -13,8 +13,18 @@ export type { RunSetup } from "./build.js";
 export { PlayLoop, oneHotMovement } from "./loop.js";
 export type { LoopEnv, LoopOptions, StepHooks, StepOutcome, EnvStep } from "./loop.js";
 export { TrainingRunner } from "./runner.js";
-export { MetricsLog, METRIC_COLUMNS, parseMetricsCsv, toTable, MetricsFileError } from "./metrics.js";
-export type { MetricRow, MetricName } from "./metrics.js";
+export {
+  MetricsLog,
+  METRIC_COLUMNS,
+  parseMetricsCsv,
+  toTable,
+  MetricsFileError,
+  IN_PLAY_BASELINES,
+  IN_PLAY_ACCURACY_METRICS,
+  inPlayStability,
+  stabilityOf,
+} from "./metrics.js";
+export type { MetricRow, MetricName, InPlayStability } from "./metrics.js";
 export { RunDir, libraryVersion, loadRun, listExperienceFiles } from "./run-dir.js";
 export type { Manifest, RunRecord } from "./run-dir.js";
 export { RunLock, RunDirInUseError } from "./run-lock.js";

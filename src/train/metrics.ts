@@ -34,10 +34,80 @@ export type MetricName =
   | "om_baseline_persistence_in_play"
   | "om_baseline_window_majority_in_play"
   | "om_baseline_bc_in_play"
+  | "om_baseline_bc_previous_action_in_play"
+  | "om_baseline_online_bc_in_play"
   | "om_cross_entropy_in_play"
   | "om_xent_original"
   | "om_training_accuracy"
   | "om_training_loss";
+
+/**
+ * The baselines scored in play on exactly the OM's scored steps (agents/lemol/in-play.ts): the
+ * metric, a label for legends, and the column name tables use.
+ */
+export const IN_PLAY_BASELINES = [
+  { metric: "om_baseline_persistence_in_play", label: "persistence (previous action)", column: "persistence" },
+  { metric: "om_baseline_window_majority_in_play", label: "window majority (hindsight)", column: "window_majority" },
+  { metric: "om_baseline_bc_in_play", label: "behaviour cloning (MLP on o_t)", column: "behaviour_cloning" },
+  { metric: "om_baseline_bc_previous_action_in_play", label: "behaviour cloning (MLP on o_t, a_t-1)", column: "behaviour_cloning_previous_action" },
+  { metric: "om_baseline_online_bc_in_play", label: "online behaviour cloning (this opponent's last steps)", column: "online_behaviour_cloning" },
+] as const;
+
+/** The in-play accuracy series whose stability {@link inPlayStability} measures: the OM's, then every baseline's. */
+export const IN_PLAY_ACCURACY_METRICS: readonly string[] = ["om_accuracy_in_play", ...IN_PLAY_BASELINES.map((b) => b.metric)];
+
+/** The stability of one model's in-play accuracy over one trajectory (docs/experiments.md, "Stability"). */
+export interface InPlayStability {
+  cycle: number | null;
+  trajectory: number | null;
+  agent: string | null;
+  /** The accuracy series: "om_accuracy_in_play" or a baseline's metric. */
+  metric: string;
+  /** In-play windows in the trajectory. */
+  windows: number;
+  /** Mean window accuracy. */
+  mean: number;
+  /** Standard deviation of the window accuracies around their mean (population; NaN under two windows). */
+  sd: number;
+  /**
+   * The drop after the opponent change that starts the trajectory: the mean window accuracy minus
+   * the first window's (positive: worse right after the change; NaN under two windows).
+   */
+  drop: number;
+}
+
+/**
+ * Per trajectory (and agent) and per in-play accuracy series, the OM's and every baseline's: the
+ * within-trajectory standard deviation of window accuracy and the drop after the opponent change
+ * at the trajectory's start. Computed from the logged windows, in order of first appearance.
+ */
+export function inPlayStability(log: MetricsLog | readonly MetricRow[]): InPlayStability[] {
+  const rows = log instanceof MetricsLog ? log.rows : log;
+  const groups = new Map<string, { head: MetricRow; values: number[] }>();
+  for (const r of rows) {
+    if (!IN_PLAY_ACCURACY_METRICS.includes(r.metric)) continue;
+    const key = `${r.cycle}|${r.trajectory}|${r.agent}|${r.metric}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { head: r, values: [] }));
+    g.values.push(r.value);
+  }
+  return [...groups.values()].map(({ head, values }) => ({
+    cycle: head.cycle,
+    trajectory: head.trajectory,
+    agent: head.agent,
+    metric: head.metric,
+    ...stabilityOf(values),
+  }));
+}
+
+/** One trajectory's window accuracies, in order → their count, mean, standard deviation and drop after the opponent change ({@link InPlayStability}). */
+export function stabilityOf(values: readonly number[]): { windows: number; mean: number; sd: number; drop: number } {
+  const n = values.length;
+  const mean = n === 0 ? NaN : values.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { windows: n, mean, sd: NaN, drop: NaN };
+  const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
+  return { windows: n, mean, sd, drop: mean - values[0] };
+}
 
 function cell(v: string | number | null): string {
   if (v === null) return "";

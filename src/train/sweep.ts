@@ -25,7 +25,7 @@ import { CheckpointError, checkpointExists } from "../storage/checkpoint.js";
 import { ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
 import { Experiment, ExperimentStopped } from "./experiment.js";
 import type { ExperimentHooks } from "./hooks.js";
-import { MetricsLog } from "./metrics.js";
+import { inPlayStability, MetricsLog } from "./metrics.js";
 import type { Manifest } from "./run-dir.js";
 
 export interface SweepSpec {
@@ -213,6 +213,12 @@ function summarise(runDir: string, how: SweepJobResult["how"]): SweepJobResult {
     // the OM's last in-play window, and its baselines on the same steps
     if (r.metric === "om_accuracy_in_play" || r.metric.startsWith("om_baseline_")) summary[r.metric] = r.value;
   }
+  // and the stability of each over the last trajectory (docs/experiments.md, "Stability")
+  for (const s of inPlayStability(rows))
+    if (s.trajectory === lastTrajectory) {
+      summary[`stability_sd/${s.metric}`] = s.sd;
+      summary[`stability_drop/${s.metric}`] = s.drop;
+    }
   return { runDir, how, metricRows: rows.length, trajectories: lastTrajectory + 1, summary };
 }
 

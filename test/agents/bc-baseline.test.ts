@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { BehaviourCloningBaseline } from "../../src/agents/lemol/bc-baseline.js";
+import { BehaviourCloningBaseline, OnlineBehaviourCloning } from "../../src/agents/lemol/bc-baseline.js";
 import { OMTrainingPass } from "../../src/agents/lemol/om-training.js";
 import { CheckpointReader, CheckpointWriter } from "../../src/storage/checkpoint.js";
 import { saveNpz } from "../../src/storage/npz.js";
@@ -155,5 +155,104 @@ describe("behaviour-cloning baseline", () => {
     fresh.trainStep(obs, targets, 256);
     assert.equal(tf.memory().numTensors, n, "a step leaves no tensor behind");
     for (const x of [a, b, fresh]) x.dispose();
+  });
+
+  it("the BC on [o_t, a_t-1] is trained on each row's previous action in its file: it learns an opponent whose action follows its last one", () => {
+    const agent = makeLeMOL(0, { lstmHiddenDim: 8, omlr: 1e-2, revision: "head" });
+    const om = agent.om;
+    const bc = om.baseline!;
+    const rng = new Rng(7);
+    const T = 400;
+    // the opponent plays (its previous action + 1) mod P; the observations are noise
+    const next = (a: number) => (a + 1) % P;
+    const actions = new Int32Array(T);
+    actions[0] = 3;
+    for (let t = 1; t < T; t++) actions[t] = next(actions[t - 1]);
+    const oneHot = new Float64Array(T * P);
+    actions.forEach((a, t) => (oneHot[t * P + a] = 1));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-bc-prev-"));
+    const file = path.join(dir, "0.npz");
+    const randoms = (n: number) => Float64Array.from({ length: n }, () => rng.normal());
+    saveNpz(file, {
+      observations: { data: randoms(T * O), shape: [T, O] },
+      actions: { data: randoms(T * 5), shape: [T, 5] },
+      rewards: { data: randoms(T), shape: [T] },
+      terminals: { data: Float64Array.from({ length: T }, (_, t) => (t % 25 === 24 ? 1 : 0)), shape: [T] },
+      opponent_actions: { data: oneHot, shape: [T, P] },
+    });
+    for (let pass = 0; pass < 8; pass++) {
+      const p = new OMTrainingPass(om, [file], { numTrajToTrain: 2, chunkLength: 25, revision: "head", explorationSteps: 50, trainOnOneHot: false, rng });
+      while (!p.done) p.trainNext();
+    }
+    assert.equal(bc.withPrevious.steps, bc.steps, "a step of each network per chunk");
+    // scored as in play: the observation at t and the opponent's action at t - 1
+    const test = randoms(200 * O);
+    let withPrevious = 0,
+      observationOnly = 0;
+    for (let t = 0; t < 200; t++) {
+      const previous = t % P,
+        truth = next(previous);
+      withPrevious += bc.predictWithPrevious(test, previous, t * O) === truth ? 1 : 0;
+      observationOnly += bc.predict(test, t * O) === truth ? 1 : 0;
+    }
+    assert.ok(withPrevious / 200 > 0.95, `the [o_t, a_t-1] BC: ${withPrevious / 200}`);
+    assert.ok(observationOnly / 200 < 0.5, `the o_t BC cannot know: ${observationOnly / 200}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    agent.dispose();
+  });
+
+  it("the online BC learns the current opponent from its steps (each scored before it is learned), starts afresh for a new one, and resumes exactly", () => {
+    const rng = new Rng(8);
+    const online = new OnlineBehaviourCloning(O, P, 16, Rng.stream(1, "online"));
+    // an opponent playing (previous + shift) mod P; the observations are noise
+    const play = (bc: OnlineBehaviourCloning, steps: number, shift: number, previous: number): { hits: number; previous: number } => {
+      let hits = 0;
+      const obs = new Float64Array(O);
+      for (let t = 0; t < steps; t++) {
+        for (let k = 0; k < O; k++) obs[k] = rng.normal();
+        const a = previous < 0 ? 0 : (previous + shift) % P;
+        const action = Array.from({ length: P }, (_, k) => (k === a ? 1 : 0));
+        hits += bc.predict(obs, previous) === a ? 1 : 0;
+        bc.observe(obs, previous, action);
+        previous = a;
+      }
+      return { hits, previous };
+    };
+    const first = play(online, 1000, 1, -1);
+    assert.equal(online.stepsSeen, 1000);
+    assert.equal(online.trainingSteps, 1000 / online.every, "one step every `every` steps");
+    const late = play(online, 200, 1, first.previous);
+    assert.ok(late.hits / 200 > 0.95, `fitted on the opponent's steps: ${late.hits / 200}`);
+    // a new opponent (playing previous + 2): fresh weights, nothing kept of the last one
+    online.reset();
+    assert.equal(online.stepsSeen, 0);
+    assert.equal(online.trainingSteps, 0);
+    const early = play(online, 20, 2, 0); // before its first training step
+    assert.ok(early.hits / 20 < 0.6, `untrained on the new opponent: ${early.hits / 20}`);
+    // saved mid-window and put back into another: the same predictions and the same next steps
+    play(online, 130, 2, early.previous);
+    const w = new CheckpointWriter();
+    online.saveTo(w, "x/online");
+    const r = new CheckpointReader({ values: w.values } as never, new Map(w.arrays.map((x) => [x.name, x])), "test");
+    const copy = new OnlineBehaviourCloning(O, P, 16, Rng.stream(2, "other"));
+    assert.equal(copy.loadFrom(r, "x/online"), true);
+    const state = rng.getState();
+    const a = play(online, 300, 2, 1);
+    rng.setState(state);
+    const b = play(copy, 300, 2, 1);
+    assert.deepEqual(b, a);
+    // and the next reset draws the same fresh weights (the stream came back too)
+    online.reset();
+    copy.reset();
+    rng.setState(state);
+    const c = play(online, 30, 3, 1);
+    rng.setState(state);
+    assert.deepEqual(play(copy, 30, 3, 1), c);
+    assert.equal(
+      new OnlineBehaviourCloning(O, P, 16, Rng.stream(2, "x")).loadFrom(new CheckpointReader({ values: {} } as never, new Map(), "old"), "x/online"),
+      false,
+    );
+    online.dispose();
+    copy.dispose();
   });
 });

@@ -160,18 +160,35 @@ describe("LeMOL", () => {
     assert.equal(a.takeInPlayWindow()?.count, 1);
   });
 
-  it("scores the persistence, window-majority and behaviour-cloning baselines on the same steps as the OM", () => {
-    // a stand-in behaviour-cloning baseline predicting the action its observation names
-    const score = new InPlayScore(3, "head", { predict: (obs) => obs[0] });
+  it("scores the persistence, window-majority and behaviour-cloning baselines (offline on o_t and on [o_t, a_t-1], online) on the same steps as the OM", () => {
+    // stand-in baselines: the BC-MLP predicts the action its observation's entry 0 names, the
+    // [o_t, a_t-1] one entry 1's, the online one entry 2's; the online one records what it is taught
+    const taught: [number, number, number][] = [];
+    let resets = 0;
+    const online = {
+      predict: (obs: ArrayLike<number>) => obs[2],
+      observe: (obs: ArrayLike<number>, previous: number, a: ArrayLike<number>) => void taught.push([obs[0], previous, Array.from(a).indexOf(1)]),
+      reset: () => void resets++,
+    };
+    const previousSeen: number[] = [];
+    const cloning = {
+      predict: (obs: ArrayLike<number>) => obs[0],
+      predictWithPrevious: (obs: ArrayLike<number>, previous: number) => (previousSeen.push(previous), obs[1]),
+    };
+    const score = new InPlayScore(3, "head", cloning, online);
     const oneHot = (k: number) => [0, 1, 2].map((j) => (j === k ? 1 : 0));
-    score.noteAction(oneHot(2)); // an unscored step before: its action is the first "previous" one
-    // the opponent plays 2, 2, 0, 0, 0; the OM predicts 2, 0, 0, 1, 0; the BC-MLP 1, 2, 0, 1, 1
+    score.noteAction(oneHot(2), [9, 9, 9]); // an unscored step before: its action is the first "previous" one
+    // the opponent plays 2, 2, 0, 0, 0; the OM predicts 2, 0, 0, 1, 0; the BC-MLP 1, 2, 0, 1, 1;
+    // the BC on [o_t, a_t-1] 2, 2, 2, 0, 0; the online BC 0, 0, 0, 0, 0
     const played = [2, 2, 0, 0, 0],
       predicted = [2, 0, 0, 1, 0],
-      cloned = [1, 2, 0, 1, 1];
+      cloned = [1, 2, 0, 1, 1],
+      clonedPrevious = [2, 2, 2, 0, 0],
+      onlinePredicted = [0, 0, 0, 0, 0];
     played.forEach((a, k) => {
-      score.score(oneHot(predicted[k]), oneHot(a), [cloned[k]]);
-      score.noteAction(oneHot(a));
+      const obs = [cloned[k], clonedPrevious[k], onlinePredicted[k]];
+      score.score(oneHot(predicted[k]), oneHot(a), obs);
+      score.noteAction(oneHot(a), obs);
     });
     const w = score.take()!;
     assert.equal(w.count, 5);
@@ -179,11 +196,27 @@ describe("LeMOL", () => {
     assert.equal(w.persistence, 4 / 5, "repeats: 2->2, 2->2, 0->0, 0->0; 2->0 misses");
     assert.equal(w.windowMajority, 3 / 5, "action 0, three of five");
     assert.equal(w.behaviourCloning, 2 / 5, "the BC-MLP hits steps 2 and 3");
-    score.forgetPrevious();
-    score.score(oneHot(0), oneHot(0), [0]);
+    assert.equal(w.behaviourCloningPrevious, 4 / 5, "the [o_t, a_t-1] BC hits steps 0, 1, 3, 4");
+    assert.deepEqual(previousSeen, [2, 2, 2, 0, 0], "it is given the opponent's previous action");
+    assert.equal(w.onlineCloning, 3 / 5, "the online BC hits steps 2, 3, 4");
+    // the online BC is taught every step after it was scored, with the previous action of that step
+    assert.deepEqual(taught, [
+      [9, -1, 2],
+      [1, 2, 2],
+      [2, 2, 2],
+      [0, 2, 0],
+      [1, 0, 0],
+      [1, 0, 0],
+    ]);
+    score.newTrajectory();
+    assert.equal(resets, 1, "a new opponent: the online BC starts afresh");
+    score.score(oneHot(0), oneHot(0), [0, 1, 0]);
     const next = score.take()!;
     assert.equal(next.persistence, 0, "no previous action at a trajectory's start");
     assert.equal(next.behaviourCloning, 1, "a fresh window");
+    assert.equal(next.behaviourCloningPrevious, 0);
+    assert.equal(previousSeen.at(-1), -1, "no previous action for the [o_t, a_t-1] BC either");
+    assert.equal(next.onlineCloning, 1);
   });
 
   it("checks experience files: missing keys and wrong shapes are named", () => {

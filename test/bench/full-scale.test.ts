@@ -71,6 +71,11 @@ describe("full-scale run summary", () => {
     assert.equal(t3.om_accuracy_last_quarter, 0.6);
     assert.equal(t3.om_baseline_bc_in_play, 0.28);
     assert.equal(t3.om_minus_best_baseline, 0.125, "against persistence, the best");
+    // stability (docs/experiments.md): windows 0.5 x 75 then 0.6 x 25: sd sqrt(0.75 * 0.025^2 + 0.25 * 0.075^2), drop 0.525 - 0.5
+    const stability = (t3 as unknown as { stability: Record<string, { sd: number; drop: number }> }).stability;
+    assert.deepEqual(stability.om_accuracy_in_play, { sd: 0.0433, drop: 0.025 });
+    const constant = stability.om_baseline_persistence_in_play;
+    assert.ok(constant.sd === 0 && constant.drop === 0, `a constant series: ${JSON.stringify(constant)}`); // (=== : the drop may round to −0)
     const [c0, c1] = s.cycles;
     assert.equal(c0.om_trained_before, false);
     assert.equal(c1.om_trained_before, true);

@@ -12,6 +12,7 @@ import { ConfigError, resolveConfig } from "../../src/train/config.js";
 import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
 import { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import { loadNpz } from "../../src/storage/npz.js";
+import { inPlayStability, MetricRow, stabilityOf } from "../../src/train/metrics.js";
 import { stopAndResume, tmpRun } from "../helpers/experiment.js";
 
 const TINY: ExperimentOptions = {
@@ -147,5 +148,47 @@ describe("baselines in the experiment: PPO and the UAV grid world", () => {
       (e: Error) => e instanceof ConfigError && /uav_grid_height: must be >= 2/.test(e.message),
     );
     await assert.rejects(() => make({ scenario: "uav", benchmark: true, load_name: tmpRun() }), /benchmark/);
+  });
+});
+
+describe("in-play stability (docs/experiments.md, Stability)", () => {
+  it("per trajectory and series, the window accuracy's sd and the drop after the opponent change, by hand", () => {
+    const row = (trajectory: number, metric: string, value: number): MetricRow => ({
+      cycle: trajectory < 2 ? 0 : 1,
+      trajectory,
+      opponent: "maddpg",
+      episode: null,
+      train_step: null,
+      om_iter: null,
+      agent: "lemol-bad_agent_0",
+      metric,
+      value,
+    });
+    const rows = [
+      ...[0.2, 0.4, 0.6].map((v) => row(0, "om_accuracy_in_play", v)),
+      ...[0.5, 0.5, 0.5].map((v) => row(0, "om_baseline_online_bc_in_play", v)),
+      row(0, "om_training_accuracy", 0.9), // not an in-play series
+      ...[0.1, 0.5].map((v) => row(1, "om_accuracy_in_play", v)),
+      row(2, "om_baseline_bc_previous_action_in_play", 0.3),
+    ];
+    const s = inPlayStability(rows);
+    assert.deepEqual(
+      s.map((x) => [x.trajectory, x.metric, x.windows]),
+      [
+        [0, "om_accuracy_in_play", 3],
+        [0, "om_baseline_online_bc_in_play", 3],
+        [1, "om_accuracy_in_play", 2],
+        [2, "om_baseline_bc_previous_action_in_play", 1],
+      ],
+    );
+    // windows 0.2, 0.4, 0.6: mean 0.4, sd sqrt((0.04 + 0 + 0.04) / 3), drop 0.4 - 0.2
+    assert.ok(Math.abs(s[0].sd - Math.sqrt(0.08 / 3)) < 1e-12 && Math.abs(s[0].drop - 0.2) < 1e-12, JSON.stringify(s[0]));
+    assert.equal(s[1].sd, 0);
+    assert.equal(s[1].drop, 0);
+    // 0.1, 0.5: sd 0.2, drop 0.2
+    assert.ok(Math.abs(s[2].sd - 0.2) < 1e-12 && Math.abs(s[2].drop - 0.2) < 1e-12);
+    assert.equal(s[2].cycle, 0);
+    assert.ok(Number.isNaN(s[3].sd) && Number.isNaN(s[3].drop), "one window: no spread to measure");
+    assert.deepEqual(stabilityOf([]).windows, 0);
   });
 });

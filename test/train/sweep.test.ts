@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { Experiment, ExperimentStopped } from "../../src/train/experiment.js";
 import { expandSweep, parseSweepSpec, runSweepJob, SweepJob } from "../../src/train/sweep.js";
+import { inPlayStability, MetricsLog } from "../../src/train/metrics.js";
 import { REDUCED } from "../helpers/experiment.js";
 
 function job(): SweepJob {
@@ -54,6 +55,15 @@ describe("sweep jobs", () => {
     assert.ok(Number.isFinite(r.summary.om_baseline_persistence_in_play), "the baselines beside it");
     assert.ok(Number.isFinite(r.summary.om_baseline_window_majority_in_play));
     assert.ok(Number.isFinite(r.summary.om_baseline_bc_in_play));
+    assert.ok(Number.isFinite(r.summary.om_baseline_bc_previous_action_in_play));
+    assert.ok(Number.isFinite(r.summary.om_baseline_online_bc_in_play));
+    // and the stability of each over the last trajectory (docs/experiments.md; NaN under two windows)
+    const last = inPlayStability(MetricsLog.load(path.join(j.runDir, "metrics.csv"))).filter((x) => x.trajectory === r.trajectories - 1);
+    assert.equal(last.length, 6, "the OM and five baselines");
+    for (const x of last) {
+      assert.ok(Object.is(r.summary[`stability_sd/${x.metric}`], x.sd), `stability_sd/${x.metric}`);
+      assert.ok(Object.is(r.summary[`stability_drop/${x.metric}`], x.drop), `stability_drop/${x.metric}`);
+    }
     const again = await runSweepJob(j);
     assert.equal(again.how, "already-finished");
     assert.equal(fs.readFileSync(path.join(j.runDir, "metrics.csv"), "utf8"), expected);

@@ -30,7 +30,8 @@ import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoin
 import { ExperienceRecorder } from "../../storage/experience.js";
 import type { NdArray } from "../../storage/npz.js";
 import { InEpisodeState, OpponentModel, Revision } from "./opponent-model.js";
-import { argmax, InPlayScore, InPlayWindow, PlayFlags } from "./in-play.js";
+import { OnlineBehaviourCloning } from "./bc-baseline.js";
+import { argmax, IN_PLAY_WINDOW_METRICS, InPlayScore, InPlayWindow, PlayFlags } from "./in-play.js";
 import type { TripletOptions } from "./triplet.js";
 
 export { argmax, xentHead, xentInit, type InPlayWindow } from "./in-play.js";
@@ -124,6 +125,8 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   private readonly oracleRng: Rng;
   /** The in-play accuracy window under way (lemol-spec §5.1). */
   private readonly inPlay: InPlayScore;
+  /** The online behaviour-cloning baseline scored beside the OM (bc-baseline.ts); its stream is a play stream (the same in any worker). */
+  private readonly onlineCloning: OnlineBehaviourCloning;
 
   constructor(opts: LeMOLTrainerOptions) {
     const opp = 1 - opts.agentIndex;
@@ -171,7 +174,9 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.prediction = new Float64Array(this.oppActionSize);
     this.lastOpponentAction = new Float64Array(this.oppActionSize);
     this.recorder = new ExperienceRecorder(this.obsSize, this.pd.actionSize, this.oppActionSize);
-    this.inPlay = new InPlayScore(this.oppActionSize, opts.lemol.revision, this.om.baseline);
+    const onlineRng = Rng.stream(opts.seed, `${key}/om-online-bc`);
+    this.onlineCloning = new OnlineBehaviourCloning(this.obsSize, this.oppActionSize, this.config.numUnits, onlineRng, `${opts.name}/online_bc`);
+    this.inPlay = new InPlayScore(this.oppActionSize, opts.lemol.revision, this.om.baseline, this.onlineCloning);
     this.resetPlayState();
   }
 
@@ -224,7 +229,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.lastOpponentAction.set(t.stored[opp]);
     if (ctx.evaluating) {
       this.score(m, t.stored[opp], t.obs[L]);
-      this.inPlay.noteAction(t.stored[opp]);
+      this.inPlay.noteAction(t.stored[opp], t.obs[L]);
     } else this.experience(t.obs[L], t.stored[L], t.rewards[L], t.obsNext[L], t.done, t.terminal, m, t.stored[opp]);
   }
 
@@ -237,12 +242,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     if (end.allUpdated && end.trainStep % (this.options.inPlayLogFreq ?? 100) === 0 && this.tracking) {
       const w = this.takeInPlayWindow();
       if (w) {
-        end.sink.metric(this, "om_accuracy_in_play", w.accuracy);
-        end.sink.metric(this, "om_baseline_persistence_in_play", w.persistence);
-        end.sink.metric(this, "om_baseline_window_majority_in_play", w.windowMajority);
-        end.sink.metric(this, "om_baseline_bc_in_play", w.behaviourCloning);
-        end.sink.metric(this, "om_cross_entropy_in_play", w.crossEntropy);
-        end.sink.metric(this, "om_xent_original", w.xentOriginal);
+        for (const [metric, field] of IN_PLAY_WINDOW_METRICS) end.sink.metric(this, metric, w[field]);
         end.sink.emit("om_window", { trainStep: end.trainStep, ...w });
       }
     }
@@ -262,7 +262,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.periodEvents = 0;
     this.recordingPeriods = false;
     this.recorder.clear();
-    this.inPlay.forgetPrevious();
+    this.inPlay.newTrajectory();
   }
 
   /** The trajectory's experience file (null if nothing was recorded). */
@@ -364,7 +364,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     // INIT still feeds the truth at the step exploration ends (the buffer fills as it is stored)
     // while tracking has begun: not a prediction, not scored (else every first window read 1.0)
     if (!this.fedTruth) this.score(m, oppAction, obs);
-    this.inPlay.noteAction(oppAction);
+    this.inPlay.noteAction(oppAction, obs);
   }
 
   /**
@@ -473,7 +473,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   }
 
   override get playStreams(): Record<string, Rng> {
-    return { ...this.rngs, oracle: this.oracleRng };
+    return { ...this.rngs, oracle: this.oracleRng, online_bc: this.onlineCloning.rng };
   }
 
   /** New learner for a new trajectory; the opponent model is kept, the in-play state restarts. */
@@ -508,6 +508,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     w.array(`${prefix}/play/opponent_action`, Float64Array.from(this.lastOpponentAction));
     this.recorder.saveTo(w, `${prefix}/experience`);
     w.rng(`${prefix}/rng/oracle`, this.oracleRng);
+    this.onlineCloning.saveTo(w, `${prefix}/play/online_bc`);
     if (this.inEpisode) {
       w.array(`${prefix}/play/in_episode`, Float64Array.from([...this.inEpisode.h, ...this.inEpisode.c, ...this.inEpisodePrev!.h, ...this.inEpisodePrev!.c]));
     }
@@ -534,6 +535,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     this.tracking = f.tracking;
     this.inPlay.setSums(f);
     r.rng(`${prefix}/rng/oracle`, this.oracleRng);
+    this.onlineCloning.loadFrom(r, `${prefix}/play/online_bc`);
     if (this.inEpisode) {
       const U = this.inEpisode.h.length;
       const v = r.f64(`${prefix}/play/in_episode`, 4 * U);
@@ -572,6 +574,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
   override dispose(): void {
     super.dispose();
     this.om.dispose();
+    this.onlineCloning.dispose();
   }
 
   private copyAction(src: ArrayLike<number>, m: Float64Array): void {

@@ -21,6 +21,7 @@ import * as path from "node:path";
 import { loadNpz, NdArray, NpzError } from "../../storage/npz.js";
 import type { Rng } from "../../util/rng.js";
 import { ChunkResult, ChunkState, OpponentModel, Revision } from "./opponent-model.js";
+import { argmax } from "./in-play.js";
 
 export interface OMTrainingOptions {
   /** Files drawn (with replacement) per pass (`--num_traj_to_train`). */
@@ -159,6 +160,8 @@ export class OMTrainingPass {
   /** The behaviour-cloning baseline's rows of the chunk (bc-baseline.ts): observations, unshifted targets. */
   private readonly baselineObs: Float32Array | null;
   private readonly baselineTargets: Float32Array | null;
+  /** Per baseline row: the opponent's previous action in its file (arg-max, −1 at the file's first row). */
+  private readonly baselinePrevious: Int32Array | null;
 
   /**
    * Draws `num_traj_to_train` of `files` (with replacement) and reads them. Throws if there are no
@@ -219,6 +222,7 @@ export class OMTrainingPass {
     this.targets = new Float32Array(B * this.chunkSteps * om.oppActionSize);
     this.baselineObs = om.baseline ? new Float32Array(B * this.chunkSteps * om.obsSize) : null;
     this.baselineTargets = om.baseline ? new Float32Array(B * this.chunkSteps * om.oppActionSize) : null;
+    this.baselinePrevious = om.baseline ? new Int32Array(B * this.chunkSteps) : null;
   }
 
   /** Where the pass stands (files relative to `baseDir` when given), for a checkpoint. */
@@ -302,7 +306,8 @@ export class OMTrainingPass {
     const O = this.om.obsSize,
       P = this.om.oppActionSize;
     const obs = this.baselineObs!,
-      targets = this.baselineTargets!;
+      targets = this.baselineTargets!,
+      previous = this.baselinePrevious!;
     let n = 0;
     for (let b = 0; b < B; b++) {
       for (let k = 0; k < steps; k++) {
@@ -311,10 +316,11 @@ export class OMTrainingPass {
         const { data, row } = step;
         obs.set(data.obs.subarray(row * O, (row + 1) * O), n * O);
         targets.set(data.targets.subarray(row * P, (row + 1) * P), n * P);
+        previous[n] = row > 0 ? argmax(data.targets.subarray((row - 1) * P, row * P), P) : -1;
         n++;
       }
     }
-    if (n > 0) bc.trainStep(obs, targets, n);
+    if (n > 0) bc.trainStep(obs, targets, n, previous);
   }
 
   /** A chunk of whole episodes (episodic periods), each padded to the model's period. */
