@@ -173,6 +173,18 @@ function checkOMTrainingFits(cfg: ExperimentConfig, explorationSteps: number, ua
   }
 }
 
+/**
+ * The cycles `cfg` plays (lemol-spec §2.2): `n_opp_cycles` with a LeMOL agent, else the original's
+ * one — or, with `--cycles_without_lemol` (a control), as many as a LeMOL run; one when evaluating
+ * (each pairing's trajectories once, without OM training in between).
+ */
+export function scheduledCycles(cfg: Readonly<ExperimentConfig>): number {
+  const policies = policyLists(cfg);
+  const lemolPresent = [...policies.bad, ...policies.good].includes("lemol");
+  const evaluating = cfg.test || cfg.display || cfg.benchmark;
+  return !evaluating && (lemolPresent || cfg.cycles_without_lemol) ? cfg.n_opp_cycles : 1;
+}
+
 /** Builds what `cfg` plays; throws a ConfigError for a combination that cannot work. `warn` gets warnings. */
 export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): RunSetup {
   const uav = cfg.scenario.startsWith("uav");
@@ -248,8 +260,9 @@ export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): R
       trainers.set(`${policy}/${i}`, learner);
     }
   }
-  // evaluation plays each pairing's trajectories once, without OM training in between
-  const cycles = lemolPresent && !evaluating ? cfg.n_opp_cycles : 1;
+  if (cfg.cycles_without_lemol && evaluating)
+    throw new ConfigError("--cycles_without_lemol repeats training cycles; --test/--display/--benchmark play each pairing's trajectories once");
+  const cycles = scheduledCycles(cfg);
   const opponents = Math.max(policies.bad.length, policies.good.length);
   const schedule = new Schedule(cfg, { cycles, opponents, policies, omTrainingDue: omTraining, episodicPeriods: uav });
   const omRng = Rng.stream(cfg.seed, "om-files");

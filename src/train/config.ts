@@ -78,6 +78,12 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("traj_per_iter", "int", 3, "trajectories per opponent per OM cycle", { min: 1 }),
   opt("om_training_iters", "int", 5, "OM training passes after each cycle", { min: 0 }),
   opt("n_opp_cycles", "int", 10, "OM cycles (play, then train the OM)", { min: 1 }),
+  opt(
+    "cycles_without_lemol",
+    "boolean",
+    false,
+    "with no LeMOL agent, play --n_opp_cycles cycles of --traj_per_iter trajectories per opponent (no OM training) instead of the original's one: a control with the trajectories of a LeMOL run (a fresh opponent each, Adam state carried over, the same streams per trajectory)",
+  ),
   opt("lemol_in_play_perf_log_freq", "int", 100, "log in-play OM accuracy every this many steps", { min: 1 }),
   opt("train_lemol_om_on_oh", "boolean", false, "train the OM on one-hot targets"),
   opt("feed_lemol_true_action", "boolean", false, "oracle: feed LeMOL the opponent's true action instead of the OM's prediction"),
@@ -222,6 +228,7 @@ export interface ExperimentConfig {
   traj_per_iter: number;
   om_training_iters: number;
   n_opp_cycles: number;
+  cycles_without_lemol: boolean;
   lemol_in_play_perf_log_freq: number;
   train_lemol_om_on_oh: boolean;
   feed_lemol_true_action: boolean;

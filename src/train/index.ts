@@ -8,7 +8,7 @@ export type { ExperimentHooks, ProgressReporter, ProgressSubject, InterruptSourc
 export type { RestoreOptions } from "./resume.js";
 export { OPTIONS, OPTION_BY_NAME, ConfigError, resolveConfig, policyLists, optionsMarkdownTable } from "./config.js";
 export type { OptionDef, OptionType, ExperimentConfig } from "./config.js";
-export { buildRun, maddpgConfigOf, lemolOptionsOf, ppoConfigOf } from "./build.js";
+export { buildRun, maddpgConfigOf, lemolOptionsOf, ppoConfigOf, scheduledCycles } from "./build.js";
 export type { RunSetup } from "./build.js";
 export { PlayLoop, oneHotMovement } from "./loop.js";
 export type { LoopEnv, LoopOptions, StepHooks, StepOutcome, EnvStep } from "./loop.js";

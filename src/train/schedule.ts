@@ -1,7 +1,7 @@
 /**
  * Where an experiment stands in its schedule (lemol-spec §2.2), as a small state machine:
  *
- *   for cycle in cycles:                       (n_opp_cycles with LeMOL, else 1)
+ *   for cycle in cycles:                       (n_opp_cycles with LeMOL or --cycles_without_lemol, else 1)
  *     for repeat in traj_per_iter:
  *       for opponent in opponents:             one trajectory each        phase "play"
  *     the cycle's OM training                  (when due)                 phase "om_training"

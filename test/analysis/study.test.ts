@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { scheduledCycles } from "../../src/train/build.js";
+import { resolveConfig } from "../../src/train/config.js";
 import { expandSweep, loadSweepSpec } from "../../src/train/sweep.js";
 import { REPO } from "../helpers/golden.js";
 import { pythonWithNumpy, runPython } from "../helpers/python.js";
@@ -19,6 +21,11 @@ describe("the study's sweep files", () => {
       assert.equal(j.options.n_opp_cycles, 4, "the stated cut: 4 cycles of 10, every condition");
       assert.equal(j.options.revision, j.options.exp_name === "lemol-init" ? "init" : "head");
       assert.equal(j.options.bad_policy, j.options.exp_name === "maddpg" ? "maddpg" : "lemol");
+    }
+    // the control plays a LeMOL run's cycles and trajectories (--cycles_without_lemol): 4 x 3 each
+    for (const j of jobs) {
+      const cfg = resolveConfig(j.options);
+      assert.equal(scheduledCycles(cfg) * cfg.traj_per_iter, 12, `${String(j.options.exp_name)}: trajectories per run`);
     }
     const ep = jobs.filter((j) => String(j.options.exp_name).startsWith("lemol-ep"));
     assert.ok(ep.every((j) => j.options.block_processing === true));

@@ -168,6 +168,26 @@ describe("checkpoints and resume", () => {
     whole.dispose();
   });
 
+  it("continue a control run (--cycles_without_lemol, a MADDPG defender) mid-trajectory in its second cycle exactly, one by one and with parallel trajectories", async () => {
+    for (const extra of [{}, { parallel_trajectories: true, workers: 1 }]) {
+      const opts = { bad_policy: "maddpg", cycles_without_lemol: true, ...extra };
+      const whole = await make(opts);
+      await whole.run();
+      assert.equal(whole.trajectoriesStarted, 4);
+      const a = await make(opts);
+      await runUntil(a, "episode_end", (n) => n === 93); // cycle 1, trajectory 2, episode 13
+      a.checkpoint("mid");
+      a.dispose();
+      const b = await restore(a, "mid");
+      assert.equal(b.cycle, 1, JSON.stringify(extra));
+      assert.equal(b.trajectory?.trajectory, 2);
+      await b.run();
+      sameRun(whole, b);
+      b.dispose();
+      whole.dispose();
+    }
+  });
+
   it("refuses what cannot be resumed, naming the problem", async () => {
     const exp = await make();
     await exp.runEpisode();
