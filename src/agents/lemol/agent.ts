@@ -31,7 +31,7 @@ import { ExperienceRecorder } from "../../storage/experience.js";
 import type { NdArray } from "../../storage/npz.js";
 import { InEpisodeState, OpponentModel, Revision } from "./opponent-model.js";
 import { OnlineBehaviourCloning } from "./bc-baseline.js";
-import { argmax, IN_PLAY_WINDOW_METRICS, InPlayScore, InPlayWindow, PlayFlags } from "./in-play.js";
+import { IN_PLAY_WINDOW_METRICS, InPlayScore, InPlayWindow, oneHotInPlace, PlayFlags } from "./in-play.js";
 import type { TripletOptions } from "./triplet.js";
 
 export { argmax, xentHead, xentInit, type InPlayWindow } from "./in-play.js";
@@ -594,9 +594,4 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     for (let k = 0; k < P; k++) s += m[k] = -Math.log(1 - this.oracleRng.uniform());
     for (let k = 0; k < P; k++) m[k] /= s;
   }
-}
-
-function oneHotInPlace(m: Float64Array, n: number): void {
-  const b = argmax(m, n);
-  for (let k = 0; k < n; k++) m[k] = k === b ? 1 : 0;
 }

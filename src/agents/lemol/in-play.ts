@@ -215,3 +215,9 @@ export function xentInit(a: ArrayLike<number>, m: ArrayLike<number>, n: number):
   for (let k = 0; k < n; k++) x += a[k] * Math.log((m[k] - max) / z + LOG_FLOOR);
   return x;
 }
+
+/** Replaces a distribution by the one-hot of its argmax (the first maximum), in place. */
+export function oneHotInPlace(m: Float64Array, n: number): void {
+  const b = argmax(m, n);
+  for (let k = 0; k < n; k++) m[k] = k === b ? 1 : 0;
+}
