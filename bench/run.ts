@@ -1,5 +1,6 @@
 /** `npm run bench [-- suite ...]`: runs benchmark suites and writes bench/results/<suite>.json. */
 import { benchEnv } from "./env.js";
+import { benchExperiment } from "./experiment.js";
 import { benchLearning } from "./learning.js";
 import { benchSoak } from "./soak.js";
 import { benchScale } from "./scale.js";
@@ -13,6 +14,7 @@ const SUITES: Record<string, () => Promise<string>> = {
   scale: benchScale,
   learning: benchLearning,
   update: benchUpdate,
+  experiment: benchExperiment,
 };
 
 const wanted = process.argv.slice(2);
@@ -22,8 +24,8 @@ for (const name of wanted) {
     process.exit(2);
   }
 }
-// the soak, scale and learning runs take minutes to an hour: only when asked for by name
-const LONG = ["soak", "scale", "learning"];
+// the soak, scale, learning and experiment runs take minutes to an hour: only when asked for by name
+const LONG = ["soak", "scale", "learning", "experiment"];
 for (const name of wanted.length ? wanted : Object.keys(SUITES).filter((s) => !LONG.includes(s))) {
   console.log(`# ${name}`);
   const file = await SUITES[name]();

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "elementwise.h"
+#include "om_lstm.h"
 
 namespace {
 
@@ -1442,6 +1443,7 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
     napi_set_named_property(env, exports, f.name, v);
   }
+  lemol_om::registerKernels(env, exports);
   return exports;
 }
 
