@@ -21,7 +21,9 @@
 namespace lemol_om {
 namespace {
 
-#define OM_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+// (one clone per string: "arch=x86-64-v3" is AVX2 with FMA, so both vector clones contract a·b + c
+// into one rounding and give the same bits)
+#define OM_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 
 // C[M, N] (+)= A[M, K] (row stride lda) · B[K, N] (row stride N); C's row stride ldc. Blocks of
 // up to 8 rows × 16 outputs held in registers over the whole k loop (a loaded piece of B serves 8
@@ -49,6 +51,15 @@ OM_CLONES void gemmRows(const float* __restrict A, int lda, const float* __restr
   int i = 0;
   for (; i + 8 <= M; i += 8)
     for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<8>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+  // the rows left (fewer than 8): blocks of 4, 2, 1
+  if (i + 4 <= M) {
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<4>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+    i += 4;
+  }
+  if (i + 2 <= M) {
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<2>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+    i += 2;
+  }
   for (; i < M; i++)
     for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<1>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
   for (int r = 0; r < M; r++) {
@@ -66,7 +77,8 @@ OM_CLONES void gemmRows(const float* __restrict A, int lda, const float* __restr
 // degree-6 Taylor polynomial (relative error < 2e-8 on that range), 2^n put in the exponent
 inline float expNonPositive(float x) {
   x = x < -87.f ? -87.f : x;
-  const float n = __builtin_roundf(x * 1.44269504088896341f);
+  // round to nearest by adding and taking away 1.5·2^23 (|x·log2 e| < 2^22; a libm call would not vectorise)
+  const float n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
   const float r = (x - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;
   float p = 1.f / 720;
   p = p * r + 1.f / 120;
@@ -202,6 +214,36 @@ OM_CLONES void columnSums(const float* __restrict dz, int M, int N, float* __res
     for (int j = 0; j < N; j++) db[j] += dz[(size_t)r * N + j];
 }  // the per-step z before it is spread into the cache, the transposes
 
+// One step back: from d/dh (dh, plus dHs's rows at stride hsStride) and d/dc, the gates'
+// pre-activation gradients into dz's rows (stride dzStride); dc becomes d/dc of the step before.
+OM_CLONES void stepBackward(const float* gt, const float* dt, const float* tc, const float* cPrev, const float* dHsT, int hsStride, const float* dh, float* dc, float* dzT,
+                            int dzStride, int B, int H) {
+  const size_t G = 4 * (size_t)H;
+  for (int b = 0; b < B; b++) {
+    const float* i = gt + (size_t)b * G;
+    const float* f = i + H;
+    const float* g = i + 2 * H;
+    const float* o = i + 3 * H;
+    const float* d = dt + (size_t)b * G;
+    const float* dhb = dh + (size_t)b * H;
+    float* dcb = dc + (size_t)b * H;
+    const float* tb = tc + (size_t)b * H;
+    const float* cp = cPrev + (size_t)b * H;
+    const float* dHsb = dHsT + (size_t)b * hsStride;
+    float* dzb = dzT + (size_t)b * dzStride;
+    for (int k = 0; k < H; k++) {
+      const float dhk = dhb[k] + dHsb[k];
+      const float dO = dhk * tb[k];
+      const float dck = dcb[k] + (dhk * o[k]) * (1.f - tb[k] * tb[k]);
+      dzb[k] = (dck * g[k]) * d[k];
+      dzb[H + k] = (dck * cp[k]) * d[H + k];
+      dzb[2 * H + k] = (dck * i[k]) * d[2 * H + k];
+      dzb[3 * H + k] = dO * d[3 * H + k];
+      dcb[k] = dck * f[k];
+    }
+  }
+}
+
 // lstmForward(xs, B, T, D, H, kernel, recurrent, bias, h0, c0, hard, hs, gates, deriv, cs, tanhCs)
 napi_value LstmForward(napi_env env, napi_callback_info info) {
   napi_value a[16];
@@ -270,29 +312,7 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     const float* dt = deriv.data + (size_t)t * B * G;
     const float* tc = tanhCs.data + (size_t)t * BH;
     const float* cPrev = t == 0 ? c0.data : cs.data + (size_t)(t - 1) * BH;
-    for (int b = 0; b < B; b++) {
-      const float* i = gt + (size_t)b * G;
-      const float* f = i + H;
-      const float* g = i + 2 * H;
-      const float* o = i + 3 * H;
-      const float* d = dt + (size_t)b * G;
-      float* dhb = dh + (size_t)b * H;
-      float* dcb = dc + (size_t)b * H;
-      const float* tb = tc + (size_t)b * H;
-      const float* cp = cPrev + (size_t)b * H;
-      const float* dHsb = dHs.data + ((size_t)b * T + t) * H;
-      float* dzb = dz.data + ((size_t)b * T + t) * G;
-      for (int k = 0; k < H; k++) {
-        const float dhk = dhb[k] + dHsb[k];
-        const float dO = dhk * tb[k];
-        const float dck = dcb[k] + (dhk * o[k]) * (1.f - tb[k] * tb[k]);
-        dzb[k] = (dck * g[k]) * d[k];
-        dzb[H + k] = (dck * cp[k]) * d[H + k];
-        dzb[2 * H + k] = (dck * i[k]) * d[2 * H + k];
-        dzb[3 * H + k] = dO * d[3 * H + k];
-        dcb[k] = dck * f[k];
-      }
-    }
+    stepBackward(gt, dt, tc, cPrev, dHs.data + (size_t)t * H, T * H, dh, dc, dz.data + (size_t)t * G, T * (int)G, B, H);
     // dh = dz_t · Rᵀ (rows b*T + t of dz)
     gemmRows(dz.data + (size_t)t * G, T * (int)G, RT, H, dh, H, B, (int)G, false);
   }
