@@ -169,6 +169,32 @@ describe("native opponent-model training", () => {
         om.dispose();
       });
 
+  for (const ragged of [false, true])
+    it(`LeMOL-EP's summariser on the native kernels gives the tfjs path's gradients to float32 rounding (${ragged ? "ragged periods" : "full periods"})`, () => {
+      const F = 4;
+      const om = model("hard_sigmoid", { blockProcessing: { period: F, embeddingDim: 8 } });
+      const B = 2,
+        K = 3;
+      const ch = { ...chunk(om, B, K * F, true, "head"), lengths: ragged ? Int32Array.from([4, 2, 3, 1, 4, 3]) : null };
+      const nat = om.gradients(ch);
+      om.nativeTraining = false;
+      const ref = om.gradients(ch);
+      assert.ok(Math.abs(nat.loss - ref.loss) <= 1e-5 * Math.abs(ref.loss), `loss ${nat.loss} vs ${ref.loss}`);
+      const names = om.trainedVariableNames;
+      let summariserVars = 0;
+      ref.grads.forEach((g, i) => {
+        const scale = Math.max(...g.map(Math.abs));
+        if (names[i].includes("episode_summariser")) {
+          summariserVars++;
+          assert.ok(scale > 0, `${names[i]}: the reference gradient is zero`);
+        }
+        for (let k = 0; k < g.length; k++)
+          assert.ok(Math.abs(nat.grads[i][k] - g[k]) <= 2e-5 * Math.max(scale, 1e-6), `${names[i]}[${k}]: ${nat.grads[i][k]} vs ${g[k]}`);
+      });
+      assert.equal(summariserVars, 6);
+      om.dispose();
+    });
+
   it("trains chunk after chunk as the tfjs path does (losses, weights, the state handed on)", () => {
     const ref = model("hard_sigmoid");
     const nat = model("hard_sigmoid");

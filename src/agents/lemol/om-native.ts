@@ -53,7 +53,7 @@ export interface NativeChunk {
 export function nativeTrainingRefusal(om: NativeOM): string | null {
   if (!nativeLSTMKernels()) return "lemol's native kernels are not active (or the addon predates its LSTM kernels)";
   if (om.loss) return "a loss set by setLoss trains by autodiff on the tfjs path";
-  if (om.blockProcessing) return "LeMOL-EP's summariser runs on the tfjs path";
+  if (om.blockProcessing) return "LeMOL-EP runs on the tfjs path (its episode summariser on the native kernels)";
   if (om.inEpisode) return "the in-episode LSTM runs on the tfjs path";
   if (om.cell) return "the alternative cell runs on the tfjs path";
   if (om.ablate) return "the ablated model runs on the tfjs path";

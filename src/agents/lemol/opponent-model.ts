@@ -383,7 +383,7 @@ export class OpponentModel {
   }
 
   /** The forward pass of one chunk (its targets aside): returns what the backward pass needs. */
-  private forwardChunk(chunk: Omit<OMChunk, "targets">) {
+  private forwardChunk(chunk: Omit<OMChunk, "targets">, nativeSummariser = false) {
     const { inputs, obs, B, C, state, revision } = chunk;
     const lengths = chunk.lengths ?? null;
     const H = this.hidden;
@@ -422,7 +422,7 @@ export class OpponentModel {
           ragged = { reversed: tf.tensor3d(r.reversed, [B * K, F, this.eventSize]), last: tf.tensor2d(r.last, [B * K, F]) };
         }
         const t0 = phaseTimer.start();
-        const s = this.summariser.forward(tf.reshape(events, [B * K, F, this.eventSize]) as tf.Tensor3D, ragged);
+        const s = this.summariser.forward(tf.reshape(events, [B * K, F, this.eventSize]) as tf.Tensor3D, ragged, nativeSummariser);
         phaseTimer.stop(PHASE.ep_summarising, t0);
         summary = s.cache;
         seq = this.lstm.forward(tf.reshape(s.summaries, [B, K, this.summariser.embeddingDim]) as tf.Tensor3D, h0, c0);
@@ -456,7 +456,8 @@ export class OpponentModel {
 
   /** Loss and gradients of one chunk by the explicit backward pass (om-backward.ts; call inside `tf.tidy`). */
   private chunkGradients(chunk: OMChunk, tripletScale: number) {
-    return explicitChunkGradients(this, this.forwardChunk(chunk), chunk, tripletScale);
+    // LeMOL-EP's summariser on the native kernels when training natively (the explicit path only: autodiff needs its ops)
+    return explicitChunkGradients(this, this.forwardChunk(chunk, this.nativeTraining), chunk, tripletScale);
   }
 
   /**
