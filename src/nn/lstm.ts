@@ -242,7 +242,28 @@ export class LSTM {
   }
 }
 
-/** One LSTM step in plain TypeScript (batch 1), for advancing a state during play. */
+type PlayStepKernel = (
+  x: Float64Array,
+  xOff: number,
+  D: number,
+  kernel: Float32Array,
+  recurrent: Float32Array,
+  bias: Float32Array,
+  h: Float64Array,
+  z: Float64Array,
+) => void;
+
+/** The addon's play-time step (z = b + x·K + h·R in float64, om_play.cc) while the native kernels are active, else null. */
+function playStepKernel(): PlayStepKernel | null {
+  const k = nativeKernels() as (NativeKernels & { lstmStepZ?: PlayStepKernel }) | null;
+  return k?.lstmStepZ ?? null;
+}
+
+/**
+ * One LSTM step (batch 1) in float64, for advancing a state during play: the gates'
+ * pre-activations on the native kernels when they are active and the input is a Float64Array
+ * (the same numbers bit for bit), else in TypeScript; the gates in TypeScript.
+ */
 export class PlainLSTM {
   readonly kernel: Float32Array;
   readonly recurrent: Float32Array;
@@ -265,18 +286,24 @@ export class PlainLSTM {
     const H = this.units;
     const G = 4 * H;
     const z = this.z;
-    for (let j = 0; j < G; j++) z[j] = this.bias[j];
-    for (let k = 0; k < this.inputSize; k++) {
-      const v = x[xOff + k];
-      if (v === 0) continue;
-      const row = k * G;
-      for (let j = 0; j < G; j++) z[j] += v * this.kernel[row + j];
-    }
-    for (let k = 0; k < H; k++) {
-      const v = h[k];
-      if (v === 0) continue;
-      const row = k * G;
-      for (let j = 0; j < G; j++) z[j] += v * this.recurrent[row + j];
+    const native = playStepKernel();
+    if (native && x instanceof Float64Array) {
+      // the same products and sums in the same order (om_play.cc): the same bits, ~10x faster
+      native(x, xOff, this.inputSize, this.kernel, this.recurrent, this.bias, h, z);
+    } else {
+      for (let j = 0; j < G; j++) z[j] = this.bias[j];
+      for (let k = 0; k < this.inputSize; k++) {
+        const v = x[xOff + k];
+        if (v === 0) continue;
+        const row = k * G;
+        for (let j = 0; j < G; j++) z[j] += v * this.kernel[row + j];
+      }
+      for (let k = 0; k < H; k++) {
+        const v = h[k];
+        if (v === 0) continue;
+        const row = k * G;
+        for (let j = 0; j < G; j++) z[j] += v * this.recurrent[row + j];
+      }
     }
     const hard = this.recurrentActivation === "hard_sigmoid";
     for (let k = 0; k < H; k++) {

@@ -7,7 +7,7 @@ import { before, describe, it } from "node:test";
 import { OpponentModel, OpponentModelOptions, OMChunk, Revision } from "../../src/agents/lemol/opponent-model.js";
 import { NativeOMTrainer } from "../../src/agents/lemol/om-native.js";
 import { crossEntropyLoss } from "../../src/agents/lemol/om-loss.js";
-import { NativeLSTMRun, RecurrentActivation } from "../../src/nn/lstm.js";
+import { NativeLSTMRun, PlainLSTM, RecurrentActivation } from "../../src/nn/lstm.js";
 import { nativeStatus } from "../../src/nn/native.js";
 import { Rng } from "../../src/util/rng.js";
 import { ready, tf } from "../helpers/tf.js";
@@ -245,6 +245,24 @@ describe("native opponent-model training", () => {
     assert.throws(() => new NativeOMTrainer(ep), /LeMOL-EP/);
     ep.dispose();
   });
+
+  for (const act of ["hard_sigmoid", "sigmoid"] as const)
+    it(`the play step's native pre-activations give TypeScript's numbers bit for bit (${act})`, () => {
+      const lstm = new PlainLSTM(9, 16, act);
+      const rng = new Rng(4);
+      for (const w of [lstm.kernel, lstm.recurrent, lstm.bias]) for (let k = 0; k < w.length; k++) w[k] = 0.4 * rng.normal();
+      const x = Float64Array.from({ length: 3 * 9 }, (_, k) => (k % 4 === 1 ? 0 : rng.normal())); // zeros are skipped by both
+      const hN = new Float64Array(16),
+        cN = new Float64Array(16),
+        hT = new Float64Array(16),
+        cT = new Float64Array(16);
+      for (let t = 0; t < 3; t++) {
+        lstm.step(x, t * 9, hN, cN); // a Float64Array input: the native kernel
+        lstm.step(Array.from(x), t * 9, hT, cT); // a plain array: the TypeScript loop
+        assert.deepEqual(Array.from(hN), Array.from(hT), `h after step ${t}`);
+        assert.deepEqual(Array.from(cN), Array.from(cT), `c after step ${t}`);
+      }
+    });
 
   it("the native LSTM refuses arrays of the wrong size, naming them", () => {
     const run = new NativeLSTMRun(3, 4, 2, 5, "hard_sigmoid");

@@ -349,6 +349,7 @@ void registerKernels(napi_env env, napi_value exports) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
     napi_set_named_property(env, exports, f.name, v);
   }
+  registerPlayKernels(env, exports);
 }
 
 }  // namespace lemol_om

@@ -12,4 +12,7 @@ namespace lemol_om {
 // Adds the OM kernels (lstmForward, lstmBackward) to the addon's exports.
 void registerKernels(napi_env env, napi_value exports);
 
+// Adds the play-time LSTM step (lstmStepZ, om_play.cc) to the addon's exports.
+void registerPlayKernels(napi_env env, napi_value exports);
+
 }  // namespace lemol_om
