@@ -315,7 +315,7 @@ export async function benchExperiment(): Promise<string> {
       "bounds: env steps at bench/results/env.json's simple_push single-env speed, update rounds at bench/results/update.json's GEMM bound for this ISA, OM chunks' FLOPs at the native GEMM's rate on the LSTM input-projection shape measured here; " +
       "full length extrapolated per env step / round / chunk / checkpoint / file; 2 cores = a cycle's 3 trajectories in 2 rounds on 2 workers, OM training in one process",
     changed:
-      "2026-12-07 (session speed): first recording. OM training (per-step model) on lemol's native kernels (om-native.ts, om_lstm.cc); before it, on this machine under the same sharing, OM training took 53-66 ms a chunk (HEAD/INIT) and the full length extrapolated to 3.3 h (HEAD) and 10.8 h (INIT, under heavy load) on 2 cores",
+      "2026-12-07 (session speed): first recording, at commit abe506c. OM training of the per-step model on lemol's native kernels (om-native.ts, om_lstm.cc), LeMOL-EP's summariser too (the rest of EP on tfjs), the OM's slow-LSTM step in play natively with the same bits (om_play.cc). Before these, on this machine under similar sharing, OM training took 53-66 ms a chunk (HEAD/INIT) and 1.05 s an EP chunk, and the full length extrapolated (as measured) to 3.3 h (HEAD), 2.7 h (HEAD+EP) and 10.8 h (INIT) on 2 cores",
     env_steps_per_s: envRate,
     update_round_gemm_bound_ms: roundBound,
     experiments: results,

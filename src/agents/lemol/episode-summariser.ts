@@ -19,7 +19,7 @@ import type { Rng } from "../../util/rng.js";
 export type SummaryCache = TfSummaryCache | NativeSummaryCache;
 
 interface TfSummaryCache {
-  readonly native?: undefined;
+  readonly native: false;
   readonly forward: LSTMSequence;
   readonly backward: LSTMSequence;
   /** With ragged periods: one-hot of each period's last valid step, [N, F]. */
@@ -107,15 +107,15 @@ export class EpisodeSummariser {
     const zeros = tf.zeros([N, half]) as tf.Tensor2D;
     const forward = this.forwardLstm.forward(periods, zeros, zeros);
     const backward = this.backwardLstm.forward(ragged ? ragged.reversed : (tf.reverse(periods, 1) as tf.Tensor3D), zeros, zeros);
-    if (!ragged) return { summaries: tf.concat([forward.h, backward.h], 1) as tf.Tensor2D, cache: { forward, backward, last: null } };
+    if (!ragged) return { summaries: tf.concat([forward.h, backward.h], 1) as tf.Tensor2D, cache: { native: false, forward, backward, last: null } };
     // each direction's output at the period's last valid step
     const pick = (hs: tf.Tensor3D) => tf.sum(tf.mul(hs, tf.reshape(ragged.last, [N, F, 1])), 1) as tf.Tensor2D;
-    return { summaries: tf.concat([pick(forward.hs), pick(backward.hs)], 1) as tf.Tensor2D, cache: { forward, backward, last: ragged.last } };
+    return { summaries: tf.concat([pick(forward.hs), pick(backward.hs)], 1) as tf.Tensor2D, cache: { native: false, forward, backward, last: ragged.last } };
   }
 
   /** Parameter gradients (in `params` order) from d(loss)/d(summaries) [N, D]; call inside `tf.tidy`. */
   backward(cache: SummaryCache, dSummaries: tf.Tensor2D): tf.Tensor[] {
-    if (cache.native) return this.backwardNative(cache, dSummaries);
+    if (cache.native === true) return this.backwardNative(cache, dSummaries);
     const [N] = dSummaries.shape;
     const half = this.embeddingDim / 2;
     const F = cache.forward.steps.length;
