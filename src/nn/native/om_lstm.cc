@@ -9,11 +9,14 @@
 // 256) and sequential in t, so they are written as loops whose inner loop runs along the 4H (or
 // H) contiguous outputs, one vector lane per output: each output's sum is taken in the same order
 // (k = 0, 1, ...) at any vector width. They are compiled for AVX-512, AVX2+FMA and the baseline
-// (target_clones; the loader picks the CPU's), so this file needs none of the addon's GEMM.
+// (chosen when the addon loads as the addon's GEMM is: LEMOL_NATIVE_ISA=avx2|generic, else the
+// CPU's best), so this file needs none of the addon's GEMM. Both vector variants contract a·b + c
+// into one rounding (FMA) and take every sum in the same order: they give the same bits.
 #include "om_lstm.h"
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -21,47 +24,48 @@
 namespace lemol_om {
 namespace {
 
-// (one clone per string: "arch=x86-64-v3" is AVX2 with FMA, so both vector clones contract a·b + c
-// into one rounding and give the same bits)
-#define OM_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
+#define OM_BODY static inline __attribute__((always_inline))
 
 // C[M, N] (+)= A[M, K] (row stride lda) · B[K, N] (row stride N); C's row stride ldc. Blocks of
 // up to 8 rows × 16 outputs held in registers over the whole k loop (a loaded piece of B serves 8
 // rows); every output's sum is taken in the order k = 0, 1, ... whatever the blocking.
 typedef float V16 __attribute__((vector_size(64), aligned(4)));
+typedef float V8 __attribute__((vector_size(32), aligned(4)));
 
-template <int MB>
+// MB rows × (one vector V of) outputs j0.. held in registers over the whole k loop
+template <int MB, typename V>
 static inline __attribute__((always_inline)) void gemmBlock(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int K, int j0, bool acc) {
-  V16 s[MB];
+  V s[MB];
   for (int r = 0; r < MB; r++) {
-    if (acc) std::memcpy(&s[r], C + (size_t)r * ldc + j0, sizeof(V16));
-    else s[r] = V16{};
+    if (acc) std::memcpy(&s[r], C + (size_t)r * ldc + j0, sizeof(V));
+    else s[r] = V{};
   }
   for (int k = 0; k < K; k++) {
-    V16 b;
-    std::memcpy(&b, Bm + (size_t)k * N + j0, sizeof(V16));
+    V b;
+    std::memcpy(&b, Bm + (size_t)k * N + j0, sizeof(V));
     for (int r = 0; r < MB; r++) s[r] += A[(size_t)r * lda + k] * b;
   }
-  for (int r = 0; r < MB; r++) std::memcpy(C + (size_t)r * ldc + j0, &s[r], sizeof(V16));
+  for (int r = 0; r < MB; r++) std::memcpy(C + (size_t)r * ldc + j0, &s[r], sizeof(V));
 }
 
-OM_CLONES void gemmRows(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int M, int K, bool acc) {
-  constexpr int JB = 16;
+// ROWS × V: the block (8 rows × 16 with AVX-512's 32 registers; 4 × 8 with AVX2's 16, where wider
+// would spill). Any blocking takes each output's sum in the order k = 0, 1, ...: the same bits.
+template <int ROWS, typename V>
+OM_BODY void gemmRows_body(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int M, int K, bool acc) {
+  constexpr int JB = sizeof(V) / sizeof(float);
   const int nFull = N - N % JB;
   int i = 0;
-  for (; i + 8 <= M; i += 8)
-    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<8>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
-  // the rows left (fewer than 8): blocks of 4, 2, 1
-  if (i + 4 <= M) {
-    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<4>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
-    i += 4;
-  }
+  if (ROWS == 8)
+    for (; i + 8 <= M; i += 8)
+      for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<8, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+  for (; i + 4 <= M; i += 4)
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<4, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
   if (i + 2 <= M) {
-    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<2>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<2, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
     i += 2;
   }
   for (; i < M; i++)
-    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<1>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<1, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
   for (int r = 0; r < M; r++) {
     const float* a = A + (size_t)r * lda;
     float* c = C + (size_t)r * ldc;
@@ -75,7 +79,7 @@ OM_CLONES void gemmRows(const float* __restrict A, int lda, const float* __restr
 
 // exp(x) for x <= 0 (the tanh below), vectorisable: x = n·ln2 + r, |r| <= ln2/2, e^r by its
 // degree-6 Taylor polynomial (relative error < 2e-8 on that range), 2^n put in the exponent
-inline float expNonPositive(float x) {
+OM_BODY float expNonPositive(float x) {
   x = x < -87.f ? -87.f : x;
   // round to nearest by adding and taking away 1.5·2^23 (|x·log2 e| < 2^22; a libm call would not vectorise)
   const float n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
@@ -95,7 +99,7 @@ inline float expNonPositive(float x) {
 }
 
 // tanh x = sign(x)·(1 − e)/(1 + e), e = exp(−2|x|): absolute error ~1e-7 (float rounding)
-inline float tanhFast(float x) {
+OM_BODY float tanhFast(float x) {
   const float e = expNonPositive(-2.f * std::fabs(x));
   const float t = (1.f - e) / (1.f + e);
   return std::copysign(t, x);
@@ -106,14 +110,14 @@ void transpose(const float* A, int rows, int cols, float* T) {
     for (int c = 0; c < cols; c++) T[(size_t)c * rows + r] = A[(size_t)r * cols + c];
 }
 
-inline float hardSigmoid(float z) {
+OM_BODY float hardSigmoid(float z) {
   const float s = z * 0.2f + 0.5f;
   return s < 0.f ? 0.f : s > 1.f ? 1.f : s;
 }
 
 // One step's gates from z [B, 4H] (in place: z becomes the activated gates), their derivatives,
 // the new cell state and its tanh, and h.
-OM_CLONES void stepGates(float* z, float* deriv, const float* cPrev, float* c, float* tanhC, float* h, int hStride, int B, int H, bool hard) {
+OM_BODY void stepGates_body(float* z, float* deriv, const float* cPrev, float* c, float* tanhC, float* h, int hStride, int B, int H, bool hard) {
   const int G = 4 * H;
   for (int b = 0; b < B; b++) {
     float* zb = z + (size_t)b * G;
@@ -208,7 +212,7 @@ std::vector<float> scratch;   // the transposes of R and K
 std::vector<float> scratchT;  // xsᵀ, the h_{t-1} rows and their transpose
 
 // db = Σ rows of dz [M, N], rows in order
-OM_CLONES void columnSums(const float* __restrict dz, int M, int N, float* __restrict db) {
+OM_BODY void columnSums_body(const float* __restrict dz, int M, int N, float* __restrict db) {
   std::memset(db, 0, sizeof(float) * N);
   for (int r = 0; r < M; r++)
     for (int j = 0; j < N; j++) db[j] += dz[(size_t)r * N + j];
@@ -216,7 +220,7 @@ OM_CLONES void columnSums(const float* __restrict dz, int M, int N, float* __res
 
 // One step back: from d/dh (dh, plus dHs's rows at stride hsStride) and d/dc, the gates'
 // pre-activation gradients into dz's rows (stride dzStride); dc becomes d/dc of the step before.
-OM_CLONES void stepBackward(const float* gt, const float* dt, const float* tc, const float* cPrev, const float* dHsT, int hsStride, const float* dh, float* dc, float* dzT,
+OM_BODY void stepBackward_body(const float* gt, const float* dt, const float* tc, const float* cPrev, const float* dHsT, int hsStride, const float* dh, float* dc, float* dzT,
                             int dzStride, int B, int H) {
   const size_t G = 4 * (size_t)H;
   for (int b = 0; b < B; b++) {
@@ -243,6 +247,29 @@ OM_CLONES void stepBackward(const float* gt, const float* dt, const float* tc, c
     }
   }
 }
+
+// the variants, and the ones in use (chosen in registerKernels)
+#define OM_VARIANTS(SUFFIX, ATTR, ROWS, VEC)                                                                                                                          \
+  ATTR void gemmRows_##SUFFIX(const float* A, int lda, const float* Bm, int N, float* C, int ldc, int M, int K, bool acc) {                               \
+    gemmRows_body<ROWS, VEC>(A, lda, Bm, N, C, ldc, M, K, acc);                                                                                                 \
+  }                                                                                                                                                     \
+  ATTR void stepGates_##SUFFIX(float* z, float* deriv, const float* cPrev, float* c, float* tanhC, float* h, int hStride, int B, int H, bool hard) {    \
+    stepGates_body(z, deriv, cPrev, c, tanhC, h, hStride, B, H, hard);                                                                                 \
+  }                                                                                                                                                     \
+  ATTR void columnSums_##SUFFIX(const float* dz, int M, int N, float* db) { columnSums_body(dz, M, N, db); }                                            \
+  ATTR void stepBackward_##SUFFIX(const float* gt, const float* dt, const float* tc, const float* cPrev, const float* dHsT, int hsStride, const float* dh, \
+                                  float* dc, float* dzT, int dzStride, int B, int H) {                                                                  \
+    stepBackward_body(gt, dt, tc, cPrev, dHsT, hsStride, dh, dc, dzT, dzStride, B, H);                                                                 \
+  }
+OM_VARIANTS(avx512, __attribute__((target("avx512f"))), 8, V16)
+OM_VARIANTS(avx2, __attribute__((target("avx2,fma"))), 4, V8)
+OM_VARIANTS(generic, , 4, V8)
+
+void (*gemmRows)(const float*, int, const float*, int, float*, int, int, int, bool) = gemmRows_generic;
+void (*stepGates)(float*, float*, const float*, float*, float*, float*, int, int, int, bool) = stepGates_generic;
+void (*columnSums)(const float*, int, int, float*) = columnSums_generic;
+void (*stepBackward)(const float*, const float*, const float*, const float*, const float*, int, const float*, float*, float*, int, int, int) = stepBackward_generic;
+const char* omIsa = "generic";
 
 // lstmForward(xs, B, T, D, H, kernel, recurrent, bias, h0, c0, hard, hs, gates, deriv, cs, tanhCs)
 napi_value LstmForward(napi_env env, napi_callback_info info) {
@@ -339,7 +366,21 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
 
 }  // namespace
 
+// The variant LEMOL_NATIVE_ISA asks for (avx2, generic), else the CPU's best, as the addon's GEMM.
+const char* chooseIsa() {
+  __builtin_cpu_init();
+  const char* want = std::getenv("LEMOL_NATIVE_ISA");
+  const std::string w = want ? want : "";
+  if (w == "generic") return "generic";
+  if (w != "avx2" && __builtin_cpu_supports("avx512f")) return "avx512";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
+  return "generic";
+}
+
 void registerKernels(napi_env env, napi_value exports) {
+  omIsa = chooseIsa();
+  if (std::string(omIsa) == "avx512") gemmRows = gemmRows_avx512, stepGates = stepGates_avx512, columnSums = columnSums_avx512, stepBackward = stepBackward_avx512;
+  if (std::string(omIsa) == "avx2") gemmRows = gemmRows_avx2, stepGates = stepGates_avx2, columnSums = columnSums_avx2, stepBackward = stepBackward_avx2;
   struct {
     const char* name;
     napi_callback fn;
@@ -349,7 +390,7 @@ void registerKernels(napi_env env, napi_value exports) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
     napi_set_named_property(env, exports, f.name, v);
   }
-  registerPlayKernels(env, exports);
+  registerPlayKernels(env, exports, omIsa);
 }
 
 }  // namespace lemol_om

@@ -12,7 +12,8 @@ namespace lemol_om {
 // Adds the OM kernels (lstmForward, lstmBackward) to the addon's exports.
 void registerKernels(napi_env env, napi_value exports);
 
-// Adds the play-time LSTM step (lstmStepZ, om_play.cc) to the addon's exports.
-void registerPlayKernels(napi_env env, napi_value exports);
+// Adds the play-time LSTM step (lstmStepZ, om_play.cc) to the addon's exports, its variant for `isa`
+// (avx512, avx2, generic: the one registerKernels chose).
+void registerPlayKernels(napi_env env, napi_value exports, const char* isa);
 
 }  // namespace lemol_om

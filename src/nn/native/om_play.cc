@@ -13,7 +13,7 @@
 namespace lemol_om {
 namespace {
 
-__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void accumulate(double* __restrict z, const double* __restrict x, int n, const float* __restrict W, int G) {
+static inline __attribute__((always_inline)) void accumulate_body(double* __restrict z, const double* __restrict x, int n, const float* __restrict W, int G) {
   for (int k = 0; k < n; k++) {
     const double v = x[k];
     if (v == 0) continue;
@@ -21,6 +21,12 @@ __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void accu
     for (int j = 0; j < G; j++) z[j] += v * (double)w[j];
   }
 }
+
+// the variants (no FMA in any: this file is compiled with fp-contract off), chosen with om_lstm.cc's
+__attribute__((target("avx512f"))) void accumulate_avx512(double* z, const double* x, int n, const float* W, int G) { accumulate_body(z, x, n, W, G); }
+__attribute__((target("avx2,fma"))) void accumulate_avx2(double* z, const double* x, int n, const float* W, int G) { accumulate_body(z, x, n, W, G); }
+void accumulate_generic(double* z, const double* x, int n, const float* W, int G) { accumulate_body(z, x, n, W, G); }
+void (*accumulate)(double*, const double*, int, const float*, int) = accumulate_generic;
 
 bool getTyped(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length, const char* what) {
   bool is = false;
@@ -64,7 +70,9 @@ napi_value LstmStepZ(napi_env env, napi_callback_info info) {
 
 }  // namespace
 
-void registerPlayKernels(napi_env env, napi_value exports) {
+void registerPlayKernels(napi_env env, napi_value exports, const char* isa) {
+  const std::string w = isa;
+  accumulate = w == "avx512" ? accumulate_avx512 : w == "avx2" ? accumulate_avx2 : accumulate_generic;
   napi_value v;
   napi_create_function(env, "lstmStepZ", NAPI_AUTO_LENGTH, LstmStepZ, nullptr, &v);
   napi_set_named_property(env, exports, "lstmStepZ", v);
