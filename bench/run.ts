@@ -3,6 +3,7 @@
  * with `--record`, also the committed bench/results/<suite>.json (docs/perf-log.md says what changed).
  */
 import { benchEnv } from "./env.js";
+import { benchExperiment } from "./experiment.js";
 import { benchLearning } from "./learning.js";
 import { benchSoak } from "./soak.js";
 import { benchScale } from "./scale.js";
@@ -16,6 +17,7 @@ const SUITES: Record<string, () => Promise<string>> = {
   scale: benchScale,
   learning: benchLearning,
   update: benchUpdate,
+  experiment: benchExperiment,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--record");
@@ -25,8 +27,8 @@ for (const name of wanted) {
     process.exit(2);
   }
 }
-// the soak, scale and learning runs take minutes to an hour: only when asked for by name
-const LONG = ["soak", "scale", "learning"];
+// the soak, scale, learning and experiment runs take minutes to an hour: only when asked for by name
+const LONG = ["soak", "scale", "learning", "experiment"];
 for (const name of wanted.length ? wanted : Object.keys(SUITES).filter((s) => !LONG.includes(s))) {
   console.log(`# ${name}`);
   const file = await SUITES[name]();

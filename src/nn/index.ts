@@ -6,7 +6,7 @@ export type { NativeStatus } from "./native-kernels.js";
 export { MLP, PlainMLP, mlpSizes, mlpKernels, setMLPKernels, compositeKernels } from "./mlp.js";
 export type { MLPCache, MLPGrads, MLPKernels } from "./mlp.js";
 export { TanhMLP, PlainTanhMLP } from "./tanh-mlp.js";
-export { LSTM, PlainLSTM } from "./lstm.js";
+export { LSTM, PlainLSTM, NativeLSTMRun, nativeLSTMKernels } from "./lstm.js";
 export type { LSTMOptions, LSTMSequence, LSTMGrads, RecurrentActivation } from "./lstm.js";
 export { SoftCategorical, SoftMultiCategorical, DiagGaussian, distributionFor, gumbel, UnsupportedSpaceError } from "./distributions.js";
 export type { ActionDistribution } from "./distributions.js";

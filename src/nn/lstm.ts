@@ -12,6 +12,7 @@
 import type { Rng } from "../util/rng.js";
 import { requireBackend, tf } from "./backend.js";
 import { matMulWeights } from "./ops.js";
+import { nativeKernels, NativeKernels } from "./native.js";
 import { glorotUniform, orthogonal } from "./init.js";
 import { uniqueSuffix } from "./mlp.js";
 
@@ -241,7 +242,28 @@ export class LSTM {
   }
 }
 
-/** One LSTM step in plain TypeScript (batch 1), for advancing a state during play. */
+type PlayStepKernel = (
+  x: Float64Array,
+  xOff: number,
+  D: number,
+  kernel: Float32Array,
+  recurrent: Float32Array,
+  bias: Float32Array,
+  h: Float64Array,
+  z: Float64Array,
+) => void;
+
+/** The addon's play-time step (z = b + x·K + h·R in float64, om_play.cc) while the native kernels are active, else null. */
+function playStepKernel(): PlayStepKernel | null {
+  const k = nativeKernels() as (NativeKernels & { lstmStepZ?: PlayStepKernel }) | null;
+  return k?.lstmStepZ ?? null;
+}
+
+/**
+ * One LSTM step (batch 1) in float64, for advancing a state during play: the gates'
+ * pre-activations on the native kernels when they are active and the input is a Float64Array
+ * (the same numbers bit for bit), else in TypeScript; the gates in TypeScript.
+ */
 export class PlainLSTM {
   readonly kernel: Float32Array;
   readonly recurrent: Float32Array;
@@ -264,18 +286,24 @@ export class PlainLSTM {
     const H = this.units;
     const G = 4 * H;
     const z = this.z;
-    for (let j = 0; j < G; j++) z[j] = this.bias[j];
-    for (let k = 0; k < this.inputSize; k++) {
-      const v = x[xOff + k];
-      if (v === 0) continue;
-      const row = k * G;
-      for (let j = 0; j < G; j++) z[j] += v * this.kernel[row + j];
-    }
-    for (let k = 0; k < H; k++) {
-      const v = h[k];
-      if (v === 0) continue;
-      const row = k * G;
-      for (let j = 0; j < G; j++) z[j] += v * this.recurrent[row + j];
+    const native = playStepKernel();
+    if (native && x instanceof Float64Array) {
+      // the same products and sums in the same order (om_play.cc): the same bits, ~10x faster
+      native(x, xOff, this.inputSize, this.kernel, this.recurrent, this.bias, h, z);
+    } else {
+      for (let j = 0; j < G; j++) z[j] = this.bias[j];
+      for (let k = 0; k < this.inputSize; k++) {
+        const v = x[xOff + k];
+        if (v === 0) continue;
+        const row = k * G;
+        for (let j = 0; j < G; j++) z[j] += v * this.kernel[row + j];
+      }
+      for (let k = 0; k < H; k++) {
+        const v = h[k];
+        if (v === 0) continue;
+        const row = k * G;
+        for (let j = 0; j < G; j++) z[j] += v * this.recurrent[row + j];
+      }
     }
     const hard = this.recurrentActivation === "hard_sigmoid";
     for (let k = 0; k < H; k++) {
@@ -286,5 +314,168 @@ export class PlainLSTM {
       c[k] = f * c[k] + i * g;
       h[k] = o * Math.tanh(c[k]);
     }
+  }
+}
+
+/** The addon's LSTM kernels (src/nn/native/om_lstm.cc), on plain float32 arrays. */
+interface LSTMKernels {
+  lstmForward(
+    xs: Float32Array,
+    B: number,
+    T: number,
+    D: number,
+    H: number,
+    kernel: Float32Array,
+    recurrent: Float32Array,
+    bias: Float32Array,
+    h0: Float32Array,
+    c0: Float32Array,
+    hard: boolean,
+    hs: Float32Array,
+    gates: Float32Array,
+    deriv: Float32Array,
+    cs: Float32Array,
+    tanhCs: Float32Array,
+  ): void;
+  lstmBackward(
+    xs: Float32Array,
+    B: number,
+    T: number,
+    D: number,
+    H: number,
+    kernel: Float32Array,
+    recurrent: Float32Array,
+    h0: Float32Array,
+    c0: Float32Array,
+    hs: Float32Array,
+    gates: Float32Array,
+    deriv: Float32Array,
+    cs: Float32Array,
+    tanhCs: Float32Array,
+    dHs: Float32Array,
+    dK: Float32Array,
+    dR: Float32Array,
+    db: Float32Array,
+    dh0: Float32Array,
+    dc0: Float32Array,
+    dz: Float32Array,
+    dxs: Float32Array | null,
+  ): void;
+}
+
+/** The native LSTM kernels when the addon is active and has them (an addon built before them has not), else null. */
+export function nativeLSTMKernels(): LSTMKernels | null {
+  const k = nativeKernels() as (NativeKernels & Partial<LSTMKernels>) | null;
+  return k && typeof k.lstmForward === "function" && typeof k.lstmBackward === "function" ? (k as unknown as LSTMKernels) : null;
+}
+
+/**
+ * An LSTM's forward pass over a batch of B sequences of T steps and its backward pass through time
+ * in the native kernels, on plain arrays: the same arithmetic as {@link LSTM.forward} and
+ * {@link LSTM.backward} (the tfjs path, its reference: equal to float32 rounding, tested), in
+ * one native call each instead of ~15 tfjs ops a step. Buffers are made once for the shape and
+ * reused run after run. Weights are passed in per call (views of the variables' memory).
+ */
+export class NativeLSTMRun {
+  /** Outputs h per step, [B, T, H] (batch-major). */
+  readonly hs: Float32Array;
+  /** The final cell state, [B, H] (a view of the cache). */
+  readonly c: Float32Array;
+  /** The final hidden state, [B, H] (copied out of {@link hs} by {@link forward}). */
+  readonly h: Float32Array;
+  /** Gradients after {@link backward}: kernel, recurrent kernel, bias, and the initial state's. */
+  readonly dK: Float32Array;
+  readonly dR: Float32Array;
+  readonly db: Float32Array;
+  readonly dh0: Float32Array;
+  readonly dc0: Float32Array;
+  private readonly gates: Float32Array;
+  private readonly deriv: Float32Array;
+  private readonly cs: Float32Array;
+  private readonly tanhCs: Float32Array;
+  private readonly dz: Float32Array;
+  private readonly k: LSTMKernels;
+
+  constructor(
+    readonly inputSize: number,
+    readonly units: number,
+    readonly batch: number,
+    readonly steps: number,
+    readonly recurrentActivation: RecurrentActivation,
+  ) {
+    const k = nativeLSTMKernels();
+    if (!k)
+      throw new Error("NativeLSTMRun: lemol's native LSTM kernels are not active (addon missing or not rebuilt, LEMOL_NATIVE=0, or not the wasm backend)");
+    this.k = k;
+    const [B, T, D, H] = [batch, steps, inputSize, units];
+    this.hs = new Float32Array(B * T * H);
+    this.gates = new Float32Array(T * B * 4 * H);
+    this.deriv = new Float32Array(T * B * 4 * H);
+    this.cs = new Float32Array(T * B * H);
+    this.tanhCs = new Float32Array(T * B * H);
+    this.c = this.cs.subarray((T - 1) * B * H);
+    this.h = new Float32Array(B * H);
+    this.dz = new Float32Array(B * T * 4 * H);
+    this.dK = new Float32Array(D * 4 * H);
+    this.dR = new Float32Array(H * 4 * H);
+    this.db = new Float32Array(4 * H);
+    this.dh0 = new Float32Array(B * H);
+    this.dc0 = new Float32Array(B * H);
+  }
+
+  /** Runs xs [B, T, D] from (h0, c0) [B, H] with weights [kernel, recurrent, bias]. */
+  forward(weights: readonly Float32Array[], xs: Float32Array, h0: Float32Array, c0: Float32Array): void {
+    const [B, T, D, H] = [this.batch, this.steps, this.inputSize, this.units];
+    this.k.lstmForward(
+      xs,
+      B,
+      T,
+      D,
+      H,
+      weights[0],
+      weights[1],
+      weights[2],
+      h0,
+      c0,
+      this.recurrentActivation === "hard_sigmoid",
+      this.hs,
+      this.gates,
+      this.deriv,
+      this.cs,
+      this.tanhCs,
+    );
+    for (let b = 0; b < B; b++) this.h.set(this.hs.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
+  }
+
+  /**
+   * Back through time from d(loss)/d(hs) [B, T, H] for the last {@link forward} (same xs, h0, c0
+   * and weights): the parameter and initial-state gradients, and d/dxs into `dxs` when given.
+   */
+  backward(weights: readonly Float32Array[], xs: Float32Array, h0: Float32Array, c0: Float32Array, dHs: Float32Array, dxs: Float32Array | null = null): void {
+    const [B, T, D, H] = [this.batch, this.steps, this.inputSize, this.units];
+    this.k.lstmBackward(
+      xs,
+      B,
+      T,
+      D,
+      H,
+      weights[0],
+      weights[1],
+      h0,
+      c0,
+      this.hs,
+      this.gates,
+      this.deriv,
+      this.cs,
+      this.tanhCs,
+      dHs,
+      this.dK,
+      this.dR,
+      this.db,
+      this.dh0,
+      this.dc0,
+      this.dz,
+      dxs,
+    );
   }
 }

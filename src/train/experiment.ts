@@ -23,6 +23,7 @@ import { POLICY_NAMES } from "../agents/policies.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import type { UAVEnv } from "../envs/uav.js";
 import { BackendInfo, initBackend, tf } from "../nn/backend.js";
+import { PHASE, phaseTimer } from "../util/phase-timer.js";
 import { CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
 import { buildRun } from "./build.js";
@@ -211,10 +212,12 @@ export class Experiment extends ExperimentView {
    */
   checkpoint(label = "latest", options: { replay?: boolean } = {}): string {
     if (this.player.inStep) throw new Error("checkpoint() was called in the middle of a step (from an event handler?); call it between steps");
+    const t0 = phaseTimer.start();
     this.metrics.flush();
     const w = new CheckpointWriter();
     writeRunState(w, this.parts(), options.replay ?? this.config.checkpoint_replay);
     const where = saveCheckpoint(this.runDir.checkpointsDir, label, { lemol_version: libraryVersion(), config: this.config }, w);
+    phaseTimer.stop(PHASE.checkpoint, t0);
     this.emit("checkpoint", { path: where, episode: this.episodesCompleted });
     return where;
   }

@@ -17,6 +17,7 @@
 import type { Learner, LearnerSink, LearnerStats, StepContext, StepEnd, Transition } from "../agents/learner.js";
 import { MOVE_CHOICES } from "../envs/spaces.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
+import { PHASE, phaseTimer } from "../util/phase-timer.js";
 
 /** The environment as the loop drives it (MPE's `MultiAgentEnv`, the UAV grid world). */
 export interface LoopEnv {
@@ -158,11 +159,16 @@ export class PlayLoop implements StepContext {
   step(hooks: StepHooks = {}): StepOutcome {
     const { env, learners, obs, actions, stored, policy } = this;
     const n = learners.length;
+    const timer = phaseTimer;
     // 1) actions
+    let t0 = timer.start();
     for (const a of this.order) learners[a].act(obs[a], actions[a], this);
     for (let a = 0; a < n; a++) policy[a].set(actions[a]);
+    timer.stop(PHASE.act, t0);
     // 2) the environment
+    t0 = timer.start();
     const r = env.step(actions);
+    timer.stop(PHASE.env, t0);
     for (let a = 0; a < n; a++) {
       if (this.oneHot[a]) oneHotMovement(actions[a], stored[a]);
       else stored[a].set(actions[a]);
@@ -173,6 +179,7 @@ export class PlayLoop implements StepContext {
     const terminal = this.episodeStep >= this.maxEpisodeLen;
     const finished = allDone || terminal;
     // 3) every learner sees the transition
+    t0 = timer.start();
     const t = this.transition;
     t.rewards = r.rewards;
     t.obsNext = r.obs;
@@ -183,20 +190,24 @@ export class PlayLoop implements StepContext {
       this.currentRewards[a] += r.rewards[a];
       this.outcome.rewards[a] = r.rewards[a];
     }
+    timer.stop(PHASE.observe, t0);
     hooks.envStepped?.(r);
     // 4) the episode's end
     this.outcome.episodeEnded = finished;
     if (finished) {
+      t0 = timer.start();
       const episode = this.episodesCompleted++;
       hooks.episodeEnded?.(episode, this.currentRewards, this.episodeStep);
       this.currentRewards.fill(0);
       const next = env.reset();
       for (let a = 0; a < n; a++) obs[a].set(next[a]);
       this.episodeStep = 0;
+      timer.stop(PHASE.episode, t0);
     } else {
       for (let a = 0; a < n; a++) obs[a].set(r.obs[a]);
     }
     // 5) learning, in agent order (adversaries first in MPE)
+    t0 = timer.start();
     const updates = this.outcome.updates;
     let allUpdated = this.evaluating || this.learning;
     for (let a = 0; a < n; a++) updates[a] = null;
@@ -209,6 +220,7 @@ export class PlayLoop implements StepContext {
         else if (learners[a].updatesOnCadence) allUpdated = false;
       }
     }
+    timer.stop(PHASE.update, t0);
     // 6) per-step bookkeeping
     let allExplored = true;
     for (const l of learners) allExplored = allExplored && l.explored;

@@ -8,6 +8,7 @@ import type { LeMOLAgentTrainer } from "../agents/lemol/agent.js";
 import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData } from "../agents/lemol/om-training.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import type { Rng } from "../util/rng.js";
+import { PHASE, phaseTimer } from "../util/phase-timer.js";
 import { yieldEvery } from "./calls.js";
 import type { ExperimentConfig } from "./config.js";
 import type { OMPassSummary, Phase } from "./events.js";
@@ -86,6 +87,8 @@ export class OMPhase {
     const maybeYield = yieldEvery();
     if (!this.progress) {
       print("Starting LeMOL Opponent Model Training");
+      // a loss swapped in by setLoss trains by autodiff on the tfjs path, not the native kernels
+      for (const l of this.learners) if (l.om.loss) print(`${l.name}: opponent-model training on the tfjs reference path (${l.om.trainingPathNote})`);
       this.progress = { trainer: 0, pass: 0, current: null, sums: [0, 0], summaries: [] };
     }
     const st = this.progress;
@@ -101,7 +104,9 @@ export class OMPhase {
         while (!pass.done) {
           host.checkStop();
           const chunk = pass.next;
+          const t0 = phaseTimer.start();
           const res = pass.trainNext();
+          phaseTimer.stop(PHASE.om_training, t0);
           st.sums[0] += res.loss;
           st.sums[1] += res.accuracy;
           const iteration = lemol.om.iterations;

@@ -4,6 +4,7 @@
  * and the `save_rate` summaries, and ends a trajectory with its experience file. The Experiment
  * drives it from its calls and takes the checkpoints it asks for between steps.
  */
+import { PHASE, phaseTimer } from "../util/phase-timer.js";
 import type { Learner, LearnerSink } from "../agents/learner.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import type { UAVEnv } from "../envs/uav.js";
@@ -211,7 +212,9 @@ export class TrajectoryPlayer {
     const output = this.loop.learners.map((l) => l.trajectoryOutput()).find((o) => o !== null) ?? null;
     if (output) {
       file = runDir.experienceFile(info.pair, info.cycle, info.repeat);
+      const t0 = phaseTimer.start();
       saveNpz(file, output);
+      phaseTimer.stop(PHASE.experience_file, t0);
       print(`${displayPath(file)} saved`);
     }
     print(`...Finished total of ${this.episodesCompleted} episodes.`);

@@ -11,16 +11,30 @@
  *   play      one period of `count` events → e (plain TypeScript, on mirrored weights)
  */
 import { tf } from "../../nn/backend.js";
-import { LSTM, LSTMSequence, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
+import { LSTM, LSTMSequence, NativeLSTMRun, nativeLSTMKernels, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
 import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
 import type { Rng } from "../../util/rng.js";
 
-/** What the summariser's forward pass keeps for its backward pass. */
-export interface SummaryCache {
+/** What the summariser's forward pass keeps for its backward pass (tfjs ops, or the native kernels). */
+export type SummaryCache = TfSummaryCache | NativeSummaryCache;
+
+interface TfSummaryCache {
+  readonly native: false;
   readonly forward: LSTMSequence;
   readonly backward: LSTMSequence;
   /** With ragged periods: one-hot of each period's last valid step, [N, F]. */
   readonly last: tf.Tensor2D | null;
+}
+
+/** The native passes' inputs (the runs keep the rest until the next forward pass). */
+interface NativeSummaryCache {
+  readonly native: true;
+  readonly N: number;
+  readonly F: number;
+  readonly xs: Float32Array;
+  readonly reversed: Float32Array;
+  /** Each period's last valid step (F − 1 for full periods). */
+  readonly lastStep: Int32Array;
 }
 
 /** Periods of different lengths: each one's valid part reversed (padded after), and the one-hot of its last step. */
@@ -57,6 +71,8 @@ export class EpisodeSummariser {
   private readonly cf: Float64Array;
   private readonly hb: Float64Array;
   private readonly cb: Float64Array;
+  /** The native passes' buffers, for the last shape (see {@link forward}'s `native`). */
+  private runs: { forward: NativeLSTMRun; backward: NativeLSTMRun; zeros: Float32Array; dHs: Float32Array } | null = null;
 
   constructor(eventSize: number, embeddingDim: number, rng: Rng, recurrentActivation: RecurrentActivation, name: string) {
     if (!Number.isInteger(embeddingDim) || embeddingDim < 2 || embeddingDim % 2 !== 0) {
@@ -79,21 +95,27 @@ export class EpisodeSummariser {
     return [...this.forwardLstm.params, ...this.backwardLstm.params];
   }
 
-  /** Summaries [N, D] of periods [N, F, E] (of full length, or `ragged`); call inside `tf.tidy`. */
-  forward(periods: tf.Tensor3D, ragged: RaggedPeriods | null = null): { summaries: tf.Tensor2D; cache: SummaryCache } {
+  /**
+   * Summaries [N, D] of periods [N, F, E] (of full length, or `ragged`); call inside `tf.tidy`.
+   * `native`: both directions' LSTMs on lemol's native kernels (the explicit backward pass only:
+   * the summaries are then plain numbers to autodiff), when they are active.
+   */
+  forward(periods: tf.Tensor3D, ragged: RaggedPeriods | null = null, native = false): { summaries: tf.Tensor2D; cache: SummaryCache } {
+    if (native && nativeLSTMKernels()) return this.forwardNative(periods, ragged);
     const [N, F] = periods.shape;
     const half = this.embeddingDim / 2;
     const zeros = tf.zeros([N, half]) as tf.Tensor2D;
     const forward = this.forwardLstm.forward(periods, zeros, zeros);
     const backward = this.backwardLstm.forward(ragged ? ragged.reversed : (tf.reverse(periods, 1) as tf.Tensor3D), zeros, zeros);
-    if (!ragged) return { summaries: tf.concat([forward.h, backward.h], 1) as tf.Tensor2D, cache: { forward, backward, last: null } };
+    if (!ragged) return { summaries: tf.concat([forward.h, backward.h], 1) as tf.Tensor2D, cache: { native: false, forward, backward, last: null } };
     // each direction's output at the period's last valid step
     const pick = (hs: tf.Tensor3D) => tf.sum(tf.mul(hs, tf.reshape(ragged.last, [N, F, 1])), 1) as tf.Tensor2D;
-    return { summaries: tf.concat([pick(forward.hs), pick(backward.hs)], 1) as tf.Tensor2D, cache: { forward, backward, last: ragged.last } };
+    return { summaries: tf.concat([pick(forward.hs), pick(backward.hs)], 1) as tf.Tensor2D, cache: { native: false, forward, backward, last: ragged.last } };
   }
 
   /** Parameter gradients (in `params` order) from d(loss)/d(summaries) [N, D]; call inside `tf.tidy`. */
   backward(cache: SummaryCache, dSummaries: tf.Tensor2D): tf.Tensor[] {
+    if (cache.native === true) return this.backwardNative(cache, dSummaries);
     const [N] = dSummaries.shape;
     const half = this.embeddingDim / 2;
     const F = cache.forward.steps.length;
@@ -108,6 +130,73 @@ export class EpisodeSummariser {
     const f = this.forwardLstm.backward(cache.forward, none, dF);
     const b = this.backwardLstm.backward(cache.backward, none, dB);
     return [...f.params, ...b.params];
+  }
+
+  private nativeRuns(N: number, F: number) {
+    const half = this.embeddingDim / 2;
+    const act = this.forwardLstm.recurrentActivation;
+    if (!this.runs || this.runs.forward.batch !== N || this.runs.forward.steps !== F)
+      this.runs = {
+        forward: new NativeLSTMRun(this.eventSize, half, N, F, act),
+        backward: new NativeLSTMRun(this.eventSize, half, N, F, act),
+        zeros: new Float32Array(N * half),
+        dHs: new Float32Array(N * F * half),
+      };
+    return this.runs;
+  }
+
+  private forwardNative(periods: tf.Tensor3D, ragged: RaggedPeriods | null): { summaries: tf.Tensor2D; cache: SummaryCache } {
+    const [N, F, E] = periods.shape;
+    const half = this.embeddingDim / 2;
+    const runs = this.nativeRuns(N, F);
+    const xs = periods.dataSync() as Float32Array;
+    let reversed: Float32Array;
+    const lastStep = new Int32Array(N).fill(F - 1);
+    if (ragged) {
+      reversed = ragged.reversed.dataSync() as Float32Array;
+      const last = ragged.last.dataSync();
+      for (let n = 0; n < N; n++) for (let t = 0; t < F; t++) if (last[n * F + t] === 1) lastStep[n] = t;
+    } else {
+      reversed = new Float32Array(N * F * E);
+      for (let n = 0; n < N; n++) for (let t = 0; t < F; t++) reversed.set(xs.subarray((n * F + F - 1 - t) * E, (n * F + F - t) * E), (n * F + t) * E);
+    }
+    const weights = (l: LSTM) => l.params.map((p) => p.dataSync() as Float32Array);
+    runs.forward.forward(weights(this.forwardLstm), xs, runs.zeros, runs.zeros);
+    runs.backward.forward(weights(this.backwardLstm), reversed, runs.zeros, runs.zeros);
+    // each direction's output at the period's last valid step
+    const out = new Float32Array(N * this.embeddingDim);
+    for (let n = 0; n < N; n++) {
+      const at = (n * F + lastStep[n]) * half;
+      out.set(runs.forward.hs.subarray(at, at + half), n * this.embeddingDim);
+      out.set(runs.backward.hs.subarray(at, at + half), n * this.embeddingDim + half);
+    }
+    return { summaries: tf.tensor2d(out, [N, this.embeddingDim]), cache: { native: true, N, F, xs, reversed, lastStep } };
+  }
+
+  private backwardNative(cache: NativeSummaryCache, dSummaries: tf.Tensor2D): tf.Tensor[] {
+    const { N, F, xs, reversed, lastStep } = cache;
+    const half = this.embeddingDim / 2;
+    const D = this.embeddingDim;
+    const runs = this.nativeRuns(N, F);
+    const d = dSummaries.dataSync() as Float32Array;
+    const grads: tf.Tensor[] = [];
+    for (const [run, lstm, input, off] of [
+      [runs.forward, this.forwardLstm, xs, 0],
+      [runs.backward, this.backwardLstm, reversed, half],
+    ] as const) {
+      // the gradient enters at each period's last valid step only
+      runs.dHs.fill(0);
+      for (let n = 0; n < N; n++) runs.dHs.set(d.subarray(n * D + off, n * D + off + half), (n * F + lastStep[n]) * half);
+      run.backward(
+        lstm.params.map((p) => p.dataSync() as Float32Array),
+        input,
+        runs.zeros,
+        runs.zeros,
+        runs.dHs,
+      );
+      grads.push(tf.tensor2d(run.dK, [this.eventSize, 4 * half]), tf.tensor2d(run.dR, [half, 4 * half]), tf.tensor1d(run.db));
+    }
+    return grads;
   }
 
   /** The summary of `count` events stored back to back in `events`, into `out` (play). */

@@ -9,6 +9,7 @@ import { tf } from "../../nn/backend.js";
 import type { LSTM, LSTMSequence } from "../../nn/lstm.js";
 import type { MLP, MLPCache } from "../../nn/mlp.js";
 import { sliceColumns, softmaxRows } from "../../nn/ops.js";
+import { PHASE, phaseTimer } from "../../util/phase-timer.js";
 import type { Rng } from "../../util/rng.js";
 import type { AlternativeCell, AlternativeSequence } from "./alternative-cell.js";
 import type { EpisodeSummariser, SummaryCache } from "./episode-summariser.js";
@@ -122,7 +123,9 @@ export function explicitChunkGradients(
     if (om.initialC) {
       grads.push(state.useInit ? sumRows((dStart ? tf.add(lg.h0, dStart) : lg.h0) as tf.Tensor2D) : tf.zeros([1, H]));
       grads.push(state.useInit ? sumRows(lg.c0) : tf.zeros([1, H]));
+      const t0 = phaseTimer.start();
       grads.push(...om.summariser!.backward(slow.summary!, tf.reshape(lg.xs, [B * K, om.summariser!.embeddingDim]) as tf.Tensor2D));
+      phaseTimer.stop(PHASE.ep_summarising, t0);
     } else {
       // c0 := h0 (summed in the order of the first release of this code, so its numbers are unchanged)
       const both = tf.add(lg.h0, lg.c0) as tf.Tensor2D;

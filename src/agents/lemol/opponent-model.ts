@@ -34,10 +34,12 @@ import { MLP, PlainMLP, mlpSizes, uniqueSuffix } from "../../nn/mlp.js";
 import { Adam } from "../../nn/optim.js";
 import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
 import { concatColumns, softmaxRows } from "../../nn/ops.js";
+import { PHASE, phaseTimer } from "../../util/phase-timer.js";
 import { Rng } from "../../util/rng.js";
 import { AlternativeCell, AlternativeSequence } from "./alternative-cell.js";
 import { EpisodeSummariser, RaggedPeriods, SummaryCache, raggedPeriodInputs } from "./episode-summariser.js";
 import { explicitChunkGradients } from "./om-backward.js";
+import { NativeOMTrainer, nativeTrainingRefusal } from "./om-native.js";
 import { autodiffChunk, crossEntropyLoss, OMLoss, validRows } from "./om-loss.js";
 import { BehaviourCloningBaseline } from "./bc-baseline.js";
 import { TripletOptions, tripletMinStates, tripletWeight } from "./triplet.js";
@@ -145,9 +147,16 @@ export class OpponentModel {
   /** Training chunks so far (the original's `om_learning_iter`; never reset). */
   iterations = 0;
 
+  /**
+   * Train on lemol's native kernels where this model and the loss allow (om-native.ts; default
+   * true). False: the tfjs path, the reference the native one is tested against.
+   */
+  nativeTraining = true;
+
   /** @internal the triplet loss's index draws */
   readonly tripletRng: Rng | null;
   private lossFn: OMLoss | null = null;
+  private nativeTrainer: NativeOMTrainer | null = null;
   private readonly plainLstm: PlainLSTM;
   private readonly plainPredictor: PlainMLP;
   private readonly plainInitialH: Float64Array;
@@ -374,7 +383,7 @@ export class OpponentModel {
   }
 
   /** The forward pass of one chunk (its targets aside): returns what the backward pass needs. */
-  private forwardChunk(chunk: Omit<OMChunk, "targets">) {
+  private forwardChunk(chunk: Omit<OMChunk, "targets">, nativeSummariser = false) {
     const { inputs, obs, B, C, state, revision } = chunk;
     const lengths = chunk.lengths ?? null;
     const H = this.hidden;
@@ -412,7 +421,9 @@ export class OpponentModel {
           const r = raggedPeriodInputs(inputs, lengths, F, this.eventSize);
           ragged = { reversed: tf.tensor3d(r.reversed, [B * K, F, this.eventSize]), last: tf.tensor2d(r.last, [B * K, F]) };
         }
-        const s = this.summariser.forward(tf.reshape(events, [B * K, F, this.eventSize]) as tf.Tensor3D, ragged);
+        const t0 = phaseTimer.start();
+        const s = this.summariser.forward(tf.reshape(events, [B * K, F, this.eventSize]) as tf.Tensor3D, ragged, nativeSummariser);
+        phaseTimer.stop(PHASE.ep_summarising, t0);
         summary = s.cache;
         seq = this.lstm.forward(tf.reshape(s.summaries, [B, K, this.summariser.embeddingDim]) as tf.Tensor3D, h0, c0);
         // period k uses h_{k−1}: [h0, h_1 … h_{K−1}], each repeated F times
@@ -445,7 +456,8 @@ export class OpponentModel {
 
   /** Loss and gradients of one chunk by the explicit backward pass (om-backward.ts; call inside `tf.tidy`). */
   private chunkGradients(chunk: OMChunk, tripletScale: number) {
-    return explicitChunkGradients(this, this.forwardChunk(chunk), chunk, tripletScale);
+    // LeMOL-EP's summariser on the native kernels when training natively (the explicit path only: autodiff needs its ops)
+    return explicitChunkGradients(this, this.forwardChunk(chunk, this.nativeTraining), chunk, tripletScale);
   }
 
   /**
@@ -468,6 +480,16 @@ export class OpponentModel {
     if (loss && this.triplet)
       throw new Error("the triplet representation loss is computed by the explicit path: it does not combine with a loss set by setLoss");
     this.lossFn = loss;
+  }
+
+  /** Whether {@link trainChunk} runs on the native kernels now ({@link nativeTraining} and {@link nativeTrainingRefusal}). */
+  get trainsNatively(): boolean {
+    return this.nativeTraining && nativeTrainingRefusal(this) === null;
+  }
+
+  /** Why chunks train on the tfjs path rather than the native kernels (null when they train natively). */
+  get trainingPathNote(): string | null {
+    return this.nativeTraining ? nativeTrainingRefusal(this) : "native training is switched off (nativeTraining = false)";
   }
 
   /** The loss set by {@link setLoss}, if any. */
@@ -513,6 +535,12 @@ export class OpponentModel {
    * chunk's final slow state.
    */
   trainChunk(chunk: OMChunk, chunkIndex = 0): ChunkResult {
+    if (this.trainsNatively) {
+      this.nativeTrainer ??= new NativeOMTrainer(this);
+      const r = this.nativeTrainer.trainChunk(chunk);
+      this.iterations++;
+      return r;
+    }
     const { state } = chunk;
     const scale = this.triplet ? tripletWeight(this.triplet, chunkIndex) : 0;
     const result = tf.tidy(() => {

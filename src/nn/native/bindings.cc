@@ -27,6 +27,7 @@
 #include <node_api.h>
 
 #include "kernels.h"
+#include "om_lstm.h"
 
 namespace lemol {
 namespace {
@@ -46,6 +47,7 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
     napi_set_named_property(env, exports, f.name, v);
   }
+  lemol_om::registerKernels(env, exports);
   return exports;
 }
 

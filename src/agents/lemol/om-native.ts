@@ -1,0 +1,222 @@
+/**
+ * The opponent model's training chunk in lemol's native kernels (the fast path of the per-step
+ * model, lemol-spec §4.4): the slow LSTM's forward pass over the batch of trajectories and its
+ * backward pass through time (src/nn/native/om_lstm.cc), the predictor's forward and backward
+ * passes (the addon's MLP kernels), the soft-label cross-entropy and its gradient (a loop over the
+ * chunk's N × A logits here), and Adam (the addon's, `Adam.applyArrays`) — a handful of native
+ * calls a chunk instead of ~1,000 tfjs ops.
+ *
+ * Its reference is the tfjs path (opponent-model.ts `forwardChunk`, om-backward.ts), which it
+ * follows step for step: equal to float32 rounding (test/agents/lemol-native-om.test.ts states
+ * the tolerance), and checked against float64 finite differences. It covers the per-step model
+ * with the standard LSTM (both releases' alignments, hard_sigmoid or sigmoid gates);
+ * LeMOL-EP, the in-episode LSTM, the alternative cell, the ablation, the triplet loss and a loss
+ * set by `setLoss` run on the tfjs path ({@link nativeTrainingRefusal} says why).
+ */
+import { heapViews, nativeKernels } from "../../nn/native.js";
+import { nativeLSTMKernels, NativeLSTMRun } from "../../nn/lstm.js";
+import type { tf } from "../../nn/backend.js";
+import type { LSTM } from "../../nn/lstm.js";
+import type { MLP } from "../../nn/mlp.js";
+import type { Adam } from "../../nn/optim.js";
+
+/** What the native path reads of the opponent model (opponent-model.ts's `OpponentModel`). */
+export interface NativeOM {
+  readonly obsSize: number;
+  readonly eventSize: number;
+  readonly oppActionSize: number;
+  readonly hidden: number;
+  readonly lstm: LSTM;
+  readonly initialH: tf.Variable;
+  readonly predictor: MLP;
+  readonly optimiser: Adam;
+  readonly loss: unknown;
+  readonly blockProcessing: boolean;
+  readonly inEpisode: unknown;
+  readonly cell: unknown;
+  readonly ablate: boolean;
+  readonly triplet: unknown;
+}
+
+/** A per-step training chunk (opponent-model.ts's `OMChunk`): B sequences of C steps, batch-major. */
+export interface NativeChunk {
+  inputs: Float32Array;
+  obs: Float32Array;
+  targets: Float32Array;
+  B: number;
+  C: number;
+  state: { h: Float32Array; c: Float32Array; useInit: boolean };
+  revision: "init" | "head";
+}
+
+/** Why `om`'s chunks cannot train on the native kernels (null when they can). */
+export function nativeTrainingRefusal(om: NativeOM): string | null {
+  if (!nativeLSTMKernels()) return "lemol's native kernels are not active (or the addon predates its LSTM kernels)";
+  if (om.loss) return "a loss set by setLoss trains by autodiff on the tfjs path";
+  if (om.blockProcessing) return "LeMOL-EP runs on the tfjs path (its episode summariser on the native kernels)";
+  if (om.inEpisode) return "the in-episode LSTM runs on the tfjs path";
+  if (om.cell) return "the alternative cell runs on the tfjs path";
+  if (om.ablate) return "the ablated model runs on the tfjs path";
+  if (om.triplet) return "the triplet loss runs on the tfjs path";
+  return null;
+}
+
+/** Loss, hit rate and the gradients of one chunk, as {@link NativeOMTrainer.gradients} returns them. */
+export interface NativeChunkGradients {
+  loss: number;
+  accuracy: number;
+  /** In the optimiser's order: LSTM kernel, recurrent kernel, bias, initial_h, predictor W0, b0, … */
+  grads: Float32Array[];
+}
+
+/** Trains one opponent model's chunks natively; buffers are kept for the last chunk shape. */
+export class NativeOMTrainer {
+  private run: NativeLSTMRun | null = null;
+  private bufs: {
+    N: number;
+    h0: Float32Array;
+    predIn: Float32Array;
+    acts: Float32Array[];
+    dLogits: Float32Array;
+    dx: Float32Array;
+    dHs: Float32Array;
+    gInit: Float32Array;
+    gPred: Float32Array[];
+  } | null = null;
+  private readonly weightViews: Float32Array[] = [];
+  private readonly predViews: Float32Array[] = [];
+
+  constructor(private readonly om: NativeOM) {
+    const why = nativeTrainingRefusal(om);
+    if (why) throw new Error(`native opponent-model training: ${why}`);
+  }
+
+  private buffers(B: number, C: number) {
+    const om = this.om;
+    const H = om.hidden;
+    const N = B * C;
+    if (!this.run || this.run.batch !== B || this.run.steps !== C) {
+      this.run = new NativeLSTMRun(om.eventSize, H, B, C, om.lstm.recurrentActivation);
+      const sizes = om.predictor.sizes;
+      this.bufs = {
+        N,
+        h0: new Float32Array(B * H),
+        predIn: new Float32Array(N * sizes[0]),
+        acts: sizes.slice(1).map((n) => new Float32Array(N * n)),
+        dLogits: new Float32Array(N * om.oppActionSize),
+        dx: new Float32Array(N * sizes[0]),
+        dHs: new Float32Array(N * H),
+        gInit: new Float32Array(H),
+        gPred: om.predictor.params.map((p) => new Float32Array(p.size)),
+      };
+    }
+    return { run: this.run, bufs: this.bufs! };
+  }
+
+  /** Loss, accuracy and gradients of one chunk (the state at its start from `chunk.state`), without training. */
+  gradients(chunk: NativeChunk): NativeChunkGradients {
+    const om = this.om;
+    const { inputs, obs, targets, B, C, state, revision } = chunk;
+    const H = om.hidden,
+      O = om.obsSize,
+      A = om.oppActionSize;
+    const X = O + H; // the predictor's input: [o ‖ LF]
+    const { run, bufs } = this.buffers(B, C);
+    const N = B * C;
+    // the slow LSTM from the learned initial state (c0 := h0) or the state handed on
+    const h0 = state.useInit ? bufs.h0 : state.h;
+    if (state.useInit) {
+      const init = om.initialH.dataSync() as Float32Array;
+      for (let b = 0; b < B; b++) bufs.h0.set(init, b * H);
+    }
+    const c0 = state.useInit ? bufs.h0 : state.c;
+    // views of the variables' memory, taken after the last tfjs allocation (dataSync above)
+    const w = heapViews(om.lstm.params, this.weightViews);
+    run.forward(w, inputs, h0, c0);
+    // the predictor's input: o_k, and h after e_k (init) or after e_{k-1}, h0 first (head)
+    const predIn = bufs.predIn;
+    const hs = run.hs;
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < C; k++) {
+        const n = b * C + k;
+        predIn.set(obs.subarray(n * O, (n + 1) * O), n * X);
+        if (revision === "init") predIn.set(hs.subarray(n * H, (n + 1) * H), n * X + O);
+        else if (k === 0) predIn.set(h0.subarray(b * H, (b + 1) * H), n * X + O);
+        else predIn.set(hs.subarray((n - 1) * H, n * H), n * X + O);
+      }
+    }
+    const native = nativeKernels();
+    if (!native) throw new Error("native opponent-model training: lemol's native kernels are no longer active");
+    const pw = heapViews(om.predictor.params, this.predViews);
+    native.mlpForward(predIn, N, pw, bufs.acts);
+    const logits = bufs.acts[bufs.acts.length - 1];
+    // mean soft-label cross-entropy; d/dlogits = (softmax · Σt − t) / N
+    const dLogits = bufs.dLogits;
+    let loss = 0;
+    let hits = 0;
+    for (let n = 0; n < N; n++) {
+      const z = n * A;
+      let max = -Infinity,
+        arg = 0,
+        tArg = 0,
+        tSum = 0;
+      for (let j = 0; j < A; j++) {
+        if (logits[z + j] > max) {
+          max = logits[z + j];
+          arg = j;
+        }
+        if (targets[z + j] > targets[z + tArg]) tArg = j;
+        tSum += targets[z + j];
+      }
+      let sum = 0;
+      for (let j = 0; j < A; j++) sum += Math.exp(logits[z + j] - max);
+      const lse = max + Math.log(sum);
+      for (let j = 0; j < A; j++) {
+        loss -= targets[z + j] * (logits[z + j] - lse);
+        dLogits[z + j] = ((Math.exp(logits[z + j] - max) / sum) * tSum - targets[z + j]) / N;
+      }
+      if (arg === tArg) hits++;
+    }
+    native.mlpBackward(predIn, N, bufs.acts.slice(0, -1), dLogits, pw, bufs.gPred, bufs.dx);
+    // d/d(the slow outputs) through the learning feature, and d/d(h0) (head: LF_0 = h0)
+    const dHs = bufs.dHs;
+    const dx = bufs.dx;
+    const gInit = bufs.gInit;
+    gInit.fill(0);
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < C; k++) {
+        const n = b * C + k;
+        const from = (revision === "init" ? n : n + 1) * X + O;
+        if (revision === "head" && k === C - 1) dHs.fill(0, n * H, (n + 1) * H);
+        else dHs.set(dx.subarray(from, from + H), n * H);
+      }
+    }
+    run.backward(w, inputs, h0, c0, dHs);
+    // the learned initial state feeds h0 (and LF_0) and c0; a zero gradient when not used
+    if (state.useInit) {
+      for (let b = 0; b < B; b++) {
+        const lf0 = b * C * X + O;
+        for (let j = 0; j < H; j++) {
+          const both = run.dh0[b * H + j] + run.dc0[b * H + j];
+          gInit[j] += revision === "head" ? both + dx[lf0 + j] : both;
+        }
+      }
+    }
+    // reported as float32, as the tfjs path's
+    return { loss: Math.fround(loss / N), accuracy: Math.fround(hits / N), grads: [run.dK, run.dR, run.db, gInit, ...bufs.gPred] };
+  }
+
+  /** One truncated-BPTT step (as `OpponentModel.trainChunk`): gradients, one Adam step, the state handed on. */
+  trainChunk(chunk: NativeChunk): { loss: number; accuracy: number; triplet: number } {
+    const r = this.gradients(chunk);
+    this.om.optimiser.applyArrays(r.grads);
+    const run = this.run!;
+    const st = chunk.state;
+    if (st.h.length === run.h.length) st.h.set(run.h);
+    else st.h = Float32Array.from(run.h);
+    if (st.c.length === run.c.length) st.c.set(run.c);
+    else st.c = Float32Array.from(run.c);
+    chunk.state.useInit = false;
+    return { loss: r.loss, accuracy: r.accuracy, triplet: NaN };
+  }
+}

@@ -1,0 +1,402 @@
+// The opponent model's LSTM over a chunk, forward and backward through time (see om_lstm.h).
+//
+// Shapes (all float32, row-major): xs [B, T, D] batch-major (row b*T + t), kernel K [D, 4H],
+// recurrent kernel R [H, 4H], bias [4H], state h0, c0 [B, H]. The forward pass keeps, per step
+// t, the gates after their activations and the activations' derivatives ([T, B, 4H] each), the
+// cell state and its tanh ([T, B, H] each) for the backward pass.
+//
+// The products are small (B = 8 sequences, H = 64 units: a step's recurrent product is 8 x 64 x
+// 256) and sequential in t, so they are written as loops whose inner loop runs along the 4H (or
+// H) contiguous outputs, one vector lane per output: each output's sum is taken in the same order
+// (k = 0, 1, ...) at any vector width. They are compiled for AVX-512, AVX2+FMA and the baseline
+// (chosen when the addon loads as the addon's GEMM is: LEMOL_NATIVE_ISA=avx2|generic, else the
+// CPU's best), so this file needs none of the addon's GEMM. Both vector variants contract a·b + c
+// into one rounding (FMA) and take every sum in the same order: they give the same bits.
+#include "om_lstm.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace lemol_om {
+namespace {
+
+#define OM_BODY static inline __attribute__((always_inline))
+
+// C[M, N] (+)= A[M, K] (row stride lda) · B[K, N] (row stride N); C's row stride ldc. Blocks of
+// up to 8 rows × 16 outputs held in registers over the whole k loop (a loaded piece of B serves 8
+// rows); every output's sum is taken in the order k = 0, 1, ... whatever the blocking.
+typedef float V16 __attribute__((vector_size(64), aligned(4)));
+typedef float V8 __attribute__((vector_size(32), aligned(4)));
+
+// MB rows × (one vector V of) outputs j0.. held in registers over the whole k loop
+template <int MB, typename V>
+static inline __attribute__((always_inline)) void gemmBlock(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc,
+                                                            int K, int j0, bool acc) {
+  V s[MB];
+  for (int r = 0; r < MB; r++) {
+    if (acc)
+      std::memcpy(&s[r], C + (size_t)r * ldc + j0, sizeof(V));
+    else
+      s[r] = V{};
+  }
+  for (int k = 0; k < K; k++) {
+    V b;
+    std::memcpy(&b, Bm + (size_t)k * N + j0, sizeof(V));
+    for (int r = 0; r < MB; r++) s[r] += A[(size_t)r * lda + k] * b;
+  }
+  for (int r = 0; r < MB; r++) std::memcpy(C + (size_t)r * ldc + j0, &s[r], sizeof(V));
+}
+
+// ROWS × V: the block (8 rows × 16 with AVX-512's 32 registers; 4 × 8 with AVX2's 16, where wider
+// would spill). Any blocking takes each output's sum in the order k = 0, 1, ...: the same bits.
+template <int ROWS, typename V>
+OM_BODY void gemmRows_body(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int M, int K, bool acc) {
+  constexpr int JB = sizeof(V) / sizeof(float);
+  const int nFull = N - N % JB;
+  int i = 0;
+  if (ROWS == 8)
+    for (; i + 8 <= M; i += 8)
+      for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<8, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+  for (; i + 4 <= M; i += 4)
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<4, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+  if (i + 2 <= M) {
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<2, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+    i += 2;
+  }
+  for (; i < M; i++)
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<1, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+  for (int r = 0; r < M; r++) {
+    const float* a = A + (size_t)r * lda;
+    float* c = C + (size_t)r * ldc;
+    for (int j = nFull; j < N; j++) {
+      float v = acc ? c[j] : 0.f;
+      for (int k = 0; k < K; k++) v += a[k] * Bm[(size_t)k * N + j];
+      c[j] = v;
+    }
+  }
+}
+
+// exp(x) for x <= 0 (the tanh below), vectorisable: x = n·ln2 + r, |r| <= ln2/2, e^r by its
+// degree-6 Taylor polynomial (relative error < 2e-8 on that range), 2^n put in the exponent
+OM_BODY float expNonPositive(float x) {
+  x = x < -87.f ? -87.f : x;
+  // round to nearest by adding and taking away 1.5·2^23 (|x·log2 e| < 2^22; a libm call would not vectorise)
+  const float n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
+  const float r = (x - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;
+  float p = 1.f / 720;
+  p = p * r + 1.f / 120;
+  p = p * r + 1.f / 24;
+  p = p * r + 1.f / 6;
+  p = p * r + 0.5f;
+  p = p * r + 1.f;
+  p = p * r + 1.f;
+  int bits;
+  std::memcpy(&bits, &p, 4);
+  bits += (int)n << 23;
+  std::memcpy(&p, &bits, 4);
+  return p;
+}
+
+// tanh x = sign(x)·(1 − e)/(1 + e), e = exp(−2|x|): absolute error ~1e-7 (float rounding)
+OM_BODY float tanhFast(float x) {
+  const float e = expNonPositive(-2.f * std::fabs(x));
+  const float t = (1.f - e) / (1.f + e);
+  return std::copysign(t, x);
+}
+
+void transpose(const float* A, int rows, int cols, float* T) {
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++) T[(size_t)c * rows + r] = A[(size_t)r * cols + c];
+}
+
+OM_BODY float hardSigmoid(float z) {
+  const float s = z * 0.2f + 0.5f;
+  return s < 0.f ? 0.f : s > 1.f ? 1.f : s;
+}
+
+// One step's gates from z [B, 4H] (in place: z becomes the activated gates), their derivatives,
+// the new cell state and its tanh, and h.
+OM_BODY void stepGates_body(float* z, float* deriv, const float* cPrev, float* c, float* tanhC, float* h, int hStride, int B, int H, bool hard) {
+  const int G = 4 * H;
+  for (int b = 0; b < B; b++) {
+    float* zb = z + (size_t)b * G;
+    float* db = deriv + (size_t)b * G;
+    for (int q = 0; q < 4; q++) {
+      float* zq = zb + q * H;
+      float* dq = db + q * H;
+      if (q == 2) {  // candidate: tanh
+        for (int k = 0; k < H; k++) {
+          const float g = tanhFast(zq[k]);
+          zq[k] = g;
+          dq[k] = 1.f - g * g;
+        }
+      } else if (hard) {  // 0.2 inside the linear region, 0 where clipped (as lstm.ts: -2.5 < z < 2.5)
+        for (int k = 0; k < H; k++) {
+          const float v = zq[k];
+          dq[k] = v > -2.5f && v < 2.5f ? 0.2f : 0.f;
+          zq[k] = hardSigmoid(v);
+        }
+      } else {
+        for (int k = 0; k < H; k++) {
+          const float s = 1.f / (1.f + std::exp(-zq[k]));
+          zq[k] = s;
+          dq[k] = s * (1.f - s);
+        }
+      }
+    }
+    const float* i = zb;
+    const float* f = zb + H;
+    const float* g = zb + 2 * H;
+    const float* o = zb + 3 * H;
+    const float* cp = cPrev + (size_t)b * H;
+    float* cb = c + (size_t)b * H;
+    float* tb = tanhC + (size_t)b * H;
+    float* hb = h + (size_t)b * hStride;
+    for (int k = 0; k < H; k++) {
+      const float cn = f[k] * cp[k] + i[k] * g[k];
+      cb[k] = cn;
+      const float t = tanhFast(cn);
+      tb[k] = t;
+      hb[k] = o[k] * t;
+    }
+  }
+}
+
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+bool fail(napi_env env, const std::string& message) {
+  napi_throw_error(env, "LEMOL_NATIVE", message.c_str());
+  return false;
+}
+
+bool getF32(napi_env env, napi_value v, F32* out, const char* what, size_t expect) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  if (!is) return fail(env, std::string(what) + ": expected a Float32Array");
+  napi_typedarray_type type;
+  void* data;
+  napi_value ab;
+  size_t off;
+  napi_get_typedarray_info(env, v, &type, &out->length, &data, &ab, &off);
+  if (type != napi_float32_array) return fail(env, std::string(what) + ": expected a Float32Array");
+  out->data = static_cast<float*>(data);
+  if (expect != (size_t)-1 && out->length != expect)
+    return fail(env, std::string(what) + ": expected " + std::to_string(expect) + " floats, got " + std::to_string(out->length));
+  return true;
+}
+
+bool isNull(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  return t == napi_null || t == napi_undefined;
+}
+
+bool getInt(napi_env env, napi_value v, int* out, const char* what) {
+  if (napi_get_value_int32(env, v, out) != napi_ok || *out < 0) return fail(env, std::string(what) + ": expected a non-negative integer");
+  return true;
+}
+
+template <size_t N>
+bool args(napi_env env, napi_callback_info info, napi_value (&a)[N]) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc < N) return fail(env, "expected " + std::to_string(N) + " arguments, got " + std::to_string(argc));
+  return true;
+}
+
+std::vector<float> scratch;   // the transposes of R and K
+std::vector<float> scratchT;  // xsᵀ, the h_{t-1} rows and their transpose
+
+// db = Σ rows of dz [M, N], rows in order
+OM_BODY void columnSums_body(const float* __restrict dz, int M, int N, float* __restrict db) {
+  std::memset(db, 0, sizeof(float) * N);
+  for (int r = 0; r < M; r++)
+    for (int j = 0; j < N; j++) db[j] += dz[(size_t)r * N + j];
+}  // the per-step z before it is spread into the cache, the transposes
+
+// One step back: from d/dh (dh, plus dHs's rows at stride hsStride) and d/dc, the gates'
+// pre-activation gradients into dz's rows (stride dzStride); dc becomes d/dc of the step before.
+OM_BODY void stepBackward_body(const float* gt, const float* dt, const float* tc, const float* cPrev, const float* dHsT, int hsStride, const float* dh,
+                               float* dc, float* dzT, int dzStride, int B, int H) {
+  const size_t G = 4 * (size_t)H;
+  for (int b = 0; b < B; b++) {
+    const float* i = gt + (size_t)b * G;
+    const float* f = i + H;
+    const float* g = i + 2 * H;
+    const float* o = i + 3 * H;
+    const float* d = dt + (size_t)b * G;
+    const float* dhb = dh + (size_t)b * H;
+    float* dcb = dc + (size_t)b * H;
+    const float* tb = tc + (size_t)b * H;
+    const float* cp = cPrev + (size_t)b * H;
+    const float* dHsb = dHsT + (size_t)b * hsStride;
+    float* dzb = dzT + (size_t)b * dzStride;
+    for (int k = 0; k < H; k++) {
+      const float dhk = dhb[k] + dHsb[k];
+      const float dO = dhk * tb[k];
+      const float dck = dcb[k] + (dhk * o[k]) * (1.f - tb[k] * tb[k]);
+      dzb[k] = (dck * g[k]) * d[k];
+      dzb[H + k] = (dck * cp[k]) * d[H + k];
+      dzb[2 * H + k] = (dck * i[k]) * d[2 * H + k];
+      dzb[3 * H + k] = dO * d[3 * H + k];
+      dcb[k] = dck * f[k];
+    }
+  }
+}
+
+// the variants, and the ones in use (chosen in registerKernels)
+#define OM_VARIANTS(SUFFIX, ATTR, ROWS, VEC)                                                                                                               \
+  ATTR void gemmRows_##SUFFIX(const float* A, int lda, const float* Bm, int N, float* C, int ldc, int M, int K, bool acc) {                                \
+    gemmRows_body<ROWS, VEC>(A, lda, Bm, N, C, ldc, M, K, acc);                                                                                            \
+  }                                                                                                                                                        \
+  ATTR void stepGates_##SUFFIX(float* z, float* deriv, const float* cPrev, float* c, float* tanhC, float* h, int hStride, int B, int H, bool hard) {       \
+    stepGates_body(z, deriv, cPrev, c, tanhC, h, hStride, B, H, hard);                                                                                     \
+  }                                                                                                                                                        \
+  ATTR void columnSums_##SUFFIX(const float* dz, int M, int N, float* db) { columnSums_body(dz, M, N, db); }                                               \
+  ATTR void stepBackward_##SUFFIX(const float* gt, const float* dt, const float* tc, const float* cPrev, const float* dHsT, int hsStride, const float* dh, \
+                                  float* dc, float* dzT, int dzStride, int B, int H) {                                                                     \
+    stepBackward_body(gt, dt, tc, cPrev, dHsT, hsStride, dh, dc, dzT, dzStride, B, H);                                                                     \
+  }
+OM_VARIANTS(avx512, __attribute__((target("avx512f"))), 8, V16)
+OM_VARIANTS(avx2, __attribute__((target("avx2,fma"))), 4, V8)
+OM_VARIANTS(generic, , 4, V8)
+
+void (*gemmRows)(const float*, int, const float*, int, float*, int, int, int, bool) = gemmRows_generic;
+void (*stepGates)(float*, float*, const float*, float*, float*, float*, int, int, int, bool) = stepGates_generic;
+void (*columnSums)(const float*, int, int, float*) = columnSums_generic;
+void (*stepBackward)(const float*, const float*, const float*, const float*, const float*, int, const float*, float*, float*, int, int,
+                     int) = stepBackward_generic;
+const char* omIsa = "generic";
+
+// lstmForward(xs, B, T, D, H, kernel, recurrent, bias, h0, c0, hard, hs, gates, deriv, cs, tanhCs)
+napi_value LstmForward(napi_env env, napi_callback_info info) {
+  napi_value a[16];
+  if (!args(env, info, a)) return nullptr;
+  int B, T, D, H;
+  if (!getInt(env, a[1], &B, "B") || !getInt(env, a[2], &T, "T") || !getInt(env, a[3], &D, "D") || !getInt(env, a[4], &H, "H")) return nullptr;
+  const size_t G = 4 * (size_t)H;
+  F32 xs, K, R, bias, h0, c0, hs, gates, deriv, cs, tanhCs;
+  bool hard = false;
+  napi_get_value_bool(env, a[10], &hard);
+  if (!getF32(env, a[0], &xs, "xs", (size_t)B * T * D) || !getF32(env, a[5], &K, "kernel", D * G) || !getF32(env, a[6], &R, "recurrent", H * G) ||
+      !getF32(env, a[7], &bias, "bias", G) || !getF32(env, a[8], &h0, "h0", (size_t)B * H) || !getF32(env, a[9], &c0, "c0", (size_t)B * H) ||
+      !getF32(env, a[11], &hs, "hs", (size_t)B * T * H) || !getF32(env, a[12], &gates, "gates", (size_t)T * B * G) ||
+      !getF32(env, a[13], &deriv, "deriv", (size_t)T * B * G) || !getF32(env, a[14], &cs, "cs", (size_t)T * B * H) ||
+      !getF32(env, a[15], &tanhCs, "tanhCs", (size_t)T * B * H))
+    return nullptr;
+  // input projections of every step at once into the gate cache ([T, B, 4H]: step t's rows together)
+  for (int t = 0; t < T; t++) {
+    float* z = gates.data + (size_t)t * B * G;
+    for (int b = 0; b < B; b++) std::memcpy(z + b * G, bias.data, sizeof(float) * G);
+    // rows b*T + t of xs, stride T*D
+    gemmRows(xs.data + (size_t)t * D, T * D, K.data, (int)G, z, (int)G, B, D, true);
+  }
+  for (int t = 0; t < T; t++) {
+    float* z = gates.data + (size_t)t * B * G;
+    const float* hPrev = t == 0 ? h0.data : hs.data + (size_t)(t - 1) * H;
+    const int hStride = t == 0 ? H : T * H;
+    gemmRows(hPrev, hStride, R.data, (int)G, z, (int)G, B, H, true);
+    const float* cPrev = t == 0 ? c0.data : cs.data + (size_t)(t - 1) * B * H;
+    stepGates(z, deriv.data + (size_t)t * B * G, cPrev, cs.data + (size_t)t * B * H, tanhCs.data + (size_t)t * B * H, hs.data + (size_t)t * H, T * H, B, H,
+              hard);
+  }
+  return nullptr;
+}
+
+// lstmBackward(xs, B, T, D, H, kernel, recurrent, h0, c0, hs, gates, deriv, cs, tanhCs, dHs,
+//              dK, dR, db, dh0, dc0, dz, dxs | null)
+// dz [B*T, 4H] is scratch the caller owns (batch-major rows, as xs).
+napi_value LstmBackward(napi_env env, napi_callback_info info) {
+  napi_value a[22];
+  if (!args(env, info, a)) return nullptr;
+  int B, T, D, H;
+  if (!getInt(env, a[1], &B, "B") || !getInt(env, a[2], &T, "T") || !getInt(env, a[3], &D, "D") || !getInt(env, a[4], &H, "H")) return nullptr;
+  const size_t G = 4 * (size_t)H;
+  const size_t BH = (size_t)B * H;
+  F32 xs, K, R, h0, c0, hs, gates, deriv, cs, tanhCs, dHs, dK, dR, db, dh0, dc0, dz, dxs;
+  if (!getF32(env, a[0], &xs, "xs", (size_t)B * T * D) || !getF32(env, a[5], &K, "kernel", D * G) || !getF32(env, a[6], &R, "recurrent", H * G) ||
+      !getF32(env, a[7], &h0, "h0", BH) || !getF32(env, a[8], &c0, "c0", BH) || !getF32(env, a[9], &hs, "hs", (size_t)B * T * H) ||
+      !getF32(env, a[10], &gates, "gates", (size_t)T * B * G) || !getF32(env, a[11], &deriv, "deriv", (size_t)T * B * G) ||
+      !getF32(env, a[12], &cs, "cs", (size_t)T * BH) || !getF32(env, a[13], &tanhCs, "tanhCs", (size_t)T * BH) ||
+      !getF32(env, a[14], &dHs, "dHs", (size_t)B * T * H) || !getF32(env, a[15], &dK, "dK", D * G) || !getF32(env, a[16], &dR, "dR", H * G) ||
+      !getF32(env, a[17], &db, "db", G) || !getF32(env, a[18], &dh0, "dh0", BH) || !getF32(env, a[19], &dc0, "dc0", BH) ||
+      !getF32(env, a[20], &dz, "dz", (size_t)B * T * G))
+    return nullptr;
+  const bool wantDx = !isNull(env, a[21]);
+  if (wantDx && !getF32(env, a[21], &dxs, "dxs", (size_t)B * T * D)) return nullptr;
+  scratch.resize(G * (size_t)H + G * (size_t)D);
+  float* RT = scratch.data();      // [4H, H]
+  float* KT = RT + G * (size_t)H;  // [4H, D]
+  transpose(R.data, H, (int)G, RT);
+  float* dh = dh0.data;  // the running d/dh and d/dc end as the initial state's gradients
+  float* dc = dc0.data;
+  std::memset(dh, 0, sizeof(float) * BH);
+  std::memset(dc, 0, sizeof(float) * BH);
+  for (int t = T - 1; t >= 0; t--) {
+    const float* gt = gates.data + (size_t)t * B * G;
+    const float* dt = deriv.data + (size_t)t * B * G;
+    const float* tc = tanhCs.data + (size_t)t * BH;
+    const float* cPrev = t == 0 ? c0.data : cs.data + (size_t)(t - 1) * BH;
+    stepBackward(gt, dt, tc, cPrev, dHs.data + (size_t)t * H, T * H, dh, dc, dz.data + (size_t)t * G, T * (int)G, B, H);
+    // dh = dz_t · Rᵀ (rows b*T + t of dz)
+    gemmRows(dz.data + (size_t)t * G, T * (int)G, RT, H, dh, H, B, (int)G, false);
+  }
+  // parameter gradients over all B*T rows: dK = xsᵀ dz, dR = hPrevᵀ dz, db = Σ dz (rows in order)
+  const size_t BT = (size_t)B * T;
+  scratchT.resize(BT * (size_t)(D > H ? D : H) + BT * H);
+  float* AT = scratchT.data();
+  float* hPrev = AT + BT * (D > H ? D : H);
+  transpose(xs.data, (int)BT, D, AT);
+  gemmRows(AT, (int)BT, dz.data, (int)G, dK.data, (int)G, D, (int)BT, false);
+  for (int b = 0; b < B; b++) {
+    std::memcpy(hPrev + (size_t)b * T * H, h0.data + (size_t)b * H, sizeof(float) * H);
+    std::memcpy(hPrev + ((size_t)b * T + 1) * H, hs.data + (size_t)b * T * H, sizeof(float) * (T - 1) * H);
+  }
+  transpose(hPrev, (int)BT, H, AT);
+  gemmRows(AT, (int)BT, dz.data, (int)G, dR.data, (int)G, H, (int)BT, false);
+  columnSums(dz.data, (int)BT, (int)G, db.data);
+  if (wantDx) {
+    transpose(K.data, D, (int)G, KT);
+    gemmRows(dz.data, (int)G, KT, D, dxs.data, D, B * T, (int)G, false);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// The variant LEMOL_NATIVE_ISA asks for (avx2, generic), else the CPU's best, as the addon's GEMM.
+const char* chooseIsa() {
+  __builtin_cpu_init();
+  const char* want = std::getenv("LEMOL_NATIVE_ISA");
+  const std::string w = want ? want : "";
+  if (w == "generic") return "generic";
+  if (w != "avx2" && __builtin_cpu_supports("avx512f")) return "avx512";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
+  return "generic";
+}
+
+void registerKernels(napi_env env, napi_value exports) {
+  omIsa = chooseIsa();
+  if (std::string(omIsa) == "avx512")
+    gemmRows = gemmRows_avx512, stepGates = stepGates_avx512, columnSums = columnSums_avx512, stepBackward = stepBackward_avx512;
+  if (std::string(omIsa) == "avx2") gemmRows = gemmRows_avx2, stepGates = stepGates_avx2, columnSums = columnSums_avx2, stepBackward = stepBackward_avx2;
+  struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {{"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}};
+  for (auto& f : fns) {
+    napi_value v;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
+    napi_set_named_property(env, exports, f.name, v);
+  }
+  registerPlayKernels(env, exports, omIsa);
+}
+
+}  // namespace lemol_om

@@ -1,0 +1,273 @@
+// Native opponent-model training (om-native.ts, src/nn/native/om_lstm.cc) against its references:
+// the tfjs path's gradients (equal to float32 rounding: within 2e-5 of each variable's largest
+// gradient, measured ~5e-7), a float64 implementation of the chunk's loss differentiated by
+// central differences, and the tfjs path's training over several chunks (state handed on).
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { OpponentModel, OpponentModelOptions, OMChunk, Revision } from "../../src/agents/lemol/opponent-model.js";
+import { NativeOMTrainer } from "../../src/agents/lemol/om-native.js";
+import { crossEntropyLoss } from "../../src/agents/lemol/om-loss.js";
+import { NativeLSTMRun, PlainLSTM, RecurrentActivation } from "../../src/nn/lstm.js";
+import { nativeStatus } from "../../src/nn/native.js";
+import { Rng } from "../../src/util/rng.js";
+import { ready, tf } from "../helpers/tf.js";
+
+const H = 6;
+
+function model(act: RecurrentActivation, extra: Partial<OpponentModelOptions> = {}) {
+  const om = new OpponentModel({
+    obsSize: 4,
+    actionSize: 3,
+    oppActionSize: 3,
+    hidden: H,
+    numUnits: 7,
+    omlr: 1e-2,
+    recurrentActivation: act,
+    rng: new Rng(5),
+    ...extra,
+  });
+  // random predictor biases and initial state: no row sits on a ReLU kink, the initial state's path is exercised
+  const r = new Rng(17);
+  om.predictor.params.forEach((p, k) => {
+    if (k % 2 === 1)
+      p.assign(
+        tf.tensor(
+          Float32Array.from({ length: p.size }, () => 0.3 * r.normal()),
+          p.shape,
+        ),
+      );
+  });
+  om.initialH.assign(
+    tf.tensor(
+      Float32Array.from({ length: H }, () => 0.3 * r.normal()),
+      [1, H],
+    ),
+  );
+  om.syncPlain();
+  return om;
+}
+
+function chunk(om: OpponentModel, B: number, C: number, useInit: boolean, revision: Revision, seed = 11): OMChunk {
+  const rng = new Rng(seed);
+  const inputs = Float32Array.from({ length: B * C * om.eventSize }, () => rng.normal());
+  const obs = Float32Array.from({ length: B * C * om.obsSize }, () => rng.normal());
+  const A = om.oppActionSize;
+  const targets = new Float32Array(B * C * A);
+  for (let r = 0; r < B * C; r++) {
+    let s = 0;
+    for (let k = 0; k < A; k++) s += targets[r * A + k] = Math.exp(2 * rng.normal());
+    for (let k = 0; k < A; k++) targets[r * A + k] /= s;
+  }
+  const state = {
+    h: Float32Array.from({ length: B * H }, () => 0.5 * rng.normal()),
+    c: Float32Array.from({ length: B * H }, () => 0.5 * rng.normal()),
+    useInit,
+  };
+  return { inputs, obs, targets, B, C, state, revision };
+}
+
+/** The chunk's mean cross-entropy in float64 from the variables' values `v` (optimiser order). */
+function lossF64(om: OpponentModel, v: Float64Array[], ch: OMChunk): number {
+  const { inputs, obs, targets, B, C, state, revision } = ch;
+  const E = om.eventSize,
+    O = om.obsSize,
+    A = om.oppActionSize,
+    G = 4 * H;
+  const [K, R, bias, init] = v;
+  const pred = v.slice(4);
+  const hard = om.lstm.recurrentActivation === "hard_sigmoid";
+  const sig = (z: number) => (hard ? Math.min(1, Math.max(0, 0.2 * z + 0.5)) : 1 / (1 + Math.exp(-z)));
+  let loss = 0;
+  for (let b = 0; b < B; b++) {
+    const h = state.useInit ? Array.from(init) : Array.from(state.h.subarray(b * H, (b + 1) * H));
+    const c = state.useInit ? Array.from(init) : Array.from(state.c.subarray(b * H, (b + 1) * H));
+    for (let k = 0; k < C; k++) {
+      const n = b * C + k;
+      const before = h.slice();
+      const z = new Float64Array(G);
+      for (let j = 0; j < G; j++) {
+        let s = bias[j];
+        for (let d = 0; d < E; d++) s += inputs[n * E + d] * K[d * G + j];
+        for (let d = 0; d < H; d++) s += before[d] * R[d * G + j];
+        z[j] = s;
+      }
+      for (let u = 0; u < H; u++) {
+        c[u] = sig(z[H + u]) * c[u] + sig(z[u]) * Math.tanh(z[2 * H + u]);
+        h[u] = sig(z[3 * H + u]) * Math.tanh(c[u]);
+      }
+      let x = [...Array.from(obs.subarray(n * O, (n + 1) * O)), ...(revision === "init" ? h : before)];
+      for (let l = 0; l < pred.length; l += 2) {
+        const W = pred[l],
+          bl = pred[l + 1];
+        const out = Array.from(bl);
+        for (let i = 0; i < x.length; i++) for (let j = 0; j < out.length; j++) out[j] += x[i] * W[i * out.length + j];
+        x = l + 2 < pred.length ? out.map((y) => Math.max(0, y)) : out;
+      }
+      const max = Math.max(...x);
+      const lse = max + Math.log(x.reduce((s, y) => s + Math.exp(y - max), 0));
+      for (let j = 0; j < A; j++) loss -= targets[n * A + j] * (x[j] - lse);
+    }
+  }
+  return loss / (B * C);
+}
+
+describe("native opponent-model training", () => {
+  before(async () => {
+    await ready();
+    assert.ok(nativeStatus().active, "these tests need lemol's native kernels (npm run build:native)");
+  });
+
+  for (const act of ["hard_sigmoid", "sigmoid"] as const)
+    for (const revision of ["init", "head"] as const)
+      for (const useInit of [true, false])
+        it(`gradients equal the tfjs path's to float32 rounding (${act}, ${revision}, ${useInit ? "learned initial state" : "state handed on"})`, () => {
+          const om = model(act);
+          const ch = chunk(om, 3, 7, useInit, revision);
+          const ref = om.gradients(ch);
+          const nat = new NativeOMTrainer(om).gradients(ch);
+          assert.ok(Math.abs(nat.loss - ref.loss) <= 1e-5 * Math.abs(ref.loss), `loss ${nat.loss} vs ${ref.loss}`);
+          assert.equal(nat.grads.length, ref.grads.length);
+          ref.grads.forEach((g, i) => {
+            const scale = Math.max(...g.map(Math.abs));
+            // the learned initial state gets a zero gradient when the handed-on state is used
+            if (i === 3 && !useInit) return assert.deepEqual(Array.from(nat.grads[i]), Array.from(g));
+            assert.ok(scale > 0, `${om.trainedVariableNames[i]}: the reference gradient is zero`);
+            for (let k = 0; k < g.length; k++)
+              assert.ok(Math.abs(nat.grads[i][k] - g[k]) <= 2e-5 * scale, `${om.trainedVariableNames[i]}[${k}]: ${nat.grads[i][k]} vs ${g[k]}`);
+          });
+          om.dispose();
+        });
+
+  for (const revision of ["init", "head"] as const)
+    for (const useInit of [true, false])
+      it(`gradients match float64 central differences (${revision}, ${useInit ? "learned initial state" : "state handed on"})`, () => {
+        const om = model("sigmoid");
+        const ch = chunk(om, 2, 5, useInit, revision);
+        const nat = new NativeOMTrainer(om).gradients(ch);
+        const v = om.variables.map((x) => Float64Array.from(x.dataSync()));
+        const dir = new Rng(9);
+        v.forEach((x, i) => {
+          const d = Float64Array.from({ length: x.length }, () => dir.normal());
+          const norm = Math.hypot(...d);
+          const analytic = nat.grads[i].reduce((s, g, k) => s + (g * d[k]) / norm, 0);
+          const eps = 1e-5;
+          const keep = Float64Array.from(x);
+          for (let k = 0; k < x.length; k++) x[k] = keep[k] + (eps * d[k]) / norm;
+          const up = lossF64(om, v, ch);
+          for (let k = 0; k < x.length; k++) x[k] = keep[k] - (eps * d[k]) / norm;
+          const down = lossF64(om, v, ch);
+          x.set(keep);
+          const numeric = (up - down) / (2 * eps);
+          // the initial state gets no gradient when the handed-on state is used
+          if (!useInit && i === 3) assert.equal(analytic, 0);
+          else
+            assert.ok(
+              Math.abs(analytic - numeric) <= 1e-4 * Math.max(1e-3, Math.abs(numeric)) + 1e-7,
+              `${om.trainedVariableNames[i]}: ${analytic} vs ${numeric}`,
+            );
+        });
+        om.dispose();
+      });
+
+  for (const ragged of [false, true])
+    it(`LeMOL-EP's summariser on the native kernels gives the tfjs path's gradients to float32 rounding (${ragged ? "ragged periods" : "full periods"})`, () => {
+      const F = 4;
+      const om = model("hard_sigmoid", { blockProcessing: { period: F, embeddingDim: 8 } });
+      const B = 2,
+        K = 3;
+      const ch = { ...chunk(om, B, K * F, true, "head"), lengths: ragged ? Int32Array.from([4, 2, 3, 1, 4, 3]) : null };
+      const nat = om.gradients(ch);
+      om.nativeTraining = false;
+      const ref = om.gradients(ch);
+      assert.ok(Math.abs(nat.loss - ref.loss) <= 1e-5 * Math.abs(ref.loss), `loss ${nat.loss} vs ${ref.loss}`);
+      const names = om.trainedVariableNames;
+      let summariserVars = 0;
+      ref.grads.forEach((g, i) => {
+        const scale = Math.max(...g.map(Math.abs));
+        if (names[i].includes("episode_summariser")) {
+          summariserVars++;
+          assert.ok(scale > 0, `${names[i]}: the reference gradient is zero`);
+        }
+        for (let k = 0; k < g.length; k++)
+          assert.ok(Math.abs(nat.grads[i][k] - g[k]) <= 2e-5 * Math.max(scale, 1e-6), `${names[i]}[${k}]: ${nat.grads[i][k]} vs ${g[k]}`);
+      });
+      assert.equal(summariserVars, 6);
+      om.dispose();
+    });
+
+  it("trains chunk after chunk as the tfjs path does (losses, weights, the state handed on)", () => {
+    const ref = model("hard_sigmoid");
+    const nat = model("hard_sigmoid");
+    ref.nativeTraining = false;
+    assert.equal(ref.trainsNatively, false);
+    assert.equal(nat.trainsNatively, true);
+    const a = chunk(ref, 3, 8, true, "head");
+    const b = chunk(nat, 3, 8, true, "head");
+    for (let i = 0; i < 4; i++) {
+      const ra = ref.trainChunk({ ...a, state: a.state });
+      const rb = nat.trainChunk({ ...b, state: b.state });
+      assert.ok(Math.abs(ra.loss - rb.loss) <= 1e-5, `chunk ${i}: loss ${rb.loss} vs ${ra.loss}`);
+      assert.ok(Math.abs(rb.accuracy - ra.accuracy) <= 1e-6, `chunk ${i}: accuracy ${rb.accuracy} vs ${ra.accuracy}`);
+      assert.equal(b.state.useInit, false);
+      for (let k = 0; k < a.state.h.length; k++)
+        assert.ok(Math.abs(a.state.h[k] - b.state.h[k]) <= 1e-5 && Math.abs(a.state.c[k] - b.state.c[k]) <= 1e-5, `chunk ${i}: state[${k}]`);
+    }
+    assert.equal(nat.iterations, 4);
+    ref.variables.forEach((x, i) => {
+      const p = x.dataSync(),
+        q = nat.variables[i].dataSync();
+      for (let k = 0; k < p.length; k++) assert.ok(Math.abs(p[k] - q[k]) <= 1e-5, `${ref.trainedVariableNames[i]}[${k}]: ${q[k]} vs ${p[k]}`);
+    });
+    ref.dispose();
+    nat.dispose();
+  });
+
+  it("a loss set by setLoss, and the variants it does not cover, train on the tfjs path and say why", () => {
+    const om = model("hard_sigmoid");
+    assert.equal(om.trainingPathNote, null);
+    om.setLoss(crossEntropyLoss);
+    assert.equal(om.trainsNatively, false);
+    assert.match(om.trainingPathNote!, /setLoss/);
+    om.setLoss(null);
+    assert.equal(om.trainsNatively, true);
+    om.dispose();
+    const ep = new OpponentModel({
+      obsSize: 4,
+      actionSize: 3,
+      oppActionSize: 3,
+      hidden: H,
+      numUnits: 7,
+      omlr: 1e-2,
+      rng: new Rng(5),
+      blockProcessing: { period: 4, embeddingDim: 6 },
+    });
+    assert.match(ep.trainingPathNote!, /LeMOL-EP/);
+    assert.throws(() => new NativeOMTrainer(ep), /LeMOL-EP/);
+    ep.dispose();
+  });
+
+  for (const act of ["hard_sigmoid", "sigmoid"] as const)
+    it(`the play step's native pre-activations give TypeScript's numbers bit for bit (${act})`, () => {
+      const lstm = new PlainLSTM(9, 16, act);
+      const rng = new Rng(4);
+      for (const w of [lstm.kernel, lstm.recurrent, lstm.bias]) for (let k = 0; k < w.length; k++) w[k] = 0.4 * rng.normal();
+      const x = Float64Array.from({ length: 3 * 9 }, (_, k) => (k % 4 === 1 ? 0 : rng.normal())); // zeros are skipped by both
+      const hN = new Float64Array(16),
+        cN = new Float64Array(16),
+        hT = new Float64Array(16),
+        cT = new Float64Array(16);
+      for (let t = 0; t < 3; t++) {
+        lstm.step(x, t * 9, hN, cN); // a Float64Array input: the native kernel
+        lstm.step(Array.from(x), t * 9, hT, cT); // a plain array: the TypeScript loop
+        assert.deepEqual(Array.from(hN), Array.from(hT), `h after step ${t}`);
+        assert.deepEqual(Array.from(cN), Array.from(cT), `c after step ${t}`);
+      }
+    });
+
+  it("the native LSTM refuses arrays of the wrong size, naming them", () => {
+    const run = new NativeLSTMRun(3, 4, 2, 5, "hard_sigmoid");
+    const w = [new Float32Array(3 * 16), new Float32Array(4 * 16), new Float32Array(16)];
+    assert.throws(() => run.forward(w, new Float32Array(2 * 5 * 3 - 1), new Float32Array(8), new Float32Array(8)), /xs: expected 30 floats, got 29/);
+    assert.throws(() => run.forward([w[0], w[1], new Float32Array(15)], new Float32Array(30), new Float32Array(8), new Float32Array(8)), /bias: expected 16/);
+  });
+});
