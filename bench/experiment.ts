@@ -29,7 +29,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Experiment } from "../src/train/experiment.js";
 import { initBackend } from "../src/nn/backend.js";
-import { nativeKernels } from "../src/nn/native.js";
+import { nativeKernels } from "../src/nn/native-kernels.js";
 import { phaseTimer, PhaseName } from "../src/util/phase-timer.js";
 import { Rng } from "../src/util/rng.js";
 import type { OpponentModel } from "../src/agents/lemol/opponent-model.js";

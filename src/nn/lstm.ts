@@ -12,7 +12,7 @@
 import type { Rng } from "../util/rng.js";
 import { requireBackend, tf } from "./backend.js";
 import { matMulWeights } from "./ops.js";
-import { nativeKernels, NativeKernels } from "./native.js";
+import { nativeKernels, NativeKernels } from "./native-kernels.js";
 import { glorotUniform, orthogonal } from "./init.js";
 import { uniqueSuffix } from "./mlp.js";
 

@@ -8,7 +8,7 @@ import { OpponentModel, OpponentModelOptions, OMChunk, Revision } from "../../sr
 import { NativeOMTrainer } from "../../src/agents/lemol/om-native.js";
 import { crossEntropyLoss } from "../../src/agents/lemol/om-loss.js";
 import { NativeLSTMRun, PlainLSTM, RecurrentActivation } from "../../src/nn/lstm.js";
-import { nativeStatus } from "../../src/nn/native.js";
+import { nativeStatus } from "../../src/nn/native-kernels.js";
 import { Rng } from "../../src/util/rng.js";
 import { ready, tf } from "../helpers/tf.js";
 

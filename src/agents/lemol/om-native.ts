@@ -13,7 +13,7 @@
  * LeMOL-EP, the in-episode LSTM, the alternative cell, the ablation, the triplet loss and a loss
  * set by `setLoss` run on the tfjs path ({@link nativeTrainingRefusal} says why).
  */
-import { heapViews, nativeKernels } from "../../nn/native.js";
+import { heapViews, nativeKernels } from "../../nn/native-kernels.js";
 import { nativeLSTMKernels, NativeLSTMRun } from "../../nn/lstm.js";
 import type { tf } from "../../nn/backend.js";
 import type { LSTM } from "../../nn/lstm.js";
