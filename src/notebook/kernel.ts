@@ -11,6 +11,11 @@
  *     and idle when each ends, so with three cells queued the kernel reads idle as soon as the
  *     first ends while two still run; here an execute request goes busy when it starts, and any
  *     idle published while another execution runs is followed by that execution's busy;
+ *   - after a failed cell, the cells queued behind it are cancelled, as Python's are, but not a
+ *     cell sent after the failure: tslab cancels every request that arrives within 200 ms of a
+ *     failure, so a fast Shift+Enter, or a script sending the next cell on the failed one's
+ *     reply, saw a cell skipped without a word. Here a request is cancelled when it was received
+ *     before the failure, or, arriving just after it, was sent before it (its header's date);
  *   - the kernel_info reply carries the `status` the protocol requires;
  *   - a cell whose lemol run call an interrupt stopped (src/notebook/interrupt.ts) keeps its
  *     declarations and ends as an `Interrupted` error, which cancels the cells queued after it, as
@@ -33,7 +38,7 @@ import { INTERRUPTED_CELL, LEMOL_KERNEL } from "./interrupt.js";
 
 /** An iopub or shell message of tslab's (its class is not exported; only what is used here). */
 interface ZmqMessage {
-  header: { msg_type: string };
+  header: { msg_type: string; date?: string };
   content: Record<string, unknown>;
   createReply(): ZmqMessage;
   signAndSend(key: string, sock: unknown): void;
@@ -47,6 +52,7 @@ interface ZmqServerProto {
 }
 interface HandlerProto {
   handleKernel(): Record<string, unknown>;
+  handleExecute(req: object, writeStream: unknown, writeDisplayData: unknown): Promise<Record<string, unknown>>;
   handleExecuteImpl(req: object, writeStream: unknown, writeDisplayData: unknown): Promise<unknown>;
 }
 
@@ -56,6 +62,9 @@ export interface CellError {
   evalue: string;
   traceback: string[];
 }
+
+/** How long after a failure a request may still arrive that was sent before it (queued in ZMQ meanwhile). */
+const STRAGGLER_MS = 1000;
 
 const RED = "\u001b[0;31m";
 const RESET = "\u001b[0m";
@@ -107,8 +116,12 @@ export function startKernel(configPath: string): void {
   const server = jupyter.ZmqServer?.prototype;
   const handler = jupyter.JupyterHandlerImpl?.prototype;
   must(typeof server?.publishStatus === "function" && typeof server.handleExecute === "function", "ZmqServer");
-  must(typeof handler?.handleExecuteImpl === "function" && typeof handler.handleKernel === "function", "JupyterHandlerImpl");
+  must(
+    typeof handler?.handleExecuteImpl === "function" && typeof handler.handleKernel === "function" && typeof handler.handleExecute === "function",
+    "JupyterHandlerImpl",
+  );
   (globalThis as Record<symbol, unknown>)[LEMOL_KERNEL] = true;
+  const realError = console.error;
 
   // the cell executing now (its request), and what each failed cell reported
   let current: object | null = null;
@@ -162,8 +175,40 @@ export function startKernel(configPath: string): void {
     }
   };
 
+  // tslab's queue of execute requests, replaced (see the top of this file)
+  let queue: Promise<unknown> = Promise.resolve();
+  /** Execute requests received so far; after a failure, those up to `cancelThrough` are cancelled. */
+  let received = 0;
+  let cancelThrough = 0;
+  let failedAt = -Infinity;
+  /** When each request was sent (its header's date), for those that arrive just after a failure. */
+  const sentAt = new WeakMap<object, number>();
+  handler.handleExecute = function (this: HandlerProto, request: object, writeStream: unknown, writeDisplayData: unknown) {
+    const number = ++received;
+    const task = queue.then(async (): Promise<Record<string, unknown>> => {
+      const sent = sentAt.get(request);
+      const justAfter = Date.now() - failedAt < STRAGGLER_MS;
+      if (number <= cancelThrough || (justAfter && sent !== undefined && sent < failedAt)) return { status: "aborted" };
+      try {
+        const count = (await this.handleExecuteImpl(request, writeStream, writeDisplayData)) as { count: number };
+        return { status: "ok", execution_count: count.count };
+      } catch (e) {
+        cancelThrough = received;
+        failedAt = Date.now();
+        const count = (e as { count?: unknown } | null)?.count;
+        if (typeof count === "number") return { status: "error", execution_count: count };
+        realError("lemol-kernel: unexpected error:", e);
+        return { status: "error" };
+      }
+    });
+    queue = task;
+    return task;
+  };
+
   server.handleExecute = async function (this: ZmqServerProto, sock: unknown, msg: ZmqMessage) {
     theServer = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the one server, for publishing from the handler
+    const date = msg.header.date === undefined ? NaN : Date.parse(msg.header.date);
+    if (!Number.isNaN(date)) sentAt.set(msg.content, date);
     const key = this.connInfo.key;
     const writeStream = (name: string, text: string) => {
       const r = msg.createReply();
@@ -186,7 +231,6 @@ export function startKernel(configPath: string): void {
       r.signAndSend(key, this.iopub);
       Object.assign(content, failure);
     }
-    if (content.status === "abort") content.status = "aborted"; // the protocol's name (tslab says "abort")
     const reply = msg.createReply();
     reply.header.msg_type = "execute_reply";
     reply.content = content;
@@ -195,7 +239,6 @@ export function startKernel(configPath: string): void {
 
   // the executor reports failures with the console it is given at creation: this one records
   // them for the cell instead of printing them (user code keeps the real console.error)
-  const realError = console.error;
   console.error = (...args: unknown[]) => {
     if (!current) return realError(...args);
     const failure = cellError(args);
