@@ -196,10 +196,6 @@ export class Experiment extends ExperimentView {
    * run killed before its first checkpoint starts over; a finished run says so and stays done.
    */
   static async restore(runDir: string, options: RestoreOptions = {}, hooks: ExperimentHooks = {}): Promise<Experiment> {
-    const held = options.detached ? undefined : openExperiments.get(path.resolve(runDir));
-    if (held) {
-      await held.retire(false, `Experiment.restore was called for ${displayPath(held.runDir.root)}`);
-    }
     const opened = openRun(runDir, options, resolveHooks({ ...hooks, progress: null, interrupts: null }).print);
     try {
       const info = await initBackend(options.backend);

@@ -149,5 +149,68 @@ class ForgivingKernelTests(unittest.TestCase):
         self.assertEqual(self.k.run('console.log("next")')["stdout"], "next\n", "and the kernel goes on")
 
 
+class ErrorOutputTests(unittest.TestCase):
+    """Errors point at the line (issue 27, item 3): the cell's own line and column for user code;
+    lemol's errors with their real name, no Node source excerpt, no absolute path."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.k = KernelSession(NOTEBOOKS)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.k.close()
+
+    def error_of(self, code):
+        out = self.k.run(code)
+        time.sleep(0.3)  # let the kernel settle after a failure before the next cell
+        self.assertEqual(out["status"], "error", out)
+        self.assertEqual(out["stderr"], "")
+        return out["error"]
+
+    def test_an_error_in_the_cells_code_points_at_its_line_and_column(self):
+        error = self.error_of("const a: any = undefined;\nfunction f(o: any): number {\n  return o.x.y;\n}\nf({});")
+        self.assertEqual(error["ename"], "TypeError")
+        frames = error["traceback"][1:-1]
+        self.assertRegex(frames[0], r"^    at f \(Cell In\[\d+\], line 3, column \d+\)$")
+        self.assertRegex(frames[1], r"^    at \(Cell In\[\d+\], line 5, column 1\)$")
+        self.assertEqual(len(frames), 2, error["traceback"])
+        self.assertRegex(error["traceback"][-1], r"^Cell In\[\d+\], line 3:\n  return o\.x\.y;\n +\x1b\[0;31m\^")
+
+    def test_a_lemol_error_has_its_name_no_source_excerpt_and_no_absolute_path(self):
+        for code, ename in (
+            ('import { loadRun } from "lemol";\nloadRun("missing");', "Error"),
+            ('import { loadRun } from "lemol";\nimport * as path from "path";\nloadRun(path.resolve("runs/nothing-here"));', "Error"),
+            ('import { Experiment } from "lemol";\nawait Experiment.restore(require("path").resolve("runs/nothing-here"));', "CheckpointError"),
+        ):
+            error = self.error_of(code)
+            self.assertEqual(error["ename"], ename, error)
+            text = error["evalue"] + "\n".join(error["traceback"])
+            self.assertNotIn(NOTEBOOKS, text)
+            self.assertNotIn("file://", text)
+            self.assertNotIn("^\n", text.replace("\x1b[0;31m^", ""), "no Node source excerpt with its caret")
+            self.assertTrue(error["traceback"][0].startswith(f"\x1b[0;31m{ename}\x1b[0m: "), error["traceback"][0])
+
+    def test_an_executed_notebook_with_failing_cells_stores_no_absolute_path(self):
+        import nbformat
+        from nbclient import NotebookClient
+
+        sys.path.insert(0, os.path.join(NOTEBOOKS, "..", "scripts"))
+        from check_notebooks import ABSOLUTE, outputs, text_of
+
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_code_cell('import { loadRun, Experiment } from "lemol";\nimport * as path from "path";'),
+            nbformat.v4.new_code_cell('loadRun(path.resolve("runs/nothing-here"));'),
+            nbformat.v4.new_code_cell('await Experiment.create({ num_episodes: -1, run_dir: path.resolve("runs/x") });'),
+            nbformat.v4.new_code_cell("const o: any = {};\no.a.b;"),
+        ]
+        NotebookClient(nb, kernel_name="tslab", allow_errors=True, timeout=120, resources={"metadata": {"path": NOTEBOOKS}}).execute()
+        errors = [out for _, out in outputs(nb) if out.get("output_type") == "error"]
+        self.assertEqual(len(errors), 3, "every failing cell ran and failed (none skipped)")
+        for index, out in outputs(nb):
+            self.assertIsNone(ABSOLUTE.search(text_of(out)), (index, text_of(out)))
+
+
 if __name__ == "__main__":
     unittest.main()
