@@ -108,8 +108,18 @@ export class CallQueue {
    * Runs `body` as call `name` once the calls before it are over. `start` runs first (taking the
    * run directory). Stopped by an interrupt, the call resolves with `partial()`, printing
    * `where()` in its one line; made in a cell already interrupted, it resolves with `partial()` at once.
+   * `showProgress` false: the progress display does not show this call.
    */
-  run<T>(name: RunCall, plannedEpisodes: () => number, start: () => void, body: () => Promise<T>, partial: () => T, where: () => string): Promise<T> {
+  run<T>(
+    name: RunCall,
+    plannedEpisodes: () => number,
+    start: () => void,
+    body: () => Promise<T>,
+    partial: () => T,
+    where: () => string,
+    showProgress = true,
+  ): Promise<T> {
+    const reporter = showProgress ? this.reporter : null;
     const previous = this.active;
     let self: Promise<T> | null = null;
     const promise: Promise<T> = (async () => {
@@ -126,7 +136,7 @@ export class CallQueue {
         return partial();
       }
       start();
-      this.reporter?.begin(this.subject, { call: name, plannedEpisodes: plannedEpisodes() });
+      reporter?.begin(this.subject, { call: name, plannedEpisodes: plannedEpisodes() });
       // An interrupted notebook cell stops awaiting this promise; the rejection that follows the
       // stop is then expected, so it is marked handled rather than reported as unhandled.
       const unsubscribe = this.interrupts?.(() => {
@@ -135,7 +145,7 @@ export class CallQueue {
       });
       try {
         const result = await body();
-        this.reporter?.end("done");
+        reporter?.end("done");
         this.last = { call: name, outcome: "done" };
         return result;
       } catch (e) {
@@ -145,7 +155,7 @@ export class CallQueue {
           : e instanceof Error
             ? e.message
             : String(e);
-        this.reporter?.end(stopped ? "stopped" : "failed", message);
+        reporter?.end(stopped ? "stopped" : "failed", message);
         this.last = { call: name, outcome: stopped ? "stopped" : "failed", message };
         if (!stopped || !this.interrupted()) throw e;
         // interrupted: the cell ends normally (see the top of this file)

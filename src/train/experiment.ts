@@ -83,8 +83,17 @@ function differences(given: object, config: ExperimentConfig, run: Readonly<Expe
     .map((k) => `${k} ${JSON.stringify(a[k])} (the run has ${JSON.stringify(b[k])})`);
 }
 
+/** Options every run call takes (`runEpisode`, `runTrajectory`, `trainOpponentModel`, `runCycle`, `run`). */
+export interface CallOptions {
+  /**
+   * Show the call's live progress (default true: where a progress display is installed, as in a
+   * notebook, each cell shows one bar for all its calls); false: nothing for this call.
+   */
+  progress?: boolean;
+}
+
 /** Options of {@link Experiment.runCycle} and {@link Experiment.run}. */
-export interface RunOptions {
+export interface RunOptions extends CallOptions {
   /** Worker processes for `parallel_trajectories` (default: the `workers` option, else the number of cores). */
   workers?: number;
 }
@@ -123,7 +132,6 @@ export class Experiment extends ExperimentView {
   private readonly manifest: ManifestRecord;
   protected readonly workers: WorkerProcesses;
 
-  /** Builds an experiment: checks the options, chooses the backend, creates the run directory. */
   /**
    * Builds an experiment: checks the options, chooses the backend, creates the run directory.
    * A `run_dir` that already holds a run is refused unless `resume: true` (continue it) or
@@ -274,6 +282,11 @@ export class Experiment extends ExperimentView {
     openExperiments.set(this.runDir.root, this);
   }
 
+  /** Whether the run trains an opponent model between cycles (for progress estimates). */
+  get opponentModelled(): boolean {
+    return this.lemolPresent && !this.evaluating;
+  }
+
   /** Why this experiment can no longer be used (set when it was closed for a new one in its run directory). */
   private retiredBecause: string | null = null;
 
@@ -352,7 +365,7 @@ export class Experiment extends ExperimentView {
   }
 
   /** Steps until the current episode ends (starting a trajectory if none is under way). */
-  runEpisode(): Promise<number[]> {
+  runEpisode(options: CallOptions = {}): Promise<number[]> {
     return this.call(
       "runEpisode",
       async () => {
@@ -363,15 +376,17 @@ export class Experiment extends ExperimentView {
         return this.player.records.episodeRewards[this.player.records.episodeRewards.length - 1];
       },
       () => Array.from(this.player.loop.currentRewards), // interrupted: the episode's rewards so far
+      options,
     );
   }
 
   /** Plays the next trajectory of the schedule to its end (or finishes the one under way). */
-  runTrajectory(): Promise<TrajectoryInfo> {
+  runTrajectory(options: CallOptions = {}): Promise<TrajectoryInfo> {
     return this.call(
       "runTrajectory",
       () => this.runner.trajectory(),
       () => this.schedule.info!,
+      options,
     );
   }
 
@@ -380,11 +395,12 @@ export class Experiment extends ExperimentView {
    * saved so far in this run, then the next cycle. Only when the cycle's trajectories are done.
    * An interrupted call leaves the pass where it stopped; the next call continues it.
    */
-  trainOpponentModel(): Promise<OMPassSummary[]> {
+  trainOpponentModel(options: CallOptions = {}): Promise<OMPassSummary[]> {
     return this.call(
       "trainOpponentModel",
       () => this.runner.trainOpponentModel(),
       () => this.omPhase.completedPasses,
+      options,
     );
   }
 
@@ -398,6 +414,7 @@ export class Experiment extends ExperimentView {
       "runCycle",
       () => this.workers.with(options.workers, () => this.runner.cycle()),
       () => undefined,
+      options,
     );
   }
 
@@ -411,6 +428,7 @@ export class Experiment extends ExperimentView {
           this.close();
         }),
       () => undefined,
+      options,
     );
   }
 
@@ -425,7 +443,7 @@ export class Experiment extends ExperimentView {
   }
 
   /** `partial`: what the call resolves with when an interrupt stops it (calls.ts). */
-  private call<T>(name: RunCall, body: () => Promise<T>, partial: () => T): Promise<T> {
+  private call<T>(name: RunCall, body: () => Promise<T>, partial: () => T, options: CallOptions): Promise<T> {
     this.assertUsable();
     // the run directory is taken again when a call starts (close() gives it up)
     return this.calls.run(
@@ -435,6 +453,7 @@ export class Experiment extends ExperimentView {
       body,
       partial,
       () => this.where(),
+      options.progress !== false,
     );
   }
 

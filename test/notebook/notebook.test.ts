@@ -377,6 +377,54 @@ describe("live progress", () => {
     exp.dispose();
   });
 
+  it("shows one output per cell however many calls it makes, counting them; progress: false shows none", async () => {
+    let cell = "A";
+    const exp = await Experiment.create(
+      { ...REDUCED, num_episodes: 40, n_opp_cycles: 1, traj_per_iter: 1, run_dir: tmpRun() },
+      { print: null, progress: new LiveProgress({ intervalMs: 0, cell: () => cell }), interrupts: null },
+    );
+    shown = [];
+    for (let i = 0; i < 5; i++) await exp.runEpisode();
+    assert.equal(new Set(shown.map((s) => s.id)).size, 1, "a loop of 5 calls: one output");
+    assert.equal(shown.filter((s) => !s.update).length, 1);
+    assert.ok(shown.some((s) => /^runEpisode \(call 5 of this cell\) \d+% · /.test(s.bundle["text/plain"] as string)));
+    cell = "B";
+    await exp.runEpisode();
+    assert.equal(new Set(shown.map((s) => s.id)).size, 2, "the next cell: its own output");
+    const before = shown.length;
+    await exp.runEpisode({ progress: false });
+    assert.equal(shown.length, before, "progress: false: nothing shown");
+    assert.equal(exp.lastCall?.outcome, "done");
+    exp.dispose();
+  });
+
+  it("run()'s bar covers the opponent-model training, with an ETA, and never goes back", async () => {
+    shown = [];
+    const exp = await Experiment.create(
+      { ...REDUCED, num_episodes: 40, n_opp_cycles: 2, traj_per_iter: 1, run_dir: tmpRun() },
+      { print: null, progress: new LiveProgress({ intervalMs: 0 }), interrupts: null },
+    );
+    await exp.run();
+    const texts = shown.map((s) => s.bundle["text/plain"] as string);
+    const om = texts.filter((t) => /^run \d+% · opponent-model training of cycle 1 /.test(t));
+    assert.ok(om.length > 0, "the second cycle's OM training shows in run()'s bar");
+    assert.ok(
+      om.every((t) => / · ETA /.test(t)),
+      om[0],
+    );
+    assert.ok(
+      texts.some((t) => /^run \d+% · cycle 1 .* · ETA [^+]*$/.test(t)),
+      "in the second cycle the ETA includes the OM training measured in the first (no '+ OM training')",
+    );
+    const pcts = texts.flatMap((t) => /^run (\d+)% /.exec(t)?.slice(1).map(Number) ?? []);
+    const firstOM = texts.findIndex((t) => /^run \d+% · opponent-model training of cycle 0/.test(t));
+    const beforeOM = Number(/^run (\d+)% /.exec(texts[firstOM - 1])?.[1]);
+    const atOM = Number(/^run (\d+)% /.exec(texts[firstOM])?.[1]);
+    assert.ok(atOM >= beforeOM - 5, `no drop to 0 % when OM training starts (${beforeOM} -> ${atOM})`);
+    assert.ok(pcts[pcts.length - 1] >= 90, `ends near full (${pcts.slice(-3)})`);
+    exp.dispose();
+  });
+
   it("shows a line per worker when a cycle's trajectories run in parallel (exp.runCycle({ workers: 2 }))", async () => {
     shown = [];
     const exp = await Experiment.create(
