@@ -13,4 +13,4 @@ export * from "./train/index.js";
 export * from "./notebook/index.js";
 export { Rng } from "./util/rng.js";
 export type { RngState } from "./util/rng.js";
-export { writeFileAtomic, ensureDir, PathError, StorageError } from "./util/fs.js";
+export { writeFileAtomic, ensureDir, displayPath, PathError, StorageError } from "./util/fs.js";
