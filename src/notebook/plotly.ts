@@ -95,7 +95,9 @@ export class Figure {
 
   /** The figure as plotly JSON (`{ data, layout, config }`). */
   toJSON(): { data: Trace[]; layout: Layout; config: Record<string, unknown> } {
-    return { data: this.data, layout: this.layout, config: this.config };
+    // hover labels round y to 4 significant digits (plotly shows every stored digit otherwise); a figure's own format wins
+    const yaxis = { hoverformat: ".4~r", ...((this.layout.yaxis as Record<string, unknown> | undefined) ?? {}) };
+    return { data: this.data, layout: { ...this.layout, yaxis }, config: this.config };
   }
 
   /** A key of the figure's content (its element ids): the same figure, the same key. */

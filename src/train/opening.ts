@@ -55,8 +55,9 @@ function startFresh(ctx: OpeningContext): void {
       `  ${cfg.scenario}, ${cfg.bad_policy} (bad) vs ${cfg.good_policy} (good), seed ${cfg.seed}: ${ctx.cycles} cycle(s) of ${schedule.perCycle} trajectories of ${cfg.num_episodes} episodes; every option in ${displayPath(runDir.manifestFile)}`,
     );
   const nBad = ctx.adversary.filter((x) => x).length;
-  ctx.print(`${nBad} bad agents`);
-  ctx.print(`${ctx.adversary.length - nBad} good agents`);
+  const agents = (n: number, side: string) => `${n} ${side} agent${n === 1 ? "" : "s"}`;
+  ctx.print(agents(nBad, "bad"));
+  ctx.print(agents(ctx.adversary.length - nBad, "good"));
   if (ctx.policies.varying) ctx.print(`Training with varied ${ctx.policies.varying} agents ...`);
 }
 

@@ -75,6 +75,15 @@ function syntheticRuns(): MetricsLog {
 }
 
 describe("figures", () => {
+  it("round hover values to 4 significant digits unless the figure says otherwise", () => {
+    assert.equal((new Figure([{ type: "scatter", y: [0.123456789] }]).toJSON().layout.yaxis as { hoverformat: string }).hoverformat, ".4~r");
+    const own = new Figure([{ type: "scatter", y: [1] }], { yaxis: { hoverformat: ".1f", title: { text: "y" } } }).toJSON().layout.yaxis as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(own, { hoverformat: ".1f", title: { text: "y" } });
+  });
+
   it("are one output each: HTML drawing the figure (its data stored once) and text; ids are a hash of the figure", () => {
     shown = [];
     const fig = new Figure([{ type: "scatter", x: [1, 2], y: [3, 4], name: "line" }], { title: { text: "t" } });
@@ -290,6 +299,10 @@ describe("tables", () => {
     assert.equal(acc[0].om_trained_before, false);
     assert.equal(acc[1].om_trained_before, true, "cycle 0's OM training precedes cycle 1");
     assert.match(inspect(s), /final rewards/);
+    // the default window (100) is longer than these 4-episode trajectories: the title says what was averaged
+    shown = [];
+    summarise(syntheticRuns());
+    assert.match(shown[0].bundle["text/html"] as string, /mean of the last 4 episodes of each trajectory/);
   });
 
   it("summarise(): rows without episode numbers, or numbered out of order, count one episode each", () => {
