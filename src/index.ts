@@ -14,4 +14,4 @@ export * from "./analysis/index.js";
 export * from "./notebook/index.js";
 export { Rng } from "./util/rng.js";
 export type { RngState } from "./util/rng.js";
-export { writeFileAtomic, ensureDir, PathError, StorageError } from "./util/fs.js";
+export { writeFileAtomic, ensureDir, displayPath, PathError, StorageError } from "./util/fs.js";

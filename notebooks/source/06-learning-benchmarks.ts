@@ -13,7 +13,7 @@
 // MPE observations carry no clock, so a terminal time limit asks the critic for `y = r` at the
 // last step and `y = r + γQ'` at states that look the same; the aliasing error grows with |Q|
 // until it is most of the critic's loss, and learning stalls, then declines
-// ([docs/learning.md](../docs/learning.md)).
+// (`docs/learning.md` in the lemol repository: outside the notebook server's folder, so not a link).
 //
 // This notebook reads the committed results (any size); the last section re-trains a small
 // comparison live (`LEMOL_NOTEBOOK_SIZE`: `small` seconds, `medium` about two minutes, `full` the

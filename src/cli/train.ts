@@ -25,7 +25,7 @@ export const TRAIN_SPECS: Record<string, OptionSpec> = {
   backend: { type: "string", help: "tfjs backend: node, wasm or cpu (default: automatic; or LEMOL_BACKEND)", choices: ["node", "wasm", "cpu"] },
   restore: { type: "string", help: "continue the run in this run directory from its checkpoint (its own options are used)" },
   checkpoint: { type: "string", help: "with --restore: which checkpoint (default: latest)" },
-  quiet: { type: "boolean", default: false, help: "no progress bar" },
+  quiet: { type: "boolean", default: false, help: "print nothing but errors and the final line (no option list, no progress bar)" },
   help: { type: "boolean", default: false, help: "show this help" },
 };
 
@@ -56,6 +56,8 @@ export async function train(argv: readonly string[], out: (line: string) => void
   }
   if (typeof checkpoint === "string" && typeof restore !== "string") throw new UsageError("--checkpoint needs --restore <run_dir>");
   const forced = typeof backend === "string" ? { backend } : {};
+  // --quiet: errors (stderr) and the final line only
+  const say = quiet ? () => {} : out;
   let exp: Experiment;
   if (typeof restore === "string") {
     const extra = Object.keys(given);
@@ -66,10 +68,10 @@ export async function train(argv: readonly string[], out: (line: string) => void
       return 0;
     }
   } else {
-    exp = await Experiment.create({ ...given, ...forced }, { print: out, printConfig: true });
+    exp = await Experiment.create({ ...given, ...forced }, { print: say, printConfig: !quiet });
   }
-  out(`run directory: ${exp.runDir.root}`);
-  out(`backend: ${exp.backend.name}, kernels: ${exp.backend.kernels}`);
+  say(`run directory: ${exp.runDir.root}`);
+  say(`backend: ${exp.backend.name}, kernels: ${exp.backend.kernels}`);
   const bar = !quiet && process.stderr.isTTY;
   if (bar) {
     const episodes = exp.config.num_episodes;

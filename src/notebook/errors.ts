@@ -13,9 +13,25 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 /** lemol's kernel launcher: kernel machinery, not lemol's code as far as a reader is concerned. */
 const KERNEL_FILES = ["dist/notebook/kernel.js", "src/notebook/kernel.ts"].map((f) => path.join(ROOT, f));
 
+/**
+ * Where lemol's kernel (kernel.ts) looks up a cell frame's position in the cell's own source: the
+ * kernel names each cell's script `lemol-cell-<execution count>.js` and maps its JavaScript
+ * line and column back to the cell's (cell-position.ts).
+ */
+export const CELL_POSITION = Symbol.for("lemol.kernel.cellPosition");
+type CellPositionLookup = (cell: number, line: number, column: number) => string | undefined;
+
+/** A cell frame's place, as `Cell In[7], line 3, column 9` when lemol's kernel knows it. */
+function cellPlace(frame: string): string {
+  const m = /lemol-cell-(\d+)\.js:(\d+):(\d+)/.exec(frame);
+  const lookup = (globalThis as Record<symbol, unknown>)[CELL_POSITION] as CellPositionLookup | undefined;
+  return (m && lookup?.(Number(m[1]), Number(m[2]), Number(m[3]))) || "the cell";
+}
+
 /** What a stack frame line says about where it is. */
 export function frameKind(line: string): "lemol" | "cell" | "other" {
-  if (/evalmachine\.<anonymous>|\[eval\]/.test(line)) return "cell";
+  // (the last two: a frame trimmed already)
+  if (/evalmachine\.<anonymous>|\[eval\]|lemol-cell-\d+\.js|\((?:the cell|Cell In\[\d+\], line \d+, column \d+)\)\s*$/.test(line)) return "cell";
   const m = /\(([^()]*?):\d+:\d+\)\s*$|at ([^\s()]*?):\d+:\d+\s*$/.exec(line);
   let file = m?.[1] ?? m?.[2];
   if (!file) return "other";
@@ -32,9 +48,9 @@ export function frameKind(line: string): "lemol" | "cell" | "other" {
  */
 export function trimStack(stack: string): string {
   let lines = stack.split("\n");
-  // Node's decoration of an error thrown by the cell's script ("evalmachine.<anonymous>:2", the
-  // source line, a caret, a blank line) before the message
-  if (/^evalmachine\.<anonymous>:\d+$/.test(lines[0])) {
+  // Node's decoration of an error thrown while the cell's script ran ("evalmachine.<anonymous>:2"
+  // or the file of the function that threw, the source line, a caret, a blank line) before the message
+  if (/^(?:evalmachine\.<anonymous>|\S+\.[cm]?[jt]s|file:\/\/\S+):\d+$/.test(lines[0])) {
     const blank = lines.indexOf("");
     if (blank > 0) lines = lines.slice(blank + 1);
   }
@@ -52,7 +68,10 @@ export function trimStack(stack: string): string {
           .join(""),
       );
     else if (kind === "cell") {
-      const line = f.replace(/\(?evalmachine\.<anonymous>:\d+:\d+\)?/, "(the cell)").replace(/\s+$/, "");
+      const place = cellPlace(f);
+      // a frame of the cell's script with no place in its source (tslab's wrapper) adds nothing to placed ones
+      if (/lemol-cell-\d+\.js/.test(f) && place === "the cell" && kept.some((k) => k.includes("(Cell In["))) continue;
+      const line = f.replace(/\(?(?:evalmachine\.<anonymous>|lemol-cell-\d+\.js):\d+:\d+\)?/, `(${place})`).replace(/\s+$/, "");
       if (kept[kept.length - 1] !== line) kept.push(line);
     }
   }

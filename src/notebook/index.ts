@@ -2,7 +2,7 @@
 import "./install.js";
 export { display, DisplayHandle, inNotebook, setDisplaySink, escapeHtml, scriptSafe } from "./display.js";
 export type { MimeBundle, DisplaySink } from "./display.js";
-export { Figure, plotlyInit, resetPlotlyInit, plotlySource, renderPng, chromiumPath, CHROMIUM_ARGS } from "./plotly.js";
+export { Figure, plotlyInit, resetPlotlyInit, plotlySource, renderPng, saveFigure, chromiumPath, CHROMIUM_ARGS } from "./plotly.js";
 export type { PlotlyFlavor, Trace, Layout as PlotLayout } from "./plotly.js";
 export { plot, learningCurves, omAccuracy, omTraining, losses, qValues, metric, compare, PALETTE } from "./plots.js";
 export type { PlotOptions, CurveOptions, AccuracyOptions, TrainingPlotOptions, CompareOptions } from "./plots.js";
@@ -19,6 +19,8 @@ export type { EpisodePolicy, RecordOptions } from "./animate.js";
 export { LiveProgress, formatDuration } from "./progress.js";
 export type { LiveProgressOptions } from "./progress.js";
 export { onKernelInterrupt, triggerInterrupt } from "./interrupt.js";
+export { setStaticImages } from "./static-image.js";
+export { showFullStacks } from "./errors.js";
 export { metricsOf, rollingMean, quantile, EpisodeAxis } from "./source.js";
 export type { MetricsSource } from "./source.js";
 export { sizedOptions, NOTEBOOK_SIZES, LEMOL_SIZES } from "./size.js";

@@ -6,7 +6,8 @@
  * interrupt, the next cell would not know `exp`. So while a lemol run call listens, tslab's own
  * SIGINT listener is set aside: the interrupt stops the call at its next step boundary, the call
  * resolves with what it had done (train/calls.ts), and the cell ends keeping its declarations.
- * Later run calls in the same cell are refused, so a loop of calls ends too. A second interrupt
+ * Later run calls in the same cell are refused: they return at once without running (outcome
+ * `refused`), so a cell of several calls, or a loop of them, ends too. A second interrupt
  * while the first is still pending hands over to tslab (for a call that cannot reach a boundary).
  *
  * Under lemol's kernel (`lemol-kernel`, src/notebook/kernel.ts) the interrupted cell then ends as

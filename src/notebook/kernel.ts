@@ -11,6 +11,16 @@
  *     and idle when each ends, so with three cells queued the kernel reads idle as soon as the
  *     first ends while two still run; here an execute request goes busy when it starts, and any
  *     idle published while another execution runs is followed by that execution's busy;
+ *   - after a failed cell, the cells queued behind it are cancelled, as Python's are, but not a
+ *     cell sent after the failure: tslab cancels every request that arrives within 200 ms of a
+ *     failure, so a fast Shift+Enter, or a script sending the next cell on the failed one's
+ *     reply, saw a cell skipped without a word. Here a request is cancelled when it was received
+ *     before the failure, or, arriving just after it, was sent before it (its header's date);
+ *   - an error in the cell's own code points at the cell's line and column (`at f (Cell In[7],
+ *     line 3, column 9)`, and the line itself under the traceback), as a Python kernel's does: each
+ *     cell runs as a script of its own name and its frames are mapped back to the cell's source
+ *     (cell-position.ts); Node's source excerpt of the throwing line is not added to errors, and
+ *     paths in error outputs are shown relative to the working directory (displayPath);
  *   - the kernel_info reply carries the `status` the protocol requires;
  *   - a cell whose lemol run call an interrupt stopped (src/notebook/interrupt.ts) keeps its
  *     declarations and ends as an `Interrupted` error, which cancels the cells queued after it, as
@@ -28,12 +38,15 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { trimStack } from "./errors.js";
+import vm from "node:vm";
+import { displayPath } from "../util/fs.js";
+import { cellPosition } from "./cell-position.js";
+import { CELL_POSITION, trimStack } from "./errors.js";
 import { INTERRUPTED_CELL, LEMOL_KERNEL } from "./interrupt.js";
 
 /** An iopub or shell message of tslab's (its class is not exported; only what is used here). */
 interface ZmqMessage {
-  header: { msg_type: string };
+  header: { msg_type: string; date?: string };
   content: Record<string, unknown>;
   createReply(): ZmqMessage;
   signAndSend(key: string, sock: unknown): void;
@@ -46,7 +59,9 @@ interface ZmqServerProto {
   handleExecute(sock: unknown, msg: ZmqMessage): Promise<void>;
 }
 interface HandlerProto {
+  execCount: number;
   handleKernel(): Record<string, unknown>;
+  handleExecute(req: object, writeStream: unknown, writeDisplayData: unknown): Promise<Record<string, unknown>>;
   handleExecuteImpl(req: object, writeStream: unknown, writeDisplayData: unknown): Promise<unknown>;
 }
 
@@ -57,11 +72,28 @@ export interface CellError {
   traceback: string[];
 }
 
+/** How long after a failure a request may still arrive that was sent before it (queued in ZMQ meanwhile). */
+const STRAGGLER_MS = 1000;
+
 const RED = "\u001b[0;31m";
 const RESET = "\u001b[0m";
 
+/** Absolute paths (and file URLs) in a text, as displayPath shows them: relative to the working directory when near it. */
+export function relativePaths(text: string): string {
+  return text.replace(/(?:file:\/\/)?(?<![\w.~-])\/(?:[\w.@+~-]+\/)*[\w.@+~-]+/g, (p) => {
+    const file = p.startsWith("file://") ? fileURLToPath(p) : p;
+    const shown = displayPath(file);
+    return shown === file ? p : shown;
+  });
+}
+
 /** The error output for what tslab's executor reports with `console.error` (a thrown value, or a diagnostic). */
 export function cellError(args: unknown[]): CellError {
+  const e = errorOutput(args);
+  return { ename: e.ename, evalue: relativePaths(e.evalue), traceback: e.traceback.map(relativePaths) };
+}
+
+function errorOutput(args: unknown[]): CellError {
   if (typeof args[0] === "string" && args[0].startsWith("%s%d:%d - %s")) {
     const [, file, line, col, text] = args as [string, string, number, number, string];
     const evalue = `${file}${line}:${col} - ${text}`;
@@ -107,8 +139,32 @@ export function startKernel(configPath: string): void {
   const server = jupyter.ZmqServer?.prototype;
   const handler = jupyter.JupyterHandlerImpl?.prototype;
   must(typeof server?.publishStatus === "function" && typeof server.handleExecute === "function", "ZmqServer");
-  must(typeof handler?.handleExecuteImpl === "function" && typeof handler.handleKernel === "function", "JupyterHandlerImpl");
+  must(
+    typeof handler?.handleExecuteImpl === "function" && typeof handler.handleKernel === "function" && typeof handler.handleExecute === "function",
+    "JupyterHandlerImpl",
+  );
   (globalThis as Record<symbol, unknown>)[LEMOL_KERNEL] = true;
+  const realError = console.error;
+
+  // each cell's source and the JavaScript tslab ran for it, by execution count (the last few)
+  const cells = new Map<number, { source: string; js: string }>();
+  let starting: { count: number; source: string } | null = null;
+  const runInThisContext = vm.runInThisContext;
+  vm.runInThisContext = function (code: string, options?: vm.RunningScriptOptions | string) {
+    // tslab runs a cell as one script wrapped in (async) function(exports, require)
+    if (starting && typeof code === "string" && /^\((async )?function\(exports, require\) \{ /.test(code) && typeof options !== "string") {
+      cells.set(starting.count, { source: starting.source, js: code });
+      for (const n of cells.keys()) if (cells.size > 50) cells.delete(n);
+      options = { ...options, filename: `lemol-cell-${starting.count}.js`, displayErrors: false };
+      starting = null;
+    }
+    return runInThisContext.call(vm, code, options);
+  } as typeof vm.runInThisContext;
+  (globalThis as Record<symbol, unknown>)[CELL_POSITION] = (cell: number, line: number, column: number) => {
+    const c = cells.get(cell);
+    const p = c && cellPosition(c.source, c.js, line, column);
+    return p ? `Cell In[${cell}], line ${p.line}, column ${p.column}` : undefined;
+  };
 
   // the cell executing now (its request), and what each failed cell reported
   let current: object | null = null;
@@ -143,6 +199,7 @@ export function startKernel(configPath: string): void {
     waiting.delete(request);
     current = request;
     running = msg ?? null;
+    starting = { count: this.execCount + 1, source: String((request as { code?: unknown }).code ?? "") };
     if (msg && theServer) publish.call(theServer, "busy", msg);
     try {
       const count = await executeImpl.call(this, request, writeStream, writeDisplayData);
@@ -159,11 +216,44 @@ export function startKernel(configPath: string): void {
     } finally {
       current = null;
       running = null;
+      starting = null;
     }
+  };
+
+  // tslab's queue of execute requests, replaced (see the top of this file)
+  let queue: Promise<unknown> = Promise.resolve();
+  /** Execute requests received so far; after a failure, those up to `cancelThrough` are cancelled. */
+  let received = 0;
+  let cancelThrough = 0;
+  let failedAt = -Infinity;
+  /** When each request was sent (its header's date), for those that arrive just after a failure. */
+  const sentAt = new WeakMap<object, number>();
+  handler.handleExecute = function (this: HandlerProto, request: object, writeStream: unknown, writeDisplayData: unknown) {
+    const number = ++received;
+    const task = queue.then(async (): Promise<Record<string, unknown>> => {
+      const sent = sentAt.get(request);
+      const justAfter = Date.now() - failedAt < STRAGGLER_MS;
+      if (number <= cancelThrough || (justAfter && sent !== undefined && sent < failedAt)) return { status: "aborted" };
+      try {
+        const count = (await this.handleExecuteImpl(request, writeStream, writeDisplayData)) as { count: number };
+        return { status: "ok", execution_count: count.count };
+      } catch (e) {
+        cancelThrough = received;
+        failedAt = Date.now();
+        const count = (e as { count?: unknown } | null)?.count;
+        if (typeof count === "number") return { status: "error", execution_count: count };
+        realError("lemol-kernel: unexpected error:", e);
+        return { status: "error" };
+      }
+    });
+    queue = task;
+    return task;
   };
 
   server.handleExecute = async function (this: ZmqServerProto, sock: unknown, msg: ZmqMessage) {
     theServer = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the one server, for publishing from the handler
+    const date = msg.header.date === undefined ? NaN : Date.parse(msg.header.date);
+    if (!Number.isNaN(date)) sentAt.set(msg.content, date);
     const key = this.connInfo.key;
     const writeStream = (name: string, text: string) => {
       const r = msg.createReply();
@@ -186,7 +276,6 @@ export function startKernel(configPath: string): void {
       r.signAndSend(key, this.iopub);
       Object.assign(content, failure);
     }
-    if (content.status === "abort") content.status = "aborted"; // the protocol's name (tslab says "abort")
     const reply = msg.createReply();
     reply.header.msg_type = "execute_reply";
     reply.content = content;
@@ -195,10 +284,16 @@ export function startKernel(configPath: string): void {
 
   // the executor reports failures with the console it is given at creation: this one records
   // them for the cell instead of printing them (user code keeps the real console.error)
-  const realError = console.error;
   console.error = (...args: unknown[]) => {
     if (!current) return realError(...args);
     const failure = cellError(args);
+    // the innermost frame in the cell, shown as Python shows it: the line, a caret under the column
+    const frame = failure.traceback.map((l) => /\(Cell In\[(\d+)\], line (\d+), column (\d+)\)$/.exec(l)).find((m) => m !== null);
+    if (frame) {
+      const [cell, line, column] = frame.slice(1).map(Number);
+      const text = cells.get(cell)?.source.split("\n")[line - 1];
+      if (text !== undefined) failure.traceback.push(`Cell In[${cell}], line ${line}:\n${text}\n${" ".repeat(column - 1)}${RED}^${RESET}`);
+    }
     const earlier = failures.get(current);
     // several diagnostics: one TSError listing them all
     if (earlier && earlier.ename === "TSError" && failure.ename === "TSError") {

@@ -16,9 +16,11 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
+import * as path from "node:path";
 import { inspect } from "node:util";
 import { currentCell, display, DisplayHandle, escapeHtml, scriptSafe, MimeBundle } from "./display.js";
 import { staticImage } from "./static-image.js";
+import { displayPath } from "../util/fs.js";
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -93,7 +95,9 @@ export class Figure {
 
   /** The figure as plotly JSON (`{ data, layout, config }`). */
   toJSON(): { data: Trace[]; layout: Layout; config: Record<string, unknown> } {
-    return { data: this.data, layout: this.layout, config: this.config };
+    // hover labels round y to 4 significant digits (plotly shows every stored digit otherwise); a figure's own format wins
+    const yaxis = { hoverformat: ".4~r", ...((this.layout.yaxis as Record<string, unknown> | undefined) ?? {}) };
+    return { data: this.data, layout: { ...this.layout, yaxis }, config: this.config };
   }
 
   /** A key of the figure's content (its element ids): the same figure, the same key. */
@@ -204,6 +208,26 @@ const STATIC_ENV = { chromium: chromiumPath, args: CHROMIUM_ARGS, plotly: () => 
  * Renders a figure to a base64 PNG in headless Chromium (Debian's chromium and the npm package
  * puppeteer-core); throws when that is not possible here.
  */
+/** The image formats {@link saveFigure} writes, by file extension. */
+const SAVE_FORMATS = { ".svg": "svg", ".pdf": "pdf", ".png": "png" } as const;
+
+/**
+ * Writes the figure to `file` for a paper or a slide: `.svg` (vector), `.pdf` (vector, one page of
+ * the figure's size) or `.png`, by the extension; drawn by plotly in the headless Chromium of the
+ * static images (Debian's chromium and puppeteer-core). Size: `width` (default 800) and the
+ * figure's `layout.height` (default 400). Returns the path written, as {@link displayPath} shows it.
+ */
+export async function saveFigure(fig: Figure, file: string, options: { width?: number; height?: number } = {}): Promise<string> {
+  const ext = path.extname(file).toLowerCase();
+  const format = SAVE_FORMATS[ext as keyof typeof SAVE_FORMATS];
+  if (!format) throw new Error(`saveFigure: ${JSON.stringify(file)} must end in .svg, .pdf or .png (the format is taken from it)`);
+  const size = { width: options.width ?? 800, height: options.height ?? (Number(fig.layout.height) || 400), format };
+  const data = staticImage(fig.toJSON(), size, STATIC_ENV, { evenIfOff: true });
+  if (data === null) throw new Error("saveFigure: no image could be drawn: see the message printed above (Chromium and puppeteer-core are needed)");
+  fs.writeFileSync(file, Buffer.from(data, "base64"));
+  return displayPath(path.resolve(file));
+}
+
 export async function renderPng(fig: Figure, options: { width?: number } = {}): Promise<string> {
   const png = staticImage(fig.toJSON(), { width: options.width ?? 800, height: Number(fig.layout.height) || 400, format: "png" }, STATIC_ENV, {
     evenIfOff: true,

@@ -11,24 +11,31 @@ interface Request {
   figure: { data: unknown[]; layout: Record<string, unknown> };
   width: number;
   height: number;
-  format: "png" | "webp";
+  format: "png" | "webp" | "svg" | "pdf";
 }
 interface Page {
   evaluate<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<R>;
   setContent(html: string): Promise<void>;
   addScriptTag(tag: { content: string }): Promise<unknown>;
+  pdf(options: object): Promise<Uint8Array>;
+  close(): Promise<void>;
 }
 interface Browser {
   newPage(): Promise<Page>;
   close(): Promise<void>;
+  process(): { pid?: number } | null;
 }
 
-const { signal, port, chromium, args, plotly } = workerData as {
+const { signal, port, chromium, args, plotly, profile, chromiumPid } = workerData as {
   signal: SharedArrayBuffer;
+  /** Where the main thread finds Chromium's pid, to end it when the process exits. */
+  chromiumPid: SharedArrayBuffer;
   port: MessagePort;
   chromium: string;
   args: string[];
   plotly: string;
+  /** Chromium's profile directory, made and removed by static-image.ts (puppeteer's own would outlive a killed kernel). */
+  profile: string;
 };
 const flag = new Int32Array(signal);
 let page: Promise<Page> | null = null;
@@ -44,19 +51,23 @@ async function open(): Promise<Page> {
     args,
     headless: true,
     pipe: true,
+    userDataDir: profile,
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
   });
+  Atomics.store(new Int32Array(chromiumPid), 0, browser.process()?.pid ?? 0);
   const p = await browser.newPage();
   await p.setContent("<!doctype html><html><body></body></html>");
   await p.addScriptTag({ content: plotly });
   return p;
 }
 
+/** The image as base64 (SVG: its markup as UTF-8; PDF: the SVG printed on a page of the figure's size). */
 async function render(req: Request): Promise<string> {
   page ??= open();
   const p = await page;
+  const format = req.format === "pdf" ? "svg" : req.format;
   const url: string = await p.evaluate(
     (f: Request["figure"], w: number, h: number, format: string) =>
       (globalThis as unknown as { Plotly: { toImage(fig: object, o: object): Promise<string> } }).Plotly.toImage(
@@ -66,9 +77,19 @@ async function render(req: Request): Promise<string> {
     req.figure,
     req.width,
     req.height,
-    req.format,
+    format,
   );
-  return url.replace(/^data:image\/\w+;base64,/, "");
+  if (format !== "svg") return url.replace(/^data:image\/\w+;base64,/, "");
+  const svg = decodeURIComponent(url.replace(/^data:image\/svg\+xml,/, ""));
+  if (req.format === "svg") return Buffer.from(svg, "utf8").toString("base64");
+  const sheet = await browser!.newPage();
+  try {
+    await sheet.setContent(`<!doctype html><html><head><style>@page{margin:0}html,body{margin:0}</style></head><body>${svg}</body></html>`);
+    const pdf = await sheet.pdf({ width: `${req.width}px`, height: `${req.height}px`, printBackground: true, pageRanges: "1" });
+    return Buffer.from(pdf).toString("base64");
+  } finally {
+    await sheet.close();
+  }
 }
 
 function reply(message: { png?: string; error?: string }): void {

@@ -9,6 +9,8 @@
  * Needs Debian's `chromium` (or `LEMOL_CHROMIUM`) and the npm package `puppeteer-core` (an
  * optional dependency of lemol); without them figures have no static image, and lemol says so once.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
@@ -42,7 +44,59 @@ const BOOTSTRAP = `const { workerData } = require("node:worker_threads");
   Atomics.notify(flag, 0);
 });`;
 
+/** Chromium profiles lemol makes: `<tmp>/lemol-chromium-<pid>-<random>`, so that a dead process's can be told and removed. */
+const PROFILE_PREFIX = "lemol-chromium-";
+
+/**
+ * Removes the profiles of lemol processes that are gone (a kernel killed before its Chromium
+ * closed leaves one of ~2.6 MB); a live process's, and anything not named by lemol, stay.
+ */
+export function removeStaleProfiles(tmp = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${PROFILE_PREFIX}(\\d+)-[\\w]+$`).exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 function start(chromium: string, args: string[], plotly: string): Renderer {
+  removeStaleProfiles();
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));
+  const chromiumPid = new SharedArrayBuffer(4);
+  // removed when the process ends (a kernel shut down soon after a figure): Chromium first, which
+  // would otherwise go on writing its profile for a moment
+  process.once("exit", () => {
+    const pid = Atomics.load(new Int32Array(chromiumPid), 0);
+    if (pid > 0) {
+      // puppeteer starts Chromium as the leader of its own process group: its GPU and renderer processes go too
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, "SIGKILL");
+        } catch {
+          // ended already
+        }
+      }
+    }
+    fs.rmSync(profile, { recursive: true, force: true });
+  });
   const signal = new SharedArrayBuffer(4);
   const { port1, port2 } = new MessageChannel();
   const here = fileURLToPath(import.meta.url);
@@ -51,7 +105,7 @@ function start(chromium: string, args: string[], plotly: string): Renderer {
   const tsx = path.extname(here) === ".ts" ? import.meta.resolve("tsx/esm/api") : null;
   const worker = new Worker(BOOTSTRAP, {
     eval: true,
-    workerData: { signal, port: port2, chromium, args, plotly, file: pathToFileURL(file).href, tsx },
+    workerData: { signal, port: port2, chromium, args, plotly, profile, chromiumPid, file: pathToFileURL(file).href, tsx },
     transferList: [port2],
   });
   worker.unref(); // never keeps the process alive
@@ -67,7 +121,7 @@ function start(chromium: string, args: string[], plotly: string): Renderer {
  */
 export function staticImage(
   figure: { data: unknown[]; layout: Record<string, unknown> },
-  size: { width: number; height: number; format?: "png" | "webp" },
+  size: { width: number; height: number; format?: "png" | "webp" | "svg" | "pdf" },
   env: { chromium: () => string | null; args: string[]; plotly: () => string },
   options: { timeoutMs?: number; evenIfOff?: boolean } = {},
 ): string | null {

@@ -121,6 +121,8 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
   const window = options.window ?? 100;
   const rewards = log.select("episode_reward");
   const rewardRows: Record<string, unknown>[] = [];
+  /** The longest trajectory's episodes: a window longer than that is the whole trajectory (as the title then says). */
+  let longest = 0;
   for (const [, list] of groupBy(rewards, (r) => `${r.agent}\u0000${r.opponent}`)) {
     const byTrajectory = groupBy(list, (r) => `${r.cycle}/${r.trajectory}`);
     // By episode number, not row: a binned copy's rows (data/full-*: one row per 100 episodes,
@@ -131,6 +133,7 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
     const finals = [...byTrajectory.values()].map((rs) => {
       const numbered = rs.every((r, k) => r.episode !== null && r.episode >= 0 && (k === 0 || r.episode > rs[k - 1].episode!));
       if (!numbered) {
+        longest = Math.max(longest, rs.length);
         episodes += rs.length;
         for (const r of rs) rewardSum += r.value;
         return mean(rs.slice(-window).map((r) => r.value));
@@ -141,6 +144,7 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
         previous = r.episode!;
       }
       episodes += previous + 1;
+      longest = Math.max(longest, previous + 1);
       return mean(rs.filter((r) => r.episode! > previous - window).map((r) => r.value));
     });
     rewardRows.push({
@@ -184,7 +188,7 @@ export function summarise(source: MetricsSource, options: SummaryOptions = {}): 
       om_train_loss: beforeLoss.length > 0 ? mean(beforeLoss.slice(-Math.max(1, Math.round(beforeLoss.length / 10))).map((r) => r.value)) : null,
     });
   }
-  const summary = new RunSummary(aq.from(rewardRows), aq.from(accRows), window);
+  const summary = new RunSummary(aq.from(rewardRows), aq.from(accRows), longest > 0 ? Math.min(window, longest) : window);
   if (options.show === false) return summary;
   summary.show();
 }

@@ -8,8 +8,9 @@
  * {@link ExperimentStopped}, so the caller knows. An interrupt (the notebook's stop button)
  * resolves it with what it had done and prints one line: a tslab cell that throws loses every
  * declaration it made (`const exp = await Experiment.create(...)` would be gone), so the cell must
- * end normally. Later run calls in the same interrupted cell are refused (rejected), so a loop of
- * calls does not carry on after the stop button.
+ * end normally. Later run calls in the same interrupted cell are refused: each resolves at once,
+ * without running, with what the experiment holds (its outcome `refused`), so a second call, or a
+ * loop of calls, ends the cell after the stop button instead of failing it.
  */
 import type { RunCall } from "./events.js";
 import type { InterruptSource, ProgressReporter, ProgressSubject } from "./hooks.js";
@@ -43,7 +44,10 @@ export function yieldEvery(): () => Promise<void> | undefined {
 /** How the last run call ended. */
 export interface CallOutcome {
   call: RunCall;
-  /** `stopped`: by an interrupt or `requestStop()`; `refused`: started in a cell already interrupted. */
+  /**
+   * `done`: ran to its end; `stopped`: by an interrupt or `requestStop()`; `refused`: not run,
+   * because it was made in a notebook cell already interrupted; `failed`: it threw.
+   */
   outcome: "done" | "stopped" | "refused" | "failed";
   /** For `stopped`, `refused` and `failed`: one line on what happened. */
   message?: string;
@@ -69,6 +73,11 @@ export class CallQueue {
   /** Whether a run call is under way (or queued). */
   get busy(): boolean {
     return this.active !== null;
+  }
+
+  /** Resolves once no call is under way or queued (a failed call included). */
+  async idle(): Promise<void> {
+    while (this.active) await this.active.catch(() => {});
   }
 
   get stopRequested(): boolean {
@@ -98,9 +107,19 @@ export class CallQueue {
   /**
    * Runs `body` as call `name` once the calls before it are over. `start` runs first (taking the
    * run directory). Stopped by an interrupt, the call resolves with `partial()`, printing
-   * `where()` in its one line.
+   * `where()` in its one line; made in a cell already interrupted, it resolves with `partial()` at once.
+   * `showProgress` false: the progress display does not show this call.
    */
-  run<T>(name: RunCall, plannedEpisodes: () => number, start: () => void, body: () => Promise<T>, partial: () => T, where: () => string): Promise<T> {
+  run<T>(
+    name: RunCall,
+    plannedEpisodes: () => number,
+    start: () => void,
+    body: () => Promise<T>,
+    partial: () => T,
+    where: () => string,
+    showProgress = true,
+  ): Promise<T> {
+    const reporter = showProgress ? this.reporter : null;
     const previous = this.active;
     let self: Promise<T> | null = null;
     const promise: Promise<T> = (async () => {
@@ -110,13 +129,14 @@ export class CallQueue {
       this.stopBy = "request";
       const scope = this.interrupts?.scope?.();
       if (scope !== undefined && scope === this.interruptedScope) {
+        // resolved, not thrown: the cell must end normally to keep its declarations
         const message = `${name} not started: this cell was interrupted`;
         this.last = { call: name, outcome: "refused", message };
         if (this.active === self) this.active = null;
-        throw new ExperimentStopped(message);
+        return partial();
       }
       start();
-      this.reporter?.begin(this.subject, { call: name, plannedEpisodes: plannedEpisodes() });
+      reporter?.begin(this.subject, { call: name, plannedEpisodes: plannedEpisodes() });
       // An interrupted notebook cell stops awaiting this promise; the rejection that follows the
       // stop is then expected, so it is marked handled rather than reported as unhandled.
       const unsubscribe = this.interrupts?.(() => {
@@ -125,7 +145,7 @@ export class CallQueue {
       });
       try {
         const result = await body();
-        this.reporter?.end("done");
+        reporter?.end("done");
         this.last = { call: name, outcome: "done" };
         return result;
       } catch (e) {
@@ -135,7 +155,7 @@ export class CallQueue {
           : e instanceof Error
             ? e.message
             : String(e);
-        this.reporter?.end(stopped ? "stopped" : "failed", message);
+        reporter?.end(stopped ? "stopped" : "failed", message);
         this.last = { call: name, outcome: stopped ? "stopped" : "failed", message };
         if (!stopped || !this.interrupted()) throw e;
         // interrupted: the cell ends normally (see the top of this file)

@@ -294,6 +294,11 @@ export function setOptionSyntax(syntax: "cli" | "api"): void {
   optionSyntax = syntax;
 }
 
+/** The syntax of the front end in use (see setOptionSyntax). */
+export function optionSyntaxInUse(): "cli" | "api" {
+  return optionSyntax;
+}
+
 /** A message written with flags, in the syntax of the front end in use (see setOptionSyntax). */
 export function inOptionSyntax(message: string): string {
   return optionSyntax === "api" ? apiSyntax(message) : message;

@@ -28,7 +28,11 @@ import { CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
 import { buildRun } from "./build.js";
 import { CallQueue } from "./calls.js";
-import { absolutePaths, ExperimentConfig, resolveConfig } from "./config.js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { absolutePaths, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
+import { displayPath } from "../util/fs.js";
+import { clearRun } from "./run-overwrite.js";
 import { loadPolicies } from "./evaluate.js";
 import { EventBus, ExperimentEvent, ExperimentEventMap, OMPassSummary, RunCall, TrajectoryInfo } from "./events.js";
 import { ExperimentHooks, resolveHooks } from "./hooks.js";
@@ -39,7 +43,7 @@ import { CycleStart, WorkerProcesses } from "./parallel.js";
 import { openExperiment } from "./opening.js";
 import { openRun, RestoreOptions, Resumption } from "./resume.js";
 import { libraryVersion, Manifest, ManifestRecord, RunDir } from "./run-dir.js";
-import type { RunLock } from "./run-lock.js";
+import { RunLock } from "./run-lock.js";
 import { ExperimentState, Schedule } from "./schedule.js";
 import { TrajectoryPlayer } from "./trajectory-player.js";
 import { CycleRunner } from "./cycle-runner.js";
@@ -56,10 +60,41 @@ export type Trainer = Learner;
 export interface ExperimentOptions extends Partial<ExperimentConfig> {
   /** tfjs backend to force (`node`, `wasm`, `cpu`); default: automatic. */
   backend?: string;
+  /**
+   * When `run_dir` already holds a run: continue it (from its latest checkpoint, as
+   * {@link Experiment.restore}; the options given must be the run's). With no run there, a new one starts.
+   */
+  resume?: boolean;
+  /** When `run_dir` already holds a run: start over, deleting the files of that run (and only those). */
+  overwrite?: boolean;
+}
+
+/**
+ * The experiments of this process by run directory, so that a notebook cell that creates one
+ * again (re-run) finds the one it made before, whose variable the kernel may have lost.
+ */
+const openExperiments = new Map<string, Experiment>();
+
+/** The options given (keys of `given`) on which `config` and `run` differ, as `name value (the run has value)`. */
+function differences(given: object, config: ExperimentConfig, run: Readonly<ExperimentConfig>): string[] {
+  const a = absolutePaths(config) as unknown as Record<string, unknown>;
+  const b = run as unknown as Record<string, unknown>;
+  return Object.keys(given)
+    .filter((k) => k in a && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => `${k} ${JSON.stringify(a[k])} (the run has ${JSON.stringify(b[k])})`);
+}
+
+/** Options every run call takes (`runEpisode`, `runTrajectory`, `trainOpponentModel`, `runCycle`, `run`). */
+export interface CallOptions {
+  /**
+   * Show the call's live progress (default true: where a progress display is installed, as in a
+   * notebook, each cell shows one bar for all its calls); false: nothing for this call.
+   */
+  progress?: boolean;
 }
 
 /** Options of {@link Experiment.runCycle} and {@link Experiment.run}. */
-export interface RunOptions {
+export interface RunOptions extends CallOptions {
   /** Worker processes for `parallel_trajectories` (default: the `workers` option, else the number of cores). */
   workers?: number;
 }
@@ -98,11 +133,66 @@ export class Experiment extends ExperimentView {
   private readonly manifest: ManifestRecord;
   protected readonly workers: WorkerProcesses;
 
-  /** Builds an experiment: checks the options, chooses the backend, creates the run directory. */
+  /**
+   * Builds an experiment: checks the options, chooses the backend, creates the run directory.
+   * A `run_dir` that already holds a run is refused unless `resume: true` (continue it) or
+   * `overwrite: true` (start over). Created again for a run directory an experiment of this
+   * process holds (a notebook cell run twice), it returns that experiment when the options are the
+   * same (and not `overwrite`); otherwise it closes it first, so no run directory stays locked by
+   * an experiment nothing refers to any more.
+   */
   static async create(options: ExperimentOptions = {}, hooks: ExperimentHooks = {}): Promise<Experiment> {
     if (typeof options !== "object" || options === null || Array.isArray(options)) resolveConfig(options as never); // throws the ConfigError
-    const { backend, ...rest } = options;
+    const { backend, resume, overwrite, ...rest } = options;
+    for (const [name, value] of [
+      ["resume", resume],
+      ["overwrite", overwrite],
+    ] as const)
+      if (value !== undefined && typeof value !== "boolean") throw new ConfigError(`${name} must be true or false, not ${JSON.stringify(value)}`);
+    if (resume && overwrite) throw new ConfigError("resume: true continues the run in run_dir and overwrite: true starts it over: give one of them");
     const config = resolveConfig(rest);
+    const print = resolveHooks({ ...hooks, progress: null, interrupts: null }).print;
+    if (config.run_dir !== null) {
+      const root = path.resolve(config.run_dir);
+      const held = openExperiments.get(root);
+      if (held) {
+        const differ = differences(rest, config, held.config);
+        if (!overwrite && differ.length === 0) {
+          print(`${displayPath(root)}: the experiment this kernel already has there, ${held.where()} (overwrite: true starts it over)`);
+          return held;
+        }
+        await held.retire(!overwrite, `Experiment.create was called again for ${displayPath(root)}`);
+        if (!overwrite)
+          throw new ConfigError(
+            `${displayPath(root)} holds a run made with other options: ${differ.join(", ")}; it was closed (its state saved as checkpoint latest). Pass overwrite: true to start it over with these options, or choose another run_dir`,
+          );
+      }
+      if (overwrite) {
+        const lock = RunLock.acquire(root);
+        try {
+          clearRun(root);
+        } catch (err) {
+          lock.release();
+          throw err;
+        }
+        const info = await initBackend(backend).catch((err) => {
+          lock.release();
+          throw err;
+        });
+        return new Experiment(config, info, hooks, undefined, lock);
+      }
+      if (resume && fs.existsSync(path.join(root, "manifest.json"))) {
+        const exp = await Experiment.restore(root, backend === undefined ? {} : { backend }, hooks);
+        const differ = differences(rest, config, exp.config);
+        if (differ.length > 0) {
+          exp.dispose();
+          throw new ConfigError(
+            `${displayPath(root)} holds a run made with other options: ${differ.join(", ")}; resume: true continues it as it was made (leave those out), overwrite: true starts it over`,
+          );
+        }
+        return exp;
+      }
+    }
     const info = await initBackend(backend);
     return new Experiment(config, info, hooks);
   }
@@ -192,6 +282,38 @@ export class Experiment extends ExperimentView {
       this.runDir.releaseLock();
       throw err;
     }
+    openExperiments.set(this.runDir.root, this);
+  }
+
+  /** Whether the run trains an opponent model between cycles (for progress estimates). */
+  get opponentModelled(): boolean {
+    return this.lemolPresent && !this.evaluating;
+  }
+
+  /** Why this experiment can no longer be used (set when it was closed for a new one in its run directory). */
+  private retiredBecause: string | null = null;
+
+  /**
+   * Closes this experiment for a new one in its run directory (stopping a call under way), first saving its state as
+   * checkpoint `latest` when `save` and it has played something, then frees it.
+   */
+  private async retire(save: boolean, why: string): Promise<void> {
+    // a call still under way (not awaited) stops at its next boundary
+    this.calls.requestStop();
+    await this.calls.idle();
+    if (save && !this.evaluating && this.phase !== "done" && this.episodesCompleted + this.episodeStep > 0) this.checkpoint();
+    this.close();
+    this.dispose();
+    this.retiredBecause = `this experiment was closed: ${why}; use the experiment it returned`;
+  }
+
+  private assertUsable(): void {
+    if (this.retiredBecause) throw new Error(this.retiredBecause);
+  }
+
+  /** Where the experiment stands, in words. */
+  private where(): string {
+    return `at ${this.schedule.where(this.episodesCompleted, this.trainStep)}`;
   }
 
   // --- playing (trajectory-player.ts) ---
@@ -242,12 +364,13 @@ export class Experiment extends ExperimentView {
 
   /** One environment step with every agent, then every agent's update (lemol-spec §2.4). */
   step(): void {
+    this.assertUsable();
     if (this.calls.busy) throw new Error("a run call (runEpisode/runTrajectory/...) is still under way on this experiment; await it first");
     this.advance();
   }
 
   /** Steps until the current episode ends (starting a trajectory if none is under way). */
-  runEpisode(): Promise<number[]> {
+  runEpisode(options: CallOptions = {}): Promise<number[]> {
     return this.call(
       "runEpisode",
       async () => {
@@ -258,15 +381,17 @@ export class Experiment extends ExperimentView {
         return this.player.records.episodeRewards[this.player.records.episodeRewards.length - 1];
       },
       () => Array.from(this.player.loop.currentRewards), // interrupted: the episode's rewards so far
+      options,
     );
   }
 
   /** Plays the next trajectory of the schedule to its end (or finishes the one under way). */
-  runTrajectory(): Promise<TrajectoryInfo> {
+  runTrajectory(options: CallOptions = {}): Promise<TrajectoryInfo> {
     return this.call(
       "runTrajectory",
       () => this.runner.trajectory(),
       () => this.schedule.info!,
+      options,
     );
   }
 
@@ -275,11 +400,12 @@ export class Experiment extends ExperimentView {
    * saved so far in this run, then the next cycle. Only when the cycle's trajectories are done.
    * An interrupted call leaves the pass where it stopped; the next call continues it.
    */
-  trainOpponentModel(): Promise<OMPassSummary[]> {
+  trainOpponentModel(options: CallOptions = {}): Promise<OMPassSummary[]> {
     return this.call(
       "trainOpponentModel",
       () => this.runner.trainOpponentModel(),
       () => this.omPhase.completedPasses,
+      options,
     );
   }
 
@@ -293,6 +419,7 @@ export class Experiment extends ExperimentView {
       "runCycle",
       () => this.workers.with(options.workers, () => this.runner.cycle()),
       () => undefined,
+      options,
     );
   }
 
@@ -306,6 +433,7 @@ export class Experiment extends ExperimentView {
           this.close();
         }),
       () => undefined,
+      options,
     );
   }
 
@@ -320,7 +448,8 @@ export class Experiment extends ExperimentView {
   }
 
   /** `partial`: what the call resolves with when an interrupt stops it (calls.ts). */
-  private call<T>(name: RunCall, body: () => Promise<T>, partial: () => T): Promise<T> {
+  private call<T>(name: RunCall, body: () => Promise<T>, partial: () => T, options: CallOptions): Promise<T> {
+    this.assertUsable();
     // the run directory is taken again when a call starts (close() gives it up)
     return this.calls.run(
       name,
@@ -328,7 +457,8 @@ export class Experiment extends ExperimentView {
       () => this.runDir.holdLock(),
       body,
       partial,
-      () => `at ${this.schedule.where(this.episodesCompleted, this.trainStep)}`,
+      () => this.where(),
+      options.progress !== false,
     );
   }
 
@@ -385,6 +515,7 @@ export class Experiment extends ExperimentView {
 
   /** Frees every tensor of the experiment's learners and gives the run directory up. */
   dispose(): void {
+    if (openExperiments.get(this.runDir.root) === this) openExperiments.delete(this.runDir.root);
     this.closeWorkers();
     this.runDir.releaseLock();
     for (const t of this.trainers.values()) t.dispose();

@@ -10,6 +10,8 @@ import type { ExperimentEvent, ExperimentEventMap, RunCall } from "./events.js";
 export interface ProgressSubject {
   /** OM cycles in the run. */
   readonly cycles: number;
+  /** Whether the run trains an opponent model between cycles (LeMOL); undefined: unknown. */
+  readonly opponentModelled?: boolean;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends ExperimentEvent>(event: E, fn: (e: ExperimentEventMap[E]) => void): () => void;
 }

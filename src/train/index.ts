@@ -1,7 +1,7 @@
 /** The experiment and everything around it: the option schema, building from a config, the step loop, the run directory, metrics, sweeps. */
 export { Experiment, ExperimentStopped, EXPERIMENT_POLICIES } from "./experiment.js";
 export type { CallOutcome } from "./calls.js";
-export type { Trainer, ExperimentOptions, RunOptions } from "./experiment.js";
+export type { Trainer, ExperimentOptions, RunOptions, CallOptions } from "./experiment.js";
 export type { Phase, TrajectoryInfo, ExperimentEventMap, ExperimentEvent, RunCall, OMPassSummary } from "./events.js";
 export { setDefaultHooks } from "./hooks.js";
 export type { ExperimentHooks, ProgressReporter, ProgressSubject, InterruptSource } from "./hooks.js";

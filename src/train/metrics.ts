@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import { inspect } from "node:util";
 import { appendFile, writeFileAtomic } from "../util/fs.js";
 import * as aq from "arquero";
+import { isMetricName, METRICS } from "./metric-names.js";
 
 export const METRIC_COLUMNS = ["cycle", "trajectory", "opponent", "episode", "train_step", "om_iter", "agent", "metric", "value"] as const;
 
@@ -39,7 +40,9 @@ export type MetricName =
   | "om_cross_entropy_in_play"
   | "om_xent_original"
   | "om_training_accuracy"
-  | "om_training_loss";
+  | "om_training_loss"
+  | "v_loss"
+  | "kl";
 
 /**
  * The baselines scored in play on exactly the OM's scored steps (agents/lemol/in-play.ts): the
@@ -279,10 +282,16 @@ export class MetricsLog {
     return Array.from({ length: this.n }, (_, i) => this.row(i));
   }
 
-  /** The rows of one metric (optionally of one agent), in order. */
+  /**
+   * The rows of one metric (optionally of one agent), in order. A name lemol never writes, and
+   * that this log does not hold either, is an error naming the metrics there are (a guess such as
+   * `om_accuracy` would otherwise give an empty table without a word).
+   */
   select(metric: string, agent?: string): MetricRow[] {
     const out: MetricRow[] = [];
     for (let i = 0; i < this.n; i++) if (this.metric.get(i) === metric && (agent === undefined || this.agent.get(i) === agent)) out.push(this.row(i));
+    if (out.length === 0 && !isMetricName(metric) && !this.metricNames.includes(metric))
+      throw new Error(`no metric "${metric}": lemol writes ${METRICS.map((m) => m.name).join(", ")} (docs/notebooks.md, "Metrics")`);
     return out;
   }
 

@@ -57,8 +57,9 @@ function startFresh(ctx: OpeningContext): void {
     );
   if (Object.keys(ctx.manifest.updatePaths).length) ctx.print(`  update: ${updatePathsLine(ctx.manifest.updatePaths)}`);
   const nBad = ctx.adversary.filter((x) => x).length;
-  ctx.print(`${nBad} bad agents`);
-  ctx.print(`${ctx.adversary.length - nBad} good agents`);
+  const agents = (n: number, side: string) => `${n} ${side} agent${n === 1 ? "" : "s"}`;
+  ctx.print(agents(nBad, "bad"));
+  ctx.print(agents(ctx.adversary.length - nBad, "good"));
   if (ctx.policies.varying) ctx.print(`Training with varied ${ctx.policies.varying} agents ...`);
 }
 

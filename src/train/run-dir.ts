@@ -15,8 +15,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BackendInfo } from "../nn/backend.js";
-import { ensureDir, writeFileAtomic } from "../util/fs.js";
-import { ConfigError, ExperimentConfig } from "./config.js";
+import { displayPath, ensureDir, writeFileAtomic } from "../util/fs.js";
+import { ConfigError, ExperimentConfig, optionSyntaxInUse } from "./config.js";
 import { MetricsLog } from "./metrics.js";
 import { RunLock } from "./run-lock.js";
 
@@ -134,7 +134,9 @@ export class RunDir {
         if (!fs.existsSync(this.metricsFile)) throw new ConfigError(`${this.root}: no metrics.csv to continue`);
       } else if (fs.existsSync(this.metricsFile)) {
         throw new ConfigError(
-          `run directory ${this.root} already holds a run (metrics.csv exists); choose another --run_dir, or continue it with --restore ${this.root}`,
+          optionSyntaxInUse() === "api"
+            ? `run directory ${displayPath(this.root)} already holds a run (metrics.csv exists): pass resume: true to continue it, or overwrite: true to start it over, or choose another run_dir`
+            : `run directory ${this.root} already holds a run (metrics.csv exists); choose another --run_dir, or continue it with --restore ${this.root}`,
         );
       }
       ensureDir(this.experienceDir, "experience files");

@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileError } from "../util/fs.js";
+import { displayPath, fileError } from "../util/fs.js";
 
 /** A lock not refreshed for this long is stale when its holder is on another host. */
 export const STALE_MS = 120_000;
@@ -83,7 +83,7 @@ export class RunLock {
       const why = current ? RunLock.heldBy(current, file) : null;
       if (why)
         throw new RunDirInUseError(
-          `run directory ${dir} is in use by ${why}; wait for it to finish or stop it (a killed holder's lock is taken over automatically)`,
+          `run directory ${displayPath(dir)} is in use by ${why}; wait for it to finish or stop it (a killed holder's lock is taken over automatically)`,
         );
       if (attempt >= 20) throw new RunDirInUseError(`run directory ${dir}: could not take over its stale lock (${file}); another process keeps taking it`);
       RunLock.takeOver(file, current);

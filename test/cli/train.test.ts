@@ -65,6 +65,14 @@ describe("lemol train", () => {
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).status, "finished");
   });
 
+  it("--quiet prints nothing but the final line", () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-cli-")), "run");
+    const r = runCli(["train", "--quiet", "--run_dir", dir, ...tinyRunFlags({ num_episodes: 40, traj_per_iter: 1, n_opp_cycles: 1, save_rate: 20 })]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `finished: ${dir}\n`);
+    assert.equal(r.stderr, "");
+  });
+
   it("runs the later release's variants from the command line: LeMOL-EP with the in-episode LSTM vs PPO on the UAV grid world, and the same run through the API", async () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-cli-"));
     const flags: Record<string, string | number | boolean> = {

@@ -78,10 +78,13 @@ class TslabKernelTests(jupyter_kernel_test.KernelTests):
         self.assertEqual(stderr, "")
         self.assertEqual(error["ename"], "ConfigError")
         self.assertIn("num_episodes", error["evalue"])
-        frames = "\n".join(error["traceback"][1:])
+        # the frames, then the cell's line under a caret (the frame in the cell's own code)
+        self.assertRegex(error["traceback"][-1], r"^Cell In\[\d+\], line 2:\nawait Experiment.create")
+        frames = "\n".join(error["traceback"][1:-1])
         for internal in ("node:", "tslab", "commander", "kernel.js", "node_modules"):
             self.assertNotIn(internal, frames)
-        self.assertTrue(all(f.strip().startswith("at ") for f in error["traceback"][1:]), error["traceback"])
+        self.assertTrue(all(f.strip().startswith("at ") for f in error["traceback"][1:-1]), error["traceback"])
+        self.assertRegex(error["traceback"][-2], r"^    at \(Cell In\[\d+\], line 2, column \d+\)$")
 
     def test_the_status_stays_busy_while_queued_cells_run(self):
         self.flush_channels()

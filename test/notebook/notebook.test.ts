@@ -75,6 +75,15 @@ function syntheticRuns(): MetricsLog {
 }
 
 describe("figures", () => {
+  it("round hover values to 4 significant digits unless the figure says otherwise", () => {
+    assert.equal((new Figure([{ type: "scatter", y: [0.123456789] }]).toJSON().layout.yaxis as { hoverformat: string }).hoverformat, ".4~r");
+    const own = new Figure([{ type: "scatter", y: [1] }], { yaxis: { hoverformat: ".1f", title: { text: "y" } } }).toJSON().layout.yaxis as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(own, { hoverformat: ".1f", title: { text: "y" } });
+  });
+
   it("are one output each: HTML drawing the figure (its data stored once) and text; ids are a hash of the figure", () => {
     shown = [];
     const fig = new Figure([{ type: "scatter", x: [1, 2], y: [3, 4], name: "line" }], { title: { text: "t" } });
@@ -290,6 +299,10 @@ describe("tables", () => {
     assert.equal(acc[0].om_trained_before, false);
     assert.equal(acc[1].om_trained_before, true, "cycle 0's OM training precedes cycle 1");
     assert.match(inspect(s), /final rewards/);
+    // the default window (100) is longer than these 4-episode trajectories: the title says what was averaged
+    shown = [];
+    summarise(syntheticRuns());
+    assert.match(shown[0].bundle["text/html"] as string, /mean of the last 4 episodes of each trajectory/);
   });
 
   it("summarise(): rows without episode numbers, or numbered out of order, count one episode each", () => {
@@ -374,6 +387,54 @@ describe("live progress", () => {
       "the episodes done are not the whole call",
     );
     assert.match(texts[omStart], /^runCycle \d+% · opponent-model training of cycle 0 · pass 1\/\d+ · chunk 1\//);
+    exp.dispose();
+  });
+
+  it("shows one output per cell however many calls it makes, counting them; progress: false shows none", async () => {
+    let cell = "A";
+    const exp = await Experiment.create(
+      { ...REDUCED, num_episodes: 40, n_opp_cycles: 1, traj_per_iter: 1, run_dir: tmpRun() },
+      { print: null, progress: new LiveProgress({ intervalMs: 0, cell: () => cell }), interrupts: null },
+    );
+    shown = [];
+    for (let i = 0; i < 5; i++) await exp.runEpisode();
+    assert.equal(new Set(shown.map((s) => s.id)).size, 1, "a loop of 5 calls: one output");
+    assert.equal(shown.filter((s) => !s.update).length, 1);
+    assert.ok(shown.some((s) => /^runEpisode \(call 5 of this cell\) \d+% · /.test(s.bundle["text/plain"] as string)));
+    cell = "B";
+    await exp.runEpisode();
+    assert.equal(new Set(shown.map((s) => s.id)).size, 2, "the next cell: its own output");
+    const before = shown.length;
+    await exp.runEpisode({ progress: false });
+    assert.equal(shown.length, before, "progress: false: nothing shown");
+    assert.equal(exp.lastCall?.outcome, "done");
+    exp.dispose();
+  });
+
+  it("run()'s bar covers the opponent-model training, with an ETA, and never goes back", async () => {
+    shown = [];
+    const exp = await Experiment.create(
+      { ...REDUCED, num_episodes: 40, n_opp_cycles: 2, traj_per_iter: 1, run_dir: tmpRun() },
+      { print: null, progress: new LiveProgress({ intervalMs: 0 }), interrupts: null },
+    );
+    await exp.run();
+    const texts = shown.map((s) => s.bundle["text/plain"] as string);
+    const om = texts.filter((t) => /^run \d+% · opponent-model training of cycle 1 /.test(t));
+    assert.ok(om.length > 0, "the second cycle's OM training shows in run()'s bar");
+    assert.ok(
+      om.every((t) => / · ETA /.test(t)),
+      om[0],
+    );
+    assert.ok(
+      texts.some((t) => /^run \d+% · cycle 1 .* · ETA [^+]*$/.test(t)),
+      "in the second cycle the ETA includes the OM training measured in the first (no '+ OM training')",
+    );
+    const pcts = texts.flatMap((t) => /^run (\d+)% /.exec(t)?.slice(1).map(Number) ?? []);
+    const firstOM = texts.findIndex((t) => /^run \d+% · opponent-model training of cycle 0/.test(t));
+    const beforeOM = Number(/^run (\d+)% /.exec(texts[firstOM - 1])?.[1]);
+    const atOM = Number(/^run (\d+)% /.exec(texts[firstOM])?.[1]);
+    assert.ok(atOM >= beforeOM - 5, `no drop to 0 % when OM training starts (${beforeOM} -> ${atOM})`);
+    assert.ok(pcts[pcts.length - 1] >= 90, `ends near full (${pcts.slice(-3)})`);
     exp.dispose();
   });
 
