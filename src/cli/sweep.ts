@@ -11,7 +11,7 @@ import { ChildProcess, fork } from "node:child_process";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 import { redisUrl, startSweepWorker, submitSweep, sweepStatus, waitForSweep } from "../train/queue.js";
-import { SweepJob, expandSweep, listSweepRuns, loadSweepSpec, runSweepJob } from "../train/sweep.js";
+import { SweepJob, claimSweepResults, expandSweep, listSweepRuns, loadSweepSpec, runSweepJob } from "../train/sweep.js";
 import { WORKER_V8_FLAGS, childExecArgv } from "../train/workers.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
 
@@ -76,6 +76,7 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
     }
     return 0;
   }
+  claimSweepResults(spec);
   if (url) {
     const { added, present } = await submitSweep(spec, url, timeoutMs);
     out(`sweep ${spec.name}: ${added.length} runs queued${present.length ? `, ${present.length} already queued` : ""} on ${url}; results in ${spec.results}`);

@@ -148,7 +148,7 @@ export class Experiment extends ExperimentView {
     if (this.evaluating) loadPolicies(this.trainers, this.adversary, cfg);
 
     this.workers = new WorkerProcesses(cfg.workers);
-    this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached, lock });
+    this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached, lock, detached: resume?.detached });
     this.manifest = new ManifestRecord(this.runDir, this.config, backend);
     try {
       // a worker's own directory (detached) starts fresh metrics from the run's state
@@ -185,6 +185,8 @@ export class Experiment extends ExperimentView {
         },
         resume,
       );
+      // a continued log cuts metrics.csv back to the checkpoint only now that the restore is accepted
+      this.metrics.flush();
     } catch (err) {
       this.runDir.releaseLock();
       throw err;

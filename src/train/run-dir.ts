@@ -9,6 +9,7 @@
  *   <run_dir>/.lock                              the process holding the run (run-lock.ts)
  */
 import { spawnSync } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
@@ -19,6 +20,7 @@ import { ensureDir, writeFileAtomic } from "../util/fs.js";
 import { ConfigError, ExperimentConfig } from "./config.js";
 import { MetricsLog } from "./metrics.js";
 import { RunLock } from "./run-lock.js";
+import { claimDir, ownedBy, RunIdentity } from "./run-owner.js";
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -47,6 +49,8 @@ export function gitCommit(): string | null {
 
 export interface Manifest {
   lemol_version: string;
+  /** This run's identity (with its directory), named by the markers of the directories it writes outside it (run-owner.ts); absent in runs made before. */
+  run_id?: string;
   git_commit: string | null;
   node: string;
   host: { platform: string; cpus: number; cpu: string };
@@ -86,6 +90,7 @@ export class ManifestRecord {
   write(status: Manifest["status"], progress: Manifest["progress"]): void {
     this.runDir.writeManifest({
       lemol_version: libraryVersion(),
+      ...(this.runDir.runId ? { run_id: this.runDir.runId } : {}),
       git_commit: gitCommit(),
       node: process.version,
       host: hostInfo(),
@@ -107,15 +112,24 @@ export class RunDir {
   readonly checkpointsDir: string;
   readonly metricsFile: string;
   readonly manifestFile: string;
+  /** The run's id (the manifest's `run_id`; null for a run made before run ids, continued). */
+  readonly runId: string | null;
 
   private lock: RunLock;
+  /** Locks of the directories the run writes outside its run directory (`--lemol_save_path`, `--save_dir`). */
+  private outsideLocks: RunLock[] = [];
+  private readonly outsideDirs: string[] = [];
+  private readonly digests = new Map<string, ExperienceDigest & { mtimeMs: number }>();
 
   /**
    * Creates the run directory and takes its lock (or uses `lock`, taken by the caller); with
    * `resume`, opens an existing one to continue it. A directory held by another process, or one
-   * that already holds a run (when not resuming), is refused.
+   * that already holds a run (when not resuming), is refused. The experience and checkpoint
+   * directories are claimed for the run (run-owner.ts) and, outside the run directory, locked
+   * with it — except by a `detached` parallel worker (its run holds them), and the experience
+   * directory of a run that only reads it (`--skip_to_om_training`).
    */
-  constructor(cfg: ExperimentConfig, options: { resume?: boolean; lock?: RunLock } = {}) {
+  constructor(cfg: ExperimentConfig, options: { resume?: boolean; lock?: RunLock; detached?: boolean } = {}) {
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     this.root = path.resolve(cfg.run_dir ?? uniqueDir(path.join("runs", `${cfg.exp_name}-${stamp}`)));
     this.experienceDir = path.resolve(cfg.lemol_save_path ?? path.join(this.root, "experience"));
@@ -125,6 +139,9 @@ export class RunDir {
     ensureDir(this.root, "the run directory");
     this.lock = options.lock ?? RunLock.acquire(this.root);
     try {
+      // the manifest of the locked directory is this run's (continued, or started over by restore)
+      const recorded = readManifestOf(this.root);
+      this.runId = recorded ? (recorded.run_id ?? null) : randomUUID();
       if (options.resume) {
         if (!fs.existsSync(this.metricsFile)) throw new ConfigError(`${this.root}: no metrics.csv to continue`);
       } else if (fs.existsSync(this.metricsFile)) {
@@ -133,25 +150,57 @@ export class RunDir {
         );
       }
       ensureDir(this.experienceDir, "experience files");
+      if (!options.detached) {
+        const continuing = recorded !== null;
+        if (!cfg.skip_to_om_training) this.claim(this.experienceDir, "--lemol_save_path", (d) => listExperienceFiles(d).length > 0, continuing);
+        this.claim(this.checkpointsDir, "--save_dir", (d) => fs.readdirSync(d).some((f) => !f.startsWith(".")), continuing);
+      }
     } catch (err) {
-      this.lock.release();
+      this.releaseLock();
       throw err;
     }
   }
 
-  /** Refreshes the lock (cheap; at most one write every 10 s). */
+  /** This run, as the markers of its directories name it. */
+  get identity(): RunIdentity {
+    return { runDir: this.root, runId: this.runId };
+  }
+
+  /** Whether `dir` is this run's to remove files from (inside the run directory, or marked as the run's). */
+  owns(dir: string): boolean {
+    return ownedBy(dir, this.identity);
+  }
+
+  /** Locks (outside the run directory) and claims `dir` for the run. */
+  private claim(dir: string, what: string, holdsFiles: (dir: string) => boolean, continuing: boolean): void {
+    const inside = !path.relative(this.root, dir).startsWith("..") && !path.isAbsolute(path.relative(this.root, dir));
+    if (!inside) {
+      ensureDir(dir, what);
+      if (!this.outsideDirs.includes(dir)) {
+        this.outsideLocks.push(RunLock.acquire(dir));
+        this.outsideDirs.push(dir);
+      }
+    }
+    // a continued run adopts the directories its recorded options name (restore checks the files its checkpoint lists)
+    claimDir(dir, this.identity, what, holdsFiles, continuing);
+  }
+
+  /** Refreshes the locks (cheap; at most one write every 10 s). */
   heartbeat(): void {
     this.lock.heartbeat();
+    for (const l of this.outsideLocks) l.heartbeat();
   }
 
-  /** Gives the run directory up (a later {@link holdLock} takes it again). */
+  /** Gives the run directory (and the directories it locks outside it) up; a later {@link holdLock} takes them again. */
   releaseLock(): void {
     this.lock.release();
+    for (const l of this.outsideLocks) l.release();
   }
 
-  /** Takes the lock again after {@link releaseLock} (refused if another process holds it now). */
+  /** Takes the locks again after {@link releaseLock} (refused if another process holds one now). */
   holdLock(): void {
     if (this.lock.released) this.lock = RunLock.acquire(this.root);
+    this.outsideLocks = this.outsideLocks.map((l, i) => (l.released ? RunLock.acquire(this.outsideDirs[i]) : l));
   }
 
   writeManifest(m: Manifest): void {
@@ -161,6 +210,18 @@ export class RunDir {
   /** The experience file of a trajectory (the original's layout). */
   experienceFile(pair: string, cycle: number, k: number): string {
     return path.join(this.experienceDir, pair, `OM${cycle}`, `${k}.npz`);
+  }
+
+  /** Size and SHA-256 of each of `files` (each file hashed once while its size and time stay the same). */
+  experienceDigests(files: readonly string[]): ExperienceDigest[] {
+    return files.map((f) => {
+      const st = fs.statSync(f);
+      const known = this.digests.get(f);
+      if (known && known.bytes === st.size && known.mtimeMs === st.mtimeMs) return { bytes: known.bytes, sha256: known.sha256 };
+      const d = fileDigest(f);
+      this.digests.set(f, { ...d, mtimeMs: st.mtimeMs });
+      return d;
+    });
   }
 
   /** Every experience file under the run's experience directory (pair / OM cycle / k.npz), sorted. */
@@ -174,6 +235,27 @@ function uniqueDir(base: string): string {
   let dir = base;
   for (let n = 2; fs.existsSync(dir); n++) dir = `${base}-${n}`;
   return dir;
+}
+
+/** An experience file's size and checksum, as a checkpoint records them. */
+export interface ExperienceDigest {
+  bytes: number;
+  sha256: string;
+}
+
+/** The size and SHA-256 of `file`. */
+export function fileDigest(file: string): ExperienceDigest {
+  const bytes = fs.readFileSync(file);
+  return { bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** The manifest in `dir` (null: none, or unreadable). */
+export function readManifestOf(dir: string): Manifest | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Manifest;
+  } catch {
+    return null;
+  }
 }
 
 /** Every `<pair>/OM<cycle>/<k>.npz` under an experience directory, sorted. */

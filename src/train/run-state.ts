@@ -47,6 +47,8 @@ export function writeRunState(w: CheckpointWriter, p: RunParts, replay: boolean)
     replay,
   };
   w.value("experiment", state);
+  // what restore checks the listed files against before changing anything (resume.ts)
+  w.value("experience/digests", p.runDir.experienceDigests(p.runDir.experienceFiles()));
   p.records.saveTo(w, p.env.n);
   p.loop.saveTo(w);
   w.value("env/state", p.env.saveState());
@@ -83,8 +85,9 @@ export function readRunState(
   for (const [key, t] of p.trainers) replay = t.loadFrom(r, `trainer/${key}`).replay && replay;
   p.cycleStart.loadFrom(r, p.trainers);
   p.omPhase.loadFrom(r, p.runDir.experienceDir);
-  if (!detached) {
-    // experience files written after the checkpoint belong to steps that will be played again
+  if (!detached && p.runDir.owns(p.runDir.experienceDir)) {
+    // experience files written after the checkpoint belong to steps that will be played again (only
+    // in a directory that is the run's own: a --skip_to_om_training run reads another run's files)
     const keep = new Set(s.experienceFiles);
     for (const f of p.runDir.experienceFiles()) if (!keep.has(path.relative(p.runDir.experienceDir, f))) fs.rmSync(f);
   }
