@@ -97,14 +97,21 @@ async function tryBackend(name: BackendName): Promise<string | null> {
  * (or `LEMOL_BACKEND`) forces one and makes failure an error instead of a fallback.
  */
 export function initBackend(preferred?: string): Promise<BackendInfo> {
+  // an unknown name is refused whether or not a backend is already chosen, and never cached
+  const want = preferred ?? process.env.LEMOL_BACKEND;
+  if (want !== undefined && want !== "auto" && want !== "" && !ALIASES[want])
+    return Promise.reject(new BackendError(`unknown backend "${want}" (${preferred !== undefined ? "option" : "LEMOL_BACKEND"}); expected node, wasm or cpu`));
   if (chosen) {
-    const want = preferred ?? process.env.LEMOL_BACKEND;
-    if (want && ALIASES[want] && ALIASES[want] !== chosen.name) {
+    if (want && want !== "auto" && ALIASES[want] !== chosen.name) {
       return Promise.reject(new BackendError(`backend already initialised as "${chosen.name}"; cannot switch to "${want}" in the same process`));
     }
     return Promise.resolve(chosen);
   }
-  if (!pending) pending = choose(preferred);
+  // a failed choice is not kept: a later call tries again
+  pending ??= choose(preferred).catch((err: unknown) => {
+    pending = null;
+    throw err;
+  });
   return pending;
 }
 

@@ -355,6 +355,24 @@ describe("reliability (issue 14)", () => {
     );
   });
 
+  it("a bad backend name is refused every time and poisons nothing: the next call chooses normally (issue 28, defect 7)", () => {
+    // a fresh process: this one's backend is chosen already
+    const script = `const { initBackend } = await import(${JSON.stringify(path.join(REPO, "src/nn/backend.ts"))});
+      const r = [];
+      for (const b of ["gpu", undefined, "gpu", "cpu"]) { try { r.push("ok " + (await initBackend(b)).name); } catch (e) { r.push(e.name + ": " + e.message); } }
+      console.log(JSON.stringify(r));`;
+    const env = { ...process.env, LEMOL_BACKEND: "wasm" };
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", env });
+    assert.equal(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout.trim().split("\n").pop()!) as string[];
+    assert.deepEqual(got, [
+      'BackendError: unknown backend "gpu" (option); expected node, wasm or cpu',
+      "ok wasm",
+      'BackendError: unknown backend "gpu" (option); expected node, wasm or cpu',
+      'BackendError: backend already initialised as "wasm"; cannot switch to "cpu" in the same process',
+    ]);
+  });
+
   it("UAV: refuses a trajectory that cannot hold OM training, and warns when early episode ends may make it too short", async () => {
     const uav = { scenario: "uav", ...TOPTS, run_dir: undefined };
     await assert.rejects(
