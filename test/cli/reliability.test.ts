@@ -219,6 +219,21 @@ describe("reliability (issue 14)", () => {
     assert.equal(fs.readFileSync(path.join(dir, "metrics.csv"), "utf8"), referenceMetrics());
   });
 
+  it("a stdout that fails with another error (> /dev/full: ENOSPC) does not stop training either (issue 28, defect 8)", (t) => {
+    if (!fs.existsSync("/dev/full")) return t.skip("no /dev/full");
+    const dir = fresh();
+    const full = fs.openSync("/dev/full", "w");
+    try {
+      const r = spawnSync(process.execPath, [...CLI, "train", ...T, "--run_dir", dir], { cwd: REPO, stdio: ["ignore", full, "pipe"], encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /standard output cannot be written \(ENOSPC\); going on without printing/);
+    } finally {
+      fs.closeSync(full);
+    }
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).status, "finished");
+    assert.equal(fs.readFileSync(path.join(dir, "metrics.csv"), "utf8"), referenceMetrics());
+  });
+
   it("a full disk: the first failure with its path and 'disk full' (exit 3), no temporary files left, and --restore finishes once there is room", (t) => {
     const mnt = path.join(base, "small-disk");
     if (!tryMount(mnt, "size=1m")) return t.skip("cannot mount a tmpfs here (needs root)");
