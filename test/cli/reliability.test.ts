@@ -91,7 +91,7 @@ describe("reliability (issue 14)", () => {
       b.dispose();
     });
 
-    it("takes over the lock of a process that died (same host) and of a silent holder on another host, and refuses a live one", async () => {
+    it("takes over the lock of a process that died (same host) and of a silent holder on another host whatever its clock, and refuses a live one", async () => {
       const dir = fresh();
       const a = await Experiment.create({ ...TOPTS, run_dir: dir }, { print: null });
       a.checkpoint();
@@ -100,12 +100,35 @@ describe("reliability (issue 14)", () => {
       const dead = spawnSync(process.execPath, ["-e", "process.pid"]).pid!; // exited: its pid is free
       fs.writeFileSync(lock, JSON.stringify({ host: os.hostname(), pid: dead, procStart: null, since: "then", token: "t1" }));
       (await Experiment.restore(dir, {}, { print: null })).dispose();
-      // a holder elsewhere: fresh is in use, silent for long is stale
+      // a holder elsewhere: judged by whether its lock changes, on this host's clock only (issue 28, defect 4)
       fs.writeFileSync(lock, JSON.stringify({ host: "elsewhere", pid: 1, procStart: null, since: "then", token: "t2" }));
       await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), /in use by process 1 on host elsewhere/);
-      const old = (Date.now() - 10 * 60_000) / 1000;
-      fs.utimesSync(lock, old, old);
+      const seen = path.join(dir, `.lock.seen-${os.hostname().replace(/[^A-Za-z0-9._-]/g, "_")}`);
+      const ageSeen = (ms: number) => {
+        const s = JSON.parse(fs.readFileSync(seen, "utf8"));
+        fs.writeFileSync(seen, JSON.stringify({ ...s, since: s.since - ms }));
+      };
+      const beat = (holderClockOffsetMs: number) => {
+        const t = (Date.now() + holderClockOffsetMs) / 1000;
+        fs.utimesSync(lock, t, t);
+      };
+      // a live holder whose clock is 5 minutes behind: its refreshes look old, but they change: in use
+      beat(-5 * 60_000);
+      await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), /in use by process 1 on host elsewhere/);
+      ageSeen(100_000);
+      beat(-5 * 60_000 + 10_000); // its next refresh, 100 s later as this host saw it
+      await assert.rejects(
+        () => Experiment.restore(dir, {}, { print: null }),
+        /in use by process 1 on host elsewhere \(since then\); its lock has stayed the same for 0 s/,
+      );
+      // one whose clock is 5 minutes ahead that stops refreshing: taken over once this host has seen it unchanged for 2 minutes
+      beat(5 * 60_000);
+      await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), /in use by process 1 on host elsewhere/);
+      ageSeen(60_000);
+      await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), /stayed the same for 60 s as seen from this host \(taken over after 120 s/);
+      ageSeen(61_000);
       (await Experiment.restore(dir, {}, { print: null })).dispose();
+      assert.ok(!fs.existsSync(seen), "this host's record of the old holder goes with it");
       // a live process of this host (this test's own parent process, which is not this Experiment's)
       fs.writeFileSync(lock, JSON.stringify({ host: os.hostname(), pid: process.ppid, procStart: null, since: "then", token: "t3" }));
       await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), new RegExp(`in use by process ${process.ppid}`));
