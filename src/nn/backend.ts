@@ -188,6 +188,16 @@ async function choose(preferred?: string): Promise<BackendInfo> {
   throw new BackendError(`no usable tfjs backend: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`);
 }
 
+/**
+ * The memory (GiB) a backend's tensors can use in all, where it is less than the machine's: the
+ * wasm backend's heap is a 32-bit WebAssembly memory, at most 4 GiB, and grows by copying itself,
+ * so lemol counts half of it as usable for the networks' weights and their optimiser state.
+ * Null for the backends whose tensors live in the process's own memory.
+ */
+export function usableHeapGiB(info: BackendInfo): number | null {
+  return info.name === "wasm" ? 2 : null;
+}
+
 /** The backend chosen so far, or null before {@link initBackend} has finished. */
 export function backendInfo(): BackendInfo | null {
   return chosen;

@@ -22,12 +22,12 @@ import type { Learner } from "../agents/learner.js";
 import { POLICY_NAMES } from "../agents/policies.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import type { UAVEnv } from "../envs/uav.js";
-import { BackendInfo, initBackend, tf } from "../nn/backend.js";
+import { BackendInfo, initBackend, tf, usableHeapGiB } from "../nn/backend.js";
 import { CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
 import { buildRun } from "./build.js";
 import { CallQueue } from "./calls.js";
-import { absolutePaths, ExperimentConfig, resolveConfig } from "./config.js";
+import { absolutePaths, checkNetworkMemory, ExperimentConfig, resolveConfig } from "./config.js";
 import { loadPolicies } from "./evaluate.js";
 import { EventBus, ExperimentEvent, ExperimentEventMap, OMPassSummary, RunCall, TrajectoryInfo } from "./events.js";
 import { ExperimentHooks, resolveHooks } from "./hooks.js";
@@ -128,6 +128,9 @@ export class Experiment extends ExperimentView {
     super();
     this.config = Object.freeze(absolutePaths(config));
     this.backend = backend;
+    // the wasm heap is smaller than the machine (config.ts checked the machine)
+    const heap = usableHeapGiB(backend);
+    if (heap !== null) checkNetworkMemory(this.config, heap, `the ${backend.name} backend's usable`);
     const { print, progress, interrupts } = resolveHooks(hooks);
     this.print = print;
     this.calls = new CallQueue(this, progress, interrupts);

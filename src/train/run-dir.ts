@@ -20,7 +20,7 @@ import { ensureDir, writeFileAtomic } from "../util/fs.js";
 import { ConfigError, ExperimentConfig } from "./config.js";
 import { MetricsLog } from "./metrics.js";
 import { RunLock } from "./run-lock.js";
-import { claimDir, ownedBy, RunIdentity } from "./run-owner.js";
+import { claimDir, ownedBy, readOwner, RunIdentity, sameRun } from "./run-owner.js";
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -126,8 +126,10 @@ export class RunDir {
    * `resume`, opens an existing one to continue it. A directory held by another process, or one
    * that already holds a run (when not resuming), is refused. The experience and checkpoint
    * directories are claimed for the run (run-owner.ts) and, outside the run directory, locked
-   * with it — except by a `detached` parallel worker (its run holds them), and the experience
-   * directory of a run that only reads it (`--skip_to_om_training`).
+   * with it — except by a `detached` parallel worker (its run holds them). The experience
+   * directory of a run that trains on an earlier run's files (`--skip_to_om_training`, or
+   * `_first_cycle`, which then adds files and locks it) is not claimed, and is refused while the
+   * run that owns it holds its run directory.
    */
   constructor(cfg: ExperimentConfig, options: { resume?: boolean; lock?: RunLock; detached?: boolean } = {}) {
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -152,7 +154,13 @@ export class RunDir {
       ensureDir(this.experienceDir, "experience files");
       if (!options.detached) {
         const continuing = recorded !== null;
-        if (!cfg.skip_to_om_training) this.claim(this.experienceDir, "--lemol_save_path", (d) => listExperienceFiles(d).length > 0, continuing);
+        if (cfg.skip_to_om_training || cfg.skip_to_om_training_first_cycle) {
+          // the files of an earlier run, to train on: never while that run is still writing them
+          this.checkOwnerStopped(this.experienceDir);
+          // --skip_to_om_training only reads them; _first_cycle then plays and adds files: it
+          // locks the directory while it runs, but it is not the run's (nothing in it is removed)
+          if (cfg.skip_to_om_training_first_cycle && !cfg.skip_to_om_training) this.lockOutside(this.experienceDir, "--lemol_save_path");
+        } else this.claim(this.experienceDir, "--lemol_save_path", (d) => listExperienceFiles(d).length > 0, continuing);
         this.claim(this.checkpointsDir, "--save_dir", (d) => fs.readdirSync(d).some((f) => !f.startsWith(".")), continuing);
       }
     } catch (err) {
@@ -171,16 +179,25 @@ export class RunDir {
     return ownedBy(dir, this.identity);
   }
 
+  /** Locks `dir` with the run when it is outside the run directory. */
+  private lockOutside(dir: string, what: string): void {
+    const rel = path.relative(this.root, dir);
+    if ((!rel.startsWith("..") && !path.isAbsolute(rel)) || this.outsideDirs.includes(dir)) return;
+    ensureDir(dir, what);
+    this.outsideLocks.push(RunLock.acquire(dir));
+    this.outsideDirs.push(dir);
+  }
+
+  /** Refuses `dir` while the other run its marker names holds its run directory (RunDirInUseError). */
+  private checkOwnerStopped(dir: string): void {
+    const owner = readOwner(dir);
+    if (!owner || sameRun(owner, this.identity) || !fs.existsSync(owner.runDir)) return;
+    RunLock.acquire(owner.runDir).release();
+  }
+
   /** Locks (outside the run directory) and claims `dir` for the run. */
   private claim(dir: string, what: string, holdsFiles: (dir: string) => boolean, continuing: boolean): void {
-    const inside = !path.relative(this.root, dir).startsWith("..") && !path.isAbsolute(path.relative(this.root, dir));
-    if (!inside) {
-      ensureDir(dir, what);
-      if (!this.outsideDirs.includes(dir)) {
-        this.outsideLocks.push(RunLock.acquire(dir));
-        this.outsideDirs.push(dir);
-      }
-    }
+    this.lockOutside(dir, what);
     // a continued run adopts the directories its recorded options name (restore checks the files its checkpoint lists)
     claimDir(dir, this.identity, what, holdsFiles, continuing);
   }

@@ -23,11 +23,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError, checkpointExists } from "../storage/checkpoint.js";
 import { absolutePaths, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
+import { checkRun } from "./build.js";
 import { Experiment, ExperimentStopped } from "./experiment.js";
 import type { ExperimentHooks } from "./hooks.js";
 import { MetricsLog } from "./metrics.js";
 import type { Manifest } from "./run-dir.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { ensureDir, writeFileAtomic } from "../util/fs.js";
 
 export interface SweepSpec {
   name: string;
@@ -132,7 +133,8 @@ export function expandSweep(spec: SweepSpec): SweepJob[] {
       // sweep jobs keep their replay buffers in checkpoints, so a job a worker died in resumes exactly
       const options = { checkpoint_replay: true, ...spec.base, ...varied, seed, run_dir: runDir };
       try {
-        resolveConfig(options);
+        // what lemol train checks before it starts, so that no job fails on its worker for its options
+        checkRun(resolveConfig(options), () => {});
       } catch (err) {
         throw new ConfigError(`sweep ${spec.name}, run ${run} (${JSON.stringify(varied)}): ${(err as Error).message}`);
       }
@@ -173,19 +175,25 @@ function resultsOwner(results: string): string | null {
 
 /**
  * Claims the sweep's results directory (created if missing) before its runs are started or
- * queued: refused when it belongs to another sweep, or holds run directories with no marker
- * saying whose (another sweep's results would be reported as this one's).
+ * queued: refused when it belongs to another sweep, or (with no marker) holds a run that is not
+ * one of this sweep's with its options (another sweep's results would be reported as this one's).
  */
 export function claimSweepResults(spec: SweepSpec): void {
   const owner = resultsOwner(spec.results);
   if (owner === spec.name) return;
   if (owner !== null)
     throw new ConfigError(`sweep ${spec.name}: "results" ${spec.results} holds the runs of sweep ${owner}; give this sweep results of its own`);
-  if (listSweepRuns(spec.results).length > 0)
-    throw new ConfigError(
-      `sweep ${spec.name}: "results" ${spec.results} already holds run directories (and no ${SWEEP_MARKER} naming this sweep); give this sweep results of its own`,
-    );
-  fs.mkdirSync(spec.results, { recursive: true });
+  // results of an earlier lemol (no marker) are adopted when every run in them is one of this sweep's, with its options
+  const jobs = new Map(expandSweep(spec).map((j) => [j.run, j]));
+  for (const r of listSweepRuns(spec.results)) {
+    const job = jobs.get(r.run);
+    const manifest = readManifest(r.runDir);
+    if (!job || (manifest && differingOptions(job, manifest).length > 0))
+      throw new ConfigError(
+        `sweep ${spec.name}: "results" ${spec.results} holds ${r.run}, which is not a run of this sweep (no ${SWEEP_MARKER} naming it; other options); give this sweep results of its own`,
+      );
+  }
+  ensureDir(spec.results, "the sweep's results"); // refused at once under /proc or /sys, or on a read-only mount
   writeFileAtomic(path.join(spec.results, SWEEP_MARKER), JSON.stringify({ sweep: spec.name }) + "\n");
 }
 

@@ -149,7 +149,7 @@ describe("reliability (issue 14)", () => {
 
     it("sweep and --status without a Redis server fail within their timeout with one line (exit 3)", () => {
       const file = path.join(base, "s.json");
-      fs.writeFileSync(file, JSON.stringify({ name: "s", base: { num_episodes: 60 } }));
+      fs.writeFileSync(file, JSON.stringify({ name: "s", base: TOPTS }));
       for (const extra of [[], ["--status"]]) {
         const t0 = Date.now();
         const r = runCli(["sweep", file, "--redis", "redis://127.0.0.1:1", "--redis_timeout", "1", ...extra], { timeoutMs: 30_000 });
@@ -349,7 +349,7 @@ describe("reliability (issue 14)", () => {
       }
     });
 
-    it("bad options: a Redis port out of range, a repeated option, absurd sizes, a sweep whose results are a file", () => {
+    it("bad options: a Redis port out of range, a repeated option, absurd sizes, numbers not in decimal, names and paths that escape, sweeps train would refuse", () => {
       assertOneLine(runCli(["worker", "--redis", "redis://127.0.0.1:99999"]), 2, /--redis: "redis:\/\/127\.0\.0\.1:99999" is not a valid address/);
       assertOneLine(runCli(["train", ...T, "--seed", "1", "--seed", "2"]), 2, /--seed is given twice/);
       assertOneLine(
@@ -367,6 +367,29 @@ describe("reliability (issue 14)", () => {
         2,
         /learning would never start: it waits for --batch_size 32 x --max_episode_len 25 = 800 transitions, more than --replay_buffer_capacity 100 holds/,
       );
+      // numbers in decimal only; a seed past 2^53 (which no random stream can take) is an option error (issue 28, lows)
+      assertOneLine(runCli(["train", ...flags({ seed: "0x10" })]), 2, /--seed: expected a number, got "0x10"/);
+      assertOneLine(runCli(["train", ...flags({ seed: " 7" })]), 2, /--seed: expected a number, got " 7"/);
+      assertOneLine(runCli(["train", ...flags({ seed: String(2 ** 53) })]), 2, /--seed: must be <= 9007199254740991, got 9007199254740992/);
+      assertOneLine(runCli(["train", ...flags({ exp_name: "../x" })]), 2, /--exp_name: must name one directory under runs\/ .*got "\.\.\/x"/);
+      assertOneLine(runCli(["train", ...flags({ run_dir: "" })]), 2, /--run_dir: an empty path \(it would write into the working directory\)/);
+      // the wasm heap (4 GiB at most) bounds the networks there, not only the machine's memory (issue 28, defect 9)
+      assertOneLine(
+        runCli(["train", ...flags({ num_units: 8000 }), "--backend", "wasm"]),
+        2,
+        /--num_units 8000: the networks would need about 3\.8 GiB of memory, more than the wasm backend's usable 2 GiB/,
+      );
+      // a sweep checks each run as lemol train does, before anything is queued (issue 28, defect 10)
+      const noOM = path.join(base, "no-om.json");
+      fs.writeFileSync(noOM, JSON.stringify({ name: "noom", results: "no-om", base: { ...TOPTS, num_episodes: 32 } }));
+      assertOneLine(
+        runCli(["sweep", noOM, "--redis", "redis://127.0.0.1:1"]),
+        2,
+        /run r000-s71 .*chunk_length 16 is larger than what a trajectory leaves for OM training/,
+      );
+      const inProc = path.join(base, "in-proc.json");
+      fs.writeFileSync(inProc, JSON.stringify({ name: "inproc", results: "/proc/lemol-results", base: TOPTS }));
+      assertOneLine(runCli(["sweep", inProc, "--redis", "redis://127.0.0.1:1"]), 2, /\/proc\/lemol-results: \/proc is a virtual file system/);
       const file = path.join(base, "results-file.json");
       fs.writeFileSync(path.join(base, "results-is-a-file"), "x");
       fs.writeFileSync(file, JSON.stringify({ name: "rf", results: "results-is-a-file", base: TOPTS }));

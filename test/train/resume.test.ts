@@ -313,6 +313,11 @@ describe("restore changes nothing it cannot prove is this run's (issue 28)", () 
     // while A runs: its directories are locked
     await assert.rejects(() => make({ lemol_save_path: expDir }), /is in use by another Experiment of this process/);
     await assert.rejects(() => make({ save_dir: ckDir }), /is in use by another Experiment of this process/);
+    // nor read (--skip_to_om_training) while A may still be writing them
+    await assert.rejects(
+      () => make({ skip_to_om_training: true, lemol_save_path: expDir }),
+      new RegExp(`run directory ${a.runDir.root} is in use by another Experiment of this process`),
+    );
     await a.runEpisode();
     a.checkpoint();
     a.dispose();

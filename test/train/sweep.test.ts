@@ -92,5 +92,14 @@ describe("sweep jobs", () => {
     claimSweepResults(spec); // again: its own
     assert.throws(() => claimSweepResults({ ...spec, name: "second" }), /holds the runs of sweep first/);
     await assert.rejects(() => runSweepJob({ ...expandSweep(spec)[0], sweep: "second" }), /holds the runs of sweep first, not second/);
+    // results of an earlier lemol (no marker): adopted only when every run in them is one of the sweep's, with its options
+    fs.rmSync(path.join(spec.results, ".lemol-sweep.json"));
+    const earlier = path.join(spec.results, "r000-s71");
+    fs.mkdirSync(earlier);
+    fs.writeFileSync(path.join(earlier, "manifest.json"), JSON.stringify({ status: "finished", config: { ...expandSweep(spec)[0].options, lr: 0.5 } }));
+    assert.throws(() => claimSweepResults(spec), /holds r000-s71, which is not a run of this sweep/);
+    fs.writeFileSync(path.join(earlier, "manifest.json"), JSON.stringify({ status: "finished", config: expandSweep(spec)[0].options }));
+    claimSweepResults(spec);
+    assert.throws(() => claimSweepResults({ ...spec, name: "second" }), /holds the runs of sweep first/);
   });
 });
