@@ -14,7 +14,7 @@
 import { ChildProcess, fork } from "node:child_process";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
-import { redisUrl, startSweepWorker, submitSweep, sweepStatus, waitForSweep } from "../train/queue.js";
+import { redisUrl, shownUrl, startSweepWorker, submitSweep, sweepStatus, waitForSweep } from "../train/queue.js";
 import { SweepJob, claimSweepResults, expandSweep, listSweepRuns, loadSweepSpec, runSweepJob } from "../train/sweep.js";
 import { WORKER_V8_FLAGS, childExecArgv } from "../train/workers.js";
 import { ExperimentStopped, type Experiment } from "../train/experiment.js";
@@ -81,7 +81,7 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
     if (url) {
       const { counts, jobs: st } = await sweepStatus(spec.name, url, timeoutMs);
       out(
-        `sweep ${spec.name} on ${url}: ${Object.entries(counts)
+        `sweep ${spec.name} on ${shownUrl(url)}: ${Object.entries(counts)
           .map(([k, v]) => `${v} ${k}`)
           .join(", ")}`,
       );
@@ -99,7 +99,9 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
   claimSweepResults(spec);
   if (url) {
     const { added, present } = await submitSweep(spec, url, timeoutMs);
-    out(`sweep ${spec.name}: ${added.length} runs queued${present.length ? `, ${present.length} already queued` : ""} on ${url}; results in ${spec.results}`);
+    out(
+      `sweep ${spec.name}: ${added.length} runs queued${present.length ? `, ${present.length} already queued` : ""} on ${shownUrl(url)}; results in ${spec.results}`,
+    );
     if (!options.wait) return 0;
     let shown = "";
     const { counts } = await waitForSweep(
@@ -188,7 +190,7 @@ export async function worker(argv: readonly string[], out: (line: string) => voi
   }
   const url = redisUrl(options.redis as string | undefined);
   const w = await startSweepWorker(url, { lockMs: options.lock_ms as number, redisTimeoutMs: (options.redis_timeout as number) * 1000, log: out });
-  out(`worker ${os.hostname()}:${process.pid} waiting for jobs on ${url}`);
+  out(`worker ${os.hostname()}:${process.pid} waiting for jobs on ${shownUrl(url)}`);
   if (!WORKER_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
     out(
       `(with a worker on every core, start them as \`node ${WORKER_V8_FLAGS.join(" ")} "$(command -v lemol)" worker ...\`: V8's GC helper threads would compete with the other workers)`,

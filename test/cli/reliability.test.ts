@@ -203,6 +203,21 @@ describe("reliability (issue 14)", () => {
       assert.doesNotMatch(r.stdout, /waiting for jobs/);
     });
 
+    it("a database the server does not have is refused, and a password is never printed (issue 28, lows)", () => {
+      const file = path.join(base, "db.json");
+      fs.writeFileSync(file, JSON.stringify({ name: "db", base: TOPTS }));
+      const db = redis.url.replace(/\/?$/, "/99");
+      assertOneLine(runCli(["sweep", file, "--status", "--redis", db], { timeoutMs: 30_000 }), 2, /--redis: database 99 of .*: ERR DB index is out of range/);
+      assertOneLine(
+        runCli(["worker", "--redis", "redis://127.0.0.1:6379/x"]),
+        2,
+        /--redis: the path of "redis:\/\/127\.0\.0\.1:6379\/x" must be a database number/,
+      );
+      const r = runCli(["worker", "--redis", "redis://someone:hunter2@127.0.0.1:1", "--redis_timeout", "1"], { timeoutMs: 30_000 });
+      assertOneLine(r, 3, /cannot reach Redis at redis:\/\/someone:\*\*\*@127\.0\.0\.1:1/);
+      assert.doesNotMatch(r.stdout + r.stderr, /hunter2/);
+    });
+
     it("reports a failed job in the worker's output and in --status", async () => {
       const file = path.join(base, "failing.json");
       // valid options, but the run fails when it starts: no experience files to skip to
