@@ -291,6 +291,23 @@ export function listExperienceFiles(experienceDir: string): string[] {
   return out;
 }
 
+/**
+ * The temporaries of experience files under an experience directory (`<pair>/OM<cycle>/.<k>.npz.<pid>.<n>.tmp`,
+ * util/fs.ts's writeFileAtomic): what a process killed while writing one leaves.
+ */
+export function listExperienceTemporaries(experienceDir: string): string[] {
+  const dirs = new Set(listExperienceFiles(experienceDir).map((f) => path.dirname(f)));
+  if (fs.existsSync(experienceDir))
+    for (const pair of fs.readdirSync(experienceDir)) {
+      const p = path.join(experienceDir, pair);
+      if (fs.statSync(p).isDirectory()) for (const c of fs.readdirSync(p)) if (/^OM\d+$/.test(c)) dirs.add(path.join(p, c));
+    }
+  const out: string[] = [];
+  for (const d of [...dirs].sort())
+    if (fs.statSync(d).isDirectory()) for (const f of fs.readdirSync(d).sort()) if (/^\.\d+\.npz\.\d+\.\d+\.tmp$/.test(f)) out.push(path.join(d, f));
+  return out;
+}
+
 /** A finished (or stopped) run read back from its directory. */
 export interface RunRecord {
   root: string;

@@ -17,7 +17,7 @@ import type { MetricRow, MetricsLog } from "./metrics.js";
 import type { OMPhase } from "./om-phase.js";
 import type { CycleStart } from "./parallel.js";
 import type { TrajectoryRecords } from "./records.js";
-import type { RunDir } from "./run-dir.js";
+import { listExperienceTemporaries, type RunDir } from "./run-dir.js";
 import type { ExperimentState, Schedule } from "./schedule.js";
 
 /** The parts of an experiment its state is made of. */
@@ -90,6 +90,8 @@ export function readRunState(
     // in a directory that is the run's own: a --skip_to_om_training run reads another run's files)
     const keep = new Set(s.experienceFiles);
     for (const f of p.runDir.experienceFiles()) if (!keep.has(path.relative(p.runDir.experienceDir, f))) fs.rmSync(f);
+    // and the temporaries of files a killed process was writing (this run's: its directory is locked and its own)
+    for (const f of listExperienceTemporaries(p.runDir.experienceDir)) fs.rmSync(f, { force: true });
   }
   return { state: s, loop, replay };
 }

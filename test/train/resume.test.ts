@@ -264,8 +264,15 @@ describe("restore changes nothing it cannot prove is this run's (issue 28)", () 
     fs.writeFileSync(victim, original);
     fs.writeFileSync(exp.runDir.metricsFile, metricsBefore);
     unchanged();
+    // a temporary a killed process left beside the files goes; a file lemol did not write stays
+    const tmp = path.join(path.dirname(victim), ".1.npz.99999.0.tmp");
+    const notes = path.join(path.dirname(victim), "notes.txt");
+    fs.writeFileSync(tmp, "half a file");
+    fs.writeFileSync(notes, "mine");
     const back = await restore(exp, "ok");
     back.dispose();
+    assert.ok(!fs.existsSync(tmp), "the temporary is removed");
+    assert.equal(fs.readFileSync(notes, "utf8"), "mine");
   });
 
   it("leaves metrics.csv untouched when a restore is refused after reading it (defect 11: an edited metricsBytes with a recomputed checksum)", async () => {
