@@ -37,13 +37,16 @@ function convert(name: string, spec: OptionSpec, raw: string): string | number |
     case "int":
     case "number": {
       const v = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(v)) throw new UsageError(`--${name}: expected a number, got "${raw}"`);
+      // decimal only: Number() also takes " 7", "0x10", "0b1" and "0o7", which are typos here
+      if (!DECIMAL.test(raw) || !Number.isFinite(v)) throw new UsageError(`--${name}: expected a number, got "${raw}"`);
       if (spec.type === "int" && !Number.isInteger(v)) throw new UsageError(`--${name}: expected an integer, got "${raw}"`);
       if (spec.min !== undefined && v < spec.min) throw new UsageError(`--${name}: must be >= ${spec.min}, got ${raw}`);
       return v;
     }
   }
 }
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Parses `argv` against `specs`; throws {@link UsageError} naming the problem. */
 export function parseArgs(argv: readonly string[], specs: Record<string, OptionSpec>, maxPositionals = Infinity): Parsed {

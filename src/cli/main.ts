@@ -27,7 +27,7 @@ function version(): string {
 }
 
 /** Exit codes (also in `lemol --help`). */
-export const EXIT = { ok: 0, failed: 1, badInput: 2, environment: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, badInput: 2, environment: 3, hangup: 129, interrupted: 130, terminated: 143 } as const;
 
 /** Errors that are the input's fault: one line, exit 2. */
 const INPUT_ERRORS = new Set([
@@ -60,7 +60,7 @@ function usage(): string {
     "",
     "exit codes: 0 done; 1 a check failed, or an unexpected error (with its stack trace: a bug to report);",
     "            2 bad input (options, files, paths); 3 the environment failed (disk full, Redis unreachable);",
-    "            130 stopped by Ctrl-C (the run is checkpointed)",
+    "            130 stopped by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP (the run is checkpointed and resumable)",
   );
   return lines.join("\n");
 }

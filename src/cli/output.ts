@@ -1,7 +1,8 @@
 /**
- * The command's output streams, safe against a reader that goes away (`lemol train ... | head`):
- * once stdout or stderr is closed (EPIPE), lemol stops writing to it and carries on — a run's
- * record is its run directory, not its printed lines. Losing stdout says so once on stderr.
+ * The command's output streams, safe against a reader that goes away (`lemol train ... | head`)
+ * and against any other failure to write them (`> /dev/full`: ENOSPC, EIO, ...): lemol stops
+ * writing to a stream that failed and carries on — a run's record is its run directory, not its
+ * printed lines. Losing stdout says so once on stderr, with the reason when it was not a closed pipe.
  */
 let stdoutOpen = true;
 let stderrOpen = true;
@@ -16,14 +17,13 @@ export function guardOutput(): void {
   if (installed) return;
   installed = true;
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (!closed(err)) throw err;
     if (stdoutOpen) {
       stdoutOpen = false;
-      errorLine("lemol: standard output was closed; going on without printing (the run directory records everything)");
+      const what = closed(err) ? "was closed" : `cannot be written (${err.code ?? err.message})`;
+      errorLine(`lemol: standard output ${what}; going on without printing (the run directory records everything)`);
     }
   });
-  process.stderr.on("error", (err: NodeJS.ErrnoException) => {
-    if (!closed(err)) throw err;
+  process.stderr.on("error", () => {
     stderrOpen = false;
   });
 }

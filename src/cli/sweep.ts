@@ -6,14 +6,20 @@
  *   lemol sweep sweep.json --redis redis://h:p   queue them on a BullMQ queue (or REDIS_URL)
  *   lemol worker --redis redis://h:p             on any machine that sees the results directory
  *   lemol sweep sweep.json --status [--redis …]  queued / running / done / failed
+ *
+ * Run here, a sweep forwards Ctrl-C, SIGTERM and SIGHUP to its runs (each stops at its next step,
+ * checkpointed, its manifest "stopped"), starts no more, waits for them and exits 130 / 143 / 129;
+ * the same command again continues every run.
  */
 import { ChildProcess, fork } from "node:child_process";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
-import { redisUrl, startSweepWorker, submitSweep, sweepStatus, waitForSweep } from "../train/queue.js";
-import { SweepJob, expandSweep, listSweepRuns, loadSweepSpec, runSweepJob } from "../train/sweep.js";
+import { redisUrl, shownUrl, startSweepWorker, submitSweep, sweepStatus, waitForSweep } from "../train/queue.js";
+import { SweepJob, claimSweepResults, expandSweep, listSweepRuns, loadSweepSpec, runSweepJob } from "../train/sweep.js";
 import { WORKER_V8_FLAGS, childExecArgv } from "../train/workers.js";
+import { ExperimentStopped, type Experiment } from "../train/experiment.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
+import { onStopSignals, STOP_SIGNALS } from "./signals.js";
 
 const SWEEP_SPECS: Record<string, OptionSpec> = {
   redis: { type: "string", help: "Redis address redis://host:port: queue the runs for `lemol worker`s (default: REDIS_URL; without either, run here)" },
@@ -53,15 +59,29 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
   if (typeof options.run === "string") {
     const job = jobs.find((j) => j.run === options.run);
     if (!job) throw new UsageError(`sweep ${spec.name} has no run "${options.run}"`);
-    const r = await runSweepJob(job);
-    out(JSON.stringify(r));
-    return 0;
+    // one run of a local sweep: a stopping signal checkpoints it at its next step
+    let current: Experiment | null = null;
+    const signals = onStopSignals(() => current?.requestStop());
+    try {
+      const r = await runSweepJob(job, undefined, (exp) => {
+        current = exp;
+        if (signals.signal) exp.requestStop(); // the signal came while the run was being opened
+      });
+      out(JSON.stringify(r));
+      return 0;
+    } catch (err) {
+      if (!(err instanceof ExperimentStopped)) throw err;
+      out(`stopped (checkpointed in ${job.runDir})`);
+      return signals.exitCode;
+    } finally {
+      signals.dispose();
+    }
   }
   if (options.status) {
     if (url) {
       const { counts, jobs: st } = await sweepStatus(spec.name, url, timeoutMs);
       out(
-        `sweep ${spec.name} on ${url}: ${Object.entries(counts)
+        `sweep ${spec.name} on ${shownUrl(url)}: ${Object.entries(counts)
           .map(([k, v]) => `${v} ${k}`)
           .join(", ")}`,
       );
@@ -76,9 +96,12 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
     }
     return 0;
   }
+  claimSweepResults(spec);
   if (url) {
     const { added, present } = await submitSweep(spec, url, timeoutMs);
-    out(`sweep ${spec.name}: ${added.length} runs queued${present.length ? `, ${present.length} already queued` : ""} on ${url}; results in ${spec.results}`);
+    out(
+      `sweep ${spec.name}: ${added.length} runs queued${present.length ? `, ${present.length} already queued` : ""} on ${shownUrl(url)}; results in ${spec.results}`,
+    );
     if (!options.wait) return 0;
     let shown = "";
     const { counts } = await waitForSweep(
@@ -103,31 +126,52 @@ async function runLocally(jobs: SweepJob[], file: string, workers: number, out: 
   const pending = [...jobs];
   let failed = 0;
   const children = new Set<ChildProcess>();
-  const stop = () => {
-    for (const c of children) c.kill("SIGTERM");
-  };
-  process.once("SIGINT", stop);
+  let stopped = 0;
+  // each signal goes to every run (a second one makes them quit at once); no run starts after the first
+  const signals = onStopSignals(
+    (signal) => {
+      pending.length = 0;
+      out(`${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping every run at its next step (each is checkpointed; run the sweep again to continue)`);
+      for (const c of children) c.kill(signal);
+    },
+    (signal) => {
+      for (const c of children) c.kill(signal);
+    },
+  );
+  const stopCodes = new Set<number>(Object.values(STOP_SIGNALS));
   const lane = async () => {
     for (let job = pending.shift(); job; job = pending.shift()) {
       const j = job;
       const code = await new Promise<number>((resolve) => {
-        const child = fork(main, ["sweep", file, "--run", j.run], { execArgv, stdio: ["ignore", "pipe", "inherit", "ipc"] });
+        // its own process group: a terminal's Ctrl-C reaches the runs once, through this process
+        const child = fork(main, ["sweep", file, "--run", j.run], { execArgv, stdio: ["ignore", "pipe", "inherit", "ipc"], detached: true });
         children.add(child);
         let text = "";
         child.stdout!.on("data", (d) => (text += d));
-        child.on("exit", (c) => {
+        child.on("exit", (c, signal) => {
           children.delete(child);
           const last = text.trim().split("\n").pop() ?? "";
-          out(`  ${j.run} ${c === 0 ? last : `failed (exit ${c})`}`);
+          const stoppedCleanly = signals.signal !== null && c !== null && stopCodes.has(c);
+          if (stoppedCleanly) stopped++;
+          out(
+            `  ${j.run} ${c === 0 ? last : stoppedCleanly ? `stopped, resumable (${last})` : `failed (${c === null ? `killed by ${signal}` : `exit ${c}`})`}`,
+          );
           resolve(c ?? 1);
         });
       });
-      if (code !== 0) failed++;
+      if (code !== 0 && !(signals.signal && stopCodes.has(code))) failed++;
     }
   };
   out(`sweep: ${jobs.length} runs on ${Math.min(workers, jobs.length)} processes`);
-  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
-  process.off("SIGINT", stop);
+  try {
+    await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
+  } finally {
+    signals.dispose();
+  }
+  if (signals.signal) {
+    out(`stopped: ${stopped} runs checkpointed${failed ? `, ${failed} failed` : ""}; run the sweep again to continue`);
+    return signals.exitCode;
+  }
   out(failed ? `${failed} runs failed` : "all runs done");
   return failed ? 1 : 0;
 }
@@ -146,7 +190,7 @@ export async function worker(argv: readonly string[], out: (line: string) => voi
   }
   const url = redisUrl(options.redis as string | undefined);
   const w = await startSweepWorker(url, { lockMs: options.lock_ms as number, redisTimeoutMs: (options.redis_timeout as number) * 1000, log: out });
-  out(`worker ${os.hostname()}:${process.pid} waiting for jobs on ${url}`);
+  out(`worker ${os.hostname()}:${process.pid} waiting for jobs on ${shownUrl(url)}`);
   if (!WORKER_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
     out(
       `(with a worker on every core, start them as \`node ${WORKER_V8_FLAGS.join(" ")} "$(command -v lemol)" worker ...\`: V8's GC helper threads would compete with the other workers)`,

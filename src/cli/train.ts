@@ -2,13 +2,15 @@
  * `lemol train`: the original `experiments/train.py` as a command. Its options are generated from
  * the configuration schema (src/train/config.ts), so `--help`, defaults and validation are the
  * notebook API's. Prints the original's lines on stdout and a progress bar on stderr (when it is a
- * terminal); Ctrl-C stops at the next step and checkpoints, leaving the run directory consistent;
- * `--restore <run_dir>` continues a run from its checkpoint.
+ * terminal); Ctrl-C, SIGTERM (a scheduler, systemd, `docker stop`) and SIGHUP stop at the next step
+ * and checkpoint, leaving the run directory consistent and its manifest "stopped", and exit
+ * 128 + the signal's number (130, 143, 129); `--restore <run_dir>` continues a run from its checkpoint.
  */
 import { ExperimentStopped, Experiment } from "../train/experiment.js";
 import { OPTIONS, OptionDef } from "../train/config.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
 import { errorText } from "./output.js";
+import { onStopSignals } from "./signals.js";
 
 function specFor(def: OptionDef): OptionSpec {
   const note = def.implemented ? "" : " [not implemented yet]";
@@ -93,14 +95,11 @@ export async function train(argv: readonly string[], out: (line: string) => void
     });
     exp.on("trajectory_end", () => errorText("\n"));
   }
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    errorText("\nstopping at the next step (Ctrl-C again to quit at once)\n");
+  const signals = onStopSignals((signal) => {
+    const name = signal === "SIGINT" ? "Ctrl-C" : signal;
+    errorText(`\n${name}: stopping at the next step and checkpointing (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
     exp.requestStop();
-  };
-  process.on("SIGINT", onSigint);
+  });
   try {
     await exp.run();
     out(`finished: ${exp.runDir.root}`);
@@ -110,12 +109,12 @@ export async function train(argv: readonly string[], out: (line: string) => void
       const where = exp.checkpoint();
       exp.close("stopped");
       out(`stopped: ${exp.runDir.root} (checkpoint ${where}; continue with: lemol train --restore ${exp.runDir.root})`);
-      return 130;
+      return signals.exitCode;
     }
     exp.close("failed");
     throw err;
   } finally {
-    process.off("SIGINT", onSigint);
+    signals.dispose();
   }
 }
 

@@ -97,14 +97,21 @@ async function tryBackend(name: BackendName): Promise<string | null> {
  * (or `LEMOL_BACKEND`) forces one and makes failure an error instead of a fallback.
  */
 export function initBackend(preferred?: string): Promise<BackendInfo> {
+  // an unknown name is refused whether or not a backend is already chosen, and never cached
+  const want = preferred ?? process.env.LEMOL_BACKEND;
+  if (want !== undefined && want !== "auto" && want !== "" && !ALIASES[want])
+    return Promise.reject(new BackendError(`unknown backend "${want}" (${preferred !== undefined ? "option" : "LEMOL_BACKEND"}); expected node, wasm or cpu`));
   if (chosen) {
-    const want = preferred ?? process.env.LEMOL_BACKEND;
-    if (want && ALIASES[want] && ALIASES[want] !== chosen.name) {
+    if (want && want !== "auto" && ALIASES[want] !== chosen.name) {
       return Promise.reject(new BackendError(`backend already initialised as "${chosen.name}"; cannot switch to "${want}" in the same process`));
     }
     return Promise.resolve(chosen);
   }
-  if (!pending) pending = choose(preferred);
+  // a failed choice is not kept: a later call tries again
+  pending ??= choose(preferred).catch((err: unknown) => {
+    pending = null;
+    throw err;
+  });
   return pending;
 }
 
@@ -179,6 +186,16 @@ async function choose(preferred?: string): Promise<BackendInfo> {
   }
   pending = null;
   throw new BackendError(`no usable tfjs backend: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`);
+}
+
+/**
+ * The memory (GiB) a backend's tensors can use in all, where it is less than the machine's: the
+ * wasm backend's heap is a 32-bit WebAssembly memory, at most 4 GiB, and grows by copying itself,
+ * so lemol counts half of it as usable for the networks' weights and their optimiser state.
+ * Null for the backends whose tensors live in the process's own memory.
+ */
+export function usableHeapGiB(info: BackendInfo): number | null {
+  return info.name === "wasm" ? 2 : null;
 }
 
 /** The backend chosen so far, or null before {@link initBackend} has finished. */

@@ -185,8 +185,11 @@ export function scheduledCycles(cfg: Readonly<ExperimentConfig>): number {
   return !evaluating && (lemolPresent || cfg.cycles_without_lemol) ? cfg.n_opp_cycles : 1;
 }
 
-/** Builds what `cfg` plays; throws a ConfigError for a combination that cannot work. `warn` gets warnings. */
-export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): RunSetup {
+/**
+ * The checks of a run's options that need the environment but no learner (what `lemol sweep`
+ * checks of each run before queueing it, as `lemol train` would), and what they found.
+ */
+export function checkRun(cfg: ExperimentConfig, warn: (line: string) => void) {
   const uav = cfg.scenario.startsWith("uav");
   const policies = policyLists(cfg);
   for (const p of [...policies.bad, ...policies.good]) {
@@ -221,6 +224,14 @@ export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): R
       "--skip_to_om_training skips play to train the opponent model: it needs a LeMOL agent, --om_training_iters > 0, and neither oracle mode nor an evaluation mode",
     );
   }
+  if (cfg.cycles_without_lemol && evaluating)
+    throw new ConfigError("--cycles_without_lemol repeats training cycles; --test/--display/--benchmark play each pairing's trajectories once");
+  return { uav, policies, evaluating, env, adversary, discrete, lemolPresent, explorationSteps, omTraining };
+}
+
+/** Builds what `cfg` plays; throws a ConfigError for a combination that cannot work. `warn` gets warnings. */
+export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): RunSetup {
+  const { uav, policies, evaluating, env, adversary, discrete, lemolPresent, explorationSteps, omTraining } = checkRun(cfg, warn);
 
   // all learners are built once (lemol-spec §2.1): per policy of each side, one per agent of that side
   const trainers = new Map<string, Learner>();
@@ -260,8 +271,6 @@ export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): R
       trainers.set(`${policy}/${i}`, learner);
     }
   }
-  if (cfg.cycles_without_lemol && evaluating)
-    throw new ConfigError("--cycles_without_lemol repeats training cycles; --test/--display/--benchmark play each pairing's trajectories once");
   const cycles = scheduledCycles(cfg);
   const opponents = Math.max(policies.bad.length, policies.good.length);
   const schedule = new Schedule(cfg, { cycles, opponents, policies, omTrainingDue: omTraining, episodicPeriods: uav });

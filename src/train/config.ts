@@ -140,7 +140,7 @@ export const OPTIONS: readonly OptionDef[] = [
     { choices: ["init", "head"] },
   ),
   // run, output, checkpoints
-  opt("seed", "int", 71, "master seed of every random stream (the original fixes 71)", { min: 0 }),
+  opt("seed", "int", 71, "master seed of every random stream (the original fixes 71)", { min: 0, max: Number.MAX_SAFE_INTEGER }),
   opt("run_dir", "string", null, "run directory (default: runs/<exp_name>-<time>)"),
   opt("exp_name", "string", null, "experiment name (default: <bad_policy>_vs_<good_policy>_<scenario>; the original's was M3DDPG_Experiment whatever ran)"),
   opt("save_dir", "string", null, "checkpoint directory (default: <run_dir>/checkpoints)"),
@@ -377,6 +377,11 @@ export function resolveConfig(partial: Record<string, unknown> = {}): Experiment
   for (const def of OPTIONS) if (def.implemented && !(def.name in out)) out[def.name] = def.name in release ? release[def.name] : def.default;
   const cfg = out as unknown as ExperimentConfig;
   cfg.exp_name ??= `${cfg.bad_policy}_vs_${cfg.good_policy}_${cfg.scenario}`;
+  // the name becomes a directory under runs/: it must stay one directory there
+  if (cfg.exp_name === "" || cfg.exp_name === "." || cfg.exp_name === ".." || /[/\\\0]/.test(cfg.exp_name))
+    throw new ConfigError(`--exp_name: must name one directory under runs/ (no "/", "\\", "." or ".."), got ${JSON.stringify(cfg.exp_name)}`);
+  for (const name of ["run_dir", "save_dir", "lemol_save_path"] as const)
+    if (cfg[name]?.trim() === "") throw new ConfigError(`--${name}: an empty path (it would write into the working directory); leave it out for the default`);
   if (cfg.discrete_actions) cfg.train_lemol_om_on_oh = true; // as the original's __main__ does
   if (cfg.fully_decentralise_lemol) cfg.decentralise_lemol_obs = true; // as the later release's __main__ does
   if (cfg.recurrent_om_prediction && !cfg.block_processing) {
@@ -433,10 +438,16 @@ function checkSizes(cfg: ExperimentConfig): void {
       `learning would never start: it waits for --batch_size ${cfg.batch_size} x --max_episode_len ${cfg.max_episode_len} = ${exploration} transitions, more than --replay_buffer_capacity ${cfg.replay_buffer_capacity} holds`,
     );
   }
-  // a hidden layer's weights (units x units floats) exist ~16 times per agent: 4 networks, each
-  // with 2 Adam moments, plus gradients and the acting copy; the LSTMs' 4 gates likewise
+  checkNetworkMemory(cfg, os.totalmem() / 2 ** 30, "this machine's");
+}
+
+/**
+ * Refuses network sizes whose weights would not fit in `limitGiB` (`whose`: "this machine's", or
+ * the backend's heap): a hidden layer's weights (units x units floats) exist ~16 times per agent —
+ * 4 networks, each with 2 Adam moments, plus gradients and the acting copy; the LSTMs' 4 gates likewise.
+ */
+export function checkNetworkMemory(cfg: ExperimentConfig, limitGiB: number, whose: string): void {
   const gib = (floats: number) => (floats * 4 * 16) / 2 ** 30;
-  const limit = os.totalmem() / 2 ** 30;
   for (const [name, floats] of [
     ["num_units", cfg.num_units ** 2],
     ["lstm_hidden_dim", 8 * cfg.lstm_hidden_dim ** 2],
@@ -444,9 +455,9 @@ function checkSizes(cfg: ExperimentConfig): void {
     ["in_ep_lstm_dim", 8 * cfg.in_ep_lstm_dim ** 2],
     ["learning_feature_dim", 8 * cfg.learning_feature_dim ** 2],
   ] as const) {
-    if (gib(floats) > limit)
+    if (gib(floats) > limitGiB)
       throw new ConfigError(
-        `--${name} ${cfg[name]}: the networks would need about ${gib(floats).toFixed(0)} GiB of memory, more than this machine's ${limit.toFixed(0)} GiB`,
+        `--${name} ${cfg[name]}: the networks would need about ${gib(floats).toFixed(gib(floats) < 10 ? 1 : 0)} GiB of memory, more than ${whose} ${limitGiB.toFixed(0)} GiB`,
       );
   }
 }

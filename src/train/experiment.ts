@@ -22,7 +22,7 @@ import { type Learner, updatePaths } from "../agents/learner.js";
 import { POLICY_NAMES } from "../agents/policies.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import type { UAVEnv } from "../envs/uav.js";
-import { BackendInfo, initBackend, tf } from "../nn/backend.js";
+import { BackendInfo, initBackend, tf, usableHeapGiB } from "../nn/backend.js";
 import { PHASE, phaseTimer } from "../util/phase-timer.js";
 import { CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
@@ -30,7 +30,7 @@ import { buildRun } from "./build.js";
 import { CallQueue } from "./calls.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { absolutePaths, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
+import { absolutePaths, checkNetworkMemory, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
 import { displayPath } from "../util/fs.js";
 import { clearRun } from "./run-overwrite.js";
 import { loadPolicies } from "./evaluate.js";
@@ -219,6 +219,9 @@ export class Experiment extends ExperimentView {
     super();
     this.config = Object.freeze(absolutePaths(config));
     this.backend = backend;
+    // the wasm heap is smaller than the machine (config.ts checked the machine)
+    const heap = usableHeapGiB(backend);
+    if (heap !== null) checkNetworkMemory(this.config, heap, `the ${backend.name} backend's usable`);
     const { print, progress, interrupts } = resolveHooks(hooks);
     this.print = print;
     this.calls = new CallQueue(this, progress, interrupts);
@@ -239,7 +242,7 @@ export class Experiment extends ExperimentView {
     if (this.evaluating) loadPolicies(this.trainers, this.adversary, cfg);
 
     this.workers = new WorkerProcesses(cfg.workers);
-    this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached, lock });
+    this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached, lock, detached: resume?.detached });
     this.manifest = new ManifestRecord(this.runDir, this.config, backend);
     try {
       // a worker's own directory (detached) starts fresh metrics from the run's state
@@ -278,6 +281,8 @@ export class Experiment extends ExperimentView {
         },
         resume,
       );
+      // a continued log cuts metrics.csv back to the checkpoint only now that the restore is accepted
+      this.metrics.flush();
     } catch (err) {
       this.runDir.releaseLock();
       throw err;

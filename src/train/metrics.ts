@@ -186,6 +186,8 @@ export class MetricsLog {
   private readonly metric = new StringColumn();
   private value = new Float64Array(1024);
   private pending = "";
+  /** Where the file is to be cut at the next flush (a resumed log). */
+  private cutAt: number | null = null;
 
   /** With `file`, rows are appended to that CSV (created with its header). */
   constructor(file: string | null = null) {
@@ -194,18 +196,19 @@ export class MetricsLog {
   }
 
   /**
-   * Continues the log in `file` from its first `bytes` bytes (where a checkpoint left it): the file
-   * is cut there (dropping rows written after the checkpoint) and those rows are read back.
+   * Continues the log in `file` from its first `bytes` bytes (where a checkpoint left it): those
+   * rows are read back, and the file is cut there (dropping rows written after the checkpoint) at
+   * the first {@link flush} — not now, so that a restore refused after this leaves the file as it was.
    */
   static resume(file: string, bytes: number): MetricsLog {
-    const size = fs.statSync(file).size;
-    if (size < bytes)
-      throw new MetricsFileError(`${file}: ${size} bytes, shorter than the ${bytes} the checkpoint recorded (the file was replaced or truncated)`);
-    fs.truncateSync(file, bytes);
-    const rows = parseMetricsCsv(fs.readFileSync(file, "utf8"), file);
+    const text = fs.readFileSync(file);
+    if (text.length < bytes)
+      throw new MetricsFileError(`${file}: ${text.length} bytes, shorter than the ${bytes} the checkpoint recorded (the file was replaced or truncated)`);
+    const rows = parseMetricsCsv(text.subarray(0, bytes).toString("utf8"), file);
     const log = new MetricsLog(null);
     for (const r of rows) log.add(r);
     (log as { file: string | null }).file = file;
+    log.cutAt = bytes;
     return log;
   }
 
@@ -297,7 +300,12 @@ export class MetricsLog {
 
   /** Appends pending rows to the CSV (whole lines only). */
   flush(): void {
-    if (!this.file || this.pending.length === 0) return;
+    if (!this.file) return;
+    if (this.cutAt !== null) {
+      fs.truncateSync(this.file, this.cutAt);
+      this.cutAt = null;
+    }
+    if (this.pending.length === 0) return;
     appendFile(this.file, this.pending);
     this.pending = "";
   }

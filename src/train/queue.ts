@@ -41,17 +41,29 @@ export const REDIS_CONNECT_TIMEOUT_MS = 10_000;
 export function redisUrl(given?: string | null): string {
   const url = given ?? process.env.REDIS_URL;
   if (!url) throw new ConfigError("no Redis given: use --redis redis://host:port (or set REDIS_URL)");
-  if (!/^rediss?:\/\//.test(url)) throw new ConfigError(`--redis: expected redis://host:port, got "${url}"`);
+  const shown = shownUrl(url);
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError(`--redis: expected redis://host:port, got "${shown}"`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`--redis: "${url}" is not a valid address (expected redis://host:port, port 1-65535)`);
+    throw new ConfigError(`--redis: "${shown}" is not a valid address (expected redis://host:port, port 1-65535)`);
   }
-  if (!parsed.hostname) throw new ConfigError(`--redis: "${url}" names no host`);
+  if (!parsed.hostname) throw new ConfigError(`--redis: "${shown}" names no host`);
   if (parsed.port !== "" && !(Number(parsed.port) >= 1 && Number(parsed.port) <= 65535))
-    throw new ConfigError(`--redis: port ${parsed.port} of "${url}" is not in 1-65535`);
+    throw new ConfigError(`--redis: port ${parsed.port} of "${shown}" is not in 1-65535`);
+  if (!/^\/?(\d+)?$/.test(parsed.pathname)) throw new ConfigError(`--redis: the path of "${shown}" must be a database number (redis://host:port/3)`);
   return url;
+}
+
+/** The database a Redis address names (its path; 0 without one). */
+function redisDb(url: string): number {
+  return Number(new URL(url).pathname.slice(1) || 0);
+}
+
+/** A Redis address as lemol prints it: its password, if any, replaced by `***`. */
+export function shownUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, "$1***@");
 }
 
 /** BullMQ and its Redis client, loaded on first use (they add a quarter second to every `import "lemol"`). */
@@ -78,6 +90,16 @@ async function connect(
     retryStrategy: (times: number) => Math.min(100 * times, 1000),
   });
   await waitReady(connection, url, timeoutMs);
+  // a database the server does not have must not silently become database 0
+  const db = redisDb(url);
+  if (db > 0) {
+    try {
+      await connection.select(db);
+    } catch (err) {
+      connection.disconnect();
+      throw new ConfigError(`--redis: database ${db} of ${shownUrl(url)}: ${(err as Error).message}`);
+    }
+  }
   return { bullmq, connection, queue: () => new bullmq.Queue<JobData>(QUEUE_NAME, { connection }) };
 }
 
@@ -88,7 +110,10 @@ async function waitReady(connection: Redis, url: string, timeoutMs: number): Pro
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new ServiceError(`cannot reach Redis at ${url} (${lastError}); is the server running? (gave up after ${Math.round(timeoutMs / 1000)} s)`)),
+        () =>
+          reject(
+            new ServiceError(`cannot reach Redis at ${shownUrl(url)} (${lastError}); is the server running? (gave up after ${Math.round(timeoutMs / 1000)} s)`),
+          ),
         timeoutMs,
       );
       connection.once("ready", () => {
@@ -219,7 +244,7 @@ export async function waitForSweep(
       const status = await statusOf(queue, name);
       // nothing to wait for would return at once, which hides a misspelt or unsubmitted sweep
       if (status.jobs.length === 0)
-        throw new ConfigError(`sweep "${name}" has no jobs on the queue at ${url}: submit it first (lemol sweep <file> --redis ${url})`);
+        throw new ConfigError(`sweep "${name}" has no jobs on the queue at ${shownUrl(url)}: submit it first (lemol sweep <file> --redis ${shownUrl(url)})`);
       onStatus?.(status);
       if (status.counts.waiting + status.counts.active === 0) return status;
       if (!changed) {
@@ -331,7 +356,7 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
   const lost = () => {
     if (downSince !== null || stopping) return;
     downSince = Date.now();
-    log(`${me}: lost the connection to Redis at ${url}; reconnecting (giving up after ${Math.round(redisTimeoutMs / 1000)} s)`);
+    log(`${me}: lost the connection to Redis at ${shownUrl(url)}; reconnecting (giving up after ${Math.round(redisTimeoutMs / 1000)} s)`);
   };
   connection.on("close", lost);
   connection.on("error", (err: Error) => (lastError = (err as NodeJS.ErrnoException).code ?? err.message));
@@ -349,7 +374,9 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
   const watchdog = setInterval(() => {
     if (downSince !== null && Date.now() - downSince > redisTimeoutMs)
       giveUp?.(
-        new ServiceError(`Redis at ${url} unreachable for ${Math.round((Date.now() - downSince) / 1000)} s (${lastError || "no answer"}); the worker gives up`),
+        new ServiceError(
+          `Redis at ${shownUrl(url)} unreachable for ${Math.round((Date.now() - downSince) / 1000)} s (${lastError || "no answer"}); the worker gives up`,
+        ),
       );
   }, 500);
   let resolveClosed!: () => void;

@@ -7,8 +7,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError, CheckpointReader, checkpointExists, loadCheckpoint } from "../storage/checkpoint.js";
 import { ExperimentConfig, inOptionSyntax, OPTIONS, resolveConfig } from "./config.js";
-import { listExperienceFiles, Manifest } from "./run-dir.js";
+import { ExperienceDigest, fileDigest, listExperienceFiles, Manifest } from "./run-dir.js";
 import { RunLock } from "./run-lock.js";
+import { ownedBy } from "./run-owner.js";
+import type { ExperimentState } from "./schedule.js";
 
 /** Options of {@link Experiment.restore}. */
 export interface RestoreOptions {
@@ -59,16 +61,18 @@ export function openRun(runDir: string, options: RestoreOptions, print: (line: s
     const parent = resolveConfig({ ...(manifest.config as unknown as Record<string, unknown>), run_dir: root });
     const label = options.checkpoint ?? "latest";
     const dir = path.join(parent.save_dir ?? path.join(root, "checkpoints"), label);
+    const experienceDir = path.resolve(parent.lemol_save_path ?? path.join(root, "experience"));
     if (!detached && options.checkpoint === undefined && !checkpointExists(dir)) {
-      // killed before its first checkpoint: nothing to continue, so the run starts over
+      // killed before its first checkpoint: nothing to continue, so the run starts over, removing
+      // only what it wrote: its metrics, and the experience files of a directory that is its own
+      // (not the files of another run it reads with --skip_to_om_training)
       print(`${root}: no checkpoint yet (the run stopped before its first one); starting it over from the beginning with its recorded options`);
       fs.rmSync(path.join(root, "metrics.csv"), { force: true });
-      for (const f of listExperienceFiles(path.resolve(parent.lemol_save_path ?? path.join(root, "experience")))) fs.rmSync(f);
+      if (!parent.skip_to_om_training && ownedBy(experienceDir, { runDir: root, runId: manifest.run_id ?? null }))
+        for (const f of listExperienceFiles(experienceDir)) fs.rmSync(f);
       return { config: parent, lock, resume: null };
     }
-    const config = detached
-      ? { ...parent, run_dir: detached, save_dir: null, lemol_save_path: path.resolve(parent.lemol_save_path ?? path.join(root, "experience")) }
-      : parent;
+    const config = detached ? { ...parent, run_dir: detached, save_dir: null, lemol_save_path: experienceDir } : parent;
     const reader = loadCheckpoint(dir);
     const saved = reader.header.config as Record<string, unknown> | undefined;
     if (!saved) throw new CheckpointError(`${dir}: the checkpoint records no config`);
@@ -81,9 +85,30 @@ export function openRun(runDir: string, options: RestoreOptions, print: (line: s
       if (a !== b)
         throw new CheckpointError(inOptionSyntax(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`));
     }
+    checkExperienceFiles(reader, dir, experienceDir);
     return { config, lock, resume: { reader, manifest, label, detached: detached !== null } };
   } catch (err) {
     lock?.release();
     throw err;
   }
+}
+
+/**
+ * Checks, before anything is changed, that every experience file the checkpoint lists is there
+ * with the size and checksum it had (checkpoints made before checksums: that it is there).
+ */
+function checkExperienceFiles(reader: CheckpointReader, dir: string, experienceDir: string): void {
+  const listed = reader.value<ExperimentState>("experiment").experienceFiles ?? [];
+  const digests = reader.has("experience/digests") ? reader.value<ExperienceDigest[]>("experience/digests") : null;
+  listed.forEach((rel, i) => {
+    const file = path.join(experienceDir, rel);
+    if (!fs.existsSync(file)) throw new CheckpointError(`${dir}: the experience file ${file} it lists is missing; the run cannot continue exactly without it`);
+    const want = digests?.[i];
+    if (!want) return;
+    const got = fileDigest(file);
+    if (got.bytes !== want.bytes || got.sha256 !== want.sha256)
+      throw new CheckpointError(
+        `${dir}: the experience file ${file} is not the one the checkpoint lists (${got.bytes} bytes, sha256 ${got.sha256.slice(0, 12)}; it recorded ${want.bytes} bytes, sha256 ${want.sha256.slice(0, 12)})`,
+      );
+  });
 }

@@ -9,6 +9,7 @@
  *   <run_dir>/.lock                              the process holding the run (run-lock.ts)
  */
 import { spawnSync } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
@@ -19,6 +20,7 @@ import { displayPath, ensureDir, writeFileAtomic } from "../util/fs.js";
 import { ConfigError, ExperimentConfig, optionSyntaxInUse } from "./config.js";
 import { MetricsLog } from "./metrics.js";
 import { RunLock } from "./run-lock.js";
+import { claimDir, ownedBy, readOwner, RunIdentity, sameRun } from "./run-owner.js";
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -47,6 +49,8 @@ export function gitCommit(): string | null {
 
 export interface Manifest {
   lemol_version: string;
+  /** This run's identity (with its directory), named by the markers of the directories it writes outside it (run-owner.ts); absent in runs made before. */
+  run_id?: string;
   git_commit: string | null;
   node: string;
   host: { platform: string; cpus: number; cpu: string };
@@ -90,6 +94,7 @@ export class ManifestRecord {
   write(status: Manifest["status"], progress: Manifest["progress"]): void {
     this.runDir.writeManifest({
       lemol_version: libraryVersion(),
+      ...(this.runDir.runId ? { run_id: this.runDir.runId } : {}),
       git_commit: gitCommit(),
       node: process.version,
       host: hostInfo(),
@@ -112,15 +117,26 @@ export class RunDir {
   readonly checkpointsDir: string;
   readonly metricsFile: string;
   readonly manifestFile: string;
+  /** The run's id (the manifest's `run_id`; null for a run made before run ids, continued). */
+  readonly runId: string | null;
 
   private lock: RunLock;
+  /** Locks of the directories the run writes outside its run directory (`--lemol_save_path`, `--save_dir`). */
+  private outsideLocks: RunLock[] = [];
+  private readonly outsideDirs: string[] = [];
+  private readonly digests = new Map<string, ExperienceDigest & { mtimeMs: number }>();
 
   /**
    * Creates the run directory and takes its lock (or uses `lock`, taken by the caller); with
    * `resume`, opens an existing one to continue it. A directory held by another process, or one
-   * that already holds a run (when not resuming), is refused.
+   * that already holds a run (when not resuming), is refused. The experience and checkpoint
+   * directories are claimed for the run (run-owner.ts) and, outside the run directory, locked
+   * with it — except by a `detached` parallel worker (its run holds them). The experience
+   * directory of a run that trains on an earlier run's files (`--skip_to_om_training`, or
+   * `_first_cycle`, which then adds files and locks it) is not claimed, and is refused while the
+   * run that owns it holds its run directory.
    */
-  constructor(cfg: ExperimentConfig, options: { resume?: boolean; lock?: RunLock } = {}) {
+  constructor(cfg: ExperimentConfig, options: { resume?: boolean; lock?: RunLock; detached?: boolean } = {}) {
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     this.root = path.resolve(cfg.run_dir ?? uniqueDir(path.join("runs", `${cfg.exp_name}-${stamp}`)));
     this.experienceDir = path.resolve(cfg.lemol_save_path ?? path.join(this.root, "experience"));
@@ -130,6 +146,9 @@ export class RunDir {
     ensureDir(this.root, "the run directory");
     this.lock = options.lock ?? RunLock.acquire(this.root);
     try {
+      // the manifest of the locked directory is this run's (continued, or started over by restore)
+      const recorded = readManifestOf(this.root);
+      this.runId = recorded ? (recorded.run_id ?? null) : randomUUID();
       if (options.resume) {
         if (!fs.existsSync(this.metricsFile)) throw new ConfigError(`${this.root}: no metrics.csv to continue`);
       } else if (fs.existsSync(this.metricsFile)) {
@@ -140,25 +159,72 @@ export class RunDir {
         );
       }
       ensureDir(this.experienceDir, "experience files");
+      if (!options.detached) {
+        const continuing = recorded !== null;
+        if (cfg.skip_to_om_training || cfg.skip_to_om_training_first_cycle) {
+          // the files of an earlier run, to train on: never while that run is still writing them
+          this.checkOwnerStopped(this.experienceDir);
+          // --skip_to_om_training only reads them; _first_cycle then plays and adds files: it
+          // locks the directory while it runs, but it is not the run's (nothing in it is removed)
+          if (cfg.skip_to_om_training_first_cycle && !cfg.skip_to_om_training) this.lockOutside(this.experienceDir, "--lemol_save_path");
+        } else this.claim(this.experienceDir, "--lemol_save_path", (d) => listExperienceFiles(d).length > 0, continuing);
+        this.claim(this.checkpointsDir, "--save_dir", (d) => fs.readdirSync(d).some((f) => !f.startsWith(".")), continuing);
+      }
     } catch (err) {
-      this.lock.release();
+      this.releaseLock();
       throw err;
     }
   }
 
-  /** Refreshes the lock (cheap; at most one write every 10 s). */
+  /** This run, as the markers of its directories name it. */
+  get identity(): RunIdentity {
+    return { runDir: this.root, runId: this.runId };
+  }
+
+  /** Whether `dir` is this run's to remove files from (inside the run directory, or marked as the run's). */
+  owns(dir: string): boolean {
+    return ownedBy(dir, this.identity);
+  }
+
+  /** Locks `dir` with the run when it is outside the run directory. */
+  private lockOutside(dir: string, what: string): void {
+    const rel = path.relative(this.root, dir);
+    if ((!rel.startsWith("..") && !path.isAbsolute(rel)) || this.outsideDirs.includes(dir)) return;
+    ensureDir(dir, what);
+    this.outsideLocks.push(RunLock.acquire(dir));
+    this.outsideDirs.push(dir);
+  }
+
+  /** Refuses `dir` while the other run its marker names holds its run directory (RunDirInUseError). */
+  private checkOwnerStopped(dir: string): void {
+    const owner = readOwner(dir);
+    if (!owner || sameRun(owner, this.identity) || !fs.existsSync(owner.runDir)) return;
+    RunLock.acquire(owner.runDir).release();
+  }
+
+  /** Locks (outside the run directory) and claims `dir` for the run. */
+  private claim(dir: string, what: string, holdsFiles: (dir: string) => boolean, continuing: boolean): void {
+    this.lockOutside(dir, what);
+    // a continued run adopts the directories its recorded options name (restore checks the files its checkpoint lists)
+    claimDir(dir, this.identity, what, holdsFiles, continuing);
+  }
+
+  /** Refreshes the locks (cheap; at most one write every 10 s). */
   heartbeat(): void {
     this.lock.heartbeat();
+    for (const l of this.outsideLocks) l.heartbeat();
   }
 
-  /** Gives the run directory up (a later {@link holdLock} takes it again). */
+  /** Gives the run directory (and the directories it locks outside it) up; a later {@link holdLock} takes them again. */
   releaseLock(): void {
     this.lock.release();
+    for (const l of this.outsideLocks) l.release();
   }
 
-  /** Takes the lock again after {@link releaseLock} (refused if another process holds it now). */
+  /** Takes the locks again after {@link releaseLock} (refused if another process holds one now). */
   holdLock(): void {
     if (this.lock.released) this.lock = RunLock.acquire(this.root);
+    this.outsideLocks = this.outsideLocks.map((l, i) => (l.released ? RunLock.acquire(this.outsideDirs[i]) : l));
   }
 
   writeManifest(m: Manifest): void {
@@ -168,6 +234,18 @@ export class RunDir {
   /** The experience file of a trajectory (the original's layout). */
   experienceFile(pair: string, cycle: number, k: number): string {
     return path.join(this.experienceDir, pair, `OM${cycle}`, `${k}.npz`);
+  }
+
+  /** Size and SHA-256 of each of `files` (each file hashed once while its size and time stay the same). */
+  experienceDigests(files: readonly string[]): ExperienceDigest[] {
+    return files.map((f) => {
+      const st = fs.statSync(f);
+      const known = this.digests.get(f);
+      if (known && known.bytes === st.size && known.mtimeMs === st.mtimeMs) return { bytes: known.bytes, sha256: known.sha256 };
+      const d = fileDigest(f);
+      this.digests.set(f, { ...d, mtimeMs: st.mtimeMs });
+      return d;
+    });
   }
 
   /** Every experience file under the run's experience directory (pair / OM cycle / k.npz), sorted. */
@@ -183,6 +261,27 @@ function uniqueDir(base: string): string {
   return dir;
 }
 
+/** An experience file's size and checksum, as a checkpoint records them. */
+export interface ExperienceDigest {
+  bytes: number;
+  sha256: string;
+}
+
+/** The size and SHA-256 of `file`. */
+export function fileDigest(file: string): ExperienceDigest {
+  const bytes = fs.readFileSync(file);
+  return { bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** The manifest in `dir` (null: none, or unreadable). */
+export function readManifestOf(dir: string): Manifest | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Manifest;
+  } catch {
+    return null;
+  }
+}
+
 /** Every `<pair>/OM<cycle>/<k>.npz` under an experience directory, sorted. */
 export function listExperienceFiles(experienceDir: string): string[] {
   const out: string[] = [];
@@ -196,6 +295,23 @@ export function listExperienceFiles(experienceDir: string): string[] {
       for (const f of fs.readdirSync(c).sort()) if (f.endsWith(".npz")) out.push(path.join(c, f));
     }
   }
+  return out;
+}
+
+/**
+ * The temporaries of experience files under an experience directory (`<pair>/OM<cycle>/.<k>.npz.<pid>.<n>.tmp`,
+ * util/fs.ts's writeFileAtomic): what a process killed while writing one leaves.
+ */
+export function listExperienceTemporaries(experienceDir: string): string[] {
+  const dirs = new Set(listExperienceFiles(experienceDir).map((f) => path.dirname(f)));
+  if (fs.existsSync(experienceDir))
+    for (const pair of fs.readdirSync(experienceDir)) {
+      const p = path.join(experienceDir, pair);
+      if (fs.statSync(p).isDirectory()) for (const c of fs.readdirSync(p)) if (/^OM\d+$/.test(c)) dirs.add(path.join(p, c));
+    }
+  const out: string[] = [];
+  for (const d of [...dirs].sort())
+    if (fs.statSync(d).isDirectory()) for (const f of fs.readdirSync(d).sort()) if (/^\.\d+\.npz\.\d+\.\d+\.tmp$/.test(f)) out.push(path.join(d, f));
   return out;
 }
 

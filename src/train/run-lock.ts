@@ -1,17 +1,26 @@
 /**
  * One process at a time per run directory: `<run_dir>/.lock` names its holder (host, pid, the
- * process's start time) and is refreshed while the run goes on. A lock whose holder is gone — a
- * process of this host that no longer runs (or whose pid now belongs to another process), or a
- * holder on another host that has not refreshed it for {@link STALE_MS} — is taken over, so a
- * killed run never leaves its directory stuck. Two processes that find the same stale lock race
- * for a second file (`.lock.takeover`) first, so only one of them takes it over.
+ * process's start time) and is refreshed while the run goes on (its time touched every 10 s). A
+ * lock whose holder is gone — a process of this host that no longer runs (or whose pid now
+ * belongs to another process), or a holder on another host whose lock has not changed for
+ * {@link STALE_MS} — is taken over, so a killed run never leaves its directory stuck. Two
+ * processes that find the same stale lock race for a second file (`.lock.takeover`) first, so
+ * only one of them takes it over.
+ *
+ * Staleness never compares two hosts' clocks: the time a remote holder writes into the lock is
+ * only compared with the time it wrote before (changed: alive). How long the lock has stayed the
+ * same is measured on this host's clock, from when this host first saw it so
+ * (`.lock.seen-<host>`, written by this host only). So a live holder whose clock is behind is
+ * never taken over, and one ahead blocks the directory no longer than one that is not; the price
+ * is that a remote holder's lock is taken over only by an attempt made {@link STALE_MS} after an
+ * earlier attempt of this host first saw it unchanged (the first attempt is refused, saying so).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { displayPath, fileError } from "../util/fs.js";
 
-/** A lock not refreshed for this long is stale when its holder is on another host. */
+/** A lock seen unchanged for this long (on this host's clock) is stale when its holder is on another host. */
 export const STALE_MS = 120_000;
 /** The holder refreshes its lock at most this often (at episode ends and OM training chunks). */
 const HEARTBEAT_MS = 10_000;
@@ -78,7 +87,10 @@ export class RunLock {
       token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
     };
     for (let attempt = 0; ; attempt++) {
-      if (RunLock.tryCreate(file, me)) return RunLock.register(new RunLock(file, me));
+      if (RunLock.tryCreate(file, me)) {
+        fs.rmSync(RunLock.seenFile(file), { force: true }); // what this host saw of an earlier holder
+        return RunLock.register(new RunLock(file, me));
+      }
       const current = RunLock.read(file);
       const why = current ? RunLock.heldBy(current, file) : null;
       if (why)
@@ -111,27 +123,59 @@ export class RunLock {
     try {
       const st = fs.statSync(file);
       const text = fs.readFileSync(file, "utf8");
-      // a lock being written this very moment reads empty: treat it as held (fresh)
+      // a lock being written this very moment reads empty: held until seen unchanged for a while
       if (text.trim() === "") return { host: os.hostname(), pid: -1, procStart: null, since: "", token: "", mtimeMs: st.mtimeMs };
       return { ...(JSON.parse(text) as Holder), mtimeMs: st.mtimeMs };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-      // unreadable: held if fresh, else stale
+      // unreadable: held until seen unchanged for a while, like a lock being written
       return { host: "?", pid: -1, procStart: null, since: "", token: "", mtimeMs: fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0 };
     }
   }
 
   /** A description of the live holder, or null when the lock is stale. */
   private static heldBy(h: Holder & { mtimeMs: number }, file: string): string | null {
-    const age = Date.now() - h.mtimeMs;
-    if (h.pid === -1) return age < 5_000 ? `a process that is taking it now (${file})` : null;
-    if (h.host !== os.hostname()) return age < STALE_MS ? `process ${h.pid} on host ${h.host} (since ${h.since})` : null;
+    if (h.pid === -1 || h.host !== os.hostname()) {
+      // a lock left empty or unreadable (its writer killed at once) goes sooner than a silent holder's
+      const limit = h.pid === -1 ? 5_000 : STALE_MS;
+      const unchanged = RunLock.unchangedFor(h, file);
+      if (unchanged >= limit) return null;
+      const who = h.pid === -1 ? `a process that is writing it (${file})` : `process ${h.pid} on host ${h.host} (since ${h.since})`;
+      return `${who}; its lock has stayed the same for ${Math.round(unchanged / 1000)} s as seen from this host (taken over after ${limit / 1000} s without a change)`;
+    }
     if (h.pid === process.pid)
       return [...held].some((l) => l.holder.token === h.token) ? "another Experiment of this process (close() or dispose() it first)" : null;
     if (!alive(h.pid)) return null;
     const start = processStart(h.pid);
     if (h.procStart !== null && start !== null && start !== h.procStart) return null; // the pid was reused
     return `process ${h.pid} (since ${h.since})`;
+  }
+
+  /**
+   * How long (ms, on this host's clock) the lock has been seen unchanged — the same holder and the
+   * same refresh time — by this host: 0 when it is seen for the first time or changed since.
+   */
+  private static unchangedFor(h: Holder & { mtimeMs: number }, file: string): number {
+    const seenFile = RunLock.seenFile(file);
+    const key = `${h.token}@${h.mtimeMs}`;
+    const now = Date.now();
+    try {
+      const seen = JSON.parse(fs.readFileSync(seenFile, "utf8")) as { key?: unknown; since?: unknown };
+      if (seen.key === key && typeof seen.since === "number") return Math.max(0, now - seen.since);
+    } catch {
+      // not seen before
+    }
+    try {
+      fs.writeFileSync(seenFile, JSON.stringify({ key, since: now }) + "\n");
+    } catch {
+      // a directory this host cannot write: every attempt counts as the first
+    }
+    return 0;
+  }
+
+  /** This host's record of a lock it found held elsewhere. */
+  private static seenFile(file: string): string {
+    return `${file}.seen-${os.hostname().replace(/[^A-Za-z0-9._-]/g, "_")}`;
   }
 
   /** Removes a stale lock, one process at a time. */

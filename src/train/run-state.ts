@@ -17,7 +17,7 @@ import type { MetricRow, MetricsLog } from "./metrics.js";
 import type { OMPhase } from "./om-phase.js";
 import type { CycleStart } from "./parallel.js";
 import type { TrajectoryRecords } from "./records.js";
-import type { RunDir } from "./run-dir.js";
+import { listExperienceTemporaries, type RunDir } from "./run-dir.js";
 import type { ExperimentState, Schedule } from "./schedule.js";
 
 /** The parts of an experiment its state is made of. */
@@ -47,6 +47,8 @@ export function writeRunState(w: CheckpointWriter, p: RunParts, replay: boolean)
     replay,
   };
   w.value("experiment", state);
+  // what restore checks the listed files against before changing anything (resume.ts)
+  w.value("experience/digests", p.runDir.experienceDigests(p.runDir.experienceFiles()));
   p.records.saveTo(w, p.env.n);
   p.loop.saveTo(w);
   w.value("env/state", p.env.saveState());
@@ -83,10 +85,13 @@ export function readRunState(
   for (const [key, t] of p.trainers) replay = t.loadFrom(r, `trainer/${key}`).replay && replay;
   p.cycleStart.loadFrom(r, p.trainers);
   p.omPhase.loadFrom(r, p.runDir.experienceDir);
-  if (!detached) {
-    // experience files written after the checkpoint belong to steps that will be played again
+  if (!detached && p.runDir.owns(p.runDir.experienceDir)) {
+    // experience files written after the checkpoint belong to steps that will be played again (only
+    // in a directory that is the run's own: a --skip_to_om_training run reads another run's files)
     const keep = new Set(s.experienceFiles);
     for (const f of p.runDir.experienceFiles()) if (!keep.has(path.relative(p.runDir.experienceDir, f))) fs.rmSync(f);
+    // and the temporaries of files a killed process was writing (this run's: its directory is locked and its own)
+    for (const f of listExperienceTemporaries(p.runDir.experienceDir)) fs.rmSync(f, { force: true });
   }
   return { state: s, loop, replay };
 }

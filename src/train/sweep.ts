@@ -22,11 +22,13 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError, checkpointExists } from "../storage/checkpoint.js";
-import { ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
+import { absolutePaths, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
+import { checkRun } from "./build.js";
 import { Experiment, ExperimentStopped } from "./experiment.js";
 import type { ExperimentHooks } from "./hooks.js";
 import { inPlayStability, MetricsLog } from "./metrics.js";
 import type { Manifest } from "./run-dir.js";
+import { ensureDir, writeFileAtomic } from "../util/fs.js";
 
 export interface SweepSpec {
   name: string;
@@ -131,7 +133,8 @@ export function expandSweep(spec: SweepSpec): SweepJob[] {
       // sweep jobs keep their replay buffers in checkpoints, so a job a worker died in resumes exactly
       const options = { checkpoint_replay: true, ...spec.base, ...varied, seed, run_dir: runDir };
       try {
-        resolveConfig(options);
+        // what lemol train checks before it starts, so that no job fails on its worker for its options
+        checkRun(resolveConfig(options), () => {});
       } catch (err) {
         throw new ConfigError(`sweep ${spec.name}, run ${run} (${JSON.stringify(varied)}): ${(err as Error).message}`);
       }
@@ -155,15 +158,107 @@ function readManifest(runDir: string): Manifest | null {
   }
 }
 
+/** The marker a sweep's results directory holds, naming the sweep (two sweeps never share one). */
+export const SWEEP_MARKER = ".lemol-sweep.json";
+/** The marker a job writes in the run directory it creates, naming the job and its options. */
+export const JOB_MARKER = ".lemol-job.json";
+
+/** The sweep a results directory's marker names (null: none). */
+function resultsOwner(results: string): string | null {
+  try {
+    const o = JSON.parse(fs.readFileSync(path.join(results, SWEEP_MARKER), "utf8")) as { sweep?: unknown };
+    return typeof o.sweep === "string" ? o.sweep : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Claims the sweep's results directory (created if missing) before its runs are started or
+ * queued: refused when it belongs to another sweep, or (with no marker) holds a run that is not
+ * one of this sweep's with its options (another sweep's results would be reported as this one's).
+ */
+export function claimSweepResults(spec: SweepSpec): void {
+  const owner = resultsOwner(spec.results);
+  if (owner === spec.name) return;
+  if (owner !== null)
+    throw new ConfigError(`sweep ${spec.name}: "results" ${spec.results} holds the runs of sweep ${owner}; give this sweep results of its own`);
+  // results of an earlier lemol (no marker) are adopted when every run in them is one of this sweep's, with its options
+  const jobs = new Map(expandSweep(spec).map((j) => [j.run, j]));
+  for (const r of listSweepRuns(spec.results)) {
+    const job = jobs.get(r.run);
+    const manifest = readManifest(r.runDir);
+    if (!job || (manifest && differingOptions(job, manifest).length > 0))
+      throw new ConfigError(
+        `sweep ${spec.name}: "results" ${spec.results} holds ${r.run}, which is not a run of this sweep (no ${SWEEP_MARKER} naming it; other options); give this sweep results of its own`,
+      );
+  }
+  ensureDir(spec.results, "the sweep's results"); // refused at once under /proc or /sys, or on a read-only mount
+  writeFileAtomic(path.join(spec.results, SWEEP_MARKER), JSON.stringify({ sweep: spec.name }) + "\n");
+}
+
+/** Whether `runDir` is provably this job's: its marker names the job with these options, or its manifest records the job's options. */
+function isJobsRunDir(job: SweepJob, manifest: Manifest | null): boolean {
+  // an empty directory (a job killed as it made it) holds nothing to lose
+  if (fs.readdirSync(job.runDir).length === 0) return true;
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(job.runDir, JOB_MARKER), "utf8")) as { id?: unknown; fingerprint?: unknown };
+    if (m.id === job.id && m.fingerprint === jobFingerprint(job)) return true;
+  } catch {
+    // no marker: a run directory of an older lemol, or not the job's
+  }
+  return manifest !== null && differingOptions(job, manifest).length === 0;
+}
+
+/** The options the run recorded in `manifest` holds with other values than the job's (options it does not record aside: an older lemol's). */
+function differingOptions(job: SweepJob, manifest: Manifest): string[] {
+  const recorded = (manifest.config ?? {}) as unknown as Record<string, unknown>;
+  let want: Record<string, unknown>;
+  try {
+    want = absolutePaths(resolveConfig(job.options)) as unknown as Record<string, unknown>;
+  } catch {
+    return ["(the job's options are invalid)"];
+  }
+  return Object.keys(want).filter((k) => {
+    if (!(k in recorded)) return false;
+    const b = recorded[k];
+    // paths are recorded absolute
+    if (typeof b === "string" && ["run_dir", "lemol_save_path", "save_dir", "load_name", "load_good", "load_bad"].includes(k))
+      return want[k] !== path.resolve(b);
+    return JSON.stringify(want[k] ?? null) !== JSON.stringify(b ?? null);
+  });
+}
+
+/** Refuses a job whose run directory is not its sweep's place for it (a hand-made or corrupted job). */
+function checkJob(job: SweepJob): void {
+  const results = path.dirname(path.resolve(job.runDir));
+  const named = path.resolve(String(job.options.run_dir ?? "")) === path.resolve(job.runDir) && path.basename(job.runDir) === job.run;
+  if (!named || !/^r\d{3}-s\d+$/.test(job.run))
+    throw new ConfigError(`job ${job.id}: its run directory ${job.runDir} is not <results>/${job.run} of its options; refusing to run it`);
+  const owner = resultsOwner(results);
+  if (owner !== null && owner !== job.sweep)
+    throw new ConfigError(`job ${job.id}: ${results} holds the runs of sweep ${owner}, not ${job.sweep}; refusing to run it`);
+}
+
 /**
  * Runs one job to completion, idempotently (see the file's comment). `onExperiment` sees the
  * experiment before it runs (to follow its progress, or stop it: a stopped run is checkpointed
- * and {@link ExperimentStopped} thrown).
+ * and {@link ExperimentStopped} thrown). A run directory is removed (damaged, to start afresh)
+ * only when it is provably the job's; a finished run is reported only when it was made with the
+ * job's options.
  */
 export async function runSweepJob(job: SweepJob, hooks: ExperimentHooks = { print: null }, onExperiment?: (exp: Experiment) => void): Promise<SweepJobResult> {
+  checkJob(job);
   const manifest = readManifest(job.runDir);
   let exp: Experiment;
   let how: SweepJobResult["how"];
+  if (manifest) {
+    const differ = differingOptions(job, manifest);
+    if (differ.length > 0)
+      throw new ConfigError(
+        `job ${job.id}: ${job.runDir} holds a run made with other options (${differ.join(", ")}); it is not this job's run (another sweep with the same results?), and is left as it is`,
+      );
+  }
   if (manifest?.status === "finished") return summarise(job.runDir, "already-finished");
   let resumed: Experiment | null = null;
   let startedOver = false;
@@ -181,8 +276,16 @@ export async function runSweepJob(job: SweepJob, hooks: ExperimentHooks = { prin
     exp = resumed;
     how = startedOver ? "ran" : "resumed";
   } else {
-    // a damaged run directory: start afresh
-    fs.rmSync(job.runDir, { recursive: true, force: true });
+    // a damaged run directory: start afresh — only in a directory that is provably this job's
+    if (fs.existsSync(job.runDir)) {
+      if (!isJobsRunDir(job, manifest))
+        throw new ConfigError(
+          `job ${job.id}: ${job.runDir} exists but is not provably this job's run (no ${JOB_MARKER} naming it, no manifest with its options); refusing to remove it`,
+        );
+      fs.rmSync(job.runDir, { recursive: true, force: true });
+    }
+    fs.mkdirSync(job.runDir, { recursive: true });
+    writeFileAtomic(path.join(job.runDir, JOB_MARKER), JSON.stringify({ id: job.id, fingerprint: jobFingerprint(job) }) + "\n");
     exp = await Experiment.create(job.options as Partial<ExperimentConfig>, hooks);
     how = "ran";
   }

@@ -45,6 +45,30 @@ function runAndKill(runDir: string, bytes: number): Promise<{ killed: boolean }>
   });
 }
 
+/** Starts `lemol train`, sends it `signal` once its metrics.csv has grown to `bytes`; resolves with its exit code and stdout. */
+function runAndSignal(runDir: string, bytes: number, signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "train", ...FLAGS, "--run_dir", runDir], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const metrics = path.join(runDir, "metrics.csv");
+    const timer = setInterval(() => {
+      if ((fs.statSync(metrics, { throwIfNoEntry: false })?.size ?? 0) < bytes) return;
+      clearInterval(timer);
+      child.kill(signal);
+    }, 5);
+    child.on("close", (code) => {
+      clearInterval(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 function experience(runDir: string): Map<string, Buffer> {
   const dir = path.join(runDir, "experience");
   return new Map(listExperienceFiles(dir).map((f) => [path.relative(dir, f), fs.readFileSync(f)]));
@@ -104,5 +128,26 @@ describe("lemol train killed with SIGKILL", () => {
     const r3 = runCli(["train", "--checkpoint", "latest"]);
     assert.equal(r3.code, 2);
     assert.match(r3.stderr, /--checkpoint needs --restore/);
+  });
+
+  it("SIGTERM and SIGHUP checkpoint at the next step: exit 143 / 129, the manifest 'stopped', the --restore line, and --restore finishes identically (issue 28)", async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-signal-"));
+    const refDir = path.join(base, "reference");
+    const ref = runCli(["train", ...FLAGS, "--run_dir", refDir]);
+    assert.equal(ref.code, 0, ref.stderr);
+    const refMetrics = fs.readFileSync(path.join(refDir, "metrics.csv"), "utf8");
+    for (const [signal, code, at] of [
+      ["SIGTERM", 143, 0.3],
+      ["SIGHUP", 129, 0.6],
+    ] as const) {
+      const runDir = path.join(base, signal);
+      const r = await runAndSignal(runDir, Math.round(refMetrics.length * at), signal);
+      assert.equal(r.code, code, `${signal}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`stopped: .*; continue with: lemol train --restore ${runDir.replace(/[/\\]/g, "\\$&")}\\)`));
+      assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, "manifest.json"), "utf8")).status, "stopped");
+      const resumed = runCli(["train", "--restore", runDir, "--quiet"]);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(fs.readFileSync(path.join(runDir, "metrics.csv"), "utf8"), refMetrics, `${signal}: the resumed run's metrics differ`);
+    }
   });
 });

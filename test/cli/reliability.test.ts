@@ -91,7 +91,7 @@ describe("reliability (issue 14)", () => {
       b.dispose();
     });
 
-    it("takes over the lock of a process that died (same host) and of a silent holder on another host, and refuses a live one", async () => {
+    it("takes over the lock of a process that died (same host) and of a silent holder on another host whatever its clock, and refuses a live one", async () => {
       const dir = fresh();
       const a = await Experiment.create({ ...TOPTS, run_dir: dir }, { print: null });
       a.checkpoint();
@@ -100,12 +100,35 @@ describe("reliability (issue 14)", () => {
       const dead = spawnSync(process.execPath, ["-e", "process.pid"]).pid!; // exited: its pid is free
       fs.writeFileSync(lock, JSON.stringify({ host: os.hostname(), pid: dead, procStart: null, since: "then", token: "t1" }));
       (await Experiment.restore(dir, {}, { print: null })).dispose();
-      // a holder elsewhere: fresh is in use, silent for long is stale
+      // a holder elsewhere: judged by whether its lock changes, on this host's clock only (issue 28, defect 4)
       fs.writeFileSync(lock, JSON.stringify({ host: "elsewhere", pid: 1, procStart: null, since: "then", token: "t2" }));
       await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), /in use by process 1 on host elsewhere/);
-      const old = (Date.now() - 10 * 60_000) / 1000;
-      fs.utimesSync(lock, old, old);
+      const seen = path.join(dir, `.lock.seen-${os.hostname().replace(/[^A-Za-z0-9._-]/g, "_")}`);
+      const ageSeen = (ms: number) => {
+        const s = JSON.parse(fs.readFileSync(seen, "utf8"));
+        fs.writeFileSync(seen, JSON.stringify({ ...s, since: s.since - ms }));
+      };
+      const beat = (holderClockOffsetMs: number) => {
+        const t = (Date.now() + holderClockOffsetMs) / 1000;
+        fs.utimesSync(lock, t, t);
+      };
+      // a live holder whose clock is 5 minutes behind: its refreshes look old, but they change: in use
+      beat(-5 * 60_000);
+      await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), /in use by process 1 on host elsewhere/);
+      ageSeen(100_000);
+      beat(-5 * 60_000 + 10_000); // its next refresh, 100 s later as this host saw it
+      await assert.rejects(
+        () => Experiment.restore(dir, {}, { print: null }),
+        /in use by process 1 on host elsewhere \(since then\); its lock has stayed the same for 0 s/,
+      );
+      // one whose clock is 5 minutes ahead that stops refreshing: taken over once this host has seen it unchanged for 2 minutes
+      beat(5 * 60_000);
+      await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), /in use by process 1 on host elsewhere/);
+      ageSeen(60_000);
+      await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), /stayed the same for 60 s as seen from this host \(taken over after 120 s/);
+      ageSeen(61_000);
       (await Experiment.restore(dir, {}, { print: null })).dispose();
+      assert.ok(!fs.existsSync(seen), "this host's record of the old holder goes with it");
       // a live process of this host (this test's own parent process, which is not this Experiment's)
       fs.writeFileSync(lock, JSON.stringify({ host: os.hostname(), pid: process.ppid, procStart: null, since: "then", token: "t3" }));
       await assert.rejects(() => Experiment.restore(dir, {}, { print: null }), new RegExp(`in use by process ${process.ppid}`));
@@ -126,7 +149,7 @@ describe("reliability (issue 14)", () => {
 
     it("sweep and --status without a Redis server fail within their timeout with one line (exit 3)", () => {
       const file = path.join(base, "s.json");
-      fs.writeFileSync(file, JSON.stringify({ name: "s", base: { num_episodes: 60 } }));
+      fs.writeFileSync(file, JSON.stringify({ name: "s", base: TOPTS }));
       for (const extra of [[], ["--status"]]) {
         const t0 = Date.now();
         const r = runCli(["sweep", file, "--redis", "redis://127.0.0.1:1", "--redis_timeout", "1", ...extra], { timeoutMs: 30_000 });
@@ -180,6 +203,21 @@ describe("reliability (issue 14)", () => {
       assert.doesNotMatch(r.stdout, /waiting for jobs/);
     });
 
+    it("a database the server does not have is refused, and a password is never printed (issue 28, lows)", () => {
+      const file = path.join(base, "db.json");
+      fs.writeFileSync(file, JSON.stringify({ name: "db", base: TOPTS }));
+      const db = redis.url.replace(/\/?$/, "/99");
+      assertOneLine(runCli(["sweep", file, "--status", "--redis", db], { timeoutMs: 30_000 }), 2, /--redis: database 99 of .*: ERR DB index is out of range/);
+      assertOneLine(
+        runCli(["worker", "--redis", "redis://127.0.0.1:6379/x"]),
+        2,
+        /--redis: the path of "redis:\/\/127\.0\.0\.1:6379\/x" must be a database number/,
+      );
+      const r = runCli(["worker", "--redis", "redis://someone:hunter2@127.0.0.1:1", "--redis_timeout", "1"], { timeoutMs: 30_000 });
+      assertOneLine(r, 3, /cannot reach Redis at redis:\/\/someone:\*\*\*@127\.0\.0\.1:1/);
+      assert.doesNotMatch(r.stdout + r.stderr, /hunter2/);
+    });
+
     it("reports a failed job in the worker's output and in --status", async () => {
       const file = path.join(base, "failing.json");
       // valid options, but the run fails when it starts: no experience files to skip to
@@ -215,6 +253,21 @@ describe("reliability (issue 14)", () => {
     const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? -1)));
     assert.equal(code, 0, err);
     assert.match(err, /standard output was closed; going on without printing/);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).status, "finished");
+    assert.equal(fs.readFileSync(path.join(dir, "metrics.csv"), "utf8"), referenceMetrics());
+  });
+
+  it("a stdout that fails with another error (> /dev/full: ENOSPC) does not stop training either (issue 28, defect 8)", (t) => {
+    if (!fs.existsSync("/dev/full")) return t.skip("no /dev/full");
+    const dir = fresh();
+    const full = fs.openSync("/dev/full", "w");
+    try {
+      const r = spawnSync(process.execPath, [...CLI, "train", ...T, "--run_dir", dir], { cwd: REPO, stdio: ["ignore", full, "pipe"], encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /standard output cannot be written \(ENOSPC\); going on without printing/);
+    } finally {
+      fs.closeSync(full);
+    }
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).status, "finished");
     assert.equal(fs.readFileSync(path.join(dir, "metrics.csv"), "utf8"), referenceMetrics());
   });
@@ -311,7 +364,7 @@ describe("reliability (issue 14)", () => {
       }
     });
 
-    it("bad options: a Redis port out of range, a repeated option, absurd sizes, a sweep whose results are a file", () => {
+    it("bad options: a Redis port out of range, a repeated option, absurd sizes, numbers not in decimal, names and paths that escape, sweeps train would refuse", () => {
       assertOneLine(runCli(["worker", "--redis", "redis://127.0.0.1:99999"]), 2, /--redis: "redis:\/\/127\.0\.0\.1:99999" is not a valid address/);
       assertOneLine(runCli(["train", ...T, "--seed", "1", "--seed", "2"]), 2, /--seed is given twice/);
       assertOneLine(
@@ -329,6 +382,29 @@ describe("reliability (issue 14)", () => {
         2,
         /learning would never start: it waits for --batch_size 32 x --max_episode_len 25 = 800 transitions, more than --replay_buffer_capacity 100 holds/,
       );
+      // numbers in decimal only; a seed past 2^53 (which no random stream can take) is an option error (issue 28, lows)
+      assertOneLine(runCli(["train", ...flags({ seed: "0x10" })]), 2, /--seed: expected a number, got "0x10"/);
+      assertOneLine(runCli(["train", ...flags({ seed: " 7" })]), 2, /--seed: expected a number, got " 7"/);
+      assertOneLine(runCli(["train", ...flags({ seed: String(2 ** 53) })]), 2, /--seed: must be <= 9007199254740991, got 9007199254740992/);
+      assertOneLine(runCli(["train", ...flags({ exp_name: "../x" })]), 2, /--exp_name: must name one directory under runs\/ .*got "\.\.\/x"/);
+      assertOneLine(runCli(["train", ...flags({ run_dir: "" })]), 2, /--run_dir: an empty path \(it would write into the working directory\)/);
+      // the wasm heap (4 GiB at most) bounds the networks there, not only the machine's memory (issue 28, defect 9)
+      assertOneLine(
+        runCli(["train", ...flags({ num_units: 8000 }), "--backend", "wasm"]),
+        2,
+        /--num_units 8000: the networks would need about 3\.8 GiB of memory, more than the wasm backend's usable 2 GiB/,
+      );
+      // a sweep checks each run as lemol train does, before anything is queued (issue 28, defect 10)
+      const noOM = path.join(base, "no-om.json");
+      fs.writeFileSync(noOM, JSON.stringify({ name: "noom", results: "no-om", base: { ...TOPTS, num_episodes: 32 } }));
+      assertOneLine(
+        runCli(["sweep", noOM, "--redis", "redis://127.0.0.1:1"]),
+        2,
+        /run r000-s71 .*chunk_length 16 is larger than what a trajectory leaves for OM training/,
+      );
+      const inProc = path.join(base, "in-proc.json");
+      fs.writeFileSync(inProc, JSON.stringify({ name: "inproc", results: "/proc/lemol-results", base: TOPTS }));
+      assertOneLine(runCli(["sweep", inProc, "--redis", "redis://127.0.0.1:1"]), 2, /\/proc\/lemol-results: \/proc is a virtual file system/);
       const file = path.join(base, "results-file.json");
       fs.writeFileSync(path.join(base, "results-is-a-file"), "x");
       fs.writeFileSync(file, JSON.stringify({ name: "rf", results: "results-is-a-file", base: TOPTS }));
@@ -353,6 +429,24 @@ describe("reliability (issue 14)", () => {
       () => Experiment.create({ lr: NaN }),
       (e: Error) => e instanceof ConfigError && /^lr: expected a finite number, got NaN/.test(e.message),
     );
+  });
+
+  it("a bad backend name is refused every time and poisons nothing: the next call chooses normally (issue 28, defect 7)", () => {
+    // a fresh process: this one's backend is chosen already
+    const script = `const { initBackend } = await import(${JSON.stringify(path.join(REPO, "src/nn/backend.ts"))});
+      const r = [];
+      for (const b of ["gpu", undefined, "gpu", "cpu"]) { try { r.push("ok " + (await initBackend(b)).name); } catch (e) { r.push(e.name + ": " + e.message); } }
+      console.log(JSON.stringify(r));`;
+    const env = { ...process.env, LEMOL_BACKEND: "wasm" };
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", env });
+    assert.equal(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout.trim().split("\n").pop()!) as string[];
+    assert.deepEqual(got, [
+      'BackendError: unknown backend "gpu" (option); expected node, wasm or cpu',
+      "ok wasm",
+      'BackendError: unknown backend "gpu" (option); expected node, wasm or cpu',
+      'BackendError: backend already initialised as "wasm"; cannot switch to "cpu" in the same process',
+    ]);
   });
 
   it("UAV: refuses a trajectory that cannot hold OM training, and warns when early episode ends may make it too short", async () => {

@@ -196,6 +196,46 @@ describe("lemol sweep without Redis", () => {
     for (const [run, csv] of serial) assert.equal(fs.readFileSync(path.join(path.dirname(file), "results", run, "metrics.csv"), "utf8"), csv, run);
   });
 
+  it("Ctrl-C on a local sweep stops every run checkpointed and resumable (exit 130); SIGTERM likewise (143); running it again finishes them as the serial runs (issue 28)", async () => {
+    const file = sweepFile("local-signals", { seeds: [4] });
+    const results = path.join(path.dirname(file), "results");
+    for (const [signal, code] of [
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+    ] as const) {
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "sweep", file, "--workers", "2"], {
+        cwd: REPO,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, REDIS_URL: "" },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      // once both runs have written rows past their last signal's stop (a point that does not depend on the machine's speed)
+      const grown = (run: string) =>
+        (fs.statSync(path.join(results, run, "metrics.csv"), { throwIfNoEntry: false })?.size ?? 0) > (code === 130 ? 4000 : 12000);
+      const timer = setInterval(() => {
+        if (grown("r000-s4") && grown("r001-s4")) {
+          clearInterval(timer);
+          child.kill(signal); // the sweep's process only, as `kill` does
+        }
+      }, 10);
+      const exit = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+      clearInterval(timer);
+      assert.equal(exit, code, `${signal}: ${stdout}\n${stderr}`);
+      assert.match(stdout, /r000-s4 stopped, resumable/);
+      assert.match(stdout, /r001-s4 stopped, resumable/);
+      assert.match(stdout, /stopped: 2 runs checkpointed; run the sweep again to continue/);
+      for (const run of ["r000-s4", "r001-s4"]) assert.equal(JSON.parse(fs.readFileSync(path.join(results, run, "manifest.json"), "utf8")).status, "stopped");
+    }
+    const r = runCli(["sweep", file, "--workers", "2"], { env: { ...process.env, REDIS_URL: "" } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /all runs done/);
+    const serial = await serialMetrics(file);
+    for (const [run, csv] of serial) assert.equal(fs.readFileSync(path.join(results, run, "metrics.csv"), "utf8"), csv, run);
+  });
+
   it("refuses bad sweep files with one line", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-sweep-"));
     for (const [body, msg] of [

@@ -8,7 +8,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { ConfigError } from "../../src/train/config.js";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
 import { CheckpointError, loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { REDUCED, tmpRun } from "../helpers/experiment.js";
@@ -238,5 +240,130 @@ describe("checkpoints and resume", () => {
     fs.writeFileSync(hfile, JSON.stringify(header));
     fs.truncateSync(exp.runDir.metricsFile, 10);
     await assert.rejects(() => restore(exp, "ok"), /metrics\.csv: 10 bytes, shorter than the \d+ the checkpoint recorded/);
+  });
+});
+
+describe("restore changes nothing it cannot prove is this run's (issue 28)", () => {
+  const bytesOf = (files: string[]) => files.map((f) => read(f).toString("base64"));
+
+  it("checks the experience files its checkpoint lists, and refuses a missing or altered one before changing anything", async () => {
+    const exp = await make();
+    await runUntil(exp, "episode_end", (n) => n === 50); // the first trajectory's file written
+    exp.checkpoint("ok");
+    exp.dispose();
+    const files = exp.runDir.experienceFiles();
+    assert.ok(files.length > 0);
+    const metricsBefore = read(exp.runDir.metricsFile);
+    const filesBefore = bytesOf(files);
+    const victim = files[0];
+    const original = read(victim);
+    const unchanged = () => {
+      assert.ok(read(exp.runDir.metricsFile).equals(metricsBefore), "metrics.csv unchanged");
+      assert.deepEqual(
+        bytesOf(files.filter((f) => f !== victim)),
+        filesBefore.filter((_, i) => files[i] !== victim),
+        "the other experience files unchanged",
+      );
+    };
+    // a row written after the checkpoint: a refused restore must not cut it
+    fs.appendFileSync(exp.runDir.metricsFile, "0,1,0,50,1250,,agent_0,reward,1\n");
+    const metricsWithTail = read(exp.runDir.metricsFile);
+    fs.rmSync(victim);
+    await assert.rejects(
+      () => restore(exp, "ok"),
+      (e: Error) => e instanceof CheckpointError && /experience file .*0\.npz it lists is missing/.test(e.message),
+    );
+    assert.ok(read(exp.runDir.metricsFile).equals(metricsWithTail));
+    fs.writeFileSync(victim, original.subarray(0, original.length - 3)); // truncated
+    await assert.rejects(() => restore(exp, "ok"), /is not the one the checkpoint lists \(\d+ bytes/);
+    const flipped = Buffer.from(original);
+    flipped[flipped.length >> 1] ^= 1; // same size, one bit changed
+    fs.writeFileSync(victim, flipped);
+    await assert.rejects(() => restore(exp, "ok"), /is not the one the checkpoint lists/);
+    assert.ok(read(exp.runDir.metricsFile).equals(metricsWithTail));
+    fs.writeFileSync(victim, original);
+    fs.writeFileSync(exp.runDir.metricsFile, metricsBefore);
+    unchanged();
+    // a temporary a killed process left beside the files goes; a file lemol did not write stays
+    const tmp = path.join(path.dirname(victim), ".1.npz.99999.0.tmp");
+    const notes = path.join(path.dirname(victim), "notes.txt");
+    fs.writeFileSync(tmp, "half a file");
+    fs.writeFileSync(notes, "mine");
+    const back = await restore(exp, "ok");
+    back.dispose();
+    assert.ok(!fs.existsSync(tmp), "the temporary is removed");
+    assert.equal(fs.readFileSync(notes, "utf8"), "mine");
+  });
+
+  it("leaves metrics.csv untouched when a restore is refused after reading it (defect 11: an edited metricsBytes with a recomputed checksum)", async () => {
+    const exp = await make();
+    await exp.runEpisode();
+    await exp.runEpisode();
+    const dir = exp.checkpoint("ok");
+    exp.dispose();
+    const before = read(exp.runDir.metricsFile);
+    // an offset at a row boundary (the header and two rows): the file reads back, with too few rows
+    const offset = before.toString().split("\n").slice(0, 3).join("\n").length + 1;
+    const hfile = path.join(dir, "header.json");
+    const header = JSON.parse(fs.readFileSync(hfile, "utf8"));
+    const body: Record<string, unknown> = { ...header, values: { ...header.values, experiment: { ...header.values.experiment, metricsBytes: offset } } };
+    delete body.header_sha256;
+    fs.writeFileSync(hfile, JSON.stringify({ ...body, header_sha256: createHash("sha256").update(JSON.stringify(body)).digest("hex") }));
+    assert.ok(before.length > offset);
+    await assert.rejects(() => restore(exp, "ok"), /metrics\.csv holds 2 rows at the checkpoint's offset, the checkpoint says \d+/);
+    assert.ok(read(exp.runDir.metricsFile).equals(before), "metrics.csv not cut by the refused restore");
+  });
+
+  it("a start-over restore of a --skip_to_om_training run leaves the experience files it reads alone (defect 2)", async () => {
+    const a = await make({ n_opp_cycles: 1, traj_per_iter: 1, num_episodes: 40 });
+    await a.run();
+    a.dispose();
+    const files = a.runDir.experienceFiles();
+    assert.ok(files.length > 0);
+    const before = bytesOf(files);
+    // run B trains on A's files and is killed before its first checkpoint
+    const b = await make({ n_opp_cycles: 1, traj_per_iter: 1, num_episodes: 40, skip_to_om_training: true, lemol_save_path: a.runDir.experienceDir });
+    b.dispose();
+    const lines: string[] = [];
+    const again = await Experiment.restore(b.runDir.root, {}, { print: (l) => lines.push(l) });
+    again.dispose();
+    assert.match(lines.join("\n"), /no checkpoint yet .* starting it over/);
+    assert.deepEqual(a.runDir.experienceFiles(), files);
+    assert.deepEqual(bytesOf(files), before);
+  });
+
+  it("refuses a --lemol_save_path or --save_dir another run writes or wrote, and locks them while the run goes on (defect 3)", async () => {
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-shared-"));
+    const expDir = path.join(shared, "experience");
+    const ckDir = path.join(shared, "checkpoints");
+    const a = await make({ lemol_save_path: expDir, save_dir: ckDir });
+    // while A runs: its directories are locked
+    await assert.rejects(() => make({ lemol_save_path: expDir }), /is in use by another Experiment of this process/);
+    await assert.rejects(() => make({ save_dir: ckDir }), /is in use by another Experiment of this process/);
+    // nor read (--skip_to_om_training) while A may still be writing them
+    await assert.rejects(
+      () => make({ skip_to_om_training: true, lemol_save_path: expDir }),
+      new RegExp(`run directory ${a.runDir.root} is in use by another Experiment of this process`),
+    );
+    await a.runEpisode();
+    a.checkpoint();
+    a.dispose();
+    // after A: they are A's (the markers name it), so another run is refused, naming A
+    await assert.rejects(
+      () => make({ lemol_save_path: expDir }),
+      (e: Error) => e instanceof ConfigError && e.message.includes(`belongs to the run in ${a.runDir.root}`),
+    );
+    await assert.rejects(
+      () => make({ save_dir: ckDir }),
+      (e: Error) => e instanceof ConfigError && e.message.includes(`belongs to the run in ${a.runDir.root}`),
+    );
+    // files with no marker (a run of an older lemol) are refused too
+    fs.rmSync(path.join(a.runDir.experienceDir, ".lemol-owner.json"));
+    fs.mkdirSync(path.join(expDir, "p", "OM0"), { recursive: true });
+    fs.writeFileSync(path.join(expDir, "p", "OM0", "0.npz"), "");
+    await assert.rejects(() => make({ lemol_save_path: expDir }), /already holds files of another run/);
+    // A itself continues in them
+    const back = await Experiment.restore(a.runDir.root, {}, { print: null });
+    back.dispose();
   });
 });

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { Experiment, ExperimentStopped } from "../../src/train/experiment.js";
-import { expandSweep, parseSweepSpec, runSweepJob, SweepJob } from "../../src/train/sweep.js";
+import { claimSweepResults, expandSweep, parseSweepSpec, runSweepJob, SweepJob } from "../../src/train/sweep.js";
 import { inPlayStability, MetricsLog } from "../../src/train/metrics.js";
 import { REDUCED } from "../helpers/experiment.js";
 
@@ -77,5 +77,39 @@ describe("sweep jobs", () => {
     const r = await runSweepJob(j);
     assert.equal(r.how, "ran");
     assert.equal(fs.readFileSync(path.join(j.runDir, "metrics.csv"), "utf8"), await reference(j));
+  });
+
+  it("never removes a directory it cannot prove is the job's, and reports as finished only a run made with the job's options (issue 28, defects 1 and 3)", async () => {
+    // a job whose run directory names a directory of someone else's (no manifest, no job marker)
+    const j = job();
+    const precious = path.join(j.runDir, "thesis.tex");
+    fs.mkdirSync(j.runDir, { recursive: true });
+    fs.writeFileSync(precious, "keep me");
+    await assert.rejects(() => runSweepJob(j), /exists but is not provably this job's run .* refusing to remove it/);
+    assert.equal(fs.readFileSync(precious, "utf8"), "keep me");
+    // a job pointing outside its sweep's place for it
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-else-"));
+    fs.writeFileSync(path.join(elsewhere, "data"), "x");
+    await assert.rejects(() => runSweepJob({ ...j, runDir: elsewhere }), /is not <results>\/r000-s7 of its options; refusing to run it/);
+    assert.deepEqual(fs.readdirSync(elsewhere), ["data"]);
+    // a finished run made with other options (another sweep's, same results): not reported as this job's
+    fs.rmSync(precious);
+    fs.writeFileSync(path.join(j.runDir, "manifest.json"), JSON.stringify({ status: "finished", config: { ...j.options, lr: 0.5 } }));
+    await assert.rejects(() => runSweepJob(j), /holds a run made with other options \(lr\)/);
+    // two sweeps with the same results directory: the second is refused
+    const spec = parseSweepSpec({ name: "first", results: "shared", base: { ...REDUCED } }, path.dirname(path.dirname(j.runDir)));
+    claimSweepResults(spec);
+    claimSweepResults(spec); // again: its own
+    assert.throws(() => claimSweepResults({ ...spec, name: "second" }), /holds the runs of sweep first/);
+    await assert.rejects(() => runSweepJob({ ...expandSweep(spec)[0], sweep: "second" }), /holds the runs of sweep first, not second/);
+    // results of an earlier lemol (no marker): adopted only when every run in them is one of the sweep's, with its options
+    fs.rmSync(path.join(spec.results, ".lemol-sweep.json"));
+    const earlier = path.join(spec.results, "r000-s71");
+    fs.mkdirSync(earlier);
+    fs.writeFileSync(path.join(earlier, "manifest.json"), JSON.stringify({ status: "finished", config: { ...expandSweep(spec)[0].options, lr: 0.5 } }));
+    assert.throws(() => claimSweepResults(spec), /holds r000-s71, which is not a run of this sweep/);
+    fs.writeFileSync(path.join(earlier, "manifest.json"), JSON.stringify({ status: "finished", config: expandSweep(spec)[0].options }));
+    claimSweepResults(spec);
+    assert.throws(() => claimSweepResults({ ...spec, name: "second" }), /holds the runs of sweep first/);
   });
 });
