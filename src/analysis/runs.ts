@@ -168,7 +168,12 @@ export interface SelectOptions {
 /** The selected rows of one run (throws naming what is missing or ambiguous). */
 export function selectRows(run: SeedRun, opts: Omit<SelectOptions, "minus"> = {}): MetricRow[] {
   const metric = opts.metric ?? "om_accuracy_in_play";
-  let rows = run.metrics.select(metric);
+  let rows: MetricRow[];
+  try {
+    rows = run.metrics.select(metric);
+  } catch (err) {
+    throw new AnalysisError(`${run.name}: ${(err as Error).message}`); // a name lemol never writes
+  }
   if (rows.length === 0) throw new AnalysisError(`${run.name}: no "${metric}" rows`);
   if (opts.agent !== undefined) rows = rows.filter((r) => (r.agent ?? "").includes(opts.agent!));
   const agents = [...new Set(rows.map((r) => r.agent))];

@@ -32,6 +32,16 @@ export const METRICS: readonly MetricDoc[] = [
   { name: "om_baseline_persistence_in_play", rows: IN_PLAY, value: "baseline on the same window: the opponent repeats its previous action" },
   { name: "om_baseline_window_majority_in_play", rows: IN_PLAY, value: "baseline on the same window: the window's most frequent action" },
   { name: "om_baseline_bc_in_play", rows: IN_PLAY, value: "baseline on the same window: a behaviour-cloning MLP on the observation" },
+  {
+    name: "om_baseline_bc_previous_action_in_play",
+    rows: IN_PLAY,
+    value: "baseline on the same window: a behaviour-cloning MLP on the observation and the opponent's previous action, trained like the one above",
+  },
+  {
+    name: "om_baseline_online_bc_in_play",
+    rows: IN_PLAY,
+    value: "baseline on the same window: an MLP on the observation and previous action fitted during play on this opponent's last 500 steps",
+  },
   { name: "om_cross_entropy_in_play", rows: IN_PLAY, value: "cross-entropy of the opponent model's prediction against the actual action on the window" },
   { name: "om_xent_original", rows: IN_PLAY, value: "the same cross-entropy as the original computed it (for comparison with its logs)" },
   { name: "om_training_accuracy", rows: OM_CHUNK, value: "the opponent model's accuracy on the chunk while training" },

@@ -3,13 +3,17 @@
  * lemol can prove it wrote is deleted — a directory whose manifest.json names a lemol run loses
  * that manifest, metrics.csv, the experience files (`<pair>/OM<cycle>/<k>.npz`) and the checkpoints
  * (`<label>/header.json` + `arrays.bin`), then whichever of their folders are left empty. Anything
- * else in it (a researcher's notes, a figure) stays. The caller holds the run's lock.
+ * else in it (a researcher's notes, a figure) stays. An experience or checkpoint folder outside the
+ * run directory is touched only when its ownership marker names that run (run-owner.ts), and the
+ * marker goes with the run's files so that the new run can claim the folder. The caller holds the
+ * run's lock.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { displayPath } from "../util/fs.js";
 import { ConfigError } from "./config.js";
 import { listExperienceFiles } from "./run-dir.js";
+import { ownedBy, OWNER_FILE, readOwner, RunIdentity, sameRun } from "./run-owner.js";
 
 /** Files (and then folders) of a previous lemol run in `root`; nothing when it holds no run. */
 export function clearRun(root: string): void {
@@ -23,8 +27,11 @@ export function clearRun(root: string): void {
     return;
   }
   let config: { lemol_save_path?: string | null; save_dir?: string | null } | undefined;
+  let runId: unknown = null;
   try {
-    config = (JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { config?: typeof config }).config;
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { config?: typeof config; run_id?: unknown };
+    config = manifest.config;
+    runId = manifest.run_id;
   } catch {
     config = undefined;
   }
@@ -32,6 +39,12 @@ export function clearRun(root: string): void {
     throw new ConfigError(`${displayPath(manifestFile)} is not a lemol manifest (no config): overwrite: true leaves the directory; choose another run_dir`);
   const experienceDir = path.resolve(root, config.lemol_save_path ?? "experience");
   const checkpointsDir = path.resolve(root, config.save_dir ?? "checkpoints");
+  const old: RunIdentity = { runDir: path.resolve(root), runId: typeof runId === "string" ? runId : null };
+  for (const dir of [experienceDir, checkpointsDir])
+    if (fs.existsSync(dir) && !ownedBy(dir, old))
+      throw new ConfigError(
+        `${displayPath(dir)} is not provably the old run's (no ${OWNER_FILE} naming it): overwrite: true leaves everything; choose another run_dir`,
+      );
   const folders = new Set<string>();
   for (const f of listExperienceFiles(experienceDir)) {
     fs.rmSync(f);
@@ -50,6 +63,7 @@ export function clearRun(root: string): void {
   folders.add(checkpointsDir);
   fs.rmSync(metricsFile, { force: true });
   fs.rmSync(manifestFile);
+  for (const dir of [experienceDir, checkpointsDir]) if (sameRun(readOwner(dir), old)) fs.rmSync(path.join(dir, OWNER_FILE), { force: true });
   // deepest first, so that a pair's folder is empty once its cycles' are gone
   for (const dir of [...folders].sort((a, b) => b.length - a.length)) {
     try {

@@ -60,7 +60,7 @@ describe("runs as replicates", () => {
       () => runValue(runs[0], { metric: "episode_reward" }),
       /"episode_reward" has 2 agents \(lemol-bad_agent_0, maddpg-good_agent_1\); choose one with agent/,
     );
-    assert.throws(() => runValue(runs[0], { metric: "om_accuracy" }), /r000-s1: no "om_accuracy" rows/);
+    assert.throws(() => runValue(runs[0], { metric: "om_accuracy" }), /r000-s1: no metric "om_accuracy": lemol writes episode_reward, /);
     assert.throws(() => runValue(runs[0], { cycles: [7] }), /no "om_accuracy_in_play" rows in cycle 7/);
     assert.throws(() => runValue(runs[0], { lastEpisodes: 5 }), /"om_accuracy_in_play" rows have no episode numbers to take the last 5 episodes of/);
     assert.throws(() => groupByCondition(runs, ["lr"]), /no run has an option "lr"/);

@@ -246,7 +246,9 @@ describe("reliability (issue 14)", () => {
 
   it("a closed stdout does not stop training: the run finishes, recorded in full", async () => {
     const dir = fresh();
-    const child = spawn(process.execPath, [...CLI, "train", ...T, "--run_dir", dir], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    // not --quiet: the run must print after the pipe closes (--quiet prints only the final line)
+    const loud = T.filter((a) => a !== "--quiet");
+    const child = spawn(process.execPath, [...CLI, "train", ...loud, "--run_dir", dir], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
     child.stderr.on("data", (d) => (err += d));
     child.stdout.once("data", () => child.stdout.destroy()); // `| head -1`

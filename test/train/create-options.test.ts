@@ -85,6 +85,25 @@ describe("Experiment.create on a run directory that holds a run", () => {
     await assert.rejects(() => Experiment.create({ ...SMALL, run_dir: dir, resume: true, overwrite: true }, quiet), /give one of them/);
   });
 
+  it("overwrite: true starts over with experience outside the run directory: its files and marker go, another run's folder is refused", async () => {
+    const root = tmpRun();
+    const outside = path.join(tmpRun(), "shared-experience");
+    const a = await Experiment.create({ ...SMALL, run_dir: root, lemol_save_path: outside }, quiet);
+    await a.runTrajectory();
+    a.dispose();
+    assert.ok(a.runDir.experienceFiles().length > 0);
+    const b = await Experiment.create({ ...SMALL, run_dir: root, lemol_save_path: outside, overwrite: true }, quiet);
+    assert.equal(b.runDir.experienceFiles().length, 0, "the old run's files outside the run directory are gone");
+    await b.runTrajectory();
+    b.dispose();
+    // the folder now belongs to b's run; a manifest in another directory naming it cannot overwrite it
+    const other = tmpRun();
+    fs.mkdirSync(other, { recursive: true });
+    fs.writeFileSync(path.join(other, "manifest.json"), JSON.stringify({ run_id: "someone-else", config: { lemol_save_path: outside } }));
+    await assert.rejects(() => Experiment.create({ ...SMALL, run_dir: other, overwrite: true }, quiet), /is not provably the old run's/);
+    assert.ok(b.runDir.experienceFiles().length > 0, "the other run's files are untouched");
+  });
+
   it("overwrite: true starts over, deleting the run's files and nothing else", async () => {
     const root = tmpRun();
     const a = await Experiment.create({ ...SMALL, run_dir: root }, quiet);

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { displayPath } from "../../src/util/fs.js";
 import { ConfigError } from "../../src/train/config.js";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
 import { CheckpointError, loadCheckpoint } from "../../src/storage/checkpoint.js";
@@ -343,7 +344,7 @@ describe("restore changes nothing it cannot prove is this run's (issue 28)", () 
     // nor read (--skip_to_om_training) while A may still be writing them
     await assert.rejects(
       () => make({ skip_to_om_training: true, lemol_save_path: expDir }),
-      new RegExp(`run directory ${a.runDir.root} is in use by another Experiment of this process`),
+      new RegExp(`run directory ${displayPath(a.runDir.root).replace(/\./g, "\\.")} is in use by another Experiment of this process`),
     );
     await a.runEpisode();
     a.checkpoint();
