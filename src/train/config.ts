@@ -49,6 +49,12 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("good_policy", "string", "maddpg", "policy of the good agent; '_'-separated list to vary the opponent"),
   opt("bad_policy", "string", "lemol", "policy of the adversary; '_'-separated list to vary the opponent"),
   opt("discrete_actions", "boolean", false, "play one-hot actions (the env takes the arg-max); implies --train_lemol_om_on_oh"),
+  opt(
+    "discrete_messages",
+    "boolean",
+    false,
+    "send the environment (and store) the one-hot of each sampled message instead of the soft sample, as maddpg-pytorch does; --discrete_actions one-hots the movement only",
+  ),
   // training
   opt("lr", "number", 1e-2, "learning rate of actors and critics", { exclusiveMin: 0 }),
   opt("gamma", "number", 0.95, "discount factor", { min: 0, max: 1 }),
@@ -202,6 +208,7 @@ export interface ExperimentConfig {
   good_policy: string;
   bad_policy: string;
   discrete_actions: boolean;
+  discrete_messages: boolean;
   lr: number;
   gamma: number;
   batch_size: number;
