@@ -53,6 +53,11 @@ export interface MADDPGConfig {
    * learning (docs/learning.md).
    */
   timeLimitTerminal: boolean;
+  /**
+   * Transitions the buffer must hold before the first update (`--learning_starts`); null:
+   * `batchSize × maxEpisodeLen`, openai/maddpg's (maddpg-pytorch starts at `batchSize`).
+   */
+  learningStarts: number | null;
 }
 
 export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
@@ -70,6 +75,7 @@ export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
   numAdversaries: 1,
   adversarialActor: false,
   timeLimitTerminal: true,
+  learningStarts: null,
 };
 
 /** Weight of the actor's logit regulariser, `1e-3 · mean(logits²)`. */
@@ -231,9 +237,9 @@ export abstract class ActorCriticTrainer implements Learner {
     return null;
   }
 
-  /** Whether the buffer has passed exploration (`batch_size × max_episode_len` transitions). */
+  /** Whether the buffer has passed exploration (`learningStarts`, by default `batch_size × max_episode_len` transitions). */
   protected bufferExplored(): boolean {
-    return this.replay.length >= this.config.batchSize * this.config.maxEpisodeLen;
+    return this.replay.length >= (this.config.learningStarts ?? this.config.batchSize * this.config.maxEpisodeLen);
   }
 
   /** The original's `preupdate` (clears a cached index; nothing to do here). */

@@ -66,6 +66,13 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("polyak", "number", 1e-4, "target network update step", { min: 0, max: 1 }),
   opt("replay_buffer_capacity", "int", 1_000_000, "replay buffer capacity", { min: 1 }),
   opt(
+    "learning_starts",
+    "int",
+    null,
+    "MADDPG/DDPG/M3DDPG update once the buffer holds this many transitions (default: --batch_size x --max_episode_len, as openai/maddpg; maddpg-pytorch starts at --batch_size)",
+    { min: 1 },
+  ),
+  opt(
     "bootstrap_time_limit",
     "boolean",
     false,
@@ -218,6 +225,7 @@ export interface ExperimentConfig {
   agent_update_freq: number;
   polyak: number;
   replay_buffer_capacity: number;
+  learning_starts: number | null;
   bootstrap_time_limit: boolean;
   m3ddpg_adversarial_actor: boolean;
   omlr: number;
@@ -426,6 +434,11 @@ function checkSizes(cfg: ExperimentConfig): void {
   if (exploration > cfg.replay_buffer_capacity) {
     throw new ConfigError(
       `learning would never start: it waits for --batch_size ${cfg.batch_size} x --max_episode_len ${cfg.max_episode_len} = ${exploration} transitions, more than --replay_buffer_capacity ${cfg.replay_buffer_capacity} holds`,
+    );
+  }
+  if (cfg.learning_starts !== null && cfg.learning_starts > cfg.replay_buffer_capacity) {
+    throw new ConfigError(
+      `learning would never start: --learning_starts ${cfg.learning_starts} is more transitions than --replay_buffer_capacity ${cfg.replay_buffer_capacity} holds`,
     );
   }
   // a hidden layer's weights (units x units floats) exist ~16 times per agent: 4 networks, each
