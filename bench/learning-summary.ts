@@ -136,7 +136,7 @@ export interface ParityRow {
 
 /** The criterion, as the results file and docs/learning.md state it. */
 export const PARITY_CRITERION =
-  "Per scenario and measure (the summed reward in a one-sided scenario; each side's reward, summed over its agents, in a two-sided one), each lemol seed's mean reward over its last 1,000 episodes must lie inside the references' 5-seed range of the same quantity, widened on each side by a margin m = max(half the references' range, 10% of the references' progress |mean last 1,000 − mean first 500 episodes| of the summed reward). A seed from the references' own distribution falls outside their bare 5-seed range with probability 2/6, hence the widening by half the range; the progress term keeps the window from collapsing where the references' seeds agree closely. matches: every lemol seed inside; below / above: the seeds outside, and on which side.";
+  "Per scenario and measure (the summed reward in a one-sided scenario; each side's reward, summed over its agents, in a two-sided one), each lemol seed's mean reward over its last 1,000 episodes must lie inside the references' 5-seed range of the same quantity, widened on each side by a margin m = max(the references' range, 10% of the references' progress |mean last 1,000 - mean first 500 episodes| of the summed reward). Why that margin: a seed drawn from the references' own distribution falls outside their bare 5-seed range with probability 2/6, so some of 5 identical seeds would almost always be flagged; widened by the range, 5 seeds from the same normal distribution are flagged 10% of the time (5.6% below), while 2 of 5 seeds 4 reference standard deviations lower are flagged 75% of the time (simulated, 200,000 draws). The progress term keeps the window from collapsing where the references' seeds agree closely. matches: every lemol seed inside; below / above: the seeds outside, and on which side.";
 
 function sideSeries(agentBlocks: readonly number[][], idx: readonly number[]): number[] {
   return agentBlocks[0].map((_, b) => idx.reduce((s, i) => s + agentBlocks[i][b], 0));
@@ -180,7 +180,7 @@ export function compareWithThirdParty(lemol: readonly LearningRun[], reference: 
       const ourLast = ours.map((r) => tail(measureBlocks(r, lemolSides(r), measure), lastBlocks));
       const lo = Math.min(...refLast);
       const hi = Math.max(...refLast);
-      const margin = Math.max((hi - lo) / 2, 0.1 * progress);
+      const margin = Math.max(hi - lo, 0.1 * progress);
       const accepted: [number, number] = [lo - margin, hi + margin];
       const below = ours.filter((_, i) => ourLast[i] < accepted[0]).map((r) => r.seed);
       const above = ours.filter((_, i) => ourLast[i] > accepted[1]).map((r) => r.seed);

@@ -76,7 +76,7 @@ plotLearningBenchmark(bench, { scenario: "simple_spread", extra: reference, line
 //
 // The verdicts below are computed by `bench/learning-summary.ts` from the committed files: each
 // lemol seed's mean over its last 1,000 episodes must lie inside the references' seed range,
-// widened on each side by max(half that range, 10% of the references' progress); two-sided games
+// widened on each side by max(that range, 10% of the references' progress); two-sided games
 // are judged per side. The file may hold fewer than five reference seeds while the runs go on; the
 // verdict says so.
 

@@ -37,10 +37,10 @@ function referenceRun(seed: number, start: number, last: number, scenario = "coo
 
 describe("parity with third-party runs", () => {
   // references end at -40 .. -30 from a start of -140: range 10, progress |-35 - -140| = 105
-  // -> margin max(10 / 2, 10.5) = 10.5, accepted -50.5 .. -19.5
+  // -> margin max(10, 10.5) = 10.5, accepted -50.5 .. -19.5
   const refs = [-40, -38, -35, -32, -30].map((last, i) => referenceRun(i + 1, -140, last));
 
-  it("widens the references' range by max(half the range, 10% of their progress) and sorts lemol's seeds into below / inside / above", () => {
+  it("widens the references' range by max(the range, 10% of their progress) and sorts lemol's seeds into below / inside / above", () => {
     const lemol = [-45, -50.4, -60, -20, -19].map((last, i) => lemolRun(i + 1, -140, last));
     const [row] = compareWithThirdParty(lemol, refs, BLOCK);
     assert.equal(row.margin, 10.5);
@@ -51,12 +51,12 @@ describe("parity with third-party runs", () => {
     assert.deepEqual(row.reference_last_1000, [-40, -38, -35, -32, -30]);
   });
 
-  it("uses half the range when the references disagree more than 10% of their progress", () => {
+  it("uses the range when the references disagree more than 10% of their progress", () => {
     const wide = [-80, -60, -40, -35, -30].map((last, i) => referenceRun(i + 1, -140, last)); // range 50, progress 91
-    const [row] = compareWithThirdParty([lemolRun(1, -140, -106)], wide, BLOCK);
-    assert.equal(row.margin, 25);
-    assert.equal(row.verdict, "below", "-106 < -80 - 25");
-    assert.equal(compareWithThirdParty([lemolRun(1, -140, -104)], wide, BLOCK)[0].verdict, "matches");
+    const [row] = compareWithThirdParty([lemolRun(1, -140, -131)], wide, BLOCK);
+    assert.equal(row.margin, 50);
+    assert.equal(row.verdict, "below", "-131 < -80 - 50");
+    assert.equal(compareWithThirdParty([lemolRun(1, -140, -129)], wide, BLOCK)[0].verdict, "matches");
   });
 
   it("judges each side of a two-sided game and calls a scenario a match only if every side matches", () => {
