@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { LearningRun, LearningSummaryRow } from "../src/notebook/learning.js";
+import type { LearningRun, LearningSummaryRow, ThirdPartyLearningRun } from "../src/notebook/learning.js";
 
 export type { LearningRun };
 
@@ -100,16 +100,7 @@ export function summariseLearning(runs: readonly LearningRun[], blockEpisodes: n
 // Parity with third-party code (bench/third-party/, bench/results/learning-third-party.json)
 
 /** One run of a third-party implementation, as bench/third-party/aggregate.py records it. */
-export interface ThirdPartyRun {
-  scenario: string;
-  policy: string;
-  seed: number;
-  agents: string[];
-  /** Per agent: `bad` (an MPE adversary) or `good`. */
-  sides: ("bad" | "good")[];
-  summed_reward_blocks: number[];
-  agent_reward_blocks: number[][];
-}
+export type ThirdPartyRun = ThirdPartyLearningRun;
 
 /** What a comparison compares: the summed reward (one side) or one side's reward (two sides). */
 export type ParityMeasure = "summed" | "bad" | "good";

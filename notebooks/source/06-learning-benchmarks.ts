@@ -26,7 +26,18 @@
 
 // %%
 import * as fs from "node:fs";
-import { CurveGroup, Experiment, learningSummary, loadLearningBenchmark, plot, plotLearningBenchmark, show, sizedOptions } from "lemol";
+import {
+  CurveGroup,
+  Experiment,
+  learningSummary,
+  loadLearningBenchmark,
+  loadThirdPartyBenchmark,
+  plot,
+  plotLearningBenchmark,
+  show,
+  sizedOptions,
+  thirdPartyCurves,
+} from "lemol";
 const bench = loadLearningBenchmark("../bench/results/learning.json");
 console.log(bench.about);
 bench.settings;
@@ -81,15 +92,7 @@ plotLearningBenchmark(bench, { scenario: "simple_spread", extra: reference, line
 // verdict says so.
 
 // %%
-interface ThirdPartyFile {
-  runs: { scenario: string; seed: number; sides: ("bad" | "good")[]; summed_reward_blocks: number[]; agent_reward_blocks: number[][] }[];
-  comparison?: {
-    criterion: string;
-    scenarios: { scenario: string; verdict: string; reference_seeds: number }[];
-    rows: { scenario: string; measure: string; reference_last_1000: number[]; accepted: [number, number]; lemol_last_1000: number[]; verdict: string }[];
-  };
-}
-const thirdParty = JSON.parse(fs.readFileSync("../bench/results/learning-third-party.json", "utf8")) as ThirdPartyFile;
+const thirdParty = loadThirdPartyBenchmark("../bench/results/learning-third-party.json");
 console.log(thirdParty.comparison?.criterion ?? "no comparison yet: run `node --import tsx bench/learning-summary.ts`");
 show(thirdParty.comparison?.scenarios ?? [], { title: "lemol (--bootstrap_time_limit) against maddpg-pytorch, per scenario" });
 show(
@@ -110,21 +113,10 @@ show(
 
 // %%
 const lemolBootstrapped = { ...bench, runs: bench.runs.filter((r) => r.policy === "maddpg" && r.bootstrap_time_limit) };
-/** maddpg-pytorch's runs of a scenario as one curve group: the summed reward, or one side's. */
-function thirdPartyCurves(scenario: string, side: "summed" | "bad" | "good"): CurveGroup[] {
-  const runs = thirdParty.runs
-    .filter((r) => r.scenario === scenario)
-    .map((r) =>
-      side === "summed"
-        ? r.summed_reward_blocks
-        : r.summed_reward_blocks.map((_, b) => r.sides.reduce((s, x, i) => (x === side ? s + r.agent_reward_blocks[i][b] : s), 0)),
-    );
-  return runs.length ? [{ label: "maddpg-pytorch (third party)", runs, dash: "dash" }] : [];
-}
 for (const scenario of [...new Set(thirdParty.runs.map((r) => r.scenario))]) {
   const twoSided = thirdParty.runs.some((r) => r.scenario === scenario && r.sides.includes("bad") && r.sides.includes("good"));
   for (const side of twoSided ? (["bad", "good"] as const) : (["summed"] as const))
-    plotLearningBenchmark(lemolBootstrapped, { scenario, side, extra: thirdPartyCurves(scenario, side), height: 380 });
+    plotLearningBenchmark(lemolBootstrapped, { scenario, side, extra: thirdPartyCurves(thirdParty, scenario, side), height: 380 });
 }
 
 // %% [markdown]

@@ -8,8 +8,16 @@ export { plot, learningCurves, omAccuracy, omTraining, losses, qValues, metric, 
 export type { PlotOptions, CurveOptions, AccuracyOptions, TrainingPlotOptions, CompareOptions } from "./plots.js";
 export { loadSweep, plotSweep } from "./sweep.js";
 export type { SweepTable, SweepPlotOptions } from "./sweep.js";
-export { loadLearningBenchmark, learningSummary, plotLearningBenchmark, bandTraces } from "./learning.js";
-export type { LearningBenchmark, LearningRun, LearningSummaryRow, LearningPlotOptions, CurveGroup } from "./learning.js";
+export { loadLearningBenchmark, learningSummary, plotLearningBenchmark, bandTraces, loadThirdPartyBenchmark, thirdPartyCurves } from "./learning.js";
+export type {
+  LearningBenchmark,
+  LearningRun,
+  LearningSummaryRow,
+  LearningPlotOptions,
+  CurveGroup,
+  ThirdPartyBenchmark,
+  ThirdPartyLearningRun,
+} from "./learning.js";
 export { show, summarise, tableText, tableHtml, RunSummary } from "./tables.js";
 export type { ShowOptions, SummaryOptions } from "./tables.js";
 export { animate, recordEpisode, Episode } from "./animate.js";
