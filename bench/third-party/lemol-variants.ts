@@ -33,6 +33,10 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
     about:
       "--discrete_actions --discrete_messages: the one-hot of every sampled movement and message goes to the environment and the buffer, as in maddpg-pytorch",
   },
+  grad_clip_global: {
+    options: { grad_clip_global: true },
+    about: "--grad_clip_global: the gradient norm clipped at 0.5 over all of a network's parameters, as maddpg-pytorch, instead of per variable",
+  },
   learning_starts: {
     options: { learning_starts: 1024 },
     about: "--learning_starts 1024: updates from 1,024 transitions (batch_size), as maddpg-pytorch, instead of batch_size x 25",

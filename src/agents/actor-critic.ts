@@ -30,6 +30,8 @@ export interface MADDPGConfig {
   polyak: number;
   /** Per-variable gradient-norm clip for actor and critic. */
   gradClip: number;
+  /** Clip the norm over all of a network's gradients instead of each variable's (`--grad_clip_global`, maddpg-pytorch's). */
+  gradClipGlobal: boolean;
   /** Episode length (`--max_episode_len`). */
   maxEpisodeLen: number;
   /** Update every this many steps (`--agent_update_freq`; 1 at INIT, 25 at HEAD). */
@@ -67,6 +69,7 @@ export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
   numUnits: 64,
   polyak: 1e-4,
   gradClip: 0.5,
+  gradClipGlobal: false,
   maxEpisodeLen: 25,
   agentUpdateFreq: 1,
   replayBufferCapacity: 1_000_000,
@@ -201,7 +204,7 @@ export abstract class ActorCriticTrainer implements Learner {
     this.critic = new MLP(criticSizes, this.rngs.init, `${opts.name}/q_func`);
     this.targetActor = new MLP(actorSizes, this.rngs.init, `${opts.name}/target_p_func`);
     this.targetCritic = new MLP(criticSizes, this.rngs.init, `${opts.name}/target_q_func`);
-    const adam = { learningRate: cfg.lr, epsilon: 1e-8, clipNorm: cfg.gradClip };
+    const adam = { learningRate: cfg.lr, epsilon: 1e-8, clipNorm: cfg.gradClip, clipScope: cfg.gradClipGlobal ? ("global" as const) : ("variable" as const) };
     this.actorOptimiser = new Adam(this.actor.params, adam);
     this.criticOptimiser = new Adam(this.critic.params, adam);
     this.replay = new ReplayBuffer(this.obsSize, this.pd.actionSize, cfg.replayBufferCapacity, 4096, replayExtra);

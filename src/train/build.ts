@@ -62,6 +62,7 @@ export function maddpgConfigOf(cfg: ExperimentConfig): Partial<MADDPGConfig> {
     adversarialActor: cfg.m3ddpg_adversarial_actor,
     timeLimitTerminal: !cfg.bootstrap_time_limit,
     learningStarts: cfg.learning_starts,
+    gradClipGlobal: cfg.grad_clip_global,
   };
 }
 

@@ -66,6 +66,12 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("polyak", "number", 1e-4, "target network update step", { min: 0, max: 1 }),
   opt("replay_buffer_capacity", "int", 1_000_000, "replay buffer capacity", { min: 1 }),
   opt(
+    "grad_clip_global",
+    "boolean",
+    false,
+    "MADDPG/DDPG/M3DDPG: clip the gradient norm (0.5) over all of a network's parameters, as maddpg-pytorch does, instead of each variable's, as openai/maddpg does",
+  ),
+  opt(
     "learning_starts",
     "int",
     null,
@@ -226,6 +232,7 @@ export interface ExperimentConfig {
   polyak: number;
   replay_buffer_capacity: number;
   learning_starts: number | null;
+  grad_clip_global: boolean;
   bootstrap_time_limit: boolean;
   m3ddpg_adversarial_actor: boolean;
   omlr: number;

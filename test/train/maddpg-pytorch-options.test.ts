@@ -1,7 +1,10 @@
-// --learning_starts: MADDPG's first update once the buffer holds that many transitions, instead of
-// batch_size x max_episode_len (maddpg-pytorch starts at batch_size; bench/third-party).
+// Options that try maddpg-pytorch's departures from openai/maddpg on lemol (bench/third-party):
+// --learning_starts (the first update once the buffer holds that many transitions, instead of
+// batch_size x max_episode_len) and --grad_clip_global (clip the norm over all of a network's
+// gradients). --discrete_messages has its own file.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import type { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
 import { resolveConfig } from "../../src/train/config.js";
 import { experiment } from "../helpers/experiment.js";
 import { ready } from "../helpers/tf.js";
@@ -37,5 +40,16 @@ describe("--learning_starts", () => {
       () => resolveConfig({ learning_starts: 2000, replay_buffer_capacity: 1000, batch_size: 8 }),
       /learning_starts 2000 is more transitions than replay_buffer_capacity 1000 holds/,
     );
+  });
+
+  it("--grad_clip_global gives every MADDPG actor and critic optimiser the global clip; by default each clips per variable", async () => {
+    const scopes = async (global: boolean) => {
+      const exp = await experiment({ good_policy: "maddpg", bad_policy: "maddpg", grad_clip_global: global });
+      const out = (exp.pairing as ActorCriticTrainer[]).flatMap((t) => [t.actorOptimiser.config.clipScope, t.criticOptimiser.config.clipScope]);
+      exp.dispose();
+      return out;
+    };
+    assert.deepEqual(await scopes(true), ["global", "global", "global", "global"]);
+    assert.deepEqual(await scopes(false), ["variable", "variable", "variable", "variable"]);
   });
 });
