@@ -37,6 +37,10 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
     options: { grad_clip_global: true },
     about: "--grad_clip_global: the gradient norm clipped at 0.5 over all of a network's parameters, as maddpg-pytorch, instead of per variable",
   },
+  all_four: {
+    options: { discrete_actions: true, discrete_messages: true, learning_starts: 1024, grad_clip_global: true },
+    about: "the four departures above at once (hard actions and messages, learning from 1,024 transitions, global clipping): lemol's nearest to maddpg-pytorch",
+  },
   learning_starts: {
     options: { learning_starts: 1024 },
     about: "--learning_starts 1024: updates from 1,024 transitions (batch_size), as maddpg-pytorch, instead of batch_size x 25",
