@@ -33,7 +33,7 @@ const CLI = path.join(REPO, "dist/cli/main.js");
 const WORK = path.join(REPO, "bench/tmp/learning");
 
 /** Scenarios, with their adversary count (MPE puts adversaries first). */
-const SCENARIOS: Record<string, number> = {
+export const SCENARIOS: Record<string, number> = {
   simple: 0,
   simple_spread: 0,
   simple_push: 1,
@@ -54,7 +54,7 @@ export const LEARNING_SETTINGS = {
   max_episode_len: 25,
 } as const;
 
-const BLOCK = 500;
+export const BLOCK = 500;
 
 function envList(name: string, fallback: string[]): string[] {
   const v = process.env[name];
@@ -81,7 +81,7 @@ function configurations(scenarios: string[]): Record<string, unknown>[] {
   return out;
 }
 
-function runSweep(file: string, workers: number): Promise<void> {
+export function runSweep(file: string, workers: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...WORKER_V8_FLAGS, CLI, "sweep", file, "--workers", String(workers)], { stdio: ["ignore", "inherit", "inherit"] });
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`lemol sweep exited with ${code}`))));
@@ -163,7 +163,7 @@ async function evaluateSides(runDir: string, cfg: Record<string, unknown>): Prom
 }
 
 /** Every finished run under `results`, as the JSON records it. */
-async function collectRuns(results: string, episodes: number): Promise<LearningRun[]> {
+export async function collectRuns(results: string, episodes: number): Promise<LearningRun[]> {
   const runs: LearningRun[] = [];
   for (const dir of fs
     .readdirSync(results)

@@ -26,7 +26,18 @@
 
 // %%
 import * as fs from "node:fs";
-import { CurveGroup, Experiment, learningSummary, loadLearningBenchmark, plot, plotLearningBenchmark, show, sizedOptions } from "lemol";
+import {
+  CurveGroup,
+  Experiment,
+  learningSummary,
+  loadLearningBenchmark,
+  loadThirdPartyBenchmark,
+  plot,
+  plotLearningBenchmark,
+  show,
+  sizedOptions,
+  thirdPartyCurves,
+} from "lemol";
 const bench = loadLearningBenchmark("../bench/results/learning.json");
 console.log(bench.about);
 bench.settings;
@@ -43,12 +54,13 @@ bench.settings;
 show(learningSummary(bench), { title: "learning benchmark: summed episode reward" });
 
 // %% [markdown]
-// ## simple_spread, against an independent reference
+// ## simple_spread, against this project's clean-room reference
 //
 // The dotted line is the issue's target (the mean of the last 1,000 episodes at least −520 on
-// every seed). `bench/reference/` holds an independent numpy MPE + PyTorch MADDPG with
-// openai/maddpg's semantics at the same settings; its curves are drawn dashed when its results
-// file is present.
+// every seed). `bench/reference/` holds a numpy MPE + PyTorch MADDPG that this project wrote from
+// its own spec (not from lemol's code, but from the same reading of the algorithm: a check of the
+// code, not an independent implementation), at the same settings; its curves are drawn dashed
+// when its results file is present. Third-party code comes next.
 
 // %%
 const referenceFile = "../bench/results/learning-reference.json";
@@ -61,6 +73,51 @@ if (fs.existsSync(referenceFile)) {
   }
 }
 plotLearningBenchmark(bench, { scenario: "simple_spread", extra: reference, line: { y: -520, label: "target −520" }, height: 480 });
+
+// %% [markdown]
+// ## Beside third-party code: maddpg-pytorch on the original MPE
+//
+// `bench/third-party/run.sh` runs shariqiqbal2810/maddpg-pytorch, unmodified, on the original
+// openai/multiagent-particle-envs at the same settings (one thread, seeds 1–5) and writes
+// `bench/results/learning-third-party.json`. It stores only the environment's done, so it is
+// compared with lemol's `--bootstrap_time_limit` MADDPG runs. It cannot express simple_reference
+// (a MultiDiscrete action space) nor M3DDPG, and it departs from openai/maddpg in known ways
+// (BatchNorm on every network's input, learning from 1,024 steps, hard one-hot actions, gradient
+// clipping over all parameters, reward normalisation): see bench/third-party/README.md.
+//
+// The verdicts below are computed by `bench/learning-summary.ts` from the committed files: each
+// lemol seed's mean over its last 1,000 episodes must lie inside the references' seed range,
+// widened on each side by max(that range, 10% of the references' progress); two-sided games
+// are judged per side. The file may hold fewer than five reference seeds while the runs go on; the
+// verdict says so.
+
+// %%
+const thirdParty = loadThirdPartyBenchmark("../bench/results/learning-third-party.json");
+console.log(thirdParty.comparison?.criterion ?? "no comparison yet: run `node --import tsx bench/learning-summary.ts`");
+show(thirdParty.comparison?.scenarios ?? [], { title: "lemol (--bootstrap_time_limit) against maddpg-pytorch, per scenario" });
+show(
+  (thirdParty.comparison?.rows ?? []).map((r) => ({
+    scenario: r.scenario,
+    measure: r.measure,
+    maddpg_pytorch_last_1000: r.reference_last_1000.map((x) => x.toFixed(1)).join(" / "),
+    accepted: `${r.accepted[0].toFixed(1)} .. ${r.accepted[1].toFixed(1)}`,
+    lemol_last_1000: r.lemol_last_1000.map((x) => x.toFixed(1)).join(" / "),
+    verdict: r.verdict,
+  })),
+  { title: "per measure: the mean of the last 1,000 episodes on each seed" },
+);
+
+// %% [markdown]
+// Each scenario's curves: lemol's MADDPG with `--bootstrap_time_limit` (solid) and
+// maddpg-pytorch (dashed), mean across seeds with a band from the worst to the best seed.
+
+// %%
+const lemolBootstrapped = { ...bench, runs: bench.runs.filter((r) => r.policy === "maddpg" && r.bootstrap_time_limit) };
+for (const scenario of [...new Set(thirdParty.runs.map((r) => r.scenario))]) {
+  const twoSided = thirdParty.runs.some((r) => r.scenario === scenario && r.sides.includes("bad") && r.sides.includes("good"));
+  for (const side of twoSided ? (["bad", "good"] as const) : (["summed"] as const))
+    plotLearningBenchmark(lemolBootstrapped, { scenario, side, extra: thirdPartyCurves(thirdParty, scenario, side), height: 380 });
+}
 
 // %% [markdown]
 // ## Every scenario

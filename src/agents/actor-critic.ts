@@ -31,6 +31,8 @@ export interface MADDPGConfig {
   polyak: number;
   /** Per-variable gradient-norm clip for actor and critic. */
   gradClip: number;
+  /** Clip the norm over all of a network's gradients instead of each variable's (`--grad_clip_global`, maddpg-pytorch's). */
+  gradClipGlobal: boolean;
   /** Episode length (`--max_episode_len`). */
   maxEpisodeLen: number;
   /** Update every this many steps (`--agent_update_freq`; 1 at INIT, 25 at HEAD). */
@@ -54,6 +56,11 @@ export interface MADDPGConfig {
    * learning (docs/learning.md).
    */
   timeLimitTerminal: boolean;
+  /**
+   * Transitions the buffer must hold before the first update (`--learning_starts`); null:
+   * `batchSize × maxEpisodeLen`, openai/maddpg's (maddpg-pytorch starts at `batchSize`).
+   */
+  learningStarts: number | null;
 }
 
 export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
@@ -63,6 +70,7 @@ export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
   numUnits: 64,
   polyak: 1e-4,
   gradClip: 0.5,
+  gradClipGlobal: false,
   maxEpisodeLen: 25,
   agentUpdateFreq: 1,
   replayBufferCapacity: 1_000_000,
@@ -71,6 +79,7 @@ export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
   numAdversaries: 1,
   adversarialActor: false,
   timeLimitTerminal: true,
+  learningStarts: null,
 };
 
 /** What one update returns (the original's list, named): means over the sampled batch. */
@@ -207,7 +216,7 @@ export abstract class ActorCriticTrainer implements Learner {
     this.critic = new MLP(criticSizes, this.rngs.init, `${opts.name}/q_func`);
     this.targetActor = new MLP(actorSizes, this.rngs.init, `${opts.name}/target_p_func`);
     this.targetCritic = new MLP(criticSizes, this.rngs.init, `${opts.name}/target_q_func`);
-    const adam = { learningRate: cfg.lr, epsilon: 1e-8, clipNorm: cfg.gradClip };
+    const adam = { learningRate: cfg.lr, epsilon: 1e-8, clipNorm: cfg.gradClip, clipScope: cfg.gradClipGlobal ? ("global" as const) : ("variable" as const) };
     this.actorOptimiser = new Adam(this.actor.params, adam);
     this.criticOptimiser = new Adam(this.critic.params, adam);
     this.replay = new ReplayBuffer(this.obsSize, this.pd.actionSize, cfg.replayBufferCapacity, 4096, replayExtra);
@@ -243,9 +252,9 @@ export abstract class ActorCriticTrainer implements Learner {
     return null;
   }
 
-  /** Whether the buffer has passed exploration (`batch_size × max_episode_len` transitions). */
+  /** Whether the buffer has passed exploration (`learningStarts`, by default `batch_size × max_episode_len` transitions). */
   protected bufferExplored(): boolean {
-    return this.replay.length >= this.config.batchSize * this.config.maxEpisodeLen;
+    return this.replay.length >= (this.config.learningStarts ?? this.config.batchSize * this.config.maxEpisodeLen);
   }
 
   /** The original's `preupdate` (clears a cached index; nothing to do here). */

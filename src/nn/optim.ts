@@ -1,7 +1,8 @@
 /**
  * Optimisation as the original TF1 code does it (lemol-spec §3.3): Adam with TF1's update rule
  * and an explicit epsilon, gradients clipped to a maximum L2 norm **per variable** (TF's
- * `clip_by_norm` on each gradient tensor, not a global norm), and polyak target updates.
+ * `clip_by_norm` on each gradient tensor, not a global norm; `clipScope: "global"` clips the
+ * global norm instead, as maddpg-pytorch does), and polyak target updates.
  */
 import { tf } from "./backend.js";
 import { nativeActive, nativeAdam, nativeAdamArrays, nativePolyak } from "./native-kernels.js";
@@ -16,6 +17,18 @@ export interface AdamConfig {
   epsilon: number;
   /** Clip each variable's gradient to this L2 norm (the original's 0.5 for actors and critics); null = no clipping. */
   clipNorm: number | null;
+  /**
+   * `variable` (default): `clipNorm` applies to each variable's gradient (TF's `clip_by_norm`, the
+   * original's). `global`: to the norm over all the variables' gradients together, scaled by
+   * `clipNorm / (norm + 1e-6)` when that is below 1 (PyTorch's `clip_grad_norm_`, maddpg-pytorch's).
+   */
+  clipScope?: "variable" | "global";
+}
+
+/** PyTorch's `clip_grad_norm_` factor for gradients of total L2 norm `norm`: 1 when no clipping is due. */
+export function globalClipFactor(norm: number, clipNorm: number): number {
+  const coef = clipNorm / (norm + 1e-6);
+  return coef < 1 ? coef : 1;
 }
 
 /** The optimiser's state: step count and the first/second moment of every variable. */
@@ -50,7 +63,7 @@ export class Adam {
     if (!(config.epsilon > 0)) throw new RangeError(`epsilon must be > 0, got ${config.epsilon}`);
     if (config.clipNorm !== null && !(config.clipNorm > 0)) throw new RangeError(`clipNorm must be > 0 or null, got ${config.clipNorm}`);
     this.vars = vars;
-    this.config = { beta1: 0.9, beta2: 0.999, ...config };
+    this.config = { beta1: 0.9, beta2: 0.999, clipScope: "variable", ...config };
     this.m = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
     this.v = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
   }
@@ -63,7 +76,23 @@ export class Adam {
   /** Applies one update from `grads` (same order as `vars`); clips each first when configured. */
   apply(grads: readonly tf.Tensor[]): void {
     if (grads.length !== this.vars.length) throw new RangeError(`Adam: ${grads.length} gradients for ${this.vars.length} variables`);
-    const { beta1: b1, beta2: b2, epsilon, clipNorm } = this.config;
+    if (this.config.clipScope === "global" && this.config.clipNorm !== null) {
+      const clip = this.config.clipNorm;
+      const scaled = tf.tidy(() => {
+        const norm = Math.sqrt(grads.reduce((acc, g) => acc + (tf.sum(tf.square(g)).dataSync()[0] as number), 0));
+        const f = globalClipFactor(norm, clip);
+        return grads.map((g) => tf.mul(g, f));
+      });
+      this.adamStep(scaled, null);
+      tf.dispose(scaled);
+      return;
+    }
+    this.adamStep(grads, this.config.clipNorm);
+  }
+
+  /** One Adam step from `grads`, each clipped to `clipNorm` first unless null. */
+  private adamStep(grads: readonly tf.Tensor[], clipNorm: number | null): void {
+    const { beta1: b1, beta2: b2, epsilon } = this.config;
     const lrT = this.nextStep();
     if (nativeActive()) {
       for (let i = 0; i < this.vars.length; i++) nativeAdam(this.vars[i], this.m[i], this.v[i], grads[i], lrT, b1, b2, epsilon, clipNorm ?? 0);
@@ -87,9 +116,18 @@ export class Adam {
    */
   applyArrays(grads: readonly Float32Array[]): void {
     if (grads.length !== this.vars.length) throw new RangeError(`Adam: ${grads.length} gradients for ${this.vars.length} variables`);
-    const { beta1: b1, beta2: b2, epsilon, clipNorm } = this.config;
+    const { beta1: b1, beta2: b2, epsilon, clipNorm, clipScope } = this.config;
+    let clip = clipNorm ?? 0;
+    if (clipScope === "global" && clipNorm !== null) {
+      // scaled in place: the arrays are the caller's scratch gradients, consumed by this step
+      let sq = 0;
+      for (const g of grads) for (let k = 0; k < g.length; k++) sq += g[k] * g[k];
+      const f = globalClipFactor(Math.sqrt(sq), clipNorm);
+      if (f < 1) for (const g of grads) for (let k = 0; k < g.length; k++) g[k] *= f;
+      clip = 0;
+    }
     const lrT = this.nextStep();
-    nativeAdamArrays(this.vars, this.m, this.v, grads, { lrT, b1, b2, eps: epsilon, clip: clipNorm ?? 0 });
+    nativeAdamArrays(this.vars, this.m, this.v, grads, { lrT, b1, b2, eps: epsilon, clip });
   }
 
   /** Counts the step; returns TF1's bias-corrected rate lr·sqrt(1 − β2^t)/(1 − β1^t). */

@@ -10,8 +10,16 @@ export { isSeedRuns, seedRunsOf } from "./seeds.js";
 export type { SeedRuns, SeedBandOptions, PairedPlotOptions } from "./seeds.js";
 export { loadSweep, plotSweep } from "./sweep.js";
 export type { SweepTable, SweepPlotOptions } from "./sweep.js";
-export { loadLearningBenchmark, learningSummary, plotLearningBenchmark, bandTraces } from "./learning.js";
-export type { LearningBenchmark, LearningRun, LearningSummaryRow, LearningPlotOptions, CurveGroup } from "./learning.js";
+export { loadLearningBenchmark, learningSummary, plotLearningBenchmark, bandTraces, loadThirdPartyBenchmark, thirdPartyCurves } from "./learning.js";
+export type {
+  LearningBenchmark,
+  LearningRun,
+  LearningSummaryRow,
+  LearningPlotOptions,
+  CurveGroup,
+  ThirdPartyBenchmark,
+  ThirdPartyLearningRun,
+} from "./learning.js";
 export { show, summarise, tableText, tableHtml, RunSummary } from "./tables.js";
 export type { ShowOptions, SummaryOptions } from "./tables.js";
 export { animate, recordEpisode, Episode } from "./animate.js";

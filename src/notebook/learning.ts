@@ -74,6 +74,65 @@ export interface LearningBenchmark {
   runs: LearningRun[];
 }
 
+/** One run of third-party code (bench/third-party: maddpg-pytorch), as learning-third-party.json records it. */
+export interface ThirdPartyLearningRun {
+  scenario: string;
+  policy: string;
+  seed: number;
+  /** The environment's agent names (`adversary 0`, `agent 0`, ...). */
+  agents: string[];
+  /** Per agent: `bad` (an MPE adversary) or `good`. */
+  sides: ("bad" | "good")[];
+  summed_reward_blocks: number[];
+  /** [agent][block] */
+  agent_reward_blocks: number[][];
+}
+
+/** bench/results/learning-third-party.json: the runs, and lemol's verdicts beside them (bench/learning-summary.ts). */
+export interface ThirdPartyBenchmark {
+  about: string;
+  runs: ThirdPartyLearningRun[];
+  comparison?: {
+    criterion: string;
+    scenarios: { scenario: string; verdict: string; reference_seeds: number }[];
+    rows: { scenario: string; measure: string; reference_last_1000: number[]; accepted: [number, number]; lemol_last_1000: number[]; verdict: string }[];
+  };
+}
+
+/** Reads `learning-third-party.json`, checking that it holds runs. */
+export function loadThirdPartyBenchmark(file: string): ThirdPartyBenchmark {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`${file}: not a third-party learning result (${(err as Error).message}); bench/third-party/run.sh makes one`, { cause: err });
+  }
+  const b = raw as ThirdPartyBenchmark;
+  if (!b || !Array.isArray(b.runs) || b.runs.some((r) => !Array.isArray(r.sides)))
+    throw new Error(`${file}: not a third-party learning result (expected "runs" with "sides")`);
+  return b;
+}
+
+/**
+ * A scenario's third-party runs as one curve group (dashed) for `plotLearningBenchmark`'s `extra`:
+ * the summed reward, or one side's (summed over its agents); empty when the scenario has no runs.
+ */
+export function thirdPartyCurves(
+  tp: ThirdPartyBenchmark,
+  scenario: string,
+  side: "summed" | "bad" | "good" = "summed",
+  label = "maddpg-pytorch (third party)",
+): CurveGroup[] {
+  const runs = tp.runs
+    .filter((r) => r.scenario === scenario)
+    .map((r) =>
+      side === "summed"
+        ? r.summed_reward_blocks
+        : r.summed_reward_blocks.map((_, b) => r.sides.reduce((s, x, i) => (x === side ? s + r.agent_reward_blocks[i][b] : s), 0)),
+    );
+  return runs.length ? [{ label, runs, dash: "dash" }] : [];
+}
+
 /** Reads `learning.json`, checking that it holds what the plots need. */
 export function loadLearningBenchmark(file: string): LearningBenchmark {
   let raw: unknown;

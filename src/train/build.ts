@@ -61,6 +61,8 @@ export function maddpgConfigOf(cfg: ExperimentConfig): Partial<MADDPGConfig> {
     numAdversaries: cfg.num_adversaries,
     adversarialActor: cfg.m3ddpg_adversarial_actor,
     timeLimitTerminal: !cfg.bootstrap_time_limit,
+    learningStarts: cfg.learning_starts,
+    gradClipGlobal: cfg.grad_clip_global,
   };
 }
 

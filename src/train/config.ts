@@ -49,6 +49,12 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("good_policy", "string", "maddpg", "policy of the good agent; '_'-separated list to vary the opponent"),
   opt("bad_policy", "string", "lemol", "policy of the adversary; '_'-separated list to vary the opponent"),
   opt("discrete_actions", "boolean", false, "play one-hot actions (the env takes the arg-max); implies --train_lemol_om_on_oh"),
+  opt(
+    "discrete_messages",
+    "boolean",
+    false,
+    "send the environment (and store) the one-hot of each sampled message instead of the soft sample, as maddpg-pytorch does; --discrete_actions one-hots the movement only",
+  ),
   // training
   opt("lr", "number", 1e-2, "learning rate of actors and critics", { exclusiveMin: 0 }),
   opt("gamma", "number", 0.95, "discount factor", { min: 0, max: 1 }),
@@ -59,6 +65,19 @@ export const OPTIONS: readonly OptionDef[] = [
   opt("agent_update_freq", "int", 1, "update every this many steps; also LeMOL's period F for the slow LSTM; 25 with --revision head", { min: 1 }),
   opt("polyak", "number", 1e-4, "target network update step", { min: 0, max: 1 }),
   opt("replay_buffer_capacity", "int", 1_000_000, "replay buffer capacity", { min: 1 }),
+  opt(
+    "grad_clip_global",
+    "boolean",
+    false,
+    "MADDPG/DDPG/M3DDPG: clip the gradient norm (0.5) over all of a network's parameters, as maddpg-pytorch does, instead of each variable's, as openai/maddpg does",
+  ),
+  opt(
+    "learning_starts",
+    "int",
+    null,
+    "MADDPG/DDPG/M3DDPG update once the buffer holds this many transitions (default: --batch_size x --max_episode_len, as openai/maddpg; maddpg-pytorch starts at --batch_size)",
+    { min: 1 },
+  ),
   opt(
     "bootstrap_time_limit",
     "boolean",
@@ -208,6 +227,7 @@ export interface ExperimentConfig {
   good_policy: string;
   bad_policy: string;
   discrete_actions: boolean;
+  discrete_messages: boolean;
   lr: number;
   gamma: number;
   batch_size: number;
@@ -217,6 +237,8 @@ export interface ExperimentConfig {
   agent_update_freq: number;
   polyak: number;
   replay_buffer_capacity: number;
+  learning_starts: number | null;
+  grad_clip_global: boolean;
   bootstrap_time_limit: boolean;
   m3ddpg_adversarial_actor: boolean;
   omlr: number;
@@ -436,6 +458,11 @@ function checkSizes(cfg: ExperimentConfig): void {
   if (exploration > cfg.replay_buffer_capacity) {
     throw new ConfigError(
       `learning would never start: it waits for --batch_size ${cfg.batch_size} x --max_episode_len ${cfg.max_episode_len} = ${exploration} transitions, more than --replay_buffer_capacity ${cfg.replay_buffer_capacity} holds`,
+    );
+  }
+  if (cfg.learning_starts !== null && cfg.learning_starts > cfg.replay_buffer_capacity) {
+    throw new ConfigError(
+      `learning would never start: --learning_starts ${cfg.learning_starts} is more transitions than --replay_buffer_capacity ${cfg.replay_buffer_capacity} holds`,
     );
   }
   checkNetworkMemory(cfg, os.totalmem() / 2 ** 30, "this machine's");

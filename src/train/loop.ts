@@ -38,6 +38,11 @@ export interface LoopOptions {
   maxEpisodeLen: number;
   /** Per agent: the environment plays the one-hot of the movement (`--discrete_actions`), so that is stored. */
   oneHotMovement?: readonly boolean[];
+  /**
+   * Per agent: the message chunk `[offset, size]` of its action whose one-hot (of the arg-max) is
+   * sent to the environment and stored (`--discrete_messages`), or null to send the sample as it is.
+   */
+  oneHotMessage?: readonly (readonly [number, number] | null)[];
 }
 
 /** Called during a step, at the points the experiment records things. */
@@ -83,6 +88,7 @@ export class PlayLoop implements StepContext {
 
   private readonly order: number[];
   private readonly oneHot: readonly boolean[];
+  private readonly oneHotMessage: readonly (readonly [number, number] | null)[];
   private readonly outcome: StepOutcome;
   private readonly transition: {
     obs: Float64Array[];
@@ -104,6 +110,7 @@ export class PlayLoop implements StepContext {
     this.learners = learners;
     this.maxEpisodeLen = options.maxEpisodeLen;
     this.oneHot = options.oneHotMovement ?? learners.map(() => false);
+    this.oneHotMessage = options.oneHotMessage ?? learners.map(() => null);
     const sizes = learners.map((l) => l.replay.actSize);
     this.obs = learners.map((l) => new Float64Array(l.replay.obsSize));
     this.actions = sizes.map((n) => new Float64Array(n));
@@ -165,7 +172,11 @@ export class PlayLoop implements StepContext {
     for (const a of this.order) learners[a].act(obs[a], actions[a], this);
     for (let a = 0; a < n; a++) policy[a].set(actions[a]);
     timer.stop(PHASE.act, t0);
-    // 2) the environment
+    // 2) the environment (messages one-hot first, if asked: the env and the buffer see the one-hot)
+    for (let a = 0; a < n; a++) {
+      const m = this.oneHotMessage[a];
+      if (m) oneHotChunk(actions[a], m[0], m[1]);
+    }
     t0 = timer.start();
     const r = env.step(actions);
     timer.stop(PHASE.env, t0);
@@ -239,4 +250,14 @@ export function oneHotMovement(src: Float64Array, out: Float64Array): Float64Arr
   for (let k = 1; k < MOVE_CHOICES; k++) if (src[k] > src[best]) best = k;
   for (let k = 0; k < MOVE_CHOICES; k++) out[k] = k === best ? 1 : 0;
   return out;
+}
+
+/** `x[offset .. offset + size)` replaced in place by the one-hot of its (first) arg-max. */
+export function oneHotChunk(x: Float64Array, offset: number, size: number): Float64Array {
+  if (offset < 0 || size < 1 || offset + size > x.length)
+    throw new RangeError(`chunk [${offset}, ${offset + size}) is outside an action of ${x.length} numbers`);
+  let best = offset;
+  for (let k = offset + 1; k < offset + size; k++) if (x[k] > x[best]) best = k;
+  for (let k = offset; k < offset + size; k++) x[k] = k === best ? 1 : 0;
+  return x;
 }

@@ -51,6 +51,8 @@ export class TrajectoryPlayer {
   private readonly loops = new Map<number, PlayLoop>();
   /** Per agent: the env one-hots its movement (`--discrete_actions`), so the one-hot is stored. */
   private readonly oneHotMovement: boolean[];
+  /** Per agent: the message chunk sent as a one-hot (`--discrete_messages`), or null. */
+  private readonly oneHotMessage: ([number, number] | null)[];
   /** What learners report through, with the run's counters and trajectory. */
   private readonly sink: LearnerSink;
   private readonly stepHooks: StepHooks;
@@ -61,6 +63,12 @@ export class TrajectoryPlayer {
     const { config: cfg, env } = p;
     // with --discrete_actions the original env one-hots the movement in place: that is what is stored
     this.oneHotMovement = Array.from({ length: env.n }, (_, a) => cfg.discrete_actions && env instanceof MultiAgentEnv && env.world.layout.movable[a] === 1);
+    // a speaking agent's message is the last dim_c numbers of its action
+    this.oneHotMessage = Array.from({ length: env.n }, (_, a) => {
+      if (!cfg.discrete_messages || !(env instanceof MultiAgentEnv) || env.world.layout.silent[a] === 1) return null;
+      const dimC = env.world.layout.dimC;
+      return dimC > 0 ? [env.actionSizes[a] - dimC, dimC] : null;
+    });
     this.sink = {
       metric: (learner, metric, value) => this.row({ train_step: this.trainStep, episode: this.episodesCompleted, agent: learner.name, metric, value }),
       emit: (event, payload) => p.emit(event, { ...p.schedule.info!, ...payload }),
@@ -100,7 +108,14 @@ export class TrajectoryPlayer {
     let loop = this.loops.get(j);
     if (!loop) {
       const learners = Array.from({ length: this.p.env.n }, (_, i) => this.trainerFor(i, j));
-      this.loops.set(j, (loop = new PlayLoop(this.p.env, learners, { maxEpisodeLen: this.p.config.max_episode_len, oneHotMovement: this.oneHotMovement })));
+      this.loops.set(
+        j,
+        (loop = new PlayLoop(this.p.env, learners, {
+          maxEpisodeLen: this.p.config.max_episode_len,
+          oneHotMovement: this.oneHotMovement,
+          oneHotMessage: this.oneHotMessage,
+        })),
+      );
       loop.evaluating = this.p.evaluating;
       loop.sink = this.sink;
     }

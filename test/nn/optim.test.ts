@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { Adam, clipByNorm, polyakUpdate } from "../../src/nn/optim.js";
+import { nativeActive } from "../../src/nn/native-kernels.js";
 import { assertClose, ready, tf, values } from "../helpers/tf.js";
 
 const norm = (v: number[]) => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
@@ -31,6 +32,42 @@ describe("optimisation", () => {
     assertClose(Array.from(m[0]), [0.03, -0.04], 1e-7, "a clipped to 0.5");
     assertClose(Array.from(m[1]), [0.018, 0.024], 1e-7, "b untouched (a global clip would have scaled it)");
     adam.dispose();
+  });
+
+  it("with clipScope global, scales every gradient by clip / (global norm + 1e-6) when that is below 1 (PyTorch's clip_grad_norm_), on both paths", () => {
+    const grads = [
+      [1.2, -1.6],
+      [0.18, 0.24],
+    ];
+    const f = 0.5 / (Math.sqrt(2 ** 2 + 0.3 ** 2) + 1e-6);
+    const check = (m: Float32Array[], what: string) => {
+      assertClose(Array.from(m[0]), [0.1 * f * 1.2, -0.1 * f * 1.6], 1e-7, `${what}: a scaled by the global factor`);
+      assertClose(Array.from(m[1]), [0.1 * f * 0.18, 0.1 * f * 0.24], 1e-7, `${what}: b scaled by the same factor`);
+    };
+    const a = tf.variable(tf.zeros([2]));
+    const b = tf.variable(tf.zeros([2]));
+    const adam = new Adam([a, b], { learningRate: 0.1, epsilon: 1e-8, clipNorm: 0.5, clipScope: "global" });
+    const tensors = grads.map((g) => tf.tensor1d(g));
+    adam.apply(tensors);
+    check(adam.getState().m, "apply");
+    tf.dispose(tensors);
+    adam.dispose();
+    if (nativeActive()) {
+      const c = tf.variable(tf.zeros([2]));
+      const d = tf.variable(tf.zeros([2]));
+      const native = new Adam([c, d], { learningRate: 0.1, epsilon: 1e-8, clipNorm: 0.5, clipScope: "global" });
+      native.applyArrays(grads.map((g) => Float32Array.from(g)));
+      check(native.getState().m, "applyArrays");
+      native.dispose();
+    }
+    // below the clip nothing changes
+    const e = tf.variable(tf.zeros([2]));
+    const small = new Adam([e], { learningRate: 0.1, epsilon: 1e-8, clipNorm: 0.5, clipScope: "global" });
+    const g = tf.tensor1d([0.18, 0.24]);
+    small.apply([g]);
+    assertClose(Array.from(small.getState().m[0]), [0.018, 0.024], 1e-7, "norm 0.3 < 0.5: untouched");
+    tf.dispose(g);
+    small.dispose();
   });
 
   it("follows TF1's Adam: lr_t = lr·sqrt(1-β2^t)/(1-β1^t), θ -= lr_t·m/(sqrt(v)+ε)", () => {

@@ -1,0 +1,2 @@
+def reraise(prefix=None, suffix=None):
+    raise
