@@ -45,7 +45,13 @@ export default tseslint.config(
   { files: ["notebooks/source/*.ts"], rules: { "@typescript-eslint/no-unused-expressions": "off" } },
   // code that runs inside the page (puppeteer's page.evaluate)
   {
-    files: ["scripts/check-html.mjs", "scripts/check-notebook-server.mjs", "scripts/static-figures.mjs"],
-    languageOptions: { globals: { document: "readonly", window: "readonly", getComputedStyle: "readonly", fetch: "readonly" } },
+    files: [
+      "scripts/check-html.mjs",
+      "scripts/check-notebook-server.mjs",
+      "scripts/static-figures.mjs",
+      "scripts/check-frontends.mjs",
+      "scripts/frontends/*.mjs",
+    ],
+    languageOptions: { globals: { document: "readonly", window: "readonly", getComputedStyle: "readonly", fetch: "readonly", Event: "readonly" } },
   },
 );

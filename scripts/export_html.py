@@ -34,10 +34,11 @@ def plotly_bundle(flavor):
     raise FileNotFoundError(f"plotly.js ({BUNDLES[flavor]}) not found under node_modules: run npm install")
 
 
-def to_html(nb):
+def to_html(nb, plotly=True):
+    """The page; plotly=False leaves the bundle out (a static render such as nbviewer's or GitHub's)."""
     body, _ = HTMLExporter().from_notebook_node(nb)
     body = MATHJAX.sub("", body)
-    if "data-lemol-figure" in body:
+    if plotly and "data-lemol-figure" in body:
         flavor = "full" if 'data-lemol-plotly="full"' in body else "basic"
         script = "<script type=\"text/javascript\">" + plotly_bundle(flavor).replace("</script", "<\\/script") + "</script>"
         body = body.replace("</head>", script + "\n</head>", 1)

@@ -5,6 +5,9 @@
 #      the executed notebooks and their HTML exports go to build/notebooks/
 #   3. each HTML export, opened offline in headless Chromium, shows every plot and animation, with
 #      no console errors and no network requests; a PNG screenshot is saved next to it
+#   3b. each executed notebook rendered by JupyterLab 4's own output renderers (untrusted, trusted,
+#      live) and by an nbviewer-like static render shows every figure, table, animation and error
+#      (check-frontends.mjs; screenshots in build/notebooks/frontends/)
 #   4. the executed notebooks travel: each under 800 KB, no plotly bundle or absolute path stored,
 #      a static image for every figure, and a second run gives the same outputs byte for byte
 #      apart from timings (check_notebooks.py)
@@ -30,6 +33,10 @@ echo "== HTML exports in headless Chromium (offline)"
 shopt -s nullglob
 html=(build/notebooks/*.html)
 if [ ${#html[@]} -gt 0 ]; then node scripts/check-html.mjs "${html[@]}" || status=1; else status=1; fi
+
+echo "== JupyterLab 4's output renderers (untrusted, trusted, live) and a static render, in Chromium"
+ipynb=(build/notebooks/[0-9]*.ipynb)
+if [ ${#ipynb[@]} -gt 0 ]; then node scripts/check-frontends.mjs --screenshots build/notebooks/frontends "${ipynb[@]}" || status=1; else status=1; fi
 
 echo "== executing again: the outputs must not change"
 rm -rf build/notebooks-again

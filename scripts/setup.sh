@@ -6,7 +6,8 @@
 #                                       registered in .jupyter/ (project-local), `lemol` importable
 #                                       from notebooks/ by its package name
 #   bash scripts/setup.sh --tests       also what the test suite uses: numpy, jupyter_kernel_test,
-#                                       Chromium (Debian's) for the HTML export checks, clang-format
+#                                       Chromium (Debian's) for the HTML export and front-end checks
+#                                       (nbconvert comes with --notebooks), clang-format
 #                                       (npm run lint checks the C++ formatting)
 set -euo pipefail
 cd "$(dirname "$0")/.."

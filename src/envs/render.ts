@@ -77,7 +77,8 @@ export function renderSvg(w: World, e: number, options: RenderOptions = {}): str
 
 /**
  * An HTML snippet that plays SVG `frames` (from {@link renderSvg}) at `fps` with play/pause and a
- * frame slider. Self-contained (no external scripts); without JavaScript it shows the first frame.
+ * frame slider. Self-contained (no external scripts); without JavaScript (or sanitized, untrusted) it
+ * shows the first frame as an image.
  */
 export function animationHtml(frames: readonly string[], options: { fps?: number } = {}): string {
   if (frames.length === 0) throw new RangeError("animationHtml needs at least one frame");
@@ -90,8 +91,11 @@ export function animationHtml(frames: readonly string[], options: { fps?: number
     .digest("hex")
     .slice(0, 16);
   const data = scriptSafe(JSON.stringify(frames));
+  // the first frame as an image, not inline SVG: JupyterLab's sanitizer (untrusted notebooks) drops
+  // inline SVG but keeps data-URI images; the script swaps in the inline frames where it runs
+  const first = `data:image/svg+xml;base64,${Buffer.from(frames[0], "utf8").toString("base64")}`;
   return `<div data-lemol-animation="${key}" class="lemol-animation">
-<div class="frame">${frames[0]}</div>
+<div class="frame"><img alt="animation, frame 1 of ${frames.length}" src="${first}"/></div>
 <div class="controls" style="font-family:sans-serif;font-size:12px">
 <button type="button" class="play">play</button>
 <input type="range" class="slider" min="0" max="${frames.length - 1}" value="0" style="width:240px;vertical-align:middle"/>
@@ -104,7 +108,7 @@ var view=root.querySelector(".frame"),btn=root.querySelector(".play"),slider=roo
 var i=0,timer=null;function show(k){i=k;view.innerHTML=frames[k];slider.value=String(k);label.textContent=(k+1)+" / "+frames.length;}
 function stop(){if(timer){clearInterval(timer);timer=null;}btn.textContent="play";}
 btn.onclick=function(){if(timer){stop();return;}btn.textContent="pause";timer=setInterval(function(){if(i+1>=frames.length){stop();return;}show(i+1);},${Math.round(1000 / fps)});};
-slider.oninput=function(){stop();show(parseInt(slider.value,10));};
+slider.oninput=function(){stop();show(parseInt(slider.value,10));};show(0);
 })(roots[r]);
 })();</script>
 </div>`;
