@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { OpponentModel, OpponentModelOptions, OMChunk, Revision } from "../../src/agents/lemol/opponent-model.js";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import type { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import { checkNativeOMLoss, NativeOMTrainer } from "../../src/agents/lemol/om-native.js";
@@ -385,5 +386,30 @@ describe("the opponent model's loss, written once", () => {
       "LeMOL Opponent Model Training Complete",
     ]);
     om.dispose();
+  });
+});
+
+describe("the OM's native kernels on the shared ISA choice", () => {
+  it("follow LEMOL_NATIVE_ISA as the addon's GEMM does: AVX-512 and AVX2 the same bits, the generic variant its own", (t) => {
+    const run = (isa?: string) => {
+      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/om-isa-probe.ts"], {
+        encoding: "utf8",
+        env: { ...process.env, ...(isa ? { LEMOL_NATIVE_ISA: isa } : {}) },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split("\n").pop()!) as { isa: string; hash: string };
+    };
+    const widest = run();
+    const generic = run("generic");
+    assert.equal(generic.isa, "generic");
+    // the generic variant has no FMA: its rounding shows that the OM's kernels took the shared choice
+    assert.notEqual(generic.hash, widest.hash, `${widest.isa} and generic gave the same bits`);
+    if (widest.isa !== "avx512") {
+      t.skip(`this CPU's widest variant is ${widest.isa}; no AVX2 to compare with AVX-512`);
+      return;
+    }
+    const avx2 = run("avx2");
+    assert.equal(avx2.isa, "avx2");
+    assert.equal(avx2.hash, widest.hash);
   });
 });
