@@ -87,11 +87,11 @@ export function updatePaths(learners: readonly Learner[]): Record<string, { path
   return out;
 }
 
-/** The update paths as one line for a run's start: `fused: a, b; tfjs: c (why)`. */
-export function updatePathsLine(paths: Record<string, { path: string; reason: string }>): string {
+/** The update paths as one line for a run's start: `fused: a, b; tfjs: c (why)` (the reason given for paths other than `fast`). */
+export function updatePathsLine(paths: Record<string, { path: string; reason: string }>, fast = "fused"): string {
   const groups = new Map<string, string[]>();
   for (const [name, p] of Object.entries(paths)) {
-    const key = p.path === "fused" ? "fused" : `${p.path} (${p.reason})`;
+    const key = p.path === fast ? fast : `${p.path} (${p.reason})`;
     groups.set(key, [...(groups.get(key) ?? []), name]);
   }
   return [...groups].map(([key, names]) => key.replace(/^(\S+)/, `$1: ${names.join(", ")}`)).join("; ");

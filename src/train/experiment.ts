@@ -23,6 +23,7 @@ import { POLICY_NAMES } from "../agents/policies.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import type { UAVEnv } from "../envs/uav.js";
 import { BackendInfo, initBackend, tf, usableHeapGiB } from "../nn/backend.js";
+import { enableAutodiff } from "../nn/gradients.js";
 import { PHASE, phaseTimer } from "../util/phase-timer.js";
 import { CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
@@ -194,6 +195,7 @@ export class Experiment extends ExperimentView {
       }
     }
     const info = await initBackend(backend);
+    await enableAutodiff(); // an opponent model checks its native loss by autodiff when it chooses its training path
     return new Experiment(config, info, hooks);
   }
 
@@ -208,6 +210,7 @@ export class Experiment extends ExperimentView {
     const opened = openRun(runDir, options, resolveHooks({ ...hooks, progress: null, interrupts: null }).print);
     try {
       const info = await initBackend(options.backend);
+      await enableAutodiff();
       return new Experiment(opened.config, info, hooks, opened.resume ?? undefined, opened.lock);
     } catch (err) {
       opened.lock?.release();
@@ -259,6 +262,7 @@ export class Experiment extends ExperimentView {
       });
       // which update each learner runs (fused native or tfjs), chosen once: in the manifest and the start line
       this.manifest.updatePaths = updatePaths(Array.from({ length: this.env.n }, (_, i) => this.player.trainerFor(i, 0)));
+      this.manifest.omTrainingPaths = this.omPhase.trainingPaths();
       this.runner = new CycleRunner({
         ...{ config: this.config, schedule: this.schedule, player: this.player, omPhase: this.omPhase, workers: this.workers, runDir: this.runDir },
         ...{ metrics: this.metrics, backendName: backend.name, lemolPresent: this.lemolPresent },

@@ -5,6 +5,7 @@
  * OMPhase.run} when its schedule reaches the cycle's OM training.
  */
 import type { LeMOLAgentTrainer } from "../agents/lemol/agent.js";
+import type { OMTrainingPath } from "../agents/lemol/om-native.js";
 import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData } from "../agents/lemol/om-training.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import type { Rng } from "../util/rng.js";
@@ -71,6 +72,11 @@ export class OMPhase {
     };
   }
 
+  /** Per LeMOL learner, where its opponent model trains now and why (OpponentModel.trainingPath). */
+  trainingPaths(): Record<string, OMTrainingPath> {
+    return Object.fromEntries(this.learners.map((l) => [l.name, l.om.trainingPath]));
+  }
+
   /** Whether a training is under way (started, not finished). */
   get underWay(): boolean {
     return this.progress !== null;
@@ -87,8 +93,9 @@ export class OMPhase {
     const maybeYield = yieldEvery();
     if (!this.progress) {
       print("Starting LeMOL Opponent Model Training");
-      // a loss swapped in by setLoss trains by autodiff on the tfjs path, not the native kernels
-      for (const l of this.learners) if (l.om.loss) print(`${l.name}: opponent-model training on the tfjs reference path (${l.om.trainingPathNote})`);
+      // a loss swapped in by setLoss (or a default loss the native path does not compute) trains by autodiff on the tfjs path
+      for (const [name, p] of Object.entries(this.trainingPaths()))
+        if (p.path === "tfjs-autodiff") print(`${name}: opponent-model training on the tfjs reference path (${p.reason})`);
       this.progress = { trainer: 0, pass: 0, current: null, sums: [0, 0], summaries: [] };
     }
     const st = this.progress;

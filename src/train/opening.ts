@@ -56,6 +56,8 @@ function startFresh(ctx: OpeningContext): void {
       `  ${cfg.scenario}, ${cfg.bad_policy} (bad) vs ${cfg.good_policy} (good), seed ${cfg.seed}: ${ctx.cycles} cycle(s) of ${schedule.perCycle} trajectories of ${cfg.num_episodes} episodes; every option in ${displayPath(runDir.manifestFile)}`,
     );
   if (Object.keys(ctx.manifest.updatePaths).length) ctx.print(`  update: ${updatePathsLine(ctx.manifest.updatePaths)}`);
+  const om = ctx.manifest.omTrainingPaths;
+  if (Object.keys(om).length) ctx.print(`  opponent-model training: ${updatePathsLine(om, "native")}`);
   const nBad = ctx.adversary.filter((x) => x).length;
   const agents = (n: number, side: string) => `${n} ${side} agent${n === 1 ? "" : "s"}`;
   ctx.print(agents(nBad, "bad"));

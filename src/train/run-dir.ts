@@ -62,6 +62,8 @@ export interface Manifest {
   status: "running" | "finished" | "stopped" | "failed";
   /** Per learner: which implementation its updates run (the MADDPG family: `fused` native or `tfjs`) and why. */
   update_paths?: Record<string, { path: string; reason: string }>;
+  /** Per LeMOL learner: where its opponent model trains (`native`, `tfjs`, `tfjs-autodiff`: agents/lemol/om-native.ts) and why. */
+  om_training_paths?: Record<string, { path: string; reason: string }>;
   /** Counters at the last update of the manifest. */
   progress?: Record<string, number>;
   /** Each time the run was continued from a checkpoint: when, which, whether the replay buffers were in it, and a note when numbers will differ from an uninterrupted run. */
@@ -78,6 +80,8 @@ export class ManifestRecord {
   resumed: NonNullable<Manifest["resumed"]> = [];
   /** The learners' update paths (agents/learner.ts updatePaths), chosen once when the run is built. */
   updatePaths: Record<string, { path: string; reason: string }> = {};
+  /** The LeMOL learners' opponent-model training paths (OMPhase.trainingPaths), chosen when the run is built. */
+  omTrainingPaths: Record<string, { path: string; reason: string }> = {};
 
   constructor(
     private readonly runDir: RunDir,
@@ -101,6 +105,7 @@ export class ManifestRecord {
       backend: this.backend,
       seed: this.config.seed,
       update_paths: this.updatePaths,
+      om_training_paths: this.omTrainingPaths,
       config: this.config as ExperimentConfig,
       started: this.started,
       ended: status === "running" ? null : new Date().toISOString(),

@@ -5,8 +5,16 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { OpponentModel, OpponentModelOptions, OMChunk, Revision } from "../../src/agents/lemol/opponent-model.js";
-import { NativeOMTrainer } from "../../src/agents/lemol/om-native.js";
-import { crossEntropyLoss } from "../../src/agents/lemol/om-loss.js";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import type { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
+import { checkNativeOMLoss, NativeOMTrainer } from "../../src/agents/lemol/om-native.js";
+import { crossEntropyLoss, OM_DEFAULT, OMLoss } from "../../src/agents/lemol/om-loss.js";
+import { enableAutodiff } from "../../src/nn/gradients.js";
+import type { ExperimentConfig } from "../../src/train/config.js";
+import { Experiment } from "../../src/train/experiment.js";
+import { OMPhase, OMPhaseHost } from "../../src/train/om-phase.js";
+import { tmpRun } from "../helpers/experiment.js";
 import { NativeLSTMRun, PlainLSTM, RecurrentActivation } from "../../src/nn/lstm.js";
 import { nativeStatus } from "../../src/nn/native-kernels.js";
 import { Rng } from "../../src/util/rng.js";
@@ -269,5 +277,139 @@ describe("native opponent-model training", () => {
     const w = [new Float32Array(3 * 16), new Float32Array(4 * 16), new Float32Array(16)];
     assert.throws(() => run.forward(w, new Float32Array(2 * 5 * 3 - 1), new Float32Array(8), new Float32Array(8)), /xs: expected 30 floats, got 29/);
     assert.throws(() => run.forward([w[0], w[1], new Float32Array(15)], new Float32Array(30), new Float32Array(8), new Float32Array(8)), /bias: expected 16/);
+  });
+});
+
+// The one-place rule (issue 29): crossEntropyLoss (om-loss.ts) is the OM's loss; the native port is
+// checked against it when a model chooses its path, and an edit it does not follow trains by autodiff.
+describe("the opponent model's loss, written once", () => {
+  /** crossEntropyLoss edited as a researcher might: label smoothing (the same shape, other numbers). */
+  const smoothed: OMLoss = (logits, targets, mask) => crossEntropyLoss(logits, tf.add(tf.mul(targets, 0.9), 0.1 / 3) as tf.Tensor2D, mask);
+
+  before(async () => {
+    await ready();
+    await enableAutodiff();
+  });
+
+  it("the native path is taken while its loss computes crossEntropyLoss (checked on the probe chunk)", () => {
+    const om = model("hard_sigmoid");
+    assert.equal(om.trainingPath.path, "native");
+    assert.equal(
+      checkNativeOMLoss(om, crossEntropyLoss, (c, l) => om.autodiffGradients(c, l)),
+      null,
+    );
+    om.dispose();
+  });
+
+  it("an edited default loss is found, named, and trained on by autodiff: other numbers, the edit's", () => {
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (m: string) => warnings.push(m);
+    const edited = model("hard_sigmoid");
+    const standard = model("hard_sigmoid");
+    try {
+      edited.defaultLoss = smoothed;
+      const path = edited.trainingPath;
+      assert.equal(path.path, "tfjs-autodiff");
+      const message = "crossEntropyLoss in agents/lemol/om-loss.ts differs from the native loss in agents/lemol/om-native.ts";
+      assert.ok(path.reason.startsWith(message), path.reason);
+      assert.equal(warnings.length, 1, "one warning, when the path is chosen");
+      assert.ok(warnings[0].includes(message), warnings[0]);
+      const ch = chunk(edited, 3, 7, true, "head");
+      const expected = edited.autodiffGradients(ch, smoothed).loss;
+      const a = edited.trainChunk({ ...ch, state: { ...ch.state } });
+      const b = standard.trainChunk({ ...ch, state: { ...ch.state } });
+      assert.ok(Math.abs(a.loss - expected) <= 1e-6 * Math.abs(expected), `trained on the edit: ${a.loss} vs ${expected}`);
+      assert.ok(Math.abs(a.loss - b.loss) > 1e-3, `the edit moved the loss: ${a.loss} vs ${b.loss}`);
+      edited.variables.forEach((v, i) => {
+        const p = v.dataSync(),
+          q = standard.variables[i].dataSync();
+        if (i === 0)
+          assert.ok(
+            p.some((x, k) => x !== q[k]),
+            "the edit moved the weights",
+          );
+      });
+      // the check runs once per default loss
+      void edited.trainingPath;
+      assert.equal(warnings.length, 1);
+    } finally {
+      console.warn = warn;
+      edited.dispose();
+      standard.dispose();
+    }
+  });
+
+  it("a run records its OM training path in the manifest and its start line; an edited default loss changes it", async () => {
+    for (const edit of [false, true]) {
+      const lines: string[] = [];
+      const warn = console.warn;
+      if (edit) {
+        OM_DEFAULT.loss = smoothed;
+        console.warn = () => {};
+      }
+      try {
+        const exp = await Experiment.create(
+          { scenario: "simple_push", bad_policy: "lemol", good_policy: "maddpg", num_episodes: 30, batch_size: 16, chunk_length: 8, run_dir: tmpRun() },
+          { print: (l) => lines.push(l) },
+        );
+        try {
+          const paths = JSON.parse(fs.readFileSync(exp.runDir.manifestFile, "utf8")).om_training_paths;
+          const [name] = Object.keys(paths);
+          assert.equal(Object.keys(paths).length, 1);
+          assert.equal(paths[name].path, edit ? "tfjs-autodiff" : "native");
+          const line = lines.find((l) => l.startsWith("  opponent-model training: "));
+          if (edit)
+            assert.match(line ?? "", new RegExp(`^  opponent-model training: tfjs-autodiff: ${name} \\(crossEntropyLoss in agents/lemol/om-loss.ts differs`));
+          else assert.equal(line, `  opponent-model training: native: ${name}`, lines.join("\n"));
+        } finally {
+          exp.dispose();
+        }
+      } finally {
+        OM_DEFAULT.loss = crossEntropyLoss;
+        console.warn = warn;
+      }
+    }
+  });
+
+  it("the OM training phase says in one line that a loss set by setLoss trains on the tfjs path", async () => {
+    const om = model("hard_sigmoid");
+    om.setLoss(crossEntropyLoss);
+    const learner = { name: "lemol-x", om, resetPlayState() {} } as unknown as LeMOLAgentTrainer;
+    const cfg = { om_training_iters: 0 } as ExperimentConfig;
+    const lines: string[] = [];
+    const host = {} as OMPhaseHost; // no pass runs: nothing of the host is used
+    await new OMPhase([learner], cfg, 0, false, new Rng(1)).run(host, (l) => lines.push(l));
+    assert.deepEqual(lines, [
+      "Starting LeMOL Opponent Model Training",
+      "lemol-x: opponent-model training on the tfjs reference path (a loss set by setLoss trains by autodiff on the tfjs path)",
+      "LeMOL Opponent Model Training Complete",
+    ]);
+    om.dispose();
+  });
+});
+
+describe("the OM's native kernels on the shared ISA choice", () => {
+  it("follow LEMOL_NATIVE_ISA as the addon's GEMM does: AVX-512 and AVX2 the same bits, the generic variant its own", (t) => {
+    const run = (isa?: string) => {
+      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/om-isa-probe.ts"], {
+        encoding: "utf8",
+        env: { ...process.env, ...(isa ? { LEMOL_NATIVE_ISA: isa } : {}) },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split("\n").pop()!) as { isa: string; hash: string };
+    };
+    const widest = run();
+    const generic = run("generic");
+    assert.equal(generic.isa, "generic");
+    // the generic variant has no FMA: its rounding shows that the OM's kernels took the shared choice
+    assert.notEqual(generic.hash, widest.hash, `${widest.isa} and generic gave the same bits`);
+    if (widest.isa !== "avx512") {
+      t.skip(`this CPU's widest variant is ${widest.isa}; no AVX2 to compare with AVX-512`);
+      return;
+    }
+    const avx2 = run("avx2");
+    assert.equal(avx2.isa, "avx2");
+    assert.equal(avx2.hash, widest.hash);
   });
 });

@@ -3,7 +3,10 @@
  * the mean soft-label cross-entropy with its explicit backward pass (opponent-model.ts, the fast
  * path); `OpponentModel.setLoss(loss)` trains it on any loss of the chunk's logits instead, with
  * the gradients from tfjs's autodiff (`enableAutodiff()` first). `crossEntropyLoss` is the default
- * loss written for autodiff: a test checks that both paths give the same gradients.
+ * loss, its one definition: the explicit backward pass and the native path (om-native.ts) are its
+ * ports, tested to give its gradients, and a model trains natively only while the native port
+ * computes it (checked once, `checkNativeOMLoss`); an edit here the port does not follow trains
+ * on the tfjs path by autodiff, and the run says so.
  */
 import { tf } from "../../nn/backend.js";
 
@@ -19,6 +22,13 @@ export const crossEntropyLoss: OMLoss = (logits, targets, mask) => {
   const ce = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1, true));
   return (mask ? tf.div(tf.sum(tf.mul(ce, mask)), tf.sum(mask)) : tf.mean(ce)) as tf.Scalar;
 };
+
+/**
+ * The default loss an opponent model takes when it is built (`OpponentModel.defaultLoss`):
+ * `crossEntropyLoss`. Its native port is checked against it when a model chooses its training
+ * path (om-native.ts `checkNativeOMLoss`); tests stand an edit of `crossEntropyLoss` in here.
+ */
+export const OM_DEFAULT: { loss: OMLoss } = { loss: crossEntropyLoss };
 
 /** Rows that count when periods are ragged: period n holds its first lengths[n] of F steps. */
 export function validRows(lengths: Int32Array, F: number, N: number): { mask: Float32Array; count: number } {

@@ -12,10 +12,17 @@
  * with the standard LSTM (both releases' alignments, hard_sigmoid or sigmoid gates);
  * LeMOL-EP, the in-episode LSTM, the alternative cell, the ablation, the triplet loss and a loss
  * set by `setLoss` run on the tfjs path ({@link nativeTrainingRefusal} says why).
+ *
+ * The loss is defined once, by `crossEntropyLoss` in om-loss.ts: the loop below is its port, and
+ * {@link checkNativeOMLoss} runs both on a seeded probe chunk when a model first chooses its path.
+ * An edit of `crossEntropyLoss` the loop does not follow sends the model to the tfjs path, where
+ * it trains on the edited loss by autodiff (docs/contributing.md, "Change a loss").
  */
 import { heapViews, nativeKernels } from "../../nn/native-kernels.js";
 import { nativeLSTMKernels, NativeLSTMRun } from "../../nn/lstm.js";
-import type { tf } from "../../nn/backend.js";
+import { tf } from "../../nn/backend.js";
+import { Rng } from "../../util/rng.js";
+import type { OMLoss } from "./om-loss.js";
 import type { LSTM } from "../../nn/lstm.js";
 import type { MLP } from "../../nn/mlp.js";
 import type { Adam } from "../../nn/optim.js";
@@ -30,7 +37,9 @@ export interface NativeOM {
   readonly initialH: tf.Variable;
   readonly predictor: MLP;
   readonly optimiser: Adam;
-  readonly loss: unknown;
+  readonly loss: OMLoss | null;
+  readonly defaultLoss: OMLoss;
+  readonly nativeTraining: boolean;
   readonly blockProcessing: boolean;
   readonly inEpisode: unknown;
   readonly cell: unknown;
@@ -49,6 +58,37 @@ export interface NativeChunk {
   revision: "init" | "head";
 }
 
+/** Where an opponent model's chunks train ({@link chooseOMTrainingPath}), and why. */
+export interface OMTrainingPath {
+  /** `native`: this module; `tfjs`: the explicit backward pass (om-backward.ts); `tfjs-autodiff`: a loss by tfjs's autodiff. */
+  path: "native" | "tfjs" | "tfjs-autodiff";
+  reason: string;
+}
+
+/** Per model, the native loss checked against its default loss (once per loss): null when they agree, else why not. */
+const lossChecks = new WeakMap<NativeOM, { loss: OMLoss; mismatch: string | null }>();
+
+/**
+ * Where `om`'s chunks train now, and why: `native` when `om.nativeTraining` is on, nothing refuses
+ * it ({@link nativeTrainingRefusal}) and the native loss computes `om.defaultLoss` (checked once
+ * by {@link checkNativeOMLoss}; a mismatch is also written to the console); `tfjs-autodiff` for a
+ * loss set by `setLoss` or a default loss the native path does not compute; else `tfjs`.
+ */
+export function chooseOMTrainingPath(om: NativeOM, autodiff: Parameters<typeof checkNativeOMLoss>[2]): OMTrainingPath {
+  const refusal = om.nativeTraining ? nativeTrainingRefusal(om) : "native training is switched off (nativeTraining = false)";
+  if (om.loss) return { path: "tfjs-autodiff", reason: refusal ?? "a loss set by setLoss trains by autodiff on the tfjs path" };
+  if (refusal) return { path: "tfjs", reason: refusal };
+  let check = lossChecks.get(om);
+  if (check?.loss !== om.defaultLoss) {
+    check = { loss: om.defaultLoss, mismatch: checkNativeOMLoss(om, om.defaultLoss, autodiff) };
+    if (check.mismatch) console.warn(`lemol: ${check.mismatch}`);
+    lossChecks.set(om, check);
+  }
+  return check.mismatch
+    ? { path: "tfjs-autodiff", reason: check.mismatch }
+    : { path: "native", reason: "native kernels, loss checked against crossEntropyLoss (agents/lemol/om-loss.ts)" };
+}
+
 /** Why `om`'s chunks cannot train on the native kernels (null when they can). */
 export function nativeTrainingRefusal(om: NativeOM): string | null {
   if (!nativeLSTMKernels()) return "lemol's native kernels are not active (or the addon predates its LSTM kernels)";
@@ -65,6 +105,8 @@ export function nativeTrainingRefusal(om: NativeOM): string | null {
 export interface NativeChunkGradients {
   loss: number;
   accuracy: number;
+  /** The chunk's logits [N·A] (a view of the trainer's buffer: valid until its next call). */
+  logits: Float32Array;
   /** In the optimiser's order: LSTM kernel, recurrent kernel, bias, initial_h, predictor W0, b0, … */
   grads: Float32Array[];
 }
@@ -203,7 +245,7 @@ export class NativeOMTrainer {
       }
     }
     // reported as float32, as the tfjs path's
-    return { loss: Math.fround(loss / N), accuracy: Math.fround(hits / N), grads: [run.dK, run.dR, run.db, gInit, ...bufs.gPred] };
+    return { loss: Math.fround(loss / N), accuracy: Math.fround(hits / N), logits, grads: [run.dK, run.dR, run.db, gInit, ...bufs.gPred] };
   }
 
   /** One truncated-BPTT step (as `OpponentModel.trainChunk`): gradients, one Adam step, the state handed on. */
@@ -219,4 +261,61 @@ export class NativeOMTrainer {
     chunk.state.useInit = false;
     return { loss: r.loss, accuracy: r.accuracy, triplet: NaN };
   }
+}
+
+/**
+ * The tolerance the native path is tested to against the tfjs path (test/agents/lemol-native-om.test.ts):
+ * the loss to 1e-5 of itself, each gradient to 2e-5 of its variable's largest.
+ */
+export const NATIVE_OM_TOLERANCE = { loss: 1e-5, grad: 2e-5 } as const;
+
+/** A small seeded chunk (the same every run) to check the native loss on: B = 2 sequences of C = 3 steps. */
+export function probeChunk(om: NativeOM): NativeChunk {
+  const B = 2,
+    C = 3,
+    N = B * C,
+    A = om.oppActionSize;
+  const rng = Rng.stream(30, "om-native/probe");
+  const normal = (n: number, s = 1) => Float32Array.from({ length: n }, () => s * rng.normal());
+  const targets = new Float32Array(N * A);
+  for (let r = 0; r < N; r++) {
+    let sum = 0;
+    for (let j = 0; j < A; j++) sum += targets[r * A + j] = Math.exp(2 * rng.normal());
+    for (let j = 0; j < A; j++) targets[r * A + j] /= sum;
+  }
+  const state = { h: normal(B * om.hidden, 0.5), c: normal(B * om.hidden, 0.5), useInit: true };
+  return { inputs: normal(N * om.eventSize), obs: normal(N * om.obsSize), targets, B, C, state, revision: "head" };
+}
+
+/**
+ * Whether the native chunk computes `reference` (the default loss, `crossEntropyLoss` unless a
+ * test stands in an edit): on {@link probeChunk} the native loss must equal `reference` on the
+ * same logits, and — when tfjs's gradients are registered (`enableAutodiff`; an experiment does
+ * so) — the native chunk's gradients those of `reference` by autodiff through the tfjs chunk
+ * (`autodiff`), within {@link NATIVE_OM_TOLERANCE}. Null when it does, else one line naming what
+ * to change. Meant to run once per model, when it first chooses its training path.
+ */
+export function checkNativeOMLoss(
+  om: NativeOM,
+  reference: OMLoss,
+  autodiff: (chunk: NativeChunk, loss: OMLoss) => { loss: number; grads: Float32Array[] },
+): string | null {
+  const probe = probeChunk(om);
+  const nat = new NativeOMTrainer(om).gradients(probe);
+  const N = probe.B * probe.C,
+    A = om.oppActionSize;
+  const ref = tf.tidy(() => reference(tf.tensor2d(nat.logits, [N, A]), tf.tensor2d(probe.targets, [N, A]), null).dataSync()[0]);
+  const differs = (what: string) =>
+    `crossEntropyLoss in agents/lemol/om-loss.ts differs from the native loss in agents/lemol/om-native.ts (${what}): ` +
+    'training on the tfjs path; port the change to om-native.ts (docs/contributing.md, "Change a loss") to train natively again';
+  if (!(Math.abs(nat.loss - ref) <= NATIVE_OM_TOLERANCE.loss * Math.abs(ref))) return differs(`the probe's loss ${nat.loss} vs ${ref}`);
+  if (!tf.getGradient("LogSoftmax")) return null; // no autodiff registered: the loss's value is what can be checked
+  const grads = nat.grads.map((g) => Float32Array.from(g)); // copied before autodiff allocates (the native buffers may view the wasm heap)
+  const byAutodiff = autodiff(probe, reference);
+  for (const [i, g] of byAutodiff.grads.entries()) {
+    const scale = Math.max(1e-6, ...g.map(Math.abs));
+    for (let k = 0; k < g.length; k++)
+      if (!(Math.abs(grads[i][k] - g[k]) <= NATIVE_OM_TOLERANCE.grad * scale)) return differs(`gradient ${i}[${k}] ${grads[i][k]} vs ${g[k]} by autodiff`);
+  }
+  return null;
 }

@@ -39,8 +39,8 @@ import { Rng } from "../../util/rng.js";
 import { AlternativeCell, AlternativeSequence } from "./alternative-cell.js";
 import { EpisodeSummariser, RaggedPeriods, SummaryCache, raggedPeriodInputs } from "./episode-summariser.js";
 import { explicitChunkGradients } from "./om-backward.js";
-import { NativeOMTrainer, nativeTrainingRefusal } from "./om-native.js";
-import { autodiffChunk, crossEntropyLoss, OMLoss, validRows } from "./om-loss.js";
+import { chooseOMTrainingPath, NativeOMTrainer, OMTrainingPath } from "./om-native.js";
+import { autodiffChunk, crossEntropyLoss, OM_DEFAULT, OMLoss, validRows } from "./om-loss.js";
 import { BehaviourCloningBaseline } from "./bc-baseline.js";
 import { TripletOptions, tripletMinStates, tripletWeight } from "./triplet.js";
 
@@ -157,6 +157,12 @@ export class OpponentModel {
   readonly tripletRng: Rng | null;
   private lossFn: OMLoss | null = null;
   private nativeTrainer: NativeOMTrainer | null = null;
+  /**
+   * The loss chunks train on when none is set by {@link setLoss}: `crossEntropyLoss` (om-loss.ts,
+   * `OM_DEFAULT` when the model is built), the definition the native path is checked against
+   * ({@link trainingPath}).
+   */
+  defaultLoss: OMLoss = OM_DEFAULT.loss;
   private readonly plainLstm: PlainLSTM;
   private readonly plainPredictor: PlainMLP;
   private readonly plainInitialH: Float64Array;
@@ -482,14 +488,20 @@ export class OpponentModel {
     this.lossFn = loss;
   }
 
-  /** Whether {@link trainChunk} runs on the native kernels now ({@link nativeTraining} and {@link nativeTrainingRefusal}). */
+  /** Where {@link trainChunk} trains now, and why (om-native.ts `chooseOMTrainingPath`). */
+  get trainingPath(): OMTrainingPath {
+    return chooseOMTrainingPath(this, (chunk, loss) => this.autodiffGradients(chunk, loss));
+  }
+
+  /** Whether {@link trainChunk} runs on the native kernels now ({@link trainingPath}). */
   get trainsNatively(): boolean {
-    return this.nativeTraining && nativeTrainingRefusal(this) === null;
+    return this.trainingPath.path === "native";
   }
 
   /** Why chunks train on the tfjs path rather than the native kernels (null when they train natively). */
   get trainingPathNote(): string | null {
-    return this.nativeTraining ? nativeTrainingRefusal(this) : "native training is switched off (nativeTraining = false)";
+    const p = this.trainingPath;
+    return p.path === "native" ? null : p.reason;
   }
 
   /** The loss set by {@link setLoss}, if any. */
@@ -535,7 +547,8 @@ export class OpponentModel {
    * chunk's final slow state.
    */
   trainChunk(chunk: OMChunk, chunkIndex = 0): ChunkResult {
-    if (this.trainsNatively) {
+    const path = this.trainingPath.path;
+    if (path === "native") {
       this.nativeTrainer ??= new NativeOMTrainer(this);
       const r = this.nativeTrainer.trainChunk(chunk);
       this.iterations++;
@@ -543,8 +556,9 @@ export class OpponentModel {
     }
     const { state } = chunk;
     const scale = this.triplet ? tripletWeight(this.triplet, chunkIndex) : 0;
+    const autodiffLoss = path === "tfjs-autodiff" ? (this.lossFn ?? this.defaultLoss) : null;
     const result = tf.tidy(() => {
-      const r = this.lossFn ? { ...this.autodiffStep(chunk, this.lossFn), triplet: NaN } : this.chunkGradients(chunk, scale);
+      const r = autodiffLoss ? { ...this.autodiffStep(chunk, autodiffLoss), triplet: NaN } : this.chunkGradients(chunk, scale);
       this.optimiser.apply(r.grads);
       const out = {
         stats: tf.stack([r.loss, r.hits]).dataSync(),
@@ -553,7 +567,7 @@ export class OpponentModel {
         c: r.c ? (r.c.dataSync() as Float32Array) : new Float32Array(0),
       };
       // the autodiff path's final state was kept out of its gradient scope
-      if (this.lossFn) {
+      if (autodiffLoss) {
         r.h?.dispose();
         r.c?.dispose();
       }

@@ -22,12 +22,13 @@
 //   hugeFloats(n)                            a Float32Array in transparent huge pages (replay buffers)
 //   criticGlue(...), actorGlue(...)          the fused update's glue alone (checked against agents/maddpg-maths.ts)
 //   gemmLog(on)                              the GEMMs issued since the last call (benchmarks)
+//   lstmForward(...), lstmBackward(...)      the opponent model's LSTM over a chunk and back through time (om_lstm.cc)
+//   lstmStepZ(x, xOff, D, K, R, b, h, z)     its play-time step's gate pre-activations, TypeScript's bits (om_play.cc)
 // One file per kernel family, kernels.h what they share (and the list of exports, LEMOL_EXPORTS);
 // this file binds them when the addon loads.
 #include <node_api.h>
 
 #include "kernels.h"
-#include "om_lstm.h"
 
 namespace lemol {
 namespace {
@@ -47,7 +48,6 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
     napi_set_named_property(env, exports, f.name, v);
   }
-  lemol_om::registerKernels(env, exports);
   return exports;
 }
 

@@ -50,6 +50,15 @@ struct KernelSet {
 };
 extern KernelSet kernels;
 void choose_isa();
+/**
+ * Of a kernel family's variants compiled per ISA in its own file (om_lstm.cc, om_play.cc), the one
+ * for the ISA choose_isa picked ($LEMOL_NATIVE_ISA or the CPU's best): the choice made once, here.
+ */
+template <typename T>
+T isaVariant(T avx512, T avx2, T generic) {
+  const std::string isa = kernels.isa;
+  return isa == "avx512" ? avx512 : isa == "avx2" ? avx2 : generic;
+}
 /** glibc's expf element by element (the reference the vectorised one is held to). */
 void exp_generic(const float* x, float* out, long n);
 
@@ -108,6 +117,12 @@ struct F32 {
 
 bool fail(napi_env env, const std::string& message);
 bool getF32(napi_env env, napi_value v, F32* out, const char* what);
+/** A Float32Array of exactly `expect` floats (the error names the argument and both sizes). */
+bool getF32(napi_env env, napi_value v, F32* out, const char* what, size_t expect);
+/** A Float64Array (its data and length). */
+bool getF64(napi_env env, napi_value v, double** data, size_t* length, const char* what);
+/** A non-negative integer (a count or an offset). */
+bool getCount(napi_env env, napi_value v, int* out, const char* what);
 bool isNull(napi_env env, napi_value v);
 bool getInt(napi_env env, napi_value v, int* out, const char* what);
 bool getDouble(napi_env env, napi_value v, double* out, const char* what);
@@ -194,7 +209,10 @@ void logBackward(int B, const std::vector<int>& n, bool wantGrads, bool wantDx);
   X(criticTrain, CriticTrain)     \
   X(actorTrain, ActorTrain)       \
   X(criticGlue, CriticGlue)       \
-  X(actorGlue, ActorGlue)
+  X(actorGlue, ActorGlue)         \
+  X(lstmForward, LstmForward)     \
+  X(lstmBackward, LstmBackward)   \
+  X(lstmStepZ, LstmStepZ)
 #define LEMOL_DECLARE_EXPORT(name, fn) napi_value fn(napi_env env, napi_callback_info info);
 LEMOL_EXPORTS(LEMOL_DECLARE_EXPORT)
 #undef LEMOL_DECLARE_EXPORT

@@ -24,6 +24,30 @@ bool getF32(napi_env env, napi_value v, F32* out, const char* what) {
   return true;
 }
 
+bool getF32(napi_env env, napi_value v, F32* out, const char* what, size_t expect) {
+  if (!getF32(env, v, out, what)) return false;
+  if (out->length != expect) return fail(env, std::string(what) + ": expected " + std::to_string(expect) + " floats, got " + std::to_string(out->length));
+  return true;
+}
+
+bool getF64(napi_env env, napi_value v, double** data, size_t* length, const char* what) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type = napi_float32_array;
+  napi_value ab;
+  size_t off;
+  void* d = nullptr;
+  if (is) napi_get_typedarray_info(env, v, &type, length, &d, &ab, &off);
+  if (!is || type != napi_float64_array) return fail(env, std::string(what) + ": expected a Float64Array");
+  *data = static_cast<double*>(d);
+  return true;
+}
+
+bool getCount(napi_env env, napi_value v, int* out, const char* what) {
+  if (napi_get_value_int32(env, v, out) != napi_ok || *out < 0) return fail(env, std::string(what) + ": expected a non-negative integer");
+  return true;
+}
+
 bool isNull(napi_env env, napi_value v) {
   napi_valuetype t;
   napi_typeof(env, v, &t);

@@ -1,4 +1,8 @@
-// The opponent model's LSTM over a chunk, forward and backward through time (see om_lstm.h).
+// The opponent model's LSTM passes over a training chunk: the forward pass over a batch of
+// sequences and its backward pass through time, in Keras LSTMCell semantics (gates i, f, c~, o;
+// hard_sigmoid or sigmoid recurrent activation), as src/nn/lstm.ts's tfjs path computes them. The
+// JavaScript side is src/nn/lstm.ts (NativeLSTMRun) and src/agents/lemol/om-native.ts; the
+// exports (lstmForward, lstmBackward) are in kernels.h's LEMOL_EXPORTS.
 //
 // Shapes (all float32, row-major): xs [B, T, D] batch-major (row b*T + t), kernel K [D, 4H],
 // recurrent kernel R [H, 4H], bias [4H], state h0, c0 [B, H]. The forward pass keeps, per step
@@ -9,10 +13,10 @@
 // 256) and sequential in t, so they are written as loops whose inner loop runs along the 4H (or
 // H) contiguous outputs, one vector lane per output: each output's sum is taken in the same order
 // (k = 0, 1, ...) at any vector width. They are compiled for AVX-512, AVX2+FMA and the baseline
-// (chosen when the addon loads as the addon's GEMM is: LEMOL_NATIVE_ISA=avx2|generic, else the
+// (the one choose_isa picked for the addon's GEMM: LEMOL_NATIVE_ISA=avx2|generic, else the
 // CPU's best), so this file needs none of the addon's GEMM. Both vector variants contract a·b + c
 // into one rounding (FMA) and take every sum in the same order: they give the same bits.
-#include "om_lstm.h"
+#include "kernels.h"
 
 #include <cmath>
 #include <cstdint>
@@ -21,7 +25,7 @@
 #include <string>
 #include <vector>
 
-namespace lemol_om {
+namespace lemol {
 namespace {
 
 #define OM_BODY static inline __attribute__((always_inline))
@@ -166,53 +170,8 @@ OM_BODY void stepGates_body(float* z, float* deriv, const float* cPrev, float* c
   }
 }
 
-struct F32 {
-  float* data = nullptr;
-  size_t length = 0;
-};
-
-bool fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "LEMOL_NATIVE", message.c_str());
-  return false;
-}
-
-bool getF32(napi_env env, napi_value v, F32* out, const char* what, size_t expect) {
-  bool is = false;
-  napi_is_typedarray(env, v, &is);
-  if (!is) return fail(env, std::string(what) + ": expected a Float32Array");
-  napi_typedarray_type type;
-  void* data;
-  napi_value ab;
-  size_t off;
-  napi_get_typedarray_info(env, v, &type, &out->length, &data, &ab, &off);
-  if (type != napi_float32_array) return fail(env, std::string(what) + ": expected a Float32Array");
-  out->data = static_cast<float*>(data);
-  if (expect != (size_t)-1 && out->length != expect)
-    return fail(env, std::string(what) + ": expected " + std::to_string(expect) + " floats, got " + std::to_string(out->length));
-  return true;
-}
-
-bool isNull(napi_env env, napi_value v) {
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
-  return t == napi_null || t == napi_undefined;
-}
-
-bool getInt(napi_env env, napi_value v, int* out, const char* what) {
-  if (napi_get_value_int32(env, v, out) != napi_ok || *out < 0) return fail(env, std::string(what) + ": expected a non-negative integer");
-  return true;
-}
-
-template <size_t N>
-bool args(napi_env env, napi_callback_info info, napi_value (&a)[N]) {
-  size_t argc = N;
-  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc < N) return fail(env, "expected " + std::to_string(N) + " arguments, got " + std::to_string(argc));
-  return true;
-}
-
-std::vector<float> scratch;   // the transposes of R and K
-std::vector<float> scratchT;  // xsᵀ, the h_{t-1} rows and their transpose
+std::vector<float> omScratch;   // the transposes of R and K
+std::vector<float> omScratchT;  // xsᵀ, the h_{t-1} rows and their transpose
 
 // db = Σ rows of dz [M, N], rows in order
 OM_BODY void columnSums_body(const float* __restrict dz, int M, int N, float* __restrict db) {
@@ -251,7 +210,7 @@ OM_BODY void stepBackward_body(const float* gt, const float* dt, const float* tc
   }
 }
 
-// the variants, and the ones in use (chosen in registerKernels)
+// the variants, and the ones in use (useChosenIsa)
 #define OM_VARIANTS(SUFFIX, ATTR, ROWS, VEC)                                                                                                               \
   ATTR void gemmRows_##SUFFIX(const float* A, int lda, const float* Bm, int N, float* C, int ldc, int M, int K, bool acc) {                                \
     gemmRows_body<ROWS, VEC>(A, lda, Bm, N, C, ldc, M, K, acc);                                                                                            \
@@ -268,19 +227,32 @@ OM_VARIANTS(avx512, __attribute__((target("avx512f"))), 8, V16)
 OM_VARIANTS(avx2, __attribute__((target("avx2,fma"))), 4, V8)
 OM_VARIANTS(generic, , 4, V8)
 
-void (*gemmRows)(const float*, int, const float*, int, float*, int, int, int, bool) = gemmRows_generic;
-void (*stepGates)(float*, float*, const float*, float*, float*, float*, int, int, int, bool) = stepGates_generic;
-void (*columnSums)(const float*, int, int, float*) = columnSums_generic;
-void (*stepBackward)(const float*, const float*, const float*, const float*, const float*, int, const float*, float*, float*, int, int,
-                     int) = stepBackward_generic;
-const char* omIsa = "generic";
+void (*gemmRows)(const float*, int, const float*, int, float*, int, int, int, bool);
+void (*stepGates)(float*, float*, const float*, float*, float*, float*, int, int, int, bool);
+void (*sumColumns)(const float*, int, int, float*);
+void (*stepBackward)(const float*, const float*, const float*, const float*, const float*, int, const float*, float*, float*, int, int, int);
+
+// this family's variants for the ISA choose_isa picked (isaVariant), set on the first call
+void useChosenIsa() {
+  static const bool chosen = [] {
+    gemmRows = isaVariant(gemmRows_avx512, gemmRows_avx2, gemmRows_generic);
+    stepGates = isaVariant(stepGates_avx512, stepGates_avx2, stepGates_generic);
+    sumColumns = isaVariant(columnSums_avx512, columnSums_avx2, columnSums_generic);
+    stepBackward = isaVariant(stepBackward_avx512, stepBackward_avx2, stepBackward_generic);
+    return true;
+  }();
+  (void)chosen;
+}
+
+}  // namespace
 
 // lstmForward(xs, B, T, D, H, kernel, recurrent, bias, h0, c0, hard, hs, gates, deriv, cs, tanhCs)
 napi_value LstmForward(napi_env env, napi_callback_info info) {
   napi_value a[16];
-  if (!args(env, info, a)) return nullptr;
+  useChosenIsa();
+  if (!args(env, info, a, sizeof a / sizeof a[0])) return nullptr;
   int B, T, D, H;
-  if (!getInt(env, a[1], &B, "B") || !getInt(env, a[2], &T, "T") || !getInt(env, a[3], &D, "D") || !getInt(env, a[4], &H, "H")) return nullptr;
+  if (!getCount(env, a[1], &B, "B") || !getCount(env, a[2], &T, "T") || !getCount(env, a[3], &D, "D") || !getCount(env, a[4], &H, "H")) return nullptr;
   const size_t G = 4 * (size_t)H;
   F32 xs, K, R, bias, h0, c0, hs, gates, deriv, cs, tanhCs;
   bool hard = false;
@@ -312,12 +284,13 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
 
 // lstmBackward(xs, B, T, D, H, kernel, recurrent, h0, c0, hs, gates, deriv, cs, tanhCs, dHs,
 //              dK, dR, db, dh0, dc0, dz, dxs | null)
-// dz [B*T, 4H] is scratch the caller owns (batch-major rows, as xs).
+// dz [B*T, 4H] is omScratch the caller owns (batch-major rows, as xs).
 napi_value LstmBackward(napi_env env, napi_callback_info info) {
   napi_value a[22];
-  if (!args(env, info, a)) return nullptr;
+  useChosenIsa();
+  if (!args(env, info, a, sizeof a / sizeof a[0])) return nullptr;
   int B, T, D, H;
-  if (!getInt(env, a[1], &B, "B") || !getInt(env, a[2], &T, "T") || !getInt(env, a[3], &D, "D") || !getInt(env, a[4], &H, "H")) return nullptr;
+  if (!getCount(env, a[1], &B, "B") || !getCount(env, a[2], &T, "T") || !getCount(env, a[3], &D, "D") || !getCount(env, a[4], &H, "H")) return nullptr;
   const size_t G = 4 * (size_t)H;
   const size_t BH = (size_t)B * H;
   F32 xs, K, R, h0, c0, hs, gates, deriv, cs, tanhCs, dHs, dK, dR, db, dh0, dc0, dz, dxs;
@@ -331,8 +304,8 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     return nullptr;
   const bool wantDx = !isNull(env, a[21]);
   if (wantDx && !getF32(env, a[21], &dxs, "dxs", (size_t)B * T * D)) return nullptr;
-  scratch.resize(G * (size_t)H + G * (size_t)D);
-  float* RT = scratch.data();      // [4H, H]
+  omScratch.resize(G * (size_t)H + G * (size_t)D);
+  float* RT = omScratch.data();    // [4H, H]
   float* KT = RT + G * (size_t)H;  // [4H, D]
   transpose(R.data, H, (int)G, RT);
   float* dh = dh0.data;  // the running d/dh and d/dc end as the initial state's gradients
@@ -350,8 +323,8 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
   }
   // parameter gradients over all B*T rows: dK = xsᵀ dz, dR = hPrevᵀ dz, db = Σ dz (rows in order)
   const size_t BT = (size_t)B * T;
-  scratchT.resize(BT * (size_t)(D > H ? D : H) + BT * H);
-  float* AT = scratchT.data();
+  omScratchT.resize(BT * (size_t)(D > H ? D : H) + BT * H);
+  float* AT = omScratchT.data();
   float* hPrev = AT + BT * (D > H ? D : H);
   transpose(xs.data, (int)BT, D, AT);
   gemmRows(AT, (int)BT, dz.data, (int)G, dK.data, (int)G, D, (int)BT, false);
@@ -361,7 +334,7 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
   }
   transpose(hPrev, (int)BT, H, AT);
   gemmRows(AT, (int)BT, dz.data, (int)G, dR.data, (int)G, H, (int)BT, false);
-  columnSums(dz.data, (int)BT, (int)G, db.data);
+  sumColumns(dz.data, (int)BT, (int)G, db.data);
   if (wantDx) {
     transpose(K.data, D, (int)G, KT);
     gemmRows(dz.data, (int)G, KT, D, dxs.data, D, B * T, (int)G, false);
@@ -369,34 +342,4 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-}  // namespace
-
-// The variant LEMOL_NATIVE_ISA asks for (avx2, generic), else the CPU's best, as the addon's GEMM.
-const char* chooseIsa() {
-  __builtin_cpu_init();
-  const char* want = std::getenv("LEMOL_NATIVE_ISA");
-  const std::string w = want ? want : "";
-  if (w == "generic") return "generic";
-  if (w != "avx2" && __builtin_cpu_supports("avx512f")) return "avx512";
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
-  return "generic";
-}
-
-void registerKernels(napi_env env, napi_value exports) {
-  omIsa = chooseIsa();
-  if (std::string(omIsa) == "avx512")
-    gemmRows = gemmRows_avx512, stepGates = stepGates_avx512, columnSums = columnSums_avx512, stepBackward = stepBackward_avx512;
-  if (std::string(omIsa) == "avx2") gemmRows = gemmRows_avx2, stepGates = stepGates_avx2, columnSums = columnSums_avx2, stepBackward = stepBackward_avx2;
-  struct {
-    const char* name;
-    napi_callback fn;
-  } fns[] = {{"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}};
-  for (auto& f : fns) {
-    napi_value v;
-    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
-    napi_set_named_property(env, exports, f.name, v);
-  }
-  registerPlayKernels(env, exports, omIsa);
-}
-
-}  // namespace lemol_om
+}  // namespace lemol
