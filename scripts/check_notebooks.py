@@ -8,7 +8,7 @@ For each executed notebook in RUN1_DIR:
   - no output holds an absolute path of this machine (outputs name paths relative to the notebook);
   - every lemol figure carries its static image (for viewers that run no scripts);
   - with RUN2_DIR (the same notebooks executed again with the same seeds): every output is the
-    same, byte for byte, once timings are masked (durations, speeds, ETAs, wall-clock stamps).
+    same, byte for byte, once timings are masked (durations, speeds, ETAs, wall-clock stamps, run ids).
 Prints one line per notebook; exit status 1 if any check failed.
 """
 import argparse
@@ -26,6 +26,8 @@ TIMINGS = [
     (re.compile(r"(?:[\d,]+|–) steps/s"), "<n> steps/s"),
     (re.compile(r"ETA [^·<\n\"]*"), "ETA <t>"),
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d[-:]\d\d[-:]\d\d([-.:]\d+)?Z?"), "<date>"),
+    # a run's identity (manifest run_id), new for every run like its start time
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
 ]
 ABSOLUTE = re.compile(r"(?<![\w.:/])/(?:tmp|home|root|work|usr|var|opt|srv|mnt)/[\w.-]+")
 

@@ -127,7 +127,8 @@ describe("lemol demo", () => {
     const r = runCli(["demo", "--scenario", "simple_world_comm", "--steps", "5", "--animation", file]);
     assert.equal(r.code, 0, r.stderr);
     const html = fs.readFileSync(file, "utf8");
-    assert.equal((html.match(/<svg /g) ?? []).length, 1 + 6, "first frame inline, then the 6 frames for the player");
+    assert.equal((html.match(/<svg /g) ?? []).length, 6, "the 6 frames for the player");
+    assert.match(html, /<div class="frame"><img alt="[^"]*" src="data:image\/svg\+xml;base64,/, "the first frame as an image, shown before any script runs");
     assert.match(html, /max="5"/);
   });
 });
