@@ -25,8 +25,8 @@ export {
   stabilityOf,
 } from "./metrics.js";
 export type { MetricRow, MetricName, InPlayStability } from "./metrics.js";
-export { RunDir, libraryVersion, loadRun, listExperienceFiles } from "./run-dir.js";
-export type { Manifest, RunRecord } from "./run-dir.js";
+export { RunDir, libraryVersion, loadRun, listExperienceFiles, runStatusOf } from "./run-dir.js";
+export type { Manifest, RunRecord, RunStatus } from "./run-dir.js";
 export { RunLock, RunDirInUseError } from "./run-lock.js";
 export { loadSweepSpec, parseSweepSpec, expandSweep, runSweepJob, listSweepRuns } from "./sweep.js";
 export type { SweepSpec, SweepJob, SweepJobResult } from "./sweep.js";
