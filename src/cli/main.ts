@@ -48,8 +48,8 @@ const INPUT_ERRORS = new Set([
   "AnalysisError",
   "RangeError",
 ]);
-/** Errors of the machine or its services (a full disk, an unreachable Redis): one line, exit 3. */
-const ENVIRONMENT_ERRORS = new Set(["StorageError", "ServiceError"]);
+/** Errors of the machine or its services (a full disk, an unreachable Redis, a killed worker process): one line, exit 3. */
+const ENVIRONMENT_ERRORS = new Set(["StorageError", "ServiceError", "WorkerProcessError"]);
 
 function usage(): string {
   const lines = ["usage: lemol <command> [options]", "", "commands:"];

@@ -9,6 +9,7 @@
 import { ExperimentStopped, Experiment } from "../train/experiment.js";
 import { OPTIONS, OptionDef } from "../train/config.js";
 import { runStatusOf } from "../train/run-dir.js";
+import { WorkerProcessError } from "../train/workers.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
 import { errorText } from "./output.js";
 import { onStopSignals } from "./signals.js";
@@ -118,6 +119,9 @@ export async function train(argv: readonly string[], out: (line: string) => void
       return signals.exitCode;
     }
     exp.close("failed");
+    // the cycle's trajectories on the workers are lost; the checkpoints are the run's
+    if (err instanceof WorkerProcessError)
+      throw new WorkerProcessError(`${err.message}; continue the run from its last checkpoint with: lemol train --restore ${exp.runDir.root}`);
     throw err;
   } finally {
     signals.dispose();

@@ -32,4 +32,4 @@ export { loadSweepSpec, parseSweepSpec, expandSweep, runSweepJob, listSweepRuns 
 export type { SweepSpec, SweepJob, SweepJobResult } from "./sweep.js";
 export { submitSweep, sweepStatus, waitForSweep, startSweepWorker, redisUrl, QUEUE_NAME, ServiceError } from "./queue.js";
 export type { SweepWorker, SweepWorkerOptions, JobStatus, SweepStatus } from "./queue.js";
-export { WORKER_V8_FLAGS } from "./workers.js";
+export { WORKER_V8_FLAGS, WorkerProcessError } from "./workers.js";
