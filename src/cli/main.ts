@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import { UsageError } from "./args.js";
 import { setOptionSyntax } from "../train/config.js";
+import { EXIT, errorReport } from "./exit.js";
 import { errorLine, guardOutput, outLine } from "./output.js";
 import { conformance } from "./conformance.js";
 import { demo } from "./demo.js";
@@ -25,31 +26,6 @@ function version(): string {
   const require = createRequire(import.meta.url);
   return (require("../../package.json") as { version: string }).version;
 }
-
-/** Exit codes (also in `lemol --help`). */
-export const EXIT = { ok: 0, failed: 1, badInput: 2, environment: 3, hangup: 129, interrupted: 130, terminated: 143 } as const;
-
-/** Errors that are the input's fault: one line, exit 2. */
-const INPUT_ERRORS = new Set([
-  "UsageError",
-  "ConfigError",
-  "StateError",
-  "ActionError",
-  "UnknownScenarioError",
-  "UnknownPolicyError",
-  "UnsupportedSpaceError",
-  "LayoutMismatchError",
-  "BackendError",
-  "NpzError",
-  "CheckpointError",
-  "MetricsFileError",
-  "PathError",
-  "RunDirInUseError",
-  "AnalysisError",
-  "RangeError",
-]);
-/** Errors of the machine or its services (a full disk, an unreachable Redis): one line, exit 3. */
-const ENVIRONMENT_ERRORS = new Set(["StorageError", "ServiceError"]);
 
 function usage(): string {
   const lines = ["usage: lemol <command> [options]", "", "commands:"];
@@ -84,9 +60,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!command) throw new UsageError(`unknown command "${name}"; commands are ${Object.keys(COMMANDS).join(", ")}`);
     return await command.run(rest, out);
   } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const code = INPUT_ERRORS.has(e.name) ? EXIT.badInput : ENVIRONMENT_ERRORS.has(e.name) ? EXIT.environment : EXIT.failed;
-    errorLine(`lemol ${name ?? ""}: ${code === EXIT.failed ? (e.stack ?? e.message) : e.message}`);
+    const { code, text } = errorReport(err);
+    errorLine(`lemol ${name ?? ""}: ${text}`);
     return code;
   }
 }

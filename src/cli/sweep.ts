@@ -92,7 +92,9 @@ export async function sweep(argv: readonly string[], out: (line: string) => void
     } else {
       const runs = new Map(listSweepRuns(spec.results).map((r) => [r.run, r.status]));
       out(`sweep ${spec.name} in ${spec.results}:`);
-      for (const j of jobs) out(`  ${j.run}  ${runs.get(j.run) ?? "not started"}  ${JSON.stringify(j.varied)}`);
+      const shown = (status: string | undefined) =>
+        status === "interrupted" ? "interrupted (its process is gone; run the sweep again to continue it)" : (status ?? "not started");
+      for (const j of jobs) out(`  ${j.run}  ${shown(runs.get(j.run))}  ${JSON.stringify(j.varied)}`);
     }
     return 0;
   }

@@ -8,6 +8,8 @@
  */
 import { ExperimentStopped, Experiment } from "../train/experiment.js";
 import { OPTIONS, OptionDef } from "../train/config.js";
+import { runStatusOf } from "../train/run-dir.js";
+import { WorkerProcessError } from "../train/workers.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
 import { errorText } from "./output.js";
 import { onStopSignals } from "./signals.js";
@@ -64,8 +66,13 @@ export async function train(argv: readonly string[], out: (line: string) => void
   if (typeof restore === "string") {
     const extra = Object.keys(given);
     if (extra.length > 0) throw new UsageError(`--restore continues the run with the options it was started with; drop --${extra[0]}`);
+    // a manifest saying "running" with nobody holding the run: its process was killed (also inside close())
+    const interrupted = runStatusOf(restore) === "interrupted";
     exp = await Experiment.restore(restore, { ...(typeof checkpoint === "string" ? { checkpoint } : {}), ...forced }, { print: out });
+    if (interrupted) out(`(${exp.runDir.root}: its manifest said "running" but its process was gone: the run had been interrupted)`);
     if (exp.phase === "done") {
+      // a run killed while closing finished its work: record the end its process could not
+      if (interrupted) exp.close();
       exp.dispose();
       return 0;
     }
@@ -112,6 +119,9 @@ export async function train(argv: readonly string[], out: (line: string) => void
       return signals.exitCode;
     }
     exp.close("failed");
+    // the cycle's trajectories on the workers are lost; the checkpoints are the run's
+    if (err instanceof WorkerProcessError)
+      throw new WorkerProcessError(`${err.message}; continue the run from its last checkpoint with: lemol train --restore ${exp.runDir.root}`);
     throw err;
   } finally {
     signals.dispose();

@@ -25,11 +25,11 @@ export {
   stabilityOf,
 } from "./metrics.js";
 export type { MetricRow, MetricName, InPlayStability } from "./metrics.js";
-export { RunDir, libraryVersion, loadRun, listExperienceFiles } from "./run-dir.js";
-export type { Manifest, RunRecord } from "./run-dir.js";
+export { RunDir, libraryVersion, loadRun, listExperienceFiles, runStatusOf } from "./run-dir.js";
+export type { Manifest, RunRecord, RunStatus } from "./run-dir.js";
 export { RunLock, RunDirInUseError } from "./run-lock.js";
 export { loadSweepSpec, parseSweepSpec, expandSweep, runSweepJob, listSweepRuns } from "./sweep.js";
 export type { SweepSpec, SweepJob, SweepJobResult } from "./sweep.js";
 export { submitSweep, sweepStatus, waitForSweep, startSweepWorker, redisUrl, QUEUE_NAME, ServiceError } from "./queue.js";
 export type { SweepWorker, SweepWorkerOptions, JobStatus, SweepStatus } from "./queue.js";
-export { WORKER_V8_FLAGS } from "./workers.js";
+export { WORKER_V8_FLAGS, WorkerProcessError } from "./workers.js";

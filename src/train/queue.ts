@@ -8,7 +8,12 @@
  *            it checkpoints and puts its job back in the queue; killed, its job's lock expires and
  *            BullMQ's stalled-job check hands the job to another worker, which continues it from
  *            the run's last checkpoint. A worker that loses its job's lock (it was too slow to renew
- *            it) stops the run, so two workers never write the same run directory.
+ *            it) stops the run, so two workers never write the same run directory. A job whose
+ *            worker dies {@link MAX_WORKER_DEATHS} times (one that crashes every worker that takes
+ *            it: out of memory, a native abort) is failed rather than handed on again, with a reason
+ *            that says so in `lemol sweep --status`.
+ *            If Redis loses the queue's data under a running job (FLUSHALL), the worker stops the run
+ *            checkpointed and says so; submitting the sweep again continues it.
  *   status   counts per state and each job's state, progress and summary
  */
 import * as os from "node:os";
@@ -32,6 +37,27 @@ export class ServiceError extends Error {
     super(message);
     this.name = "ServiceError";
   }
+}
+
+/**
+ * How many times a job's worker may die while running it before the job is failed: one death is a
+ * killed machine and the next worker continues the run; this many in a row is a job that crashes
+ * whatever runs it, and handing it on would go on forever.
+ */
+export const MAX_WORKER_DEATHS = 3;
+
+/** BullMQ's reason for a job failed after too many stalls (its `maxStalledCount`). */
+const STALLED_TOO_OFTEN = "job stalled more than allowable limit";
+
+/** A failed job's reason as lemol shows it: BullMQ's stall limit said in the run's terms. */
+function failureReason(reason: string | undefined, stalled: number, progress: unknown, runDir: string): string | null {
+  if (!reason) return null;
+  if (reason !== STALLED_TOO_OFTEN) return reason;
+  const last = typeof progress === "object" && progress !== null && "worker" in progress ? ` (last on ${String(progress.worker)})` : "";
+  return (
+    `its worker died ${stalled} times while running it${last} - killed, or crashed (out of memory?) - so it is not handed on again; ` +
+    `see the workers' logs; its run directory ${runDir} keeps the last checkpoint`
+  );
 }
 
 /** How long a command waits for Redis before it gives up (a worker waits longer: see {@link SweepWorkerOptions}). */
@@ -196,14 +222,15 @@ async function statusOf(queue: Queue<JobData>, name: string): Promise<SweepStatu
   }
   const jobs: JobStatus[] = [];
   for (const [state, j] of listed) {
+    const stalled = j.stalledCounter ?? 0;
     jobs.push({
       run: j.data.job.run,
       state,
       progress: j.progress,
       result: (j.returnvalue as SweepJobResult | undefined) ?? null,
-      failedReason: j.failedReason ?? null,
+      failedReason: failureReason(j.failedReason, stalled, j.progress, j.data.job.runDir),
       attempts: j.attemptsMade,
-      stalled: (j as unknown as { stalledCounter?: number }).stalledCounter ?? 0,
+      stalled,
     });
   }
   jobs.sort((a, b) => a.run.localeCompare(b.run));
@@ -314,6 +341,8 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
     async (job: Job<JobData, SweepJobResult>, token?: string) => {
       const { job: sweepJob } = job.data;
       log(`${me}: ${sweepJob.id} started (attempt ${job.attemptsMade + 1})`);
+      // who holds the job, at once: a job whose workers keep dying names the last one
+      await job.updateProgress({ worker: me }).catch(() => {});
       const due = progressGate(1000);
       try {
         const result = await runSweepJob(sweepJob, { print: null, progress: null, interrupts: null }, (exp) => {
@@ -336,6 +365,16 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
             log(`${me}: ${sweepJob.id} checkpointed and put back in the queue`);
             throw new WaitingError();
           }
+          // a lock is lost when this worker was too slow to renew it (the job is handed on) or when
+          // Redis lost the queue's data (FLUSHALL, a restart without persistence): then nobody has it
+          if (!(await connection.exists(`${job.queueQualifiedName}:${job.id}`).catch(() => 1))) {
+            log(
+              `${me}: ${sweepJob.id}: the queue's record of it is gone (Redis lost its data: FLUSHALL, or a restart without persistence); ` +
+                `the run is stopped and checkpointed in ${sweepJob.runDir}: submit the sweep again to continue it`,
+            );
+            // nothing on the queue to fail: end the job here, quietly
+            throw new WaitingError();
+          }
           log(`${me}: ${sweepJob.id} lost its lock; stopped (another worker continues it)`);
         }
         throw err;
@@ -343,7 +382,7 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
         running.delete(job.id!);
       }
     },
-    { connection, concurrency: 1, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 1000, autorun: true },
+    { connection, concurrency: 1, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: MAX_WORKER_DEATHS - 1, autorun: true },
   );
   // a worker that cannot renew its lock may find the job running elsewhere soon: stop writing to it
   worker.on("lockRenewalFailed", (ids: string[]) => {
@@ -369,7 +408,8 @@ export async function startSweepWorker(url: string, o: SweepWorkerOptions = {}):
     if (downSince === null && !/ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is closed/.test(err.message)) log(`${me}: ${err.message}`);
   });
   worker.on("failed", (job, err) => {
-    if (job && !(err instanceof ExperimentStopped) && err?.name !== "WaitingError") log(`${me}: ${job.id} failed: ${err.message}`);
+    if (job && !(err instanceof ExperimentStopped) && err?.name !== "WaitingError")
+      log(`${me}: ${job.id} failed: ${failureReason(err.message, job.stalledCounter ?? 0, job.progress, job.data.job.runDir)}`);
   });
   const watchdog = setInterval(() => {
     if (downSince !== null && Date.now() - downSince > redisTimeoutMs)

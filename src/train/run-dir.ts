@@ -287,6 +287,20 @@ export function readManifestOf(dir: string): Manifest | null {
   }
 }
 
+/**
+ * A run's status as its manifest says, except that a manifest saying "running" with no process
+ * holding the run directory is "interrupted": its process was killed (or died) before it could
+ * record the end — also inside `close()` — and `--restore` continues (or closes) it.
+ */
+export type RunStatus = Manifest["status"] | "interrupted";
+
+/** The status of the run in `dir` (see {@link RunStatus}); null without a readable manifest. */
+export function runStatusOf(dir: string, manifest: Manifest | null = readManifestOf(dir)): RunStatus | null {
+  if (!manifest) return null;
+  if (manifest.status === "running" && RunLock.holderOf(dir) === null) return "interrupted";
+  return manifest.status;
+}
+
 /** Every `<pair>/OM<cycle>/<k>.npz` under an experience directory, sorted. */
 export function listExperienceFiles(experienceDir: string): string[] {
   const out: string[] = [];
@@ -324,6 +338,8 @@ export function listExperienceTemporaries(experienceDir: string): string[] {
 export interface RunRecord {
   root: string;
   manifest: Manifest;
+  /** The manifest's status, or "interrupted" for a run that says "running" but whose process is gone. */
+  status: RunStatus;
   metrics: MetricsLog;
   /** The experience files (absolute paths), sorted. */
   experienceFiles: string[];
@@ -342,6 +358,7 @@ export function loadRun(dir: string): RunRecord {
   return {
     root,
     manifest,
+    status: runStatusOf(root, manifest) ?? manifest.status,
     metrics: MetricsLog.load(metricsFile),
     experienceFiles: listExperienceFiles(fs.existsSync(experienceDir) ? experienceDir : path.join(root, "experience")),
   };

@@ -102,6 +102,30 @@ export class RunLock {
     }
   }
 
+  /**
+   * Who holds run directory `dir`'s lock, or null when nobody does (no lock, or its holder is a
+   * process of this host that is gone). Only reads: a holder on another host counts as holding it
+   * (whether it is alive shows only over {@link STALE_MS}, which {@link acquire} measures).
+   */
+  static holderOf(dir: string): string | null {
+    const file = path.join(dir, ".lock");
+    const h = RunLock.read(file);
+    if (!h) return null;
+    if (h.pid === -1) return `a process that is writing it (${file})`;
+    if (h.host !== os.hostname()) return `process ${h.pid} on host ${h.host} (since ${h.since})`;
+    return RunLock.localHolder(h);
+  }
+
+  /** A description of a holder on this host if it still runs, else null. */
+  private static localHolder(h: Holder): string | null {
+    if (h.pid === process.pid)
+      return [...held].some((l) => l.holder.token === h.token) ? "another Experiment of this process (close() or dispose() it first)" : null;
+    if (!alive(h.pid)) return null;
+    const start = processStart(h.pid);
+    if (h.procStart !== null && start !== null && start !== h.procStart) return null; // the pid was reused
+    return `process ${h.pid} (since ${h.since})`;
+  }
+
   /** Creates the lock file if there is none; false if there is one. */
   private static tryCreate(file: string, me: Holder): boolean {
     let fd: number;
@@ -143,12 +167,7 @@ export class RunLock {
       const who = h.pid === -1 ? `a process that is writing it (${file})` : `process ${h.pid} on host ${h.host} (since ${h.since})`;
       return `${who}; its lock has stayed the same for ${Math.round(unchanged / 1000)} s as seen from this host (taken over after ${limit / 1000} s without a change)`;
     }
-    if (h.pid === process.pid)
-      return [...held].some((l) => l.holder.token === h.token) ? "another Experiment of this process (close() or dispose() it first)" : null;
-    if (!alive(h.pid)) return null;
-    const start = processStart(h.pid);
-    if (h.procStart !== null && start !== null && start !== h.procStart) return null; // the pid was reused
-    return `process ${h.pid} (since ${h.since})`;
+    return RunLock.localHolder(h);
   }
 
   /**

@@ -27,7 +27,7 @@ import { checkRun } from "./build.js";
 import { Experiment, ExperimentStopped } from "./experiment.js";
 import type { ExperimentHooks } from "./hooks.js";
 import { inPlayStability, MetricsLog } from "./metrics.js";
-import type { Manifest } from "./run-dir.js";
+import { Manifest, runStatusOf } from "./run-dir.js";
 import { ensureDir, writeFileAtomic } from "../util/fs.js";
 
 export interface SweepSpec {
@@ -335,6 +335,6 @@ export function listSweepRuns(results: string): { run: string; runDir: string; s
     .map((run) => {
       const runDir = path.join(results, run);
       const m = readManifest(runDir);
-      return { run, runDir, status: m?.status ?? "not started", config: (m?.config ?? {}) as unknown as Record<string, unknown> };
+      return { run, runDir, status: runStatusOf(runDir, m) ?? "not started", config: (m?.config ?? {}) as unknown as Record<string, unknown> };
     });
 }

@@ -48,6 +48,18 @@ function workerScript(): { file: string; execArgv: string[] } {
   return { file: path.join(path.dirname(here), `trajectory-worker${path.extname(here)}`), execArgv: childExecArgv(import.meta.url) };
 }
 
+/**
+ * A `--parallel_trajectories` worker process died (killed, or out of memory) while it had the
+ * cycle's trajectories: the machine's doing, not the run's, so `lemol train` says it in one line
+ * (exit 3) with how to continue the run from its last checkpoint.
+ */
+export class WorkerProcessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkerProcessError";
+  }
+}
+
 interface PoolWorker {
   process: ChildProcess;
   /** Removes this run's listeners (set while the worker has a run's jobs). */
@@ -116,13 +128,24 @@ export class TrajectoryWorkerPool {
         };
         // (fork's own exit listener drops it from the pool)
         const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-          finish(new Error(`worker ${lane} exited (${signal ?? `code ${code}`}) with ${remaining} trajectories left`));
+          const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+          finish(
+            new WorkerProcessError(
+              `worker process ${lane} (pid ${child.pid}) of --parallel_trajectories ${how} with ${remaining} trajectories of the cycle left`,
+            ),
+          );
+        };
+        // a process that never started has no 'exit' to report it
+        const onError = (err: Error) => {
+          if (child.pid === undefined) finish(new WorkerProcessError(`worker process ${lane} of --parallel_trajectories could not be started: ${err.message}`));
         };
         child.on("message", onMessage);
         child.on("exit", onExit);
+        child.on("error", onError);
         w.detach = () => {
           child.off("message", onMessage);
           child.off("exit", onExit);
+          child.off("error", onError);
         };
         idle(child, false);
         next();
@@ -141,6 +164,9 @@ export class TrajectoryWorkerPool {
   private fork(): PoolWorker {
     const { file, execArgv } = workerScript();
     const w: PoolWorker = { process: fork(file, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] }), detach: null };
+    // a job sent to a worker that has just died fails (EPIPE) as an 'error' event: its 'exit' event
+    // reports the death (run()'s WorkerProcessError), so the failed send itself is not thrown
+    w.process.on("error", () => {});
     // a dead worker leaves the pool (one that died idle is replaced at the next run)
     w.process.once("exit", () => {
       const i = this.workers.indexOf(w);

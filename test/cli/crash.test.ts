@@ -130,6 +130,62 @@ describe("lemol train killed with SIGKILL", () => {
     assert.match(r3.stderr, /--checkpoint needs --restore/);
   });
 
+  it("a killed --parallel_trajectories worker process: one line with the --restore command (exit 3, no stack), and --restore finishes identically (issue 28)", async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-worker-kill-"));
+    const flags = [...FLAGS, "--parallel_trajectories", "--workers", "2"];
+    const refDir = path.join(base, "reference");
+    const ref = runCli(["train", ...flags, "--run_dir", refDir]);
+    assert.equal(ref.code, 0, ref.stderr);
+    const runDir = path.join(base, "killed");
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "train", ...flags, "--run_dir", runDir], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    // the trajectory workers are forked with the first cycle's jobs: kill one of them at once
+    let victim = 0;
+    const timer = setInterval(() => {
+      let kids: string[] = [];
+      try {
+        kids = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+      } catch {
+        return;
+      }
+      for (const pid of kids) {
+        let cmd = "";
+        try {
+          cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        } catch {
+          continue;
+        }
+        if (!cmd.includes("trajectory-worker")) continue;
+        victim = Number(pid);
+        process.kill(victim, "SIGKILL");
+        clearInterval(timer);
+        return;
+      }
+    }, 5);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearInterval(timer);
+    assert.ok(victim > 0, "a worker process was killed");
+    assert.equal(code, 3, stderr);
+    const lines = stderr.trim().split("\n");
+    assert.equal(lines.length, 1, stderr);
+    assert.match(
+      lines[0],
+      new RegExp(
+        `^lemol train: worker process \\d \\(pid ${victim}\\) of --parallel_trajectories was killed by SIGKILL with \\d+ trajectories of the cycle left; continue the run from its last checkpoint with: lemol train --restore ${runDir.replace(/[/\\]/g, "\\$&")}$`,
+      ),
+    );
+    const resumed = runCli(["train", "--restore", runDir, "--quiet"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(fs.readFileSync(path.join(runDir, "metrics.csv"), "utf8"), fs.readFileSync(path.join(refDir, "metrics.csv"), "utf8"));
+    void stdout;
+  });
+
   it("SIGTERM and SIGHUP checkpoint at the next step: exit 143 / 129, the manifest 'stopped', the --restore line, and --restore finishes identically (issue 28)", async () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-signal-"));
     const refDir = path.join(base, "reference");

@@ -342,6 +342,28 @@ describe("reliability (issue 14)", () => {
   });
 
   describe("one line and exit 2 for bad input", () => {
+    it("lemol demo --animation checks its path before the episode and bounds its frames (issue 28, lows)", () => {
+      const file = path.join(base, "demo-a-file");
+      fs.writeFileSync(file, "x");
+      const dir = fs.mkdtempSync(path.join(base, "demo-dir-"));
+      for (const [target, message] of [
+        [path.join(file, "x.html"), /demo-a-file:? is a file, not a directory/],
+        [dir, /is a directory; expected a file for the animation/],
+      ] as const) {
+        const r = runCli(["demo", "--steps", "50", "--animation", target]);
+        assertOneLine(r, 2, message);
+        assert.equal(r.stdout, "", "refused before the episode's first line");
+      }
+      const big = runCli(["demo", "--steps", "10001", "--animation", path.join(dir, "a.html")]);
+      assertOneLine(big, 2, /--animation keeps a frame per step in memory: at most 10000 steps, got --steps 10001/);
+      assert.equal(big.stdout, "");
+      assert.ok(!fs.existsSync(path.join(dir, "a.html")));
+      // within the bound it is written
+      const ok = runCli(["demo", "--steps", "3", "--animation", path.join(dir, "b.html")]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(fs.readFileSync(path.join(dir, "b.html"), "utf8"), /4 \/ 4|1 \/ 4/);
+    });
+
     it("run directories that cannot be used", (t) => {
       const held = fresh();
       assert.equal(runCli(["train", ...flags({ num_episodes: 40, n_opp_cycles: 1 }), "--run_dir", held]).code, 0);

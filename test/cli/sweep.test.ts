@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
+import { Redis } from "ioredis";
 import { progressGate, sweepStatus, waitForSweep } from "../../src/train/queue.js";
 import { expandSweep, loadSweepSpec } from "../../src/train/sweep.js";
 import { Experiment } from "../../src/train/experiment.js";
@@ -151,6 +152,59 @@ describe("lemol sweep and lemol worker on Redis", () => {
       workers.filter((w) => w.child.signalCode !== "SIGKILL").every((w) => w.child.exitCode === 0),
       "stopped workers exit 0",
     );
+  });
+
+  it("fails a job that kills its worker every time after 3 deaths, with the reason in --status (issue 28)", async () => {
+    const file = sweepFile("poison-test", { grid: {}, seeds: [4] });
+    assert.equal(runCli(["sweep", file, "--redis", redis.url]).code, 0);
+    // a crash every time it runs, as an out-of-memory kill would be: each worker that takes it dies
+    const started = (w: { lines: string[] }) => w.lines.some((l) => /poison-test__r000-s4 started/.test(l));
+    for (let death = 1; death <= 3; death++) {
+      const w = startWorker(redis.url);
+      for (let i = 0; i < 2400 && !started(w); i++) await sleep(25);
+      assert.ok(started(w), `worker ${death} took the job: ${w.lines.join("\n")}`);
+      w.child.kill("SIGKILL");
+      await new Promise((r) => w.child.once("exit", r));
+    }
+    // the next worker fails it instead of running it a fourth time
+    const last = startWorker(redis.url);
+    let status = await sweepStatus("poison-test", redis.url);
+    for (let i = 0; i < 1200 && status.counts.failed === 0; i++) {
+      await sleep(50);
+      status = await sweepStatus("poison-test", redis.url);
+    }
+    assert.equal(status.counts.failed, 1, JSON.stringify(status));
+    assert.equal(status.jobs[0].stalled, 3);
+    assert.ok(!started(last), "not run a fourth time");
+    assert.match(status.jobs[0].failedReason!, /its worker died 3 times while running it \(last on [^)]+:\d+\)/);
+    const st = runCli(["sweep", file, "--status", "--redis", redis.url]);
+    assert.match(st.stdout, /0 completed, 1 failed/);
+    assert.match(st.stdout, /r000-s4 {2}failed {4}its worker died 3 times while running it .*keeps the last checkpoint/);
+    const waited = runCli(["sweep", file, "--redis", redis.url, "--wait"]);
+    assert.equal(waited.code, 1, "--wait reports the failure");
+  });
+
+  it("after a Redis FLUSHALL a worker says the queue's record is gone, and the run, stopped and checkpointed, continues when the sweep is submitted again (issue 28)", async () => {
+    const file = sweepFile("flush-test", { grid: {}, seeds: [5] });
+    assert.equal(runCli(["sweep", file, "--redis", redis.url]).code, 0);
+    const worker = startWorker(redis.url);
+    const runDir = path.join(path.dirname(file), "results", "r000-s5");
+    for (let i = 0; i < 1200 && !fs.existsSync(path.join(runDir, "checkpoints", "latest", "header.json")); i++) await sleep(25);
+    const admin = new Redis(redis.url);
+    await admin.flushall();
+    admin.disconnect();
+    const gone = () => worker.lines.some((l) => /flush-test__r000-s5: the queue's record of it is gone \(Redis lost its data/.test(l));
+    for (let i = 0; i < 1200 && !gone(); i++) await sleep(25);
+    assert.ok(gone(), worker.lines.join("\n"));
+    assert.ok(!worker.lines.some((l) => /another worker continues it/.test(l)), worker.lines.join("\n"));
+    assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, "manifest.json"), "utf8")).status, "stopped");
+    // the same worker, still up, continues the run once the sweep is queued again
+    assert.match(runCli(["sweep", file, "--redis", redis.url]).stdout, /1 runs queued/);
+    const status = await waitForSweep("flush-test", redis.url, undefined, 200);
+    assert.equal(status.counts.completed, 1, JSON.stringify(status));
+    assert.equal(status.jobs[0].result!.how, "resumed");
+    const serial = await serialMetrics(file);
+    assert.equal(fs.readFileSync(path.join(runDir, "metrics.csv"), "utf8"), serial.get("r000-s5"));
   });
 
   it("puts the job of a worker stopped with SIGTERM back in the queue, checkpointed, for the next worker", async () => {

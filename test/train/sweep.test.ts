@@ -7,9 +7,13 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { Experiment, ExperimentStopped } from "../../src/train/experiment.js";
-import { claimSweepResults, expandSweep, parseSweepSpec, runSweepJob, SweepJob } from "../../src/train/sweep.js";
+import { claimSweepResults, expandSweep, listSweepRuns, parseSweepSpec, runSweepJob, SweepJob } from "../../src/train/sweep.js";
+import { loadRun, runStatusOf } from "../../src/train/run-dir.js";
+import { runCli } from "../helpers/cli.js";
+import { REPO } from "../helpers/golden.js";
 import { inPlayStability, MetricsLog } from "../../src/train/metrics.js";
 import { REDUCED } from "../helpers/experiment.js";
 
@@ -67,6 +71,46 @@ describe("sweep jobs", () => {
     const again = await runSweepJob(j);
     assert.equal(again.how, "already-finished");
     assert.equal(fs.readFileSync(path.join(j.runDir, "metrics.csv"), "utf8"), expected);
+  });
+
+  it("report a run killed inside close() as interrupted, not running, and finish it when run again (issue 28)", async () => {
+    const j = job();
+    const expected = await reference(j);
+    // a process runs the job to its end and is killed inside close(), before the manifest records it
+    const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-close-kill-")), "kill-in-close.mts");
+    fs.writeFileSync(
+      script,
+      `import { Experiment } from ${JSON.stringify(path.join(REPO, "src/train/experiment.ts"))};
+const exp = await Experiment.create(${JSON.stringify({ ...j.options, run_dir: j.runDir })}, { print: null });
+const inner = exp as unknown as { metrics: { flush(): void }; close(): void };
+const close = inner.close.bind(exp);
+inner.close = () => {
+  inner.metrics.flush = () => process.kill(process.pid, "SIGKILL");
+  close();
+};
+await exp.run();
+`,
+    );
+    const r = spawnSync(process.execPath, ["--import", "tsx", script], { cwd: REPO, encoding: "utf8" });
+    assert.equal(r.signal, "SIGKILL", r.stderr);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(j.runDir, "manifest.json"), "utf8")).status, "running", "the kill left the manifest saying running");
+    assert.equal(runStatusOf(j.runDir), "interrupted");
+    assert.equal(loadRun(j.runDir).status, "interrupted");
+    assert.deepEqual(
+      listSweepRuns(path.dirname(j.runDir)).map((x) => x.status),
+      ["interrupted"],
+    );
+    // a run that is going on is still "running"
+    const live = await Experiment.restore(j.runDir, {}, { print: null });
+    assert.equal(runStatusOf(j.runDir), "running");
+    live.dispose();
+    // `lemol train --restore` says so and records the end: finished, with the uninterrupted metrics
+    const restored = runCli(["train", "--restore", j.runDir]);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /its manifest said "running" but its process was gone: the run had been interrupted/);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(j.runDir, "manifest.json"), "utf8")).status, "finished");
+    assert.equal(fs.readFileSync(path.join(j.runDir, "metrics.csv"), "utf8"), expected);
+    assert.equal((await runSweepJob(j, { print: null })).how, "already-finished");
   });
 
   it("start afresh when a worker died before the run's first checkpoint", async () => {
