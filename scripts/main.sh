@@ -60,8 +60,4 @@ allow_root=()
 [ "$(id -u)" -eq 0 ] && allow_root=(--allow-root)
 echo "== starting Jupyter on notebooks/ (kernel: TypeScript, tslab); stop with Ctrl-C"
 echo "   open the http://$ip:$port/?token=... URL printed below; start with 03-lemol-step-by-step.ipynb"
-# node_modules/ (the link that lets notebooks import "lemol") is hidden from the file browser; a
-# list option is given one item per flag (a list literal draws traitlets 5's FutureWarning)
-hide=()
-for glob in __pycache__ '*.pyc' '*.pyo' .DS_Store '*~' node_modules; do hide+=(--ContentsManager.hide_globs="$glob"); done
-exec "$JUPYTER" notebook --no-browser --ip="$ip" --port="$port" --notebook-dir="$PWD/notebooks" "${hide[@]}" "${allow_root[@]}"
+exec "$JUPYTER" notebook --no-browser --ip="$ip" --port="$port" --notebook-dir="$PWD/notebooks" "${LEMOL_SERVER_FLAGS[@]}" "${allow_root[@]}"

@@ -13,7 +13,8 @@
 #      apart from timings (check_notebooks.py)
 #   5. a real Notebook server in Chromium: opening and saving a shipped notebook changes nothing,
 #      and figures show untrusted and trusted-before-running (check-notebook-server.mjs)
-#   6. the kernel smoke test (jupyter_kernel_test) and the interrupt test against a live kernel
+#   6. the notebook server starts with main.sh's options and prints no warning
+#   7. the kernel smoke test (jupyter_kernel_test) and the interrupt test against a live kernel
 # LEMOL_NOTEBOOK_SIZE overrides the size (default small). Exit status 1 on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,19 @@ rm -rf build/notebooks-again
 
 echo "== a Notebook server in Chromium: open and save, untrusted and trusted figures"
 node scripts/check-notebook-server.mjs build/notebooks || status=1
+
+echo "== the notebook server starts with main.sh's options and no warning"
+port=$((20000 + RANDOM % 20000))
+log=$(mktemp)
+"$JUPYTER" notebook --no-browser --allow-root --ip=127.0.0.1 --port="$port" --port-retries=0 --notebook-dir="$PWD/notebooks" "${LEMOL_SERVER_FLAGS[@]}" >"$log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q "is running at" "$log" && break; sleep 0.2; done
+kill "$server" 2>/dev/null || true
+wait "$server" 2>/dev/null || true
+if ! grep -q "is running at" "$log"; then echo "FAIL the notebook server did not start:"; tail -5 "$log"; status=1
+elif grep -E "Warning|deprecated" "$log"; then echo "FAIL the notebook server warned at start-up (above)"; status=1
+else echo "PASS the notebook server started without a warning"; fi
+rm -f "$log"
 
 echo "== kernel smoke test and interrupt test"
 "$PYTHON" -m unittest discover -s test/kernel -p "test_*.py" 2>&1 | tail -n 25 || status=1
