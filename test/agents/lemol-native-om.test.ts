@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { OpponentModel, OpponentModelOptions, OMChunk, Revision } from "../../src/agents/lemol/opponent-model.js";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import type { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import { checkNativeOMLoss, NativeOMTrainer } from "../../src/agents/lemol/om-native.js";
@@ -15,6 +14,7 @@ import type { ExperimentConfig } from "../../src/train/config.js";
 import { Experiment } from "../../src/train/experiment.js";
 import { OMPhase, OMPhaseHost } from "../../src/train/om-phase.js";
 import { tmpRun } from "../helpers/experiment.js";
+import { runProbe } from "../helpers/native.js";
 import { NativeLSTMRun, PlainLSTM, RecurrentActivation } from "../../src/nn/lstm.js";
 import { nativeStatus } from "../../src/nn/native-kernels.js";
 import { Rng } from "../../src/util/rng.js";
@@ -391,14 +391,7 @@ describe("the opponent model's loss, written once", () => {
 
 describe("the OM's native kernels on the shared ISA choice", () => {
   it("follow LEMOL_NATIVE_ISA as the addon's GEMM does: AVX-512 and AVX2 the same bits, the generic variant its own", (t) => {
-    const run = (isa?: string) => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/om-isa-probe.ts"], {
-        encoding: "utf8",
-        env: { ...process.env, ...(isa ? { LEMOL_NATIVE_ISA: isa } : {}) },
-      });
-      assert.equal(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout.trim().split("\n").pop()!) as { isa: string; hash: string };
-    };
+    const run = (isa?: string) => runProbe<{ isa: string; hash: string }>("test/helpers/om-isa-probe.ts", isa ? { LEMOL_NATIVE_ISA: isa } : {});
     const widest = run();
     const generic = run("generic");
     assert.equal(generic.isa, "generic");
