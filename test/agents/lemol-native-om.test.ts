@@ -14,6 +14,7 @@ import type { ExperimentConfig } from "../../src/train/config.js";
 import { Experiment } from "../../src/train/experiment.js";
 import { OMPhase, OMPhaseHost } from "../../src/train/om-phase.js";
 import { tmpRun } from "../helpers/experiment.js";
+import { randomPredictorBiases } from "../helpers/lemol.js";
 import { runProbe } from "../helpers/native.js";
 import { NativeLSTMRun, PlainLSTM, RecurrentActivation } from "../../src/nn/lstm.js";
 import { nativeStatus } from "../../src/nn/native-kernels.js";
@@ -22,29 +23,14 @@ import { ready, tf } from "../helpers/tf.js";
 
 const H = 6;
 
+/** The small opponent model the checks below build (with a fresh Rng(5) each). */
+const SMALL_OM = { obsSize: 4, actionSize: 3, oppActionSize: 3, hidden: H, numUnits: 7, omlr: 1e-2 };
+
 function model(act: RecurrentActivation, extra: Partial<OpponentModelOptions> = {}) {
-  const om = new OpponentModel({
-    obsSize: 4,
-    actionSize: 3,
-    oppActionSize: 3,
-    hidden: H,
-    numUnits: 7,
-    omlr: 1e-2,
-    recurrentActivation: act,
-    rng: new Rng(5),
-    ...extra,
-  });
+  const om = new OpponentModel({ ...SMALL_OM, recurrentActivation: act, rng: new Rng(5), ...extra });
   // random predictor biases and initial state: no row sits on a ReLU kink, the initial state's path is exercised
   const r = new Rng(17);
-  om.predictor.params.forEach((p, k) => {
-    if (k % 2 === 1)
-      p.assign(
-        tf.tensor(
-          Float32Array.from({ length: p.size }, () => 0.3 * r.normal()),
-          p.shape,
-        ),
-      );
-  });
+  randomPredictorBiases(om, r);
   om.initialH.assign(
     tf.tensor(
       Float32Array.from({ length: H }, () => 0.3 * r.normal()),
@@ -239,16 +225,7 @@ describe("native opponent-model training", () => {
     om.setLoss(null);
     assert.equal(om.trainsNatively, true);
     om.dispose();
-    const ep = new OpponentModel({
-      obsSize: 4,
-      actionSize: 3,
-      oppActionSize: 3,
-      hidden: H,
-      numUnits: 7,
-      omlr: 1e-2,
-      rng: new Rng(5),
-      blockProcessing: { period: 4, embeddingDim: 6 },
-    });
+    const ep = new OpponentModel({ ...SMALL_OM, rng: new Rng(5), blockProcessing: { period: 4, embeddingDim: 6 } });
     assert.match(ep.trainingPathNote!, /LeMOL-EP/);
     assert.throws(() => new NativeOMTrainer(ep), /LeMOL-EP/);
     ep.dispose();
