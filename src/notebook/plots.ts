@@ -24,7 +24,7 @@ import { MOVE_CHOICES } from "../envs/spaces.js";
 import { IN_PLAY_BASELINES, type MetricRow } from "../train/metrics.js";
 import { escapeHtml } from "./display.js";
 import { Figure, Trace } from "./plotly.js";
-import { PALETTE, PlotOptions } from "./style.js";
+import { chanceTrace, PALETTE, PlotOptions } from "./style.js";
 import { plotLearningBenchmark } from "./learning.js";
 import { plotSweep } from "./sweep.js";
 import { EpisodeAxis, groupBy, mean, metricsOf, MetricsSource, quantile, rollingMean, sourceName } from "./source.js";
@@ -316,14 +316,7 @@ export function omAccuracy(source: MetricsSource | SeedRuns, opts: AccuracyOptio
   }
   if (chance !== null) {
     const xs = traces.flatMap((t) => t.x as number[]);
-    traces.push({
-      type: "scatter",
-      mode: "lines",
-      name: `chance (${chance.toFixed(2)})`,
-      x: [Math.min(...xs), Math.max(...xs)],
-      y: [chance, chance],
-      line: { color: "#555", dash: "dash", width: 1 },
-    });
+    traces.push(chanceTrace(chance, xs));
   }
   return finish(
     new Figure(traces, {

@@ -16,7 +16,7 @@ import type { Aggregate } from "../analysis/stats.js";
 import { MetricsLog } from "../train/metrics.js";
 import type { MetricRow } from "../train/metrics.js";
 import { Figure, Layout, Trace } from "./plotly.js";
-import { PALETTE, PlotOptions } from "./style.js";
+import { chanceTrace, PALETTE, PlotOptions } from "./style.js";
 import type { SweepTable } from "./sweep.js";
 
 /** Several runs to plot across seeds. */
@@ -205,15 +205,7 @@ export function seedAccuracyFigure(
     });
   });
   const chance = opts.chance === undefined ? 0.2 : opts.chance;
-  if (chance !== null && xs.length > 0)
-    traces.push({
-      type: "scatter",
-      mode: "lines",
-      name: `chance (${chance.toFixed(2)})`,
-      x: [Math.min(...xs), Math.max(...xs)],
-      y: [chance, chance],
-      line: { color: "#555", dash: "dash", width: 1 },
-    });
+  if (chance !== null && xs.length > 0) traces.push(chanceTrace(chance, xs));
   return new Figure(
     traces,
     layout("Opponent-model accuracy in play, per cycle", opts, "cycle", "accuracy (mean of the cycle's windows)", {

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { OpponentModel, OpponentModelOptions, OMChunk, Revision } from "../../src/agents/lemol/opponent-model.js";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import type { LeMOLAgentTrainer } from "../../src/agents/lemol/agent.js";
 import { checkNativeOMLoss, NativeOMTrainer } from "../../src/agents/lemol/om-native.js";
@@ -15,6 +14,8 @@ import type { ExperimentConfig } from "../../src/train/config.js";
 import { Experiment } from "../../src/train/experiment.js";
 import { OMPhase, OMPhaseHost } from "../../src/train/om-phase.js";
 import { tmpRun } from "../helpers/experiment.js";
+import { randomPredictorBiases } from "../helpers/lemol.js";
+import { runProbe } from "../helpers/native.js";
 import { NativeLSTMRun, PlainLSTM, RecurrentActivation } from "../../src/nn/lstm.js";
 import { nativeStatus } from "../../src/nn/native-kernels.js";
 import { Rng } from "../../src/util/rng.js";
@@ -22,29 +23,14 @@ import { ready, tf } from "../helpers/tf.js";
 
 const H = 6;
 
+/** The small opponent model the checks below build (with a fresh Rng(5) each). */
+const SMALL_OM = { obsSize: 4, actionSize: 3, oppActionSize: 3, hidden: H, numUnits: 7, omlr: 1e-2 };
+
 function model(act: RecurrentActivation, extra: Partial<OpponentModelOptions> = {}) {
-  const om = new OpponentModel({
-    obsSize: 4,
-    actionSize: 3,
-    oppActionSize: 3,
-    hidden: H,
-    numUnits: 7,
-    omlr: 1e-2,
-    recurrentActivation: act,
-    rng: new Rng(5),
-    ...extra,
-  });
+  const om = new OpponentModel({ ...SMALL_OM, recurrentActivation: act, rng: new Rng(5), ...extra });
   // random predictor biases and initial state: no row sits on a ReLU kink, the initial state's path is exercised
   const r = new Rng(17);
-  om.predictor.params.forEach((p, k) => {
-    if (k % 2 === 1)
-      p.assign(
-        tf.tensor(
-          Float32Array.from({ length: p.size }, () => 0.3 * r.normal()),
-          p.shape,
-        ),
-      );
-  });
+  randomPredictorBiases(om, r);
   om.initialH.assign(
     tf.tensor(
       Float32Array.from({ length: H }, () => 0.3 * r.normal()),
@@ -239,16 +225,7 @@ describe("native opponent-model training", () => {
     om.setLoss(null);
     assert.equal(om.trainsNatively, true);
     om.dispose();
-    const ep = new OpponentModel({
-      obsSize: 4,
-      actionSize: 3,
-      oppActionSize: 3,
-      hidden: H,
-      numUnits: 7,
-      omlr: 1e-2,
-      rng: new Rng(5),
-      blockProcessing: { period: 4, embeddingDim: 6 },
-    });
+    const ep = new OpponentModel({ ...SMALL_OM, rng: new Rng(5), blockProcessing: { period: 4, embeddingDim: 6 } });
     assert.match(ep.trainingPathNote!, /LeMOL-EP/);
     assert.throws(() => new NativeOMTrainer(ep), /LeMOL-EP/);
     ep.dispose();
@@ -391,14 +368,7 @@ describe("the opponent model's loss, written once", () => {
 
 describe("the OM's native kernels on the shared ISA choice", () => {
   it("follow LEMOL_NATIVE_ISA as the addon's GEMM does: AVX-512 and AVX2 the same bits, the generic variant its own", (t) => {
-    const run = (isa?: string) => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/om-isa-probe.ts"], {
-        encoding: "utf8",
-        env: { ...process.env, ...(isa ? { LEMOL_NATIVE_ISA: isa } : {}) },
-      });
-      assert.equal(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout.trim().split("\n").pop()!) as { isa: string; hash: string };
-    };
+    const run = (isa?: string) => runProbe<{ isa: string; hash: string }>("test/helpers/om-isa-probe.ts", isa ? { LEMOL_NATIVE_ISA: isa } : {});
     const widest = run();
     const generic = run("generic");
     assert.equal(generic.isa, "generic");

@@ -11,7 +11,7 @@ import { CheckpointReader, CheckpointWriter } from "../../src/storage/checkpoint
 import { drawTripletIndices, tripletLoss, tripletWeight } from "../../src/agents/lemol/triplet.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, ready, tf } from "../helpers/tf.js";
-import { makeLeMOL } from "../helpers/lemol.js";
+import { makeLeMOL, randomPredictorBiases } from "../helpers/lemol.js";
 
 function lemol(agentIndex: number, extra: Partial<LeMOLOptions> = {}, config: object = {}) {
   return makeLeMOL(agentIndex, { revision: "head", ...extra }, { maxEpisodeLen: 25, numUnits: 64, agentUpdateFreq: 25, ...config });
@@ -35,15 +35,7 @@ function smallOM(extra: Partial<OpponentModelOptions> = {}) {
     ...extra,
   });
   const r = new Rng(17);
-  om.predictor.params.forEach((p, k) => {
-    if (k % 2 === 1)
-      p.assign(
-        tf.tensor(
-          Float32Array.from({ length: p.size }, () => 0.3 * r.normal()),
-          p.shape,
-        ),
-      );
-  });
+  randomPredictorBiases(om, r);
   om.syncPlain();
   return om;
 }

@@ -18,6 +18,20 @@ export const REDUCED: ExperimentOptions = {
   lstm_hidden_dim: 16,
 };
 
+/** A tiny run for tests of how cycles and trajectories are played: 2 cycles x 2 trajectories x 30 episodes, small networks. */
+export const TINY: ExperimentOptions = {
+  num_episodes: 30,
+  batch_size: 16,
+  agent_update_freq: 5,
+  n_opp_cycles: 2,
+  traj_per_iter: 2,
+  save_rate: 15,
+  om_training_iters: 1,
+  chunk_length: 8,
+  num_units: 16,
+  lstm_hidden_dim: 8,
+};
+
 export function tmpRun(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lemol-exp-")), "run");
 }

@@ -2,6 +2,9 @@
 import { LeMOLAgentTrainer, LeMOLOptions } from "../../src/agents/lemol/agent.js";
 import type { MADDPGConfig } from "../../src/agents/actor-critic.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
+import type { OpponentModel } from "../../src/agents/lemol/opponent-model.js";
+import type { Rng } from "../../src/util/rng.js";
+import { tf } from "./tf.js";
 
 export function makeLeMOL(agentIndex: number, lemol: Partial<LeMOLOptions> = {}, config: Partial<MADDPGConfig> = {}): LeMOLAgentTrainer {
   const env = new MultiAgentEnv("simple_push");
@@ -22,5 +25,22 @@ export function makeLeMOL(agentIndex: number, lemol: Partial<LeMOLOptions> = {},
       oracle: { enabled: false, proportion: 1, before: 25, after: -1 },
       ...lemol,
     },
+  });
+}
+
+/**
+ * Gives om's predictor random biases (normal, sd 0.3, drawn from rng) for numeric checks: with the
+ * zero initial biases a row whose first layer is all dead sits exactly on a ReLU kink of the
+ * second, where the subgradient and a difference quotient disagree. Call om.syncPlain() after.
+ */
+export function randomPredictorBiases(om: OpponentModel, rng: Rng): void {
+  om.predictor.params.forEach((p, k) => {
+    if (k % 2 === 1)
+      p.assign(
+        tf.tensor(
+          Float32Array.from({ length: p.size }, () => 0.3 * rng.normal()),
+          p.shape,
+        ),
+      );
   });
 }

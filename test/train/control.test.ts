@@ -12,22 +12,9 @@ import { describe, it } from "node:test";
 import type { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
 import { ConfigError } from "../../src/train/config.js";
 import { Experiment, ExperimentOptions } from "../../src/train/experiment.js";
-import { tmpRun } from "../helpers/experiment.js";
+import { tmpRun, TINY } from "../helpers/experiment.js";
 
-const OPTS: ExperimentOptions = {
-  good_policy: "maddpg",
-  num_episodes: 30,
-  batch_size: 16,
-  agent_update_freq: 5,
-  n_opp_cycles: 2,
-  traj_per_iter: 2,
-  save_rate: 15,
-  om_training_iters: 1,
-  chunk_length: 8,
-  num_units: 16,
-  lstm_hidden_dim: 8,
-  seed: 23,
-};
+const OPTS: ExperimentOptions = { ...TINY, good_policy: "maddpg", seed: 23 };
 const CONTROL: ExperimentOptions = { bad_policy: "maddpg", cycles_without_lemol: true };
 const LEMOL: ExperimentOptions = { bad_policy: "lemol" };
 

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
 import { loadCheckpoint } from "../../src/storage/checkpoint.js";
-import { tmpRun } from "../helpers/experiment.js";
+import { tmpRun, TINY } from "../helpers/experiment.js";
 import { REPO } from "../helpers/golden.js";
 
 function alive(pid: number): boolean {
@@ -29,17 +29,8 @@ async function gone(pid: number): Promise<boolean> {
 }
 
 const OPTS: ExperimentOptions = {
+  ...TINY,
   good_policy: "maddpg_ddpg", // two opponents: 2 x 2 = 4 trajectories per cycle
-  num_episodes: 30,
-  batch_size: 16,
-  agent_update_freq: 5,
-  n_opp_cycles: 2,
-  traj_per_iter: 2,
-  save_rate: 15,
-  om_training_iters: 1,
-  chunk_length: 8,
-  num_units: 16,
-  lstm_hidden_dim: 8,
   seed: 17,
   parallel_trajectories: true,
 };

@@ -9,6 +9,17 @@ namespace lemol {
 
 Scratch padB, padC;
 
+// B's rows x N block copied into padB with rows of Np floats (N rounded up to a multiple of PAD),
+// zero beyond N: the wide kernel's operand when N is not a multiple of PAD.
+static float* padColumns(const float* B, int ldb, int rows, int N, int Np) {
+  float* Bp = grow(padB, (size_t)rows * Np);
+  for (int r = 0; r < rows; r++) {
+    std::memcpy(Bp + (size_t)r * Np, B + (size_t)r * ldb, N * 4);
+    std::memset(Bp + (size_t)r * Np + N, 0, (Np - N) * 4);
+  }
+  return Bp;
+}
+
 // When on, every GEMM issued is recorded as (M, K, N, transposed), in the calls' own convention:
 // the update benchmark's list of a round's GEMMs is tested against what the kernels really run.
 bool gemmLogOn = false;
@@ -27,12 +38,8 @@ void gemm_nn_unlogged(const float* A, int lda, const float* B, int ldb, float* C
     return kernels.gemmNnThin(A, lda, B + wide, ldb, C + wide, ldc, M, K, N - wide, acc, e.bias ? e.bias + wide : nullptr);
   }
   const int Np = (N + PAD - 1) / PAD * PAD;
-  float* Bp = grow(padB, (size_t)K * Np);
+  float* Bp = padColumns(B, ldb, K, N, Np);
   float* Cp = grow(padC, (size_t)M * Np);
-  for (int k = 0; k < K; k++) {
-    std::memcpy(Bp + (size_t)k * Np, B + (size_t)k * ldb, N * 4);
-    std::memset(Bp + (size_t)k * Np + N, 0, (Np - N) * 4);
-  }
   // padded: the bias as C's starting value, the rest of the epilogue after the copy back
   if (e.bias)
     for (int i = 0; i < M; i++) std::memcpy(Cp + (size_t)i * Np, e.bias, N * 4);
@@ -56,12 +63,8 @@ void gemm_tn_unlogged(const float* A, int lda, const float* B, int ldb, float* C
   if (N < PAD && M >= PAD) return kernels.gemmTnThin(A, lda, B, ldb, C, ldc, M, K, N, acc);
   if (N % PAD == 0 || M < PAD) return kernels.gemmTn(A, lda, B, ldb, C, ldc, M, K, N, acc);
   const int Np = (N + PAD - 1) / PAD * PAD;
-  float* Bp = grow(padB, (size_t)M * Np);
+  float* Bp = padColumns(B, ldb, M, N, Np);
   float* Cp = grow(padC, (size_t)K * Np);
-  for (int i = 0; i < M; i++) {
-    std::memcpy(Bp + (size_t)i * Np, B + (size_t)i * ldb, N * 4);
-    std::memset(Bp + (size_t)i * Np + N, 0, (Np - N) * 4);
-  }
   if (acc)
     for (int k = 0; k < K; k++) std::memcpy(Cp + (size_t)k * Np, C + (size_t)k * ldc, N * 4);
   kernels.gemmTn(A, lda, Bp, Np, Cp, Np, M, K, Np, acc);

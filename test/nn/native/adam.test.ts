@@ -1,27 +1,15 @@
 // Adam and polyak (src/nn/native/adam.cc, polyak.cc, elementwise.h): the composite ops' numbers,
 // float32 bits with subnormal moments, exact clipping.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { before, describe, it } from "node:test";
-import { activateNative, deactivateNative, nativeKernels } from "../../../src/nn/native-kernels.js";
+import { nativeKernels } from "../../../src/nn/native-kernels.js";
 import { Adam, polyakUpdate } from "../../../src/nn/optim.js";
 import { Rng } from "../../../src/util/rng.js";
 import { adamWithSubnormals } from "../../helpers/adam-subnormal.js";
-import { nativeSkip } from "../../helpers/native.js";
+import { nativeSkip, bothPaths, randomF32, runProbe } from "../../helpers/native.js";
 import { assertClose, ready, tf, values } from "../../helpers/tf.js";
 
 const skip = nativeSkip();
-
-/** Runs fn with the composite kernels, then with the native ones, returning both results. */
-function both<T>(fn: () => T): [T, T] {
-  deactivateNative();
-  const composite = fn();
-  activateNative();
-  const native = fn();
-  return [composite, native];
-}
-
-const rand = (rng: Rng, n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * rng.normal());
 
 describe("native kernels: Adam and polyak", { skip }, () => {
   before(async () => {
@@ -30,8 +18,8 @@ describe("native kernels: Adam and polyak", { skip }, () => {
 
   it("Adam (with per-variable clipping) and polyak update the variables as the composite ops do", () => {
     const rng = new Rng(4);
-    const init = [rand(rng, 37 * 64), rand(rng, 64)];
-    const grads = [rand(rng, 37 * 64, 0.1), rand(rng, 64, 0.01)];
+    const init = [randomF32(rng, 37 * 64), randomF32(rng, 64)];
+    const grads = [randomF32(rng, 37 * 64, 0.1), randomF32(rng, 64, 0.01)];
     const run = () => {
       const vars = [tf.variable(tf.tensor2d(init[0], [37, 64])), tf.variable(tf.tensor1d(init[1]))];
       const target = [tf.variable(tf.zeros([37, 64])), tf.variable(tf.zeros([64]))];
@@ -43,7 +31,7 @@ describe("native kernels: Adam and polyak", { skip }, () => {
       tf.dispose([...vars, ...target]);
       return out;
     };
-    const [c, n] = both(run);
+    const [c, n] = bothPaths(run);
     n.vars.forEach((v, k) => assertClose(v, c.vars[k], 1e-6, `var ${k}`));
     n.target.forEach((v, k) => assertClose(v, c.target[k], 1e-6, `target ${k}`));
     n.state.m.forEach((v, k) => assertClose(v, c.state.m[k], 1e-7, `m ${k}`));
@@ -58,14 +46,7 @@ describe("native kernels: Adam and polyak", { skip }, () => {
   });
 
   it("gives the same Adam bits with either way of computing blocks that hold a subnormal (integer operations or conversions)", () => {
-    const variant = (name?: string) => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/adam-probe.ts"], {
-        encoding: "utf8",
-        env: { ...process.env, LEMOL_NATIVE_ADAM: name ?? "" },
-      });
-      assert.equal(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout.trim().split("\n").pop()!) as { variant: string; exact: boolean };
-    };
+    const variant = (name?: string) => runProbe<{ variant: string; exact: boolean }>("test/helpers/adam-probe.ts", { LEMOL_NATIVE_ADAM: name ?? "" });
     for (const name of ["integer", "converted"]) assert.deepEqual(variant(name), { variant: name, exact: true }, name);
     assert.ok(["integer", "converted"].includes(variant().variant), "unforced: the faster of the two");
   });
@@ -88,7 +69,7 @@ describe("native kernels: Adam and polyak", { skip }, () => {
         const norm = Math.sqrt(ss);
         const scale = Math.fround(clip / (norm > clip ? norm : clip));
         if (scale !== 1) clipped++;
-        const state = () => [rand(new Rng(n), n), rand(new Rng(n + 1), n, 1e-3), Float32Array.from(rand(new Rng(n + 2), n, 1e-3), Math.abs)];
+        const state = () => [randomF32(new Rng(n), n), randomF32(new Rng(n + 1), n, 1e-3), Float32Array.from(randomF32(new Rng(n + 2), n, 1e-3), Math.abs)];
         const [p1, m1, v1] = state();
         k.adam(p1, m1, v1, g, 0.01, 0.9, 0.999, 1e-8, clip);
         const [p2, m2, v2] = state();

@@ -1,26 +1,14 @@
 // The GEMMs (src/nn/native/gemm.cc, gemm_tiles.h, isa.cc): a float64 reference on odd shapes, and
 // identical numbers from the AVX-512 and AVX2 variants.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { before, describe, it } from "node:test";
 import { MLP } from "../../../src/nn/mlp.js";
-import { activateNative, deactivateNative, nativeGemm } from "../../../src/nn/native-kernels.js";
+import { nativeGemm } from "../../../src/nn/native-kernels.js";
 import { Rng } from "../../../src/util/rng.js";
-import { nativeSkip } from "../../helpers/native.js";
+import { nativeSkip, bothPaths, randomF32, runProbe } from "../../helpers/native.js";
 import { assertClose, ready, tf, values } from "../../helpers/tf.js";
 
 const skip = nativeSkip();
-
-/** Runs fn with the composite kernels, then with the native ones, returning both results. */
-function both<T>(fn: () => T): [T, T] {
-  deactivateNative();
-  const composite = fn();
-  activateNative();
-  const native = fn();
-  return [composite, native];
-}
-
-const rand = (rng: Rng, n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * rng.normal());
 
 describe("native kernels: GEMM", { skip }, () => {
   before(async () => {
@@ -37,8 +25,8 @@ describe("native kernels: GEMM", { skip }, () => {
       [8, 30, 256],
     ]) {
       for (const transA of [false, true]) {
-        const A = rand(rng, M * K),
-          B = rand(rng, (transA ? M : K) * N),
+        const A = randomF32(rng, M * K),
+          B = randomF32(rng, (transA ? M : K) * N),
           C = new Float32Array((transA ? K : M) * N);
         nativeGemm(A, B, C, M, K, N, transA);
         const rows = transA ? K : M;
@@ -64,9 +52,9 @@ describe("native kernels: GEMM", { skip }, () => {
       const m = new MLP(sizes, new Rng(2));
       const rng = new Rng(3);
       const B = 1029; // not a multiple of the 4-row register tile
-      const x = rand(rng, B * sizes[0]);
-      const d = rand(rng, B * sizes[sizes.length - 1]);
-      const [c, n] = both(() =>
+      const x = randomF32(rng, B * sizes[0]);
+      const d = randomF32(rng, B * sizes[sizes.length - 1]);
+      const [c, n] = bothPaths(() =>
         tf.tidy(() => {
           const cache = m.forward(tf.tensor2d(x, [B, sizes[0]]));
           const g = m.backward(cache, tf.tensor2d(d, [B, sizes[sizes.length - 1]]), true);
@@ -89,14 +77,7 @@ describe("native kernels: GEMM", { skip }, () => {
 
 describe("native GEMM variants", { skip }, () => {
   it("AVX-512 and AVX2 give identical training numbers (runs reproduce across these CPUs)", (t) => {
-    const run = (isa?: string) => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/isa-probe.ts"], {
-        encoding: "utf8",
-        env: { ...process.env, ...(isa ? { LEMOL_NATIVE_ISA: isa } : {}) },
-      });
-      assert.equal(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout.trim().split("\n").pop()!) as { isa: string; hash: string; rows: number };
-    };
+    const run = (isa?: string) => runProbe<{ isa: string; hash: string; rows: number }>("test/helpers/isa-probe.ts", isa ? { LEMOL_NATIVE_ISA: isa } : {});
     const widest = run();
     if (widest.isa !== "avx512") {
       t.skip(`this CPU's widest GEMM is ${widest.isa}; nothing to compare`);

@@ -4,12 +4,10 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { nativeGemm, nativeKernels } from "../../../src/nn/native-kernels.js";
 import { Rng } from "../../../src/util/rng.js";
-import { nativeSkip } from "../../helpers/native.js";
+import { nativeSkip, randomF32 } from "../../helpers/native.js";
 import { ready } from "../../helpers/tf.js";
 
 const skip = nativeSkip();
-
-const rand = (rng: Rng, n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * rng.normal());
 
 describe("native kernels: MLP passes", { skip }, () => {
   before(async () => {
@@ -26,8 +24,8 @@ describe("native kernels: MLP passes", { skip }, () => {
     ])
       for (const B of [1024, 1029, 150, 15]) {
         const rng = new Rng(B);
-        const params = sizes.slice(1).flatMap((n, l) => [rand(rng, sizes[l] * n, 0.3), rand(rng, n, 0.1)]);
-        const x = rand(rng, B * sizes[0]);
+        const params = sizes.slice(1).flatMap((n, l) => [randomF32(rng, sizes[l] * n, 0.3), randomF32(rng, n, 0.1)]);
+        const x = randomF32(rng, B * sizes[0]);
         const outs = sizes.slice(1).map((n) => new Float32Array(B * n));
         k.mlpForward(x, B, params, outs);
         let input = x;
@@ -40,7 +38,7 @@ describe("native kernels: MLP passes", { skip }, () => {
           input = want;
         });
         // backward: weight and bias gradients accumulated block by block, input gradients per block
-        const dOut = rand(rng, B * sizes[sizes.length - 1]);
+        const dOut = randomF32(rng, B * sizes[sizes.length - 1]);
         const grads = params.map((p) => new Float32Array(p.length));
         const dx = new Float32Array(B * sizes[0]);
         k.mlpBackward(x, B, outs.slice(0, -1), dOut, params, grads, dx);
@@ -71,9 +69,9 @@ describe("native kernels: MLP passes", { skip }, () => {
     const sizes = [37, 64, 96, 48, 5]; // (three hidden layers of different widths: the scratch alternates)
     for (const B of [300, 40]) {
       const rng = new Rng(B + 1);
-      const params = sizes.slice(1).flatMap((n, l) => [rand(rng, sizes[l] * n, 0.3), rand(rng, n, 0.1)]);
+      const params = sizes.slice(1).flatMap((n, l) => [randomF32(rng, sizes[l] * n, 0.3), randomF32(rng, n, 0.1)]);
       const widths = [19, 8, 5, 5];
-      const parts = widths.map((w) => rand(rng, B * w));
+      const parts = widths.map((w) => randomF32(rng, B * w));
       const x = new Float32Array(B * 37);
       let at = 0;
       for (let r = 0; r < B; r++)

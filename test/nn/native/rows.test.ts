@@ -2,24 +2,13 @@
 // bit), row copies of every width.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { activateNative, deactivateNative, nativeKernels } from "../../../src/nn/native-kernels.js";
+import { nativeKernels } from "../../../src/nn/native-kernels.js";
 import { concatColumns, sliceColumns, softmaxRows } from "../../../src/nn/ops.js";
 import { Rng } from "../../../src/util/rng.js";
-import { nativeSkip } from "../../helpers/native.js";
+import { nativeSkip, bothPaths, randomF32 } from "../../helpers/native.js";
 import { assertClose, ready, tf, values } from "../../helpers/tf.js";
 
 const skip = nativeSkip();
-
-/** Runs fn with the composite kernels, then with the native ones, returning both results. */
-function both<T>(fn: () => T): [T, T] {
-  deactivateNative();
-  const composite = fn();
-  activateNative();
-  const native = fn();
-  return [composite, native];
-}
-
-const rand = (rng: Rng, n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * rng.normal());
 
 describe("native kernels: rows", { skip }, () => {
   before(async () => {
@@ -28,10 +17,10 @@ describe("native kernels: rows", { skip }, () => {
 
   it("concatenates, slices and soft-maxes columns as tfjs does", () => {
     const rng = new Rng(5);
-    const a = rand(rng, 50 * 8),
-      b = rand(rng, 50 * 19),
-      noise = rand(rng, 50 * 19);
-    const [c, n] = both(() =>
+    const a = randomF32(rng, 50 * 8),
+      b = randomF32(rng, 50 * 19),
+      noise = randomF32(rng, 50 * 19);
+    const [c, n] = bothPaths(() =>
       tf.tidy(() => {
         const ta = tf.tensor2d(a, [50, 8]),
           tb = tf.tensor2d(b, [50, 19]);
