@@ -7,10 +7,12 @@ the trajectory part-way), the live progress output says it was interrupted, noth
 an unhandled rejection, and continuing gives exactly the metrics of an uninterrupted run.
 """
 import os
+import sys
 import time
 import unittest
 
-from jupyter_client.manager import start_new_kernel
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernel_session import KernelSession  # noqa: E402
 
 NOTEBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "notebooks")
 
@@ -30,38 +32,18 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-interrupt-"));
 class InterruptTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.km, cls.kc = start_new_kernel(kernel_name="tslab", cwd=NOTEBOOKS, startup_timeout=120)
+        cls.session = KernelSession(NOTEBOOKS)
+        cls.km, cls.kc = cls.session.km, cls.session.kc
 
     @classmethod
     def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel(now=True)
+        cls.session.close()
 
     def run_cell(self, code, timeout=120, interrupt_after=None):
-        """Executes code; returns (status, stdout, stderr, display texts) of this cell."""
-        msg_id = self.kc.execute(code)
-        if interrupt_after is not None:
-            time.sleep(interrupt_after)
-            self.km.interrupt_kernel()
-        reply = self.kc.get_shell_msg(timeout=timeout)
-        while reply["parent_header"].get("msg_id") != msg_id:  # e.g. start-up kernel_info replies
-            reply = self.kc.get_shell_msg(timeout=timeout)
-        out = {"stdout": "", "stderr": "", "displays": [], "error": None}
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            msg = self.kc.get_iopub_msg(timeout=timeout)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            t = msg["msg_type"]
-            if t == "stream":
-                out[msg["content"]["name"]] += msg["content"]["text"]
-            elif t == "error":
-                out["error"] = msg["content"]
-            elif t in ("display_data", "update_display_data"):
-                out["displays"].append(msg["content"]["data"].get("text/plain", ""))
-            elif t == "status" and msg["content"]["execution_state"] == "idle":
-                break
-        return reply["content"]["status"], out
+        """Executes code; returns (status, outputs) of this cell, display outputs as their texts."""
+        out = self.session.run(code, timeout=timeout, interrupt_after=interrupt_after)
+        out["displays"] = [d.get("text/plain", "") for d in out["displays"]]
+        return out.pop("status"), out
 
     def collect_late_updates(self, seconds):
         """Display updates the interrupted cell's progress output still receives."""
