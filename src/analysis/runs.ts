@@ -165,6 +165,26 @@ export interface SelectOptions {
   minus?: string;
 }
 
+/**
+ * Splits runs into those with rows of `metric` and those without (a MADDPG control has no
+ * opponent-model accuracy): what to compare, and what to say was left out. A name lemol never
+ * writes throws, listing the real ones.
+ */
+export function partitionByMetric(runs: readonly SeedRun[], metric: string): { kept: SeedRun[]; without: SeedRun[] } {
+  const kept: SeedRun[] = [];
+  const without: SeedRun[] = [];
+  for (const run of runs) {
+    let n: number;
+    try {
+      n = run.metrics.select(metric).length;
+    } catch (err) {
+      throw new AnalysisError(`${run.name}: ${(err as Error).message}`);
+    }
+    (n > 0 ? kept : without).push(run);
+  }
+  return { kept, without };
+}
+
 /** The selected rows of one run (throws naming what is missing or ambiguous). */
 export function selectRows(run: SeedRun, opts: Omit<SelectOptions, "minus"> = {}): MetricRow[] {
   const metric = opts.metric ?? "om_accuracy_in_play";

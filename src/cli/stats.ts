@@ -4,7 +4,7 @@
  * and a stratified bootstrap interval; with `--paired A,B` the per-seed differences A − B.
  */
 import { pairedComparison, summarizeConditions } from "../analysis/compare.js";
-import { loadRuns, variedOptions } from "../analysis/runs.js";
+import { AnalysisError, conditionNamer, loadRuns, partitionByMetric, variedOptions } from "../analysis/runs.js";
 import type { Aggregate, Interval } from "../analysis/stats.js";
 import { OptionSpec, UsageError, formatHelp, parseArgs } from "./args.js";
 
@@ -65,7 +65,7 @@ export function stats(argv: readonly string[], out: (line: string) => void): num
   if (positionals.length === 0) throw new UsageError("give run directories, a sweep's results directory or a sweep file (lemol stats --help)");
   const confidence = options.confidence as number;
   if (!(confidence > 0 && confidence < 1)) throw new UsageError(`--confidence: must be between 0 and 1, got ${confidence}`);
-  const runs = loadRuns(positionals);
+  const loaded = loadRuns(positionals);
   const by = list(options.by as string | undefined);
   const opts = {
     metric: options.metric as string,
@@ -80,14 +80,30 @@ export function stats(argv: readonly string[], out: (line: string) => void): num
     resamples: options.resamples as number,
     confidence,
   };
+  // runs that never write the metric (a MADDPG control has no OM accuracy) are left out, and said so
+  let runs = loaded;
+  const leftOut: string[] = [];
+  for (const metric of [opts.metric, ...(opts.minus ? [opts.minus] : [])]) {
+    const { kept, without } = partitionByMetric(runs, metric);
+    if (without.length > 0) {
+      const name = conditionNamer(loaded, by);
+      const conditions = [...new Set(without.map(name))];
+      leftOut.push(
+        `(left out: ${without.length} run${without.length === 1 ? "" : "s"} without "${metric}" rows, condition${conditions.length === 1 ? "" : "s"} ${conditions.join(", ")})`,
+      );
+    }
+    runs = kept;
+  }
+  if (runs.length === 0) throw new AnalysisError(`no run has "${opts.metric}" rows${opts.minus ? ` and "${opts.minus}" rows` : ""}`);
   const pct = `${Math.round(confidence * 1000) / 10} %`;
   const cycles = Array.isArray(opts.cycles) ? `cycles ${opts.cycles.join(", ")}` : opts.cycles === "last" ? "the last cycle" : "all cycles";
   const what = `${opts.metric}${opts.minus ? ` minus ${opts.minus}` : ""}${opts.agent ? ` (agents matching "${opts.agent}")` : ""}`;
   const episodes = opts.lastEpisodes ? `, each trajectory's last ${opts.lastEpisodes} episodes` : "";
-  out(`${runs.length} finished run${runs.length === 1 ? "" : "s"}; ${what}, each run's mean over ${cycles}${episodes}`);
+  out(`${loaded.length} finished run${loaded.length === 1 ? "" : "s"}; ${what}, each run's mean over ${cycles}${episodes}`);
   out(
     `conditions by ${by ? by.join(", ") : `the options that vary (${variedOptions(runs).join(", ") || "none"})`}; bootstrap: ${opts.resamples} resamples, seed ${opts.seed}`,
   );
+  for (const line of leftOut) out(line);
   out("");
   const summaries = summarizeConditions(runs, opts);
   out(

@@ -16,7 +16,11 @@
  *     "base": { "num_episodes": 2000 },    options every run shares
  *     "grid": { "good_policy": ["maddpg", "mmmaddpg"], "lr": [0.01, 0.001] },   every combination
  *     "list": [ { "block_processing": true }, { "ablate_lemol_lstm": true } ],    or explicit variants
- *     "seeds": [1, 2, 3] }                 each configuration once per seed (default [71])
+ *     "seeds": [1, 2, 3],                  each configuration once per seed (default [71])
+ *     "order": "seeds" }                   job order: "configs" (default: every seed of the first
+ *                                          configuration, then the next) or "seeds" (every
+ *                                          configuration of the first seed, then the next: a sweep
+ *                                          stopped part-way has whole seeds, paired across configurations)
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -38,6 +42,8 @@ export interface SweepSpec {
   grid: Record<string, unknown[]>;
   list: Record<string, unknown>[];
   seeds: number[];
+  /** The order jobs start in: configuration-major ("configs") or seed-major ("seeds"). */
+  order: "configs" | "seeds";
 }
 
 /** One run of a sweep. */
@@ -84,8 +90,8 @@ export function parseSweepSpec(raw: unknown, baseDir = process.cwd(), what = "sw
   const o = raw as Record<string, unknown>;
   if (typeof o !== "object" || o === null || Array.isArray(o)) throw new ConfigError(`${what}: expected a JSON object`);
   for (const k of Object.keys(o))
-    if (!["name", "results", "base", "grid", "list", "seeds"].includes(k))
-      throw new ConfigError(`${what}: unknown field "${k}" (fields: name, results, base, grid, list, seeds)`);
+    if (!["name", "results", "base", "grid", "list", "seeds", "order"].includes(k))
+      throw new ConfigError(`${what}: unknown field "${k}" (fields: name, results, base, grid, list, seeds, order)`);
   if (typeof o.name !== "string" || !NAME.test(o.name)) throw new ConfigError(`${what}: "name" must be letters, digits, '.', '_' or '-'`);
   const obj = (k: string) => {
     const v = o[k] ?? {};
@@ -102,6 +108,8 @@ export function parseSweepSpec(raw: unknown, baseDir = process.cwd(), what = "sw
   if (!Array.isArray(seeds) || seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0))
     throw new ConfigError(`${what}: "seeds" must be a non-empty list of non-negative integers`);
   if (new Set(seeds).size !== seeds.length) throw new ConfigError(`${what}: a seed is listed twice`);
+  const order = o.order ?? "configs";
+  if (order !== "configs" && order !== "seeds") throw new ConfigError(`${what}: "order" must be "configs" or "seeds", not ${JSON.stringify(order)}`);
   const results = path.resolve(baseDir, typeof o.results === "string" ? o.results : path.join("sweeps", o.name));
   // a results path no run can be written under is refused now, not by the first worker
   let st: fs.Stats | undefined;
@@ -113,7 +121,7 @@ export function parseSweepSpec(raw: unknown, baseDir = process.cwd(), what = "sw
     );
   }
   if (st && !st.isDirectory()) throw new ConfigError(`${what}: "results" ${results} is a file, not a directory`);
-  const spec: SweepSpec = { name: o.name, results, base: obj("base"), grid, list, seeds };
+  const spec: SweepSpec = { name: o.name, results, base: obj("base"), grid, list, seeds, order };
   expandSweep(spec); // every configuration must be valid before anything is queued
   return spec;
 }
@@ -141,6 +149,8 @@ export function expandSweep(spec: SweepSpec): SweepJob[] {
       jobs.push({ id: `${spec.name}__${run}`, sweep: spec.name, run, varied, seed, options, runDir });
     }
   });
+  // run names keep the configuration's index whatever the order, so reordering renames nothing
+  if (spec.order === "seeds") jobs.sort((a, b) => spec.seeds.indexOf(a.seed) - spec.seeds.indexOf(b.seed));
   return jobs;
 }
 

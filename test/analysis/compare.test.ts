@@ -8,7 +8,7 @@ import { conditionCurves, pairedComparison, summarizeConditions } from "../../sr
 import { groupByCondition, loadRuns, runValue, variedOptions } from "../../src/analysis/runs.js";
 import { loadRun } from "../../src/train/run-dir.js";
 import { runCli } from "../helpers/cli.js";
-import { A, removeStatsSweep, writeStatsSweep } from "./sweep-fixture.js";
+import { A, removeStatsSweep, writeRun, writeStatsSweep } from "./sweep-fixture.js";
 
 const { root, results } = writeStatsSweep();
 after(removeStatsSweep);
@@ -132,6 +132,31 @@ describe("lemol stats", () => {
     assert.match(r.stdout, /IQM difference {2}0\.0833, 95 % CI/);
     assert.match(r.stdout, /false higher on 4 of 5 seeds, lower on 1/);
     assert.match(r.stdout, /P\(false > true\) 0\.8600/);
+  });
+
+  it("leaves out, and names, runs that never write the metric (a MADDPG control has no OM accuracy)", () => {
+    const control = path.join(root, "control-s1");
+    const reward = {
+      cycle: 0,
+      trajectory: 0,
+      opponent: "maddpg",
+      episode: 0,
+      train_step: null,
+      om_iter: null,
+      agent: "maddpg-bad_agent_0",
+      metric: "episode_reward",
+      value: -2,
+    };
+    writeRun(control, { seed: 1, ablate_lemol_lstm: "control" }, [reward]);
+    const r = runCli(["stats", results, control, "--by", "ablate_lemol_lstm"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^11 finished runs; om_accuracy_in_play/m);
+    assert.match(r.stdout, /^\(left out: 1 run without "om_accuracy_in_play" rows, condition control\)$/m);
+    assert.match(r.stdout, /^false\s+5\s+1,2,3,4,5\s+0\.5760/m);
+    assert.doesNotMatch(r.stdout, /^control\s+\d/m);
+    const only = runCli(["stats", control]);
+    assert.equal(only.code, 2);
+    assert.match(only.stderr, /no run has "om_accuracy_in_play" rows/);
   });
 
   it("says what is wrong with exit code 2", () => {

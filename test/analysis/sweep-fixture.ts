@@ -40,7 +40,7 @@ function rows(seed: number, last: number, first: number): MetricRow[] {
   return out;
 }
 
-function writeRun(dir: string, options: Record<string, unknown>, metricRows: MetricRow[], status = "finished"): void {
+export function writeRun(dir: string, options: Record<string, unknown>, metricRows: MetricRow[], status = "finished"): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dir, "manifest.json"),

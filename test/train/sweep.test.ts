@@ -34,6 +34,25 @@ async function reference(j: SweepJob): Promise<string> {
   return fs.readFileSync(path.join(dir, "metrics.csv"), "utf8");
 }
 
+describe("sweep order", () => {
+  it('"order": "seeds" starts every configuration of a seed before the next seed; run names keep the configuration index', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-order-"));
+    const raw = { name: "order", base: { ...REDUCED }, list: [{ lr: 0.01 }, { lr: 0.02 }, { lr: 0.03 }], seeds: [5, 2] };
+    const byConfig = expandSweep(parseSweepSpec(raw, dir)).map((j) => j.run);
+    assert.deepEqual(byConfig, ["r000-s5", "r000-s2", "r001-s5", "r001-s2", "r002-s5", "r002-s2"]);
+    const bySeed = expandSweep(parseSweepSpec({ ...raw, order: "seeds" }, dir));
+    assert.deepEqual(
+      bySeed.map((j) => j.run),
+      ["r000-s5", "r001-s5", "r002-s5", "r000-s2", "r001-s2", "r002-s2"],
+    );
+    assert.deepEqual(
+      bySeed.map((j) => j.options.lr),
+      [0.01, 0.02, 0.03, 0.01, 0.02, 0.03],
+    );
+    assert.throws(() => parseSweepSpec({ ...raw, order: "seed" }, dir), /"order" must be "configs" or "seeds", not "seed"/);
+  });
+});
+
 describe("sweep jobs", () => {
   it("continue a run whose worker died between a checkpoint's two renames, with the uninterrupted metrics; a finished run is not run again", async () => {
     const j = job();
