@@ -16,7 +16,18 @@ export {
   pairedDifferences,
 } from "./stats.js";
 export type { Aggregate, BootstrapOptions, Interval, PairedDifferences } from "./stats.js";
-export { AnalysisError, BOOKKEEPING_OPTIONS, loadRuns, variedOptions, conditionNamer, groupByCondition, partitionByMetric, selectRows, runValue, runCurve } from "./runs.js";
+export {
+  AnalysisError,
+  BOOKKEEPING_OPTIONS,
+  loadRuns,
+  variedOptions,
+  conditionNamer,
+  groupByCondition,
+  partitionByMetric,
+  selectRows,
+  runValue,
+  runCurve,
+} from "./runs.js";
 export type { SeedRun, RunInput, ConditionKey, SelectOptions, CurveAxis } from "./runs.js";
 export { conditionStrata, summarizeConditions, pairedComparison, conditionCurves } from "./compare.js";
 export type { ConditionOptions, ConditionSummary, PairedComparison, CurvePoint, ConditionCurve } from "./compare.js";
