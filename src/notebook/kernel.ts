@@ -24,7 +24,9 @@
  *   - the kernel_info reply carries the `status` the protocol requires;
  *   - a cell whose lemol run call an interrupt stopped (src/notebook/interrupt.ts) keeps its
  *     declarations and ends as an `Interrupted` error, which cancels the cells queued after it, as
- *     Python's KeyboardInterrupt does.
+ *     Python's KeyboardInterrupt does; each cell's code runs in an asynchronous context naming the
+ *     cell, so that the run calls of a cell interrupted elsewhere (tslab failed it; its code goes
+ *     on) are known as that cell's and refused, even while later cells run.
  *
  * tslab's internals are patched on their prototypes before its `startKernel` builds the server, so
  * the version is pinned (package.json); the patches check the shapes they rely on and say so when
@@ -33,6 +35,7 @@
  *   lemol-kernel install [--prefix DIR] [--name tslab]   register the kernel spec (Jupyter runs the rest)
  *   lemol-kernel --config-path FILE                      start (what the kernel spec runs)
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
@@ -42,7 +45,7 @@ import vm from "node:vm";
 import { displayPath } from "../util/fs.js";
 import { cellPosition } from "./cell-position.js";
 import { CELL_POSITION, trimStack } from "./errors.js";
-import { INTERRUPTED_CELL, LEMOL_KERNEL } from "./interrupt.js";
+import { CELL_CONTEXT, EXECUTING_CELL, INTERRUPTED_CELL, installInterruptListener, LEMOL_KERNEL } from "./interrupt.js";
 
 /** An iopub or shell message of tslab's (its class is not exported; only what is used here). */
 interface ZmqMessage {
@@ -87,6 +90,9 @@ export function relativePaths(text: string): string {
   });
 }
 
+/** What a cell interrupted while no lemol run call listened says (tslab failed it; its code goes on). */
+export const INTERRUPTED_ELSEWHERE = "the kernel was interrupted; lemol run calls this cell still makes return at once without running";
+
 /** The error output for what tslab's executor reports with `console.error` (a thrown value, or a diagnostic). */
 export function cellError(args: unknown[]): CellError {
   const e = errorOutput(args);
@@ -102,7 +108,7 @@ function errorOutput(args: unknown[]): CellError {
   const e = args[0];
   if (e instanceof Error) {
     if (e.message === "Interrupted asynchronously")
-      return { ename: "Interrupted", evalue: "the kernel was interrupted", traceback: [`${RED}Interrupted${RESET}`] };
+      return { ename: "Interrupted", evalue: INTERRUPTED_ELSEWHERE, traceback: [`${RED}Interrupted${RESET}: ${INTERRUPTED_ELSEWHERE}`] };
     const lines = trimStack(e.stack ?? `${e.name}: ${e.message}`).split("\n");
     const head = lines.findIndex((l) => /^\s+at /.test(l));
     const message = head < 0 ? lines : lines.slice(0, head);
@@ -144,6 +150,8 @@ export function startKernel(configPath: string): void {
     "JupyterHandlerImpl",
   );
   (globalThis as Record<symbol, unknown>)[LEMOL_KERNEL] = true;
+  const cellContext = new AsyncLocalStorage<object>();
+  (globalThis as Record<symbol, unknown>)[CELL_CONTEXT] = cellContext;
   const realError = console.error;
 
   // each cell's source and the JavaScript tslab ran for it, by execution count (the last few)
@@ -195,17 +203,19 @@ export function startKernel(configPath: string): void {
 
   const executeImpl = handler.handleExecuteImpl;
   handler.handleExecuteImpl = async function (this: HandlerProto, request: object, writeStream: unknown, writeDisplayData: unknown) {
+    const g = globalThis as Record<symbol, unknown>;
     const msg = waiting.get(request);
     waiting.delete(request);
     current = request;
     running = msg ?? null;
     starting = { count: this.execCount + 1, source: String((request as { code?: unknown }).code ?? "") };
+    g[EXECUTING_CELL] = request;
+    g[INTERRUPTED_CELL] = undefined; // what a failed cell's leftover code told after that cell ended
     if (msg && theServer) publish.call(theServer, "busy", msg);
     try {
-      const count = await executeImpl.call(this, request, writeStream, writeDisplayData);
-      const g = globalThis as Record<symbol, unknown>;
+      const count = await cellContext.run(request, () => executeImpl.call(this, request, writeStream, writeDisplayData));
       const interrupted = g[INTERRUPTED_CELL] as { cell: unknown; message: string } | undefined;
-      if (interrupted && interrupted.cell === writeDisplayData) {
+      if (interrupted && interrupted.cell === request) {
         // a lemol run call stopped by the interrupt: declarations kept (the cell succeeded), then
         // failed as Interrupted, so that tslab cancels the queued cells
         g[INTERRUPTED_CELL] = undefined;
@@ -217,6 +227,7 @@ export function startKernel(configPath: string): void {
       current = null;
       running = null;
       starting = null;
+      g[EXECUTING_CELL] = null;
     }
   };
 
@@ -303,6 +314,7 @@ export function startKernel(configPath: string): void {
   };
   try {
     main.startKernel({ configPath, enableFindLocal: false });
+    installInterruptListener(); // now that tslab is there (notebooks share this module instance)
   } finally {
     console.error = realError;
   }

@@ -128,10 +128,11 @@ export class CallQueue {
       this.stopRequested_ = false;
       this.stopBy = "request";
       const scope = this.interrupts?.scope?.();
-      if (scope !== undefined && scope === this.interruptedScope) {
+      if (scope !== undefined && (scope === this.interruptedScope || this.interrupts?.interrupted?.(scope))) {
         // resolved, not thrown: the cell must end normally to keep its declarations
         const message = `${name} not started: this cell was interrupted`;
         this.last = { call: name, outcome: "refused", message };
+        this.interrupts?.refused?.(message);
         if (this.active === self) this.active = null;
         return partial();
       }

@@ -34,6 +34,10 @@ export type InterruptSource = ((onInterrupt: () => void) => () => void) & {
   scope?: () => unknown;
   /** A call this source interrupted has resolved; `message` says where it stopped (default: printed). */
   stopped?: (message: string) => void;
+  /** A call was refused in an interrupted scope; `message` says which (told once per scope, if nothing was). */
+  refused?: (message: string) => void;
+  /** Whether an interrupt came while `scope` (a notebook cell) ran: its later run calls are refused. */
+  interrupted?: (scope: unknown) => boolean;
 };
 
 export interface ExperimentHooks {

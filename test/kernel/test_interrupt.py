@@ -39,9 +39,9 @@ class InterruptTests(unittest.TestCase):
     def tearDownClass(cls):
         cls.session.close()
 
-    def run_cell(self, code, timeout=120, interrupt_after=None):
+    def run_cell(self, code, timeout=120, interrupt_after=None, interrupt_when=None):
         """Executes code; returns (status, outputs) of this cell, display outputs as their texts."""
-        out = self.session.run(code, timeout=timeout, interrupt_after=interrupt_after)
+        out = self.session.run(code, timeout=timeout, interrupt_after=interrupt_after, interrupt_when=interrupt_when)
         out["displays"] = [d.get("text/plain", "") for d in out["displays"]]
         return out.pop("status"), out
 
@@ -67,8 +67,10 @@ class InterruptTests(unittest.TestCase):
         # the experiment is declared in the interrupted cell itself: it must survive the interrupt
         status, out = self.run_cell(
             'const exp = await Experiment.create({ ...opts, run_dir: path.join(tmp, "interrupted") }, { print: null });\n'
+            'console.log("created");\n'
             "const info = await exp.runTrajectory();",
-            interrupt_after=2.5,
+            interrupt_after=1.0,
+            interrupt_when="created",
         )
         self.assertEqual(status, "error", "the interrupted cell ends as Interrupted (cancelling queued cells)")
         self.assertEqual(out["error"]["ename"], "Interrupted")

@@ -8,7 +8,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
-import { onKernelInterrupt, triggerInterrupt } from "../../src/notebook/interrupt.js";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { CELL_CONTEXT, EXECUTING_CELL, INTERRUPTED_CELL, LEMOL_KERNEL, onKernelInterrupt, triggerInterrupt } from "../../src/notebook/interrupt.js";
 import { REDUCED, tmpRun } from "../helpers/experiment.js";
 import type { InterruptSource } from "../../src/train/hooks.js";
 
@@ -204,6 +205,59 @@ describe("the kernel's SIGINT inside tslab", () => {
       assert.ok(process.listeners("SIGINT").includes(tslab), "given back when the call ends");
     } finally {
       process.removeListener("SIGINT", tslab);
+      if (!hadTslab) delete g.__tslab__;
+    }
+  });
+});
+
+describe("an interrupt while no run call listens", () => {
+  it("marks the cell it came in (tslab fails that cell): the run calls its code still makes are refused, also while a later cell runs", async () => {
+    const g = globalThis as Record<string | symbol, unknown>;
+    const hadTslab = "__tslab__" in g;
+    g.__tslab__ = {};
+    const cells = new AsyncLocalStorage<object>();
+    g[CELL_CONTEXT] = cells; // as lemol's kernel does
+    g[LEMOL_KERNEL] = true;
+    let tslabInterrupts = 0;
+    const tslab = () => void tslabInterrupts++;
+    process.on("SIGINT", tslab);
+    onKernelInterrupt(() => {})(); // lemol listens to SIGINT from its import inside a kernel
+    const exp = await make();
+    try {
+      const cellA = {};
+      const cellB = {};
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      // cell A awaits something that is not a run call (a create, a timer) when the interrupt comes
+      const leftover = cells.run(cellA, async () => {
+        await gate;
+        for (let i = 0; i < 3; i++) await exp.runEpisode();
+        return exp.lastCall?.outcome;
+      });
+      // the signal's listener runs outside every cell's context: the kernel says which cell executes
+      g[EXECUTING_CELL] = cellA;
+      process.emit("SIGINT", "SIGINT");
+      g[EXECUTING_CELL] = cellB;
+      assert.equal(tslabInterrupts, 1, "tslab fails the cell, as before");
+      // cell B (the next cell) runs before A's leftover code goes on: its calls run
+      await cells.run(cellB, () => exp.runEpisode());
+      assert.deepEqual([exp.lastCall?.outcome, exp.episodesCompleted], ["done", 1]);
+      release();
+      assert.equal(await leftover, "refused", "the interrupted cell's loop ended at once");
+      assert.equal(exp.episodesCompleted, 1, "nothing ran for it");
+      // told once, for cell A (the kernel makes it the cell's Interrupted error when the cell is still running)
+      assert.deepEqual(g[INTERRUPTED_CELL], { cell: cellA, message: "runEpisode not started: this cell was interrupted" });
+      g[INTERRUPTED_CELL] = undefined;
+      await cells.run(cellB, () => exp.runEpisode());
+      assert.deepEqual([exp.lastCall?.outcome, exp.episodesCompleted], ["done", 2], "cell B is not affected");
+      assert.equal(g[INTERRUPTED_CELL], undefined, "nothing told for cell B");
+    } finally {
+      exp.dispose();
+      process.removeListener("SIGINT", tslab);
+      delete g[CELL_CONTEXT];
+      delete g[EXECUTING_CELL];
+      delete g[LEMOL_KERNEL];
+      delete g[INTERRUPTED_CELL];
       if (!hadTslab) delete g.__tslab__;
     }
   });
