@@ -6,6 +6,7 @@ import { benchEnv } from "./env.js";
 import { benchExperiment } from "./experiment.js";
 import { benchLearning } from "./learning.js";
 import { benchSoak } from "./soak.js";
+import { benchStudy } from "./study/analyse.js";
 import { benchScale } from "./scale.js";
 import { benchTrain } from "./train.js";
 import { benchUpdate } from "./update.js";
@@ -18,6 +19,7 @@ const SUITES: Record<string, () => Promise<string>> = {
   learning: benchLearning,
   update: benchUpdate,
   experiment: benchExperiment,
+  study: benchStudy,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--record");
@@ -27,8 +29,9 @@ for (const name of wanted) {
     process.exit(2);
   }
 }
-// the soak, scale, learning and experiment runs take minutes to an hour: only when asked for by name
-const LONG = ["soak", "scale", "learning", "experiment"];
+// the soak, scale, learning and experiment runs take minutes to an hour, and the study analyses
+// runs made by its sweeps: only when asked for by name
+const LONG = ["soak", "scale", "learning", "experiment", "study"];
 for (const name of wanted.length ? wanted : Object.keys(SUITES).filter((s) => !LONG.includes(s))) {
   console.log(`# ${name}`);
   const file = await SUITES[name]();

@@ -31,3 +31,5 @@ export {
 export type { SeedRun, RunInput, ConditionKey, SelectOptions, CurveAxis } from "./runs.js";
 export { conditionStrata, summarizeConditions, pairedComparison, conditionCurves } from "./compare.js";
 export type { ConditionOptions, ConditionSummary, PairedComparison, CurvePoint, ConditionCurve } from "./compare.js";
+export { studentTCdf, studentTQuantile, regularizedIncompleteBeta, smallestDetectableDifference, decide } from "./power.js";
+export type { PowerOptions, Verdict } from "./power.js";
