@@ -171,6 +171,7 @@ export function analyseStudy(runs: SeedRun[]): Record<string, unknown> {
         accuracy: name === "maddpg" ? null : Object.fromEntries([...bySeed].map(([s, r]) => [s, accuracy(r)])),
         reward: Object.fromEntries([...bySeed].map(([s, r]) => [s, reward(r)])),
         wall_hours: Object.fromEntries([...bySeed].map(([s, r]) => [s, wallHours(r)])),
+        per_cycle: Object.fromEntries([...bySeed].map(([s, r]) => [s, perCycle(r)])),
       },
     ]),
   );
@@ -183,6 +184,23 @@ export function analyseStudy(runs: SeedRun[]): Record<string, unknown> {
     claim2: { verdict: h2a.verdict, rule: "H2a's verdict", h2a, h2b, h2c },
     secondary: { h1a: secondary.h1a, h1b: secondary.h1b, h2a: h2aInit },
   };
+}
+
+/** Per cycle, the run's numbers as the hypotheses read them in the last (secondary: the curves over cycles 0-3). */
+function perCycle(run: SeedRun): Record<string, Record<string, number>> {
+  const cycles = [...new Set(run.metrics.select("episode_reward").map((r) => r.cycle ?? 0))].sort((p, q) => p - q);
+  const hasOM = run.metrics.select(OM).length > 0;
+  return Object.fromEntries(
+    cycles.map((cycle) => {
+      const at = { cycles: [cycle] };
+      const values: Record<string, number> = { reward: runValue(run, { ...REWARD, ...at }) };
+      if (hasOM && run.metrics.select(OM).some((r) => (r.cycle ?? 0) === cycle)) {
+        values[OM] = runValue(run, { metric: OM, agent: "bad", ...at });
+        for (const b of BASELINES) values[baseline(b)] = runValue(run, { metric: baseline(b), agent: "bad", ...at });
+      }
+      return [String(cycle), values];
+    }),
+  );
 }
 
 function wallHours(run: SeedRun): number | null {

@@ -65,6 +65,7 @@ type T = { id: string; verdict: string; differences: number[]; seeds: number[] }
 describe("the study's analysis", () => {
   it("decides each hypothesis on the last cycle, paired by seed, with the plan's rule", () => {
     const r = analyseStudy(loadRuns(study([1, 2, 3, 4, 5]))) as {
+      conditions: Record<string, { per_cycle: Record<string, Record<string, Record<string, number>>> }>;
       claim1: { verdict: string; h1a: T[]; h1b: T[] };
       h1c: T;
       claim2: { verdict: string; h2a: T; h2b: T; h2c: T };
@@ -104,6 +105,12 @@ describe("the study's analysis", () => {
     // the per-step LeMOL (0.3) is below every baseline: not supported, and the upper end is below the detectable size
     assert.ok(r.secondary.h1a.every((t) => t.verdict === "not supported"));
     assert.equal(r.secondary.h2a.verdict, "not supported");
+    // the curves over cycles, per run: cycle 0's windows are 0.1 throughout, cycle 1's as above
+    const ep = r.conditions["lemol-ep"].per_cycle["2"];
+    assert.deepEqual(Object.keys(ep), ["0", "1"]);
+    assert.ok(Math.abs(ep["0"].om_accuracy_in_play - 0.1) < 1e-9 && Math.abs(ep["1"].om_accuracy_in_play - (0.6 + 0.002 / 3)) < 1e-9);
+    assert.ok(Math.abs(ep["1"].reward - (-1 + 0.002)) < 1e-9);
+    assert.deepEqual(Object.keys(r.conditions.maddpg.per_cycle["2"]["1"]), ["reward"], "the control has no OM");
   });
 
   it("gives no verdict below the plan's floor of 5 seeds, and pairs only the seeds both conditions have", () => {
