@@ -6,15 +6,13 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { listExperienceFiles } from "../../src/train/run-dir.js";
 import { Rng } from "../../src/util/rng.js";
-import { REPO } from "../helpers/golden.js";
-import { runCli, runCliAsync, tinyRunFlags } from "../helpers/cli.js";
+import { runCli, runCliAsync, spawnCli, tinyRunFlags } from "../helpers/cli.js";
 
 const FLAGS = tinyRunFlags({ seed: 5, num_episodes: 40, traj_per_iter: 2, save_rate: 4, checkpoint_replay: true, quiet: true });
 
@@ -24,10 +22,7 @@ const FLAGS = tinyRunFlags({ seed: 5, num_episodes: 40, traj_per_iter: 2, save_r
  */
 function runAndKill(runDir: string, bytes: number): Promise<{ killed: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "train", ...FLAGS, "--run_dir", runDir], {
-      cwd: REPO,
-      stdio: "ignore",
-    });
+    const { child } = spawnCli(["train", ...FLAGS, "--run_dir", runDir], { pipe: false });
     const metrics = path.join(runDir, "metrics.csv");
     const timer = setInterval(() => {
       let size = 0;
@@ -48,14 +43,7 @@ function runAndKill(runDir: string, bytes: number): Promise<{ killed: boolean }>
 /** Starts `lemol train`, sends it `signal` once its metrics.csv has grown to `bytes`; resolves with its exit code and stdout. */
 function runAndSignal(runDir: string, bytes: number, signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "train", ...FLAGS, "--run_dir", runDir], {
-      cwd: REPO,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    const { child, output } = spawnCli(["train", ...FLAGS, "--run_dir", runDir]);
     const metrics = path.join(runDir, "metrics.csv");
     const timer = setInterval(() => {
       if ((fs.statSync(metrics, { throwIfNoEntry: false })?.size ?? 0) < bytes) return;
@@ -64,7 +52,7 @@ function runAndSignal(runDir: string, bytes: number, signal: NodeJS.Signals): Pr
     }, 5);
     child.on("close", (code) => {
       clearInterval(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, ...output });
     });
   });
 }
@@ -137,14 +125,7 @@ describe("lemol train killed with SIGKILL", () => {
     const ref = runCli(["train", ...flags, "--run_dir", refDir]);
     assert.equal(ref.code, 0, ref.stderr);
     const runDir = path.join(base, "killed");
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), "train", ...flags, "--run_dir", runDir], {
-      cwd: REPO,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    const { child, output } = spawnCli(["train", ...flags, "--run_dir", runDir]);
     // the trajectory workers are forked with the first cycle's jobs: kill one of them at once
     let victim = 0;
     const timer = setInterval(() => {
@@ -171,9 +152,9 @@ describe("lemol train killed with SIGKILL", () => {
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     clearInterval(timer);
     assert.ok(victim > 0, "a worker process was killed");
-    assert.equal(code, 3, stderr);
-    const lines = stderr.trim().split("\n");
-    assert.equal(lines.length, 1, stderr);
+    assert.equal(code, 3, output.stderr);
+    const lines = output.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, output.stderr);
     assert.match(
       lines[0],
       new RegExp(
@@ -183,7 +164,6 @@ describe("lemol train killed with SIGKILL", () => {
     const resumed = runCli(["train", "--restore", runDir, "--quiet"]);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(fs.readFileSync(path.join(runDir, "metrics.csv"), "utf8"), fs.readFileSync(path.join(refDir, "metrics.csv"), "utf8"));
-    void stdout;
   });
 
   it("SIGTERM and SIGHUP checkpoint at the next step: exit 143 / 129, the manifest 'stopped', the --restore line, and --restore finishes identically (issue 28)", async () => {

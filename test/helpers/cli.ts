@@ -1,5 +1,5 @@
 /** Runs the real `lemol` command (from source, through tsx) and captures its output. */
-import { spawn, spawnSync } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { REPO } from "./golden.js";
 
@@ -19,19 +19,31 @@ export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * Starts the real `lemol` command without waiting (for a test that signals or kills it): its
+ * stdout and stderr collect into `output` unless `pipe` is false (then they are ignored).
+ */
+export function spawnCli(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number; pipe?: boolean } = {},
+): { child: ChildProcess; output: { stdout: string; stderr: string } } {
+  const pipe = opts.pipe ?? true;
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), ...args], {
+    cwd: opts.cwd ?? REPO,
+    stdio: pipe ? ["ignore", "pipe", "pipe"] : "ignore",
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+  });
+  const output = { stdout: "", stderr: "" };
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => (output.stdout += d));
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (output.stderr += d));
+  return { child, output };
+}
+
 /** As {@link runCli}, without blocking this process (for a command that waits on something the test drives). */
 export function runCliAsync(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/main.ts"), ...args], {
-      cwd: opts.cwd ?? REPO,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: opts.timeoutMs ?? 300_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    const { child, output } = spawnCli(args, { ...opts, timeoutMs: opts.timeoutMs ?? 300_000 });
+    child.on("close", (code) => resolve({ code: code ?? -1, ...output }));
   });
 }
 
