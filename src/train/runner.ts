@@ -6,6 +6,7 @@
  */
 import type { Learner } from "../agents/learner.js";
 import type { MultiAgentEnv } from "../envs/env.js";
+import { oneHotRule } from "../envs/one-hot.js";
 import { PlayLoop, StepOutcome } from "./loop.js";
 
 export type { StepOutcome } from "./loop.js";
@@ -25,8 +26,7 @@ export class TrainingRunner<L extends Learner = Learner> {
     const cfg = (trainers[0] as unknown as { config?: { maxEpisodeLen?: number } } | undefined)?.config;
     this.maxEpisodeLen = options.maxEpisodeLen ?? cfg?.maxEpisodeLen ?? 25;
     // with --discrete_actions the original env one-hots the movement in place, so that is what is stored
-    const oneHot = Array.from(env.world.layout.movable, (m) => Boolean(m) && env.actionMode.forceDiscreteAction && env.actionMode.discreteActionSpace);
-    this.loop = new PlayLoop(env, trainers, { maxEpisodeLen: this.maxEpisodeLen, oneHotMovement: oneHot });
+    this.loop = new PlayLoop(env, trainers, { maxEpisodeLen: this.maxEpisodeLen, oneHotMovement: oneHotRule(env).movement });
     this.loop.learning = options.learn ?? true;
     this.loop.begin(env.reset());
   }
