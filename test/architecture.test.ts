@@ -147,9 +147,16 @@ describe("the algorithms' maths and the native layer", () => {
     assert.doesNotMatch(steps, /tf\.square\(tdError|\b2 \/ B|-1 \/ B|ACTOR_REGULARISATION/, "actor-critic.ts computes a loss itself");
   });
 
-  it("src/agents makes no `as unknown as` casts (types that agree by construction, not by hand)", () => {
-    const casts = agents.filter((f) => /as unknown as/.test(fs.readFileSync(f, "utf8"))).map(rel);
-    assert.deepEqual(casts, []);
+  it("src/agents and src/train make no `as unknown as` casts (types that agree by construction, not by hand)", () => {
+    // experiment.ts's two casts are redundant since ExperimentConfig is derived from OPTIONS (a type,
+    // assignable to Record<string, unknown>); they go with the parallel change that rewrites the file
+    const pending = new Set(["src/train/experiment.ts"]);
+    const files = [...agents, ...sources(path.join(SRC, "train"))];
+    const casts = files.filter((f) => /as unknown as/.test(fs.readFileSync(f, "utf8"))).map(rel);
+    assert.deepEqual(
+      casts.filter((f) => !pending.has(f)),
+      [],
+    );
   });
 
   it("keeps C++ files under a size cap and lines under 160 characters (one file per kernel family, clang-formatted)", () => {

@@ -23,7 +23,9 @@ export class TrainingRunner<L extends Learner = Learner> {
   constructor(env: MultiAgentEnv, trainers: readonly L[], options: { maxEpisodeLen?: number; learn?: boolean } = {}) {
     this.env = env;
     this.trainers = trainers;
-    const cfg = (trainers[0] as unknown as { config?: { maxEpisodeLen?: number } } | undefined)?.config;
+    // the MADDPG family's trainers know their episode length (their config's maxEpisodeLen)
+    const first: object | undefined = trainers[0];
+    const cfg = first && "config" in first ? (first.config as { maxEpisodeLen?: number } | undefined) : undefined;
     this.maxEpisodeLen = options.maxEpisodeLen ?? cfg?.maxEpisodeLen ?? 25;
     // with --discrete_actions the original env one-hots the movement in place, so that is what is stored
     this.loop = new PlayLoop(env, trainers, { maxEpisodeLen: this.maxEpisodeLen, oneHotMovement: oneHotRule(env).movement });
