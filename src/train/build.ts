@@ -14,9 +14,10 @@ import { MADDPG_FLAGS, MADDPGConfig } from "../agents/maddpg-config.js";
 import { checkPolicy, createLearner, PolicyName } from "../agents/policies.js";
 import { PPO_FLAGS, PPOConfig } from "../agents/ppo/config.js";
 import { MultiAgentEnv } from "../envs/env.js";
-import { oneHotRule } from "../envs/one-hot.js";
+import { OneHotRule, oneHotRule } from "../envs/one-hot.js";
 import { getScenario } from "../envs/scenarios/index.js";
 import { UAVEnv } from "../envs/uav.js";
+import { uavOptionsOf } from "../envs/uav-options.js";
 import { keyedConfig } from "../util/options.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError, ExperimentConfig, policyLists } from "./config.js";
@@ -34,6 +35,8 @@ export interface RunSetup {
   /** Evaluating loaded policies (`test`, `display`, `benchmark`): no learning, no OM training. */
   evaluating: boolean;
   lemolPresent: boolean;
+  /** Which actions are one-hot: played as arg-max, stored one-hot, messages sent one-hot (the one rule, envs/one-hot.ts). */
+  oneHot: OneHotRule;
   /** Episodes can end early (UAV): LeMOL's periods follow episodes. */
   episodicPeriods: boolean;
   /** `batch_size × max_episode_len`. */
@@ -65,16 +68,7 @@ function buildEnv(cfg: ExperimentConfig, uav: boolean): MultiAgentEnv | UAVEnv {
   if (uav) {
     if (cfg.benchmark) throw new ConfigError("--benchmark: the UAV grid world records no benchmark data");
     try {
-      return new UAVEnv({
-        height: cfg.uav_grid_height,
-        width: cfg.uav_grid_width,
-        seekerNoise: cfg.uav_seeker_noise,
-        targetNoise: cfg.uav_target_noise,
-        listenImprovement: cfg.uav_listen_imp,
-        rewardScale: cfg.uav_reward_scale,
-        maxEpisodeLen: cfg.max_episode_len,
-        seed,
-      });
+      return new UAVEnv({ ...uavOptionsOf(cfg), maxEpisodeLen: cfg.max_episode_len, seed });
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }
@@ -154,7 +148,8 @@ export function checkRun(cfg: ExperimentConfig, warn: (line: string) => void) {
   const env = buildEnv(cfg, uav);
   const adversary = env instanceof UAVEnv ? [...env.adversary] : Array.from(env.world.layout.adversary, (x) => x === 1);
   // the env plays arg-max actions with --discrete_actions, and always in the UAV grid world
-  const discrete = oneHotRule(env).discrete;
+  const oneHot = oneHotRule(env, { discreteMessages: cfg.discrete_messages });
+  const discrete = oneHot.discrete;
   const lemolPresent = [...policies.bad, ...policies.good].includes("lemol");
   if (lemolPresent) {
     if (env.n !== 2) throw new ConfigError(`LeMOL needs a two-player scenario; ${cfg.scenario} has ${env.n} agents`);
@@ -170,12 +165,12 @@ export function checkRun(cfg: ExperimentConfig, warn: (line: string) => void) {
   }
   if (cfg.cycles_without_lemol && evaluating)
     throw new ConfigError("--cycles_without_lemol repeats training cycles; --test/--display/--benchmark play each pairing's trajectories once");
-  return { uav, policies, evaluating, env, adversary, discrete, lemolPresent, explorationSteps, omTraining };
+  return { uav, policies, evaluating, env, adversary, discrete, oneHot, lemolPresent, explorationSteps, omTraining };
 }
 
 /** Builds what `cfg` plays; throws a ConfigError for a combination that cannot work. `warn` gets warnings. */
 export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): RunSetup {
-  const { uav, policies, evaluating, env, adversary, discrete, lemolPresent, explorationSteps, omTraining } = checkRun(cfg, warn);
+  const { uav, policies, evaluating, env, adversary, discrete, oneHot, lemolPresent, explorationSteps, omTraining } = checkRun(cfg, warn);
 
   // all learners are built once (lemol-spec §2.1): per policy of each side, one per agent of that side
   const trainers = new Map<string, Learner>();
@@ -196,5 +191,20 @@ export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): R
   const omRng = Rng.stream(cfg.seed, "om-files");
   const lemolLearners = [...trainers.values()].filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
   const omPhase = new OMPhase(lemolLearners, cfg, explorationSteps, uav, omRng);
-  return { env, adversary, policies, evaluating, lemolPresent, episodicPeriods: uav, explorationSteps, cycles, opponents, trainers, schedule, omPhase, omRng };
+  return {
+    env,
+    adversary,
+    policies,
+    evaluating,
+    oneHot,
+    lemolPresent,
+    episodicPeriods: uav,
+    explorationSteps,
+    cycles,
+    opponents,
+    trainers,
+    schedule,
+    omPhase,
+    omRng,
+  };
 }

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { LEMOL_OPTIONS } from "../agents/lemol/flags.js";
 import { MADDPG_OPTIONS, MAX_EPISODE_LEN, NUM_ADVERSARIES } from "../agents/maddpg-config.js";
 import { PPO_OPTIONS } from "../agents/ppo/config.js";
+import { UAV_OPTIONS } from "../envs/uav-options.js";
 import { ConfigOf, OptionDef, configOf, opt } from "../util/options.js";
 
 export type { OptionDef, OptionType } from "../util/options.js";
@@ -67,13 +68,8 @@ export const OPTIONS = [
   ),
   // PPO (the later release's baseline: agents/ppo/config.ts)
   ...PPO_OPTIONS,
-  // the UAV grid world (--scenario uav)
-  opt("uav_grid_height", "int", 3, "UAV grid rows (at least 2)", { min: 2 }),
-  opt("uav_grid_width", "int", 3, "UAV grid columns (at least 2)", { min: 2 }),
-  opt("uav_seeker_noise", "number", 0.3, "UAV: probability that the seeker's reading of the target is wrong", { min: 0, max: 1 }),
-  opt("uav_target_noise", "number", 0.45, "UAV: probability that the target's reading of the seeker is wrong", { min: 0, max: 1 }),
-  opt("uav_listen_imp", "number", 0.1, "UAV: how much staying put (listening) lowers the noise (the original ignored this option)"),
-  opt("uav_reward_scale", "number", 1.0, "UAV: reward for finding / escaping"),
+  // the UAV grid world (--scenario uav: envs/uav-options.ts)
+  ...UAV_OPTIONS,
 ] as const;
 
 export const OPTION_BY_NAME: ReadonlyMap<string, OptionDef> = new Map((OPTIONS as readonly OptionDef[]).map((o) => [o.name, o]));

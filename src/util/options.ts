@@ -117,3 +117,9 @@ export function configOf<L extends readonly OptionDef[]>(options: L, values: { r
   }
   return out as ConfigOf<L>;
 }
+
+/**
+ * `T`'s fields as fields of `C`: a field `C` lacks becomes `never` (so a value of `T` no longer fits
+ * and the mismatch fails to compile). Checks options' keys against a hand-written options type.
+ */
+export type AsFieldsOf<T, C> = { [K in keyof T]: K extends keyof C ? C[K] : never };

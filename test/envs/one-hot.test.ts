@@ -9,6 +9,7 @@ import { MultiAgentEnv } from "../../src/envs/env.js";
 import { oneHotRule } from "../../src/envs/one-hot.js";
 import { UAVEnv } from "../../src/envs/uav.js";
 import { initBackend } from "../../src/nn/backend.js";
+import { buildRun } from "../../src/train/build.js";
 import { resolveConfig } from "../../src/train/config.js";
 
 describe("oneHotRule", () => {
@@ -33,6 +34,17 @@ describe("oneHotRule", () => {
   it("UAV: the env plays arg-max actions (discrete) without changing them, so nothing stored is one-hot", () => {
     const rule = oneHotRule(new UAVEnv({ seed: 1 }), { discreteMessages: true });
     assert.deepEqual(rule, { discrete: true, movement: [false, false], message: [null, null] });
+  });
+
+  it("is the rule an experiment's set-up carries (buildRun), from --discrete_actions and --discrete_messages", async () => {
+    await initBackend("cpu");
+    const small = { bad_policy: "maddpg", num_units: 4, batch_size: 4, replay_buffer_capacity: 100 };
+    const run = buildRun(resolveConfig({ ...small, scenario: "simple_speaker_listener", discrete_actions: true, discrete_messages: true }), () => {});
+    assert.deepEqual(run.oneHot, oneHotRule(run.env, { discreteMessages: true }));
+    assert.equal(run.oneHot.discrete, true);
+    assert.deepEqual(run.oneHot.movement, [false, true]);
+    assert.equal(buildRun(resolveConfig({ ...small, scenario: "uav" }), () => {}).oneHot.discrete, true);
+    assert.equal(buildRun(resolveConfig(small), () => {}).oneHot.discrete, false);
   });
 
   it("is what the learners of the one factory follow: PPO acts categorically and LeMOL's m is one-hot exactly where the env is discrete", async () => {
