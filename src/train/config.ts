@@ -1,10 +1,13 @@
 /**
  * The experiment configuration: one typed schema with the names and defaults of the original
  * `train.py` flags (lemol-spec §7, the initial release's README column, with the later release's
- * options added), from which the CLI's
- * parser, `lemol train --help` and the notebook API's option checking are all generated, so they
- * cannot disagree. An option marked not implemented (none at present) is recognised and refused
- * with a clear error, never silently ignored.
+ * options added), from which the CLI's parser, `lemol train --help`, the notebook API's option
+ * checking and the type `ExperimentConfig` itself are all generated, so they cannot disagree.
+ * `OPTIONS` gathers, in `--help` order, the experiment's own options and the lists each part
+ * declares beside its config (the MADDPG family's, LeMOL's, PPO's, the UAV grid world's); adding
+ * an option is one `opt(...)` in the list of the part that reads it (docs/contributing.md). An
+ * option marked not implemented (none at present) is recognised and refused with a clear error,
+ * never silently ignored.
  */
 
 import * as os from "node:os";
