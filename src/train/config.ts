@@ -75,7 +75,7 @@ export const OPTIONS = [
   ...UAV_OPTIONS,
 ] as const;
 
-export const OPTION_BY_NAME: ReadonlyMap<string, OptionDef> = new Map((OPTIONS as readonly OptionDef[]).map((o) => [o.name, o]));
+export const OPTION_BY_NAME: ReadonlyMap<string, OptionDef> = new Map(OPTIONS.map((o): [string, OptionDef] => [o.name, o]));
 
 /**
  * The option table of docs/options.md (between `<!-- options:begin -->` and `<!-- options:end -->`),

@@ -1,7 +1,7 @@
 // Options define the config (issue 29): an option declared once, in the list of the part that
 // reads it, is in ExperimentConfig with its type, in `lemol train --help`, accepted by
 // resolveConfig and mapped onto its algorithm's config — adding one is one edit (the last test
-// makes that edit in a copy of src/ and checks all of it, types included).
+// makes that edit to three algorithms' lists in a copy of src/ and checks all of it, types included).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -85,7 +85,7 @@ describe("options define the config", () => {
     assert.equal(MADDPG_DEFAULTS.timeLimitTerminal, true, "the time limit is terminal by default, as LeMOL's code has it");
   });
 
-  it("takes an option added to an algorithm's list, with nothing else edited, all the way: types, --help, resolveConfig, the learner's config", (t) => {
+  it("takes an option added to an algorithm's list (MADDPG's, PPO's, LeMOL's), with nothing else edited, all the way: types, --help, resolveConfig, the learner's config", (t) => {
     // a copy of src/ with one edit: an opt(...) appended to the MADDPG family's options
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-add-option-"));
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -94,20 +94,41 @@ describe("options define the config", () => {
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
     fs.mkdirSync(path.join(dir, "build"));
     if (fs.existsSync(path.join(REPO, "build", "Release"))) fs.symlinkSync(path.join(REPO, "build", "Release"), path.join(dir, "build", "Release"));
-    const listFile = path.join(dir, "src/agents/maddpg-config.ts");
-    const list = fs.readFileSync(listFile, "utf8");
-    const end = "\n] as const;\n\n/** Every option the MADDPG family's config reads";
-    assert.ok(list.includes(end), "MADDPG_OPTIONS ends as this test expects");
-    fs.writeFileSync(listFile, list.replace(end, `\n  opt("added_option", "int", 7, "an option the test added", { min: 1, key: "addedOption" }),${end}`));
+    // one edit per list: an opt(...) appended to the MADDPG family's, PPO's and LeMOL's options
+    const append = (file: string, end: string, option: string) => {
+      const text = fs.readFileSync(path.join(dir, file), "utf8");
+      assert.ok(text.includes(end), `${file}: the list ends as this test expects`);
+      fs.writeFileSync(path.join(dir, file), text.replace(end, `\n  ${option},${end}`));
+    };
+    append(
+      "src/agents/maddpg-config.ts",
+      "\n] as const;\n\n/** Every option the MADDPG family's config reads",
+      'opt("added_option", "int", 7, "an option the test added", { min: 1, key: "addedOption" })',
+    );
+    append(
+      "src/agents/ppo/config.ts",
+      "\n] as const;\n\n/** Every option PPO's config reads",
+      'opt("added_ppo_option", "number", 0.5, "a PPO option the test added", { exclusiveMin: 0, key: "addedPpo" })',
+    );
+    append(
+      "src/agents/lemol/flags.ts",
+      "\n] as const;\n\n/** The fields of {@link LeMOLOptions}",
+      'opt("added_lemol_option", "boolean", false, "a LeMOL option the test added", { key: "addedLemol" })',
+    );
 
-    // types: the new field is in both configs, typed by its declaration
+    // types: each new field is in ExperimentConfig and its algorithm's config, typed by its declaration
     fs.writeFileSync(
       path.join(dir, "src/added-option-check.ts"),
       [
         'import type { ExperimentConfig } from "./train/config.js";',
         'import type { MADDPGConfig } from "./agents/maddpg-config.js";',
+        'import type { PPOConfig } from "./agents/ppo/config.js";',
+        'import type { LeMOLOptions } from "./agents/lemol/flags.js";',
         "export const a: number = null! as ExperimentConfig['added_option'];",
         "export const b: number = null! as MADDPGConfig['addedOption'];",
+        "export const d: number = null! as PPOConfig['addedPpo'];",
+        "export const e: boolean = null! as ExperimentConfig['added_lemol_option'];",
+        "export const f: boolean | undefined = null! as LeMOLOptions['addedLemol'];",
         "// @ts-expect-error a number is not a string",
         "export const c: string = null! as ExperimentConfig['added_option'];",
         "",
@@ -148,7 +169,8 @@ describe("options define the config", () => {
       "let refused = null;",
       "try { resolveConfig({ added_option: 0 }); } catch (e) { refused = e.message; }",
       'const learner = buildRun(cfg, () => {}).trainers.get("maddpg/0");',
-      "console.log(JSON.stringify({ help, value: cfg.added_option, fallback: resolveConfig().added_option, refused, learner: learner.config.addedOption, defaults: MADDPG_DEFAULTS.addedOption }));",
+      'const others = buildRun(resolveConfig({ added_ppo_option: 0.25, added_lemol_option: true, bad_policy: "lemol", good_policy: "ppo", batch_size: 4, num_units: 4, lstm_hidden_dim: 4, replay_buffer_capacity: 1000 }), () => {}).trainers;',
+      'console.log(JSON.stringify({ help, value: cfg.added_option, fallback: resolveConfig().added_option, refused, learner: learner.config.addedOption, defaults: MADDPG_DEFAULTS.addedOption, ppo: others.get("ppo/1").config.addedPpo, lemol: others.get("lemol/0").options.addedLemol }));',
     ].join("\n");
     fs.writeFileSync(path.join(dir, "added-option-run.ts"), script);
     const run = spawnSync(process.execPath, ["--import", "tsx", "added-option-run.ts"], { cwd: dir, encoding: "utf8" });
@@ -156,8 +178,8 @@ describe("options define the config", () => {
     const got = JSON.parse(run.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
     assert.match(String(got.help), /--added_option\s+an option the test added \(default: 7\)/);
     assert.deepEqual(
-      { value: got.value, fallback: got.fallback, learner: got.learner, defaults: got.defaults },
-      { value: 9, fallback: 7, learner: 9, defaults: 7 },
+      { value: got.value, fallback: got.fallback, learner: got.learner, defaults: got.defaults, ppo: got.ppo, lemol: got.lemol },
+      { value: 9, fallback: 7, learner: 9, defaults: 7, ppo: 0.25, lemol: true },
     );
     assert.match(String(got.refused), /added_option: must be >= 1, got 0/);
   });
