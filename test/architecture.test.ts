@@ -159,6 +159,26 @@ describe("the algorithms' maths and the native layer", () => {
     );
   });
 
+  it("has one learner factory: only agents/policies.ts (createLearner) constructs learners", () => {
+    const built = sources(SRC)
+      .filter((f) => /new (MADDPGAgentTrainer|LeMOLAgentTrainer|PPOAgentTrainer)\(/.test(fs.readFileSync(f, "utf8")))
+      .map(rel);
+    assert.deepEqual(built, ["src/agents/policies.ts"]);
+  });
+
+  it("has one one-hot rule: only envs/one-hot.ts decides from the env which actions are one-hot", () => {
+    // trajectory-player.ts still derives its own; it takes RunSetup.oneHot with the parallel change that rewrites it
+    const pending = new Set(["src/train/trajectory-player.ts"]);
+    const code = (f: string) => fs.readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    const files = ["agents", "train", "notebook", "cli", "analysis"].flatMap((p) => sources(path.join(SRC, p)));
+    const own = files.filter((f) => /\.forceDiscreteAction\b|layout\.(movable|silent)\b|discrete_actions \|\|/.test(code(f))).map(rel);
+    assert.deepEqual(
+      own.filter((f) => !pending.has(f)),
+      [],
+      "use oneHotRule (src/envs/one-hot.ts)",
+    );
+  });
+
   it("keeps C++ files under a size cap and lines under 160 characters (one file per kernel family, clang-formatted)", () => {
     const CAP = 450;
     const over: string[] = [];
