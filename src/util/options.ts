@@ -62,7 +62,7 @@ export function opt<
   const N extends string,
   const T extends OptionType,
   const D extends ValueOfType<T> | null,
-  const E extends OptionExtra<T> = { readonly implemented: true },
+  const E extends OptionExtra<T> = Record<never, never>,
 >(name: N, type: T, def: D, help: string, extra?: E): Option<N, T, D, E> {
   return { name, type, default: def, help, implemented: true, ...extra } as Option<N, T, D, E>;
 }
