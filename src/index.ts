@@ -14,4 +14,6 @@ export * from "./analysis/index.js";
 export * from "./notebook/index.js";
 export { Rng } from "./util/rng.js";
 export type { RngState } from "./util/rng.js";
+export { opt, keyedConfig, configOf } from "./util/options.js";
+export type { ConfigOf, KeyedConfigOf, KeyedValueOf, Option, OptionExtra, ValueOf, ValueOfType } from "./util/options.js";
 export { writeFileAtomic, ensureDir, displayPath, PathError, StorageError } from "./util/fs.js";

@@ -16,71 +16,9 @@ import type { NdArray } from "../storage/npz.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
 import { ActorCriticMaths, MADDPG_MATHS, UpdatePath } from "./maddpg-maths.js";
+import { MADDPG_DEFAULTS, MADDPGConfig } from "./maddpg-config.js";
 
-/** Hyperparameters, named after the original's command-line flags. */
-export interface MADDPGConfig {
-  /** Actor and critic learning rate (`--lr`). */
-  lr: number;
-  /** Discount (`--gamma`). */
-  gamma: number;
-  /** Minibatch size (`--batch_size`); exploration lasts `batchSize × maxEpisodeLen` steps. */
-  batchSize: number;
-  /** Units per hidden layer (`--num_units`). */
-  numUnits: number;
-  /** Target update step (`--polyak`): θ' ← (1 − polyak)θ' + polyak·θ. */
-  polyak: number;
-  /** Per-variable gradient-norm clip for actor and critic. */
-  gradClip: number;
-  /** Clip the norm over all of a network's gradients instead of each variable's (`--grad_clip_global`, maddpg-pytorch's). */
-  gradClipGlobal: boolean;
-  /** Episode length (`--max_episode_len`). */
-  maxEpisodeLen: number;
-  /** Update every this many steps (`--agent_update_freq`; 1 at INIT, 25 at HEAD). */
-  agentUpdateFreq: number;
-  /** Replay capacity (`--replay_buffer_capacity`). */
-  replayBufferCapacity: number;
-  /** M3DDPG: perturbation size for competitors (`--adv_eps`). */
-  advEps: number;
-  /** M3DDPG: perturbation size for collaborators (`--adv_eps_s`; used only by the paper-style actor). */
-  advEpsS: number;
-  /** Agents 0..numAdversaries-1 are adversaries (`--num_adversaries`; decides M3DDPG's sides). */
-  numAdversaries: number;
-  /** M3DDPG: also perturb the actor's critic input, as the paper intends (the original computes it but never uses it). */
-  adversarialActor: boolean;
-  /**
-   * Whether reaching the time limit is stored as done, so the TD target does not bootstrap there
-   * (LeMOL's code: true, the default; `--bootstrap_time_limit` turns it off). openai/maddpg
-   * stores only the env's done. MPE observations carry no clock, so with the time limit terminal
-   * the critic must fit y = r at the last step and y = r + γQ' at the same-looking states before
-   * it; on simple_spread that aliasing grows with |Q| to ~90% of the critic loss and stalls
-   * learning (docs/learning.md).
-   */
-  timeLimitTerminal: boolean;
-  /**
-   * Transitions the buffer must hold before the first update (`--learning_starts`); null:
-   * `batchSize × maxEpisodeLen`, openai/maddpg's (maddpg-pytorch starts at `batchSize`).
-   */
-  learningStarts: number | null;
-}
-
-export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
-  lr: 1e-2,
-  gamma: 0.95,
-  batchSize: 1024,
-  numUnits: 64,
-  polyak: 1e-4,
-  gradClip: 0.5,
-  gradClipGlobal: false,
-  maxEpisodeLen: 25,
-  agentUpdateFreq: 1,
-  replayBufferCapacity: 1_000_000,
-  advEps: 1e-3,
-  advEpsS: 1e-5,
-  numAdversaries: 1,
-  adversarialActor: false,
-  timeLimitTerminal: true,
-  learningStarts: null,
-};
+export { MADDPG_DEFAULTS, type MADDPGConfig } from "./maddpg-config.js";
 
 /** What one update returns (the original's list, named): means over the sampled batch. */
 export interface UpdateStats {

@@ -1,8 +1,12 @@
 /** The learners: one Learner interface; MADDPG, DDPG and M3DDPG; LeMOL and its opponent model; PPO; the policy registry. */
 export { updatePaths, updatePathsLine } from "./learner.js";
 export type { Learner, LearnerEvents, LearnerSink, LearnerStats, StepContext, StepEnd, Transition } from "./learner.js";
-export { POLICIES, POLICY_NAMES, MADDPG_FAMILY, createTrainers, checkPolicy, UnknownPolicyError } from "./policies.js";
-export type { PolicyName, TrainerSetup } from "./policies.js";
+export { POLICIES, POLICY_NAMES, MADDPG_FAMILY, createLearner, createTrainers, checkPolicy, UnknownPolicyError } from "./policies.js";
+export type { LearnerOf, LearnerSetup, PolicyName, TrainerSetup } from "./policies.js";
+export { MADDPG_OPTIONS, MADDPG_FLAGS } from "./maddpg-config.js";
+export { LEMOL_OPTIONS } from "./lemol/flags.js";
+export type { LeMOLKeyedOptions, LeMOLOptionValues } from "./lemol/flags.js";
+export { PPO_OPTIONS, PPO_FLAGS } from "./ppo/config.js";
 export { randomAction } from "./random.js";
 export type { RandomDiscreteKind } from "./random.js";
 export { ActorCriticTrainer, MADDPG_DEFAULTS } from "./actor-critic.js";

@@ -23,4 +23,6 @@ export type { RenderOptions } from "./render.js";
 export { checkGolden, checkGoldenFile, goldenFiles, describeMismatch, DEFAULT_TOLERANCE } from "./conformance.js";
 export type { ConformanceResult, ConformanceMismatch } from "./conformance.js";
 export { UAVEnv } from "./uav.js";
+export { oneHotRule } from "./one-hot.js";
+export type { OneHotRule } from "./one-hot.js";
 export type { UAVOptions, UAVState } from "./uav.js";

@@ -2,23 +2,29 @@
  * From a configuration to what an experiment plays (lemol-spec §2.1): the environment (an MPE
  * scenario, or the UAV grid world), the checks of option combinations that need it, and every
  * learner, built once — per policy of each side, one per agent of that side — with the options
- * translated into each algorithm's own typed config. Adding an option means: the schema
- * (config.ts), its translation here, and the algorithm's config type.
+ * translated into each algorithm's own typed config by the options' declarations (`keyedConfig`:
+ * each algorithm lists its options beside its config), built by the one learner factory
+ * (`createLearner`). Adding an option is one `opt(...)` where its algorithm declares its options.
  */
-import type { MADDPGConfig } from "../agents/actor-critic.js";
-import { LeMOLAgentTrainer, LeMOLOptions } from "../agents/lemol/agent.js";
+import { LeMOLAgentTrainer } from "../agents/lemol/agent.js";
+import { lemolOptionsOf } from "../agents/lemol/flags.js";
 import { chunkPlan } from "../agents/lemol/om-training.js";
 import type { Learner } from "../agents/learner.js";
-import { MADDPGAgentTrainer, MADDPGVariant } from "../agents/maddpg.js";
-import { checkPolicy } from "../agents/policies.js";
-import { PPOAgentTrainer, PPOConfig } from "../agents/ppo/agent.js";
+import { MADDPG_FLAGS, MADDPGConfig } from "../agents/maddpg-config.js";
+import { checkPolicy, createLearner, PolicyName } from "../agents/policies.js";
+import { PPO_FLAGS, PPOConfig } from "../agents/ppo/config.js";
 import { MultiAgentEnv } from "../envs/env.js";
+import { OneHotRule, oneHotRule } from "../envs/one-hot.js";
 import { getScenario } from "../envs/scenarios/index.js";
 import { UAVEnv } from "../envs/uav.js";
+import { uavOptionsOf } from "../envs/uav-options.js";
+import { keyedConfig } from "../util/options.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError, ExperimentConfig, policyLists } from "./config.js";
 import { OMPhase } from "./om-phase.js";
 import { Schedule } from "./schedule.js";
+
+export { lemolOptionsOf } from "../agents/lemol/flags.js";
 
 /** What a configuration builds. */
 export interface RunSetup {
@@ -29,6 +35,8 @@ export interface RunSetup {
   /** Evaluating loaded policies (`test`, `display`, `benchmark`): no learning, no OM training. */
   evaluating: boolean;
   lemolPresent: boolean;
+  /** Which actions are one-hot: played as arg-max, stored one-hot, messages sent one-hot (the one rule, envs/one-hot.ts). */
+  oneHot: OneHotRule;
   /** Episodes can end early (UAV): LeMOL's periods follow episodes. */
   episodicPeriods: boolean;
   /** `batch_size × max_episode_len`. */
@@ -45,77 +53,14 @@ export interface RunSetup {
   omRng: Rng;
 }
 
-/** The MADDPG family's config from the experiment's options. */
+/** The MADDPG family's config from the experiment's options (each option of MADDPG_FLAGS with a `key`). */
 export function maddpgConfigOf(cfg: ExperimentConfig): Partial<MADDPGConfig> {
-  return {
-    lr: cfg.lr,
-    gamma: cfg.gamma,
-    batchSize: cfg.batch_size,
-    numUnits: cfg.num_units,
-    polyak: cfg.polyak,
-    maxEpisodeLen: cfg.max_episode_len,
-    agentUpdateFreq: cfg.agent_update_freq,
-    replayBufferCapacity: cfg.replay_buffer_capacity,
-    advEps: cfg.adv_eps,
-    advEpsS: cfg.adv_eps_s,
-    numAdversaries: cfg.num_adversaries,
-    adversarialActor: cfg.m3ddpg_adversarial_actor,
-    timeLimitTerminal: !cfg.bootstrap_time_limit,
-    learningStarts: cfg.learning_starts,
-    gradClipGlobal: cfg.grad_clip_global,
-  };
+  return keyedConfig(MADDPG_FLAGS, cfg);
 }
 
-/** LeMOL's options from the experiment's (`discrete`: the env plays arg-max actions; `episodicPeriods`: episodes end early). */
-export function lemolOptionsOf(cfg: ExperimentConfig, discrete: boolean, episodicPeriods: boolean): LeMOLOptions {
-  return {
-    lstmHiddenDim: cfg.lstm_hidden_dim,
-    omlr: cfg.omlr,
-    revision: cfg.revision,
-    recurrentActivation: cfg.lstm_gate_activation,
-    discreteActions: discrete,
-    oracle: {
-      enabled: cfg.feed_lemol_true_action,
-      proportion: cfg.lemol_true_action_feed_proportion,
-      before: cfg.feed_lemol_true_action_before,
-      after: cfg.feed_lemol_true_action_after,
-      baselineAccuracy: cfg.lemol_oracle_baseline_acc,
-    },
-    blockProcessing: cfg.block_processing ? { embeddingDim: cfg.episode_embedding_dim } : null,
-    inEpisodeUnits: cfg.recurrent_om_prediction ? cfg.in_ep_lstm_dim : null,
-    ablate: cfg.ablate_lemol_lstm,
-    triplet: cfg.use_triplet_representation_loss
-      ? {
-          positiveDistance: cfg.rep_loss_pos_dist,
-          negativeDistance: cfg.rep_loss_neg_dist,
-          weight: cfg.representation_loss_weight,
-          decayBase: cfg.representation_loss_decay_base,
-        }
-      : null,
-    decentralise: cfg.fully_decentralise_lemol ? "full" : cfg.decentralise_lemol_obs ? "obs" : "none",
-    alternativeCell: cfg.use_alternative_lstm ? { learningFeatureDim: cfg.learning_feature_dim } : null,
-    episodicPeriods,
-    inPlayLogFreq: cfg.lemol_in_play_perf_log_freq,
-    influenceLogFreq: cfg.log_om_influence ? cfg.log_om_influence_freq : null,
-  };
-}
-
-/** PPO's config from the experiment's options. */
+/** PPO's config from the experiment's options (each option of PPO_FLAGS with a `key`). */
 export function ppoConfigOf(cfg: ExperimentConfig): Partial<PPOConfig> {
-  return {
-    gamma: cfg.gamma,
-    lambda: cfg.ppo_lambda,
-    piLr: cfg.ppo_pi_lr,
-    vfLr: cfg.ppo_vf_lr,
-    targetKl: cfg.ppo_target_kl,
-    clipRatio: cfg.ppo_clip_ratio,
-    trainCycles: cfg.ppo_train_cycles,
-    historyLength: cfg.ppo_history_length,
-    numUnits: cfg.num_units,
-    maxEpisodeLen: cfg.max_episode_len,
-    agentUpdateFreq: cfg.agent_update_freq,
-    replayBufferCapacity: cfg.replay_buffer_capacity,
-  };
+  return keyedConfig(PPO_FLAGS, cfg);
 }
 
 function buildEnv(cfg: ExperimentConfig, uav: boolean): MultiAgentEnv | UAVEnv {
@@ -123,16 +68,7 @@ function buildEnv(cfg: ExperimentConfig, uav: boolean): MultiAgentEnv | UAVEnv {
   if (uav) {
     if (cfg.benchmark) throw new ConfigError("--benchmark: the UAV grid world records no benchmark data");
     try {
-      return new UAVEnv({
-        height: cfg.uav_grid_height,
-        width: cfg.uav_grid_width,
-        seekerNoise: cfg.uav_seeker_noise,
-        targetNoise: cfg.uav_target_noise,
-        listenImprovement: cfg.uav_listen_imp,
-        rewardScale: cfg.uav_reward_scale,
-        maxEpisodeLen: cfg.max_episode_len,
-        seed,
-      });
+      return new UAVEnv({ ...uavOptionsOf(cfg), maxEpisodeLen: cfg.max_episode_len, seed });
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }
@@ -211,8 +147,9 @@ export function checkRun(cfg: ExperimentConfig, warn: (line: string) => void) {
     throw new ConfigError("--test/--display/--benchmark evaluate loaded policies: give --load_name <run_dir or checkpoint> (or --load_good / --load_bad)");
   const env = buildEnv(cfg, uav);
   const adversary = env instanceof UAVEnv ? [...env.adversary] : Array.from(env.world.layout.adversary, (x) => x === 1);
-  // the UAV env plays the arg-max of each action vector: the original forces discrete actions there
-  const discrete = cfg.discrete_actions || uav;
+  // the env plays arg-max actions with --discrete_actions, and always in the UAV grid world
+  const oneHot = oneHotRule(env, { discreteMessages: cfg.discrete_messages });
+  const discrete = oneHot.discrete;
   const lemolPresent = [...policies.bad, ...policies.good].includes("lemol");
   if (lemolPresent) {
     if (env.n !== 2) throw new ConfigError(`LeMOL needs a two-player scenario; ${cfg.scenario} has ${env.n} agents`);
@@ -228,48 +165,23 @@ export function checkRun(cfg: ExperimentConfig, warn: (line: string) => void) {
   }
   if (cfg.cycles_without_lemol && evaluating)
     throw new ConfigError("--cycles_without_lemol repeats training cycles; --test/--display/--benchmark play each pairing's trajectories once");
-  return { uav, policies, evaluating, env, adversary, discrete, lemolPresent, explorationSteps, omTraining };
+  return { uav, policies, evaluating, env, adversary, discrete, oneHot, lemolPresent, explorationSteps, omTraining };
 }
 
 /** Builds what `cfg` plays; throws a ConfigError for a combination that cannot work. `warn` gets warnings. */
 export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): RunSetup {
-  const { uav, policies, evaluating, env, adversary, discrete, lemolPresent, explorationSteps, omTraining } = checkRun(cfg, warn);
+  const { uav, policies, evaluating, env, adversary, discrete, oneHot, lemolPresent, explorationSteps, omTraining } = checkRun(cfg, warn);
 
   // all learners are built once (lemol-spec §2.1): per policy of each side, one per agent of that side
   const trainers = new Map<string, Learner>();
-  const maddpg = maddpgConfigOf(cfg);
+  const config = maddpgConfigOf(cfg);
+  const lemol = lemolOptionsOf(cfg, discrete, uav);
+  const ppo = ppoConfigOf(cfg);
   for (let i = 0; i < env.n; i++) {
     const side = adversary[i] ? "bad" : "good";
     for (const policy of policies[side]) {
-      const name = `${policy}-${side}_agent_${i}`;
-      // streams keyed by the slot, so swapping the algorithm with the same seed starts from the same weights
-      const streamKey = `${side}_agent_${i}${policies.varying === side ? `/${policy}` : ""}`;
-      const common = {
-        name,
-        agentIndex: i,
-        obsSizes: env.obsSizes,
-        actionSizes: env.actionSizes,
-        actionSpace: env.actionSpaces[i],
-        config: maddpg,
-        seed: cfg.seed,
-        streamKey,
-      };
-      const learner: Learner =
-        policy === "lemol"
-          ? new LeMOLAgentTrainer({ ...common, lemol: lemolOptionsOf(cfg, discrete, uav) })
-          : policy === "ppo"
-            ? new PPOAgentTrainer({
-                name,
-                agentIndex: i,
-                obsSize: env.obsSizes[i],
-                actionSize: env.actionSizes[i],
-                discrete,
-                seed: cfg.seed,
-                streamKey,
-                verbose: cfg.verbose_ppo,
-                config: ppoConfigOf(cfg),
-              })
-            : new MADDPGAgentTrainer({ ...common, variant: policy as MADDPGVariant });
+      const varying = policies.varying === side;
+      const learner = createLearner({ policy: policy as PolicyName, env, agentIndex: i, side, varying, seed: cfg.seed, config, lemol, ppo });
       trainers.set(`${policy}/${i}`, learner);
     }
   }
@@ -279,5 +191,20 @@ export function buildRun(cfg: ExperimentConfig, warn: (line: string) => void): R
   const omRng = Rng.stream(cfg.seed, "om-files");
   const lemolLearners = [...trainers.values()].filter((t): t is LeMOLAgentTrainer => t instanceof LeMOLAgentTrainer);
   const omPhase = new OMPhase(lemolLearners, cfg, explorationSteps, uav, omRng);
-  return { env, adversary, policies, evaluating, lemolPresent, episodicPeriods: uav, explorationSteps, cycles, opponents, trainers, schedule, omPhase, omRng };
+  return {
+    env,
+    adversary,
+    policies,
+    evaluating,
+    oneHot,
+    lemolPresent,
+    episodicPeriods: uav,
+    explorationSteps,
+    cycles,
+    opponents,
+    trainers,
+    schedule,
+    omPhase,
+    omRng,
+  };
 }

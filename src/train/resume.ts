@@ -58,7 +58,7 @@ export function openRun(runDir: string, options: RestoreOptions, print: (line: s
       throw new CheckpointError(`${manifestFile}: unreadable (${(err as Error).message})`);
     }
     if (typeof manifest?.config !== "object" || manifest.config === null) throw new CheckpointError(`${manifestFile}: no config`);
-    const parent = resolveConfig({ ...(manifest.config as unknown as Record<string, unknown>), run_dir: root });
+    const parent = resolveConfig({ ...manifest.config, run_dir: root });
     const label = options.checkpoint ?? "latest";
     const dir = path.join(parent.save_dir ?? path.join(root, "checkpoints"), label);
     const experienceDir = path.resolve(parent.lemol_save_path ?? path.join(root, "experience"));
@@ -81,7 +81,7 @@ export function openRun(runDir: string, options: RestoreOptions, print: (line: s
       if (detached && (def.name === "save_dir" || def.name === "lemol_save_path")) continue;
       // an option added after the checkpoint was made had its default then
       const a = def.name in saved ? (saved[def.name] ?? null) : def.default;
-      const b = (parent as unknown as Record<string, unknown>)[def.name] ?? null;
+      const b = (parent as Record<string, unknown>)[def.name] ?? null;
       if (a !== b)
         throw new CheckpointError(inOptionSyntax(`${dir}: made with --${def.name} ${JSON.stringify(a)}, but the run's manifest says ${JSON.stringify(b)}`));
     }

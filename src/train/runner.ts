@@ -6,6 +6,7 @@
  */
 import type { Learner } from "../agents/learner.js";
 import type { MultiAgentEnv } from "../envs/env.js";
+import { oneHotRule } from "../envs/one-hot.js";
 import { PlayLoop, StepOutcome } from "./loop.js";
 
 export type { StepOutcome } from "./loop.js";
@@ -22,11 +23,12 @@ export class TrainingRunner<L extends Learner = Learner> {
   constructor(env: MultiAgentEnv, trainers: readonly L[], options: { maxEpisodeLen?: number; learn?: boolean } = {}) {
     this.env = env;
     this.trainers = trainers;
-    const cfg = (trainers[0] as unknown as { config?: { maxEpisodeLen?: number } } | undefined)?.config;
+    // the MADDPG family's trainers know their episode length (their config's maxEpisodeLen)
+    const first: object | undefined = trainers[0];
+    const cfg = first && "config" in first ? (first.config as { maxEpisodeLen?: number } | undefined) : undefined;
     this.maxEpisodeLen = options.maxEpisodeLen ?? cfg?.maxEpisodeLen ?? 25;
     // with --discrete_actions the original env one-hots the movement in place, so that is what is stored
-    const oneHot = Array.from(env.world.layout.movable, (m) => Boolean(m) && env.actionMode.forceDiscreteAction && env.actionMode.discreteActionSpace);
-    this.loop = new PlayLoop(env, trainers, { maxEpisodeLen: this.maxEpisodeLen, oneHotMovement: oneHot });
+    this.loop = new PlayLoop(env, trainers, { maxEpisodeLen: this.maxEpisodeLen, oneHotMovement: oneHotRule(env).movement });
     this.loop.learning = options.learn ?? true;
     this.loop.begin(env.reset());
   }

@@ -222,10 +222,10 @@ function isJobsRunDir(job: SweepJob, manifest: Manifest | null): boolean {
 
 /** The options the run recorded in `manifest` holds with other values than the job's (options it does not record aside: an older lemol's). */
 function differingOptions(job: SweepJob, manifest: Manifest): string[] {
-  const recorded = (manifest.config ?? {}) as unknown as Record<string, unknown>;
+  const recorded: Record<string, unknown> = manifest.config ?? {};
   let want: Record<string, unknown>;
   try {
-    want = absolutePaths(resolveConfig(job.options)) as unknown as Record<string, unknown>;
+    want = absolutePaths(resolveConfig(job.options));
   } catch {
     return ["(the job's options are invalid)"];
   }
@@ -345,6 +345,7 @@ export function listSweepRuns(results: string): { run: string; runDir: string; s
     .map((run) => {
       const runDir = path.join(results, run);
       const m = readManifest(runDir);
-      return { run, runDir, status: runStatusOf(runDir, m) ?? "not started", config: (m?.config ?? {}) as unknown as Record<string, unknown> };
+      const config: Record<string, unknown> = m?.config ?? {};
+      return { run, runDir, status: runStatusOf(runDir, m) ?? "not started", config };
     });
 }

@@ -20,7 +20,6 @@
  * re-randomises only the actor, the critic and their targets.
  */
 import { tf } from "../../nn/backend.js";
-import type { RecurrentActivation } from "../../nn/lstm.js";
 import { concatColumns, sliceColumns } from "../../nn/ops.js";
 import { Rng } from "../../util/rng.js";
 import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "../actor-critic.js";
@@ -29,52 +28,14 @@ import type { StepContext, StepEnd, Transition } from "../learner.js";
 import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
 import { ExperienceRecorder } from "../../storage/experience.js";
 import type { NdArray } from "../../storage/npz.js";
-import { InEpisodeState, OpponentModel, Revision } from "./opponent-model.js";
+import { InEpisodeState, OpponentModel } from "./opponent-model.js";
 import { OnlineBehaviourCloning } from "./bc-baseline.js";
 import { IN_PLAY_WINDOW_METRICS, InPlayScore, InPlayWindow, oneHotInPlace, PlayFlags } from "./in-play.js";
-import type { TripletOptions } from "./triplet.js";
+import type { LeMOLOptions } from "./flags.js";
+
+export type { LeMOLOptions } from "./flags.js";
 
 export { argmax, xentHead, xentInit, type InPlayWindow } from "./in-play.js";
-
-export interface LeMOLOptions {
-  /** Slow LSTM units (`--lstm_hidden_dim`). */
-  lstmHiddenDim: number;
-  /** OM learning rate (`--omlr`). */
-  omlr: number;
-  revision: Revision;
-  /** Gate activation of the OM's LSTM (hard-sigmoid: TF1 CPU, the default; sigmoid: CuDNN). */
-  recurrentActivation: RecurrentActivation;
-  /** `--discrete_actions`: the env plays one-hot actions, and m is the one-hot of the prediction. */
-  discreteActions: boolean;
-  /**
-   * `--feed_lemol_true_action` and its options: the oracle baseline. `baselineAccuracy`
-   * (`--lemol_oracle_baseline_acc`, later release only) also feeds the truth with that probability
-   * outside the window.
-   */
-  oracle: { enabled: boolean; proportion: number; before: number; after: number; baselineAccuracy?: number };
-  /** LeMOL-EP (`--block_processing`) with its summary size (`--episode_embedding_dim`). */
-  blockProcessing?: { embeddingDim: number } | null;
-  /** `--recurrent_om_prediction`: the in-episode LSTM's units (`--in_ep_lstm_dim`). */
-  inEpisodeUnits?: number | null;
-  /** `--ablate_lemol_lstm`. */
-  ablate?: boolean;
-  /** `--use_triplet_representation_loss` with its options. */
-  triplet?: TripletOptions | null;
-  /**
-   * Periods follow episodes (episodes that end early: the UAV grid world): the slow LSTM advances
-   * at each episode's start over the previous episode's events, and LeMOL-EP's periods are
-   * episodes of up to `max_episode_len` steps. Otherwise periods are `agent_update_freq` steps.
-   */
-  episodicPeriods?: boolean;
-  /** `--use_alternative_lstm` with `--learning_feature_dim`. */
-  alternativeCell?: { learningFeatureDim: number } | null;
-  /** `--decentralise_lemol_obs` ("obs"), `--fully_decentralise_lemol` ("full"). */
-  decentralise?: "none" | "obs" | "full";
-  /** Log the in-play accuracy window every this many steps (`--lemol_in_play_perf_log_freq`, default 100). */
-  inPlayLogFreq?: number;
-  /** `--log_om_influence`: log the OM's influence on the policy every this many steps (`--log_om_influence_freq`); null: never. */
-  influenceLogFreq?: number | null;
-}
 
 export interface LeMOLTrainerOptions extends TrainerOptions {
   lemol: LeMOLOptions;

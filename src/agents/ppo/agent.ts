@@ -50,56 +50,12 @@ import { ReplayBuffer } from "../../storage/replay.js";
 import { Rng } from "../../util/rng.js";
 import type { Learner, LearnerStats, StepContext, StepEnd, Transition } from "../learner.js";
 import { normaliseInto, PPOBuffer } from "./buffer.js";
+import { PPO_DEFAULTS, PPOConfig } from "./config.js";
 import { categoricalLogp, categoricalLogpBackward, clippedSurrogate, gaussianLogp, gaussianLogpBackward, HALF_LOG_2PI } from "./losses.js";
 
+export { PPO_DEFAULTS, PPO_OPTIONS, type PPOConfig } from "./config.js";
 export { discountedCumsum, finishPathInto, gaeAdvantages, normaliseInto, PPOBuffer } from "./buffer.js";
 export { categoricalLogp, categoricalLogpBackward, clippedSurrogate, gaussianLogp, gaussianLogpBackward } from "./losses.js";
-
-/** Hyperparameters, named after the original's command-line flags. */
-export interface PPOConfig {
-  /** Discount (`--gamma`). */
-  gamma: number;
-  /** GAE λ (`--ppo_lambda`). */
-  lambda: number;
-  /** Policy learning rate (`--ppo_pi_lr`). */
-  piLr: number;
-  /** Value learning rate (`--ppo_vf_lr`). */
-  vfLr: number;
-  /** Approximate-KL target (`--ppo_target_kl`); policy steps stop once KL > 1.5 × this. */
-  targetKl: number;
-  /** Surrogate clip ε (`--ppo_clip_ratio`). */
-  clipRatio: number;
-  /** Maximum policy steps, and the number of value steps, per update (`--ppo_train_cycles`). */
-  trainCycles: number;
-  /** Steps collected per update (`--ppo_history_length`). */
-  historyLength: number;
-  /** Units per hidden layer of both networks (`--num_units`). */
-  numUnits: number;
-  /** Categorical policy with one-hot actions (`--discrete_actions`); otherwise Gaussian with soft actions. */
-  discrete: boolean;
-  /** Episode length (`--max_episode_len`); PPO itself learns of the limit only through `terminal`. */
-  maxEpisodeLen: number;
-  /** Update only at steps with `t % agentUpdateFreq == 0` (`--agent_update_freq`). */
-  agentUpdateFreq: number;
-  /** Capacity of the replay buffer kept for centralised partners (`--replay_buffer_capacity`). */
-  replayBufferCapacity: number;
-}
-
-export const PPO_DEFAULTS: Readonly<PPOConfig> = {
-  gamma: 0.95,
-  lambda: 0.97,
-  piLr: 3e-4,
-  vfLr: 1e-3,
-  targetKl: 0.01,
-  clipRatio: 0.2,
-  trainCycles: 80,
-  historyLength: 250,
-  numUnits: 64,
-  discrete: false,
-  maxEpisodeLen: 25,
-  agentUpdateFreq: 1,
-  replayBufferCapacity: 1_000_000,
-};
 
 /** Initial value of every log σ of the Gaussian policy. */
 export const LOG_STD_INIT = -0.5;
@@ -132,7 +88,7 @@ export interface PPOTrainerOptions {
   seed: number;
   /** Names this agent's streams (default: `name`), e.g. its slot `good_agent_1`. */
   streamKey?: string;
-  /** `--verbose_ppo`: an update that stops early on the KL says so (its stats carry the line). */
+  /** Overrides `config.verbose` (`--verbose_ppo`): an update that stops early on the KL says so (its stats carry the line). */
   verbose?: boolean;
 }
 
@@ -196,7 +152,7 @@ export class PPOAgentTrainer implements Learner {
     if (!Number.isInteger(opts.actionSize) || opts.actionSize < (cfg.discrete ? 2 : 1))
       throw new RangeError(`${opts.name}: bad action size ${opts.actionSize}`);
     this.config = cfg;
-    this.verbose = opts.verbose ?? false;
+    this.verbose = opts.verbose ?? cfg.verbose;
     this.name = opts.name;
     this.agentIndex = opts.agentIndex;
     this.obsSize = opts.obsSize;
