@@ -13,10 +13,10 @@ import { readRunState } from "./run-state.js";
 import type { TrajectoryPlayer } from "./trajectory-player.js";
 
 /** Opens the run: fresh without `resume`, else continued from the checkpoint. `printConfig`: print every option, not the one-line summary. */
-export function openExperiment(run: Run, play: TrajectoryPlayer, resume: Resumption | undefined, printConfig: boolean): void {
+export function openExperiment(run: Run, player: TrajectoryPlayer, resume: Resumption | undefined, printConfig: boolean): void {
   if (resume === undefined) startFresh(run, printConfig);
-  else if (resume.detached) putBackState(run, play, resume.reader, resume.label, true);
-  else continueRun(run, play, resume);
+  else if (resume.detached) putBackState(run, player, resume.reader, resume.label, true);
+  else continueRun(run, player, resume);
 }
 
 /** A fresh run: the schedule's start, the manifest, and the original's opening lines. */
@@ -48,10 +48,10 @@ function startFresh(run: Run, printConfig: boolean): void {
 }
 
 /** A run continued in its own directory: its state put back, the resumption recorded. */
-function continueRun(run: Run, play: TrajectoryPlayer, resume: Resumption): void {
+function continueRun(run: Run, player: TrajectoryPlayer, resume: Resumption): void {
   const { schedule } = run;
   run.manifest.continueFrom(resume.manifest);
-  putBackState(run, play, resume.reader, resume.label);
+  putBackState(run, player, resume.reader, resume.label);
   // (a finished run's latest checkpoint is its final state; a run finished by an older lemol
   // checkpointed before its last OM training, so its manifest says it)
   if (schedule.phase === "done" || (resume.manifest.status === "finished" && resume.label === "latest")) {
@@ -63,18 +63,18 @@ function continueRun(run: Run, play: TrajectoryPlayer, resume: Resumption): void
   const where =
     schedule.phase === "om_training"
       ? `cycle ${schedule.cycle}, its opponent-model training`
-      : `cycle ${schedule.cycle}, trajectory ${schedule.trajectoriesStarted}, episode ${play.loop.episodesCompleted}`;
+      : `cycle ${schedule.cycle}, trajectory ${schedule.trajectoriesStarted}, episode ${player.loop.episodesCompleted}`;
   run.print(`${run.config.exp_name} resumed from checkpoint ${resume.label} (${where})`);
 }
 
 /** Puts back what `Experiment.checkpoint` wrote, on a freshly built experiment. */
-function putBackState(run: Run, play: TrajectoryPlayer, r: CheckpointReader, label: string, detached = false): void {
-  const { state, replay } = readRunState(r, run, play, detached);
+function putBackState(run: Run, player: TrajectoryPlayer, r: CheckpointReader, label: string, detached = false): void {
+  const { state, replay } = readRunState(r, run, player, detached);
   if (detached) return;
   // without the replay buffers a trajectory continued mid-way cannot give an uninterrupted run's numbers
   let note: string | undefined;
   if (!replay && !state.inTrajectory) note = "taken between trajectories, where the next trajectory empties the replay buffers: the run continues exactly";
-  else if (!replay && play.loop.trainStep > 0)
-    note = `trajectory ${run.schedule.info!.trajectory} continued from episode ${play.loop.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's`;
+  else if (!replay && player.loop.trainStep > 0)
+    note = `trajectory ${run.schedule.info!.trajectory} continued from episode ${player.loop.episodesCompleted} with empty replay buffers (the checkpoint has none): its numbers differ from an uninterrupted run's`;
   run.manifest.resumed.push({ at: new Date().toISOString(), checkpoint: label, replay, ...(note ? { note } : {}) });
 }

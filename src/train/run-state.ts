@@ -19,21 +19,21 @@ import type { TrajectoryPlayer } from "./trajectory-player.js";
  * Writes a checkpoint of the run (`<save_dir>/<label>`) between steps, with the replay buffers
  * when `replay`; emits `checkpoint`; returns its path.
  */
-export function checkpointRun(run: Run, play: TrajectoryPlayer, label: string, replay: boolean): string {
-  if (play.inStep) throw new Error("checkpoint() was called in the middle of a step (from an event handler?); call it between steps");
+export function checkpointRun(run: Run, player: TrajectoryPlayer, label: string, replay: boolean): string {
+  if (player.inStep) throw new Error("checkpoint() was called in the middle of a step (from an event handler?); call it between steps");
   const t0 = phaseTimer.start();
   run.metrics.flush();
   const w = new CheckpointWriter();
-  writeRunState(w, run, play, replay);
+  writeRunState(w, run, player, replay);
   const where = saveCheckpoint(run.runDir.checkpointsDir, label, { lemol_version: libraryVersion(), config: run.config }, w);
   phaseTimer.stop(PHASE.checkpoint, t0);
-  run.emit("checkpoint", { path: where, episode: play.loop.episodesCompleted });
+  run.emit("checkpoint", { path: where, episode: player.loop.episodesCompleted });
   return where;
 }
 
 /** Writes the run's state into `w` (the replay buffers when `replay`). */
-export function writeRunState(w: CheckpointWriter, run: Run, play: TrajectoryPlayer, replay: boolean): void {
-  const { loop } = play;
+export function writeRunState(w: CheckpointWriter, run: Run, player: TrajectoryPlayer, replay: boolean): void {
+  const { loop } = player;
   const { runDir, metrics } = run;
   const state: ExperimentState = {
     ...run.schedule.state(),
@@ -48,7 +48,7 @@ export function writeRunState(w: CheckpointWriter, run: Run, play: TrajectoryPla
   w.value("experiment", state);
   // what restore checks the listed files against before changing anything (resume.ts)
   w.value("experience/digests", runDir.experienceDigests(runDir.experienceFiles()));
-  play.records.saveTo(w, run.env.n);
+  player.records.saveTo(w, run.env.n);
   loop.saveTo(w);
   w.value("env/state", run.env.saveState());
   w.rng("env/rng", run.env.rng);
@@ -63,15 +63,15 @@ export function writeRunState(w: CheckpointWriter, run: Run, play: TrajectoryPla
  * the checkpoint's pairing). Returns the checkpoint's state and whether the replay buffers were in
  * it. `detached` (a parallel worker's own directory) leaves the metrics and experience files alone.
  */
-export function readRunState(r: CheckpointReader, run: Run, play: TrajectoryPlayer, detached: boolean): { state: ExperimentState; replay: boolean } {
+export function readRunState(r: CheckpointReader, run: Run, player: TrajectoryPlayer, detached: boolean): { state: ExperimentState; replay: boolean } {
   const { schedule, metrics, env, trainers, runDir } = run;
   const s = r.value<ExperimentState>("experiment");
   schedule.check(s, (what) => new CheckpointError(`${r.where}: ${what}; the checkpoint does not fit this run's options`));
   schedule.load(s);
   if (!detached && metrics.length !== s.metricsRows)
     throw new CheckpointError(`${r.where}: metrics.csv holds ${metrics.length} rows at the checkpoint's offset, the checkpoint says ${s.metricsRows}`);
-  play.playPairing(s.opponent).loadFrom(r, s);
-  play.records.loadFrom(r, env.n, s.inTrajectory);
+  player.playPairing(s.opponent).loadFrom(r, s);
+  player.records.loadFrom(r, env.n, s.inTrajectory);
   env.loadState(r.value("env/state"));
   r.rng("env/rng", env.rng);
   r.rng("experiment/om_files_rng", run.omRng);
@@ -94,13 +94,13 @@ export function readRunState(r: CheckpointReader, run: Run, play: TrajectoryPlay
  * Takes over what parallel workers played (parallel.ts): their metric rows in schedule order,
  * then the state the cycle's last trajectory ended in, exactly as if this process had played them.
  */
-export function adoptWorkersEnd(run: Run, play: TrajectoryPlayer, rows: readonly MetricRow[], end: CheckpointReader): void {
+export function adoptWorkersEnd(run: Run, player: TrajectoryPlayer, rows: readonly MetricRow[], end: CheckpointReader): void {
   for (const row of rows) run.metrics.add(row);
   for (const [key, t] of run.trainers) t.loadFrom(end, `trainer/${key}`);
   const s = end.value<ExperimentState>("experiment");
   run.schedule.load(s, true);
-  play.loop.trainStep = s.trainStep;
-  play.loop.episodesCompleted = s.episodesCompleted;
+  player.loop.trainStep = s.trainStep;
+  player.loop.episodesCompleted = s.episodesCompleted;
   run.env.loadState(end.value("env/state"));
   run.metrics.flush();
 }

@@ -23,7 +23,7 @@ export class TrajectoryPlayer {
   readonly records = new TrajectoryRecords();
   /** `--display` frames and `--benchmark` data. */
   readonly evaluation: EvaluationRecorder;
-  /** The current pairing's step loop (`loop`). */
+  /** The current pairing's step loop (read as `loop`, changed by `playPairing`). */
   private playing: PlayLoop;
   /** Whether a step is under way (checkpoints are taken between steps). */
   inStep = false;
@@ -74,7 +74,7 @@ export class TrajectoryPlayer {
   }
 
   /** The step loop over the learners of pairing `j` (made once per pairing). */
-  loopFor(j: number): PlayLoop {
+  private loopFor(j: number): PlayLoop {
     let loop = this.loops.get(j);
     if (!loop) {
       const { env, config, evaluating } = this.run;
