@@ -67,25 +67,31 @@ export class Run {
     this.config = Object.freeze(absolutePaths(config));
     this.backend = backend;
     this.print = print;
-    // the wasm heap is smaller than the machine (config.ts checked the machine)
-    const heap = usableHeapGiB(backend);
-    if (heap !== null) checkNetworkMemory(this.config, heap, `the ${backend.name} backend's usable`);
-    const setup = buildRun(this.config, print);
-    this.env = setup.env;
-    this.adversary = setup.adversary;
-    this.policies = setup.policies;
-    this.evaluating = setup.evaluating;
-    this.lemolPresent = setup.lemolPresent;
-    this.explorationSteps = setup.explorationSteps;
-    this.cycles = setup.cycles;
-    this.opponents = setup.opponents;
-    this.trainers = setup.trainers;
-    this.schedule = setup.schedule;
-    this.omPhase = setup.omPhase;
-    this.omRng = setup.omRng;
-    if (this.evaluating) loadPolicies(this.trainers, this.adversary, this.config);
-    this.workers = new WorkerProcesses(this.config.workers);
-    this.runDir = new RunDir(this.config, { resume: resume !== undefined && !resume.detached, lock, detached: resume?.detached });
+    try {
+      // the wasm heap is smaller than the machine (config.ts checked the machine)
+      const heap = usableHeapGiB(backend);
+      if (heap !== null) checkNetworkMemory(this.config, heap, `the ${backend.name} backend's usable`);
+      const setup = buildRun(this.config, print);
+      this.env = setup.env;
+      this.adversary = setup.adversary;
+      this.policies = setup.policies;
+      this.evaluating = setup.evaluating;
+      this.lemolPresent = setup.lemolPresent;
+      this.explorationSteps = setup.explorationSteps;
+      this.cycles = setup.cycles;
+      this.opponents = setup.opponents;
+      this.trainers = setup.trainers;
+      this.schedule = setup.schedule;
+      this.omPhase = setup.omPhase;
+      this.omRng = setup.omRng;
+      if (this.evaluating) loadPolicies(this.trainers, this.adversary, this.config);
+      this.workers = new WorkerProcesses(this.config.workers);
+      this.runDir = new RunDir(this.config, { resume: resume !== undefined && !resume.detached, lock, detached: resume?.detached });
+    } catch (err) {
+      // a lock taken for this run (overwrite, restore) is given up with it: nothing else would release it
+      lock?.release();
+      throw err;
+    }
     this.manifest = new ManifestRecord(this.runDir, this.config, backend);
     try {
       this.metrics =
