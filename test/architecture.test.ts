@@ -114,6 +114,39 @@ describe("architecture", () => {
   });
 });
 
+describe("the experiment's objects (src/train)", () => {
+  const TRAIN = path.join(SRC, "train");
+  const train = sources(TRAIN);
+  const graph = importGraph();
+  const code = (f: string) => fs.readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+
+  it("hands one Run value down: no exported *Host, *Parts or *Context bag of the experiment's fields and callbacks", () => {
+    const bags = train.flatMap((f) =>
+      [...code(f).matchAll(/export\s+(?:interface|type|class)\s+(\w*(?:Host|Parts|Context))\b/g)].map((m) => `${rel(f)}: ${m[1]}`),
+    );
+    assert.deepEqual(bags, [], "pass the Run (src/train/run.ts) instead");
+    assert.match(code(path.join(TRAIN, "run.ts")), /export class Run\b/);
+  });
+
+  it("has no abstract class (a base class of abstract fields splits a file, not an object)", () => {
+    const abstract = train.filter((f) => /\babstract\s+class\b/.test(code(f))).map(rel);
+    assert.deepEqual(abstract, []);
+  });
+
+  it("calls down: Experiment -> CycleRunner -> TrajectoryPlayer -> PlayLoop, none importing one above it", () => {
+    const chain = ["experiment.ts", "cycle-runner.ts", "trajectory-player.ts", "loop.ts"].map((f) => path.join(TRAIN, f));
+    const up: string[] = [];
+    chain.forEach((f, i) => {
+      const deps = graph.get(f);
+      assert.ok(deps, `${rel(f)} is missing`);
+      for (const above of chain.slice(0, i)) if (deps.includes(above)) up.push(`${rel(f)} imports ${rel(above)}`);
+      // and each holds the one below it
+      if (i < chain.length - 1) assert.ok(deps.includes(chain[i + 1]), `${rel(f)} does not use ${rel(chain[i + 1])}`);
+    });
+    assert.deepEqual(up, []);
+  });
+});
+
 describe("the public API", () => {
   const SUBPATHS = ["envs", "nn", "storage", "agents", "train", "analysis", "notebook"];
 

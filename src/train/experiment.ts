@@ -10,45 +10,38 @@
  *       num_episodes episodes, each step the loop of §2.4                 loop.ts
  *     OM training: om_training_iters passes over the saved experience    om-phase.ts
  *
- * What it plays is built from the config (build.ts) and played by trajectory-player.ts, which
- * records episodes and summaries (records.ts); cycle-runner.ts carries out the run calls (a cycle
- * on worker processes with `--parallel_trajectories`: parallel.ts); opening.ts starts a run or
- * puts a checkpoint's state back; experiment-view.ts holds the read-only view of where it stands.
- * The experiment writes the run directory (manifest, metrics.csv, experience files, checkpoints),
- * queues the notebook's calls (calls.ts), and emits events that front ends subscribe to
- * (events.ts, hooks.ts).
+ * The run (run.ts) is built from the config (build.ts) with its run directory, manifest, metrics
+ * and events; control goes down from here: the experiment queues the notebook's calls (calls.ts)
+ * and hands them to cycle-runner.ts (steps, trajectories, OM training, cycles; a cycle on worker
+ * processes with `--parallel_trajectories`: parallel.ts), which drives trajectory-player.ts (a
+ * trajectory's steps, episode records and summaries: records.ts), which steps the loop (loop.ts).
+ * opening.ts starts a run or puts a checkpoint's state back (run-state.ts); front ends subscribe
+ * to the run's events (events.ts, hooks.ts).
  */
-import { type Learner, updatePaths } from "../agents/learner.js";
-import { POLICY_NAMES } from "../agents/policies.js";
-import { MultiAgentEnv } from "../envs/env.js";
-import type { UAVEnv } from "../envs/uav.js";
-import { BackendInfo, initBackend, tf, usableHeapGiB } from "../nn/backend.js";
-import { enableAutodiff } from "../nn/gradients.js";
-import { PHASE, phaseTimer } from "../util/phase-timer.js";
-import { CheckpointWriter, saveCheckpoint } from "../storage/checkpoint.js";
-import { Rng } from "../util/rng.js";
-import { buildRun } from "./build.js";
-import { CallQueue } from "./calls.js";
+import { inspect } from "node:util";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { absolutePaths, checkNetworkMemory, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
+import { argmax, LeMOLAgentTrainer } from "../agents/lemol/agent.js";
+import { type Learner, updatePaths } from "../agents/learner.js";
+import { POLICY_NAMES } from "../agents/policies.js";
+import type { MultiAgentEnv } from "../envs/env.js";
+import type { UAVEnv } from "../envs/uav.js";
+import { BackendInfo, initBackend } from "../nn/backend.js";
+import { enableAutodiff } from "../nn/gradients.js";
 import { displayPath } from "../util/fs.js";
-import { clearRun } from "./run-overwrite.js";
-import { loadPolicies } from "./evaluate.js";
-import { EventBus, ExperimentEvent, ExperimentEventMap, OMPassSummary, RunCall, TrajectoryInfo } from "./events.js";
+import { CallOutcome, CallQueue } from "./calls.js";
+import { absolutePaths, ConfigError, ExperimentConfig, resolveConfig } from "./config.js";
+import { CycleRunner } from "./cycle-runner.js";
+import type { ExperimentEvent, ExperimentEventMap, OMPassSummary, Phase, RunCall, TrajectoryInfo } from "./events.js";
 import { ExperimentHooks, resolveHooks } from "./hooks.js";
-import { RunParts, writeRunState } from "./run-state.js";
-import { MetricsLog } from "./metrics.js";
-import type { OMPhase } from "./om-phase.js";
-import { CycleStart, WorkerProcesses } from "./parallel.js";
+import type { MetricsLog } from "./metrics.js";
 import { openExperiment } from "./opening.js";
 import { openRun, RestoreOptions, Resumption } from "./resume.js";
-import { libraryVersion, Manifest, ManifestRecord, RunDir } from "./run-dir.js";
+import { Run } from "./run.js";
+import type { Manifest, RunDir } from "./run-dir.js";
 import { RunLock } from "./run-lock.js";
-import { ExperimentState, Schedule } from "./schedule.js";
+import { clearRun } from "./run-overwrite.js";
 import { TrajectoryPlayer } from "./trajectory-player.js";
-import { CycleRunner } from "./cycle-runner.js";
-import { ExperimentView } from "./experiment-view.js";
 
 export { ExperimentStopped } from "./calls.js";
 
@@ -100,39 +93,15 @@ export interface RunOptions extends CallOptions {
   workers?: number;
 }
 
-export class Experiment extends ExperimentView {
-  readonly config: Readonly<ExperimentConfig>;
-  readonly runDir: RunDir;
-  /** The MPE environment, or the UAV grid world (`--scenario uav`). */
-  readonly env: MultiAgentEnv | UAVEnv;
-  /** Per agent: whether it is an adversary ("bad"). */
-  readonly adversary: readonly boolean[];
-  readonly backend: BackendInfo;
-  readonly metrics: MetricsLog;
-  /** The `_`-separated policy lists of each side, and which side varies. */
-  readonly policies: { bad: string[]; good: string[]; varying: "good" | "bad" | null };
-  readonly lemolPresent: boolean;
-  readonly cycles: number;
-  readonly opponents: number;
-  readonly explorationSteps: number;
-  /** Evaluating loaded policies (`test`, `display`, `benchmark`): no learning, no OM training. */
-  readonly evaluating: boolean;
-
-  protected readonly schedule: Schedule;
-  protected readonly trainers: Map<string, Learner>;
-  /** Plays the trajectories: the pairing's loop, episode records, experience files. */
-  protected readonly player: TrajectoryPlayer;
-  /** What the run calls do: trajectories, OM training, cycles (cycle-runner.ts). */
+export class Experiment {
+  /** The run: what the config built, its run directory, manifest, metrics and events (run.ts). (`run` is the call.) */
+  readonly #run: Run;
+  /** Plays the trajectories: the pairing's loop (where the trajectory stands), episode records, experience files. */
+  private readonly player: TrajectoryPlayer;
+  /** What the run calls do: steps, trajectories, OM training, cycles, checkpoints (cycle-runner.ts). */
   private readonly runner: CycleRunner;
-  private readonly omPhase: OMPhase;
-  private readonly omRng: Rng;
-  private readonly cycleStart = new CycleStart();
-  protected readonly calls: CallQueue;
-  private readonly events = new EventBus<ExperimentEventMap>();
-  private readonly print: (line: string) => void;
-  /** The manifest's record: when the run started, its resumptions. */
-  private readonly manifest: ManifestRecord;
-  protected readonly workers: WorkerProcesses;
+  /** The notebook's run calls, one behind another, with their progress and interrupts (calls.ts). */
+  private readonly calls: CallQueue;
 
   /**
    * Builds an experiment: checks the options, chooses the backend, creates the run directory.
@@ -219,79 +188,66 @@ export class Experiment extends ExperimentView {
   }
 
   private constructor(config: ExperimentConfig, backend: BackendInfo, hooks: ExperimentHooks, resume?: Resumption, lock?: RunLock) {
-    super();
-    this.config = Object.freeze(absolutePaths(config));
-    this.backend = backend;
-    // the wasm heap is smaller than the machine (config.ts checked the machine)
-    const heap = usableHeapGiB(backend);
-    if (heap !== null) checkNetworkMemory(this.config, heap, `the ${backend.name} backend's usable`);
     const { print, progress, interrupts } = resolveHooks(hooks);
-    this.print = print;
     this.calls = new CallQueue(this, progress, interrupts);
-    const cfg = this.config;
-    const setup = buildRun(cfg, this.print);
-    this.env = setup.env;
-    this.adversary = setup.adversary;
-    this.policies = setup.policies;
-    this.evaluating = setup.evaluating;
-    this.lemolPresent = setup.lemolPresent;
-    this.explorationSteps = setup.explorationSteps;
-    this.cycles = setup.cycles;
-    this.opponents = setup.opponents;
-    this.trainers = setup.trainers;
-    this.schedule = setup.schedule;
-    this.omRng = setup.omRng;
-    this.omPhase = setup.omPhase;
-    if (this.evaluating) loadPolicies(this.trainers, this.adversary, cfg);
-
-    this.workers = new WorkerProcesses(cfg.workers);
-    this.runDir = new RunDir(cfg, { resume: resume !== undefined && !resume.detached, lock, detached: resume?.detached });
-    this.manifest = new ManifestRecord(this.runDir, this.config, backend);
+    const run = (this.#run = new Run(config, backend, print, resume, lock));
     try {
-      // a worker's own directory (detached) starts fresh metrics from the run's state
-      this.metrics =
-        resume && !resume.detached
-          ? MetricsLog.resume(this.runDir.metricsFile, resume.reader.value<ExperimentState>("experiment").metricsBytes)
-          : new MetricsLog(this.runDir.metricsFile);
-      this.player = new TrajectoryPlayer({
-        ...{ config: this.config, env: this.env, schedule: this.schedule, trainers: this.trainers, policies: this.policies },
-        ...{ adversary: this.adversary, evaluating: this.evaluating, runDir: this.runDir, metrics: this.metrics, cycleStart: this.cycleStart },
-        emit: (event, payload) => this.emit(event, payload),
-        print: this.print,
-        progressed: () => this.writeManifest("running"),
-      });
+      this.player = new TrajectoryPlayer(run);
       // which update each learner runs (fused native or tfjs), chosen once: in the manifest and the start line
-      this.manifest.updatePaths = updatePaths(Array.from({ length: this.env.n }, (_, i) => this.player.trainerFor(i, 0)));
-      this.manifest.omTrainingPaths = this.omPhase.trainingPaths();
-      this.runner = new CycleRunner({
-        ...{ config: this.config, schedule: this.schedule, player: this.player, omPhase: this.omPhase, workers: this.workers, runDir: this.runDir },
-        ...{ metrics: this.metrics, backendName: backend.name, lemolPresent: this.lemolPresent },
-        advance: () => this.advance(),
-        checkStop: () => this.checkStop(),
-        stopRequested: () => this.calls.stopRequested,
-        checkpoint: (label, options) => this.checkpoint(label, options),
-        progressed: () => this.writeManifest("running"),
-        parts: () => this.parts(),
-        emit: (event, payload) => this.emit(event, payload),
-        print: (line) => this.print(line),
-      });
-      openExperiment(
-        {
-          ...{ config: this.config, runDir: this.runDir, schedule: this.schedule, player: this.player, manifest: this.manifest },
-          ...{ adversary: this.adversary, policies: this.policies, cycles: this.cycles, printConfig: hooks.printConfig ?? false },
-          parts: () => this.parts(),
-          writeManifest: (status) => this.writeManifest(status),
-          print: this.print,
-        },
-        resume,
-      );
+      run.manifest.updatePaths = updatePaths(run.pairing(0));
+      run.manifest.omTrainingPaths = run.omPhase.trainingPaths();
+      this.runner = new CycleRunner(run, this.player, this.calls);
+      openExperiment(run, this.player, resume, hooks.printConfig ?? false);
       // a continued log cuts metrics.csv back to the checkpoint only now that the restore is accepted
-      this.metrics.flush();
+      run.metrics.flush();
     } catch (err) {
-      this.runDir.releaseLock();
+      run.runDir.releaseLock();
       throw err;
     }
-    openExperiments.set(this.runDir.root, this);
+    openExperiments.set(run.runDir.root, this);
+  }
+
+  // --- what it is: the run's set-up (run.ts) ---
+
+  get config(): Readonly<ExperimentConfig> {
+    return this.#run.config;
+  }
+  get runDir(): RunDir {
+    return this.#run.runDir;
+  }
+  /** The MPE environment, or the UAV grid world (`--scenario uav`). */
+  get env(): MultiAgentEnv | UAVEnv {
+    return this.#run.env;
+  }
+  /** Per agent: whether it is an adversary ("bad"). */
+  get adversary(): readonly boolean[] {
+    return this.#run.adversary;
+  }
+  get backend(): BackendInfo {
+    return this.#run.backend;
+  }
+  get metrics(): MetricsLog {
+    return this.#run.metrics;
+  }
+  /** The `_`-separated policy lists of each side, and which side varies. */
+  get policies(): { bad: string[]; good: string[]; varying: "good" | "bad" | null } {
+    return this.#run.policies;
+  }
+  get lemolPresent(): boolean {
+    return this.#run.lemolPresent;
+  }
+  get cycles(): number {
+    return this.#run.cycles;
+  }
+  get opponents(): number {
+    return this.#run.opponents;
+  }
+  get explorationSteps(): number {
+    return this.#run.explorationSteps;
+  }
+  /** Evaluating loaded policies (`test`, `display`, `benchmark`): no learning, no OM training. */
+  get evaluating(): boolean {
+    return this.#run.evaluating;
   }
 
   /** Whether the run trains an opponent model between cycles (for progress estimates). */
@@ -320,16 +276,104 @@ export class Experiment extends ExperimentView {
     if (this.retiredBecause) throw new Error(this.retiredBecause);
   }
 
-  /** Where the experiment stands, in words. */
-  private where(): string {
-    return `at ${this.schedule.where(this.episodesCompleted, this.trainStep)}`;
+  // --- where it stands: the schedule (schedule.ts) and the current pairing's loop (loop.ts) ---
+
+  get phase(): Phase {
+    return this.#run.schedule.phase;
+  }
+  get cycle(): number {
+    return this.#run.schedule.cycle;
+  }
+  get repeat(): number {
+    return this.#run.schedule.repeat;
+  }
+  get opponent(): number {
+    return this.#run.schedule.opponent;
+  }
+  /** Trajectories started so far (the id of the next one). */
+  get trajectoriesStarted(): number {
+    return this.#run.schedule.trajectoriesStarted;
+  }
+  /** Trajectories in the whole run. */
+  get totalTrajectories(): number {
+    return this.#run.schedule.totalTrajectories;
+  }
+  /** Whether a trajectory is under way. */
+  get trajectoryInProgress(): boolean {
+    return this.#run.schedule.inTrajectory;
+  }
+  /** The current (or last) trajectory. */
+  get trajectory(): TrajectoryInfo | null {
+    return this.#run.schedule.info;
+  }
+  /** Steps since the current trajectory's start (the original's `train_step`). */
+  get trainStep(): number {
+    return this.player.loop.trainStep;
+  }
+  /** Steps of the current episode so far. */
+  get episodeStep(): number {
+    return this.player.loop.episodeStep;
+  }
+  /** Episodes of the current trajectory completed so far. */
+  get episodesCompleted(): number {
+    return this.player.loop.episodesCompleted;
   }
 
-  // --- playing (trajectory-player.ts) ---
+  /** The learners of the current pairing, in agent order. */
+  get pairing(): readonly Learner[] {
+    return this.#run.pairing(this.opponent);
+  }
 
-  /** One step (lemol-spec §2.4), then a `save_rate` checkpoint if one is due (checkpoints are taken between steps). */
-  private advance(): void {
-    if (this.player.step()) this.checkpoint();
+  /** The LeMOL agent of the current pairing, if any. */
+  get lemol(): LeMOLAgentTrainer | null {
+    return (this.pairing.find((t) => t instanceof LeMOLAgentTrainer) as LeMOLAgentTrainer | undefined) ?? null;
+  }
+
+  /** Every learner of the experiment (all policies of both sides). */
+  get allTrainers(): readonly Learner[] {
+    return [...this.#run.trainers.values()];
+  }
+
+  /**
+   * The opponent model's prediction at the last step and the opponent's actual action (as the
+   * environment played it); null without a LeMOL agent or before the first step.
+   */
+  get omPrediction(): { predicted: number[]; opponentAction: number[]; correct: boolean } | null {
+    const lemol = this.lemol;
+    if (!lemol || this.trajectory === null || (this.trainStep === 0 && this.episodesCompleted === 0)) return null;
+    const predicted = Array.from(lemol.prediction);
+    const opponentAction = Array.from(lemol.lastOpponentAction);
+    return { predicted, opponentAction, correct: argmax(predicted, predicted.length) === argmax(opponentAction, opponentAction.length) };
+  }
+
+  /** Where the experiment stands, in words. */
+  private where(): string {
+    return `at ${this.#run.schedule.where(this.episodesCompleted, this.trainStep)}`;
+  }
+
+  /** One line on where the experiment stands (what a notebook prints for `exp`). */
+  describe(): string {
+    const c = this.config;
+    return `<Experiment ${c.exp_name}: ${c.scenario}, ${c.bad_policy} (bad) vs ${c.good_policy} (good), seed ${c.seed}; ${this.#run.schedule.where(this.episodesCompleted, this.trainStep)}; ${this.metrics.length} metric rows in ${displayPath(this.runDir.root)}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.describe();
+  }
+
+  /** Process ids of the parallel-trajectory worker processes alive now (none before the first parallel cycle). */
+  get workerPids(): number[] {
+    return this.#run.workers.pids;
+  }
+
+  /** Whether a run call is under way (or queued). */
+  get busy(): boolean {
+    return this.calls.busy;
+  }
+
+  /** How the last run call ended: done, stopped (interrupt or requestStop), refused or failed. */
+  get lastCall(): CallOutcome | null {
+    return this.calls.last;
   }
 
   // --- checkpoints ---
@@ -342,53 +386,23 @@ export class Experiment extends ExperimentView {
    * episodes. Returns its path.
    */
   checkpoint(label = "latest", options: { replay?: boolean } = {}): string {
-    if (this.player.inStep) throw new Error("checkpoint() was called in the middle of a step (from an event handler?); call it between steps");
-    const t0 = phaseTimer.start();
-    this.metrics.flush();
-    const w = new CheckpointWriter();
-    writeRunState(w, this.parts(), options.replay ?? this.config.checkpoint_replay);
-    const where = saveCheckpoint(this.runDir.checkpointsDir, label, { lemol_version: libraryVersion(), config: this.config }, w);
-    phaseTimer.stop(PHASE.checkpoint, t0);
-    this.emit("checkpoint", { path: where, episode: this.episodesCompleted });
-    return where;
+    return this.runner.checkpoint(label, options);
   }
 
-  /** The parts of this experiment its state is made of (run-state.ts). */
-  private parts(): RunParts {
-    return {
-      schedule: this.schedule,
-      loop: this.player.loop,
-      records: this.player.records,
-      env: this.env,
-      omRng: this.omRng,
-      omPhase: this.omPhase,
-      trainers: this.trainers,
-      cycleStart: this.cycleStart,
-      runDir: this.runDir,
-      metrics: this.metrics,
-    };
-  }
-
-  // --- the calls a notebook makes (queued one behind another: calls.ts) ---
+  // --- the calls a notebook makes (queued one behind another: calls.ts), carried out by the runner (cycle-runner.ts) ---
 
   /** One environment step with every agent, then every agent's update (lemol-spec §2.4). */
   step(): void {
     this.assertUsable();
     if (this.calls.busy) throw new Error("a run call (runEpisode/runTrajectory/...) is still under way on this experiment; await it first");
-    this.advance();
+    this.runner.step();
   }
 
   /** Steps until the current episode ends (starting a trajectory if none is under way). */
   runEpisode(options: CallOptions = {}): Promise<number[]> {
     return this.call(
       "runEpisode",
-      async () => {
-        this.checkStop(); // a stop between trajectories does not start the next one
-        if (!this.schedule.inTrajectory) this.player.beginTrajectory();
-        const before = this.episodesCompleted;
-        await this.runner.pump(() => this.episodesCompleted > before);
-        return this.player.records.episodeRewards[this.player.records.episodeRewards.length - 1];
-      },
+      () => this.runner.episode(),
       () => Array.from(this.player.loop.currentRewards), // interrupted: the episode's rewards so far
       options,
     );
@@ -399,7 +413,7 @@ export class Experiment extends ExperimentView {
     return this.call(
       "runTrajectory",
       () => this.runner.trajectory(),
-      () => this.schedule.info!,
+      () => this.trajectory!,
       options,
     );
   }
@@ -413,7 +427,7 @@ export class Experiment extends ExperimentView {
     return this.call(
       "trainOpponentModel",
       () => this.runner.trainOpponentModel(),
-      () => this.omPhase.completedPasses,
+      () => this.#run.omPhase.completedPasses,
       options,
     );
   }
@@ -426,7 +440,7 @@ export class Experiment extends ExperimentView {
   runCycle(options: RunOptions = {}): Promise<void> {
     return this.call(
       "runCycle",
-      () => this.workers.with(options.workers, () => this.runner.cycle()),
+      () => this.#run.workers.with(options.workers, () => this.runner.cycle()),
       () => undefined,
       options,
     );
@@ -437,7 +451,7 @@ export class Experiment extends ExperimentView {
     return this.call(
       "run",
       () =>
-        this.workers.with(options.workers, async () => {
+        this.#run.workers.with(options.workers, async () => {
           while (this.phase !== "done") await this.runner.cycle();
           this.close();
         }),
@@ -462,17 +476,13 @@ export class Experiment extends ExperimentView {
     // the run directory is taken again when a call starts (close() gives it up)
     return this.calls.run(
       name,
-      () => this.schedule.plannedEpisodes(name, this.episodesCompleted),
+      () => this.#run.schedule.plannedEpisodes(name, this.episodesCompleted),
       () => this.runDir.holdLock(),
       body,
       partial,
       () => this.where(),
       options.progress !== false,
     );
-  }
-
-  private checkStop(): void {
-    this.calls.checkStop(() => this.metrics.flush());
   }
 
   /**
@@ -488,20 +498,12 @@ export class Experiment extends ExperimentView {
 
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends ExperimentEvent>(event: E, fn: (e: ExperimentEventMap[E]) => void): () => void {
-    return this.events.on(event, fn);
-  }
-
-  private emit<E extends ExperimentEvent>(event: E, payload: ExperimentEventMap[E]): void {
-    this.events.emit(event, payload);
-  }
-
-  private writeManifest(status: Manifest["status"]): void {
-    this.manifest.write(status, { cycle: this.cycle, trajectories_started: this.trajectoriesStarted, tensors: tf.memory().numTensors });
+    return this.#run.events.on(event, fn);
   }
 
   /** Ends the worker processes of parallel trajectories (a later parallel cycle forks new ones). */
   closeWorkers(): void {
-    this.workers.close();
+    this.#run.workers.close();
   }
 
   /**
@@ -513,10 +515,10 @@ export class Experiment extends ExperimentView {
     this.closeWorkers();
     try {
       this.metrics.flush();
-      this.writeManifest(status);
+      this.#run.writeManifest(status);
     } catch (err) {
       if (status !== "failed") throw err;
-      this.print(`(could not record the failure in ${this.runDir.manifestFile}: ${(err as Error).message})`);
+      this.#run.print(`(could not record the failure in ${this.runDir.manifestFile}: ${(err as Error).message})`);
     } finally {
       this.runDir.releaseLock();
     }
@@ -527,6 +529,6 @@ export class Experiment extends ExperimentView {
     if (openExperiments.get(this.runDir.root) === this) openExperiments.delete(this.runDir.root);
     this.closeWorkers();
     this.runDir.releaseLock();
-    for (const t of this.trainers.values()) t.dispose();
+    for (const t of this.#run.trainers.values()) t.dispose();
   }
 }

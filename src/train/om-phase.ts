@@ -1,8 +1,9 @@
 /**
  * A cycle's opponent-model training (lemol-spec §2.2, §4.4): `om_training_iters` passes of every
  * LeMOL learner's OM over the experience files there are, chunk by chunk, interruptible at any
- * chunk and resumable from a checkpoint to the same numbers. The experiment calls {@link
- * OMPhase.run} when its schedule reaches the cycle's OM training.
+ * chunk and resumable from a checkpoint to the same numbers. The cycle runner drives it when the
+ * schedule reaches the cycle's OM training: {@link OMPhase.next} says what comes next (a pass
+ * about to start, a chunk, the end), {@link OMPhase.startPass} and {@link OMPhase.trainChunk} do it.
  */
 import type { LeMOLAgentTrainer } from "../agents/lemol/agent.js";
 import type { OMTrainingPath } from "../agents/lemol/om-native.js";
@@ -10,27 +11,24 @@ import { OMPassProgress, OMTrainingOptions, OMTrainingPass, TrajectoryData } fro
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import type { Rng } from "../util/rng.js";
 import { PHASE, phaseTimer } from "../util/phase-timer.js";
-import { yieldEvery } from "./calls.js";
 import type { ExperimentConfig } from "./config.js";
-import type { OMPassSummary, Phase } from "./events.js";
+import type { ExperimentEventMap, OMPassSummary, Phase } from "./events.js";
 import type { MetricRow } from "./metrics.js";
 
-/** What the phase needs from the experiment around it. */
-export interface OMPhaseHost {
-  readonly cycle: number;
-  /** The experience files to train on (absolute paths); a heartbeat after each chunk. */
-  readonly runDir: { experienceFiles(): string[]; heartbeat(): void };
-  readonly metrics: { add(row: MetricRow): void; flush(): void };
-  /** After each chunk (the experiment's `om_chunk` event). */
-  chunkDone(e: { cycle: number; pass: number; passes: number; iteration: number; chunk: number; chunks: number; loss: number; accuracy: number }): void;
-  /** Throws to stop at this chunk boundary (a requested stop). */
-  checkStop(): void;
-  /**
-   * Before each pass, with the phase's state at that boundary: the experiment checkpoints here, so
-   * a crash loses at most one pass (and never the cycle's play before it).
-   */
-  passStarting(): void;
-}
+/** What comes next in the OM training ({@link OMPhase.next}). */
+export type OMPhaseNext =
+  /** A pass is about to start: checkpoint here (a crash then loses at most one pass), then {@link OMPhase.startPass}. */
+  | { next: "pass_start" }
+  /** A chunk of the pass under way: {@link OMPhase.trainChunk} (a stop may come first: the pass continues later). */
+  | { next: "chunk" }
+  /** The training is over: every pass's summary. */
+  | { next: "done"; summaries: OMPassSummary[] };
+
+/** One chunk trained (the experiment's `om_chunk` event). */
+export type OMChunk = ExperimentEventMap["om_chunk"];
+
+const PASS_START: OMPhaseNext = { next: "pass_start" };
+const CHUNK: OMPhaseNext = { next: "chunk" };
 
 interface Progress {
   trainer: number;
@@ -87,10 +85,11 @@ export class OMPhase {
     return [...(this.progress?.summaries ?? [])];
   }
 
-  /** Trains every LeMOL learner's OM (or what remains of an interrupted training); returns each pass's summary. */
-  async run(host: OMPhaseHost, print: (line: string) => void): Promise<OMPassSummary[]> {
-    const passes = this.cfg.om_training_iters;
-    const maybeYield = yieldEvery();
+  /**
+   * Where the training goes next: starts it when none is under way (printing so), ends a learner's
+   * passes (its play state reset) and the training (printing so), and says what the caller is to do.
+   */
+  next(print: (line: string) => void): OMPhaseNext {
     if (!this.progress) {
       print("Starting LeMOL Opponent Model Training");
       // a loss swapped in by setLoss (or a default loss the native path does not compute) trains by autodiff on the tfjs path
@@ -100,41 +99,52 @@ export class OMPhase {
     }
     const st = this.progress;
     for (; st.trainer < this.learners.length; st.trainer++, st.pass = 0) {
-      const lemol = this.learners[st.trainer];
-      for (; st.pass < passes; st.pass++) {
-        if (!st.current) {
-          host.passStarting();
-          st.current = new OMTrainingPass(lemol.om, host.runDir.experienceFiles(), this.options, this.cache);
-          st.sums = [0, 0];
-        }
-        const pass = st.current;
-        while (!pass.done) {
-          host.checkStop();
-          const chunk = pass.next;
-          const t0 = phaseTimer.start();
-          const res = pass.trainNext();
-          phaseTimer.stop(PHASE.om_training, t0);
-          st.sums[0] += res.loss;
-          st.sums[1] += res.accuracy;
-          const iteration = lemol.om.iterations;
-          const base = { cycle: host.cycle, trajectory: null, opponent: null, episode: null, train_step: null, om_iter: iteration, agent: lemol.name };
-          host.metrics.add({ ...base, metric: "om_training_accuracy", value: res.accuracy });
-          host.metrics.add({ ...base, metric: "om_training_loss", value: res.loss });
-          host.chunkDone({ cycle: host.cycle, pass: st.pass, passes, iteration, chunk, chunks: pass.chunks, loss: res.loss, accuracy: res.accuracy });
-          host.runDir.heartbeat();
-          await maybeYield();
-        }
-        st.summaries.push({ chunks: pass.chunks, loss: st.sums[0] / pass.chunks, accuracy: st.sums[1] / pass.chunks });
-        st.current = null;
-        host.metrics.flush();
-      }
-      lemol.resetPlayState();
+      if (st.pass < this.cfg.om_training_iters) return st.current ? CHUNK : PASS_START;
+      this.learners[st.trainer].resetPlayState();
     }
     const summaries = st.summaries;
     this.progress = null;
     this.cache.clear();
     print("LeMOL Opponent Model Training Complete");
-    return summaries;
+    return { next: "done", summaries };
+  }
+
+  /** Starts the next pass over `experienceFiles` (absolute paths), after {@link next} said `pass_start`. */
+  startPass(experienceFiles: string[]): void {
+    const st = this.progress;
+    if (!st || st.current || st.trainer >= this.learners.length) throw new Error("OMPhase.startPass: no pass is due (call next first)");
+    st.current = new OMTrainingPass(this.learners[st.trainer].om, experienceFiles, this.options, this.cache);
+    st.sums = [0, 0];
+  }
+
+  /**
+   * Trains the next chunk of the pass under way, adding its rows to `metrics` (flushed when the
+   * chunk ends the pass); returns what the `om_chunk` event reports.
+   */
+  trainChunk(cycle: number, metrics: { add(row: MetricRow): void; flush(): void }): OMChunk {
+    const st = this.progress;
+    const pass = st?.current;
+    if (!st || !pass) throw new Error("OMPhase.trainChunk: no pass is under way (call next, and startPass when it says pass_start)");
+    const lemol = this.learners[st.trainer];
+    const chunk = pass.next;
+    const t0 = phaseTimer.start();
+    const res = pass.trainNext();
+    phaseTimer.stop(PHASE.om_training, t0);
+    st.sums[0] += res.loss;
+    st.sums[1] += res.accuracy;
+    const iteration = lemol.om.iterations;
+    const base = { cycle, trajectory: null, opponent: null, episode: null, train_step: null, om_iter: iteration, agent: lemol.name };
+    metrics.add({ ...base, metric: "om_training_accuracy", value: res.accuracy });
+    metrics.add({ ...base, metric: "om_training_loss", value: res.loss });
+    const passes = this.cfg.om_training_iters;
+    const trained = { cycle, pass: st.pass, passes, iteration, chunk, chunks: pass.chunks, loss: res.loss, accuracy: res.accuracy };
+    if (pass.done) {
+      st.summaries.push({ chunks: pass.chunks, loss: st.sums[0] / pass.chunks, accuracy: st.sums[1] / pass.chunks });
+      st.current = null;
+      st.pass++;
+      metrics.flush();
+    }
+    return trained;
   }
 
   /** Where the training stands, for a checkpoint (nothing when none is under way). */

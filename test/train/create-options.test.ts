@@ -123,6 +123,17 @@ describe("Experiment.create on a run directory that holds a run", () => {
     b.dispose();
   });
 
+  it("overwrite: true with options that cannot be built gives the run directory up again: fixed options start over there", async () => {
+    const root = tmpRun();
+    const a = await Experiment.create({ ...SMALL, run_dir: root }, quiet);
+    a.dispose();
+    // the options pass the schema and fail when the run is built (after the overwrite took the directory's lock)
+    await assert.rejects(() => Experiment.create({ ...SMALL, run_dir: root, good_policy: "lemol", overwrite: true }, quiet), /LeMOL can play only one side/);
+    const b = await Experiment.create({ ...SMALL, run_dir: root, overwrite: true }, quiet);
+    assert.equal(b.episodesCompleted, 0);
+    b.dispose();
+  });
+
   it("resume: true with no run there starts one", async () => {
     const exp = await Experiment.create({ ...SMALL, run_dir: tmpRun(), resume: true }, quiet);
     assert.equal(exp.episodesCompleted, 0);
