@@ -181,15 +181,9 @@ describe("the algorithms' maths and the native layer", () => {
   });
 
   it("src/agents and src/train make no `as unknown as` casts (types that agree by construction, not by hand)", () => {
-    // experiment.ts's two casts are redundant since ExperimentConfig is derived from OPTIONS (a type,
-    // assignable to Record<string, unknown>); they go with the parallel change that rewrites the file
-    const pending = new Set(["src/train/experiment.ts"]);
     const files = [...agents, ...sources(path.join(SRC, "train"))];
     const casts = files.filter((f) => /as unknown as/.test(fs.readFileSync(f, "utf8"))).map(rel);
-    assert.deepEqual(
-      casts.filter((f) => !pending.has(f)),
-      [],
-    );
+    assert.deepEqual(casts, []);
   });
 
   it("has one learner factory: only agents/policies.ts (createLearner) constructs learners", () => {
@@ -200,16 +194,10 @@ describe("the algorithms' maths and the native layer", () => {
   });
 
   it("has one one-hot rule: only envs/one-hot.ts decides from the env which actions are one-hot", () => {
-    // trajectory-player.ts still derives its own; it takes RunSetup.oneHot with the parallel change that rewrites it
-    const pending = new Set(["src/train/trajectory-player.ts"]);
     const code = (f: string) => fs.readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
     const files = ["agents", "train", "notebook", "cli", "analysis"].flatMap((p) => sources(path.join(SRC, p)));
     const own = files.filter((f) => /\.forceDiscreteAction\b|layout\.(movable|silent)\b|discrete_actions \|\|/.test(code(f))).map(rel);
-    assert.deepEqual(
-      own.filter((f) => !pending.has(f)),
-      [],
-      "use oneHotRule (src/envs/one-hot.ts)",
-    );
+    assert.deepEqual(own, [], "use oneHotRule (src/envs/one-hot.ts)");
   });
 
   it("keeps C++ files under a size cap and lines under 160 characters (one file per kernel family, clang-formatted)", () => {

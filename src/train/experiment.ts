@@ -71,8 +71,8 @@ const openExperiments = new Map<string, Experiment>();
 
 /** The options given (keys of `given`) on which `config` and `run` differ, as `name value (the run has value)`. */
 function differences(given: object, config: ExperimentConfig, run: Readonly<ExperimentConfig>): string[] {
-  const a = absolutePaths(config) as unknown as Record<string, unknown>;
-  const b = run as unknown as Record<string, unknown>;
+  const a: Record<string, unknown> = absolutePaths(config);
+  const b: Readonly<Record<string, unknown>> = run;
   return Object.keys(given)
     .filter((k) => k in a && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
     .map((k) => `${k} ${JSON.stringify(a[k])} (the run has ${JSON.stringify(b[k])})`);

@@ -28,6 +28,8 @@ export class Run {
   readonly env: RunSetup["env"];
   /** Per agent: whether it is an adversary ("bad"). */
   readonly adversary: readonly boolean[];
+  /** Which actions are one-hot (envs/one-hot.ts). */
+  readonly oneHot: RunSetup["oneHot"];
   /** The `_`-separated policy lists of each side, and which side varies. */
   readonly policies: RunSetup["policies"];
   /** Evaluating loaded policies (`test`, `display`, `benchmark`): no learning, no OM training. */
@@ -74,6 +76,7 @@ export class Run {
       const setup = buildRun(this.config, print);
       this.env = setup.env;
       this.adversary = setup.adversary;
+      this.oneHot = setup.oneHot;
       this.policies = setup.policies;
       this.evaluating = setup.evaluating;
       this.lemolPresent = setup.lemolPresent;

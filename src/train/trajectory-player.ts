@@ -6,7 +6,6 @@
  */
 import { PHASE, phaseTimer } from "../util/phase-timer.js";
 import type { LearnerSink } from "../agents/learner.js";
-import { MultiAgentEnv } from "../envs/env.js";
 import { saveNpz } from "../storage/npz.js";
 import { displayPath } from "../util/fs.js";
 import { Rng } from "../util/rng.js";
@@ -40,15 +39,9 @@ export class TrajectoryPlayer {
   private checkpointDue = false;
 
   constructor(private readonly run: Run) {
-    const { config: cfg, env } = run;
-    // with --discrete_actions the original env one-hots the movement in place: that is what is stored
-    this.oneHotMovement = Array.from({ length: env.n }, (_, a) => cfg.discrete_actions && env instanceof MultiAgentEnv && env.world.layout.movable[a] === 1);
-    // a speaking agent's message is the last dim_c numbers of its action
-    this.oneHotMessage = Array.from({ length: env.n }, (_, a) => {
-      if (!cfg.discrete_messages || !(env instanceof MultiAgentEnv) || env.world.layout.silent[a] === 1) return null;
-      const dimC = env.world.layout.dimC;
-      return dimC > 0 ? [env.actionSizes[a] - dimC, dimC] : null;
-    });
+    // what the env one-hots in place (and messages sent one-hot) is what is stored: the one rule
+    this.oneHotMovement = [...run.oneHot.movement];
+    this.oneHotMessage = run.oneHot.message.map((m) => (m ? [m[0], m[1]] : null));
     this.sink = {
       metric: (learner, metric, value) =>
         this.row({ train_step: this.loop.trainStep, episode: this.loop.episodesCompleted, agent: learner.name, metric, value }),
@@ -65,7 +58,7 @@ export class TrajectoryPlayer {
       },
     };
     this.playing = this.loopFor(0);
-    this.evaluation = new EvaluationRecorder(cfg, env, run.runDir.root);
+    this.evaluation = new EvaluationRecorder(run.config, run.env, run.runDir.root);
   }
 
   /** The current pairing's step loop: its counters are where the trajectory stands (`trainStep`, the episode). */
