@@ -131,6 +131,8 @@ export class NativeOMTrainer {
     c0: Float32Array;
     predIn: Float32Array;
     acts: Float32Array[];
+    /** The hidden layers' activations (acts without the logits), for the backward pass. */
+    hiddenActs: Float32Array[];
     dLogits: Float32Array;
     dx: Float32Array;
     dHs: Float32Array;
@@ -141,6 +143,8 @@ export class NativeOMTrainer {
     summaries: Float32Array;
     dSummaries: Float32Array;
     dStart: Float32Array;
+    /** One row's exp(logit − max), float64 as the loss loop computes them. */
+    exps: Float64Array;
   } | null = null;
   private readonly weightViews: Float32Array[] = [];
   private readonly predViews: Float32Array[] = [];
@@ -170,6 +174,7 @@ export class NativeOMTrainer {
         c0: new Float32Array(om.initialC ? B * H : 0),
         predIn: new Float32Array(N * sizes[0]),
         acts: sizes.slice(1).map((n) => new Float32Array(N * n)),
+        hiddenActs: [],
         dLogits: new Float32Array(N * om.oppActionSize),
         dx: new Float32Array(N * sizes[0]),
         dHs: new Float32Array(B * K * H),
@@ -179,7 +184,9 @@ export class NativeOMTrainer {
         summaries: new Float32Array(B * K * D),
         dSummaries: new Float32Array(B * K * D),
         dStart: new Float32Array(om.summariser ? B * H : 0),
+        exps: new Float64Array(om.oppActionSize),
       };
+      this.bufs.hiddenActs = this.bufs.acts.slice(0, -1);
     }
     return { run: this.run, bufs: this.bufs!, K };
   }
@@ -236,10 +243,11 @@ export class NativeOMTrainer {
     for (let b = 0; b < B; b++) {
       for (let k = 0; k < C; k++) {
         const n = b * C + k;
-        predIn.set(obs.subarray(n * O, (n + 1) * O), n * X);
+        const to = n * X;
+        for (let j = 0; j < O; j++) predIn[to + j] = obs[n * O + j];
         const slowStep = summariser ? Math.floor(k / F) - 1 : revision === "init" ? k : k - 1; // -1: h0
-        if (slowStep < 0) predIn.set(h0.subarray(b * H, (b + 1) * H), n * X + O);
-        else predIn.set(hs.subarray((b * K + slowStep) * H, (b * K + slowStep + 1) * H), n * X + O);
+        if (slowStep < 0) predIn.set(h0.subarray(b * H, (b + 1) * H), to + O);
+        else predIn.set(hs.subarray((b * K + slowStep) * H, (b * K + slowStep + 1) * H), to + O);
       }
     }
     const native = nativeKernels();
@@ -250,6 +258,7 @@ export class NativeOMTrainer {
     // mean soft-label cross-entropy over the rows that count; d/dlogits = (softmax · Σt − t) / count
     const dLogits = bufs.dLogits;
     const count = mask ? mask.count : N;
+    const exps = bufs.exps;
     let loss = 0;
     let hits = 0;
     for (let n = 0; n < N; n++) {
@@ -271,15 +280,15 @@ export class NativeOMTrainer {
         tSum += targets[z + j];
       }
       let sum = 0;
-      for (let j = 0; j < A; j++) sum += Math.exp(logits[z + j] - max);
+      for (let j = 0; j < A; j++) sum += exps[j] = Math.exp(logits[z + j] - max);
       const lse = max + Math.log(sum);
       for (let j = 0; j < A; j++) {
         loss -= targets[z + j] * (logits[z + j] - lse);
-        dLogits[z + j] = ((Math.exp(logits[z + j] - max) / sum) * tSum - targets[z + j]) / count;
+        dLogits[z + j] = ((exps[j] / sum) * tSum - targets[z + j]) / count;
       }
       if (arg === tArg) hits++;
     }
-    native.mlpBackward(predIn, N, bufs.acts.slice(0, -1), dLogits, pw, bufs.gPred, bufs.dx);
+    native.mlpBackward(predIn, N, bufs.hiddenActs, dLogits, pw, bufs.gPred, bufs.dx);
     // d/d(the slow outputs) through the learning feature, and d/d(h0) where h0 is a feature
     const dHs = bufs.dHs;
     const dx = bufs.dx;
@@ -290,10 +299,11 @@ export class NativeOMTrainer {
       dStart.fill(0);
       for (let b = 0; b < B; b++) {
         for (let k = 0; k < K; k++) {
-          const to = k === 0 ? dStart.subarray(b * H, (b + 1) * H) : dHs.subarray((b * K + k - 1) * H, (b * K + k) * H);
+          const to = k === 0 ? dStart : dHs;
+          const at = k === 0 ? b * H : (b * K + k - 1) * H;
           for (let f = 0; f < F; f++) {
             const from = (b * C + k * F + f) * X + O;
-            for (let j = 0; j < H; j++) to[j] += dx[from + j];
+            for (let j = 0; j < H; j++) to[at + j] += dx[from + j];
           }
         }
       }
