@@ -66,7 +66,7 @@ static inline __attribute__((always_inline)) void gemmBlock(const float* __restr
 // TRANS: A is given transposed ([K, M], row stride lda), as the weight gradients' xs and h rows
 // are, so that no transpose is copied (the same products in the same order).
 template <int ROWS, typename V, bool TRANS>
-OM_BODY void gemmRows_body(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int M, int K, bool acc) {
+OM_BODY void gemmRowsPanel(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int M, int K, bool acc) {
   constexpr int JB = sizeof(V) / sizeof(float);
   const int nFull = N - N % JB;
   // the first row of block i: A + i·lda, or A + i with TRANS
@@ -90,6 +90,20 @@ OM_BODY void gemmRows_body(const float* __restrict A, int lda, const float* __re
       for (int k = 0; k < K; k++) v += elementA<TRANS>(A, lda, r, k) * Bm[(size_t)k * N + j];
       c[j] = v;
     }
+  }
+}
+
+// gemmRowsPanel over panels of KB rows of B (and columns of A): a weight gradient's K is the
+// chunk's B·T rows (12,800 for LeMOL-EP's summariser), and each pass over a 16-column strip of B
+// would otherwise stream all of B from memory. Each output's chain continues panel after panel
+// (stored and reloaded as float32, which rounds nothing): the same bits.
+template <int ROWS, typename V, bool TRANS>
+OM_BODY void gemmRows_body(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int M, int K, bool acc) {
+  constexpr int KB = 256;
+  if (K == 0) gemmRowsPanel<ROWS, V, TRANS>(A, lda, Bm, N, C, ldc, M, 0, acc);  // C = 0 (or kept)
+  for (int k0 = 0; k0 < K; k0 += KB) {
+    const int kn = K - k0 < KB ? K - k0 : KB;
+    gemmRowsPanel<ROWS, V, TRANS>(TRANS ? A + (size_t)k0 * lda : A + k0, lda, Bm + (size_t)k0 * N, N, C, ldc, M, kn, acc || k0 > 0);
   }
 }
 
