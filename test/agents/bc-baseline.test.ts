@@ -99,8 +99,8 @@ describe("behaviour-cloning baseline", () => {
     });
     const rows: number[] = [];
     const bc = om.baseline!;
-    const step = bc.trainStep.bind(bc);
-    bc.trainStep = (obs, targets, n) => (rows.push(n), step(obs, targets, n));
+    const fit = bc.fit.bind(bc);
+    bc.fit = (obs, targets, n, previous) => (rows.push(n), fit(obs, targets, n, previous));
     const p = new OMTrainingPass(om, [file], {
       numTrajToTrain: 2,
       chunkLength: 2,
@@ -115,6 +115,30 @@ describe("behaviour-cloning baseline", () => {
     assert.deepEqual(rows, [2 * 7, 2 * 7]);
     fs.rmSync(dir, { recursive: true, force: true });
     agent.dispose();
+  });
+
+  it("fit takes trainStep's Adam step bit for bit, without the reported loss and accuracy (both networks)", () => {
+    const a = new BehaviourCloningBaseline(O, P, 16, 1e-2, new Rng(4));
+    const b = new BehaviourCloningBaseline(O, P, 16, 1e-2, new Rng(4));
+    const rng = new Rng(12);
+    const rows = 40;
+    const { obs, labels } = labelled(rng, rows);
+    const targets = new Float32Array(rows * P);
+    labels.forEach((l, t) => (targets[t * P + l] = 1));
+    const previous = Int32Array.from(labels, (_, t) => (t === 0 ? -1 : labels[t - 1]));
+    for (let i = 0; i < 3; i++) {
+      const r = a.trainStep(obs, targets, rows, previous);
+      assert.ok(Number.isFinite(r.loss) && r.accuracy >= 0, "trainStep reports its loss and accuracy");
+      b.fit(obs, targets, rows, previous);
+    }
+    assert.equal(b.steps, a.steps);
+    for (const [x, y] of [
+      [a.mlp, b.mlp],
+      [a.withPrevious.mlp, b.withPrevious.mlp],
+    ])
+      x.params.forEach((p, k) => assert.deepEqual(Array.from(y.params[k].dataSync()), Array.from(p.dataSync()), `${p.name}`));
+    a.dispose();
+    b.dispose();
   });
 
   it("learns from its own stream: a second baseline on the same seed starts identical, and the OM's numbers do not depend on it", () => {

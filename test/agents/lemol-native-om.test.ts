@@ -60,17 +60,51 @@ function chunk(om: OpponentModel, B: number, C: number, useInit: boolean, revisi
   return { inputs, obs, targets, B, C, state, revision };
 }
 
+/** One LSTM step in float64 (Keras gates i, f, c~, o) on input x, updating h and c in place. */
+function lstmStepF64(w: Float64Array[], x: ArrayLike<number>, h: number[], c: number[], hard: boolean): void {
+  const [K, R, bias] = w;
+  const U = h.length,
+    G = 4 * U,
+    D = x.length;
+  const sig = (z: number) => (hard ? Math.min(1, Math.max(0, 0.2 * z + 0.5)) : 1 / (1 + Math.exp(-z)));
+  const z = new Float64Array(G);
+  for (let j = 0; j < G; j++) {
+    let s = bias[j];
+    for (let d = 0; d < D; d++) s += x[d] * K[d * G + j];
+    for (let d = 0; d < U; d++) s += h[d] * R[d * G + j];
+    z[j] = s;
+  }
+  for (let u = 0; u < U; u++) {
+    c[u] = sig(z[U + u]) * c[u] + sig(z[u]) * Math.tanh(z[2 * U + u]);
+    h[u] = sig(z[3 * U + u]) * Math.tanh(c[u]);
+  }
+}
+
+/** The predictor's soft-label cross-entropy in float64 on one row's input x (weights W0, b0, …). */
+function rowLossF64(pred: Float64Array[], x: number[], targets: Float32Array, row: number): number {
+  for (let l = 0; l < pred.length; l += 2) {
+    const W = pred[l],
+      bl = pred[l + 1];
+    const out = Array.from(bl);
+    for (let i = 0; i < x.length; i++) for (let j = 0; j < out.length; j++) out[j] += x[i] * W[i * out.length + j];
+    x = l + 2 < pred.length ? out.map((y) => Math.max(0, y)) : out;
+  }
+  const A = x.length;
+  const max = Math.max(...x);
+  const lse = max + Math.log(x.reduce((s, y) => s + Math.exp(y - max), 0));
+  let loss = 0;
+  for (let j = 0; j < A; j++) loss -= targets[row * A + j] * (x[j] - lse);
+  return loss;
+}
+
 /** The chunk's mean cross-entropy in float64 from the variables' values `v` (optimiser order). */
 function lossF64(om: OpponentModel, v: Float64Array[], ch: OMChunk): number {
-  const { inputs, obs, targets, B, C, state, revision } = ch;
+  const { inputs, obs, B, C, state, revision } = ch;
   const E = om.eventSize,
-    O = om.obsSize,
-    A = om.oppActionSize,
-    G = 4 * H;
-  const [K, R, bias, init] = v;
+    O = om.obsSize;
+  const init = v[3];
   const pred = v.slice(4);
   const hard = om.lstm.recurrentActivation === "hard_sigmoid";
-  const sig = (z: number) => (hard ? Math.min(1, Math.max(0, 0.2 * z + 0.5)) : 1 / (1 + Math.exp(-z)));
   let loss = 0;
   for (let b = 0; b < B; b++) {
     const h = state.useInit ? Array.from(init) : Array.from(state.h.subarray(b * H, (b + 1) * H));
@@ -78,32 +112,91 @@ function lossF64(om: OpponentModel, v: Float64Array[], ch: OMChunk): number {
     for (let k = 0; k < C; k++) {
       const n = b * C + k;
       const before = h.slice();
-      const z = new Float64Array(G);
-      for (let j = 0; j < G; j++) {
-        let s = bias[j];
-        for (let d = 0; d < E; d++) s += inputs[n * E + d] * K[d * G + j];
-        for (let d = 0; d < H; d++) s += before[d] * R[d * G + j];
-        z[j] = s;
-      }
-      for (let u = 0; u < H; u++) {
-        c[u] = sig(z[H + u]) * c[u] + sig(z[u]) * Math.tanh(z[2 * H + u]);
-        h[u] = sig(z[3 * H + u]) * Math.tanh(c[u]);
-      }
-      let x = [...Array.from(obs.subarray(n * O, (n + 1) * O)), ...(revision === "init" ? h : before)];
-      for (let l = 0; l < pred.length; l += 2) {
-        const W = pred[l],
-          bl = pred[l + 1];
-        const out = Array.from(bl);
-        for (let i = 0; i < x.length; i++) for (let j = 0; j < out.length; j++) out[j] += x[i] * W[i * out.length + j];
-        x = l + 2 < pred.length ? out.map((y) => Math.max(0, y)) : out;
-      }
-      const max = Math.max(...x);
-      const lse = max + Math.log(x.reduce((s, y) => s + Math.exp(y - max), 0));
-      for (let j = 0; j < A; j++) loss -= targets[n * A + j] * (x[j] - lse);
+      lstmStepF64(v, inputs.subarray(n * E, (n + 1) * E), h, c, hard);
+      loss += rowLossF64(pred, [...Array.from(obs.subarray(n * O, (n + 1) * O)), ...(revision === "init" ? h : before)], ch.targets, n);
     }
   }
   return loss / (B * C);
 }
+
+/**
+ * LeMOL-EP's chunk loss in float64 (lemol-spec §4.5): each period's valid steps summarised by the
+ * bidirectional LSTM from zero states, the slow LSTM one step per summary from (h0, c0), period k's
+ * steps predicted with h_{k−1} (h0 for the first); the mean over the valid rows. `v` in the
+ * optimiser's order: slow LSTM, initial_h, initial_c, the summariser's two LSTMs, the predictor.
+ */
+function lossF64EP(om: OpponentModel, v: Float64Array[], ch: OMChunk): number {
+  const { inputs, obs, B, C, state } = ch;
+  const E = om.eventSize,
+    O = om.obsSize,
+    F = om.period,
+    K = C / F;
+  const half = om.summariser!.embeddingDim / 2;
+  const [initH, initC] = [v[3], v[4]];
+  const fwd = v.slice(5, 8),
+    bwd = v.slice(8, 11),
+    pred = v.slice(11);
+  const hard = om.lstm.recurrentActivation === "hard_sigmoid";
+  let loss = 0,
+    rows = 0;
+  for (let b = 0; b < B; b++) {
+    const h = state.useInit ? Array.from(initH) : Array.from(state.h.subarray(b * H, (b + 1) * H));
+    const c = state.useInit ? Array.from(initC) : Array.from(state.c.subarray(b * H, (b + 1) * H));
+    for (let k = 0; k < K; k++) {
+      const len = ch.lengths ? ch.lengths[b * K + k] : F;
+      const event = (t: number) => inputs.subarray((b * C + k * F + t) * E, (b * C + k * F + t + 1) * E);
+      const zeros = () => new Array<number>(half).fill(0);
+      const [hf, cf, hb, cb] = [zeros(), zeros(), zeros(), zeros()];
+      for (let t = 0; t < len; t++) lstmStepF64(fwd, event(t), hf, cf, hard);
+      for (let t = len - 1; t >= 0; t--) lstmStepF64(bwd, event(t), hb, cb, hard);
+      const before = h.slice();
+      for (let t = 0; t < len; t++, rows++) {
+        const n = b * C + k * F + t;
+        loss += rowLossF64(pred, [...Array.from(obs.subarray(n * O, (n + 1) * O)), ...before], ch.targets, n);
+      }
+      lstmStepF64(v, [...hf, ...hb], h, c, hard);
+    }
+  }
+  return loss / rows;
+}
+
+/** Checks `grads` against central differences of `lossOf` along one random direction per variable. */
+function checkAgainstF64(om: OpponentModel, grads: Float32Array[], lossOf: (v: Float64Array[]) => number, zeroGrad: (i: number) => boolean): void {
+  const v = om.variables.map((x) => Float64Array.from(x.dataSync()));
+  const dir = new Rng(9);
+  v.forEach((x, i) => {
+    const d = Float64Array.from({ length: x.length }, () => dir.normal());
+    const norm = Math.hypot(...d);
+    const analytic = grads[i].reduce((s, g, k) => s + (g * d[k]) / norm, 0);
+    const eps = 1e-5;
+    const keep = Float64Array.from(x);
+    for (let k = 0; k < x.length; k++) x[k] = keep[k] + (eps * d[k]) / norm;
+    const up = lossOf(v);
+    for (let k = 0; k < x.length; k++) x[k] = keep[k] - (eps * d[k]) / norm;
+    const down = lossOf(v);
+    x.set(keep);
+    const numeric = (up - down) / (2 * eps);
+    if (zeroGrad(i)) assert.equal(analytic, 0, `${om.trainedVariableNames[i]}: no gradient expected`);
+    else assert.ok(Math.abs(analytic - numeric) <= 1e-4 * Math.max(1e-3, Math.abs(numeric)) + 1e-7, `${om.trainedVariableNames[i]}: ${analytic} vs ${numeric}`);
+  });
+}
+
+/** A LeMOL-EP model (periods of F steps, summaries of 8) with random learned initial states. */
+function epModel(F: number, extra: Partial<OpponentModelOptions> = {}) {
+  const om = model("hard_sigmoid", { blockProcessing: { period: F, embeddingDim: 8 }, ...extra });
+  const r = new Rng(19);
+  om.initialC!.assign(
+    tf.tensor(
+      Float32Array.from({ length: H }, () => 0.3 * r.normal()),
+      [1, H],
+    ),
+  );
+  om.syncPlain();
+  return om;
+}
+
+/** Ragged period lengths for B = 2 sequences of 3 periods of 4 steps. */
+const RAGGED = Int32Array.from([4, 2, 3, 1, 4, 3]);
 
 describe("native opponent-model training", () => {
   before(async () => {
@@ -138,30 +231,54 @@ describe("native opponent-model training", () => {
         const om = model("sigmoid");
         const ch = chunk(om, 2, 5, useInit, revision);
         const nat = new NativeOMTrainer(om).gradients(ch);
-        const v = om.variables.map((x) => Float64Array.from(x.dataSync()));
-        const dir = new Rng(9);
-        v.forEach((x, i) => {
-          const d = Float64Array.from({ length: x.length }, () => dir.normal());
-          const norm = Math.hypot(...d);
-          const analytic = nat.grads[i].reduce((s, g, k) => s + (g * d[k]) / norm, 0);
-          const eps = 1e-5;
-          const keep = Float64Array.from(x);
-          for (let k = 0; k < x.length; k++) x[k] = keep[k] + (eps * d[k]) / norm;
-          const up = lossF64(om, v, ch);
-          for (let k = 0; k < x.length; k++) x[k] = keep[k] - (eps * d[k]) / norm;
-          const down = lossF64(om, v, ch);
-          x.set(keep);
-          const numeric = (up - down) / (2 * eps);
-          // the initial state gets no gradient when the handed-on state is used
-          if (!useInit && i === 3) assert.equal(analytic, 0);
-          else
-            assert.ok(
-              Math.abs(analytic - numeric) <= 1e-4 * Math.max(1e-3, Math.abs(numeric)) + 1e-7,
-              `${om.trainedVariableNames[i]}: ${analytic} vs ${numeric}`,
-            );
+        // the initial state gets no gradient when the handed-on state is used
+        checkAgainstF64(
+          om,
+          nat.grads,
+          (v) => lossF64(om, v, ch),
+          (i) => !useInit && i === 3,
+        );
+        om.dispose();
+      });
+
+  for (const ragged of [false, true])
+    for (const useInit of [true, false]) {
+      const what = `${ragged ? "ragged periods" : "full periods"}, ${useInit ? "learned initial state" : "state handed on"}`;
+      it(`LeMOL-EP natively: gradients equal the tfjs path's to float32 rounding (${what})`, () => {
+        const om = epModel(4);
+        const ch = { ...chunk(om, 2, 12, useInit, "head"), lengths: ragged ? RAGGED : null };
+        assert.equal(om.trainingPath.path, "native");
+        const nat = new NativeOMTrainer(om).gradients(ch);
+        const natGrads = nat.grads.map((g) => Float32Array.from(g));
+        om.nativeTraining = false; // the reference: the slow LSTM, summariser and predictor as tfjs ops
+        const ref = om.gradients(ch);
+        assert.ok(Math.abs(nat.loss - ref.loss) <= 1e-5 * Math.abs(ref.loss), `loss ${nat.loss} vs ${ref.loss}`);
+        assert.equal(natGrads.length, ref.grads.length);
+        const names = om.trainedVariableNames;
+        ref.grads.forEach((g, i) => {
+          const scale = Math.max(...g.map(Math.abs));
+          // the learned initial states get zero gradients when the handed-on state is used
+          if (!useInit && (i === 3 || i === 4)) return assert.deepEqual(Array.from(natGrads[i]), Array.from(g), names[i]);
+          assert.ok(scale > 0, `${names[i]}: the reference gradient is zero`);
+          for (let k = 0; k < g.length; k++) assert.ok(Math.abs(natGrads[i][k] - g[k]) <= 2e-5 * scale, `${names[i]}[${k}]: ${natGrads[i][k]} vs ${g[k]}`);
         });
         om.dispose();
       });
+      it(`LeMOL-EP natively: gradients match float64 central differences (${what})`, () => {
+        const om = epModel(4, { recurrentActivation: "sigmoid" });
+        const ch = { ...chunk(om, 2, 12, useInit, "head"), lengths: ragged ? RAGGED : null };
+        const nat = new NativeOMTrainer(om).gradients(ch);
+        const v0 = om.variables.map((x) => Float64Array.from(x.dataSync()));
+        assert.ok(Math.abs(nat.loss - lossF64EP(om, v0, ch)) <= 1e-5 * Math.abs(nat.loss), "the float64 loss is the chunk's loss");
+        checkAgainstF64(
+          om,
+          nat.grads,
+          (v) => lossF64EP(om, v, ch),
+          (i) => !useInit && (i === 3 || i === 4),
+        );
+        om.dispose();
+      });
+    }
 
   for (const ragged of [false, true])
     it(`LeMOL-EP's summariser on the native kernels gives the tfjs path's gradients to float32 rounding (${ragged ? "ragged periods" : "full periods"})`, () => {
@@ -216,6 +333,35 @@ describe("native opponent-model training", () => {
     nat.dispose();
   });
 
+  it("LeMOL-EP trains chunk after chunk as the tfjs path does, natively without a tensor", () => {
+    for (const lengths of [null, RAGGED]) {
+      const ref = epModel(4);
+      const nat = epModel(4);
+      ref.nativeTraining = false;
+      assert.equal(nat.trainsNatively, true);
+      const a = { ...chunk(ref, 2, 12, true, "head"), lengths };
+      const b = { ...chunk(nat, 2, 12, true, "head"), lengths };
+      let tensors = 0;
+      for (let i = 0; i < 4; i++) {
+        const ra = ref.trainChunk({ ...a, state: a.state });
+        if (i === 1) tensors = tf.memory().numTensors; // after the first chunk (the path's one-off loss check) and the reference's
+        const rb = nat.trainChunk({ ...b, state: b.state });
+        if (i >= 1) assert.equal(tf.memory().numTensors, tensors, `chunk ${i}: a native chunk leaves no tensor behind`);
+        assert.ok(Math.abs(ra.loss - rb.loss) <= 1e-5, `chunk ${i}: loss ${rb.loss} vs ${ra.loss}`);
+        assert.ok(Math.abs(rb.accuracy - ra.accuracy) <= 1e-6, `chunk ${i}: accuracy ${rb.accuracy} vs ${ra.accuracy}`);
+        for (let k = 0; k < a.state.h.length; k++)
+          assert.ok(Math.abs(a.state.h[k] - b.state.h[k]) <= 1e-5 && Math.abs(a.state.c[k] - b.state.c[k]) <= 1e-5, `chunk ${i}: state[${k}]`);
+      }
+      ref.variables.forEach((x, i) => {
+        const p = x.dataSync(),
+          q = nat.variables[i].dataSync();
+        for (let k = 0; k < p.length; k++) assert.ok(Math.abs(p[k] - q[k]) <= 1e-5, `${ref.trainedVariableNames[i]}[${k}]: ${q[k]} vs ${p[k]}`);
+      });
+      ref.dispose();
+      nat.dispose();
+    }
+  });
+
   it("a loss set by setLoss, and the variants it does not cover, train on the tfjs path and say why", () => {
     const om = model("hard_sigmoid");
     assert.equal(om.trainingPathNote, null);
@@ -226,9 +372,12 @@ describe("native opponent-model training", () => {
     assert.equal(om.trainsNatively, true);
     om.dispose();
     const ep = new OpponentModel({ ...SMALL_OM, rng: new Rng(5), blockProcessing: { period: 4, embeddingDim: 6 } });
-    assert.match(ep.trainingPathNote!, /LeMOL-EP/);
-    assert.throws(() => new NativeOMTrainer(ep), /LeMOL-EP/);
+    assert.equal(ep.trainingPathNote, null, "LeMOL-EP trains natively");
     ep.dispose();
+    const recurrent = new OpponentModel({ ...SMALL_OM, rng: new Rng(5), blockProcessing: { period: 4, embeddingDim: 6 }, inEpisodeUnits: 2 });
+    assert.match(recurrent.trainingPathNote!, /in-episode LSTM/);
+    assert.throws(() => new NativeOMTrainer(recurrent), /in-episode LSTM/);
+    recurrent.dispose();
   });
 
   for (const act of ["hard_sigmoid", "sigmoid"] as const)
@@ -314,6 +463,30 @@ describe("the opponent model's loss, written once", () => {
       console.warn = warn;
       edited.dispose();
       standard.dispose();
+    }
+  });
+
+  it("LeMOL-EP: the check covers full and ragged periods (an edit of the masked loss alone is found)", () => {
+    const warn = console.warn;
+    console.warn = () => {};
+    // label smoothing where rows are masked (LeMOL-EP's ragged periods) only
+    const maskedEdit: OMLoss = (logits, targets, mask) => (mask ? smoothed(logits, targets, mask) : crossEntropyLoss(logits, targets, null));
+    try {
+      const ep = epModel(4);
+      assert.equal(ep.trainingPath.path, "native");
+      ep.defaultLoss = maskedEdit;
+      assert.equal(ep.trainingPath.path, "tfjs-autodiff");
+      assert.match(ep.trainingPath.reason, /differs from the native loss .*ragged periods/);
+      ep.defaultLoss = smoothed;
+      assert.equal(ep.trainingPath.path, "tfjs-autodiff", "an edit of the full periods' loss too");
+      ep.dispose();
+      // the per-step model has no masked rows: the masked edit does not concern it
+      const perStep = model("hard_sigmoid");
+      perStep.defaultLoss = maskedEdit;
+      assert.equal(perStep.trainingPath.path, "native");
+      perStep.dispose();
+    } finally {
+      console.warn = warn;
     }
   });
 

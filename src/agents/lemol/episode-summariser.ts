@@ -12,6 +12,7 @@
  */
 import { tf } from "../../nn/backend.js";
 import { LSTM, LSTMSequence, NativeLSTMRun, nativeLSTMKernels, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
+import { heapViews } from "../../nn/native-kernels.js";
 import type { CheckpointReader, CheckpointWriter } from "../../storage/checkpoint.js";
 import type { Rng } from "../../util/rng.js";
 
@@ -26,15 +27,9 @@ interface TfSummaryCache {
   readonly last: tf.Tensor2D | null;
 }
 
-/** The native passes' inputs (the runs keep the rest until the next forward pass). */
+/** The native passes: their runs keep what the backward pass needs, until the next forward pass. */
 interface NativeSummaryCache {
   readonly native: true;
-  readonly N: number;
-  readonly F: number;
-  readonly xs: Float32Array;
-  readonly reversed: Float32Array;
-  /** Each period's last valid step (F − 1 for full periods). */
-  readonly lastStep: Int32Array;
 }
 
 /** Periods of different lengths: each one's valid part reversed (padded after), and the one-hot of its last step. */
@@ -72,7 +67,19 @@ export class EpisodeSummariser {
   private readonly hb: Float64Array;
   private readonly cb: Float64Array;
   /** The native passes' buffers, for the last shape (see {@link forward}'s `native`). */
-  private runs: { forward: NativeLSTMRun; backward: NativeLSTMRun; zeros: Float32Array; dHs: Float32Array } | null = null;
+  private runs: {
+    forward: NativeLSTMRun;
+    backward: NativeLSTMRun;
+    zeros: Float32Array;
+    dHs: Float32Array;
+    /** The last forward pass's periods (the caller's array), each period's valid part reversed, each one's last valid step. */
+    xs?: Float32Array;
+    reversed: Float32Array;
+    lastStep: Int32Array;
+    grads: Float32Array[];
+  } | null = null;
+  private readonly forwardViews: Float32Array[] = [];
+  private readonly backwardViews: Float32Array[] = [];
 
   constructor(eventSize: number, embeddingDim: number, rng: Rng, recurrentActivation: RecurrentActivation, name: string) {
     if (!Number.isInteger(embeddingDim) || embeddingDim < 2 || embeddingDim % 2 !== 0) {
@@ -115,7 +122,7 @@ export class EpisodeSummariser {
 
   /** Parameter gradients (in `params` order) from d(loss)/d(summaries) [N, D]; call inside `tf.tidy`. */
   backward(cache: SummaryCache, dSummaries: tf.Tensor2D): tf.Tensor[] {
-    if (cache.native === true) return this.backwardNative(cache, dSummaries);
+    if (cache.native === true) return this.backwardNative(dSummaries);
     const [N] = dSummaries.shape;
     const half = this.embeddingDim / 2;
     const F = cache.forward.steps.length;
@@ -141,62 +148,95 @@ export class EpisodeSummariser {
         backward: new NativeLSTMRun(this.eventSize, half, N, F, act),
         zeros: new Float32Array(N * half),
         dHs: new Float32Array(N * F * half),
+        reversed: new Float32Array(N * F * this.eventSize),
+        lastStep: new Int32Array(N),
+        grads: [],
       };
     return this.runs;
   }
 
-  private forwardNative(periods: tf.Tensor3D, ragged: RaggedPeriods | null): { summaries: tf.Tensor2D; cache: SummaryCache } {
-    const [N, F, E] = periods.shape;
-    const half = this.embeddingDim / 2;
+  /**
+   * Summaries of periods `xs` [N, F, E] into `out` [N, D] on lemol's native kernels, plain arrays
+   * throughout (the native OM trainer, om-native.ts): period n holds its first `lengths[n]` steps
+   * (null: all F), the rest padding. The runs keep what {@link backwardArrays} needs, and `xs`
+   * itself, which must not change before it.
+   */
+  forwardArrays(xs: Float32Array, N: number, F: number, lengths: Int32Array | null, out: Float32Array): void {
+    const E = this.eventSize;
     const runs = this.nativeRuns(N, F);
-    const xs = periods.dataSync() as Float32Array;
-    let reversed: Float32Array;
-    const lastStep = new Int32Array(N).fill(F - 1);
-    if (ragged) {
-      reversed = ragged.reversed.dataSync() as Float32Array;
-      const last = ragged.last.dataSync();
-      for (let n = 0; n < N; n++) for (let t = 0; t < F; t++) if (last[n * F + t] === 1) lastStep[n] = t;
-    } else {
-      reversed = new Float32Array(N * F * E);
-      for (let n = 0; n < N; n++) for (let t = 0; t < F; t++) reversed.set(xs.subarray((n * F + F - 1 - t) * E, (n * F + F - t) * E), (n * F + t) * E);
-    }
-    const weights = (l: LSTM) => l.params.map((p) => p.dataSync() as Float32Array);
-    runs.forward.forward(weights(this.forwardLstm), xs, runs.zeros, runs.zeros);
-    runs.backward.forward(weights(this.backwardLstm), reversed, runs.zeros, runs.zeros);
-    // each direction's output at the period's last valid step
-    const out = new Float32Array(N * this.embeddingDim);
+    const { reversed, lastStep } = runs;
+    // the backward layer reads each period's valid part reversed (padded after, as raggedPeriodInputs)
+    if (lengths) reversed.fill(0);
     for (let n = 0; n < N; n++) {
-      const at = (n * F + lastStep[n]) * half;
+      const len = lengths ? lengths[n] : F;
+      lastStep[n] = len > 0 ? len - 1 : F - 1;
+      for (let t = 0; t < len; t++) reversed.set(xs.subarray((n * F + len - 1 - t) * E, (n * F + len - t) * E), (n * F + t) * E);
+    }
+    this.runNative(runs, xs, out);
+  }
+
+  /**
+   * Parameter gradients (in `params` order, views of the runs' buffers: valid until the next
+   * native pass) from d(loss)/d(summaries) [N, D] for the last {@link forwardArrays}.
+   */
+  backwardArrays(dSummaries: Float32Array): Float32Array[] {
+    const runs = this.runs;
+    if (!runs || !runs.xs) throw new Error("EpisodeSummariser.backwardArrays: no native forward pass to go back through");
+    const { forward, backward, zeros, dHs, lastStep } = runs;
+    const N = forward.batch,
+      F = forward.steps;
+    const half = this.embeddingDim / 2;
+    const D = this.embeddingDim;
+    runs.grads.length = 0;
+    for (const [run, lstm, input, off] of [
+      [forward, this.forwardLstm, runs.xs, 0],
+      [backward, this.backwardLstm, runs.reversed, half],
+    ] as const) {
+      // the gradient enters at each period's last valid step only
+      dHs.fill(0);
+      for (let n = 0; n < N; n++) dHs.set(dSummaries.subarray(n * D + off, n * D + off + half), (n * F + lastStep[n]) * half);
+      run.backward(heapViews(lstm.params, lstm === this.forwardLstm ? this.forwardViews : this.backwardViews), input, zeros, zeros, dHs);
+      runs.grads.push(run.dK, run.dR, run.db);
+    }
+    return runs.grads;
+  }
+
+  /** Both directions over `xs` and the runs' reversed periods, each output taken at the period's last valid step into `out`. */
+  private runNative(runs: NonNullable<EpisodeSummariser["runs"]>, xs: Float32Array, out: Float32Array): void {
+    const N = runs.forward.batch,
+      F = runs.forward.steps;
+    const half = this.embeddingDim / 2;
+    runs.xs = xs;
+    runs.forward.forward(heapViews(this.forwardLstm.params, this.forwardViews), xs, runs.zeros, runs.zeros);
+    runs.backward.forward(heapViews(this.backwardLstm.params, this.backwardViews), runs.reversed, runs.zeros, runs.zeros);
+    for (let n = 0; n < N; n++) {
+      const at = (n * F + runs.lastStep[n]) * half;
       out.set(runs.forward.hs.subarray(at, at + half), n * this.embeddingDim);
       out.set(runs.backward.hs.subarray(at, at + half), n * this.embeddingDim + half);
     }
-    return { summaries: tf.tensor2d(out, [N, this.embeddingDim]), cache: { native: true, N, F, xs, reversed, lastStep } };
   }
 
-  private backwardNative(cache: NativeSummaryCache, dSummaries: tf.Tensor2D): tf.Tensor[] {
-    const { N, F, xs, reversed, lastStep } = cache;
-    const half = this.embeddingDim / 2;
-    const D = this.embeddingDim;
-    const runs = this.nativeRuns(N, F);
-    const d = dSummaries.dataSync() as Float32Array;
-    const grads: tf.Tensor[] = [];
-    for (const [run, lstm, input, off] of [
-      [runs.forward, this.forwardLstm, xs, 0],
-      [runs.backward, this.backwardLstm, reversed, half],
-    ] as const) {
-      // the gradient enters at each period's last valid step only
-      runs.dHs.fill(0);
-      for (let n = 0; n < N; n++) runs.dHs.set(d.subarray(n * D + off, n * D + off + half), (n * F + lastStep[n]) * half);
-      run.backward(
-        lstm.params.map((p) => p.dataSync() as Float32Array),
-        input,
-        runs.zeros,
-        runs.zeros,
-        runs.dHs,
-      );
-      grads.push(tf.tensor2d(run.dK, [this.eventSize, 4 * half]), tf.tensor2d(run.dR, [half, 4 * half]), tf.tensor1d(run.db));
+  /** The native passes for the tfjs path's explicit backward pass: tensors in and out. */
+  private forwardNative(periods: tf.Tensor3D, ragged: RaggedPeriods | null): { summaries: tf.Tensor2D; cache: SummaryCache } {
+    const [N, F] = periods.shape;
+    const xs = Float32Array.from(periods.dataSync() as Float32Array);
+    let lengths: Int32Array | null = null;
+    if (ragged) {
+      // the period's length from the one-hot of its last valid step
+      const last = ragged.last.dataSync();
+      lengths = new Int32Array(N);
+      for (let n = 0; n < N; n++) for (let t = 0; t < F; t++) if (last[n * F + t] === 1) lengths[n] = t + 1;
     }
-    return grads;
+    const out = new Float32Array(N * this.embeddingDim);
+    this.forwardArrays(xs, N, F, lengths, out);
+    return { summaries: tf.tensor2d(out, [N, this.embeddingDim]), cache: { native: true } };
+  }
+
+  private backwardNative(dSummaries: tf.Tensor2D): tf.Tensor[] {
+    const half = this.embeddingDim / 2;
+    const g = this.backwardArrays(dSummaries.dataSync() as Float32Array);
+    const E = this.eventSize;
+    return [0, 3].flatMap((k) => [tf.tensor2d(g[k], [E, 4 * half]), tf.tensor2d(g[k + 1], [half, 4 * half]), tf.tensor1d(g[k + 2])]);
   }
 
   /** The summary of `count` events stored back to back in `events`, into `out` (play). */

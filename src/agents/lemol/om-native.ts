@@ -1,20 +1,22 @@
 /**
- * The opponent model's training chunk in lemol's native kernels (the fast path of the per-step
- * model, lemol-spec §4.4): the slow LSTM's forward pass over the batch of trajectories and its
- * backward pass through time (src/nn/native/om_lstm.cc), the predictor's forward and backward
- * passes (the addon's MLP kernels), the soft-label cross-entropy and its gradient (a loop over the
- * chunk's N × A logits here), and Adam (the addon's, `Adam.applyArrays`) — a handful of native
- * calls a chunk instead of ~1,000 tfjs ops.
+ * The opponent model's training chunk in lemol's native kernels (the fast path, lemol-spec §4.4
+ * and §4.5): the slow LSTM's forward pass over the batch of trajectories and its backward pass
+ * through time (src/nn/native/om_lstm.cc) — over the events, or for LeMOL-EP over the periods'
+ * summaries from the bidirectional summariser (episode-summariser.ts, the same LSTM kernels) —
+ * the predictor's forward and backward passes (the addon's MLP kernels), the soft-label
+ * cross-entropy and its gradient (a loop over the chunk's N × A logits here, masked for ragged
+ * periods), and Adam (the addon's, `Adam.applyArrays`) — a handful of native calls a chunk
+ * instead of ~1,000 tfjs ops, and no tensor.
  *
  * Its reference is the tfjs path (opponent-model.ts `forwardChunk`, om-backward.ts), which it
  * follows step for step: equal to float32 rounding (test/agents/lemol-native-om.test.ts states
  * the tolerance), and checked against float64 finite differences. It covers the per-step model
- * with the standard LSTM (both releases' alignments, hard_sigmoid or sigmoid gates);
- * LeMOL-EP, the in-episode LSTM, the alternative cell, the ablation, the triplet loss and a loss
- * set by `setLoss` run on the tfjs path ({@link nativeTrainingRefusal} says why).
+ * with the standard LSTM (both releases' alignments, hard_sigmoid or sigmoid gates) and LeMOL-EP
+ * (full or ragged periods); the in-episode LSTM, the alternative cell, the ablation, the triplet
+ * loss and a loss set by `setLoss` run on the tfjs path ({@link nativeTrainingRefusal} says why).
  *
  * The loss is defined once, by `crossEntropyLoss` in om-loss.ts: the loop below is its port, and
- * {@link checkNativeOMLoss} runs both on a seeded probe chunk when a model first chooses its path.
+ * {@link checkNativeOMLoss} runs both on seeded probe chunks when a model first chooses its path.
  * An edit of `crossEntropyLoss` the loop does not follow sends the model to the tfjs path, where
  * it trains on the edited loss by autodiff (docs/contributing.md, "Change a loss").
  */
@@ -22,7 +24,9 @@ import { heapViews, nativeKernels } from "../../nn/native-kernels.js";
 import { nativeLSTMKernels, NativeLSTMRun } from "../../nn/lstm.js";
 import { tf } from "../../nn/backend.js";
 import { Rng } from "../../util/rng.js";
-import type { OMLoss } from "./om-loss.js";
+import { PHASE, phaseTimer } from "../../util/phase-timer.js";
+import { validRows, type OMLoss } from "./om-loss.js";
+import type { EpisodeSummariser } from "./episode-summariser.js";
 import type { LSTM } from "../../nn/lstm.js";
 import type { MLP } from "../../nn/mlp.js";
 import type { Adam } from "../../nn/optim.js";
@@ -35,6 +39,12 @@ export interface NativeOM {
   readonly hidden: number;
   readonly lstm: LSTM;
   readonly initialH: tf.Variable;
+  /** LeMOL-EP: the learned initial cell state (null for the per-step model: c0 := h0). */
+  readonly initialC: tf.Variable | null;
+  /** LeMOL-EP: the period summariser (null for the per-step model). */
+  readonly summariser: EpisodeSummariser | null;
+  /** LeMOL-EP's period length F (0 for the per-step model). */
+  readonly period: number;
   readonly predictor: MLP;
   readonly optimiser: Adam;
   readonly loss: OMLoss | null;
@@ -47,7 +57,7 @@ export interface NativeOM {
   readonly triplet: unknown;
 }
 
-/** A per-step training chunk (opponent-model.ts's `OMChunk`): B sequences of C steps, batch-major. */
+/** A training chunk (opponent-model.ts's `OMChunk`): B sequences of C steps, batch-major. */
 export interface NativeChunk {
   inputs: Float32Array;
   obs: Float32Array;
@@ -56,6 +66,8 @@ export interface NativeChunk {
   C: number;
   state: { h: Float32Array; c: Float32Array; useInit: boolean };
   revision: "init" | "head";
+  /** LeMOL-EP: the steps each period holds, [B·C/F] (the rest is padding, out of the loss); null: all. */
+  lengths?: Int32Array | null;
 }
 
 /** Where an opponent model's chunks train ({@link chooseOMTrainingPath}), and why. */
@@ -93,7 +105,6 @@ export function chooseOMTrainingPath(om: NativeOM, autodiff: Parameters<typeof c
 export function nativeTrainingRefusal(om: NativeOM): string | null {
   if (!nativeLSTMKernels()) return "lemol's native kernels are not active (or the addon predates its LSTM kernels)";
   if (om.loss) return "a loss set by setLoss trains by autodiff on the tfjs path";
-  if (om.blockProcessing) return "LeMOL-EP runs on the tfjs path (its episode summariser on the native kernels)";
   if (om.inEpisode) return "the in-episode LSTM runs on the tfjs path";
   if (om.cell) return "the alternative cell runs on the tfjs path";
   if (om.ablate) return "the ablated model runs on the tfjs path";
@@ -117,16 +128,28 @@ export class NativeOMTrainer {
   private bufs: {
     N: number;
     h0: Float32Array;
+    c0: Float32Array;
     predIn: Float32Array;
     acts: Float32Array[];
+    /** The hidden layers' activations (acts without the logits), for the backward pass. */
+    hiddenActs: Float32Array[];
     dLogits: Float32Array;
     dx: Float32Array;
     dHs: Float32Array;
     gInit: Float32Array;
+    gInitC: Float32Array;
     gPred: Float32Array[];
+    /** LeMOL-EP: the periods' summaries [B·K, D] (the slow LSTM's input), their gradient, d/d(h0) through the lagged feature [B, H]. */
+    summaries: Float32Array;
+    dSummaries: Float32Array;
+    dStart: Float32Array;
+    /** One row's exp(logit − max), float64 as the loss loop computes them. */
+    exps: Float64Array;
   } | null = null;
   private readonly weightViews: Float32Array[] = [];
   private readonly predViews: Float32Array[] = [];
+  private lengths: Int32Array | null = null;
+  private mask: { mask: Float32Array; count: number } | null = null;
 
   constructor(private readonly om: NativeOM) {
     const why = nativeTrainingRefusal(om);
@@ -137,22 +160,46 @@ export class NativeOMTrainer {
     const om = this.om;
     const H = om.hidden;
     const N = B * C;
-    if (!this.run || this.run.batch !== B || this.run.steps !== C) {
-      this.run = new NativeLSTMRun(om.eventSize, H, B, C, om.lstm.recurrentActivation);
+    const F = om.period;
+    // the slow LSTM's steps: one per event, or one per period (LeMOL-EP)
+    const K = F ? C / F : C;
+    if (F && !Number.isInteger(K)) throw new RangeError(`LeMOL-EP: a chunk of ${C} steps is not a whole number of ${F}-step periods`);
+    if (!this.run || this.run.batch !== B || this.run.steps !== K) {
+      const D = om.summariser ? om.summariser.embeddingDim : 0;
+      this.run = new NativeLSTMRun(om.summariser ? D : om.eventSize, H, B, K, om.lstm.recurrentActivation);
       const sizes = om.predictor.sizes;
       this.bufs = {
         N,
         h0: new Float32Array(B * H),
+        c0: new Float32Array(om.initialC ? B * H : 0),
         predIn: new Float32Array(N * sizes[0]),
         acts: sizes.slice(1).map((n) => new Float32Array(N * n)),
+        hiddenActs: [],
         dLogits: new Float32Array(N * om.oppActionSize),
         dx: new Float32Array(N * sizes[0]),
-        dHs: new Float32Array(N * H),
+        dHs: new Float32Array(B * K * H),
         gInit: new Float32Array(H),
+        gInitC: new Float32Array(om.initialC ? H : 0),
         gPred: om.predictor.params.map((p) => new Float32Array(p.size)),
+        summaries: new Float32Array(B * K * D),
+        dSummaries: new Float32Array(B * K * D),
+        dStart: new Float32Array(om.summariser ? B * H : 0),
+        exps: new Float64Array(om.oppActionSize),
       };
+      this.bufs.hiddenActs = this.bufs.acts.slice(0, -1);
     }
-    return { run: this.run, bufs: this.bufs! };
+    return { run: this.run, bufs: this.bufs!, K };
+  }
+
+  /** The rows that count for periods of `lengths` (kept while the same lengths come again), or null: all. */
+  private validRows(lengths: Int32Array | null | undefined, N: number): { mask: Float32Array; count: number } | null {
+    if (!lengths) return null;
+    const same = this.lengths && this.lengths.length === lengths.length && this.lengths.every((v, i) => v === lengths[i]);
+    if (!same || !this.mask || this.mask.mask.length !== N) {
+      this.lengths = Int32Array.from(lengths);
+      this.mask = validRows(lengths, this.om.period, N);
+    }
+    return this.mask;
   }
 
   /** Loss, accuracy and gradients of one chunk (the state at its start from `chunk.state`), without training. */
@@ -163,28 +210,44 @@ export class NativeOMTrainer {
       O = om.obsSize,
       A = om.oppActionSize;
     const X = O + H; // the predictor's input: [o ‖ LF]
-    const { run, bufs } = this.buffers(B, C);
+    const { run, bufs, K } = this.buffers(B, C);
     const N = B * C;
-    // the slow LSTM from the learned initial state (c0 := h0) or the state handed on
+    const F = om.period;
+    const summariser = om.summariser;
+    // the slow LSTM from the learned initial state (per-step: c0 := h0) or the state handed on
     const h0 = state.useInit ? bufs.h0 : state.h;
     if (state.useInit) {
       const init = om.initialH.dataSync() as Float32Array;
       for (let b = 0; b < B; b++) bufs.h0.set(init, b * H);
+      if (om.initialC) {
+        const initC = om.initialC.dataSync() as Float32Array;
+        for (let b = 0; b < B; b++) bufs.c0.set(initC, b * H);
+      }
     }
-    const c0 = state.useInit ? bufs.h0 : state.c;
+    const c0 = state.useInit ? (om.initialC ? bufs.c0 : bufs.h0) : state.c;
+    const mask = this.validRows(chunk.lengths, N);
+    // LeMOL-EP: the slow LSTM runs over the periods' summaries
+    if (summariser) {
+      const t0 = phaseTimer.start();
+      summariser.forwardArrays(inputs, B * K, F, chunk.lengths ?? null, bufs.summaries);
+      phaseTimer.stop(PHASE.ep_summarising, t0);
+    }
+    const slowIn = summariser ? bufs.summaries : inputs;
     // views of the variables' memory, taken after the last tfjs allocation (dataSync above)
     const w = heapViews(om.lstm.params, this.weightViews);
-    run.forward(w, inputs, h0, c0);
-    // the predictor's input: o_k, and h after e_k (init) or after e_{k-1}, h0 first (head)
+    run.forward(w, slowIn, h0, c0);
+    // the predictor's input: o_k, and the learning feature — per step, h after e_k (init) or after
+    // e_{k-1}, h0 first (head); LeMOL-EP, h before the step's period (h0 for the first)
     const predIn = bufs.predIn;
     const hs = run.hs;
     for (let b = 0; b < B; b++) {
       for (let k = 0; k < C; k++) {
         const n = b * C + k;
-        predIn.set(obs.subarray(n * O, (n + 1) * O), n * X);
-        if (revision === "init") predIn.set(hs.subarray(n * H, (n + 1) * H), n * X + O);
-        else if (k === 0) predIn.set(h0.subarray(b * H, (b + 1) * H), n * X + O);
-        else predIn.set(hs.subarray((n - 1) * H, n * H), n * X + O);
+        const to = n * X;
+        for (let j = 0; j < O; j++) predIn[to + j] = obs[n * O + j];
+        const slowStep = summariser ? Math.floor(k / F) - 1 : revision === "init" ? k : k - 1; // -1: h0
+        if (slowStep < 0) predIn.set(h0.subarray(b * H, (b + 1) * H), to + O);
+        else predIn.set(hs.subarray((b * K + slowStep) * H, (b * K + slowStep + 1) * H), to + O);
       }
     }
     const native = nativeKernels();
@@ -192,12 +255,18 @@ export class NativeOMTrainer {
     const pw = heapViews(om.predictor.params, this.predViews);
     native.mlpForward(predIn, N, pw, bufs.acts);
     const logits = bufs.acts[bufs.acts.length - 1];
-    // mean soft-label cross-entropy; d/dlogits = (softmax · Σt − t) / N
+    // mean soft-label cross-entropy over the rows that count; d/dlogits = (softmax · Σt − t) / count
     const dLogits = bufs.dLogits;
+    const count = mask ? mask.count : N;
+    const exps = bufs.exps;
     let loss = 0;
     let hits = 0;
     for (let n = 0; n < N; n++) {
       const z = n * A;
+      if (mask && mask.mask[n] === 0) {
+        dLogits.fill(0, z, z + A);
+        continue;
+      }
       let max = -Infinity,
         arg = 0,
         tArg = 0,
@@ -211,41 +280,72 @@ export class NativeOMTrainer {
         tSum += targets[z + j];
       }
       let sum = 0;
-      for (let j = 0; j < A; j++) sum += Math.exp(logits[z + j] - max);
+      for (let j = 0; j < A; j++) sum += exps[j] = Math.exp(logits[z + j] - max);
       const lse = max + Math.log(sum);
       for (let j = 0; j < A; j++) {
         loss -= targets[z + j] * (logits[z + j] - lse);
-        dLogits[z + j] = ((Math.exp(logits[z + j] - max) / sum) * tSum - targets[z + j]) / N;
+        dLogits[z + j] = ((exps[j] / sum) * tSum - targets[z + j]) / count;
       }
       if (arg === tArg) hits++;
     }
-    native.mlpBackward(predIn, N, bufs.acts.slice(0, -1), dLogits, pw, bufs.gPred, bufs.dx);
-    // d/d(the slow outputs) through the learning feature, and d/d(h0) (head: LF_0 = h0)
+    native.mlpBackward(predIn, N, bufs.hiddenActs, dLogits, pw, bufs.gPred, bufs.dx);
+    // d/d(the slow outputs) through the learning feature, and d/d(h0) where h0 is a feature
     const dHs = bufs.dHs;
     const dx = bufs.dx;
-    const gInit = bufs.gInit;
-    gInit.fill(0);
-    for (let b = 0; b < B; b++) {
-      for (let k = 0; k < C; k++) {
-        const n = b * C + k;
-        const from = (revision === "init" ? n : n + 1) * X + O;
-        if (revision === "head" && k === C - 1) dHs.fill(0, n * H, (n + 1) * H);
-        else dHs.set(dx.subarray(from, from + H), n * H);
+    if (summariser) {
+      // period k's F steps all use h_{k-1}: their gradients summed, in step order
+      const dStart = bufs.dStart;
+      dHs.fill(0);
+      dStart.fill(0);
+      for (let b = 0; b < B; b++) {
+        for (let k = 0; k < K; k++) {
+          const to = k === 0 ? dStart : dHs;
+          const at = k === 0 ? b * H : (b * K + k - 1) * H;
+          for (let f = 0; f < F; f++) {
+            const from = (b * C + k * F + f) * X + O;
+            for (let j = 0; j < H; j++) to[at + j] += dx[from + j];
+          }
+        }
+      }
+    } else {
+      for (let b = 0; b < B; b++) {
+        for (let k = 0; k < C; k++) {
+          const n = b * C + k;
+          const from = (revision === "init" ? n : n + 1) * X + O;
+          if (revision === "head" && k === C - 1) dHs.fill(0, n * H, (n + 1) * H);
+          else dHs.set(dx.subarray(from, from + H), n * H);
+        }
       }
     }
-    run.backward(w, inputs, h0, c0, dHs);
-    // the learned initial state feeds h0 (and LF_0) and c0; a zero gradient when not used
+    run.backward(w, slowIn, h0, c0, dHs, summariser ? bufs.dSummaries : null);
+    // the learned initial state feeds h0 (and the first feature) and c0 (per-step: c0 := h0); a
+    // zero gradient when not used
+    const gInit = bufs.gInit;
+    gInit.fill(0);
+    bufs.gInitC.fill(0);
     if (state.useInit) {
       for (let b = 0; b < B; b++) {
         const lf0 = b * C * X + O;
         for (let j = 0; j < H; j++) {
-          const both = run.dh0[b * H + j] + run.dc0[b * H + j];
-          gInit[j] += revision === "head" ? both + dx[lf0 + j] : both;
+          const i = b * H + j;
+          if (summariser) {
+            gInit[j] += run.dh0[i] + bufs.dStart[i];
+            bufs.gInitC[j] += run.dc0[i];
+          } else {
+            const both = run.dh0[i] + run.dc0[i];
+            gInit[j] += revision === "head" ? both + dx[lf0 + j] : both;
+          }
         }
       }
     }
+    const grads = [run.dK, run.dR, run.db, gInit];
+    if (summariser) {
+      const t0 = phaseTimer.start();
+      grads.push(bufs.gInitC, ...summariser.backwardArrays(bufs.dSummaries));
+      phaseTimer.stop(PHASE.ep_summarising, t0);
+    }
     // reported as float32, as the tfjs path's
-    return { loss: Math.fround(loss / N), accuracy: Math.fround(hits / N), logits, grads: [run.dK, run.dR, run.db, gInit, ...bufs.gPred] };
+    return { loss: Math.fround(loss / count), accuracy: Math.fround(hits / count), logits, grads: [...grads, ...bufs.gPred] };
   }
 
   /** One truncated-BPTT step (as `OpponentModel.trainChunk`): gradients, one Adam step, the state handed on. */
@@ -269,10 +369,14 @@ export class NativeOMTrainer {
  */
 export const NATIVE_OM_TOLERANCE = { loss: 1e-5, grad: 2e-5 } as const;
 
-/** A small seeded chunk (the same every run) to check the native loss on: B = 2 sequences of C = 3 steps. */
-export function probeChunk(om: NativeOM): NativeChunk {
+/**
+ * Small seeded chunks (the same every run) to check the native loss on: B = 2 sequences of C = 3
+ * steps; for LeMOL-EP, of 2 periods, once with full periods and once ragged (the masked loss).
+ */
+export function probeChunks(om: NativeOM): NativeChunk[] {
+  const F = om.period;
   const B = 2,
-    C = 3,
+    C = F ? 2 * F : 3,
     N = B * C,
     A = om.oppActionSize;
   const rng = Rng.stream(30, "om-native/probe");
@@ -284,12 +388,15 @@ export function probeChunk(om: NativeOM): NativeChunk {
     for (let j = 0; j < A; j++) targets[r * A + j] /= sum;
   }
   const state = { h: normal(B * om.hidden, 0.5), c: normal(B * om.hidden, 0.5), useInit: true };
-  return { inputs: normal(N * om.eventSize), obs: normal(N * om.obsSize), targets, B, C, state, revision: "head" };
+  const probe: NativeChunk = { inputs: normal(N * om.eventSize), obs: normal(N * om.obsSize), targets, B, C, state, revision: "head" };
+  if (!F) return [probe];
+  const ragged = Int32Array.from([F, Math.max(1, F - 2), 1, F]);
+  return [probe, { ...probe, state: { ...state }, lengths: ragged }];
 }
 
 /**
  * Whether the native chunk computes `reference` (the default loss, `crossEntropyLoss` unless a
- * test stands in an edit): on {@link probeChunk} the native loss must equal `reference` on the
+ * test stands in an edit): on {@link probeChunks} the native loss must equal `reference` on the
  * same logits, and — when tfjs's gradients are registered (`enableAutodiff`; an experiment does
  * so) — the native chunk's gradients those of `reference` by autodiff through the tfjs chunk
  * (`autodiff`), within {@link NATIVE_OM_TOLERANCE}. Null when it does, else one line naming what
@@ -300,22 +407,29 @@ export function checkNativeOMLoss(
   reference: OMLoss,
   autodiff: (chunk: NativeChunk, loss: OMLoss) => { loss: number; grads: Float32Array[] },
 ): string | null {
-  const probe = probeChunk(om);
-  const nat = new NativeOMTrainer(om).gradients(probe);
-  const N = probe.B * probe.C,
-    A = om.oppActionSize;
-  const ref = tf.tidy(() => reference(tf.tensor2d(nat.logits, [N, A]), tf.tensor2d(probe.targets, [N, A]), null).dataSync()[0]);
   const differs = (what: string) =>
     `crossEntropyLoss in agents/lemol/om-loss.ts differs from the native loss in agents/lemol/om-native.ts (${what}): ` +
     'training on the tfjs path; port the change to om-native.ts (docs/contributing.md, "Change a loss") to train natively again';
-  if (!(Math.abs(nat.loss - ref) <= NATIVE_OM_TOLERANCE.loss * Math.abs(ref))) return differs(`the probe's loss ${nat.loss} vs ${ref}`);
-  if (!tf.getGradient("LogSoftmax")) return null; // no autodiff registered: the loss's value is what can be checked
-  const grads = nat.grads.map((g) => Float32Array.from(g)); // copied before autodiff allocates (the native buffers may view the wasm heap)
-  const byAutodiff = autodiff(probe, reference);
-  for (const [i, g] of byAutodiff.grads.entries()) {
-    const scale = Math.max(1e-6, ...g.map(Math.abs));
-    for (let k = 0; k < g.length; k++)
-      if (!(Math.abs(grads[i][k] - g[k]) <= NATIVE_OM_TOLERANCE.grad * scale)) return differs(`gradient ${i}[${k}] ${grads[i][k]} vs ${g[k]} by autodiff`);
+  for (const probe of probeChunks(om)) {
+    const nat = new NativeOMTrainer(om).gradients(probe);
+    const N = probe.B * probe.C,
+      A = om.oppActionSize;
+    const valid = probe.lengths ? validRows(probe.lengths, om.period, N).mask : null;
+    const ref = tf.tidy(
+      () => reference(tf.tensor2d(nat.logits, [N, A]), tf.tensor2d(probe.targets, [N, A]), valid && tf.tensor2d(valid, [N, 1])).dataSync()[0],
+    );
+    const which = probe.lengths ? "ragged periods" : "";
+    if (!(Math.abs(nat.loss - ref) <= NATIVE_OM_TOLERANCE.loss * Math.abs(ref)))
+      return differs(`the probe's loss ${nat.loss} vs ${ref}${which && `, ${which}`}`);
+    if (!tf.getGradient("LogSoftmax")) continue; // no autodiff registered: the loss's value is what can be checked
+    const grads = nat.grads.map((g) => Float32Array.from(g)); // copied before autodiff allocates (the native buffers may view the wasm heap)
+    const byAutodiff = autodiff(probe, reference);
+    for (const [i, g] of byAutodiff.grads.entries()) {
+      const scale = Math.max(1e-6, ...g.map(Math.abs));
+      for (let k = 0; k < g.length; k++)
+        if (!(Math.abs(grads[i][k] - g[k]) <= NATIVE_OM_TOLERANCE.grad * scale))
+          return differs(`gradient ${i}[${k}] ${grads[i][k]} vs ${g[k]} by autodiff${which && `, ${which}`}`);
+    }
   }
   return null;
 }

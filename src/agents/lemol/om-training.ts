@@ -320,7 +320,7 @@ export class OMTrainingPass {
         n++;
       }
     }
-    if (n > 0) bc.trainStep(obs, targets, n, previous);
+    if (n > 0) bc.fit(obs, targets, n, previous);
   }
 
   /** A chunk of whole episodes (episodic periods), each padded to the model's period. */

@@ -36,8 +36,14 @@ namespace {
 typedef float V16 __attribute__((vector_size(64), aligned(4)));
 typedef float V8 __attribute__((vector_size(32), aligned(4)));
 
+// A's element (r, k): A[r·lda + k], or with TRANS (A given transposed, [K, M]) A[k·lda + r]
+template <bool TRANS>
+static inline __attribute__((always_inline)) float elementA(const float* __restrict A, int lda, int r, int k) {
+  return TRANS ? A[(size_t)k * lda + r] : A[(size_t)r * lda + k];
+}
+
 // MB rows × (one vector V of) outputs j0.. held in registers over the whole k loop
-template <int MB, typename V>
+template <int MB, typename V, bool TRANS>
 static inline __attribute__((always_inline)) void gemmBlock(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc,
                                                             int K, int j0, bool acc) {
   V s[MB];
@@ -50,37 +56,54 @@ static inline __attribute__((always_inline)) void gemmBlock(const float* __restr
   for (int k = 0; k < K; k++) {
     V b;
     std::memcpy(&b, Bm + (size_t)k * N + j0, sizeof(V));
-    for (int r = 0; r < MB; r++) s[r] += A[(size_t)r * lda + k] * b;
+    for (int r = 0; r < MB; r++) s[r] += elementA<TRANS>(A, lda, r, k) * b;
   }
   for (int r = 0; r < MB; r++) std::memcpy(C + (size_t)r * ldc + j0, &s[r], sizeof(V));
 }
 
 // ROWS × V: the block (8 rows × 16 with AVX-512's 32 registers; 4 × 8 with AVX2's 16, where wider
 // would spill). Any blocking takes each output's sum in the order k = 0, 1, ...: the same bits.
-template <int ROWS, typename V>
-OM_BODY void gemmRows_body(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int M, int K, bool acc) {
+// TRANS: A is given transposed ([K, M], row stride lda), as the weight gradients' xs and h rows
+// are, so that no transpose is copied (the same products in the same order).
+template <int ROWS, typename V, bool TRANS>
+OM_BODY void gemmRowsPanel(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int M, int K, bool acc) {
   constexpr int JB = sizeof(V) / sizeof(float);
   const int nFull = N - N % JB;
+  // the first row of block i: A + i·lda, or A + i with TRANS
+  auto rowsFrom = [&](int i) { return TRANS ? A + i : A + (size_t)i * lda; };
   int i = 0;
   if (ROWS == 8)
     for (; i + 8 <= M; i += 8)
-      for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<8, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+      for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<8, V, TRANS>(rowsFrom(i), lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
   for (; i + 4 <= M; i += 4)
-    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<4, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<4, V, TRANS>(rowsFrom(i), lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
   if (i + 2 <= M) {
-    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<2, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<2, V, TRANS>(rowsFrom(i), lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
     i += 2;
   }
   for (; i < M; i++)
-    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<1, V>(A + (size_t)i * lda, lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
+    for (int j0 = 0; j0 < nFull; j0 += JB) gemmBlock<1, V, TRANS>(rowsFrom(i), lda, Bm, N, C + (size_t)i * ldc, ldc, K, j0, acc);
   for (int r = 0; r < M; r++) {
-    const float* a = A + (size_t)r * lda;
     float* c = C + (size_t)r * ldc;
     for (int j = nFull; j < N; j++) {
       float v = acc ? c[j] : 0.f;
-      for (int k = 0; k < K; k++) v += a[k] * Bm[(size_t)k * N + j];
+      for (int k = 0; k < K; k++) v += elementA<TRANS>(A, lda, r, k) * Bm[(size_t)k * N + j];
       c[j] = v;
     }
+  }
+}
+
+// gemmRowsPanel over panels of KB rows of B (and columns of A): a weight gradient's K is the
+// chunk's B·T rows (12,800 for LeMOL-EP's summariser), and each pass over a 16-column strip of B
+// would otherwise stream all of B from memory. Each output's chain continues panel after panel
+// (stored and reloaded as float32, which rounds nothing): the same bits.
+template <int ROWS, typename V, bool TRANS>
+OM_BODY void gemmRows_body(const float* __restrict A, int lda, const float* __restrict Bm, int N, float* __restrict C, int ldc, int M, int K, bool acc) {
+  constexpr int KB = 256;
+  if (K == 0) gemmRowsPanel<ROWS, V, TRANS>(A, lda, Bm, N, C, ldc, M, 0, acc);  // C = 0 (or kept)
+  for (int k0 = 0; k0 < K; k0 += KB) {
+    const int kn = K - k0 < KB ? K - k0 : KB;
+    gemmRowsPanel<ROWS, V, TRANS>(TRANS ? A + (size_t)k0 * lda : A + k0, lda, Bm + (size_t)k0 * N, N, C, ldc, M, kn, acc || k0 > 0);
   }
 }
 
@@ -152,26 +175,25 @@ OM_BODY void stepGates_body(float* z, float* deriv, const float* cPrev, float* c
         }
       }
     }
-    const float* i = zb;
-    const float* f = zb + H;
-    const float* g = zb + 2 * H;
-    const float* o = zb + 3 * H;
-    const float* cp = cPrev + (size_t)b * H;
-    float* cb = c + (size_t)b * H;
-    float* tb = tanhC + (size_t)b * H;
-    float* hb = h + (size_t)b * hStride;
-    for (int k = 0; k < H; k++) {
-      const float cn = f[k] * cp[k] + i[k] * g[k];
-      cb[k] = cn;
-      const float t = tanhFast(cn);
-      tb[k] = t;
-      hb[k] = o[k] * t;
-    }
+    // restrict: distinct buffers, so that the loop is vectorised (the same operations per element)
+    const float* __restrict i = zb;
+    const float* __restrict f = zb + H;
+    const float* __restrict g = zb + 2 * H;
+    const float* __restrict o = zb + 3 * H;
+    const float* __restrict cp = cPrev + (size_t)b * H;
+    float* __restrict cb = c + (size_t)b * H;
+    float* __restrict tb = tanhC + (size_t)b * H;
+    float* __restrict hb = h + (size_t)b * hStride;
+    // three loops, each vectorised (GCC does not if-convert tanhFast inside the one loop); the same
+    // operations per element
+    for (int k = 0; k < H; k++) cb[k] = f[k] * cp[k] + i[k] * g[k];
+    for (int k = 0; k < H; k++) tb[k] = tanhFast(cb[k]);
+    for (int k = 0; k < H; k++) hb[k] = o[k] * tb[k];
   }
 }
 
 std::vector<float> omScratch;   // the transposes of R and K
-std::vector<float> omScratchT;  // xsᵀ, the h_{t-1} rows and their transpose
+std::vector<float> omScratchT;  // the h_{t-1} rows
 
 // db = Σ rows of dz [M, N], rows in order
 OM_BODY void columnSums_body(const float* __restrict dz, int M, int N, float* __restrict db) {
@@ -180,40 +202,46 @@ OM_BODY void columnSums_body(const float* __restrict dz, int M, int N, float* __
     for (int j = 0; j < N; j++) db[j] += dz[(size_t)r * N + j];
 }  // the per-step z before it is spread into the cache, the transposes
 
+// One sequence's row of a step back (restrict parameters: GCC vectorises this loop only so, not
+// with restrict locals): from d/dh (dh + the row of dHs) and d/dc, the gates' pre-activation
+// gradients; dc becomes d/dc of the step before.
+OM_BODY void rowBackward(const float* __restrict i, const float* __restrict f, const float* __restrict g, const float* __restrict o, const float* __restrict dI,
+                         const float* __restrict dF, const float* __restrict dG, const float* __restrict dOut, const float* __restrict dh,
+                         const float* __restrict dHs, const float* __restrict tc, const float* __restrict cp, float* __restrict dc, float* __restrict dzI,
+                         float* __restrict dzF, float* __restrict dzG, float* __restrict dzO, int H) {
+  for (int k = 0; k < H; k++) {
+    const float dhk = dh[k] + dHs[k];
+    const float dO = dhk * tc[k];
+    const float dck = dc[k] + (dhk * o[k]) * (1.f - tc[k] * tc[k]);
+    dzI[k] = (dck * g[k]) * dI[k];
+    dzF[k] = (dck * cp[k]) * dF[k];
+    dzG[k] = (dck * i[k]) * dG[k];
+    dzO[k] = dO * dOut[k];
+    dc[k] = dck * f[k];
+  }
+}
+
 // One step back: from d/dh (dh, plus dHs's rows at stride hsStride) and d/dc, the gates'
 // pre-activation gradients into dz's rows (stride dzStride); dc becomes d/dc of the step before.
 OM_BODY void stepBackward_body(const float* gt, const float* dt, const float* tc, const float* cPrev, const float* dHsT, int hsStride, const float* dh,
                                float* dc, float* dzT, int dzStride, int B, int H) {
   const size_t G = 4 * (size_t)H;
   for (int b = 0; b < B; b++) {
-    const float* i = gt + (size_t)b * G;
-    const float* f = i + H;
-    const float* g = i + 2 * H;
-    const float* o = i + 3 * H;
-    const float* d = dt + (size_t)b * G;
-    const float* dhb = dh + (size_t)b * H;
-    float* dcb = dc + (size_t)b * H;
-    const float* tb = tc + (size_t)b * H;
-    const float* cp = cPrev + (size_t)b * H;
-    const float* dHsb = dHsT + (size_t)b * hsStride;
-    float* dzb = dzT + (size_t)b * dzStride;
-    for (int k = 0; k < H; k++) {
-      const float dhk = dhb[k] + dHsb[k];
-      const float dO = dhk * tb[k];
-      const float dck = dcb[k] + (dhk * o[k]) * (1.f - tb[k] * tb[k]);
-      dzb[k] = (dck * g[k]) * d[k];
-      dzb[H + k] = (dck * cp[k]) * d[H + k];
-      dzb[2 * H + k] = (dck * i[k]) * d[2 * H + k];
-      dzb[3 * H + k] = dO * d[3 * H + k];
-      dcb[k] = dck * f[k];
-    }
+    const float* i = gt + (size_t)b * G;  // gates i, f, c~, o
+    const float* d = dt + (size_t)b * G;  // their activations' derivatives
+    float* dz = dzT + (size_t)b * dzStride;
+    rowBackward(i, i + H, i + 2 * H, i + 3 * H, d, d + H, d + 2 * H, d + 3 * H, dh + (size_t)b * H, dHsT + (size_t)b * hsStride, tc + (size_t)b * H,
+                cPrev + (size_t)b * H, dc + (size_t)b * H, dz, dz + H, dz + 2 * H, dz + 3 * H, H);
   }
 }
 
 // the variants, and the ones in use (useChosenIsa)
 #define OM_VARIANTS(SUFFIX, ATTR, ROWS, VEC)                                                                                                               \
   ATTR void gemmRows_##SUFFIX(const float* A, int lda, const float* Bm, int N, float* C, int ldc, int M, int K, bool acc) {                                \
-    gemmRows_body<ROWS, VEC>(A, lda, Bm, N, C, ldc, M, K, acc);                                                                                            \
+    gemmRows_body<ROWS, VEC, false>(A, lda, Bm, N, C, ldc, M, K, acc);                                                                                     \
+  }                                                                                                                                                        \
+  ATTR void gemmRowsT_##SUFFIX(const float* A, int lda, const float* Bm, int N, float* C, int ldc, int M, int K, bool acc) {                               \
+    gemmRows_body<ROWS, VEC, true>(A, lda, Bm, N, C, ldc, M, K, acc);                                                                                      \
   }                                                                                                                                                        \
   ATTR void stepGates_##SUFFIX(float* z, float* deriv, const float* cPrev, float* c, float* tanhC, float* h, int hStride, int B, int H, bool hard) {       \
     stepGates_body(z, deriv, cPrev, c, tanhC, h, hStride, B, H, hard);                                                                                     \
@@ -228,6 +256,7 @@ OM_VARIANTS(avx2, __attribute__((target("avx2,fma"))), 4, V8)
 OM_VARIANTS(generic, , 4, V8)
 
 void (*gemmRows)(const float*, int, const float*, int, float*, int, int, int, bool);
+void (*gemmRowsT)(const float*, int, const float*, int, float*, int, int, int, bool);  // A given transposed
 void (*stepGates)(float*, float*, const float*, float*, float*, float*, int, int, int, bool);
 void (*sumColumns)(const float*, int, int, float*);
 void (*stepBackward)(const float*, const float*, const float*, const float*, const float*, int, const float*, float*, float*, int, int, int);
@@ -236,6 +265,7 @@ void (*stepBackward)(const float*, const float*, const float*, const float*, con
 void useChosenIsa() {
   static const bool chosen = [] {
     gemmRows = isaVariant(gemmRows_avx512, gemmRows_avx2, gemmRows_generic);
+    gemmRowsT = isaVariant(gemmRowsT_avx512, gemmRowsT_avx2, gemmRowsT_generic);
     stepGates = isaVariant(stepGates_avx512, stepGates_avx2, stepGates_generic);
     sumColumns = isaVariant(columnSums_avx512, columnSums_avx2, columnSums_generic);
     stepBackward = isaVariant(stepBackward_avx512, stepBackward_avx2, stepBackward_generic);
@@ -323,17 +353,14 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
   }
   // parameter gradients over all B*T rows: dK = xsᵀ dz, dR = hPrevᵀ dz, db = Σ dz (rows in order)
   const size_t BT = (size_t)B * T;
-  omScratchT.resize(BT * (size_t)(D > H ? D : H) + BT * H);
-  float* AT = omScratchT.data();
-  float* hPrev = AT + BT * (D > H ? D : H);
-  transpose(xs.data, (int)BT, D, AT);
-  gemmRows(AT, (int)BT, dz.data, (int)G, dK.data, (int)G, D, (int)BT, false);
+  omScratchT.resize(BT * H);
+  float* hPrev = omScratchT.data();
+  gemmRowsT(xs.data, D, dz.data, (int)G, dK.data, (int)G, D, (int)BT, false);
   for (int b = 0; b < B; b++) {
     std::memcpy(hPrev + (size_t)b * T * H, h0.data + (size_t)b * H, sizeof(float) * H);
     std::memcpy(hPrev + ((size_t)b * T + 1) * H, hs.data + (size_t)b * T * H, sizeof(float) * (T - 1) * H);
   }
-  transpose(hPrev, (int)BT, H, AT);
-  gemmRows(AT, (int)BT, dz.data, (int)G, dR.data, (int)G, H, (int)BT, false);
+  gemmRowsT(hPrev, H, dz.data, (int)G, dR.data, (int)G, H, (int)BT, false);
   sumColumns(dz.data, (int)BT, (int)G, db.data);
   if (wantDx) {
     transpose(K.data, D, (int)G, KT);
