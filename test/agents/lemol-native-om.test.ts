@@ -490,6 +490,37 @@ describe("the opponent model's loss, written once", () => {
     }
   });
 
+  it("the tfjs path's explicit backward is checked the same way: an edit it does not follow trains by autodiff, or refuses with the triplet loss", () => {
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (m: string) => warnings.push(m);
+    const message = "crossEntropyLoss in agents/lemol/om-loss.ts differs from the explicit backward in agents/lemol/om-backward.ts";
+    const models = [model("hard_sigmoid", { ablate: true }), model("hard_sigmoid")];
+    models[1].nativeTraining = false; // the reference path
+    try {
+      for (const om of models) {
+        assert.equal(om.trainingPath.path, "tfjs", "the explicit pass computes crossEntropyLoss");
+        om.defaultLoss = smoothed;
+        const path = om.trainingPath;
+        assert.equal(path.path, "tfjs-autodiff");
+        assert.ok(path.reason.includes(message), path.reason);
+        const ch = chunk(om, 3, 7, true, "head");
+        const expected = om.autodiffGradients(ch, smoothed).loss;
+        const got = om.trainChunk({ ...ch, state: { ...ch.state } }).loss;
+        assert.ok(Math.abs(got - expected) <= 1e-6 * Math.abs(expected), `trained on the edit: ${got} vs ${expected}`);
+      }
+      assert.equal(warnings.filter((w) => w.includes(message)).length, 2, "one warning per model");
+      const triplet = model("hard_sigmoid", { triplet: { positiveDistance: 3, negativeDistance: 40, weight: 0.1, decayBase: 15 } });
+      assert.equal(triplet.trainingPath.path, "tfjs");
+      triplet.defaultLoss = smoothed;
+      assert.throws(() => triplet.trainingPath, /differs from the explicit backward .*the triplet loss trains only on that explicit path/);
+      triplet.dispose();
+    } finally {
+      console.warn = warn;
+      for (const om of models) om.dispose();
+    }
+  });
+
   it("a run records its OM training path in the manifest and its start line; an edited default loss changes it", async () => {
     for (const edit of [false, true]) {
       const lines: string[] = [];

@@ -79,6 +79,8 @@ export interface OMTrainingPath {
 
 /** Per model, the native loss checked against its default loss (once per loss): null when they agree, else why not. */
 const lossChecks = new WeakMap<NativeOM, { loss: OMLoss; mismatch: string | null }>();
+/** Per model, the explicit backward's loss (om-backward.ts) checked against its default loss, likewise. */
+const explicitChecks = new WeakMap<NativeOM, { loss: OMLoss; mismatch: string | null }>();
 
 /**
  * Where `om`'s chunks train now, and why: `native` when `om.nativeTraining` is on, nothing refuses
@@ -86,10 +88,25 @@ const lossChecks = new WeakMap<NativeOM, { loss: OMLoss; mismatch: string | null
  * by {@link checkNativeOMLoss}; a mismatch is also written to the console); `tfjs-autodiff` for a
  * loss set by `setLoss` or a default loss the native path does not compute; else `tfjs`.
  */
-export function chooseOMTrainingPath(om: NativeOM, autodiff: Parameters<typeof checkNativeOMLoss>[2]): OMTrainingPath {
+export function chooseOMTrainingPath(
+  om: NativeOM,
+  autodiff: Parameters<typeof checkNativeOMLoss>[2],
+  explicit: Parameters<typeof checkExplicitOMLoss>[2],
+): OMTrainingPath {
   const refusal = om.nativeTraining ? nativeTrainingRefusal(om) : "native training is switched off (nativeTraining = false)";
   if (om.loss) return { path: "tfjs-autodiff", reason: refusal ?? "a loss set by setLoss trains by autodiff on the tfjs path" };
-  if (refusal) return { path: "tfjs", reason: refusal };
+  if (refusal) {
+    // the tfjs path's explicit backward (om-backward.ts) writes the cross-entropy out too: checked the same way
+    let check = explicitChecks.get(om);
+    if (check?.loss !== om.defaultLoss) {
+      check = { loss: om.defaultLoss, mismatch: checkExplicitOMLoss(om, om.defaultLoss, explicit) };
+      if (check.mismatch) console.warn(`lemol: ${check.mismatch}`);
+      explicitChecks.set(om, check);
+    }
+    if (!check.mismatch) return { path: "tfjs", reason: refusal };
+    if (om.triplet) throw new Error(`${check.mismatch}; the triplet loss trains only on that explicit path, so this model cannot train until it does`);
+    return { path: "tfjs-autodiff", reason: `${refusal}; ${check.mismatch}` };
+  }
   let check = lossChecks.get(om);
   if (check?.loss !== om.defaultLoss) {
     check = { loss: om.defaultLoss, mismatch: checkNativeOMLoss(om, om.defaultLoss, autodiff) };
@@ -430,6 +447,32 @@ export function checkNativeOMLoss(
         if (!(Math.abs(grads[i][k] - g[k]) <= NATIVE_OM_TOLERANCE.grad * scale))
           return differs(`gradient ${i}[${k}] ${grads[i][k]} vs ${g[k]} by autodiff${which && `, ${which}`}`);
     }
+  }
+  return null;
+}
+
+/**
+ * Whether the tfjs path's explicit backward (om-backward.ts, which writes the soft-label
+ * cross-entropy and its gradient out) computes `reference`: on {@link probeChunks}, the loss it
+ * reports must equal `reference` on the same logits (and mask), within
+ * {@link NATIVE_OM_TOLERANCE}. A loss's value pins its gradient, so an edit the explicit pass does
+ * not follow shows here. `explicit` gives a chunk's loss by the explicit pass (no triplet term) and
+ * its logits. Null when it does, else one line naming what to change.
+ */
+export function checkExplicitOMLoss(om: NativeOM, reference: OMLoss, explicit: (chunk: NativeChunk) => { loss: number; logits: Float32Array }): string | null {
+  for (const probe of probeChunks(om)) {
+    const N = probe.B * probe.C,
+      A = om.oppActionSize;
+    const got = explicit({ ...probe, state: { ...probe.state } });
+    const valid = probe.lengths ? validRows(probe.lengths, om.period, N) : null;
+    const ref = tf.tidy(
+      () => reference(tf.tensor2d(got.logits, [N, A]), tf.tensor2d(probe.targets, [N, A]), valid ? tf.tensor2d(valid.mask, [N, 1]) : null).dataSync()[0],
+    );
+    if (!(Math.abs(got.loss - ref) <= NATIVE_OM_TOLERANCE.loss * Math.abs(ref)))
+      return (
+        `crossEntropyLoss in agents/lemol/om-loss.ts differs from the explicit backward in agents/lemol/om-backward.ts (the probe's loss ${got.loss} vs ${ref}${probe.lengths ? ", ragged periods" : ""}): ` +
+        'training by autodiff on the tfjs path; port the change to om-backward.ts (docs/contributing.md, "Change a loss") to use the explicit pass again'
+      );
   }
   return null;
 }

@@ -490,7 +490,11 @@ export class OpponentModel {
 
   /** Where {@link trainChunk} trains now, and why (om-native.ts `chooseOMTrainingPath`). */
   get trainingPath(): OMTrainingPath {
-    return chooseOMTrainingPath(this, (chunk, loss) => this.autodiffGradients(chunk, loss));
+    return chooseOMTrainingPath(
+      this,
+      (chunk, loss) => this.autodiffGradients(chunk, loss),
+      (chunk) => ({ loss: this.gradients(chunk, 0).loss, logits: this.chunkLogits(chunk).logits }),
+    );
   }
 
   /** Whether {@link trainChunk} runs on the native kernels now ({@link trainingPath}). */
