@@ -41,6 +41,11 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
     options: { discrete_actions: true, discrete_messages: true, learning_starts: 1024, grad_clip_global: true },
     about: "the four departures above at once (hard actions and messages, learning from 1,024 transitions, global clipping): lemol's nearest to maddpg-pytorch",
   },
+  normalise_rewards: {
+    options: { normalise_rewards: true },
+    about:
+      "--normalise_rewards: each sampled batch's rewards standardised by the mean and std of the agent's whole buffer, as maddpg-pytorch's ReplayBuffer.sample(norm_rews=True)",
+  },
   learning_starts: {
     options: { learning_starts: 1024 },
     about: "--learning_starts 1024: updates from 1,024 transitions (batch_size), as maddpg-pytorch, instead of batch_size x 25",

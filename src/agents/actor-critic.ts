@@ -15,7 +15,7 @@ import type { Learner, LearnerStats, StepContext, StepEnd, Transition } from "./
 import type { NdArray } from "../storage/npz.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
-import { ActorCriticMaths, MADDPG_MATHS, UpdatePath } from "./maddpg-maths.js";
+import { ActorCriticMaths, MADDPG_MATHS, UpdatePath, standardiseRewards } from "./maddpg-maths.js";
 
 /** Hyperparameters, named after the original's command-line flags. */
 export interface MADDPGConfig {
@@ -61,6 +61,12 @@ export interface MADDPGConfig {
    * `batchSize × maxEpisodeLen`, openai/maddpg's (maddpg-pytorch starts at `batchSize`).
    */
   learningStarts: number | null;
+  /**
+   * Standardise each sampled batch's rewards by the mean and standard deviation of the agent's
+   * whole buffer (`--normalise_rewards`; maddpg-pytorch's `norm_rews`, standardiseRewards in
+   * maddpg-maths.ts). The update's reported `reward` is then the normalised batch's mean.
+   */
+  normaliseRewards: boolean;
 }
 
 export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
@@ -80,6 +86,7 @@ export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
   adversarialActor: false,
   timeLimitTerminal: true,
   learningStarts: null,
+  normaliseRewards: false,
 };
 
 /** What one update returns (the original's list, named): means over the sampled batch. */
@@ -378,7 +385,9 @@ export abstract class ActorCriticTrainer implements Learner {
   /**
    * Draws this agent's index and gathers every agent's buffer at it (aligned transitions). With
    * `meanwhile` (work that does not need the batch: the update's noise), the rows are prefetched
-   * first and that work runs while they arrive (the gathers are memory-latency bound).
+   * first and that work runs while they arrive (the gathers are memory-latency bound). With
+   * `normaliseRewards`, this agent's rewards are standardised here (the batches are this trainer's
+   * copies), before either update path reads them.
    */
   protected sampleBatches(agents: readonly Partner[], meanwhile?: () => void): ReplayBatch[] {
     this.replay.makeIndex(this.rngs.replay, this.index);
@@ -386,12 +395,14 @@ export abstract class ActorCriticTrainer implements Learner {
       for (const a of agents) a.replay.prefetch(this.index);
       meanwhile();
     }
-    return agents.map((a) => {
+    const batches = agents.map((a) => {
       let b = this.batches.get(a);
       if (!b) this.batches.set(a, (b = a.replay.newBatch(this.config.batchSize)));
       a.replay.gather(this.index, b);
       return b;
     });
+    if (this.config.normaliseRewards) standardiseRewards(batches[this.agentIndex].rew, this.replay.rewardMean(), this.replay.rewardStd());
+    return batches;
   }
 
   /**

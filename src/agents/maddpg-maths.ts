@@ -66,6 +66,18 @@ export function actorLoss(q: tf.Tensor2D, logits: tf.Tensor2D): ActorLoss {
   };
 }
 
+/**
+ * maddpg-pytorch's reward normalisation (`ReplayBuffer.sample(norm_rews=True)`, its default):
+ * a sampled batch's rewards, in place, as (r − mean)/std with the mean and the population standard
+ * deviation of the rewards of the agent's whole filled buffer. It rewrites the batch before the TD
+ * target is formed, so both update paths (tfjs and fused) train on the same normalised rewards.
+ * With std 0 (every stored reward equal) maddpg-pytorch divides 0 by 0; here the rewards become 0.
+ */
+export function standardiseRewards(rew: Float32Array, mean: number, std: number): void {
+  const scale = std > 0 ? 1 / std : 0;
+  for (let b = 0; b < rew.length; b++) rew[b] = (rew[b] - mean) * scale;
+}
+
 /** MADDPG's maths as the original writes it. */
 export const MADDPG_MATHS: Readonly<ActorCriticMaths> = Object.freeze({ tdTarget, criticLoss, actorLoss });
 

@@ -63,6 +63,7 @@ export function maddpgConfigOf(cfg: ExperimentConfig): Partial<MADDPGConfig> {
     timeLimitTerminal: !cfg.bootstrap_time_limit,
     learningStarts: cfg.learning_starts,
     gradClipGlobal: cfg.grad_clip_global,
+    normaliseRewards: cfg.normalise_rewards,
   };
 }
 

@@ -79,6 +79,12 @@ export const OPTIONS: readonly OptionDef[] = [
     { min: 1 },
   ),
   opt(
+    "normalise_rewards",
+    "boolean",
+    false,
+    "MADDPG family: standardise each sampled batch's rewards by the mean and standard deviation of the agent's whole replay buffer, as maddpg-pytorch does (norm_rews); openai/maddpg uses the raw rewards",
+  ),
+  opt(
     "bootstrap_time_limit",
     "boolean",
     false,
@@ -239,6 +245,7 @@ export interface ExperimentConfig {
   replay_buffer_capacity: number;
   learning_starts: number | null;
   grad_clip_global: boolean;
+  normalise_rewards: boolean;
   bootstrap_time_limit: boolean;
   m3ddpg_adversarial_actor: boolean;
   omlr: number;
