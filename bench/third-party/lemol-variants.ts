@@ -8,7 +8,8 @@
  * VARIANT is a name of VARIANTS below. Runs are a sweep on the built `lemol` command (one worker:
  * LEMOL_LEARNING_WORKERS to change; LEMOL_LEARNING_SEEDS, default 1-5), kept in
  * bench/tmp/third-party/ so that an interrupted call continues; each finished variant is written
- * into bench/results/learning-lemol-variants.json (other scenarios' and variants' entries kept).
+ * into bench/results/learning-lemol-variants.json (other scenarios' and variants' entries kept),
+ * as VARIANT, or, on other seeds than 1-5, as VARIANT-seedsA-B (A, B the first and last seed).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -24,6 +25,10 @@ const OUT = path.join(RESULTS_DIR, "learning-lemol-variants.json");
 
 /** Each variant: the options it adds to the benchmark's --bootstrap_time_limit run, and what it tries. */
 export const VARIANTS: Record<string, { options: Record<string, unknown>; about: string }> = {
+  none: {
+    options: {},
+    about: "--bootstrap_time_limit alone: learning.json's row, for seeds beyond its 1-5",
+  },
   discrete_actions: {
     options: { discrete_actions: true },
     about: "--discrete_actions: the environment plays the one-hot of each movement (and it is stored); messages stay soft",
@@ -45,6 +50,11 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
     options: { normalise_rewards: true },
     about:
       "--normalise_rewards: each sampled batch's rewards standardised by the mean and std of the agent's whole buffer, as maddpg-pytorch's ReplayBuffer.sample(norm_rews=True)",
+  },
+  argmax_update_actions: {
+    options: { argmax_update_actions: true },
+    about:
+      "--argmax_update_actions: arg-max one-hot target actions and partner actions in the actor's loss, the own action a straight-through hard Gumbel-softmax sample, as maddpg-pytorch's update",
   },
   learning_starts: {
     options: { learning_starts: 1024 },
@@ -90,9 +100,10 @@ for (const v of variants) {
 const seeds = (process.env.LEMOL_LEARNING_SEEDS ?? "1,2,3,4,5").split(",").map(Number);
 const workers = Number(process.env.LEMOL_LEARNING_WORKERS ?? 1);
 const episodes = 10000;
+const seedKey = seeds.join(",") === "1,2,3,4,5" ? "" : `-seeds${seeds[0]}-${seeds[seeds.length - 1]}`;
 
 for (const variant of variants) {
-  const name = `${scenario}-${variant}`;
+  const name = `${scenario}-${variant}${seedKey}`;
   const results = path.join(WORK, name);
   fs.mkdirSync(results, { recursive: true });
   const base = { ...LEARNING_SETTINGS, num_episodes: episodes, save_rate: 1000, traj_per_iter: 1, checkpoint_replay: false, exp_name: "variant" };
@@ -114,7 +125,7 @@ for (const variant of variants) {
   out.machine = machine();
   out.runs[scenario] = {
     ...(out.runs[scenario] ?? {}),
-    [variant]: { about: VARIANTS[variant].about, options: VARIANTS[variant].options, wall_seconds: Math.round((Date.now() - t0) / 1000), runs },
+    [variant + seedKey]: { about: VARIANTS[variant].about, options: VARIANTS[variant].options, wall_seconds: Math.round((Date.now() - t0) / 1000), runs },
   };
   out.summary_lines = Object.values(out.runs).flatMap((byVariant) =>
     Object.entries(byVariant).flatMap(([v, entry]) => summariseLearning(entry.runs, BLOCK).lines.map((l) => `${v.padEnd(20)} ${l}`)),

@@ -15,7 +15,7 @@ import type { Learner, LearnerStats, StepContext, StepEnd, Transition } from "./
 import type { NdArray } from "../storage/npz.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
-import { ActorCriticMaths, MADDPG_MATHS, UpdatePath, standardiseRewards } from "./maddpg-maths.js";
+import { ActorCriticMaths, MADDPG_MATHS, UpdatePath, argmaxOneHot, categoricalBlocks, standardiseRewards } from "./maddpg-maths.js";
 
 /** Hyperparameters, named after the original's command-line flags. */
 export interface MADDPGConfig {
@@ -67,6 +67,14 @@ export interface MADDPGConfig {
    * maddpg-maths.ts). The update's reported `reward` is then the normalised batch's mean.
    */
   normaliseRewards: boolean;
+  /**
+   * maddpg-pytorch's actions in the update (`--argmax_update_actions`, MADDPG/DDPG/M3DDPG): every
+   * target action is the arg-max one-hot of the target policy (not a Gumbel sample), the other
+   * agents' actions in the actor's loss are the arg-max one-hots of their current policies (not
+   * the buffer's), and the agent's own action there is a straight-through hard Gumbel-softmax
+   * sample (the one-hot forward, the soft sample's gradient). Runs on the tfjs path.
+   */
+  argmaxUpdateActions: boolean;
 }
 
 export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
@@ -87,6 +95,7 @@ export const MADDPG_DEFAULTS: Readonly<MADDPGConfig> = {
   timeLimitTerminal: true,
   learningStarts: null,
   normaliseRewards: false,
+  argmaxUpdateActions: false,
 };
 
 /** What one update returns (the original's list, named): means over the sampled batch. */
@@ -269,6 +278,9 @@ export abstract class ActorCriticTrainer implements Learner {
 
   private chosenPath: { agents: readonly Partner[]; path: UpdatePath } | null = null;
 
+  /** Whether this algorithm's update implements `argmaxUpdateActions` (it is refused otherwise). */
+  protected readonly implementsArgmaxUpdateActions: boolean = false;
+
   /**
    * Which update this trainer runs in the game `agents` (agent order): chosen at the first ask and
    * kept while the game's agents are the same. The run's manifest and start line record it.
@@ -276,6 +288,8 @@ export abstract class ActorCriticTrainer implements Learner {
   updatePath(agents: readonly Partner[]): UpdatePath {
     const c = this.chosenPath;
     if (c && c.agents.length === agents.length && c.agents.every((a, j) => a === agents[j])) return c.path;
+    if (this.config.argmaxUpdateActions && !this.implementsArgmaxUpdateActions)
+      throw new Error(`${this.name}: --argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only, not ${this.constructor.name}`);
     const path = this.chooseUpdatePath(agents);
     this.chosenPath = { agents: [...agents], path };
     return path;
@@ -420,6 +434,11 @@ export abstract class ActorCriticTrainer implements Learner {
         out[j] = a.targetActionTensor(obsNext[j]);
         continue;
       }
+      if (this.config.argmaxUpdateActions) {
+        // maddpg-pytorch: the target policy's arg-max (its updatePath admits MADDPG-family partners only)
+        out[j] = argmaxOneHot(a.targetActor.apply(obsNext[j]), categoricalBlocks(a.pd));
+        continue;
+      }
       const opponent = a.targetNeedsOpponent ? out[1 - j] : null;
       out[j] = a.targetAction(obsNext[j], this.noise(a.pd, B, `target${j}`), opponent);
     }
@@ -457,7 +476,8 @@ export abstract class ActorCriticTrainer implements Learner {
    * One actor step on the actor's loss (maths.actorLoss: −mean Q plus 1e-3·mean(logits²)), Q that
    * of a fresh sample of this agent's action (the others' stored actions, optionally perturbed by
    * `perturb`) through the updated critic. `actor` is the actor's forward pass on its input.
-   * Returns the loss.
+   * With `argmaxUpdateActions` the critic sees the sample's one-hot and the gradient flows through
+   * the soft sample (straight-through, maddpg-pytorch's `gumbel_softmax(hard=True)`). Returns the loss.
    */
   protected actorStep(actor: MLPCache, obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[], perturb?: (actIn: tf.Tensor2D[]) => tf.Tensor2D[]): tf.Tensor {
     const B = this.config.batchSize;
@@ -465,7 +485,8 @@ export abstract class ActorCriticTrainer implements Learner {
     const logits = actor.out;
     const noise = this.noise(this.pd, B, "actor");
     const sample = this.pd.sample(logits, noise);
-    let actIn = act.map((a, j) => (j === i ? sample : a));
+    const own = this.config.argmaxUpdateActions ? argmaxOneHot(sample, categoricalBlocks(this.pd)) : sample;
+    let actIn = act.map((a, j) => (j === i ? own : a));
     if (perturb) actIn = perturb(actIn);
     const criticAtSample = this.critic.forward(this.criticInput(obs, actIn));
     const loss = this.maths.actorLoss(criticAtSample.out, logits);

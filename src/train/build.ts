@@ -64,6 +64,7 @@ export function maddpgConfigOf(cfg: ExperimentConfig): Partial<MADDPGConfig> {
     learningStarts: cfg.learning_starts,
     gradClipGlobal: cfg.grad_clip_global,
     normaliseRewards: cfg.normalise_rewards,
+    argmaxUpdateActions: cfg.argmax_update_actions,
   };
 }
 

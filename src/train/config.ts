@@ -85,6 +85,12 @@ export const OPTIONS: readonly OptionDef[] = [
     "MADDPG family: standardise each sampled batch's rewards by the mean and standard deviation of the agent's whole replay buffer, as maddpg-pytorch does (norm_rews); openai/maddpg uses the raw rewards",
   ),
   opt(
+    "argmax_update_actions",
+    "boolean",
+    false,
+    "MADDPG/DDPG/M3DDPG, as maddpg-pytorch: target actions and the other agents' actions in the actor's loss are the policies' arg-max one-hots, the agent's own a straight-through hard Gumbel-softmax sample (openai/maddpg: Gumbel samples and the buffer's actions); runs the update on tfjs ops",
+  ),
+  opt(
     "bootstrap_time_limit",
     "boolean",
     false,
@@ -246,6 +252,7 @@ export interface ExperimentConfig {
   learning_starts: number | null;
   grad_clip_global: boolean;
   normalise_rewards: boolean;
+  argmax_update_actions: boolean;
   bootstrap_time_limit: boolean;
   m3ddpg_adversarial_actor: boolean;
   omlr: number;

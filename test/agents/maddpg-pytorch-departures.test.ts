@@ -1,15 +1,20 @@
 // maddpg-pytorch's departures from openai/maddpg in the MADDPG update itself (bench/third-party,
 // docs/learning.md), each an option that is off by default: --normalise_rewards (each sampled
-// batch's rewards standardised by the agent's whole buffer, its ReplayBuffer.sample(norm_rews=True)).
+// batch's rewards standardised by the agent's whole buffer, its ReplayBuffer.sample(norm_rews=True))
+// and --argmax_update_actions (arg-max one-hot target and partner actions, a straight-through hard
+// own action in the actor's loss: its algorithms/maddpg.py).
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
 import { FusedMADDPGUpdate } from "../../src/agents/maddpg-fused.js";
+import { argmaxOneHot } from "../../src/agents/maddpg-maths.js";
+import type { MLP } from "../../src/nn/mlp.js";
 import { createTrainers } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { ReplayBuffer } from "../../src/storage/replay.js";
 import { TrainingRunner } from "../../src/train/runner.js";
-import { ready } from "../helpers/tf.js";
+import { makeLeMOL } from "../helpers/lemol.js";
+import { ready, tf } from "../helpers/tf.js";
 
 /** Mean and population std (numpy's, ddof 0) of `xs` in float64. */
 function moments(xs: ArrayLike<number>): { mean: number; std: number } {
@@ -89,4 +94,100 @@ describe("--normalise_rewards", () => {
       }
     });
   }
+});
+
+describe("--argmax_update_actions", () => {
+  before(ready);
+
+  it("argmaxOneHot marks each block's largest entry", () => {
+    const x = tf.tensor2d([
+      [0.1, 2, -1, 5, 4],
+      [3, 2, 1, -2, -1],
+    ]);
+    assert.deepEqual(argmaxOneHot(x, [3, 2]).arraySync(), [
+      [0, 1, 0, 1, 0],
+      [1, 0, 0, 0, 1],
+    ]);
+    assert.deepEqual(argmaxOneHot(x, [5]).arraySync(), [
+      [0, 0, 0, 1, 0],
+      [1, 0, 0, 0, 0],
+    ]);
+    x.dispose();
+  });
+
+  /** Rows of `x` (one agent's actions) that are not a single one-hot. */
+  const notOneHot = (x: number[][]) => x.filter((r) => r.filter((v) => v === 1).length !== 1 || r.some((v) => v !== 0 && v !== 1)).length;
+
+  for (const on of [true, false]) {
+    it(`${on ? "sends the critics arg-max target and partner actions and a hard own action" : "is off by default: Gumbel samples and the buffer's actions"}`, () => {
+      // off: through tfjs ops too, to see what the critics are given (the fused path computes the same, test/agents/maddpg-fused)
+      if (!on) FusedMADDPGUpdate.enabled = false;
+      const trainers = game({ argmaxUpdateActions: on });
+      const [speaker, listener] = trainers;
+      // what the listener's update gives its critics: the target critic's input (TD target) and the
+      // online critic's inputs (its own step, then the actor's)
+      const seen: { target: number[][][][]; online: number[][][][] } = { target: [], online: [] };
+      const split = (x: tf.Tensor2D) => {
+        const rows = x.arraySync() as number[][];
+        // simple_speaker_listener: obs 3 (speaker) + 11 (listener), then actions 3 + 5
+        return [rows.map((r) => r.slice(0, 3)), rows.map((r) => r.slice(3, 14)), rows.map((r) => r.slice(14, 17)), rows.map((r) => r.slice(17, 22))];
+      };
+      const spy = (net: MLP, key: "target" | "online", method: "apply" | "forward") => {
+        const original = net[method].bind(net) as (x: tf.Tensor2D) => never;
+        (net as unknown as Record<string, unknown>)[method] = (x: tf.Tensor2D) => {
+          seen[key].push(split(x));
+          return original(x);
+        };
+      };
+      spy(listener.targetCritic, "target", "apply");
+      spy(listener.critic, "online", "forward");
+      const before = listener.actor.params[0].dataSync().slice();
+      const speakerTarget = speaker.targetActor.params[0].dataSync().slice();
+      listener.update(trainers, 0);
+      FusedMADDPGUpdate.enabled = true;
+      const path = listener.updatePath(trainers);
+      if (on) {
+        assert.equal(path.path, "tfjs");
+        assert.match(path.reason, /argmax_update_actions/);
+      }
+      assert.equal(seen.target.length, 1);
+      assert.equal(seen.online.length, 2, "the critic's step, then the actor's");
+      const [tObsS, tObsL, tActS, tActL] = seen.target[0];
+      const [, , bufActS, bufActL] = seen.online[0];
+      const [aObsS, , aActS, aActL] = seen.online[1];
+      if (on) {
+        assert.equal(notOneHot(tActS) + notOneHot(tActL), 0, "target actions are one-hots");
+        // ... the target policies' arg-max at the next observations
+        const expectT = (tr: typeof speaker, o: number[][]) => argmaxOneHot(tr.targetActor.apply(tf.tensor2d(o)), [tr.pd.actionSize]).arraySync();
+        assert.deepEqual(tActS, expectT(speaker, tObsS));
+        assert.deepEqual(tActL, expectT(listener, tObsL));
+        assert.equal(notOneHot(aActS) + notOneHot(aActL), 0, "the actor's critic input holds one-hots");
+        // the speaker's (the partner's) action there is its current policy's arg-max, not the buffer's
+        assert.deepEqual(aActS, argmaxOneHot(speaker.actor.apply(tf.tensor2d(aObsS)), [3]).arraySync());
+        assert.notDeepEqual(aActS, bufActS);
+      } else {
+        assert.ok(notOneHot(tActS) > 0 && notOneHot(aActL) > 0, "soft Gumbel samples");
+        assert.deepEqual(aActS, bufActS, "the partner's stored action");
+      }
+      assert.ok(notOneHot(bufActL) > 0, "the critic's own step reads the buffer's soft actions either way");
+      // the actor is stepped (its gradient flows through the soft sample: argmaxOneHot has none)
+      assert.notDeepEqual(listener.actor.params[0].dataSync(), before);
+      assert.deepEqual(speaker.targetActor.params[0].dataSync(), speakerTarget);
+      trainers.forEach((t) => t.dispose());
+    });
+  }
+
+  it("is refused by LeMOL and in a game with a LeMOL partner", () => {
+    const config = { batchSize: 4, maxEpisodeLen: 5, numUnits: 16, argmaxUpdateActions: true };
+    const lemol = makeLeMOL(0, {}, config);
+    const env = new MultiAgentEnv("simple_push", { seed: 1 });
+    const maddpg = createTrainers(env, { badPolicy: "maddpg", goodPolicy: "maddpg", seed: 1, config })[1];
+    assert.throws(() => lemol.updatePath([lemol, maddpg]), /argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only, not LeMOLAgentTrainer/);
+    assert.throws(
+      () => maddpg.updatePath([lemol, maddpg]),
+      /argmax_update_actions needs every agent to be MADDPG, DDPG or M3DDPG; agent 0 is lemol-bad_agent_0/,
+    );
+    lemol.dispose();
+    maddpg.dispose();
+  });
 });
