@@ -56,6 +56,18 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
     about:
       "--argmax_update_actions: arg-max one-hot target actions and partner actions in the actor's loss, the own action a straight-through hard Gumbel-softmax sample, as maddpg-pytorch's update",
   },
+  pytorch_update: {
+    options: {
+      discrete_actions: true,
+      discrete_messages: true,
+      learning_starts: 1024,
+      grad_clip_global: true,
+      normalise_rewards: true,
+      argmax_update_actions: true,
+    },
+    about:
+      "all_four with --normalise_rewards and --argmax_update_actions: every departure of maddpg-pytorch lemol can express (not its BatchNorm inputs, PyTorch's initialisation, sampling without replacement)",
+  },
   learning_starts: {
     options: { learning_starts: 1024 },
     about: "--learning_starts 1024: updates from 1,024 transitions (batch_size), as maddpg-pytorch, instead of batch_size x 25",

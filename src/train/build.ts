@@ -10,7 +10,7 @@ import { LeMOLAgentTrainer, LeMOLOptions } from "../agents/lemol/agent.js";
 import { chunkPlan } from "../agents/lemol/om-training.js";
 import type { Learner } from "../agents/learner.js";
 import { MADDPGAgentTrainer, MADDPGVariant } from "../agents/maddpg.js";
-import { checkPolicy } from "../agents/policies.js";
+import { MADDPG_FAMILY, checkPolicy } from "../agents/policies.js";
 import { PPOAgentTrainer, PPOConfig } from "../agents/ppo/agent.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import { getScenario } from "../envs/scenarios/index.js";
@@ -227,6 +227,11 @@ export function checkRun(cfg: ExperimentConfig, warn: (line: string) => void) {
     throw new ConfigError(
       "--skip_to_om_training skips play to train the opponent model: it needs a LeMOL agent, --om_training_iters > 0, and neither oracle mode nor an evaluation mode",
     );
+  }
+  if (cfg.argmax_update_actions) {
+    const others = [...policies.bad, ...policies.good].filter((p) => !(MADDPG_FAMILY as readonly string[]).includes(p));
+    if (others.length > 0)
+      throw new ConfigError(`--argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only; this run also plays ${[...new Set(others)].join(", ")}`);
   }
   if (cfg.cycles_without_lemol && evaluating)
     throw new ConfigError("--cycles_without_lemol repeats training cycles; --test/--display/--benchmark play each pairing's trajectories once");

@@ -82,7 +82,7 @@ export const OPTIONS: readonly OptionDef[] = [
     "normalise_rewards",
     "boolean",
     false,
-    "MADDPG family: standardise each sampled batch's rewards by the mean and standard deviation of the agent's whole replay buffer, as maddpg-pytorch does (norm_rews); openai/maddpg uses the raw rewards",
+    "MADDPG, DDPG, M3DDPG and LeMOL: standardise each sampled batch's rewards by the mean and standard deviation of the agent's whole replay buffer, as maddpg-pytorch does (norm_rews); openai/maddpg uses the raw rewards",
   ),
   opt(
     "argmax_update_actions",

@@ -12,6 +12,8 @@ import type { MLP } from "../../src/nn/mlp.js";
 import { createTrainers } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { ReplayBuffer } from "../../src/storage/replay.js";
+import { checkRun } from "../../src/train/build.js";
+import { resolveConfig } from "../../src/train/config.js";
 import { TrainingRunner } from "../../src/train/runner.js";
 import { makeLeMOL } from "../helpers/lemol.js";
 import { ready, tf } from "../helpers/tf.js";
@@ -189,5 +191,13 @@ describe("--argmax_update_actions", () => {
     );
     lemol.dispose();
     maddpg.dispose();
+  });
+
+  it("is refused before a run that plays LeMOL or PPO starts", () => {
+    assert.throws(
+      () => checkRun(resolveConfig({ argmax_update_actions: true }), () => {}),
+      /argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only; this run also plays lemol/,
+    );
+    assert.doesNotThrow(() => checkRun(resolveConfig({ argmax_update_actions: true, bad_policy: "maddpg", good_policy: "ddpg" }), () => {}));
   });
 });
