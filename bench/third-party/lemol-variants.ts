@@ -79,7 +79,7 @@ interface VariantsFile {
   settings: Record<string, unknown>;
   machine: ReturnType<typeof machine>;
   /** scenario -> variant -> runs */
-  runs: Record<string, Record<string, { about: string; options: Record<string, unknown>; wall_seconds: number; runs: LearningRun[] }>>;
+  runs: Record<string, Record<string, { about: string; options: Record<string, unknown>; seeds?: number[]; wall_seconds: number; runs: LearningRun[] }>>;
   summary_lines: string[];
   written: string;
 }
@@ -133,11 +133,18 @@ for (const variant of variants) {
   await runSweep(file, workers);
   const runs = await collectRuns(results, episodes);
   const out = readOut();
-  out.settings = { ...LEARNING_SETTINGS, num_episodes: episodes, block_episodes: BLOCK, seeds, bootstrap_time_limit: true };
+  // the seeds are each entry's (runs of one variant on other seeds are kept as VARIANT-seedsA-B)
+  out.settings = { ...LEARNING_SETTINGS, num_episodes: episodes, block_episodes: BLOCK, bootstrap_time_limit: true };
   out.machine = machine();
   out.runs[scenario] = {
     ...(out.runs[scenario] ?? {}),
-    [variant + seedKey]: { about: VARIANTS[variant].about, options: VARIANTS[variant].options, wall_seconds: Math.round((Date.now() - t0) / 1000), runs },
+    [variant + seedKey]: {
+      about: VARIANTS[variant].about,
+      options: VARIANTS[variant].options,
+      seeds,
+      wall_seconds: Math.round((Date.now() - t0) / 1000),
+      runs,
+    },
   };
   out.summary_lines = Object.values(out.runs).flatMap((byVariant) =>
     Object.entries(byVariant).flatMap(([v, entry]) => summariseLearning(entry.runs, BLOCK).lines.map((l) => `${v.padEnd(20)} ${l}`)),
