@@ -11,6 +11,7 @@ import { argmaxOneHot } from "../../src/agents/maddpg-maths.js";
 import type { MLP } from "../../src/nn/mlp.js";
 import { createTrainers } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
+import { CheckpointReader, CheckpointWriter } from "../../src/storage/checkpoint.js";
 import { ReplayBuffer } from "../../src/storage/replay.js";
 import { checkRun } from "../../src/train/build.js";
 import { resolveConfig } from "../../src/train/config.js";
@@ -45,7 +46,7 @@ function game(config: object) {
 describe("--normalise_rewards", () => {
   before(ready);
 
-  it("the replay buffer keeps its rewards' mean and std through a ring overwrite and a clear", () => {
+  it("the replay buffer keeps its rewards' mean and std through a ring overwrite, a checkpoint and a clear", () => {
     const buf = new ReplayBuffer(1, 1, 5, 2);
     const rewards = [-3.3, 0.1, 7.77, -12.5, 2, 4.25, -0.6];
     for (const r of rewards) buf.add([0], [0], r, [0], false);
@@ -53,6 +54,12 @@ describe("--normalise_rewards", () => {
     const expected = moments(Float32Array.from(rewards.slice(2)));
     assert.ok(Math.abs(buf.rewardMean() - expected.mean) < 1e-12, `mean ${buf.rewardMean()} vs ${expected.mean}`);
     assert.ok(Math.abs(buf.rewardStd() - expected.std) < 1e-12, `std ${buf.rewardStd()} vs ${expected.std}`);
+    // a checkpoint's buffer brings its moments back
+    const w = new CheckpointWriter();
+    buf.saveTo(w, "replay");
+    const reloaded = new ReplayBuffer(1, 1, 5, 2);
+    reloaded.loadFrom(new CheckpointReader({ values: w.values } as never, new Map(w.arrays.map((x) => [x.name, x])), "test"), "replay");
+    assert.ok(Math.abs(reloaded.rewardMean() - expected.mean) < 1e-12 && Math.abs(reloaded.rewardStd() - expected.std) < 1e-12, "reloaded moments");
     buf.clear();
     assert.equal(buf.rewardMean(), 0);
     assert.equal(buf.rewardStd(), 0);
