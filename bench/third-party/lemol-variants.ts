@@ -8,7 +8,8 @@
  * VARIANT is a name of VARIANTS below. Runs are a sweep on the built `lemol` command (one worker:
  * LEMOL_LEARNING_WORKERS to change; LEMOL_LEARNING_SEEDS, default 1-5), kept in
  * bench/tmp/third-party/ so that an interrupted call continues; each finished variant is written
- * into bench/results/learning-lemol-variants.json (other scenarios' and variants' entries kept).
+ * into bench/results/learning-lemol-variants.json (other scenarios' and variants' entries kept),
+ * as VARIANT, or, on other seeds than 1-5, as VARIANT-seedsA-B (A, B the first and last seed).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -24,6 +25,10 @@ const OUT = path.join(RESULTS_DIR, "learning-lemol-variants.json");
 
 /** Each variant: the options it adds to the benchmark's --bootstrap_time_limit run, and what it tries. */
 export const VARIANTS: Record<string, { options: Record<string, unknown>; about: string }> = {
+  none: {
+    options: {},
+    about: "--bootstrap_time_limit alone: learning.json's row, for seeds beyond its 1-5",
+  },
   discrete_actions: {
     options: { discrete_actions: true },
     about: "--discrete_actions: the environment plays the one-hot of each movement (and it is stored); messages stay soft",
@@ -41,6 +46,28 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
     options: { discrete_actions: true, discrete_messages: true, learning_starts: 1024, grad_clip_global: true },
     about: "the four departures above at once (hard actions and messages, learning from 1,024 transitions, global clipping): lemol's nearest to maddpg-pytorch",
   },
+  normalise_rewards: {
+    options: { normalise_rewards: true },
+    about:
+      "--normalise_rewards: each sampled batch's rewards standardised by the mean and std of the agent's whole buffer, as maddpg-pytorch's ReplayBuffer.sample(norm_rews=True)",
+  },
+  argmax_update_actions: {
+    options: { argmax_update_actions: true },
+    about:
+      "--argmax_update_actions: arg-max one-hot target actions and partner actions in the actor's loss, the own action a straight-through hard Gumbel-softmax sample, as maddpg-pytorch's update",
+  },
+  pytorch_update: {
+    options: {
+      discrete_actions: true,
+      discrete_messages: true,
+      learning_starts: 1024,
+      grad_clip_global: true,
+      normalise_rewards: true,
+      argmax_update_actions: true,
+    },
+    about:
+      "all_four with --normalise_rewards and --argmax_update_actions: every departure of maddpg-pytorch lemol can express (not its BatchNorm inputs, PyTorch's initialisation, sampling without replacement)",
+  },
   learning_starts: {
     options: { learning_starts: 1024 },
     about: "--learning_starts 1024: updates from 1,024 transitions (batch_size), as maddpg-pytorch, instead of batch_size x 25",
@@ -52,7 +79,7 @@ interface VariantsFile {
   settings: Record<string, unknown>;
   machine: ReturnType<typeof machine>;
   /** scenario -> variant -> runs */
-  runs: Record<string, Record<string, { about: string; options: Record<string, unknown>; wall_seconds: number; runs: LearningRun[] }>>;
+  runs: Record<string, Record<string, { about: string; options: Record<string, unknown>; seeds?: number[]; wall_seconds: number; runs: LearningRun[] }>>;
   summary_lines: string[];
   written: string;
 }
@@ -85,9 +112,10 @@ for (const v of variants) {
 const seeds = (process.env.LEMOL_LEARNING_SEEDS ?? "1,2,3,4,5").split(",").map(Number);
 const workers = Number(process.env.LEMOL_LEARNING_WORKERS ?? 1);
 const episodes = 10000;
+const seedKey = seeds.join(",") === "1,2,3,4,5" ? "" : `-seeds${seeds[0]}-${seeds[seeds.length - 1]}`;
 
 for (const variant of variants) {
-  const name = `${scenario}-${variant}`;
+  const name = `${scenario}-${variant}${seedKey}`;
   const results = path.join(WORK, name);
   fs.mkdirSync(results, { recursive: true });
   const base = { ...LEARNING_SETTINGS, num_episodes: episodes, save_rate: 1000, traj_per_iter: 1, checkpoint_replay: false, exp_name: "variant" };
@@ -105,11 +133,18 @@ for (const variant of variants) {
   await runSweep(file, workers);
   const runs = await collectRuns(results, episodes);
   const out = readOut();
-  out.settings = { ...LEARNING_SETTINGS, num_episodes: episodes, block_episodes: BLOCK, seeds, bootstrap_time_limit: true };
+  // the seeds are each entry's (runs of one variant on other seeds are kept as VARIANT-seedsA-B)
+  out.settings = { ...LEARNING_SETTINGS, num_episodes: episodes, block_episodes: BLOCK, bootstrap_time_limit: true };
   out.machine = machine();
   out.runs[scenario] = {
     ...(out.runs[scenario] ?? {}),
-    [variant]: { about: VARIANTS[variant].about, options: VARIANTS[variant].options, wall_seconds: Math.round((Date.now() - t0) / 1000), runs },
+    [variant + seedKey]: {
+      about: VARIANTS[variant].about,
+      options: VARIANTS[variant].options,
+      seeds,
+      wall_seconds: Math.round((Date.now() - t0) / 1000),
+      runs,
+    },
   };
   out.summary_lines = Object.values(out.runs).flatMap((byVariant) =>
     Object.entries(byVariant).flatMap(([v, entry]) => summariseLearning(entry.runs, BLOCK).lines.map((l) => `${v.padEnd(20)} ${l}`)),

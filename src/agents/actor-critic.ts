@@ -15,7 +15,7 @@ import type { Learner, LearnerStats, StepContext, StepEnd, Transition } from "./
 import type { NdArray } from "../storage/npz.js";
 import type { CheckpointReader, CheckpointWriter } from "../storage/checkpoint.js";
 import { Rng } from "../util/rng.js";
-import { ActorCriticMaths, MADDPG_MATHS, UpdatePath } from "./maddpg-maths.js";
+import { ActorCriticMaths, MADDPG_MATHS, UpdatePath, argmaxOneHot, categoricalBlocks, standardiseRewards } from "./maddpg-maths.js";
 import { MADDPG_DEFAULTS, MADDPGConfig } from "./maddpg-config.js";
 
 export { MADDPG_DEFAULTS, type MADDPGConfig } from "./maddpg-config.js";
@@ -200,6 +200,9 @@ export abstract class ActorCriticTrainer implements Learner {
 
   private chosenPath: { agents: readonly Partner[]; path: UpdatePath } | null = null;
 
+  /** Whether this algorithm's update implements `argmaxUpdateActions` (it is refused otherwise). */
+  protected readonly implementsArgmaxUpdateActions: boolean = false;
+
   /**
    * Which update this trainer runs in the game `agents` (agent order): chosen at the first ask and
    * kept while the game's agents are the same. The run's manifest and start line record it.
@@ -207,6 +210,8 @@ export abstract class ActorCriticTrainer implements Learner {
   updatePath(agents: readonly Partner[]): UpdatePath {
     const c = this.chosenPath;
     if (c && c.agents.length === agents.length && c.agents.every((a, j) => a === agents[j])) return c.path;
+    if (this.config.argmaxUpdateActions && !this.implementsArgmaxUpdateActions)
+      throw new Error(`${this.name}: --argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only, not ${this.constructor.name}`);
     const path = this.chooseUpdatePath(agents);
     this.chosenPath = { agents: [...agents], path };
     return path;
@@ -316,7 +321,9 @@ export abstract class ActorCriticTrainer implements Learner {
   /**
    * Draws this agent's index and gathers every agent's buffer at it (aligned transitions). With
    * `meanwhile` (work that does not need the batch: the update's noise), the rows are prefetched
-   * first and that work runs while they arrive (the gathers are memory-latency bound).
+   * first and that work runs while they arrive (the gathers are memory-latency bound). With
+   * `normaliseRewards`, this agent's rewards are standardised here (the batches are this trainer's
+   * copies), before either update path reads them.
    */
   protected sampleBatches(agents: readonly Partner[], meanwhile?: () => void): ReplayBatch[] {
     this.replay.makeIndex(this.rngs.replay, this.index);
@@ -324,12 +331,14 @@ export abstract class ActorCriticTrainer implements Learner {
       for (const a of agents) a.replay.prefetch(this.index);
       meanwhile();
     }
-    return agents.map((a) => {
+    const batches = agents.map((a) => {
       let b = this.batches.get(a);
       if (!b) this.batches.set(a, (b = a.replay.newBatch(this.config.batchSize)));
       a.replay.gather(this.index, b);
       return b;
     });
+    if (this.config.normaliseRewards) standardiseRewards(batches[this.agentIndex].rew, this.replay.rewardMean(), this.replay.rewardStd());
+    return batches;
   }
 
   /**
@@ -345,6 +354,11 @@ export abstract class ActorCriticTrainer implements Learner {
         // a learner outside the Gumbel family (PPO) gives its deterministic target action
         if (!isPolicyPartner(a)) throw new TypeError(`${a.name} is not an actor-critic trainer and gives no target action (targetActionTensor)`);
         out[j] = a.targetActionTensor(obsNext[j]);
+        continue;
+      }
+      if (this.config.argmaxUpdateActions) {
+        // maddpg-pytorch: the target policy's arg-max (its updatePath admits MADDPG-family partners only)
+        out[j] = argmaxOneHot(a.targetActor.apply(obsNext[j]), categoricalBlocks(a.pd));
         continue;
       }
       const opponent = a.targetNeedsOpponent ? out[1 - j] : null;
@@ -384,7 +398,8 @@ export abstract class ActorCriticTrainer implements Learner {
    * One actor step on the actor's loss (maths.actorLoss: −mean Q plus 1e-3·mean(logits²)), Q that
    * of a fresh sample of this agent's action (the others' stored actions, optionally perturbed by
    * `perturb`) through the updated critic. `actor` is the actor's forward pass on its input.
-   * Returns the loss.
+   * With `argmaxUpdateActions` the critic sees the sample's one-hot and the gradient flows through
+   * the soft sample (straight-through, maddpg-pytorch's `gumbel_softmax(hard=True)`). Returns the loss.
    */
   protected actorStep(actor: MLPCache, obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[], perturb?: (actIn: tf.Tensor2D[]) => tf.Tensor2D[]): tf.Tensor {
     const B = this.config.batchSize;
@@ -392,7 +407,8 @@ export abstract class ActorCriticTrainer implements Learner {
     const logits = actor.out;
     const noise = this.noise(this.pd, B, "actor");
     const sample = this.pd.sample(logits, noise);
-    let actIn = act.map((a, j) => (j === i ? sample : a));
+    const own = this.config.argmaxUpdateActions ? argmaxOneHot(sample, categoricalBlocks(this.pd)) : sample;
+    let actIn = act.map((a, j) => (j === i ? own : a));
     if (perturb) actIn = perturb(actIn);
     const criticAtSample = this.critic.forward(this.criticInput(obs, actIn));
     const loss = this.maths.actorLoss(criticAtSample.out, logits);

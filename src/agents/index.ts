@@ -10,7 +10,18 @@ export { PPO_OPTIONS, PPO_FLAGS } from "./ppo/config.js";
 export { randomAction } from "./random.js";
 export type { RandomDiscreteKind } from "./random.js";
 export { ActorCriticTrainer, MADDPG_DEFAULTS } from "./actor-critic.js";
-export { ACTOR_REGULARISATION, MADDPG_MATHS, tdTarget, criticLoss, actorLoss, checkFusedMaths, fusedConstants } from "./maddpg-maths.js";
+export {
+  ACTOR_REGULARISATION,
+  MADDPG_MATHS,
+  tdTarget,
+  criticLoss,
+  actorLoss,
+  checkFusedMaths,
+  fusedConstants,
+  standardiseRewards,
+  argmaxOneHot,
+  categoricalBlocks,
+} from "./maddpg-maths.js";
 export type { ActorCriticMaths, CriticLoss, ActorLoss, UpdatePath } from "./maddpg-maths.js";
 export { FusedMADDPGUpdate } from "./maddpg-fused.js";
 export type { MADDPGConfig, UpdateStats, TrainerOptions, PolicyPartner, Partner } from "./actor-critic.js";

@@ -48,6 +48,21 @@ export const MADDPG_OPTIONS = [
     "MADDPG/DDPG/M3DDPG update once the buffer holds this many transitions (default: --batch_size x --max_episode_len, as openai/maddpg; maddpg-pytorch starts at --batch_size)",
     { min: 1, key: "learningStarts" },
   ),
+  // standardiseRewards in maddpg-maths.ts; the update's reported `reward` is then the normalised batch's mean
+  opt(
+    "normalise_rewards",
+    "boolean",
+    false,
+    "MADDPG, DDPG, M3DDPG and LeMOL: standardise each sampled batch's rewards by the mean and standard deviation of the agent's whole replay buffer, as maddpg-pytorch does (norm_rews); openai/maddpg uses the raw rewards",
+    { key: "normaliseRewards" },
+  ),
+  opt(
+    "argmax_update_actions",
+    "boolean",
+    false,
+    "MADDPG/DDPG/M3DDPG, as maddpg-pytorch: target actions and the other agents' actions in the actor's loss are the policies' arg-max one-hots, the agent's own a straight-through hard Gumbel-softmax sample (openai/maddpg: Gumbel samples and the buffer's actions); runs the update on tfjs ops",
+    { key: "argmaxUpdateActions" },
+  ),
   // timeLimitTerminal: reaching the time limit is stored as done, so the TD target does not
   // bootstrap there (LeMOL's code). MPE observations carry no clock, so the critic must then fit
   // y = r at the last step and y = r + γQ' at same-looking states before it; on simple_spread that

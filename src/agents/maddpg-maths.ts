@@ -66,6 +66,39 @@ export function actorLoss(q: tf.Tensor2D, logits: tf.Tensor2D): ActorLoss {
   };
 }
 
+/**
+ * maddpg-pytorch's reward normalisation (`ReplayBuffer.sample(norm_rews=True)`, its default):
+ * a sampled batch's rewards, in place, as (r − mean)/std with the mean and the population standard
+ * deviation of the rewards of the agent's whole filled buffer. It rewrites the batch before the TD
+ * target is formed, so both update paths (tfjs and fused) train on the same normalised rewards.
+ * With std 0 (every stored reward equal) maddpg-pytorch divides 0 by 0; here the rewards become 0.
+ */
+export function standardiseRewards(rew: Float32Array, mean: number, std: number): void {
+  const scale = std > 0 ? 1 / std : 0;
+  for (let b = 0; b < rew.length; b++) rew[b] = (rew[b] - mean) * scale;
+}
+
+/** The categorical blocks of `pd`'s actions (one per sub-action), for {@link argmaxOneHot}; a Gaussian has none and is refused. */
+export function categoricalBlocks(pd: ActionDistribution): number[] {
+  if (pd.kind === "diag_gaussian") throw new RangeError("arg-max one-hot actions need categorical actions; this agent's are diag_gaussian");
+  const nvec = (pd as { nvec?: readonly number[] }).nvec;
+  return nvec ? [...nvec] : [pd.actionSize];
+}
+
+/**
+ * maddpg-pytorch's `onehot_from_logits` per categorical block: each row's block becomes the
+ * one-hot of its largest entry (the first on a tie; maddpg-pytorch marks every tied entry, which
+ * float logits make a measure-zero event). Applied to logits it is the policy's arg-max action;
+ * to a Gumbel-softmax sample, the hard sample of `gumbel_softmax(hard=True)`.
+ */
+export function argmaxOneHot(x: tf.Tensor2D, blocks: readonly number[]): tf.Tensor2D {
+  return tf.tidy(() => {
+    const parts = blocks.length === 1 ? [x] : (tf.split(x, [...blocks], 1) as tf.Tensor2D[]);
+    const hot = parts.map((b, k) => tf.cast(tf.oneHot(tf.argMax(b, 1), blocks[k]), "float32") as tf.Tensor2D);
+    return hot.length === 1 ? hot[0] : (tf.concat(hot, 1) as tf.Tensor2D);
+  });
+}
+
 /** MADDPG's maths as the original writes it. */
 export const MADDPG_MATHS: Readonly<ActorCriticMaths> = Object.freeze({ tdTarget, criticLoss, actorLoss });
 

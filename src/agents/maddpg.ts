@@ -20,7 +20,7 @@ import { concatColumns, sliceColumns } from "../nn/ops.js";
 import { ActorCriticTrainer, Partner, TrainerOptions, UpdateStats, sum } from "./actor-critic.js";
 import { FusedMADDPGUpdate } from "./maddpg-fused.js";
 import type { StepContext, Transition } from "./learner.js";
-import type { UpdatePath } from "./maddpg-maths.js";
+import { argmaxOneHot, categoricalBlocks, type UpdatePath } from "./maddpg-maths.js";
 
 export { MADDPG_DEFAULTS, type MADDPGConfig, type UpdateStats } from "./actor-critic.js";
 
@@ -39,6 +39,7 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
   private readonly localQ: boolean;
   private readonly adversarial: boolean;
   private fused: FusedMADDPGUpdate | null = null;
+  protected override readonly implementsArgmaxUpdateActions = true;
 
   constructor(opts: MADDPGTrainerOptions) {
     const localQ = opts.variant === "ddpg";
@@ -115,7 +116,9 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
       //    updated critic; the paper-style M3DDPG also perturbs the others' actions here
       const perturb =
         this.adversarial && cfg.adversarialActor ? (actIn: tf.Tensor2D[]) => this.worstCase(this.critic, obs, actIn, (j) => this.advRate(j)) : undefined;
-      const pLoss = this.actorStep(this.actor.forward(obs[i]), obs, act, perturb);
+      // maddpg-pytorch (argmaxUpdateActions): the others' actions are their current policies' arg-max
+      const actOthers = cfg.argmaxUpdateActions ? partnerArgmaxActions(agents, obs, act, i) : act;
+      const pLoss = this.actorStep(this.actor.forward(obs[i]), obs, actOthers, perturb);
 
       // 5. targets follow slowly
       this.followTargets();
@@ -126,7 +129,18 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
 
   /** The fused update where it applies (maddpg-fused.ts); M3DDPG's worst case keeps the tfjs path. */
   protected override chooseUpdatePath(agents: readonly Partner[]): UpdatePath {
-    return FusedMADDPGUpdate.choose(this, this.adversarial ? "M3DDPG's worst-case actions run on tfjs ops" : null, agents);
+    if (this.config.argmaxUpdateActions) {
+      for (const [j, a] of agents.entries()) {
+        if (!(a instanceof MADDPGAgentTrainer))
+          throw new Error(`${this.name}: --argmax_update_actions needs every agent to be MADDPG, DDPG or M3DDPG; agent ${j} is ${a.name}`);
+      }
+    }
+    const blocker = this.adversarial
+      ? "M3DDPG's worst-case actions run on tfjs ops"
+      : this.config.argmaxUpdateActions
+        ? "--argmax_update_actions (arg-max target and partner actions, straight-through own action) runs on tfjs ops"
+        : null;
+    return FusedMADDPGUpdate.choose(this, blocker, agents);
   }
 
   /** The critic's input: all observations then all actions in agent order, or own obs and action for DDPG. */
@@ -148,6 +162,15 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
     const n = this.config.numAdversaries;
     return j < n === this.agentIndex < n ? this.config.advEpsS : this.config.advEps;
   }
+}
+
+/** The stored actions `act` with every agent's but `self`'s replaced by the arg-max one-hot of its current policy at `obs` (maddpg-pytorch's actor loss). */
+function partnerArgmaxActions(agents: readonly Partner[], obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[], self: number): tf.Tensor2D[] {
+  return act.map((a, j) => {
+    if (j === self) return a;
+    const partner = agents[j] as MADDPGAgentTrainer; // chooseUpdatePath admits no other
+    return argmaxOneHot(partner.actor.apply(obs[j]), categoricalBlocks(partner.pd));
+  });
 }
 
 /**

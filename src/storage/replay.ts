@@ -47,6 +47,9 @@ export class ReplayBuffer {
   private allocated = 0;
   private size = 0;
   private next = 0;
+  /** Sum and sum of squares of the stored rewards (float64, kept as rows come and go): {@link rewardMean}, {@link rewardStd}. */
+  private rewSum = 0;
+  private rewSumSq = 0;
 
   constructor(obsSize: number, actSize: number, capacity = 1_000_000, initial = 4096, extraSize = 0) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`replay capacity must be a positive integer, got ${capacity}`);
@@ -92,7 +95,16 @@ export class ReplayBuffer {
       d[r + this.nextOff + k] = obsNext[k];
     }
     for (let k = 0; k < this.actSize; k++) d[r + this.actOff + k] = act[k];
+    if (this.size === this.capacity) {
+      // the ring overwrites its oldest row: its reward leaves the moments
+      const old = d[r + this.rewOff];
+      this.rewSum -= old;
+      this.rewSumSq -= old * old;
+    }
     d[r + this.rewOff] = rew;
+    const stored = d[r + this.rewOff]; // as float32, as a batch reads it
+    this.rewSum += stored;
+    this.rewSumSq += stored * stored;
     d[r + this.doneOff] = done ? 1 : 0;
     for (let k = 0; k < this.extraSize; k++) d[r + this.extraOff + k] = extra![k];
     if (this.size < this.capacity) this.size++;
@@ -118,12 +130,34 @@ export class ReplayBuffer {
     this.data.set(rows);
     this.size = meta.size;
     this.next = meta.next;
+    this.rewSum = 0;
+    this.rewSumSq = 0;
+    for (let i = 0; i < this.size; i++) {
+      const v = this.data[i * this.stride + this.rewOff];
+      this.rewSum += v;
+      this.rewSumSq += v * v;
+    }
   }
 
   /** Forgets every transition (storage is kept). */
   clear(): void {
     this.size = 0;
     this.next = 0;
+    this.rewSum = 0;
+    this.rewSumSq = 0;
+  }
+
+  /** Mean of the stored rewards (0 when empty). */
+  rewardMean(): number {
+    return this.size === 0 ? 0 : this.rewSum / this.size;
+  }
+
+  /** Population standard deviation of the stored rewards (numpy's `std`, ddof 0; 0 when empty). */
+  rewardStd(): number {
+    if (this.size === 0) return 0;
+    const mean = this.rewSum / this.size;
+    // E[r²] − mean² can round a hair below 0 when every reward is equal
+    return Math.sqrt(Math.max(0, this.rewSumSq / this.size - mean * mean));
   }
 
   /** `index.length` uniform draws with replacement from [0, length). */

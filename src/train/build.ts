@@ -11,7 +11,7 @@ import { lemolOptionsOf } from "../agents/lemol/flags.js";
 import { chunkPlan } from "../agents/lemol/om-training.js";
 import type { Learner } from "../agents/learner.js";
 import { MADDPG_FLAGS, MADDPGConfig } from "../agents/maddpg-config.js";
-import { checkPolicy, createLearner, PolicyName } from "../agents/policies.js";
+import { checkPolicy, createLearner, MADDPG_FAMILY, PolicyName } from "../agents/policies.js";
 import { PPO_FLAGS, PPOConfig } from "../agents/ppo/config.js";
 import { MultiAgentEnv } from "../envs/env.js";
 import { OneHotRule, oneHotRule } from "../envs/one-hot.js";
@@ -162,6 +162,11 @@ export function checkRun(cfg: ExperimentConfig, warn: (line: string) => void) {
     throw new ConfigError(
       "--skip_to_om_training skips play to train the opponent model: it needs a LeMOL agent, --om_training_iters > 0, and neither oracle mode nor an evaluation mode",
     );
+  }
+  if (cfg.argmax_update_actions) {
+    const others = [...policies.bad, ...policies.good].filter((p) => !(MADDPG_FAMILY as readonly string[]).includes(p));
+    if (others.length > 0)
+      throw new ConfigError(`--argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only; this run also plays ${[...new Set(others)].join(", ")}`);
   }
   if (cfg.cycles_without_lemol && evaluating)
     throw new ConfigError("--cycles_without_lemol repeats training cycles; --test/--display/--benchmark play each pairing's trajectories once");

@@ -1,0 +1,210 @@
+// maddpg-pytorch's departures from openai/maddpg in the MADDPG update itself (bench/third-party,
+// docs/learning.md), each an option that is off by default: --normalise_rewards (each sampled
+// batch's rewards standardised by the agent's whole buffer, its ReplayBuffer.sample(norm_rews=True))
+// and --argmax_update_actions (arg-max one-hot target and partner actions, a straight-through hard
+// own action in the actor's loss: its algorithms/maddpg.py).
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import type { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
+import { FusedMADDPGUpdate } from "../../src/agents/maddpg-fused.js";
+import { argmaxOneHot } from "../../src/agents/maddpg-maths.js";
+import type { MLP } from "../../src/nn/mlp.js";
+import { createTrainers } from "../../src/agents/policies.js";
+import { MultiAgentEnv } from "../../src/envs/env.js";
+import { CheckpointReader, CheckpointWriter } from "../../src/storage/checkpoint.js";
+import { ReplayBuffer } from "../../src/storage/replay.js";
+import { checkRun } from "../../src/train/build.js";
+import { resolveConfig } from "../../src/train/config.js";
+import { TrainingRunner } from "../../src/train/runner.js";
+import { makeLeMOL } from "../helpers/lemol.js";
+import { ready, tf } from "../helpers/tf.js";
+
+/** Mean and population std (numpy's, ddof 0) of `xs` in float64. */
+function moments(xs: ArrayLike<number>): { mean: number; std: number } {
+  let m = 0;
+  for (let k = 0; k < xs.length; k++) m += xs[k];
+  m /= xs.length;
+  let v = 0;
+  for (let k = 0; k < xs.length; k++) v += (xs[k] - m) ** 2;
+  return { mean: m, std: Math.sqrt(v / xs.length) };
+}
+
+/** simple_speaker_listener's MADDPG trainers (batch 64) with their buffers filled past exploration, by acting only. */
+function game(config: object) {
+  const env = new MultiAgentEnv("simple_speaker_listener", { seed: 5 });
+  const trainers = createTrainers(env, {
+    badPolicy: "maddpg",
+    goodPolicy: "maddpg",
+    seed: 5,
+    config: { batchSize: 64, numUnits: 16, agentUpdateFreq: 1, timeLimitTerminal: false, ...config },
+  }) as ActorCriticTrainer[];
+  const runner = new TrainingRunner(env, trainers, { learn: false });
+  while (trainers[0].replay.length < 64 * 25) runner.step();
+  return trainers;
+}
+
+describe("--normalise_rewards", () => {
+  before(ready);
+
+  it("the replay buffer keeps its rewards' mean and std through a ring overwrite, a checkpoint and a clear", () => {
+    const buf = new ReplayBuffer(1, 1, 5, 2);
+    const rewards = [-3.3, 0.1, 7.77, -12.5, 2, 4.25, -0.6];
+    for (const r of rewards) buf.add([0], [0], r, [0], false);
+    // capacity 5: the first two rewards were overwritten; the stored values are float32
+    const expected = moments(Float32Array.from(rewards.slice(2)));
+    assert.ok(Math.abs(buf.rewardMean() - expected.mean) < 1e-12, `mean ${buf.rewardMean()} vs ${expected.mean}`);
+    assert.ok(Math.abs(buf.rewardStd() - expected.std) < 1e-12, `std ${buf.rewardStd()} vs ${expected.std}`);
+    // a checkpoint's buffer brings its moments back
+    const w = new CheckpointWriter();
+    buf.saveTo(w, "replay");
+    const reloaded = new ReplayBuffer(1, 1, 5, 2);
+    reloaded.loadFrom(new CheckpointReader({ values: w.values } as never, new Map(w.arrays.map((x) => [x.name, x])), "test"), "replay");
+    assert.ok(Math.abs(reloaded.rewardMean() - expected.mean) < 1e-12 && Math.abs(reloaded.rewardStd() - expected.std) < 1e-12, "reloaded moments");
+    buf.clear();
+    assert.equal(buf.rewardMean(), 0);
+    assert.equal(buf.rewardStd(), 0);
+    buf.add([0], [0], 1.5, [0], false);
+    buf.add([0], [0], -0.5, [0], false);
+    assert.equal(buf.rewardMean(), 0.5);
+    assert.equal(buf.rewardStd(), 1);
+  });
+
+  for (const fused of [true, false]) {
+    it(`standardises the sampled rewards by the agent's whole buffer before the update (${fused ? "fused" : "tfjs"} path); off by default`, () => {
+      FusedMADDPGUpdate.enabled = fused;
+      try {
+        const reported = (normaliseRewards: boolean) => {
+          const trainers = game({ normaliseRewards });
+          const listener = trainers[1];
+          const stats = listener.update(trainers, 0)!;
+          assert.equal(listener.updatePath(trainers).path, fused ? "fused" : "tfjs");
+          // the rewards at the indices this update drew, as stored
+          const index = (listener as unknown as { index: Int32Array }).index;
+          const raw = listener.replay.newBatch(index.length);
+          listener.replay.gather(index, raw);
+          const all = new Float32Array(listener.replay.length);
+          const probe = listener.replay.newBatch(all.length);
+          listener.replay.gather(
+            Int32Array.from(all, (_, k) => k),
+            probe,
+          );
+          const whole = moments(probe.rew);
+          const out = { reward: stats.reward, raw: moments(raw.rew).mean, normalised: (moments(raw.rew).mean - whole.mean) / whole.std };
+          trainers.forEach((t) => t.dispose());
+          return out;
+        };
+        const off = reported(false);
+        assert.ok(Math.abs(off.reward - off.raw) < 1e-4, `default: the batch's raw mean reward ${off.raw}, reported ${off.reward}`);
+        const on = reported(true);
+        assert.ok(Math.abs(on.raw - on.normalised) > 0.1, "the test needs raw and standardised rewards that differ");
+        assert.ok(Math.abs(on.reward - on.normalised) < 1e-4, `--normalise_rewards: the standardised mean ${on.normalised}, reported ${on.reward}`);
+      } finally {
+        FusedMADDPGUpdate.enabled = true;
+      }
+    });
+  }
+});
+
+describe("--argmax_update_actions", () => {
+  before(ready);
+
+  it("argmaxOneHot marks each block's largest entry", () => {
+    const x = tf.tensor2d([
+      [0.1, 2, -1, 5, 4],
+      [3, 2, 1, -2, -1],
+    ]);
+    assert.deepEqual(argmaxOneHot(x, [3, 2]).arraySync(), [
+      [0, 1, 0, 1, 0],
+      [1, 0, 0, 0, 1],
+    ]);
+    assert.deepEqual(argmaxOneHot(x, [5]).arraySync(), [
+      [0, 0, 0, 1, 0],
+      [1, 0, 0, 0, 0],
+    ]);
+    x.dispose();
+  });
+
+  /** Rows of `x` (one agent's actions) that are not a single one-hot. */
+  const notOneHot = (x: number[][]) => x.filter((r) => r.filter((v) => v === 1).length !== 1 || r.some((v) => v !== 0 && v !== 1)).length;
+
+  for (const on of [true, false]) {
+    it(`${on ? "sends the critics arg-max target and partner actions and a hard own action" : "is off by default: Gumbel samples and the buffer's actions"}`, () => {
+      // off: through tfjs ops too, to see what the critics are given (the fused path computes the same, test/agents/maddpg-fused)
+      if (!on) FusedMADDPGUpdate.enabled = false;
+      const trainers = game({ argmaxUpdateActions: on });
+      const [speaker, listener] = trainers;
+      // what the listener's update gives its critics: the target critic's input (TD target) and the
+      // online critic's inputs (its own step, then the actor's)
+      const seen: { target: number[][][][]; online: number[][][][] } = { target: [], online: [] };
+      const split = (x: tf.Tensor2D) => {
+        const rows = x.arraySync() as number[][];
+        // simple_speaker_listener: obs 3 (speaker) + 11 (listener), then actions 3 + 5
+        return [rows.map((r) => r.slice(0, 3)), rows.map((r) => r.slice(3, 14)), rows.map((r) => r.slice(14, 17)), rows.map((r) => r.slice(17, 22))];
+      };
+      const spy = (net: MLP, key: "target" | "online", method: "apply" | "forward") => {
+        const original = net[method].bind(net) as (x: tf.Tensor2D) => never;
+        (net as unknown as Record<string, unknown>)[method] = (x: tf.Tensor2D) => {
+          seen[key].push(split(x));
+          return original(x);
+        };
+      };
+      spy(listener.targetCritic, "target", "apply");
+      spy(listener.critic, "online", "forward");
+      const before = listener.actor.params[0].dataSync().slice();
+      const speakerTarget = speaker.targetActor.params[0].dataSync().slice();
+      listener.update(trainers, 0);
+      FusedMADDPGUpdate.enabled = true;
+      const path = listener.updatePath(trainers);
+      if (on) {
+        assert.equal(path.path, "tfjs");
+        assert.match(path.reason, /argmax_update_actions/);
+      }
+      assert.equal(seen.target.length, 1);
+      assert.equal(seen.online.length, 2, "the critic's step, then the actor's");
+      const [tObsS, tObsL, tActS, tActL] = seen.target[0];
+      const [, , bufActS, bufActL] = seen.online[0];
+      const [aObsS, , aActS, aActL] = seen.online[1];
+      if (on) {
+        assert.equal(notOneHot(tActS) + notOneHot(tActL), 0, "target actions are one-hots");
+        // ... the target policies' arg-max at the next observations
+        const expectT = (tr: typeof speaker, o: number[][]) => argmaxOneHot(tr.targetActor.apply(tf.tensor2d(o)), [tr.pd.actionSize]).arraySync();
+        assert.deepEqual(tActS, expectT(speaker, tObsS));
+        assert.deepEqual(tActL, expectT(listener, tObsL));
+        assert.equal(notOneHot(aActS) + notOneHot(aActL), 0, "the actor's critic input holds one-hots");
+        // the speaker's (the partner's) action there is its current policy's arg-max, not the buffer's
+        assert.deepEqual(aActS, argmaxOneHot(speaker.actor.apply(tf.tensor2d(aObsS)), [3]).arraySync());
+        assert.notDeepEqual(aActS, bufActS);
+      } else {
+        assert.ok(notOneHot(tActS) > 0 && notOneHot(aActL) > 0, "soft Gumbel samples");
+        assert.deepEqual(aActS, bufActS, "the partner's stored action");
+      }
+      assert.ok(notOneHot(bufActL) > 0, "the critic's own step reads the buffer's soft actions either way");
+      // the actor is stepped (its gradient flows through the soft sample: argmaxOneHot has none)
+      assert.notDeepEqual(listener.actor.params[0].dataSync(), before);
+      assert.deepEqual(speaker.targetActor.params[0].dataSync(), speakerTarget);
+      trainers.forEach((t) => t.dispose());
+    });
+  }
+
+  it("is refused by LeMOL and in a game with a LeMOL partner", () => {
+    const config = { batchSize: 4, maxEpisodeLen: 5, numUnits: 16, argmaxUpdateActions: true };
+    const lemol = makeLeMOL(0, {}, config);
+    const env = new MultiAgentEnv("simple_push", { seed: 1 });
+    const maddpg = createTrainers(env, { badPolicy: "maddpg", goodPolicy: "maddpg", seed: 1, config })[1];
+    assert.throws(() => lemol.updatePath([lemol, maddpg]), /argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only, not LeMOLAgentTrainer/);
+    assert.throws(
+      () => maddpg.updatePath([lemol, maddpg]),
+      /argmax_update_actions needs every agent to be MADDPG, DDPG or M3DDPG; agent 0 is lemol-bad_agent_0/,
+    );
+    lemol.dispose();
+    maddpg.dispose();
+  });
+
+  it("is refused before a run that plays LeMOL or PPO starts", () => {
+    assert.throws(
+      () => checkRun(resolveConfig({ argmax_update_actions: true }), () => {}),
+      /argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only; this run also plays lemol/,
+    );
+    assert.doesNotThrow(() => checkRun(resolveConfig({ argmax_update_actions: true, bad_policy: "maddpg", good_policy: "ddpg" }), () => {}));
+  });
+});
