@@ -186,6 +186,16 @@ describe("the algorithms' maths and the native layer", () => {
     assert.deepEqual(casts, []);
   });
 
+  it("draws an update's noise in one place: only drawUpdateNoise (actor-critic.ts) calls noiseArray", () => {
+    const code = (f: string) => fs.readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    const calls = agents.flatMap((f) => [...code(f).matchAll(/\bnoiseArray\(/g)].map(() => rel(f)));
+    // its definition and drawUpdateNoise's two draws (target actions, the actor's sample)
+    assert.deepEqual(calls, ["src/agents/actor-critic.ts", "src/agents/actor-critic.ts", "src/agents/actor-critic.ts"]);
+    const body = code(path.join(SRC, "agents", "actor-critic.ts"));
+    const draw = body.slice(body.indexOf("drawUpdateNoise(agents: readonly Partner[]): UpdateNoise {"));
+    assert.ok(draw.length > 0 && /noiseArray\(/.test(draw.slice(0, draw.indexOf("\n  }\n"))), "drawUpdateNoise draws the noise");
+  });
+
   it("has one learner factory: only agents/policies.ts (createLearner) constructs learners", () => {
     const built = sources(SRC)
       .filter((f) => /new (MADDPGAgentTrainer|LeMOLAgentTrainer|PPOAgentTrainer)\(/.test(fs.readFileSync(f, "utf8")))

@@ -20,6 +20,14 @@ import { MADDPG_DEFAULTS, MADDPGConfig } from "./maddpg-config.js";
 
 export { MADDPG_DEFAULTS, type MADDPGConfig } from "./maddpg-config.js";
 
+/** The training noise of one update, drawn in one place ({@link ActorCriticTrainer.drawUpdateNoise}). */
+export interface UpdateNoise {
+  /** Per agent, the noise of its target action (null: its target action takes none). */
+  readonly target: readonly (Float32Array | null)[];
+  /** The actor's fresh sample's. */
+  readonly actor: Float32Array;
+}
+
 /** What one update returns (the original's list, named): means over the sampled batch. */
 export interface UpdateStats {
   qLoss: number;
@@ -345,7 +353,7 @@ export abstract class ActorCriticTrainer implements Learner {
    * Every agent's target action for the next observations: agents that need their opponent's
    * target action (LeMOL) are computed after the others (lemol-spec §4.1 step 1).
    */
-  protected targetActions(agents: readonly Partner[], obsNext: readonly tf.Tensor2D[]): tf.Tensor2D[] {
+  protected targetActions(agents: readonly Partner[], obsNext: readonly tf.Tensor2D[], noise: UpdateNoise): tf.Tensor2D[] {
     const B = obsNext[0].shape[0];
     const out: tf.Tensor2D[] = new Array(agents.length);
     for (const j of targetOrder(agents)) {
@@ -362,7 +370,7 @@ export abstract class ActorCriticTrainer implements Learner {
         continue;
       }
       const opponent = a.targetNeedsOpponent ? out[1 - j] : null;
-      out[j] = a.targetAction(obsNext[j], this.noise(a.pd, B, `target${j}`), opponent);
+      out[j] = a.targetAction(obsNext[j], tf.tensor2d(noise.target[j]!, [B, a.pd.noiseSize]), opponent);
     }
     return out;
   }
@@ -401,11 +409,17 @@ export abstract class ActorCriticTrainer implements Learner {
    * With `argmaxUpdateActions` the critic sees the sample's one-hot and the gradient flows through
    * the soft sample (straight-through, maddpg-pytorch's `gumbel_softmax(hard=True)`). Returns the loss.
    */
-  protected actorStep(actor: MLPCache, obs: readonly tf.Tensor2D[], act: readonly tf.Tensor2D[], perturb?: (actIn: tf.Tensor2D[]) => tf.Tensor2D[]): tf.Tensor {
+  protected actorStep(
+    actor: MLPCache,
+    obs: readonly tf.Tensor2D[],
+    act: readonly tf.Tensor2D[],
+    actorNoise: Float32Array,
+    perturb?: (actIn: tf.Tensor2D[]) => tf.Tensor2D[],
+  ): tf.Tensor {
     const B = this.config.batchSize;
     const i = this.agentIndex;
     const logits = actor.out;
-    const noise = this.noise(this.pd, B, "actor");
+    const noise = tf.tensor2d(actorNoise, [B, this.pd.noiseSize]);
     const sample = this.pd.sample(logits, noise);
     const own = this.config.argmaxUpdateActions ? argmaxOneHot(sample, categoricalBlocks(this.pd)) : sample;
     let actIn = act.map((a, j) => (j === i ? own : a));
@@ -439,15 +453,34 @@ export abstract class ActorCriticTrainer implements Learner {
   }
 
   /**
-   * A tensor of fresh noise for `rows` samples of `pd`, from this agent's training stream. Each
-   * use (`slot`) has its own buffer: some backends (cpu) keep a reference to the array rather
-   * than copying it, so one buffer must not back two live tensors.
+   * Which agents' target actions take noise in this update, in the order they are computed: every
+   * Gumbel-family agent in {@link targetOrder}; none with `argmaxUpdateActions` (arg-max targets).
+   * A learner whose target actions come from elsewhere overrides it (fully decentralised LeMOL).
    */
-  protected noise(pd: ActionDistribution, rows: number, slot: string): tf.Tensor2D {
-    return tf.tensor2d(this.noiseArray(pd, rows, slot), [rows, pd.noiseSize]);
+  protected targetNoiseAgents(agents: readonly Partner[]): number[] {
+    if (this.config.argmaxUpdateActions) return [];
+    return targetOrder(agents).filter((j) => agents[j] instanceof ActorCriticTrainer);
   }
 
-  /** {@link noise} as the slot's array (valid until the slot's next draw). */
+  /**
+   * Draws one update's training noise from this agent's stream in the order of the update's steps
+   * (lemol-spec §4.1): each target action's ({@link targetNoiseAgents}), then the actor's fresh
+   * sample. Both update paths take their noise from here (the tfjs path's `targetActions` and
+   * `actorStep`, the fused path's maddpg-fused.ts), so the order is written once.
+   */
+  drawUpdateNoise(agents: readonly Partner[]): UpdateNoise {
+    const B = this.config.batchSize;
+    const target: (Float32Array | null)[] = agents.map(() => null);
+    for (const j of this.targetNoiseAgents(agents)) target[j] = this.noiseArray((agents[j] as ActorCriticTrainer).pd, B, `target${j}`);
+    return { target, actor: this.noiseArray(this.pd, B, "actor") };
+  }
+
+  /**
+   * Fresh noise for `rows` samples of `pd` from this agent's training stream, into the slot's
+   * array (valid until the slot's next draw). Each use (`slot`) has its own buffer: some backends
+   * (cpu) keep a reference to the array rather than copying it, so one buffer must not back two
+   * live tensors.
+   */
   protected noiseArray(pd: ActionDistribution, rows: number, slot: string): Float32Array {
     let buf = this.noiseBuffers.get(slot);
     if (!buf || buf.length !== rows * pd.noiseSize) this.noiseBuffers.set(slot, (buf = new Float32Array(rows * pd.noiseSize)));

@@ -10,6 +10,8 @@
  *   4. actor: one Adam step on −mean Q(o, â_i, a_−i) + 1e-3·mean(logits²)  actorTrain, Adam
  *   5. polyak-update both target networks
  *
+ * The update's noise (step 1's target actions, step 4's fresh sample) is drawn by the trainer's
+ * `drawUpdateNoise`, the one place its order is written, which the tfjs path draws from too.
  * The maths (TD target, losses and their gradients) is agents/maddpg-maths.ts's, ported to the
  * native glue; {@link FusedMADDPGUpdate.choose} checks the port against that module bit for bit
  * before a run takes this path, and sends a run whose maths differs to the tfjs path, saying why.
@@ -29,12 +31,11 @@
  * the game is one of these with a soft-categorical action space. LeMOL's actor takes [o ‖ m] (m
  * as stored in its replay) and its target action is conditioned on its opponent's.
  */
-import type { ActionDistribution } from "../nn/distributions.js";
 import type { MLP } from "../nn/mlp.js";
 import { heapViews, NativeKernels, nativeKernels } from "../nn/native-kernels.js";
 import { polyakUpdate } from "../nn/optim.js";
 import type { ReplayBatch } from "../storage/replay.js";
-import { ActorCriticTrainer, type Partner, targetOrder, UpdateStats } from "./actor-critic.js";
+import { ActorCriticTrainer, type Partner, targetOrder, type UpdateNoise, UpdateStats } from "./actor-critic.js";
 import { checkFusedMaths, fusedConstants, type UpdatePath } from "./maddpg-maths.js";
 
 /**
@@ -67,8 +68,8 @@ export interface FusedLearner {
   readonly actorExtra: number;
   /** First column of agent j's action within the critic's input. */
   actionColumn(j: number): number;
-  /** Fresh training noise for a batch of `pd` into the slot's buffer (the tfjs path's draws). */
-  noise(pd: ActionDistribution, slot: string): Float32Array;
+  /** One update's training noise, as the tfjs path draws it (ActorCriticTrainer.drawUpdateNoise: the order written once). */
+  drawNoise(agents: readonly ActorCriticTrainer[]): UpdateNoise;
 }
 
 export class FusedMADDPGUpdate {
@@ -87,8 +88,6 @@ export class FusedMADDPGUpdate {
   /** The critic's input as column parts: at the next observations (target) and at the batch's. */
   private readonly nextParts: Float32Array[] = [];
   private readonly parts: Float32Array[] = [];
-  /** The update's noise: noise[j] for agent j's target action, noise[agents] for the actor's sample. */
-  private readonly noiseSlots: Float32Array[] = [];
   /** Per agent: its target actor's input when it is conditioned on its opponent's target action (LeMOL). */
   private readonly targetIn: Float32Array[][] = [];
   /** The actor's input as parts [o, m] and the m columns of the batch, when the actor takes extras. */
@@ -155,11 +154,10 @@ export class FusedMADDPGUpdate {
     const t = this.learner.trainer;
     const B = this.B;
     const i = t.agentIndex;
-    const noise = this.noiseSlots;
-    const batches = sample(() => {
-      for (const j of this.targetOrder(agents)) noise[j] = this.learner.noise(agents[j].pd, `target${j}`);
-      noise[agents.length] = this.learner.noise(t.pd, "actor");
-    });
+    // the update's noise is drawn while the rows are fetched (ActorCriticTrainer.drawUpdateNoise: one order for both paths)
+    const drawn: { noise: UpdateNoise | null } = { noise: null };
+    const batches = sample(() => (drawn.noise = this.learner.drawNoise(agents)));
+    const { target: targetNoise, actor: actorNoise } = drawn.noise ?? this.learner.drawNoise(agents);
     // views of the weights, taken once: nothing below allocates in the wasm heap
     for (const net of [this.critic, this.targetCritic, this.actor]) heapViews(net.net.params, net.views);
 
@@ -167,7 +165,7 @@ export class FusedMADDPGUpdate {
     //    opponent's target action (LeMOL) after the others, as targetActions orders them
     for (const j of this.targetOrder(agents)) {
       const a = agents[j];
-      const z = noise[j];
+      const z = targetNoise[j]!;
       const target = this.targetActorBuffers(a.targetActor);
       let input: Float32Array | Float32Array[] = batches[j].obsNext;
       if (a.fusedTarget === "opponent") {
@@ -227,7 +225,7 @@ export class FusedMADDPGUpdate {
       B,
       actor.views,
       actor.grads,
-      noise[agents.length],
+      actorNoise,
       criticIn,
       this.learner.actionColumn(i),
       critic.views,

@@ -92,17 +92,18 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
         criticSees: { obs: own, act: own },
         actorExtra: 0,
         actionColumn: (j) => this.actionColumn(j),
-        noise: (pd, slot) => this.noiseArray(pd, cfg.batchSize, slot),
+        drawNoise: (agents) => this.drawUpdateNoise(agents),
       });
       return this.finishUpdate(this.fused.learn(agents as readonly ActorCriticTrainer[], (meanwhile) => this.sampleBatches(agents, meanwhile)));
     }
     const batches = this.sampleBatches(agents);
+    const noise = this.drawUpdateNoise(agents);
 
     const stats = tf.tidy(() => {
       const { obs, act, obsNext, rew, done } = this.batchTensors(agents, batches);
 
       // 1. target next actions: a sample from each agent's target actor
-      const actNext = this.targetActions(agents, obsNext);
+      const actNext = this.targetActions(agents, obsNext, noise);
 
       // 2. TD target; M3DDPG replaces the others' target actions by their one-step worst case
       const actNextQ = this.adversarial ? this.worstCase(this.targetCritic, obsNext, actNext, () => cfg.advEps) : actNext;
@@ -118,7 +119,7 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
         this.adversarial && cfg.adversarialActor ? (actIn: tf.Tensor2D[]) => this.worstCase(this.critic, obs, actIn, (j) => this.advRate(j)) : undefined;
       // maddpg-pytorch (argmaxUpdateActions): the others' actions are their current policies' arg-max
       const actOthers = cfg.argmaxUpdateActions ? partnerArgmaxActions(agents, obs, act, i) : act;
-      const pLoss = this.actorStep(this.actor.forward(obs[i]), obs, actOthers, perturb);
+      const pLoss = this.actorStep(this.actor.forward(obs[i]), obs, actOthers, noise.actor, perturb);
 
       // 5. targets follow slowly
       this.followTargets();

@@ -370,6 +370,11 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
     return this.pd.sample(this.targetActor.apply(concatColumns([obsNext, opponentTarget])), noise);
   }
 
+  /** Fully decentralised, the opponent's target action is the OM's prediction: only LeMOL's own takes noise. */
+  protected override targetNoiseAgents(agents: readonly Partner[]): number[] {
+    return this.decentralise === "full" ? [this.agentIndex] : super.targetNoiseAgents(agents);
+  }
+
   /** In-play tracking starts at the first update of a trajectory (lemol-spec §5.1). */
   protected override onFirstUpdate(): void {
     this.tracking = true;
@@ -387,11 +392,12 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
         criticSees: { obs: this.decentralise === "none" ? "all" : "own", act: "all" },
         actorExtra: this.oppActionSize,
         actionColumn: (j) => this.actionColumn(j),
-        noise: (pd, slot) => this.noiseArray(pd, B, slot),
+        drawNoise: (agents) => this.drawUpdateNoise(agents),
       });
       return this.finishUpdate(this.fused.learn(agents as readonly ActorCriticTrainer[], (meanwhile) => this.sampleBatches(agents, meanwhile)));
     }
     const batches = this.sampleBatches(agents);
+    const noise = this.drawUpdateNoise(agents);
     const lf = full ? this.learningFeature() : null;
     const stats = tf.tidy(() => {
       const { obs, act, obsNext, rew, done } = this.batchTensors(agents, batches);
@@ -410,12 +416,12 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
         const after = U ? { h: state(2)!, c: state(3)! } : null;
         const oppNext = this.om.predictBatch(obsNext[i], lf!, after);
         actNext = agents.map(() => oppNext);
-        actNext[i] = this.targetAction(obsNext[i], this.noise(this.pd, B, `target${i}`), oppNext);
+        actNext[i] = this.targetAction(obsNext[i], tf.tensor2d(noise.target[i]!, [B, this.pd.noiseSize]), oppNext);
         // the actor's m and the opponent action its critic sees are the OM's fresh prediction at o
         m = this.om.predictBatch(obs[i], lf!, before);
         actActor = act.map((a, j) => (j === opp ? m : a));
       } else {
-        actNext = this.targetActions(agents, obsNext);
+        actNext = this.targetActions(agents, obsNext, noise);
       }
       const qNext = this.targetCritic.apply(this.criticInput(obsNext, actNext));
       const y = this.tdTarget(rew, done, qNext);
@@ -424,7 +430,7 @@ export class LeMOLAgentTrainer extends ActorCriticTrainer {
       const { q, qLoss } = this.criticStep(obs, act, y);
 
       // 3. actor on [o_L ‖ m as stored], against the stored opponent action (or both from the OM)
-      const pLoss = this.actorStep(this.actor.forward(concatColumns([obs[i], m])), obs, actActor);
+      const pLoss = this.actorStep(this.actor.forward(concatColumns([obs[i], m])), obs, actActor, noise.actor);
 
       // 4. targets
       this.followTargets();
