@@ -168,7 +168,8 @@ export function analyseStudy(runs: SeedRun[]): Record<string, unknown> {
       name,
       {
         seeds: [...bySeed.keys()].sort((p, q) => p - q),
-        accuracy: name === "maddpg" ? null : Object.fromEntries([...bySeed].map(([s, r]) => [s, accuracy(r)])),
+        // conditions without an opponent model (the MADDPG control) have no accuracy rows
+        accuracy: [...bySeed.values()].every((r) => r.metrics.select(OM).length > 0) ? Object.fromEntries([...bySeed].map(([s, r]) => [s, accuracy(r)])) : null,
         reward: Object.fromEntries([...bySeed].map(([s, r]) => [s, reward(r)])),
         wall_hours: Object.fromEntries([...bySeed].map(([s, r]) => [s, wallHours(r)])),
         per_cycle: Object.fromEntries([...bySeed].map(([s, r]) => [s, perCycle(r)])),

@@ -470,10 +470,16 @@ export abstract class ActorCriticTrainer implements Learner {
    */
   drawUpdateNoise(agents: readonly Partner[]): UpdateNoise {
     const B = this.config.batchSize;
-    const target: (Float32Array | null)[] = agents.map(() => null);
-    for (const j of this.targetNoiseAgents(agents)) target[j] = this.noiseArray((agents[j] as ActorCriticTrainer).pd, B, `target${j}`);
-    return { target, actor: this.noiseArray(this.pd, B, "actor") };
+    // one plan object per trainer, refilled each update (no allocation per update round)
+    const plan = (this.noisePlan ??= { target: [], actor: new Float32Array(0) });
+    plan.target.length = agents.length;
+    plan.target.fill(null);
+    for (const j of this.targetNoiseAgents(agents)) plan.target[j] = this.noiseArray((agents[j] as ActorCriticTrainer).pd, B, `target${j}`);
+    plan.actor = this.noiseArray(this.pd, B, "actor");
+    return plan;
   }
+
+  private noisePlan: { target: (Float32Array | null)[]; actor: Float32Array } | null = null;
 
   /**
    * Fresh noise for `rows` samples of `pd` from this agent's training stream, into the slot's

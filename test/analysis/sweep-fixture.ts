@@ -10,20 +10,14 @@ export const A = [0.5, 0.42, 0.61, 0.45, 0.9]; // ablate_lemol_lstm: false
 export const B = [0.4, 0.44, 0.5, 0.41, 0.3]; // ablate_lemol_lstm: true
 const BAD = "lemol-bad_agent_0";
 
+/** A metrics row: every field empty (opponent maddpg) but those given. */
+export function metricRow(over: Partial<MetricRow>): MetricRow {
+  return { cycle: null, trajectory: null, opponent: "maddpg", episode: null, train_step: null, om_iter: null, agent: "", metric: "", value: 0, ...over };
+}
+
 function rows(seed: number, last: number, first: number): MetricRow[] {
   const out: MetricRow[] = [];
-  const row = (over: Partial<MetricRow>): MetricRow => ({
-    cycle: null,
-    trajectory: null,
-    opponent: "maddpg",
-    episode: null,
-    train_step: null,
-    om_iter: null,
-    agent: BAD,
-    metric: "",
-    value: 0,
-    ...over,
-  });
+  const row = (over: Partial<MetricRow>) => metricRow({ agent: BAD, ...over });
   for (const cycle of [0, 1]) {
     const v = cycle === 1 ? last : first;
     for (const [k, d] of [-0.05, 0.05].entries()) out.push(row({ cycle, trajectory: cycle, train_step: k, metric: "om_accuracy_in_play", value: v + d }));

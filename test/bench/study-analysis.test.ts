@@ -9,25 +9,14 @@ import { describe, it } from "node:test";
 import { analyseStudy } from "../../bench/study/analyse.js";
 import { loadRuns } from "../../src/analysis/index.js";
 import type { MetricRow } from "../../src/train/metrics.js";
-import { writeRun } from "../analysis/sweep-fixture.js";
+import { metricRow, writeRun } from "../analysis/sweep-fixture.js";
 
 const BASELINE_NAMES = ["persistence", "window_majority", "bc", "bc_previous_action", "online_bc"];
 
 /** One run: 2 cycles x 1 trajectory; in-play windows [first, rest...] for the OM and each baseline; 1,200 episodes of reward. */
 function rows(agent: string, om: number[] | null, baseline: number[], reward: number): MetricRow[] {
   const out: MetricRow[] = [];
-  const row = (over: Partial<MetricRow>): MetricRow => ({
-    cycle: null,
-    trajectory: null,
-    opponent: "maddpg",
-    episode: null,
-    train_step: null,
-    om_iter: null,
-    agent,
-    metric: "",
-    value: 0,
-    ...over,
-  });
+  const row = (over: Partial<MetricRow>) => metricRow({ agent, ...over });
   for (const cycle of [0, 1]) {
     const windows = (values: number[], metric: string) =>
       values.forEach((v, k) => out.push(row({ cycle, trajectory: cycle, train_step: k, metric, value: cycle === 1 ? v : 0.1 })));
