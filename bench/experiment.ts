@@ -13,7 +13,8 @@
  *
  * Bounds: env = env steps at the env's single-env speed (bench/results/env.json, simple_push
  * continuous); update rounds = rounds × the round's GEMM bound (bench/results/update.json,
- * gemm_bound_ms of this ISA); OM training = the chunk's FLOPs (LSTM forward, BPTT, predictor
+ * gemm_bound_ms of this ISA, for MADDPG vs MADDPG) scaled by this experiment's round GEMM FLOPs
+ * over that round's (LeMOL's actor takes [o ‖ m], its critic its own observation: other shapes); OM training = the chunk's FLOPs (LSTM forward, BPTT, predictor
  * forward and backward) at the native GEMM's rate measured here on the LSTM's input-projection
  * shape. Acting, replay writes, episode records, checkpoints and files have no arithmetic bound
  * given (null).
@@ -36,6 +37,9 @@ import { nativeKernels } from "../src/nn/native-kernels.js";
 import { phaseTimer, PhaseName } from "../src/util/phase-timer.js";
 import { Rng } from "../src/util/rng.js";
 import type { OpponentModel } from "../src/agents/lemol/opponent-model.js";
+import { ActorCriticTrainer } from "../src/agents/actor-critic.js";
+import { MultiAgentEnv } from "../src/envs/env.js";
+import { flops, roundGemms, roundGemmsOf } from "./update.js";
 import { machine, RESULTS_DIR, writeResult } from "./common.js";
 
 const POST_EPISODES = 200;
@@ -149,6 +153,21 @@ function omThroughput(om: OpponentModel, B: number, C: number, revision: "init" 
   };
 }
 
+/** The FLOPs of one update round's GEMMs for the pairing's networks (bench/update.ts roundGemmsOf), batch from their config. */
+function roundFlopsOf(pairing: readonly unknown[]): number {
+  const agents = pairing.map((t) => {
+    if (!(t instanceof ActorCriticTrainer)) throw new Error("experiment bench: the update-round bound is defined for the MADDPG family only");
+    return { actor: t.actor.sizes, critic: t.critic.sizes, batch: t.config.batchSize };
+  });
+  return roundGemmsOf(agents, agents[0].batch).reduce((a, g) => a + flops(g), 0);
+}
+
+/** The FLOPs of the round bench/update.ts times (MADDPG vs MADDPG on simple_push), whose GEMM bound update.json holds. */
+function updateBenchRoundFlops(): number {
+  const env = new MultiAgentEnv("simple_push", { seed: 0 });
+  return roundGemms(env.obsSizes, env.actionSizes).reduce((a, g) => a + flops(g), 0);
+}
+
 async function runOne(spec: Spec) {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `lemol-bench-experiment-${spec.name}-`));
   const options = {
@@ -197,9 +216,10 @@ async function runOne(spec: Spec) {
     : null;
   const throughput = om && !om.blockProcessing ? omThroughput(om, cfg.num_traj_to_train, om.chunkSteps(cfg.chunk_length), cfg.revision) : null;
   const omPath = om ? (om.trainsNatively ? "native" : `tfjs (${om.trainingPathNote})`) : null;
+  const roundFlops = roundFlopsOf(exp.pairing);
   exp.dispose();
   fs.rmSync(runDir, { recursive: true, force: true });
-  return { options, cfg, wall, cpu, phases, steps, rounds, chunks, omShape, omPath, throughput };
+  return { options, cfg, wall, cpu, phases, steps, rounds, chunks, omShape, omPath, throughput, roundFlops };
 }
 
 export async function benchExperiment(): Promise<string> {
@@ -211,6 +231,7 @@ export async function benchExperiment(): Promise<string> {
   const envRate = (envRow?.steps_per_s as number | undefined) ?? null;
   const update = readJson("update.json");
   const roundBound = (update?.rows?.find((r) => r.isa === isa && r.name === "gemm_bound_ms")?.value as number | undefined) ?? null;
+  const benchRoundFlops = updateBenchRoundFlops();
   const results = [];
   for (const spec of SPECS) {
     console.log(`## ${spec.name}`);
@@ -233,7 +254,8 @@ export async function benchExperiment(): Promise<string> {
       row("play: acting (incl. the OM in play)", sec("act"), null, playSteps, "env steps"),
       row("play: replay writes and LeMOL's records (observe)", sec("observe"), null, playSteps, "env steps"),
       row("play: episode ends (records, metrics, reset)", sec("episode") - sec("experience_file"), null, playSteps, "env steps"),
-      row("update rounds", sec("update"), roundBound ? (r.rounds * roundBound) / 1000 : null, r.rounds, "rounds"),
+      // the bound of this experiment's round: update.json's (MADDPG vs MADDPG) scaled by the GEMM FLOPs (LeMOL's networks differ)
+      row("update rounds", sec("update"), roundBound ? (r.rounds * roundBound * (r.roundFlops / benchRoundFlops)) / 1000 : null, r.rounds, "rounds"),
       row(
         "OM training (excl. EP summarising)",
         sec("om_training") - sec("ep_summarising"),
@@ -282,6 +304,8 @@ export async function benchExperiment(): Promise<string> {
         update_rounds: r.rounds,
         om_chunks: r.chunks,
       },
+      update_round_gemm_mflop: +(r.roundFlops / 1e6).toFixed(1),
+      update_round_bound_ms: roundBound ? +((roundBound * r.roundFlops) / benchRoundFlops).toFixed(3) : null,
       om_training_path: r.omPath,
       om_throughput: r.throughput,
       om_chunks_per_s: r.chunks ? +(r.chunks / sec("om_training")).toFixed(1) : null,
@@ -317,7 +341,7 @@ export async function benchExperiment(): Promise<string> {
     isa,
     method:
       `each experiment at 1 cycle x 1 trajectory of ${EXPLORATION_EPISODES} + ${POST_EPISODES} episodes, one OM pass, save_rate ${SAVE_RATE}, seed 1, one process, phases by src/util/phase-timer.ts; ` +
-      "bounds: env steps at bench/results/env.json's simple_push single-env speed, update rounds at bench/results/update.json's GEMM bound for this ISA, OM chunks' FLOPs at the native GEMM's rate on the LSTM input-projection shape measured here; " +
+      "bounds: env steps at bench/results/env.json's simple_push single-env speed, update rounds at bench/results/update.json's GEMM bound for this ISA scaled by this experiment's round GEMM FLOPs over that round's (LeMOL's actor and critic inputs differ from MADDPG's), OM chunks' FLOPs at the native GEMM's rate on the LSTM input-projection shape measured here; " +
       "full length extrapolated per env step / round / chunk / checkpoint / file; 2 cores = a cycle's 3 trajectories in 2 rounds on 2 workers, OM training in one process",
     changed:
       "2026-12-07 (session epnative): recorded with the machine's background runs paused (/work/quiet.sh; other engineers' work still ran). LeMOL-EP's whole OM chunk natively (its slow LSTM, lagged feature, predictor, masked loss and Adam; before, only its summariser); om_lstm.cc's cell update and step back vectorised, the weight gradients' GEMMs without copied transposes and in 256-row panels (same bits); the behaviour-cloning baselines' steps without the loss/accuracy ops they only reported (same bits). Previous record (session speed, load average ~9, commit abe506c): full length CPU-scaled INIT 3.2 h, HEAD 0.34 h, HEAD+EP 0.70 h, MADDPG 0.16 h; OM training 609-614 native vs 31 tfjs chunks per CPU-second",

@@ -45,7 +45,7 @@ const HIDDEN = 64;
 const PASSES = 6;
 
 /** One GEMM: C[m×n] = op(A)·B with inner dimension k; `tn`: A stored k×m (weight gradients Xᵀ·dZ). */
-interface Gemm {
+export interface Gemm {
   m: number;
   k: number;
   n: number;
@@ -63,15 +63,25 @@ const key = (g: Gemm) => `${g.m}x${g.k}x${g.n}${g.tn ? "t" : ""}`;
 export function roundGemms(obsSizes: readonly number[], actSizes: readonly number[], hidden = HIDDEN, batch = B): Gemm[] {
   const criticIn = obsSizes.reduce((a, b) => a + b, 0) + actSizes.reduce((a, b) => a + b, 0);
   const dims = (input: number, out: number) => [input, hidden, hidden, out];
-  const fwd = (d: number[]) => d.slice(0, -1).map((w, l) => ({ m: batch, k: w, n: d[l + 1], tn: false }));
-  const dW = (d: number[]) => d.slice(0, -1).map((w, l) => ({ m: w, k: batch, n: d[l + 1], tn: true }));
+  return roundGemmsOf(
+    obsSizes.map((o, i) => ({ actor: dims(o, actSizes[i]), critic: dims(criticIn, 1) })),
+    batch,
+  );
+}
+
+/**
+ * The GEMMs of one update round from each agent's actor and critic layer widths (MLP `sizes`): for
+ * any MADDPG-family game, e.g. LeMOL's, whose actor takes [o ‖ m] and whose critic sees its own
+ * observation and every action. Per agent i as {@link roundGemms} lists them.
+ */
+export function roundGemmsOf(agents: readonly { actor: readonly number[]; critic: readonly number[] }[], batch = B): Gemm[] {
+  const fwd = (d: readonly number[]) => d.slice(0, -1).map((w, l) => ({ m: batch, k: w, n: d[l + 1], tn: false }));
+  const dW = (d: readonly number[]) => d.slice(0, -1).map((w, l) => ({ m: w, k: batch, n: d[l + 1], tn: true }));
   // input gradients dX_l = dZ_{l+1}·Wᵀ for layers from `first` on (the network's input is layer 0)
-  const dX = (d: number[], first: number) => d.slice(first, -1).map((w, l) => ({ m: batch, k: d[first + l + 1], n: w, tn: false }));
-  const critic = dims(criticIn, 1);
+  const dX = (d: readonly number[], first: number) => d.slice(first, -1).map((w, l) => ({ m: batch, k: d[first + l + 1], n: w, tn: false }));
   const out: Gemm[] = [];
-  for (let i = 0; i < obsSizes.length; i++) {
-    const actor = dims(obsSizes[i], actSizes[i]);
-    for (let j = 0; j < obsSizes.length; j++) out.push(...fwd(dims(obsSizes[j], actSizes[j]))); // target actions
+  for (const { actor, critic } of agents) {
+    for (const other of agents) out.push(...fwd(other.actor)); // target actions
     out.push(...fwd(critic)); // target Q
     out.push(...fwd(critic), ...dW(critic), ...dX(critic, 1)); // critic step
     out.push(...fwd(actor)); // actor forward
@@ -81,7 +91,7 @@ export function roundGemms(obsSizes: readonly number[], actSizes: readonly numbe
   return out;
 }
 
-const flops = (g: Gemm) => 2 * g.m * g.k * g.n;
+export const flops = (g: Gemm) => 2 * g.m * g.k * g.n;
 
 /**
  * lemol's native GEMM on a shape: the best GFLOP/s of `windows` timed windows of `windowFlop` FLOPs

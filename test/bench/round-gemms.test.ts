@@ -3,12 +3,14 @@
 // MADDPG update round of both agents.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { roundGemms } from "../../bench/update.js";
+import { roundGemms, roundGemmsOf } from "../../bench/update.js";
+import { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
 import { createTrainers } from "../../src/agents/policies.js";
 import { MultiAgentEnv } from "../../src/envs/env.js";
 import { initBackend } from "../../src/nn/backend.js";
 import { GemmCall, nativeAvailable, nativeGemmLog } from "../../src/nn/native-kernels.js";
 import { TrainingRunner } from "../../src/train/runner.js";
+import { experiment } from "../helpers/experiment.js";
 
 const key = (g: GemmCall) => `${g.m}x${g.k}x${g.n}${g.tn ? "t" : ""}`;
 
@@ -29,5 +31,29 @@ describe("the update benchmark's GEMMs", { skip: nativeAvailable() ? false : "na
     assert.equal(ran.length, 62);
     assert.deepEqual(listed, ran);
     trainers.forEach((t) => t.dispose());
+  });
+});
+
+describe("the experiment benchmark's round GEMMs for LeMOL", { skip: nativeAvailable() ? false : "native kernels not built" }, () => {
+  it("are exactly those one LeMOL vs MADDPG update round runs (roundGemmsOf from the networks' widths)", async () => {
+    await initBackend("wasm");
+    const batch = 64;
+    const exp = await experiment({ batch_size: batch, max_episode_len: 5, num_episodes: 200, agent_update_freq: 1, n_opp_cycles: 1, traj_per_iter: 1 });
+    const nets = exp.pairing.map((t) => {
+      assert.ok(t instanceof ActorCriticTrainer);
+      return { actor: t.actor.sizes, critic: t.critic.sizes };
+    });
+    assert.ok(exp.lemol, "a LeMOL agent plays");
+    // past exploration (batch × episode length steps), each step runs one update round of both agents
+    for (let t = 0; t <= batch * 5; t++) exp.step();
+    nativeGemmLog(true);
+    exp.step();
+    const ran = nativeGemmLog(false)!.map(key).sort();
+    assert.ok(ran.length > 0, "the step ran an update round");
+    assert.deepEqual(roundGemmsOf(nets, batch).map(key).sort(), ran);
+    // (and they are not MADDPG's: LeMOL's actor takes [o ‖ m])
+    const env = new MultiAgentEnv("simple_push", { seed: 0 });
+    assert.notDeepEqual(roundGemms(env.obsSizes, env.actionSizes, nets[0].critic[1], batch).map(key).sort(), ran);
+    exp.dispose();
   });
 });
