@@ -187,6 +187,9 @@ export class PlainMLP {
   /** The hidden layers' activation (ReLU for every network but PPO's tanh ones). */
   readonly activation: "relu" | "tanh";
   private readonly hidden: Float64Array[];
+  /** A layer's non-zero inputs (their weight row's offset, their value): scratch of `forward`. */
+  private readonly nzRow: Int32Array;
+  private readonly nzValue: Float64Array;
 
   constructor(sizes: readonly number[], activation: "relu" | "tanh" = "relu") {
     this.activation = activation;
@@ -197,12 +200,22 @@ export class PlainMLP {
       this.params.push(new Float32Array(sizes[l] * sizes[l + 1]), new Float32Array(sizes[l + 1]));
       if (l + 2 < sizes.length) this.hidden.push(new Float64Array(sizes[l + 1]));
     }
+    const widest = Math.max(...sizes.slice(0, -1));
+    this.nzRow = new Int32Array(widest);
+    this.nzValue = new Float64Array(widest);
   }
 
-  /** Writes the output for the input `x[xOff .. xOff + sizes[0])` into `out[outOff ..]`. */
+  /**
+   * Writes the output for the input `x[xOff .. xOff + sizes[0])` into `out[outOff ..]`. Each output
+   * is b_j + Σ_i x_i·W_ij in float64, summed in input order with zero inputs skipped (ReLU zeros are
+   * common); eight outputs at a time in locals over the list of non-zero inputs, so the sums stay
+   * in registers (twice as fast as a store per product; the same operations in the same order).
+   */
   forward(x: ArrayLike<number>, xOff: number, out: Float64Array, outOff = 0): void {
     const sizes = this.sizes;
     const layers = sizes.length - 1;
+    const nzRow = this.nzRow;
+    const nzValue = this.nzValue;
     let src: ArrayLike<number> = x;
     let srcOff = xOff;
     for (let l = 0; l < layers; l++) {
@@ -213,12 +226,48 @@ export class PlainMLP {
       const last = l === layers - 1;
       const dst = last ? out : this.hidden[l];
       const dOff = last ? outOff : 0;
-      for (let j = 0; j < nOut; j++) dst[dOff + j] = b[j];
+      let n = 0;
       for (let i = 0; i < nIn; i++) {
         const v = src[srcOff + i];
-        if (v === 0) continue; // ReLU zeros are common
-        const row = i * nOut;
-        for (let j = 0; j < nOut; j++) dst[dOff + j] += v * W[row + j];
+        if (v === 0) continue;
+        nzRow[n] = i * nOut;
+        nzValue[n++] = v;
+      }
+      let j = 0;
+      for (; j + 8 <= nOut; j += 8) {
+        let a0 = b[j],
+          a1 = b[j + 1],
+          a2 = b[j + 2],
+          a3 = b[j + 3],
+          a4 = b[j + 4],
+          a5 = b[j + 5],
+          a6 = b[j + 6],
+          a7 = b[j + 7];
+        for (let q = 0; q < n; q++) {
+          const v = nzValue[q];
+          const r = nzRow[q] + j;
+          a0 += v * W[r];
+          a1 += v * W[r + 1];
+          a2 += v * W[r + 2];
+          a3 += v * W[r + 3];
+          a4 += v * W[r + 4];
+          a5 += v * W[r + 5];
+          a6 += v * W[r + 6];
+          a7 += v * W[r + 7];
+        }
+        dst[dOff + j] = a0;
+        dst[dOff + j + 1] = a1;
+        dst[dOff + j + 2] = a2;
+        dst[dOff + j + 3] = a3;
+        dst[dOff + j + 4] = a4;
+        dst[dOff + j + 5] = a5;
+        dst[dOff + j + 6] = a6;
+        dst[dOff + j + 7] = a7;
+      }
+      for (; j < nOut; j++) {
+        let a = b[j];
+        for (let q = 0; q < n; q++) a += nzValue[q] * W[nzRow[q] + j];
+        dst[dOff + j] = a;
       }
       if (!last) {
         if (this.activation === "relu") {

@@ -85,6 +85,37 @@ describe("MLP", () => {
     m.dispose();
   });
 
+  it("acts (PlainMLP.forward) with the bits of a float64 sum in input order, zero inputs skipped", () => {
+    // widths that leave outputs beyond the forward's blocks of 8 (13 = 8 + 5), inputs with zeros
+    const sizes = [7, 13, 9, 4];
+    const m = new MLP(sizes, new Rng(8));
+    const params = m.params.map((p) => p.dataSync() as Float32Array);
+    const reference = (x: Float64Array): Float64Array => {
+      let src = x;
+      for (let l = 0; l + 1 < sizes.length; l++) {
+        const [W, b] = [params[2 * l], params[2 * l + 1]];
+        const dst = new Float64Array(sizes[l + 1]);
+        for (let j = 0; j < dst.length; j++) {
+          let acc = b[j];
+          for (let i = 0; i < sizes[l]; i++) if (src[i] !== 0) acc += src[i] * W[i * dst.length + j];
+          dst[j] = l + 2 < sizes.length && acc < 0 ? 0 : acc;
+        }
+        src = dst;
+      }
+      return src;
+    };
+    const plain = m.toPlain();
+    const rng = new Rng(9);
+    const out = new Float64Array(4);
+    for (let t = 0; t < 200; t++) {
+      const x = Float64Array.from({ length: 7 }, (_, i) => (i % 3 === t % 3 ? 0 : rng.normal() * 3));
+      plain.forward(x, 0, out);
+      const want = reference(x);
+      for (let k = 0; k < 4; k++) assert.ok(Object.is(out[k], want[k]), `output ${k} of input ${t}: ${out[k]} vs ${want[k]}`);
+    }
+    m.dispose();
+  });
+
   it("backpropagates to every parameter and to the input (numeric gradient check)", () => {
     const sizes = [5, 8, 8, 3];
     const m = new MLP(sizes, new Rng(6));
