@@ -25,13 +25,14 @@
  * Extrapolation to the full experiment: play phases per env step, updates per round, OM training
  * per chunk, checkpoints per checkpoint (the bench's checkpoints hold no replay: default
  * checkpoint_replay off), experience files per file; the full run's counts from its config. On 2
- * cores: trajectories in parallel (--parallel_trajectories, 2 workers: a cycle's 3 trajectories
- * take 2 rounds), OM training in one process.
+ * cores: trajectories in parallel (--parallel_trajectories on lemol's default worker count: a
+ * cycle's 3 trajectories at once on 3 workers sharing both cores), OM training in one process.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Experiment } from "../src/train/experiment.js";
+import { defaultWorkers } from "../src/train/parallel.js";
 import { initBackend } from "../src/nn/backend.js";
 import { nativeKernels } from "../src/nn/native-kernels.js";
 import { phaseTimer, PhaseName } from "../src/util/phase-timer.js";
@@ -291,7 +292,11 @@ export async function benchExperiment(): Promise<string> {
     const perTraj = playPerStep * trajSteps + updatePerRound * roundsPerTraj + filePer + ckPer * checkpointsPerTraj;
     const omTotal = omPerChunk * fullChunks + ckPer * f.cycles * (f.passes + 1);
     const serial = perTraj * trajectories + omTotal;
-    const twoCores = perTraj * f.cycles * Math.ceil(f.trajectories / 2) + omTotal;
+    // a cycle's trajectories on 2 cores as lemol's default worker count plays them (train/parallel.ts
+    // defaultWorkers): in rounds of 2, or all at once sharing both cores (time-sharing taken as free:
+    // measured ~2 % at INIT's cadence, docs/perf-log.md 2026-12-07)
+    const workers = defaultWorkers(f.trajectories, 2);
+    const twoCores = perTraj * f.cycles * (workers >= f.trajectories ? f.trajectories / 2 : Math.ceil(f.trajectories / 2)) + omTotal;
     const result = {
       experiment: spec.name,
       options: r.options,
@@ -342,7 +347,7 @@ export async function benchExperiment(): Promise<string> {
     method:
       `each experiment at 1 cycle x 1 trajectory of ${EXPLORATION_EPISODES} + ${POST_EPISODES} episodes, one OM pass, save_rate ${SAVE_RATE}, seed 1, one process, phases by src/util/phase-timer.ts; ` +
       "bounds: env steps at bench/results/env.json's simple_push single-env speed, update rounds at bench/results/update.json's GEMM bound for this ISA scaled by this experiment's round GEMM FLOPs over that round's (LeMOL's actor and critic inputs differ from MADDPG's), OM chunks' FLOPs at the native GEMM's rate on the LSTM input-projection shape measured here; " +
-      "full length extrapolated per env step / round / chunk / checkpoint / file; 2 cores = a cycle's 3 trajectories in 2 rounds on 2 workers, OM training in one process",
+      "full length extrapolated per env step / round / chunk / checkpoint / file; 2 cores = a cycle's 3 trajectories on lemol's default 3 workers sharing both cores (until 2026-12-07: in 2 rounds on 2 workers), OM training in one process",
     changed:
       "2026-12-07 (session epnative): recorded with the machine's background runs paused (/work/quiet.sh; other engineers' work still ran). LeMOL-EP's whole OM chunk natively (its slow LSTM, lagged feature, predictor, masked loss and Adam; before, only its summariser); om_lstm.cc's cell update and step back vectorised, the weight gradients' GEMMs without copied transposes and in 256-row panels (same bits); the behaviour-cloning baselines' steps without the loss/accuracy ops they only reported (same bits). Previous record (session speed, load average ~9, commit abe506c): full length CPU-scaled INIT 3.2 h, HEAD 0.34 h, HEAD+EP 0.70 h, MADDPG 0.16 h; OM training 609-614 native vs 31 tfjs chunks per CPU-second",
     env_steps_per_s: envRate,

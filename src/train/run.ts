@@ -88,7 +88,7 @@ export class Run {
       this.omPhase = setup.omPhase;
       this.omRng = setup.omRng;
       if (this.evaluating) loadPolicies(this.trainers, this.adversary, this.config);
-      this.workers = new WorkerProcesses(this.config.workers);
+      this.workers = new WorkerProcesses(this.config.workers, this.schedule.perCycle);
       this.runDir = new RunDir(this.config, { resume: resume !== undefined && !resume.detached, lock, detached: resume?.detached });
     } catch (err) {
       // a lock taken for this run (overwrite, restore) is given up with it: nothing else would release it

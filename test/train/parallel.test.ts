@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import { describe, it } from "node:test";
+import { defaultWorkers, WorkerProcesses } from "../../src/train/parallel.js";
 import { Experiment, ExperimentOptions, ExperimentStopped } from "../../src/train/experiment.js";
 import { loadCheckpoint } from "../../src/storage/checkpoint.js";
 import { tmpRun, TINY } from "../helpers/experiment.js";
@@ -157,5 +159,24 @@ describe("parallel trajectories", () => {
     assertSameRun(reference, exp);
     reference.dispose();
     exp.dispose();
+  });
+});
+
+describe("the default number of trajectory workers", () => {
+  it("is the cores, or one per trajectory when a cycle's trajectories outnumber the cores at most two to one", () => {
+    assert.equal(defaultWorkers(1, 2), 2);
+    assert.equal(defaultWorkers(2, 2), 2);
+    assert.equal(defaultWorkers(3, 2), 3, "three trajectories on two cores: all at once, no core idle at the end");
+    assert.equal(defaultWorkers(4, 2), 4);
+    assert.equal(defaultWorkers(5, 2), 2, "beyond twice the cores: the cores");
+    assert.equal(defaultWorkers(3, 4), 4);
+  });
+
+  it("follows the cycle's trajectories unless --workers or the run call gives a count", async () => {
+    const cycle = new WorkerProcesses(null, 2 * os.availableParallelism() - 1);
+    assert.equal(cycle.count, defaultWorkers(2 * os.availableParallelism() - 1));
+    assert.equal(new WorkerProcesses(3, 5).count, 3);
+    await cycle.with(1, async () => assert.equal(cycle.count, 1));
+    assert.equal(cycle.count, defaultWorkers(2 * os.availableParallelism() - 1));
   });
 });
