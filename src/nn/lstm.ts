@@ -11,7 +11,7 @@
  */
 import type { Rng } from "../util/rng.js";
 import { requireBackend, tf } from "./backend.js";
-import { matMulWeights } from "./ops.js";
+import { matMulWeights, unstackSteps } from "./ops.js";
 import { nativeKernels, NativeKernels } from "./native-kernels.js";
 import { glorotUniform, orthogonal } from "./init.js";
 import { uniqueSuffix } from "./mlp.js";
@@ -143,8 +143,8 @@ export class LSTM {
     const [K, R, b] = this.params;
     // input projections for every step at once: [B*T, 4H] -> T slices of [B, 4H]
     const zx = tf.reshape(tf.add(matMulWeights(tf.reshape(xs, [B * T, D]) as tf.Tensor2D, K as tf.Tensor2D), b), [B, T, 4 * H]);
-    const xsSteps = tf.unstack(xs, 1) as tf.Tensor2D[];
-    const zxSteps = tf.unstack(zx, 1) as tf.Tensor2D[];
+    const xsSteps = unstackSteps(xs);
+    const zxSteps = unstackSteps(zx as tf.Tensor3D);
     const steps: StepCache[] = [];
     const outs: tf.Tensor2D[] = [];
     let h = h0;
@@ -176,7 +176,7 @@ export class LSTM {
     const H = this.units;
     const T = seq.steps.length;
     const B = dHs.shape[0];
-    const dHsSteps = tf.unstack(dHs, 1) as tf.Tensor2D[];
+    const dHsSteps = unstackSteps(dHs);
     const RT = tf.transpose(R);
     const KT = tf.transpose(K);
     let dh: tf.Tensor2D = dhFinal ?? tf.zeros([B, H]);

@@ -28,3 +28,14 @@ export function softmaxRows(x: tf.Tensor2D, noise?: tf.Tensor2D): tf.Tensor2D {
 export function matMulWeights(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   return nativeActive() ? nativeMatMul(x, w) : tf.matMul(x, w);
 }
+
+/**
+ * The steps of a sequence x [B, T, D] as T tensors [B, D] (tf.unstack along axis 1). A sequence of
+ * one step is reshaped instead: tfjs's Unpack gradient fails when the op has a single output (its
+ * tape hands the gradient function one tensor where it stacks a list), so an LSTM over periods
+ * of one step (LeMOL-EP at the initial release's cadence, an update every step) could not train.
+ */
+export function unstackSteps(x: tf.Tensor3D): tf.Tensor2D[] {
+  const [B, T, D] = x.shape;
+  return T === 1 ? [tf.reshape(x, [B, D]) as tf.Tensor2D] : (tf.unstack(x, 1) as tf.Tensor2D[]);
+}

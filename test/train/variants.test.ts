@@ -52,6 +52,9 @@ const VARIANTS: Record<string, ExperimentOptions> = {
   "fully decentralised, EP with the in-episode LSTM": { fully_decentralise_lemol: true, block_processing: true, recurrent_om_prediction: true },
   "discrete actions with a live OM": { discrete_actions: true, block_processing: true },
   "first release's alignment, EP": { revision: "init", block_processing: true },
+  // periods of one step: the initial release's EP (lemol-spec §4.5: INIT EP works only with F = 1)
+  "LeMOL-EP with an update every step": { block_processing: true, agent_update_freq: 1 },
+  "first release's EP, an update every step": { revision: "init", block_processing: true, agent_update_freq: 1 },
   "the alternative LSTM cell": { use_alternative_lstm: true, learning_feature_dim: 4 },
 };
 

@@ -14,7 +14,7 @@
 import { tf } from "../../nn/backend.js";
 import { LSTM, PlainLSTM, RecurrentActivation } from "../../nn/lstm.js";
 import { MLP, MLPCache, PlainMLP } from "../../nn/mlp.js";
-import { concatColumns, sliceColumns } from "../../nn/ops.js";
+import { concatColumns, sliceColumns, unstackSteps } from "../../nn/ops.js";
 import type { Rng } from "../../util/rng.js";
 
 /** Hidden layers of the learning-feature MLP, as the original. */
@@ -72,7 +72,7 @@ export class AlternativeCell {
   forward(xs: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D): AlternativeSequence {
     const [B, T] = xs.shape;
     const P = this.oppActionSize;
-    const inputs = tf.unstack(xs, 1) as tf.Tensor2D[];
+    const inputs = unstackSteps(xs);
     const steps: AlternativeSequence["steps"][number][] = [];
     const outs: tf.Tensor2D[] = [];
     let h = h0;
@@ -94,7 +94,7 @@ export class AlternativeCell {
     const [B, T, H] = dHs.shape;
     const P = this.oppActionSize;
     const E = this.inputSize;
-    const dHsSteps = tf.unstack(dHs, 1) as tf.Tensor2D[];
+    const dHsSteps = unstackSteps(dHs);
     let dh: tf.Tensor2D = tf.zeros([B, H]);
     let dc: tf.Tensor2D = tf.zeros([B, H]);
     let lstmGrads: tf.Tensor[] | null = null;
