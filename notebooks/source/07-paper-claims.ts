@@ -38,8 +38,8 @@
 // `analyseStudy` — the same code as `npm run bench -- study`. The last section re-runs one seed
 // of one condition cell by cell.
 //
-// **Size:** `LEMOL_NOTEBOOK_SIZE` sets only that re-run: `small` (seconds), `medium` (a minute or
-// two) or `full` (the study's own scale: about 1.5 h on 2 cores).
+// **Size:** `LEMOL_NOTEBOOK_SIZE` sets only that re-run: `small` (seconds), `medium` (the default,
+// about a minute) or `full` (the study's own scale: about 1.5 h on 2 cores).
 //
 // **Plots** are live (zoom, hover) where the notebook's scripts run, and each carries a static
 // image for where they do not: an untrusted copy, GitHub, an HTML export read with JavaScript off.
@@ -157,19 +157,35 @@ else console.log("no finished lemol-init run in data/study yet: nothing to draw"
 //
 // The run below takes the study's own options for one condition and seed — from the study's sweep
 // file, `bench/study/sweep-1.json`: `simple_push`, a MADDPG attacker, the later release's
-// defaults (`revision head`), parallel trajectories, and the condition's own options — and
-// replaces only the **scale** by the notebook size's: `small` 2 cycles × 2 trajectories × 60
-// episodes with smaller networks and batches (notebook 03's small size), `medium` 3 × 2 × 300
-// episodes at the recorded example run's settings (an update every step), `full` nothing (the
-// study's 4 cycles × 3 trajectories × 11,024 episodes). Below full size its numbers are not the
-// study's: too short for the opponent model to learn much. At full size it repeats the study's
-// run of that seed with this checkout's code, which is not `study-v1`'s, so its numbers may differ.
+// defaults (`revision head`: an update every 25 steps), parallel trajectories, and the condition's
+// own options (LeMOL-EP: `block_processing`) — and replaces only the **scale** by the notebook
+// size's: episodes per trajectory, cycles, trajectories per cycle, batch size, layer widths and
+// the opponent model's training (passes, chunk length). `small`: 2 cycles × 2 trajectories × 80
+// episodes (seconds); `medium`: 3 × 3 × 400 episodes (about a minute); `full`: nothing replaced,
+// the study's 4 cycles × 3 trajectories × 11,024 episodes (about 1.5 h on 2 cores). Below full size
+// its numbers are not the study's: too short for the opponent model to learn much. At full size it
+// repeats the study's run of that seed with this checkout's code, which is not `study-v1`'s, so its
+// numbers may differ.
 
 // %%
-import { Experiment, ExperimentOptions, expandSweep, LEMOL_SIZES, loadSweepSpec, sizedOptions, studyRunOf } from "lemol";
+import { Experiment, ExperimentOptions, expandSweep, loadSweepSpec, sizedOptions, studyRunOf } from "lemol";
 const CONDITION = "lemol-ep";
 const SEED = 1;
-const { size: SIZE, options: scale } = sizedOptions(LEMOL_SIZES);
+const { size: SIZE, options: scale } = sizedOptions<ExperimentOptions>({
+  small: {
+    num_episodes: 80,
+    batch_size: 32,
+    num_units: 32,
+    lstm_hidden_dim: 16,
+    n_opp_cycles: 2,
+    traj_per_iter: 2,
+    om_training_iters: 2,
+    chunk_length: 16,
+    save_rate: 40,
+  },
+  medium: { num_episodes: 400, batch_size: 64, lstm_hidden_dim: 32, n_opp_cycles: 3, traj_per_iter: 3, om_training_iters: 3, chunk_length: 32, save_rate: 200 },
+  full: {},
+});
 const job = expandSweep(loadSweepSpec("../bench/study/sweep-1.json")).find((j) => j.options.exp_name === CONDITION && j.seed === SEED)!;
 const studyOptions = { ...job.options };
 delete studyOptions.run_dir; // the sweep's results directory: this run writes its own, runs/<exp_name>-<time>
