@@ -86,6 +86,13 @@ describe("data/study (npm run study:data)", () => {
     const again = await writeStudyData(runs, out, plannedStudy());
     assert.deepEqual(again.seeds_per_condition.maddpg, [1, 2]);
     assert.equal(fs.readdirSync(path.join(out, "binned")).length, 10);
+    // a stability measure under two windows is NaN, which JSON writes as null: read back as NaN
+    const file = path.join(out, "study.json");
+    const json = JSON.parse(fs.readFileSync(file, "utf8")) as { runs: { cycles: { stability?: Record<string, { sd: number | null }> }[] }[] };
+    json.runs.find((r) => r.cycles[1].stability)!.cycles[1].stability!.om_accuracy_in_play.sd = null;
+    fs.writeFileSync(file, JSON.stringify(json));
+    assert.ok(loadStudyData(out).runs.some((r) => Number.isNaN(r.cycles[1].stability?.om_accuracy_in_play.sd)));
+    assert.throws(() => loadStudyData(path.join(out, "binned")), /no study data at .*study\.json \(npm run study:data writes it\)/);
     const foreign = tmp();
     fs.writeFileSync(path.join(foreign, "notes.txt"), "mine");
     await assert.rejects(writeStudyData(runs, foreign, plannedStudy()), /not a study copy made by scripts\/study-data\.ts/);
