@@ -61,8 +61,8 @@ export async function forEachRow(file: string, fn: (r: MetricRow) => void): Prom
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const round = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
 
-/** Running means of rows sharing a key, emitted as one row per `size` rows. */
-class Binner {
+/** Running means of rows sharing a key, emitted as one row per `size` rows (also scripts/study-data.ts's). */
+export class Binner {
   private readonly open = new Map<string, { row: MetricRow; sum: number; n: number; index: number }>();
   constructor(private readonly emit: (r: MetricRow) => void) {}
   /**

@@ -33,3 +33,5 @@ export { conditionStrata, summarizeConditions, pairedComparison, conditionCurves
 export type { ConditionOptions, ConditionSummary, PairedComparison, CurvePoint, ConditionCurve } from "./compare.js";
 export { studentTCdf, studentTQuantile, regularizedIncompleteBeta, smallestDetectableDifference, decide } from "./power.js";
 export type { PowerOptions, Verdict } from "./power.js";
+export { STUDY_PLAN, STUDY_BASELINES, STUDY_BC_BASELINES, studyRunOf, analyseStudy, loadStudyData } from "./study.js";
+export type { StudyCycle, StudyRun, StudyTest, StudyCondition, StudyAnalysis, StudyData } from "./study.js";

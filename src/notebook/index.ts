@@ -7,6 +7,8 @@ export type { PlotlyFlavor, Trace, Layout as PlotLayout } from "./plotly.js";
 export { plot, learningCurves, omAccuracy, omTraining, losses, qValues, metric, compare, PALETTE } from "./plots.js";
 export type { PlotOptions, CurveOptions, AccuracyOptions, TrainingPlotOptions, CompareOptions } from "./plots.js";
 export { isSeedRuns, seedRunsOf } from "./seeds.js";
+export { studyTests } from "./study.js";
+export type { StudyTestsOptions } from "./study.js";
 export type { SeedRuns, SeedBandOptions, PairedPlotOptions } from "./seeds.js";
 export { loadSweep, plotSweep } from "./sweep.js";
 export type { SweepTable, SweepPlotOptions } from "./sweep.js";

@@ -27,6 +27,7 @@ import { Figure, Trace } from "./plotly.js";
 import { chanceTrace, PALETTE, PlotOptions } from "./style.js";
 import { plotLearningBenchmark } from "./learning.js";
 import { plotSweep } from "./sweep.js";
+import { studyTests } from "./study.js";
 import { EpisodeAxis, groupBy, mean, metricsOf, MetricsSource, quantile, rollingMean, sourceName } from "./source.js";
 import { isSeedRuns, PairedPlotOptions, pairedDifferencesFigure, SeedBandOptions, seedAccuracyFigure, seedCurvesFigure, SeedRuns } from "./seeds.js";
 
@@ -441,6 +442,7 @@ export const plot = {
   metric,
   compare,
   pairedDifferences,
+  studyTests,
   sweep: plotSweep,
   learningBenchmark: plotLearningBenchmark,
 };

@@ -1,5 +1,5 @@
-// A small sweep on disk for the analysis tests: two conditions (ablate_lemol_lstm false/true) x
-// seeds 1..5, whose numbers the tests work out by hand.
+// Small sweeps on disk for the analysis tests, whose numbers the tests work out by hand: two
+// conditions (ablate_lemol_lstm false/true) x seeds 1..5, and the study's five conditions.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -64,4 +64,53 @@ export function writeStatsSweep(): { root: string; results: string } {
 export function removeStatsSweep(): void {
   if (made) fs.rmSync(made, { recursive: true, force: true });
   made = null;
+}
+
+const BASELINE_NAMES = ["persistence", "window_majority", "bc", "bc_previous_action", "online_bc"];
+
+/** One run: 2 cycles x 1 trajectory; in-play windows [first, rest...] for the OM and each baseline; 1,200 episodes of reward. */
+function studyRows(agent: string, om: number[] | null, baseline: number[], reward: number): MetricRow[] {
+  const out: MetricRow[] = [];
+  const row = (over: Partial<MetricRow>) => metricRow({ agent, ...over });
+  for (const cycle of [0, 1]) {
+    const windows = (values: number[], metric: string) =>
+      values.forEach((v, k) => out.push(row({ cycle, trajectory: cycle, train_step: k, metric, value: cycle === 1 ? v : 0.1 })));
+    if (om) windows(om, "om_accuracy_in_play");
+    if (om) for (const b of BASELINE_NAMES) windows(baseline, `om_baseline_${b}_in_play`);
+    // the last 1,000 episodes average `reward` (cycle 1); the first 200 (outside them) are -100
+    for (let e = 0; e < 1200; e++) {
+      const value = cycle === 1 && e >= 200 ? reward : -100;
+      out.push(row({ cycle, trajectory: cycle, episode: e, metric: "episode_reward", value }));
+      // the attacker's reward: the defender's negated
+      out.push(metricRow({ agent: "maddpg-good_agent_1", cycle, trajectory: cycle, episode: e, metric: "episode_reward", value: -value }));
+    }
+  }
+  return out;
+}
+
+/**
+ * The pre-registered study's five conditions (docs/study.md) on seeds `seeds`, in a sweep's results
+ * directory under a new temporary directory (the caller removes it): 2 cycles x 1 trajectory of
+ * 1,200 episodes each; in the last cycle the OM's windows are 0.6 + seed/1000, 0.6, 0.6 (LeMOL-EP),
+ * every baseline's 0.1, 0.55, 0.55, and the defender's final reward -1 + seed/1000 (LeMOL-EP), -2 +
+ * seed/1000 (MADDPG); the attacker's reward is the defender's negated.
+ */
+export function writeStudySweep(seeds: number[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lemol-study-"));
+  for (const seed of seeds) {
+    const j = seed * 0.001; // seed-to-seed jitter
+    // the OM: 0.6 steady; the baselines 0.4 dropping at the opponent change (first window 0.1)
+    const conditions: [string, number[] | null, number[], number][] = [
+      ["maddpg", null, [], -2 + j],
+      ["lemol-ep", [0.6 + j, 0.6, 0.6], [0.1, 0.55, 0.55], -1 + j],
+      ["lemol-ep-ablated", [0.5 + j, 0.5, 0.5], [0.1, 0.55, 0.55], -1 - j],
+      ["lemol-ep-oracle", [1, 1, 1], [0.1, 0.55, 0.55], -0.5],
+      ["lemol-init", [0.3, 0.3, 0.3], [0.1, 0.55, 0.55], -3 + j],
+    ];
+    conditions.forEach(([name, om, baseline, reward], i) => {
+      const agent = name === "maddpg" ? "maddpg-bad_agent_0" : "lemol-bad_agent_0";
+      writeRun(path.join(dir, `r00${i}-s${seed}`), { seed, exp_name: name, num_episodes: 1200 }, studyRows(agent, om, baseline, reward));
+    });
+  }
+  return dir;
 }
