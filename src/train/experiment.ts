@@ -138,6 +138,7 @@ export class Experiment {
           );
       }
       if (overwrite) {
+        fs.mkdirSync(root, { recursive: true }); // nothing to start over yet: the run's directory, for its lock
         const lock = RunLock.acquire(root);
         try {
           clearRun(root);

@@ -134,6 +134,15 @@ describe("Experiment.create on a run directory that holds a run", () => {
     b.dispose();
   });
 
+  it("overwrite: true with no run directory there yet starts one (a notebook's first run of an overwriting cell)", async () => {
+    const dir = path.join(tmpRun(), "not", "made", "yet");
+    const exp = await Experiment.create({ ...SMALL, run_dir: dir, overwrite: true }, quiet);
+    await exp.runEpisode();
+    assert.equal(exp.episodesCompleted, 1);
+    assert.ok(fs.existsSync(path.join(dir, "manifest.json")));
+    exp.dispose();
+  });
+
   it("resume: true with no run there starts one", async () => {
     const exp = await Experiment.create({ ...SMALL, run_dir: tmpRun(), resume: true }, quiet);
     assert.equal(exp.episodesCompleted, 0);
