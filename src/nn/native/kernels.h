@@ -45,7 +45,7 @@ struct KernelSet {
   AdamKernel adam, adamConverted;
   double (*sumSquares)(const float*, long);
   double (*sumSquaresApprox)(const float*, long);
-  void (*gumbel)(const double*, float*, double*, long);
+  void (*gumbel)(const double*, float*, long);
   void (*exp)(const float*, float*, long);
 };
 extern KernelSet kernels;
