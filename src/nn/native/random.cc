@@ -156,7 +156,7 @@ static inline double uniformOf(uint64_t hi, uint64_t lo) {
 // u[0, m) from the stream s4 (advanced past them), in lanes where m allows: u[i] is the i-th draw
 // either way. Cloned for AVX2 (8 lanes in one register; integer operations and exact double
 // ones: the same numbers on every ISA).
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void uniforms(uint32_t* s4, double* u, int m) {
+__attribute__((target_clones("avx2", "default"))) static void uniforms(uint32_t* s4, double* u, int m) {
   int i = 0;
   for (int k = MAX_LOG_M; k >= MIN_LOG_M; k--) {
     const int M = 1 << k;
