@@ -54,6 +54,40 @@ struct Lanes {
   typedef typename Lanes<W>::i32 I32; \
   typedef typename Lanes<W>::u32 U32
 
+// (GCC builtins, not intrinsics: an intrinsic cannot be inlined into these untargeted templates;
+// a builtin is only expanded in the AVX-512 / AVX2 functions that instantiate them)
+/** Whether every lane of a 0 / −1 mask is set (movmsk for 8 and 4 lanes, the compiler's reduction otherwise). */
+template <class M>
+static inline __attribute__((always_inline)) bool allLanes(M m) {
+  int all = -1;
+  for (unsigned k = 0; k < sizeof m / sizeof m[0]; k++) all &= m[k];
+  return all == -1;
+}
+static inline __attribute__((always_inline)) bool allLanes(Lanes<8>::i32 m) {
+  typedef float V __attribute__((vector_size(32)));
+  return __builtin_ia32_movmskps256((V)m) == 0xff;
+}
+static inline __attribute__((always_inline)) bool allLanes(Lanes<4>::i32 m) {
+  typedef float V __attribute__((vector_size(16)));
+  return __builtin_ia32_movmskps((V)m) == 0xf;
+}
+
+/** Whether any lane of a 0 / −1 mask is set (movmsk for 8 and 4 lanes, the compiler's reduction otherwise). */
+template <class M>
+static inline __attribute__((always_inline)) bool anyLane(M m) {
+  int any = 0;
+  for (unsigned k = 0; k < sizeof m / sizeof m[0]; k++) any |= m[k];
+  return any != 0;
+}
+static inline __attribute__((always_inline)) bool anyLane(Lanes<8>::i32 m) {
+  typedef float V __attribute__((vector_size(32)));
+  return __builtin_ia32_movmskps256((V)m) != 0;
+}
+static inline __attribute__((always_inline)) bool anyLane(Lanes<4>::i32 m) {
+  typedef float V __attribute__((vector_size(16)));
+  return __builtin_ia32_movmskps((V)m) != 0;
+}
+
 constexpr uint64_t kAbs64 = 0x7fffffffffffffffULL, kSign64 = 0x8000000000000000ULL;
 
 /**
@@ -118,16 +152,14 @@ struct AdamConstants {
   float scale, b1, b2, c1, c2, lr, eps;
 };
 
-/** Whether any of the W floats at p is subnormal. */
+/** Which of the W floats at p are subnormal (a 0 / −1 mask). */
 template <int W>
-static inline __attribute__((always_inline)) bool anySubnormal(const float* p) {
+static inline __attribute__((always_inline)) typename Lanes<W>::i32 subnormalLanes(const float* p) {
   typedef typename Lanes<W>::u32 U32;
+  typedef typename Lanes<W>::i32 I32;
   U32 b;
   std::memcpy(&b, p, sizeof b);
-  const U32 sub = (U32)(((b & 0x7f800000u) == 0) & ((b & 0x007fffffu) != 0));
-  uint32_t any = 0;
-  for (int k = 0; k < W; k++) any |= sub[k];
-  return any != 0;
+  return (I32)(((b & 0x7f800000u) == 0) & ((b & 0x007fffffu) != 0));
 }
 
 /** Keeps the compiler from fusing a product into the sum it feeds (an FMA rounds once, float32 twice). */
@@ -198,7 +230,8 @@ static inline __attribute__((always_inline)) void adamBlockConverted(float* p, f
 /** W values of Adam: in float32 lanes unless an input is subnormal; the same bits either way. */
 template <int W, bool CONVERTED>
 static inline __attribute__((always_inline)) void adamBlock(float* p, float* m, float* v, const float* g, const AdamConstants& k) {
-  if (anySubnormal<W>(m) || anySubnormal<W>(v) || anySubnormal<W>(g) || anySubnormal<W>(p)) {
+  // (the four masks joined, then one test: a test per mask cost more than the check's own work)
+  if (anyLane(subnormalLanes<W>(m) | subnormalLanes<W>(v) | subnormalLanes<W>(g) | subnormalLanes<W>(p))) {
     if (CONVERTED)
       adamBlockConverted<W>(p, m, v, g, k);
     else
@@ -299,41 +332,45 @@ static inline __attribute__((always_inline)) typename Lanes<W>::d polyLog(typena
 }
 
 /**
- * out[i] = (float)(−log(−log u[i])) with glibc's log, for u in [1e-20, 1): the polynomial log
- * where its rounding to float32 is certain, glibc's elsewhere. `y` is scratch of n doubles.
+ * Stores `valid` lanes of y = −log(−log u) (polynomial logs) as float32 at out: where y's rounding
+ * to float32 is certain, else (~1 draw in 2,000: y near a float32 rounding boundary) glibc's log's.
  */
 template <int W>
-static inline __attribute__((always_inline)) void gumbel(const double* __restrict u, float* __restrict out, double* __restrict y, long n) {
+static inline __attribute__((always_inline)) void gumbelStore(typename Lanes<W>::d y, const double* u, float* out, long valid) {
+  LEMOL_LANES;
+  const D eps = 0x1p-36 * (1.0 + (D)((U64)y & kAbs64));
+  const F lo = __builtin_convertvector(y - eps, F), hi = __builtin_convertvector(y + eps, F);
+  const I32 sure = lo == hi;
+  if (valid == W && allLanes(sure)) {
+    std::memcpy(out, &lo, sizeof lo);
+    return;
+  }
+  for (long j = 0; j < valid; j++) out[j] = sure[j] ? lo[j] : (float)(-std::log(-std::log(u[j])));
+}
+
+/**
+ * out[i] = (float)(−log(−log u[i])) with glibc's log, for u in [1e-20, 1): the polynomial log
+ * where its rounding to float32 is certain, glibc's elsewhere (decided lane by lane beside the
+ * polynomial, so that the common block is stored as it is computed). Two blocks at a time: the
+ * logs are one long chain of dependent operations a block.
+ */
+template <int W>
+static inline __attribute__((always_inline)) void gumbel(const double* __restrict u, float* __restrict out, long n) {
   typedef typename Lanes<W>::d D;
   long i = 0;
-  for (; i + W <= n; i += W) {
-    D x;
-    std::memcpy(&x, u + i, sizeof x);
-    const D g = -polyLog<W>(-polyLog<W>(x));
-    std::memcpy(y + i, &g, sizeof g);
+  for (; i + 2 * W <= n; i += 2 * W) {
+    D x0, x1;
+    std::memcpy(&x0, u + i, sizeof x0);
+    std::memcpy(&x1, u + i + W, sizeof x1);
+    const D y0 = -polyLog<W>(-polyLog<W>(x0)), y1 = -polyLog<W>(-polyLog<W>(x1));
+    gumbelStore<W>(y0, u + i, out + i, W);
+    gumbelStore<W>(y1, u + i + W, out + i + W, W);
   }
-  if (i < n) {  // the tail through a padded block, so that it takes the same path
-    D x = D{} + 0.5;
-    for (long j = i; j < n; j++) x[j - i] = u[j];
-    const D g = -polyLog<W>(-polyLog<W>(x));
-    for (long j = i; j < n; j++) y[j] = g[j - i];
-  }
-  int unsure = 0;
-  for (long i = 0; i < n; i++) {
-    const double eps = 0x1p-36 * (1.0 + std::fabs(y[i]));
-    const float lo = (float)(y[i] - eps), hi = (float)(y[i] + eps);
-    out[i] = lo == hi ? lo : __builtin_nanf("");  // NaN: glibc's log decides below
-    unsure |= lo != hi;
-  }
-  if (!unsure) return;
-  // ~1 draw in 2,000: found a block of 16 at a time (a branch per draw cost more than the logs)
-  for (long i = 0; i < n; i += 16) {
-    const long end = i + 16 < n ? i + 16 : n;
-    int any = 0;
-    for (long j = i; j < end; j++) any |= out[j] != out[j];
-    if (any)
-      for (long j = i; j < end; j++)
-        if (out[j] != out[j]) out[j] = (float)(-std::log(-std::log(u[j])));
+  for (; i < n; i += W) {
+    const long valid = n - i < W ? n - i : W;
+    D x = D{} + 0.5;  // (the tail through a padded block, so that it takes the same path)
+    for (long j = 0; j < valid; j++) x[j] = u[i + j];
+    gumbelStore<W>(-polyLog<W>(-polyLog<W>(x)), u + i, out + i, valid);
   }
 }
 
@@ -361,16 +398,6 @@ static inline __attribute__((always_inline)) Lanes<4>::u64 expTableLookup(Lanes<
   typedef long long V __attribute__((vector_size(32)));
   return (Lanes<4>::u64)__builtin_ia32_gatherdiv4di(V{}, (const long long*)kExpTable, (V)(i & 31), V{} - 1, 8);
 }
-/** Whether every lane of a 0 / −1 mask is set. */
-static inline __attribute__((always_inline)) bool allLanes(Lanes<8>::i32 m) {
-  typedef float V __attribute__((vector_size(32)));
-  return __builtin_ia32_movmskps256((V)m) == 0xff;
-}
-static inline __attribute__((always_inline)) bool allLanes(Lanes<4>::i32 m) {
-  typedef float V __attribute__((vector_size(16)));
-  return __builtin_ia32_movmskps((V)m) == 0xf;
-}
-
 template <int W>
 static inline __attribute__((always_inline)) typename Lanes<W>::d fmaLanes(typename Lanes<W>::d a, typename Lanes<W>::d b, typename Lanes<W>::d c) {
   typename Lanes<W>::d r;

@@ -43,7 +43,7 @@ namespace {
   }                                                                                                                                                     \
   attr double sum_squares_##isa(const float* g, long n) { return elementwise::sumSquares(g, n); }                                                       \
   attr double sum_squares_approx_##isa(const float* g, long n) { return elementwise::sumSquaresApprox<EW>(g, n); }                                      \
-  attr void gumbel_##isa(const double* u, float* out, double* y, long n) { elementwise::gumbel<EW>(u, out, y, n); }                                     \
+  attr void gumbel_##isa(const double* u, float* out, long n) { elementwise::gumbel<EW>(u, out, n); }                                                   \
   const KernelSet isa##_kernels = {#isa,                                                                                                                \
                                    "integer",                                                                                                           \
                                    gemm_nn_##isa,                                                                                                       \

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <cstring>
 #include <vector>
 
 namespace lemol {
@@ -45,7 +46,7 @@ struct KernelSet {
   AdamKernel adam, adamConverted;
   double (*sumSquares)(const float*, long);
   double (*sumSquaresApprox)(const float*, long);
-  void (*gumbel)(const double*, float*, double*, long);
+  void (*gumbel)(const double*, float*, long);
   void (*exp)(const float*, float*, long);
 };
 extern KernelSet kernels;
@@ -84,10 +85,20 @@ inline double* growd(std::vector<double>& v, size_t n) {
   return v.data();
 }
 
-// Copies a few floats (a row segment: 1 to ~64). A loop, not a memcpy call: these copies run
-// thousands of times per update with widths where the call costs more than the copy.
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) inline void copyFloats(float* __restrict dst, const float* __restrict src, int n) {
-  for (int c = 0; c < n; c++) dst[c] = src[c];
+// Copies a few floats (a row segment: 1 to ~64), inlined: these copies run tens of thousands of
+// times per update round with widths where a call (a memcpy's, or this function's own through the
+// PLT, as it was while an optimize attribute kept it out of line) costs more than the copy. The
+// empty asm keeps GCC from turning the loops back into a memcpy call.
+static inline __attribute__((always_inline)) void copyFloats(float* __restrict dst, const float* __restrict src, int n) {
+  int c = 0;
+  for (; c + 8 <= n; c += 8) {
+    std::memcpy(dst + c, src + c, 8 * sizeof(float));
+    asm volatile("");
+  }
+  for (; c < n; c++) {
+    dst[c] = src[c];
+    asm volatile("");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,6 +47,26 @@ describe("native kernels: random draws", { skip }, () => {
     assert.deepEqual(a.getState(), b.getState());
   });
 
+  it("draws the stream's uniforms in lanes jumped ahead as one draw at a time would, in order, leaving the same state", () => {
+    // fillGumbel runs 8 copies of the stream side by side, each started 2·M steps after the
+    // previous by a GF(2) jump (M = 16 ... 512 draws); one draw per call takes the sequential
+    // stream. Counts: below any lane block, exactly one, blocks of every size, and odd tails.
+    for (const n of [5, 128, 129, 1023, 4096, 4097, 5120, 12_345]) {
+      const a = new Rng(11 + n),
+        b = new Rng(11 + n);
+      const lanes = new Float32Array(n),
+        one = new Float32Array(1),
+        sequential = new Float32Array(n);
+      assert.ok(nativeFillGumbel(a, lanes, n, true));
+      for (let i = 0; i < n; i++) {
+        assert.ok(nativeFillGumbel(b, one, 1, true));
+        sequential[i] = one[0];
+      }
+      assert.deepEqual(new Uint32Array(lanes.buffer), new Uint32Array(sequential.buffer), `n = ${n}`);
+      assert.deepEqual(a.getState(), b.getState(), `n = ${n}`);
+    }
+  });
+
   it("draws replay indices as Rng.int does, leaving the stream in the same state", () => {
     for (const n of [1, 7, 1000, 25_600, 1_000_003, 2 ** 31 - 1]) {
       const a = new Rng(8),
