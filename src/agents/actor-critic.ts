@@ -157,11 +157,14 @@ export abstract class ActorCriticTrainer implements Learner {
     };
     const actorSizes = mlpSizes(this.obsSize + actorExtra, this.pd.paramSize, cfg.numUnits);
     const criticSizes = mlpSizes(criticIn, 1, cfg.numUnits);
-    // four independently initialised networks: the targets are never copied from the online nets
-    this.actor = new MLP(actorSizes, this.rngs.init, `${opts.name}/p_func`);
-    this.critic = new MLP(criticSizes, this.rngs.init, `${opts.name}/q_func`);
-    this.targetActor = new MLP(actorSizes, this.rngs.init, `${opts.name}/target_p_func`);
-    this.targetCritic = new MLP(criticSizes, this.rngs.init, `${opts.name}/target_q_func`);
+    // four independently initialised networks (the original's); with pytorchInit the targets are
+    // then overwritten by copies of the online nets (startTargets)
+    const init = cfg.pytorchInit ? "pytorch" : "glorot";
+    this.actor = new MLP(actorSizes, this.rngs.init, `${opts.name}/p_func`, init);
+    this.critic = new MLP(criticSizes, this.rngs.init, `${opts.name}/q_func`, init);
+    this.targetActor = new MLP(actorSizes, this.rngs.init, `${opts.name}/target_p_func`, init);
+    this.targetCritic = new MLP(criticSizes, this.rngs.init, `${opts.name}/target_q_func`, init);
+    this.startTargets();
     const adam = { learningRate: cfg.lr, epsilon: 1e-8, clipNorm: cfg.gradClip, clipScope: cfg.gradClipGlobal ? ("global" as const) : ("variable" as const) };
     this.actorOptimiser = new Adam(this.actor.params, adam);
     this.criticOptimiser = new Adam(this.critic.params, adam);
@@ -278,8 +281,20 @@ export abstract class ActorCriticTrainer implements Learner {
     this.critic.reinitialise(this.rngs.init);
     this.targetActor.reinitialise(this.rngs.init);
     this.targetCritic.reinitialise(this.rngs.init);
+    this.startTargets();
     this.replay.clear();
     this.actor.toPlain(this.plainActor);
+  }
+
+  /**
+   * With `pytorchInit`, the target networks start as copies of the online ones (maddpg-pytorch's
+   * `hard_update` in `DDPGAgent.__init__`); otherwise they keep their own draws (openai/maddpg).
+   * The targets are drawn either way, so the init stream moves on by the same amount.
+   */
+  private startTargets(): void {
+    if (!this.config.pytorchInit) return;
+    this.targetActor.copyFrom(this.actor);
+    this.targetCritic.copyFrom(this.critic);
   }
 
   // --- checkpoints ---
@@ -334,7 +349,8 @@ export abstract class ActorCriticTrainer implements Learner {
    * copies), before either update path reads them.
    */
   protected sampleBatches(agents: readonly Partner[], meanwhile?: () => void): ReplayBatch[] {
-    this.replay.makeIndex(this.rngs.replay, this.index);
+    if (this.config.sampleWithoutReplacement) this.replay.makeDistinctIndex(this.rngs.replay, this.index);
+    else this.replay.makeIndex(this.rngs.replay, this.index);
     if (meanwhile) {
       for (const a of agents) a.replay.prefetch(this.index);
       meanwhile();

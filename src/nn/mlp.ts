@@ -1,6 +1,7 @@
 /**
  * The multi-layer perceptron every actor, critic and opponent-model predictor uses (lemol-spec
- * §3.1): Dense(num_units, ReLU) x 2 then a linear head; Glorot-uniform kernels, zero biases.
+ * §3.1): Dense(num_units, ReLU) x 2 then a linear head; Glorot-uniform kernels, zero biases (TF1's,
+ * as the original), or PyTorch's `nn.Linear` default ({@link MLPInit}).
  *
  * Training is written with explicit backward passes (they let us pick the fast matMul layouts and
  * fuse the whole pass into one native kernel); tfjs's autodiff also works through these layers once
@@ -11,7 +12,7 @@
  */
 import type { Rng } from "../util/rng.js";
 import { requireBackend, tf } from "./backend.js";
-import { glorotUniform } from "./init.js";
+import { glorotUniform, pytorchLinearUniform } from "./init.js";
 import type { MLPCache, MLPGrads, MLPKernels } from "./mlp-kernels.js";
 import { nativeActive, nativeMLPKernels } from "./native-kernels.js";
 
@@ -96,37 +97,64 @@ export function mlpSizes(input: number, output: number, units = 64): number[] {
   return [input, units, units, output];
 }
 
+/**
+ * How an {@link MLP}'s layers start: `"glorot"`, TF1's `Dense` (Glorot-uniform kernel, zero bias:
+ * the original's and lemol's default); `"pytorch"`, PyTorch's `nn.Linear` (kernel and bias both
+ * U(-1/√fanIn, 1/√fanIn): `pytorchLinearUniform`), as maddpg-pytorch's networks start.
+ */
+export type MLPInit = "glorot" | "pytorch";
+
+/** One layer's initial kernel [fanIn, fanOut] and bias, drawn from `rng` as `init` says. */
+function initialLayer(init: MLPInit, fanIn: number, fanOut: number, rng: Rng): { kernel: Float32Array; bias: Float32Array } {
+  if (init === "pytorch") return pytorchLinearUniform(fanIn, fanOut, rng);
+  return { kernel: glorotUniform(fanIn, fanOut, rng), bias: new Float32Array(fanOut) };
+}
+
 export class MLP {
   /** [input, hidden..., output]. */
   readonly sizes: readonly number[];
   /** Kernel then bias per layer: W0 [in, h1], b0 [h1], W1, b1, W2, b2. */
   readonly params: tf.Variable[];
   readonly name: string;
+  /** How the layers start (here and at {@link reinitialise}). */
+  readonly init: MLPInit;
 
-  constructor(sizes: readonly number[], rng: Rng, name = "mlp") {
+  constructor(sizes: readonly number[], rng: Rng, name = "mlp", init: MLPInit = "glorot") {
     requireBackend();
     if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new RangeError(`${name}: bad layer sizes [${sizes}]`);
+    if (init !== "glorot" && init !== "pytorch") throw new RangeError(`${name}: unknown initialisation "${init}" (glorot or pytorch)`);
     this.sizes = [...sizes];
     this.name = name;
+    this.init = init;
     this.params = [];
     const id = uniqueSuffix();
     // inside tidy: a variable shares its initial tensor's data, which must not outlive it
     tf.tidy(() => {
       for (let l = 0; l + 1 < sizes.length; l++) {
-        this.params.push(tf.variable(tf.tensor2d(glorotUniform(sizes[l], sizes[l + 1], rng), [sizes[l], sizes[l + 1]]), true, `${name}/W${l}#${id}`));
-        this.params.push(tf.variable(tf.zeros([sizes[l + 1]]), true, `${name}/b${l}#${id}`));
+        const { kernel, bias } = initialLayer(init, sizes[l], sizes[l + 1], rng);
+        this.params.push(tf.variable(tf.tensor2d(kernel, [sizes[l], sizes[l + 1]]), true, `${name}/W${l}#${id}`));
+        this.params.push(tf.variable(tf.tensor1d(bias), true, `${name}/b${l}#${id}`));
       }
     });
   }
 
-  /** New random weights (Glorot kernels, zero biases), in place. */
+  /** New random weights, drawn as at construction ({@link init}), in place. */
   reinitialise(rng: Rng): void {
     tf.tidy(() => {
       for (let l = 0; l + 1 < this.sizes.length; l++) {
-        this.params[2 * l].assign(tf.tensor2d(glorotUniform(this.sizes[l], this.sizes[l + 1], rng), [this.sizes[l], this.sizes[l + 1]]));
-        this.params[2 * l + 1].assign(tf.zeros([this.sizes[l + 1]]));
+        const { kernel, bias } = initialLayer(this.init, this.sizes[l], this.sizes[l + 1], rng);
+        this.params[2 * l].assign(tf.tensor2d(kernel, [this.sizes[l], this.sizes[l + 1]]));
+        this.params[2 * l + 1].assign(tf.tensor1d(bias));
       }
     });
+  }
+
+  /** Sets every weight to `source`'s (same sizes), in place: a target network starting as a copy. */
+  copyFrom(source: MLP): void {
+    if (source.sizes.length !== this.sizes.length || source.sizes.some((s, k) => s !== this.sizes[k]))
+      throw new RangeError(`${this.name}: cannot copy ${source.name}'s weights: sizes [${source.sizes}] vs [${this.sizes}]`);
+    // copied, not shared: the fused native update writes weights in place in their buffers
+    tf.tidy(() => this.params.forEach((p, k) => p.assign(tf.tensor((source.params[k].dataSync() as Float32Array).slice(), p.shape))));
   }
 
   /** The output for a batch (call inside `tf.tidy`). */

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { MLP, mlpSizes } from "../../src/nn/mlp.js";
-import { glorotUniform, orthogonal } from "../../src/nn/init.js";
+import { glorotUniform, orthogonal, pytorchLinearUniform } from "../../src/nn/init.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, numericDerivative, ready, tf, values } from "../helpers/tf.js";
 
@@ -29,6 +29,19 @@ describe("initialisers", () => {
     const lim = Math.sqrt(6 / (37 + 64));
     assert.ok(w.every((v) => Math.abs(v) <= lim));
     assert.ok(Math.max(...w) > 0.95 * lim && Math.min(...w) < -0.95 * lim);
+  });
+  it("pytorch's nn.Linear default: weight and bias uniform in +-1/sqrt(fanIn), filling the range", () => {
+    const { kernel, bias } = pytorchLinearUniform(37, 64, new Rng(1));
+    const lim = 1 / Math.sqrt(37);
+    assert.equal(kernel.length, 37 * 64);
+    assert.equal(bias.length, 64);
+    for (const w of [kernel, bias]) {
+      assert.ok(w.every((v) => Math.abs(v) <= lim));
+      assert.ok(Math.max(...w) > 0.9 * lim && Math.min(...w) < -0.9 * lim);
+    }
+    // uniform: the variance is lim² / 3 (within sampling error of 2,368 draws)
+    const variance = kernel.reduce((s, v) => s + v * v, 0) / kernel.length;
+    assert.ok(Math.abs(variance / (lim * lim) - 1 / 3) < 0.03, `variance ${variance / (lim * lim)} lim², expected 1/3`);
   });
   it("orthogonal gives orthonormal rows (or columns) for both shapes", () => {
     for (const [r, c] of [
@@ -119,6 +132,42 @@ describe("MLP", () => {
     assertClose(only, values(dx), 1e-6, "inputGrad alone");
     tf.dispose([...grads, dx]);
     m.dispose();
+  });
+
+  it("starts (and re-initialises) every layer as PyTorch's nn.Linear with init \"pytorch\"; copies another's weights", () => {
+    const sizes = [7, 16, 16, 3];
+    const net = new MLP(sizes, new Rng(4), "pt", "pytorch");
+    const check = (m: MLP) => {
+      for (let l = 0; l + 1 < sizes.length; l++) {
+        const lim = 1 / Math.sqrt(sizes[l]);
+        for (const p of [m.params[2 * l], m.params[2 * l + 1]]) {
+          const v = p.dataSync();
+          assert.ok(
+            v.every((x) => Math.abs(x) <= lim),
+            `layer ${l} within +-1/sqrt(${sizes[l]})`,
+          );
+          assert.ok(
+            v.some((x) => Math.abs(x) > lim / 2),
+            `layer ${l} spread over its range (not Glorot's narrower kernel, not zero biases)`,
+          );
+        }
+      }
+    };
+    check(net);
+    const first = net.params[1].dataSync().slice();
+    net.reinitialise(new Rng(5));
+    check(net);
+    assert.notDeepEqual(net.params[1].dataSync(), first);
+    const other = new MLP(sizes, new Rng(6), "other");
+    other.copyFrom(net);
+    net.params.forEach((p, k) => assert.deepEqual(other.params[k].dataSync(), p.dataSync()));
+    // a copy, not a shared buffer
+    net.params[0].assign(tf.zerosLike(net.params[0]));
+    assert.ok(other.params[0].dataSync().some((x) => x !== 0));
+    assert.throws(() => other.copyFrom(new MLP([7, 16, 3], new Rng(1))), /cannot copy mlp's weights: sizes \[7,16,3\] vs \[7,16,16,3\]/);
+    assert.throws(() => new MLP(sizes, new Rng(1), "bad", "he" as never), /bad: unknown initialisation "he"/);
+    net.dispose();
+    other.dispose();
   });
 
   it("re-initialises to new random weights and round-trips weights", () => {
