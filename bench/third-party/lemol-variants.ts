@@ -80,7 +80,21 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
       sample_without_replacement: true,
     },
     about:
-      "pytorch_update with --pytorch_init (nn.Linear's initialisation, targets starting as copies) and --sample_without_replacement: every departure of maddpg-pytorch lemol can express but its BatchNorm inputs",
+      "pytorch_update with --pytorch_init (nn.Linear's initialisation, targets starting as copies) and --sample_without_replacement: every departure of maddpg-pytorch but its BatchNorm inputs",
+  },
+  pytorch_all_input_batchnorm: {
+    options: {
+      discrete_actions: true,
+      discrete_messages: true,
+      learning_starts: 1024,
+      grad_clip_global: true,
+      normalise_rewards: true,
+      argmax_update_actions: true,
+      pytorch_init: true,
+      sample_without_replacement: true,
+      input_batchnorm: true,
+    },
+    about: "pytorch_all with --input_batchnorm (every network's input through torch's BatchNorm1d): every departure of maddpg-pytorch this project found",
   },
   pytorch_update_init: {
     options: {

@@ -79,6 +79,14 @@ export const MADDPG_OPTIONS = [
     "MADDPG, DDPG, M3DDPG and LeMOL: draw each batch's transitions without replacement (distinct indices), as maddpg-pytorch's np.random.choice(replace=False); openai/maddpg draws with replacement",
     { key: "sampleWithoutReplacement" },
   ),
+  // MLP inputNorm (nn/input-batchnorm.ts); the fused native update has none, so the update runs on tfjs ops
+  opt(
+    "input_batchnorm",
+    "boolean",
+    false,
+    "MADDPG/DDPG/M3DDPG, as maddpg-pytorch: a batch norm (torch's BatchNorm1d: trained scale and shift, momentum 0.1) on every actor's and critic's input, with the batch's statistics in updates and the running ones when acting; runs the update on tfjs ops",
+    { key: "inputBatchnorm" },
+  ),
   // timeLimitTerminal: reaching the time limit is stored as done, so the TD target does not
   // bootstrap there (LeMOL's code). MPE observations carry no clock, so the critic must then fit
   // y = r at the last step and y = r + γQ' at same-looking states before it; on simple_spread that

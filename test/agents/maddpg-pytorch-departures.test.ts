@@ -6,6 +6,7 @@
 // initialisation, targets starting as copies: its utils/networks.py and utils/agents.py) and
 // --sample_without_replacement (distinct batch indices: its utils/buffer.py).
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
 import type { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
 import { FusedMADDPGUpdate } from "../../src/agents/maddpg-fused.js";
@@ -19,6 +20,7 @@ import { checkRun } from "../../src/train/build.js";
 import { resolveConfig } from "../../src/train/config.js";
 import { TrainingRunner } from "../../src/train/runner.js";
 import { makeLeMOL } from "../helpers/lemol.js";
+import { experiment, stopAndResume } from "../helpers/experiment.js";
 import { ready, tf } from "../helpers/tf.js";
 
 /** Mean and population std (numpy's, ddof 0) of `xs` in float64. */
@@ -309,5 +311,105 @@ describe("--sample_without_replacement", () => {
     assert.throws(run(1000), /sample_without_replacement draws batch_size \(1024\) distinct transitions: learning_starts \(1000\) must be at least that/);
     assert.doesNotThrow(run(1024));
     assert.doesNotThrow(run(null)); // batch_size x max_episode_len
+  });
+});
+
+describe("--input_batchnorm", () => {
+  before(ready);
+
+  const vals = (v: tf.Variable) => [...v.dataSync()];
+
+  it("normalises every network's input: batch statistics in the update (tfjs path, said why), running ones when acting; checkpoints keep them", () => {
+    const trainers = game({ inputBatchnorm: true, polyak: 0.5 });
+    const [speaker, listener] = trainers;
+    for (const t of trainers) for (const net of [t.actor, t.critic, t.targetActor, t.targetCritic]) assert.ok(net.norm, `${net.name} has an input norm`);
+    listener.update(trainers, 0);
+    const path = listener.updatePath(trainers);
+    assert.equal(path.path, "tfjs");
+    assert.match(path.reason, /--input_batchnorm/);
+    const norm = listener.actor.norm!;
+    // the update trained the scale and shift (Adam's first step moves each by about lr) and the targets followed half way
+    assert.ok(vals(norm.scale).every((v) => v !== 1) && vals(norm.shift).every((v) => v !== 0), "scale and shift trained");
+    const targetScale = vals(listener.targetActor.norm!.scale);
+    vals(norm.scale).forEach((v, k) => assert.ok(Math.abs(targetScale[k] - (0.5 + 0.5 * v)) < 1e-6, `target scale ${k}`));
+    // the running statistics moved towards the batch's (the actor ran once in the update), the speaker's stayed
+    assert.ok(
+      vals(norm.runningMean).some((v) => Math.abs(v) > 1e-3),
+      "running mean moved",
+    );
+    assert.deepEqual(
+      vals(speaker.actor.norm!.runningMean),
+      new Array(3).fill(0),
+      "the speaker's actor has not run in the listener's update (its target actor has)",
+    );
+    // acting normalises by the running statistics
+    const obs = Float64Array.from({ length: 11 }, (_, k) => 0.3 * k - 1);
+    const plainOut = new Float64Array(5);
+    (listener as unknown as { plainActor: { forward(x: ArrayLike<number>, o: number, out: Float64Array): void } }).plainActor.forward(obs, 0, plainOut);
+    const [mu, v, g, b] = [norm.runningMean, norm.runningVar, norm.scale, norm.shift].map(vals);
+    const normed = Array.from(obs, (x, k) => ((x - mu[k]) / Math.sqrt(v[k] + 1e-5)) * g[k] + b[k]);
+    const direct = tf.tidy(() => {
+      const saved = listener.actor.norm;
+      // the MLP alone on the eval-mode normalised input
+      (listener.actor as unknown as { norm: null }).norm = null;
+      try {
+        return [...listener.actor.apply(tf.tensor2d([normed])).dataSync()];
+      } finally {
+        (listener.actor as unknown as { norm: typeof saved }).norm = saved;
+      }
+    });
+    plainOut.forEach((o, k) => assert.ok(Math.abs(o - direct[k]) < 1e-4, `acting logit ${k}: ${o} vs ${direct[k]}`));
+    // a checkpoint keeps the scale, shift and running statistics of all four networks
+    const w = new CheckpointWriter();
+    listener.saveTo(w, "t", { replay: false });
+    const fresh = game({ inputBatchnorm: true }, 0)[1];
+    fresh.loadFrom(new CheckpointReader({ values: w.values } as never, new Map(w.arrays.map((x) => [x.name, x])), "test"), "t");
+    for (const k of ["actor", "critic", "targetActor", "targetCritic"] as const)
+      listener[k].norm!.variables.forEach((x, n) => assert.deepEqual(vals(fresh[k].norm!.variables[n]), vals(x), `${k} norm ${n}`));
+    const freshOut = new Float64Array(5);
+    (fresh as unknown as { plainActor: { forward(x: ArrayLike<number>, o: number, out: Float64Array): void } }).plainActor.forward(obs, 0, freshOut);
+    assert.deepEqual(freshOut, plainOut, "the restored actor acts the same");
+    trainers.forEach((t) => t.dispose());
+    fresh.dispose();
+  });
+
+  it("is off by default: no input norm, the fused update", () => {
+    const trainers = game({}, 64);
+    assert.ok(trainers.every((t) => !t.actor.norm && !t.critic.norm && t.actor.trainable === t.actor.params));
+    assert.equal(trainers[1].updatePath(trainers).path, "fused");
+    trainers.forEach((t) => t.dispose());
+  });
+
+  it("resumes a run stopped mid-trajectory exactly (the running statistics are in the checkpoint)", async () => {
+    const opts = {
+      good_policy: "maddpg",
+      bad_policy: "maddpg",
+      input_batchnorm: true,
+      num_episodes: 40,
+      traj_per_iter: 1,
+      n_opp_cycles: 1,
+      learning_starts: 64,
+      checkpoint_replay: true,
+    };
+    const whole = await experiment(opts);
+    await whole.run();
+    const resumed = await stopAndResume({ ...(await import("../helpers/experiment.js")).REDUCED, ...opts }, 20);
+    assert.ok(whole.metrics.select("q_loss").length > 0, "the run updated");
+    const rows = (e: typeof whole) => fs.readFileSync(e.runDir.metricsFile, "utf8").split("\n");
+    const [a, b] = [rows(resumed), rows(whole)];
+    const k = a.findIndex((r, i) => r !== b[i]);
+    assert.ok(k < 0 && a.length === b.length, `row ${k} of ${a.length} / ${b.length}: ${a[k]} vs ${b[k]}`);
+    whole.dispose();
+    resumed.dispose();
+  });
+
+  it("is refused by LeMOL, before a run that plays it starts", () => {
+    const lemol = makeLeMOL(0, {}, { batchSize: 4, maxEpisodeLen: 5, numUnits: 16, inputBatchnorm: true });
+    assert.throws(() => lemol.updatePath([lemol]), /input_batchnorm is implemented for MADDPG, DDPG and M3DDPG only, not LeMOLAgentTrainer/);
+    lemol.dispose();
+    assert.throws(
+      () => checkRun(resolveConfig({ input_batchnorm: true }), () => {}),
+      /input_batchnorm is implemented for MADDPG, DDPG and M3DDPG only; this run also plays lemol/,
+    );
   });
 });
