@@ -213,8 +213,8 @@ export abstract class ActorCriticTrainer implements Learner {
 
   private chosenPath: { agents: readonly Partner[]; path: UpdatePath } | null = null;
 
-  /** Whether this algorithm's update implements `argmaxUpdateActions` and `inputBatchnorm` (they are refused otherwise). */
-  protected readonly implementsArgmaxUpdateActions: boolean = false;
+  /** Whether this algorithm's update implements the options only MADDPG, DDPG and M3DDPG have, `argmaxUpdateActions` and `inputBatchnorm` (they are refused otherwise). */
+  protected readonly implementsMaddpgOnlyOptions: boolean = false;
 
   /**
    * Which update this trainer runs in the game `agents` (agent order): chosen at the first ask and
@@ -223,9 +223,9 @@ export abstract class ActorCriticTrainer implements Learner {
   updatePath(agents: readonly Partner[]): UpdatePath {
     const c = this.chosenPath;
     if (c && c.agents.length === agents.length && c.agents.every((a, j) => a === agents[j])) return c.path;
-    if (this.config.argmaxUpdateActions && !this.implementsArgmaxUpdateActions)
+    if (this.config.argmaxUpdateActions && !this.implementsMaddpgOnlyOptions)
       throw new Error(`${this.name}: --argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only, not ${this.constructor.name}`);
-    if (this.config.inputBatchnorm && !this.implementsArgmaxUpdateActions)
+    if (this.config.inputBatchnorm && !this.implementsMaddpgOnlyOptions)
       throw new Error(`${this.name}: --input_batchnorm is implemented for MADDPG, DDPG and M3DDPG only, not ${this.constructor.name}`);
     const path = this.chooseUpdatePath(agents);
     this.chosenPath = { agents: [...agents], path };

@@ -40,7 +40,7 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
   private readonly localQ: boolean;
   private readonly adversarial: boolean;
   private fused: FusedMADDPGUpdate | null = null;
-  protected override readonly implementsArgmaxUpdateActions = true;
+  protected override readonly implementsMaddpgOnlyOptions = true;
 
   constructor(opts: MADDPGTrainerOptions) {
     const localQ = opts.variant === "ddpg";
