@@ -1,6 +1,6 @@
 /**
  * docs/img/learning-third-party-<scenario>.png: lemol's MADDPG (--bootstrap_time_limit), the
- * variants named by THIRD_PARTY_FIGURE_VARIANTS (comma-separated; default normalise_rewards,pytorch_update) on that
+ * variants named by THIRD_PARTY_FIGURE_VARIANTS (comma-separated; default normalise_rewards,pytorch_update,pytorch_all,pytorch_all_input_batchnorm) on that
  * scenario (bench/results/learning-lemol-variants.json) and maddpg-pytorch
  * (bench/results/learning-third-party.json), mean per 500 episodes with worst-to-best seed bands.
  *
@@ -24,7 +24,7 @@ const variants = fs.existsSync(variantsFile)
   ? (JSON.parse(fs.readFileSync(variantsFile, "utf8")) as { runs: Record<string, Record<string, { runs: LearningRun[] }>> })
   : { runs: {} };
 
-const shown = (process.env.THIRD_PARTY_FIGURE_VARIANTS ?? "normalise_rewards,pytorch_update").split(",");
+const shown = (process.env.THIRD_PARTY_FIGURE_VARIANTS ?? "normalise_rewards,pytorch_update,pytorch_all,pytorch_all_input_batchnorm").split(",");
 const scenarios = process.argv.slice(2);
 if (scenarios.length === 0) {
   console.error("usage: figures.ts SCENARIO...");

@@ -68,6 +68,58 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
     about:
       "all_four with --normalise_rewards and --argmax_update_actions: every departure of maddpg-pytorch lemol can express (not its BatchNorm inputs, PyTorch's initialisation, sampling without replacement)",
   },
+  pytorch_all: {
+    options: {
+      discrete_actions: true,
+      discrete_messages: true,
+      learning_starts: 1024,
+      grad_clip_global: true,
+      normalise_rewards: true,
+      argmax_update_actions: true,
+      pytorch_init: true,
+      sample_without_replacement: true,
+    },
+    about:
+      "pytorch_update with --pytorch_init (nn.Linear's initialisation, targets starting as copies) and --sample_without_replacement: every departure of maddpg-pytorch but its BatchNorm inputs",
+  },
+  pytorch_all_input_batchnorm: {
+    options: {
+      discrete_actions: true,
+      discrete_messages: true,
+      learning_starts: 1024,
+      grad_clip_global: true,
+      normalise_rewards: true,
+      argmax_update_actions: true,
+      pytorch_init: true,
+      sample_without_replacement: true,
+      input_batchnorm: true,
+    },
+    about: "pytorch_all with --input_batchnorm (every network's input through torch's BatchNorm1d): every departure of maddpg-pytorch this project found",
+  },
+  pytorch_update_init: {
+    options: {
+      discrete_actions: true,
+      discrete_messages: true,
+      learning_starts: 1024,
+      grad_clip_global: true,
+      normalise_rewards: true,
+      argmax_update_actions: true,
+      pytorch_init: true,
+    },
+    about: "pytorch_update with --pytorch_init alone (nn.Linear's initialisation, targets starting as copies)",
+  },
+  pytorch_update_without_replacement: {
+    options: {
+      discrete_actions: true,
+      discrete_messages: true,
+      learning_starts: 1024,
+      grad_clip_global: true,
+      normalise_rewards: true,
+      argmax_update_actions: true,
+      sample_without_replacement: true,
+    },
+    about: "pytorch_update with --sample_without_replacement alone (each batch's transitions distinct)",
+  },
   learning_starts: {
     options: { learning_starts: 1024 },
     about: "--learning_starts 1024: updates from 1,024 transitions (batch_size), as maddpg-pytorch, instead of batch_size x 25",

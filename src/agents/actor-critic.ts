@@ -157,14 +157,19 @@ export abstract class ActorCriticTrainer implements Learner {
     };
     const actorSizes = mlpSizes(this.obsSize + actorExtra, this.pd.paramSize, cfg.numUnits);
     const criticSizes = mlpSizes(criticIn, 1, cfg.numUnits);
-    // four independently initialised networks: the targets are never copied from the online nets
-    this.actor = new MLP(actorSizes, this.rngs.init, `${opts.name}/p_func`);
-    this.critic = new MLP(criticSizes, this.rngs.init, `${opts.name}/q_func`);
-    this.targetActor = new MLP(actorSizes, this.rngs.init, `${opts.name}/target_p_func`);
-    this.targetCritic = new MLP(criticSizes, this.rngs.init, `${opts.name}/target_q_func`);
+    // four independently initialised networks (the original's); with pytorchInit the targets are
+    // then overwritten by copies of the online nets (startTargets)
+    const init = cfg.pytorchInit ? "pytorch" : "glorot";
+    const norm = cfg.inputBatchnorm;
+    this.actor = new MLP(actorSizes, this.rngs.init, `${opts.name}/p_func`, init, norm);
+    this.critic = new MLP(criticSizes, this.rngs.init, `${opts.name}/q_func`, init, norm);
+    this.targetActor = new MLP(actorSizes, this.rngs.init, `${opts.name}/target_p_func`, init, norm);
+    this.targetCritic = new MLP(criticSizes, this.rngs.init, `${opts.name}/target_q_func`, init, norm);
+    this.startTargets();
     const adam = { learningRate: cfg.lr, epsilon: 1e-8, clipNorm: cfg.gradClip, clipScope: cfg.gradClipGlobal ? ("global" as const) : ("variable" as const) };
-    this.actorOptimiser = new Adam(this.actor.params, adam);
-    this.criticOptimiser = new Adam(this.critic.params, adam);
+    // trainable: the weights, and an input norm's scale and shift (clipped with them, as torch's clip_grad_norm over parameters())
+    this.actorOptimiser = new Adam(this.actor.trainable, adam);
+    this.criticOptimiser = new Adam(this.critic.trainable, adam);
     this.replay = new ReplayBuffer(this.obsSize, this.pd.actionSize, cfg.replayBufferCapacity, 4096, replayExtra);
     this.plainActor = this.actor.toPlain();
     this.logits = new Float64Array(this.pd.paramSize);
@@ -208,8 +213,8 @@ export abstract class ActorCriticTrainer implements Learner {
 
   private chosenPath: { agents: readonly Partner[]; path: UpdatePath } | null = null;
 
-  /** Whether this algorithm's update implements `argmaxUpdateActions` (it is refused otherwise). */
-  protected readonly implementsArgmaxUpdateActions: boolean = false;
+  /** Whether this algorithm's update implements the options only MADDPG, DDPG and M3DDPG have, `argmaxUpdateActions` and `inputBatchnorm` (they are refused otherwise). */
+  protected readonly implementsMaddpgOnlyOptions: boolean = false;
 
   /**
    * Which update this trainer runs in the game `agents` (agent order): chosen at the first ask and
@@ -218,8 +223,10 @@ export abstract class ActorCriticTrainer implements Learner {
   updatePath(agents: readonly Partner[]): UpdatePath {
     const c = this.chosenPath;
     if (c && c.agents.length === agents.length && c.agents.every((a, j) => a === agents[j])) return c.path;
-    if (this.config.argmaxUpdateActions && !this.implementsArgmaxUpdateActions)
+    if (this.config.argmaxUpdateActions && !this.implementsMaddpgOnlyOptions)
       throw new Error(`${this.name}: --argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only, not ${this.constructor.name}`);
+    if (this.config.inputBatchnorm && !this.implementsMaddpgOnlyOptions)
+      throw new Error(`${this.name}: --input_batchnorm is implemented for MADDPG, DDPG and M3DDPG only, not ${this.constructor.name}`);
     const path = this.chooseUpdatePath(agents);
     this.chosenPath = { agents: [...agents], path };
     return path;
@@ -278,8 +285,20 @@ export abstract class ActorCriticTrainer implements Learner {
     this.critic.reinitialise(this.rngs.init);
     this.targetActor.reinitialise(this.rngs.init);
     this.targetCritic.reinitialise(this.rngs.init);
+    this.startTargets();
     this.replay.clear();
     this.actor.toPlain(this.plainActor);
+  }
+
+  /**
+   * With `pytorchInit`, the target networks start as copies of the online ones (maddpg-pytorch's
+   * `hard_update` in `DDPGAgent.__init__`); otherwise they keep their own draws (openai/maddpg).
+   * The targets are drawn either way, so the init stream moves on by the same amount.
+   */
+  private startTargets(): void {
+    if (!this.config.pytorchInit) return;
+    this.targetActor.copyFrom(this.actor);
+    this.targetCritic.copyFrom(this.critic);
   }
 
   // --- checkpoints ---
@@ -294,20 +313,30 @@ export abstract class ActorCriticTrainer implements Learner {
     if (options.replay) this.replay.saveTo(w, `${prefix}/replay`);
   }
 
-  /** The networks' weights (what evaluating a trained policy needs). */
+  /** The networks by their checkpoint names. */
+  private get namedNetworks(): [string, MLP][] {
+    return [
+      ["actor", this.actor],
+      ["critic", this.critic],
+      ["target_actor", this.targetActor],
+      ["target_critic", this.targetCritic],
+    ];
+  }
+
+  /** The networks' weights (what evaluating a trained policy needs), with any input norm's scale, shift and running statistics. */
   saveWeightsTo(w: CheckpointWriter, prefix: string): void {
-    w.variables(`${prefix}/actor`, this.actor.params);
-    w.variables(`${prefix}/critic`, this.critic.params);
-    w.variables(`${prefix}/target_actor`, this.targetActor.params);
-    w.variables(`${prefix}/target_critic`, this.targetCritic.params);
+    for (const [name, net] of this.namedNetworks) {
+      w.variables(`${prefix}/${name}`, net.params);
+      if (net.norm) w.variables(`${prefix}/${name}_norm`, net.norm.variables);
+    }
   }
 
   /** Only the networks' weights from a checkpoint (to evaluate a trained policy). */
   loadWeightsFrom(r: CheckpointReader, prefix: string): void {
-    r.variables(`${prefix}/actor`, this.actor.params);
-    r.variables(`${prefix}/critic`, this.critic.params);
-    r.variables(`${prefix}/target_actor`, this.targetActor.params);
-    r.variables(`${prefix}/target_critic`, this.targetCritic.params);
+    for (const [name, net] of this.namedNetworks) {
+      r.variables(`${prefix}/${name}`, net.params);
+      if (net.norm) r.variables(`${prefix}/${name}_norm`, net.norm.variables);
+    }
     this.actor.toPlain(this.plainActor);
   }
 
@@ -334,7 +363,8 @@ export abstract class ActorCriticTrainer implements Learner {
    * copies), before either update path reads them.
    */
   protected sampleBatches(agents: readonly Partner[], meanwhile?: () => void): ReplayBatch[] {
-    this.replay.makeIndex(this.rngs.replay, this.index);
+    if (this.config.sampleWithoutReplacement) this.replay.makeDistinctIndex(this.rngs.replay, this.index);
+    else this.replay.makeIndex(this.rngs.replay, this.index);
     if (meanwhile) {
       for (const a of agents) a.replay.prefetch(this.index);
       meanwhile();
@@ -435,8 +465,9 @@ export abstract class ActorCriticTrainer implements Learner {
 
   /** The target networks follow the online ones slowly (polyak). */
   protected followTargets(): void {
-    polyakUpdate(this.targetActor.params, this.actor.params, this.config.polyak);
-    polyakUpdate(this.targetCritic.params, this.critic.params, this.config.polyak);
+    // an input norm's scale and shift too (torch's soft_update over parameters(); not its running statistics)
+    polyakUpdate(this.targetActor.trainable, this.actor.trainable, this.config.polyak);
+    polyakUpdate(this.targetCritic.trainable, this.critic.trainable, this.config.polyak);
   }
 
   /** The centralised critic's input: all observations then all actions, in agent order. */

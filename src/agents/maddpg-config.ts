@@ -63,6 +63,30 @@ export const MADDPG_OPTIONS = [
     "MADDPG/DDPG/M3DDPG, as maddpg-pytorch: target actions and the other agents' actions in the actor's loss are the policies' arg-max one-hots, the agent's own a straight-through hard Gumbel-softmax sample (openai/maddpg: Gumbel samples and the buffer's actions); runs the update on tfjs ops",
     { key: "argmaxUpdateActions" },
   ),
+  // MLP init "pytorch" (nn/mlp.ts); the targets then start as copies, as maddpg-pytorch's hard_update
+  opt(
+    "pytorch_init",
+    "boolean",
+    false,
+    "MADDPG, DDPG, M3DDPG and LeMOL's actor-critic: start every actor and critic layer as PyTorch's nn.Linear does (weight and bias uniform in +-1/sqrt(fan_in)) and the target networks as copies of them, as maddpg-pytorch; by default Glorot-uniform kernels, zero biases and independently drawn targets, as openai/maddpg",
+    { key: "pytorchInit" },
+  ),
+  // ReplayBuffer.makeDistinctIndex; needs the buffer to hold at least --batch_size transitions
+  opt(
+    "sample_without_replacement",
+    "boolean",
+    false,
+    "MADDPG, DDPG, M3DDPG and LeMOL: draw each batch's transitions without replacement (distinct indices), as maddpg-pytorch's np.random.choice(replace=False); openai/maddpg draws with replacement",
+    { key: "sampleWithoutReplacement" },
+  ),
+  // MLP inputNorm (nn/input-batchnorm.ts); the fused native update has none, so the update runs on tfjs ops
+  opt(
+    "input_batchnorm",
+    "boolean",
+    false,
+    "MADDPG/DDPG/M3DDPG, as maddpg-pytorch: a batch norm (torch's BatchNorm1d: trained scale and shift, momentum 0.1) on every actor's and critic's input, with the batch's statistics in updates and the running ones when acting; runs the update on tfjs ops",
+    { key: "inputBatchnorm" },
+  ),
   // timeLimitTerminal: reaching the time limit is stored as done, so the TD target does not
   // bootstrap there (LeMOL's code). MPE observations carry no clock, so the critic must then fit
   // y = r at the last step and y = r + γQ' at same-looking states before it; on simple_spread that

@@ -11,7 +11,8 @@
  *     5. polyak-update both target networks
  *
  * Gradients are clipped per variable (0.5); targets are initialised independently, never copied;
- * Adam state survives `resetLearner` (new weights, empty buffer), as in the original. The shared
+ * Adam state survives `resetLearner` (new weights, empty buffer), as in the original (maddpg-pytorch's
+ * departures from it are options, off by default: agents/maddpg-config.ts). The shared
  * plumbing (networks, buffers, noise, batches) is in `actor-critic.ts`.
  */
 import { tf } from "../nn/backend.js";
@@ -39,7 +40,7 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
   private readonly localQ: boolean;
   private readonly adversarial: boolean;
   private fused: FusedMADDPGUpdate | null = null;
-  protected override readonly implementsArgmaxUpdateActions = true;
+  protected override readonly implementsMaddpgOnlyOptions = true;
 
   constructor(opts: MADDPGTrainerOptions) {
     const localQ = opts.variant === "ddpg";
@@ -136,11 +137,12 @@ export class MADDPGAgentTrainer extends ActorCriticTrainer {
           throw new Error(`${this.name}: --argmax_update_actions needs every agent to be MADDPG, DDPG or M3DDPG; agent ${j} is ${a.name}`);
       }
     }
-    const blocker = this.adversarial
-      ? "M3DDPG's worst-case actions run on tfjs ops"
-      : this.config.argmaxUpdateActions
-        ? "--argmax_update_actions (arg-max target and partner actions, straight-through own action) runs on tfjs ops"
-        : null;
+    const blockers = [
+      this.adversarial ? "M3DDPG's worst-case actions run on tfjs ops" : "",
+      this.config.argmaxUpdateActions ? "--argmax_update_actions (arg-max target and partner actions, straight-through own action) runs on tfjs ops" : "",
+      this.config.inputBatchnorm ? "--input_batchnorm (the networks' input batch norm) runs on tfjs ops" : "",
+    ].filter((b) => b !== "");
+    const blocker = blockers.length > 0 ? blockers.join("; ") : null;
     return FusedMADDPGUpdate.choose(this, blocker, agents);
   }
 

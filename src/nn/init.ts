@@ -39,3 +39,18 @@ export function orthogonal(rows: number, cols: number, rng: Rng): Float32Array {
   else for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) out[j * cols + i] = a[i * m + j]; // transpose
   return out;
 }
+
+/**
+ * PyTorch's default for `nn.Linear(fanIn, fanOut)` (`reset_parameters`: `kaiming_uniform_(a=√5)`
+ * for the weight, which is U(-1/√fanIn, 1/√fanIn), and the same bound for the bias), drawn from
+ * lemol's {@link Rng}: the distribution, not torch's bits. Kernel row-major [fanIn, fanOut] (the
+ * transpose of torch's [out, in]; uniform entries, so only the layout differs), then the bias.
+ */
+export function pytorchLinearUniform(fanIn: number, fanOut: number, rng: Rng): { kernel: Float32Array; bias: Float32Array } {
+  const bound = 1 / Math.sqrt(fanIn);
+  const kernel = new Float32Array(fanIn * fanOut);
+  const bias = new Float32Array(fanOut);
+  rng.fillUniform32(kernel, 0, kernel.length, -bound, bound);
+  rng.fillUniform32(bias, 0, bias.length, -bound, bound);
+  return { kernel, bias };
+}

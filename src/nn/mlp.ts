@@ -1,6 +1,7 @@
 /**
  * The multi-layer perceptron every actor, critic and opponent-model predictor uses (lemol-spec
- * §3.1): Dense(num_units, ReLU) x 2 then a linear head; Glorot-uniform kernels, zero biases.
+ * §3.1): Dense(num_units, ReLU) x 2 then a linear head; Glorot-uniform kernels, zero biases (TF1's,
+ * as the original), or PyTorch's `nn.Linear` default ({@link MLPInit}).
  *
  * Training is written with explicit backward passes (they let us pick the fast matMul layouts and
  * fuse the whole pass into one native kernel); tfjs's autodiff also works through these layers once
@@ -11,7 +12,8 @@
  */
 import type { Rng } from "../util/rng.js";
 import { requireBackend, tf } from "./backend.js";
-import { glorotUniform } from "./init.js";
+import { glorotUniform, pytorchLinearUniform } from "./init.js";
+import { InputBatchNorm, InputNormCache } from "./input-batchnorm.js";
 import type { MLPCache, MLPGrads, MLPKernels } from "./mlp-kernels.js";
 import { nativeActive, nativeMLPKernels } from "./native-kernels.js";
 
@@ -96,68 +98,139 @@ export function mlpSizes(input: number, output: number, units = 64): number[] {
   return [input, units, units, output];
 }
 
+/**
+ * How an {@link MLP}'s layers start: `"glorot"`, TF1's `Dense` (Glorot-uniform kernel, zero bias:
+ * the original's and lemol's default); `"pytorch"`, PyTorch's `nn.Linear` (kernel and bias both
+ * U(-1/√fanIn, 1/√fanIn): `pytorchLinearUniform`), as maddpg-pytorch's networks start.
+ */
+export type MLPInit = "glorot" | "pytorch";
+
+/** One layer's initial kernel [fanIn, fanOut] and bias, drawn from `rng` as `init` says. */
+function initialLayer(init: MLPInit, fanIn: number, fanOut: number, rng: Rng): { kernel: Float32Array; bias: Float32Array } {
+  if (init === "pytorch") return pytorchLinearUniform(fanIn, fanOut, rng);
+  return { kernel: glorotUniform(fanIn, fanOut, rng), bias: new Float32Array(fanOut) };
+}
+
+/** An {@link MLP}'s forward pass with an input batch norm: the norm's cache too. */
+export interface NormedMLPCache extends MLPCache {
+  readonly norm?: InputNormCache;
+}
+
 export class MLP {
   /** [input, hidden..., output]. */
   readonly sizes: readonly number[];
   /** Kernel then bias per layer: W0 [in, h1], b0 [h1], W1, b1, W2, b2. */
   readonly params: tf.Variable[];
   readonly name: string;
+  /** How the layers start (here and at {@link reinitialise}). */
+  readonly init: MLPInit;
+  /** The input's batch norm (maddpg-pytorch's `norm_in`; input-batchnorm.ts), or null. */
+  readonly norm: InputBatchNorm | null;
+  /** What an optimiser trains: {@link params}, then the input norm's scale and shift when there is one. */
+  readonly trainable: tf.Variable[];
+  /** The norm's evaluation-mode affine map, folded into the plain network's first layer by {@link toPlain}. */
+  private readonly normAffine: { a: Float64Array; c: Float64Array } | null;
 
-  constructor(sizes: readonly number[], rng: Rng, name = "mlp") {
+  /**
+   * @param inputNorm put a batch norm in front of the first layer (maddpg-pytorch's networks): the
+   *   tfjs passes run it in training mode, the plain acting network in evaluation mode
+   */
+  constructor(sizes: readonly number[], rng: Rng, name = "mlp", init: MLPInit = "glorot", inputNorm = false) {
     requireBackend();
     if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new RangeError(`${name}: bad layer sizes [${sizes}]`);
+    if (init !== "glorot" && init !== "pytorch") throw new RangeError(`${name}: unknown initialisation "${init}" (glorot or pytorch)`);
     this.sizes = [...sizes];
     this.name = name;
+    this.init = init;
     this.params = [];
     const id = uniqueSuffix();
+    this.norm = inputNorm ? new InputBatchNorm(sizes[0], name, id) : null;
+    this.normAffine = inputNorm ? { a: new Float64Array(sizes[0]), c: new Float64Array(sizes[0]) } : null;
     // inside tidy: a variable shares its initial tensor's data, which must not outlive it
     tf.tidy(() => {
       for (let l = 0; l + 1 < sizes.length; l++) {
-        this.params.push(tf.variable(tf.tensor2d(glorotUniform(sizes[l], sizes[l + 1], rng), [sizes[l], sizes[l + 1]]), true, `${name}/W${l}#${id}`));
-        this.params.push(tf.variable(tf.zeros([sizes[l + 1]]), true, `${name}/b${l}#${id}`));
+        const { kernel, bias } = initialLayer(init, sizes[l], sizes[l + 1], rng);
+        this.params.push(tf.variable(tf.tensor2d(kernel, [sizes[l], sizes[l + 1]]), true, `${name}/W${l}#${id}`));
+        this.params.push(tf.variable(tf.tensor1d(bias), true, `${name}/b${l}#${id}`));
       }
     });
+    this.trainable = this.norm ? [...this.params, this.norm.scale, this.norm.shift] : this.params;
   }
 
-  /** New random weights (Glorot kernels, zero biases), in place. */
+  /** New random weights, drawn as at construction ({@link init}), in place. */
   reinitialise(rng: Rng): void {
     tf.tidy(() => {
       for (let l = 0; l + 1 < this.sizes.length; l++) {
-        this.params[2 * l].assign(tf.tensor2d(glorotUniform(this.sizes[l], this.sizes[l + 1], rng), [this.sizes[l], this.sizes[l + 1]]));
-        this.params[2 * l + 1].assign(tf.zeros([this.sizes[l + 1]]));
+        const { kernel, bias } = initialLayer(this.init, this.sizes[l], this.sizes[l + 1], rng);
+        this.params[2 * l].assign(tf.tensor2d(kernel, [this.sizes[l], this.sizes[l + 1]]));
+        this.params[2 * l + 1].assign(tf.tensor1d(bias));
       }
     });
+    this.norm?.reset();
   }
 
-  /** The output for a batch (call inside `tf.tidy`). */
+  /**
+   * Sets every trained number to `source`'s (same sizes and input norm), in place: a target network
+   * starting as a copy (torch's `hard_update` copies parameters, not the norm's running statistics).
+   */
+  copyFrom(source: MLP): void {
+    if (source.sizes.length !== this.sizes.length || source.sizes.some((s, k) => s !== this.sizes[k]) || !source.norm !== !this.norm)
+      throw new RangeError(`${this.name}: cannot copy ${source.name}'s weights: sizes [${source.sizes}] vs [${this.sizes}]`);
+    // copied, not shared: the fused native update writes weights in place in their buffers
+    tf.tidy(() => this.trainable.forEach((p, k) => p.assign(tf.tensor((source.trainable[k].dataSync() as Float32Array).slice(), p.shape))));
+  }
+
+  /** The output for a batch (call inside `tf.tidy`; an input norm runs in training mode). */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return mlpKernels().forward(x, this.params).out;
+    return this.forward(x).out;
   }
 
-  /** The forward pass keeping what the backward pass needs. */
-  forward(x: tf.Tensor2D): MLPCache {
-    return mlpKernels().forward(x, this.params);
+  /** The forward pass keeping what the backward pass needs (an input norm in training mode: its running statistics move). */
+  forward(x: tf.Tensor2D): NormedMLPCache {
+    if (!this.norm) return mlpKernels().forward(x, this.params);
+    const n = this.norm.forward(x);
+    return { ...mlpKernels().forward(n.out, this.params), norm: n.cache };
   }
 
-  backward(cache: MLPCache, dOut: tf.Tensor2D, inputGrad = false): MLPGrads {
-    return mlpKernels().backward(cache, dOut, this.params, inputGrad);
+  /** Gradients of {@link trainable} (in its order), and of the input when `inputGrad`. */
+  backward(cache: NormedMLPCache, dOut: tf.Tensor2D, inputGrad = false): MLPGrads {
+    if (!this.norm) return mlpKernels().backward(cache, dOut, this.params, inputGrad);
+    const g = mlpKernels().backward(cache, dOut, this.params, true);
+    const n = this.norm.backward(normCache(this, cache), g.input!, inputGrad);
+    return { params: [...g.params, n.scale, n.shift], input: n.input };
   }
 
-  inputGrad(cache: MLPCache, dOut: tf.Tensor2D): tf.Tensor2D {
-    return mlpKernels().inputGrad(cache, dOut, this.params);
+  inputGrad(cache: NormedMLPCache, dOut: tf.Tensor2D): tf.Tensor2D {
+    if (!this.norm) return mlpKernels().inputGrad(cache, dOut, this.params);
+    return this.norm.backward(normCache(this, cache), mlpKernels().inputGrad(cache, dOut, this.params), true).input!;
   }
 
   /** Number of trainable numbers. */
   get size(): number {
-    let n = 0;
+    let n = this.norm ? 2 * this.sizes[0] : 0;
     for (let l = 0; l + 1 < this.sizes.length; l++) n += this.sizes[l] * this.sizes[l + 1] + this.sizes[l + 1];
     return n;
   }
 
-  /** Copies the current weights into `plain` (allocating one if not given). */
+  /**
+   * Copies the current weights into `plain` (allocating one if not given). An input norm is folded
+   * into the first layer in evaluation mode (running statistics): W0[k,:]·a_k, b0 + Σ_k c_k·W0[k,:].
+   */
   toPlain(plain?: PlainMLP): PlainMLP {
     const p = plain ?? new PlainMLP(this.sizes);
     for (let i = 0; i < this.params.length; i++) p.params[i].set(this.params[i].dataSync() as Float32Array);
+    if (this.norm && this.normAffine) {
+      const { a, c } = this.normAffine;
+      this.norm.evalAffine(a, c);
+      const [W, b] = p.params;
+      const n = this.sizes[1];
+      for (let k = 0; k < this.sizes[0]; k++) {
+        for (let j = 0; j < n; j++) {
+          b[j] += c[k] * W[k * n + j];
+          W[k * n + j] *= a[k];
+        }
+      }
+    }
     return p;
   }
 
@@ -174,7 +247,14 @@ export class MLP {
 
   dispose(): void {
     for (const p of this.params) p.dispose();
+    this.norm?.dispose();
   }
+}
+
+/** The input norm's part of a forward pass's cache (a cache from a pass of this network). */
+function normCache(net: MLP, cache: NormedMLPCache): InputNormCache {
+  if (!cache.norm) throw new Error(`${net.name}: the forward pass's cache has no input norm (it was made by another network)`);
+  return cache.norm;
 }
 
 /**

@@ -2,7 +2,8 @@
  * The replay buffer (lemol-spec §3.4): a ring over typed arrays holding one agent's transitions
  * (observation, action, reward, next observation, done). Every agent has its own buffer and every
  * buffer receives exactly one entry per environment step, so an index drawn from one buffer reads
- * aligned transitions from all of them. Sampling is uniform with replacement.
+ * aligned transitions from all of them. Sampling is uniform with replacement ({@link ReplayBuffer.makeIndex}),
+ * or without ({@link ReplayBuffer.makeDistinctIndex}).
  *
  * Storage grows by doubling up to `capacity` (the default capacity, 1e6, is far more than a
  * trajectory's 275,600 steps), so an unused capacity costs no memory. Float32, as training uses.
@@ -167,6 +168,39 @@ export class ReplayBuffer {
     for (let b = 0; b < index.length; b++) index[b] = rng.int(this.size);
     return index;
   }
+
+  /**
+   * `index.length` distinct indices from [0, length), each ordered sample equally likely, as numpy's
+   * `np.random.choice(length, size, replace=False)` draws them (maddpg-pytorch's batches): uniform
+   * draws from `rng`, a repeat drawn again. Needs at least `index.length` stored transitions.
+   */
+  makeDistinctIndex(rng: Rng, index: Int32Array): Int32Array {
+    const n = index.length;
+    if (n > this.size)
+      throw new RangeError(
+        `replay: cannot draw ${n} distinct transitions from a buffer of ${this.size} (sampling without replacement needs at least the batch size stored; raise --learning_starts)`,
+      );
+    // open addressing over a power-of-two table at most half full: the draws seen in this batch
+    let table = this.drawnTable;
+    if (table.length < 2 * n) this.drawnTable = table = new Int32Array(2 ** Math.ceil(Math.log2(2 * n)));
+    table.fill(-1);
+    const mask = table.length - 1;
+    for (let b = 0; b < n; b++) {
+      for (;;) {
+        const i = rng.int(this.size);
+        let slot = Math.imul(i, 0x9e3779b1) & mask;
+        while (table[slot] !== -1 && table[slot] !== i) slot = (slot + 1) & mask;
+        if (table[slot] === i) continue; // drawn before in this batch: draw again
+        table[slot] = i;
+        index[b] = i;
+        break;
+      }
+    }
+    return index;
+  }
+
+  /** {@link makeDistinctIndex}'s set of the indices drawn so far (kept, so a draw allocates nothing). */
+  private drawnTable = new Int32Array(0);
 
   /**
    * Asks the memory system for the rows at `index` without waiting (natively; a no-op otherwise):

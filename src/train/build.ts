@@ -168,6 +168,13 @@ export function checkRun(cfg: ExperimentConfig, warn: (line: string) => void) {
     if (others.length > 0)
       throw new ConfigError(`--argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only; this run also plays ${[...new Set(others)].join(", ")}`);
   }
+  if (cfg.input_batchnorm && lemolPresent)
+    throw new ConfigError("--input_batchnorm is implemented for MADDPG, DDPG and M3DDPG only; this run also plays lemol");
+  // distinct indices need a buffer of at least one batch when the first update draws (ReplayBuffer.makeDistinctIndex)
+  if (cfg.sample_without_replacement && (cfg.learning_starts ?? explorationSteps) < cfg.batch_size)
+    throw new ConfigError(
+      `--sample_without_replacement draws --batch_size (${cfg.batch_size}) distinct transitions: --learning_starts (${cfg.learning_starts}) must be at least that`,
+    );
   if (cfg.cycles_without_lemol && evaluating)
     throw new ConfigError("--cycles_without_lemol repeats training cycles; --test/--display/--benchmark play each pairing's trajectories once");
   return { uav, policies, evaluating, env, adversary, discrete, oneHot, lemolPresent, explorationSteps, omTraining };

@@ -2,8 +2,11 @@
 // docs/learning.md), each an option that is off by default: --normalise_rewards (each sampled
 // batch's rewards standardised by the agent's whole buffer, its ReplayBuffer.sample(norm_rews=True))
 // and --argmax_update_actions (arg-max one-hot target and partner actions, a straight-through hard
-// own action in the actor's loss: its algorithms/maddpg.py).
+// own action in the actor's loss: its algorithms/maddpg.py), --pytorch_init (nn.Linear's default
+// initialisation, targets starting as copies: its utils/networks.py and utils/agents.py) and
+// --sample_without_replacement (distinct batch indices: its utils/buffer.py).
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
 import type { ActorCriticTrainer } from "../../src/agents/actor-critic.js";
 import { FusedMADDPGUpdate } from "../../src/agents/maddpg-fused.js";
@@ -17,6 +20,7 @@ import { checkRun } from "../../src/train/build.js";
 import { resolveConfig } from "../../src/train/config.js";
 import { TrainingRunner } from "../../src/train/runner.js";
 import { makeLeMOL } from "../helpers/lemol.js";
+import { experiment, stopAndResume } from "../helpers/experiment.js";
 import { ready, tf } from "../helpers/tf.js";
 
 /** Mean and population std (numpy's, ddof 0) of `xs` in float64. */
@@ -29,8 +33,8 @@ function moments(xs: ArrayLike<number>): { mean: number; std: number } {
   return { mean: m, std: Math.sqrt(v / xs.length) };
 }
 
-/** simple_speaker_listener's MADDPG trainers (batch 64) with their buffers filled past exploration, by acting only. */
-function game(config: object) {
+/** simple_speaker_listener's MADDPG trainers (batch 64) with their buffers filled (past exploration by default), by acting only. */
+function game(config: object, fill = 64 * 25) {
   const env = new MultiAgentEnv("simple_speaker_listener", { seed: 5 });
   const trainers = createTrainers(env, {
     badPolicy: "maddpg",
@@ -39,7 +43,7 @@ function game(config: object) {
     config: { batchSize: 64, numUnits: 16, agentUpdateFreq: 1, timeLimitTerminal: false, ...config },
   }) as ActorCriticTrainer[];
   const runner = new TrainingRunner(env, trainers, { learn: false });
-  while (trainers[0].replay.length < 64 * 25) runner.step();
+  while (trainers[0].replay.length < fill) runner.step();
   return trainers;
 }
 
@@ -206,5 +210,206 @@ describe("--argmax_update_actions", () => {
       /argmax_update_actions is implemented for MADDPG, DDPG and M3DDPG only; this run also plays lemol/,
     );
     assert.doesNotThrow(() => checkRun(resolveConfig({ argmax_update_actions: true, bad_policy: "maddpg", good_policy: "ddpg" }), () => {}));
+  });
+});
+
+describe("--pytorch_init", () => {
+  before(ready);
+
+  /** Whether every layer of `net` lies within PyTorch's nn.Linear bound ±1/√fanIn with non-zero biases. */
+  const pytorchLike = (net: MLP) =>
+    net.params.every((p, k) => {
+      const lim = 1 / Math.sqrt(net.sizes[Math.floor(k / 2)]);
+      const v = p.dataSync();
+      // spread over the range (not Glorot's narrower kernels, not zero biases); the critic's one bias is only non-zero
+      return v.every((x) => Math.abs(x) <= lim) && v.every((x) => x !== 0) && (v.length < 8 || v.some((x) => Math.abs(x) > lim / 2));
+    });
+  const same = (a: MLP, b: MLP) => a.params.every((p, k) => tf.util.arraysEqual(p.dataSync(), b.params[k].dataSync()));
+
+  for (const fused of [true, false]) {
+    it(`starts actors and critics as nn.Linear, targets as their copies, and the update moves each separately (${fused ? "fused" : "tfjs"} path)`, () => {
+      FusedMADDPGUpdate.enabled = fused;
+      try {
+        // polyak 0.5, so that the target's step is large enough to check
+        const trainers = game({ pytorchInit: true, polyak: 0.5 });
+        for (const t of trainers) {
+          for (const net of [t.actor, t.critic]) assert.ok(pytorchLike(net), `${net.name}: nn.Linear's default`);
+          assert.ok(same(t.targetActor, t.actor) && same(t.targetCritic, t.critic), `${t.name}: targets start as copies`);
+        }
+        const listener = trainers[1];
+        const targetBefore = listener.targetActor.params.map((p) => p.dataSync().slice());
+        listener.update(trainers, 0);
+        assert.equal(listener.updatePath(trainers).path, fused ? "fused" : "tfjs");
+        // θ' ← ½θ' + ½θ from the copy: the online actor moved, the target half way (their storage is not shared)
+        assert.ok(!same(listener.targetActor, listener.actor), "target and online differ after an update");
+        listener.targetActor.params.forEach((p, k) => {
+          const online = listener.actor.params[k].dataSync();
+          p.dataSync().forEach((v, e) => assert.ok(Math.abs(v - (0.5 * targetBefore[k][e] + 0.5 * online[e])) < 1e-6, `target ${k}[${e}]`));
+        });
+        // a new trajectory starts the same way
+        listener.startTrajectory("learn");
+        assert.ok(pytorchLike(listener.actor) && pytorchLike(listener.critic) && same(listener.targetActor, listener.actor));
+        trainers.forEach((t) => t.dispose());
+      } finally {
+        FusedMADDPGUpdate.enabled = true;
+      }
+    });
+  }
+
+  it("is off by default: Glorot kernels, zero biases, independently drawn targets", () => {
+    const trainers = game({}, 64);
+    for (const t of trainers) {
+      for (const net of [t.actor, t.critic])
+        net.params.forEach(
+          (p, k) =>
+            k % 2 === 1 &&
+            assert.ok(
+              p.dataSync().every((x) => x === 0),
+              `${net.name}: zero biases`,
+            ),
+        );
+      assert.ok(!same(t.targetActor, t.actor) && !same(t.targetCritic, t.critic));
+    }
+    trainers.forEach((t) => t.dispose());
+  });
+});
+
+describe("--sample_without_replacement", () => {
+  before(ready);
+
+  for (const fused of [true, false]) {
+    it(`draws each batch's transitions distinct (${fused ? "fused" : "tfjs"} path); off by default`, () => {
+      FusedMADDPGUpdate.enabled = fused;
+      try {
+        // a buffer of exactly one batch: without replacement the batch is all of it, with replacement it repeats
+        const drawn = (sampleWithoutReplacement: boolean) => {
+          const trainers = game({ sampleWithoutReplacement, learningStarts: 64 }, 64);
+          const listener = trainers[1];
+          listener.update(trainers, 0);
+          assert.equal(listener.updatePath(trainers).path, fused ? "fused" : "tfjs");
+          const index = [...(listener as unknown as { index: Int32Array }).index];
+          trainers.forEach((t) => t.dispose());
+          return index;
+        };
+        assert.deepEqual(
+          drawn(true).sort((a, b) => a - b),
+          Array.from({ length: 64 }, (_, k) => k),
+        );
+        assert.ok(new Set(drawn(false)).size < 64, "by default indices repeat");
+      } finally {
+        FusedMADDPGUpdate.enabled = true;
+      }
+    });
+  }
+
+  it("refuses an update from fewer transitions than a batch, and a run whose updates would start there", () => {
+    const trainers = game({ sampleWithoutReplacement: true, learningStarts: 32 }, 32);
+    assert.throws(() => trainers[1].update(trainers, 0), /cannot draw 64 distinct transitions from a buffer of 32/);
+    trainers.forEach((t) => t.dispose());
+    const run = (learning_starts: number | null) => () =>
+      checkRun(resolveConfig({ sample_without_replacement: true, learning_starts, bad_policy: "maddpg", good_policy: "maddpg" }), () => {});
+    assert.throws(run(1000), /sample_without_replacement draws batch_size \(1024\) distinct transitions: learning_starts \(1000\) must be at least that/);
+    assert.doesNotThrow(run(1024));
+    assert.doesNotThrow(run(null)); // batch_size x max_episode_len
+  });
+});
+
+describe("--input_batchnorm", () => {
+  before(ready);
+
+  const vals = (v: tf.Variable) => [...v.dataSync()];
+
+  it("normalises every network's input: batch statistics in the update (tfjs path, said why), running ones when acting; checkpoints keep them", () => {
+    const trainers = game({ inputBatchnorm: true, polyak: 0.5 });
+    const [speaker, listener] = trainers;
+    for (const t of trainers) for (const net of [t.actor, t.critic, t.targetActor, t.targetCritic]) assert.ok(net.norm, `${net.name} has an input norm`);
+    listener.update(trainers, 0);
+    const path = listener.updatePath(trainers);
+    assert.equal(path.path, "tfjs");
+    assert.match(path.reason, /--input_batchnorm/);
+    const norm = listener.actor.norm!;
+    // the update trained the scale and shift (Adam's first step moves each by about lr) and the targets followed half way
+    assert.ok(vals(norm.scale).every((v) => v !== 1) && vals(norm.shift).every((v) => v !== 0), "scale and shift trained");
+    const targetScale = vals(listener.targetActor.norm!.scale);
+    vals(norm.scale).forEach((v, k) => assert.ok(Math.abs(targetScale[k] - (0.5 + 0.5 * v)) < 1e-6, `target scale ${k}`));
+    // the running statistics moved towards the batch's (the actor ran once in the update), the speaker's stayed
+    assert.ok(
+      vals(norm.runningMean).some((v) => Math.abs(v) > 1e-3),
+      "running mean moved",
+    );
+    assert.deepEqual(
+      vals(speaker.actor.norm!.runningMean),
+      new Array(3).fill(0),
+      "the speaker's actor has not run in the listener's update (its target actor has)",
+    );
+    // acting normalises by the running statistics
+    const obs = Float64Array.from({ length: 11 }, (_, k) => 0.3 * k - 1);
+    const plainOut = new Float64Array(5);
+    (listener as unknown as { plainActor: { forward(x: ArrayLike<number>, o: number, out: Float64Array): void } }).plainActor.forward(obs, 0, plainOut);
+    const [mu, v, g, b] = [norm.runningMean, norm.runningVar, norm.scale, norm.shift].map(vals);
+    const normed = Array.from(obs, (x, k) => ((x - mu[k]) / Math.sqrt(v[k] + 1e-5)) * g[k] + b[k]);
+    const direct = tf.tidy(() => {
+      const saved = listener.actor.norm;
+      // the MLP alone on the eval-mode normalised input
+      (listener.actor as unknown as { norm: null }).norm = null;
+      try {
+        return [...listener.actor.apply(tf.tensor2d([normed])).dataSync()];
+      } finally {
+        (listener.actor as unknown as { norm: typeof saved }).norm = saved;
+      }
+    });
+    plainOut.forEach((o, k) => assert.ok(Math.abs(o - direct[k]) < 1e-4, `acting logit ${k}: ${o} vs ${direct[k]}`));
+    // a checkpoint keeps the scale, shift and running statistics of all four networks
+    const w = new CheckpointWriter();
+    listener.saveTo(w, "t", { replay: false });
+    const fresh = game({ inputBatchnorm: true }, 0)[1];
+    fresh.loadFrom(new CheckpointReader({ values: w.values } as never, new Map(w.arrays.map((x) => [x.name, x])), "test"), "t");
+    for (const k of ["actor", "critic", "targetActor", "targetCritic"] as const)
+      listener[k].norm!.variables.forEach((x, n) => assert.deepEqual(vals(fresh[k].norm!.variables[n]), vals(x), `${k} norm ${n}`));
+    const freshOut = new Float64Array(5);
+    (fresh as unknown as { plainActor: { forward(x: ArrayLike<number>, o: number, out: Float64Array): void } }).plainActor.forward(obs, 0, freshOut);
+    assert.deepEqual(freshOut, plainOut, "the restored actor acts the same");
+    trainers.forEach((t) => t.dispose());
+    fresh.dispose();
+  });
+
+  it("is off by default: no input norm, the fused update", () => {
+    const trainers = game({}, 64);
+    assert.ok(trainers.every((t) => !t.actor.norm && !t.critic.norm && t.actor.trainable === t.actor.params));
+    assert.equal(trainers[1].updatePath(trainers).path, "fused");
+    trainers.forEach((t) => t.dispose());
+  });
+
+  it("resumes a run stopped mid-trajectory exactly (the running statistics are in the checkpoint)", async () => {
+    const opts = {
+      good_policy: "maddpg",
+      bad_policy: "maddpg",
+      input_batchnorm: true,
+      num_episodes: 40,
+      traj_per_iter: 1,
+      n_opp_cycles: 1,
+      learning_starts: 64,
+      checkpoint_replay: true,
+    };
+    const whole = await experiment(opts);
+    await whole.run();
+    const resumed = await stopAndResume({ ...(await import("../helpers/experiment.js")).REDUCED, ...opts }, 20);
+    assert.ok(whole.metrics.select("q_loss").length > 0, "the run updated");
+    const rows = (e: typeof whole) => fs.readFileSync(e.runDir.metricsFile, "utf8").split("\n");
+    const [a, b] = [rows(resumed), rows(whole)];
+    const k = a.findIndex((r, i) => r !== b[i]);
+    assert.ok(k < 0 && a.length === b.length, `row ${k} of ${a.length} / ${b.length}: ${a[k]} vs ${b[k]}`);
+    whole.dispose();
+    resumed.dispose();
+  });
+
+  it("is refused by LeMOL, before a run that plays it starts", () => {
+    const lemol = makeLeMOL(0, {}, { batchSize: 4, maxEpisodeLen: 5, numUnits: 16, inputBatchnorm: true });
+    assert.throws(() => lemol.updatePath([lemol]), /input_batchnorm is implemented for MADDPG, DDPG and M3DDPG only, not LeMOLAgentTrainer/);
+    lemol.dispose();
+    assert.throws(
+      () => checkRun(resolveConfig({ input_batchnorm: true }), () => {}),
+      /input_batchnorm is implemented for MADDPG, DDPG and M3DDPG only; this run also plays lemol/,
+    );
   });
 });

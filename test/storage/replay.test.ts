@@ -1,4 +1,4 @@
-// The replay buffer: ring semantics, growth, aligned gathering, uniform sampling with replacement.
+// The replay buffer: ring semantics, growth, aligned gathering, uniform sampling with and without replacement.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ReplayBuffer } from "../../src/storage/replay.js";
@@ -74,5 +74,55 @@ describe("ReplayBuffer", () => {
     assert.throws(() => rb.add([1, 2], [0, 0], 0, [1, 2, 3], false), /observation length 2\/3, expected 3/);
     assert.throws(() => rb.add([1, 2, 3], [0], 0, [1, 2, 3], false), /action length 1, expected 2/);
     assert.throws(() => new ReplayBuffer(1, 1, 0), /capacity must be a positive integer/);
+  });
+});
+
+describe("ReplayBuffer.makeDistinctIndex (--sample_without_replacement)", () => {
+  const filled = (n: number) => {
+    const buf = new ReplayBuffer(1, 1, 1000, 16);
+    for (let k = 0; k < n; k++) buf.add([k], [0], k, [k], false);
+    return buf;
+  };
+
+  it("draws distinct indices in range; from a buffer of exactly the batch size, a permutation", () => {
+    const rng = new Rng(3);
+    const index = new Int32Array(64);
+    const buf = filled(100);
+    for (let draw = 0; draw < 50; draw++) {
+      buf.makeDistinctIndex(rng, index);
+      assert.equal(new Set(index).size, 64, `draw ${draw}: distinct`);
+      assert.ok(index.every((i) => i >= 0 && i < 100));
+    }
+    const exact = filled(64);
+    exact.makeDistinctIndex(rng, index);
+    assert.deepEqual(
+      [...index].sort((a, b) => a - b),
+      Array.from({ length: 64 }, (_, k) => k),
+    );
+    // with replacement (the default draw) the same buffer repeats indices: the test can tell them apart
+    exact.makeIndex(rng, index);
+    assert.ok(new Set(index).size < 64);
+  });
+
+  it("draws every index equally often, and in every position", () => {
+    // 4 of 10, 20,000 times: each index is in a batch with probability 0.4 and at each position 0.1
+    const rng = new Rng(9);
+    const buf = filled(10);
+    const index = new Int32Array(4);
+    const counts = Array.from({ length: 4 }, () => new Array<number>(10).fill(0));
+    const n = 20000;
+    for (let draw = 0; draw < n; draw++) {
+      buf.makeDistinctIndex(rng, index);
+      index.forEach((i, pos) => counts[pos][i]++);
+    }
+    // binomial(20000, 0.1): sd 42; 6 sd
+    for (const row of counts) for (const c of row) assert.ok(Math.abs(c - n / 10) < 255, `count ${c}, expected ${n / 10}`);
+  });
+
+  it("refuses a batch larger than the buffer, naming what to change", () => {
+    assert.throws(
+      () => filled(10).makeDistinctIndex(new Rng(1), new Int32Array(11)),
+      /cannot draw 11 distinct transitions from a buffer of 10 .*--learning_starts/,
+    );
   });
 });
