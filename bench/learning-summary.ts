@@ -127,7 +127,7 @@ export interface ParityRow {
 
 /** The criterion, as the results file and docs/learning.md state it. */
 export const PARITY_CRITERION =
-  "Per scenario and measure (the summed reward in a one-sided scenario; each side's reward, summed over its agents, in a two-sided one), each lemol seed's mean reward over its last 1,000 episodes must lie inside the references' 5-seed range of the same quantity, widened on each side by a margin m = max(the references' range, 10% of the references' progress |mean last 1,000 - mean first 500 episodes| of the summed reward). Why that margin: a seed drawn from the references' own distribution falls outside their bare 5-seed range with probability 2/6, so some of 5 identical seeds would almost always be flagged; widened by the range, 5 seeds from the same normal distribution are flagged 10% of the time (5.6% below), while 2 of 5 seeds 4 reference standard deviations lower are flagged 75% of the time (simulated, 200,000 draws). The progress term keeps the window from collapsing where the references' seeds agree closely. matches: every lemol seed inside; below / above: the seeds outside, and on which side.";
+  "Per scenario and measure (the summed reward in a one-sided scenario; each side's reward, summed over its agents, in a two-sided one), each lemol seed's mean reward over its last 1,000 episodes must lie inside the references' 5-seed range of the same quantity (their seeds 1-5 where more have run: a wider sample's range is wider), widened on each side by a margin m = max(the references' range, 10% of the references' progress |mean last 1,000 - mean first 500 episodes| of the summed reward). Why that margin: a seed drawn from the references' own distribution falls outside their bare 5-seed range with probability 2/6, so some of 5 identical seeds would almost always be flagged; widened by the range, 5 seeds from the same normal distribution are flagged 10% of the time (5.6% below), while 2 of 5 seeds 4 reference standard deviations lower are flagged 75% of the time (simulated, 200,000 draws). The progress term keeps the window from collapsing where the references' seeds agree closely. matches: every lemol seed inside; below / above: the seeds outside, and on which side.";
 
 function sideSeries(agentBlocks: readonly number[][], idx: readonly number[]): number[] {
   return agentBlocks[0].map((_, b) => idx.reduce((s, i) => s + agentBlocks[i][b], 0));
@@ -149,6 +149,9 @@ function lemolSides(run: LearningRun): ("bad" | "good")[] {
   });
 }
 
+/** How many reference seeds (the lowest-numbered) PARITY_CRITERION's range is taken over: its margin is calibrated for 5. */
+export const CRITERION_REFERENCE_SEEDS = 5;
+
 /**
  * lemol's runs of one configuration against a third-party implementation's runs of the same
  * scenario, by PARITY_CRITERION. `lemol` must be the runs to compare (e.g. learning.json's
@@ -159,7 +162,11 @@ export function compareWithThirdParty(lemol: readonly LearningRun[], reference: 
   const rows: ParityRow[] = [];
   const scenarios = [...new Set(lemol.map((r) => r.scenario))];
   for (const scenario of scenarios) {
-    const refs = reference.filter((r) => r.scenario === scenario).sort((a, b) => a.seed - b.seed);
+    // the criterion is calibrated for a 5-seed range (a wider sample's range is wider): the lowest 5 seeds
+    const refs = reference
+      .filter((r) => r.scenario === scenario)
+      .sort((a, b) => a.seed - b.seed)
+      .slice(0, CRITERION_REFERENCE_SEEDS);
     const ours = lemol.filter((r) => r.scenario === scenario).sort((a, b) => a.seed - b.seed);
     if (refs.length === 0) continue;
     const twoSided = refs[0].sides.includes("bad") && refs[0].sides.includes("good");

@@ -59,6 +59,15 @@ describe("parity with third-party runs", () => {
     assert.equal(compareWithThirdParty([lemolRun(1, -140, -129)], wide, BLOCK)[0].verdict, "matches");
   });
 
+  it("takes the range over the references' seeds 1-5 when more have run (the margin is calibrated for 5)", () => {
+    // seeds 6-10 spread wider (-60 .. -20): over all ten the window would be -100.5 .. 20, and -60 would match
+    const ten = [...refs, ...[-60, -25, -45, -20, -50].map((last, i) => referenceRun(i + 6, -140, last))];
+    const [row] = compareWithThirdParty([lemolRun(1, -140, -60)], [...ten].reverse(), BLOCK);
+    assert.deepEqual(row.reference_seeds, [1, 2, 3, 4, 5]);
+    assert.deepEqual(row.accepted, [-50.5, -19.5]);
+    assert.equal(row.verdict, "below");
+  });
+
   it("judges each side of a two-sided game and calls a scenario a match only if every side matches", () => {
     const agentBlocks = (bad: number, good: number) => [
       [0, bad, bad],
