@@ -62,7 +62,13 @@ export const OPTIONS = [
     false,
     "run the trajectories of an OM cycle in parallel (on --workers processes): each starts from the cycle's starting optimiser state, with random streams of its own, so results do not depend on the number of workers (a deviation: the original carries Adam state from trajectory to trajectory)",
   ),
-  opt("workers", "int", null, "worker processes for --parallel_trajectories and sweeps (default: the number of cores; with --parallel_trajectories, one per trajectory of a cycle when they number more than the cores but at most twice as many)", { min: 1, execution: true }),
+  opt(
+    "workers",
+    "int",
+    null,
+    "worker processes for --parallel_trajectories and sweeps (default: the number of cores; with --parallel_trajectories, one per trajectory of a cycle when they number more than the cores but at most twice as many)",
+    { min: 1, execution: true },
+  ),
   opt(
     "checkpoint_replay",
     "boolean",
