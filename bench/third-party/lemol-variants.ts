@@ -23,6 +23,11 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const WORK = path.join(REPO, "bench/tmp/third-party");
 const OUT = path.join(RESULTS_DIR, "learning-lemol-variants.json");
 
+/** The departures that build on each other: each set is the one before it and more. */
+const ALL_FOUR = { discrete_actions: true, discrete_messages: true, learning_starts: 1024, grad_clip_global: true };
+const PYTORCH_UPDATE = { ...ALL_FOUR, normalise_rewards: true, argmax_update_actions: true };
+const PYTORCH_ALL = { ...PYTORCH_UPDATE, pytorch_init: true, sample_without_replacement: true };
+
 /** Each variant: the options it adds to the benchmark's --bootstrap_time_limit run, and what it tries. */
 export const VARIANTS: Record<string, { options: Record<string, unknown>; about: string }> = {
   none: {
@@ -43,7 +48,7 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
     about: "--grad_clip_global: the gradient norm clipped at 0.5 over all of a network's parameters, as maddpg-pytorch, instead of per variable",
   },
   all_four: {
-    options: { discrete_actions: true, discrete_messages: true, learning_starts: 1024, grad_clip_global: true },
+    options: ALL_FOUR,
     about: "the four departures above at once (hard actions and messages, learning from 1,024 transitions, global clipping): lemol's nearest to maddpg-pytorch",
   },
   normalise_rewards: {
@@ -57,67 +62,25 @@ export const VARIANTS: Record<string, { options: Record<string, unknown>; about:
       "--argmax_update_actions: arg-max one-hot target actions and partner actions in the actor's loss, the own action a straight-through hard Gumbel-softmax sample, as maddpg-pytorch's update",
   },
   pytorch_update: {
-    options: {
-      discrete_actions: true,
-      discrete_messages: true,
-      learning_starts: 1024,
-      grad_clip_global: true,
-      normalise_rewards: true,
-      argmax_update_actions: true,
-    },
+    options: PYTORCH_UPDATE,
     about:
       "all_four with --normalise_rewards and --argmax_update_actions: every departure of maddpg-pytorch lemol can express (not its BatchNorm inputs, PyTorch's initialisation, sampling without replacement)",
   },
   pytorch_all: {
-    options: {
-      discrete_actions: true,
-      discrete_messages: true,
-      learning_starts: 1024,
-      grad_clip_global: true,
-      normalise_rewards: true,
-      argmax_update_actions: true,
-      pytorch_init: true,
-      sample_without_replacement: true,
-    },
+    options: PYTORCH_ALL,
     about:
       "pytorch_update with --pytorch_init (nn.Linear's initialisation, targets starting as copies) and --sample_without_replacement: every departure of maddpg-pytorch but its BatchNorm inputs",
   },
   pytorch_all_input_batchnorm: {
-    options: {
-      discrete_actions: true,
-      discrete_messages: true,
-      learning_starts: 1024,
-      grad_clip_global: true,
-      normalise_rewards: true,
-      argmax_update_actions: true,
-      pytorch_init: true,
-      sample_without_replacement: true,
-      input_batchnorm: true,
-    },
+    options: { ...PYTORCH_ALL, input_batchnorm: true },
     about: "pytorch_all with --input_batchnorm (every network's input through torch's BatchNorm1d): every departure of maddpg-pytorch this project found",
   },
   pytorch_update_init: {
-    options: {
-      discrete_actions: true,
-      discrete_messages: true,
-      learning_starts: 1024,
-      grad_clip_global: true,
-      normalise_rewards: true,
-      argmax_update_actions: true,
-      pytorch_init: true,
-    },
+    options: { ...PYTORCH_UPDATE, pytorch_init: true },
     about: "pytorch_update with --pytorch_init alone (nn.Linear's initialisation, targets starting as copies)",
   },
   pytorch_update_without_replacement: {
-    options: {
-      discrete_actions: true,
-      discrete_messages: true,
-      learning_starts: 1024,
-      grad_clip_global: true,
-      normalise_rewards: true,
-      argmax_update_actions: true,
-      sample_without_replacement: true,
-    },
+    options: { ...PYTORCH_UPDATE, sample_without_replacement: true },
     about: "pytorch_update with --sample_without_replacement alone (each batch's transitions distinct)",
   },
   learning_starts: {
